@@ -1,0 +1,213 @@
+/**
+ * The one place that reads `process.env`. Configuration is parsed and validated once;
+ * a missing or malformed variable throws a {@link ConfigError} naming it, so a bad
+ * deployment fails at cold start rather than on the first request.
+ */
+import { ConfigError } from './errors';
+
+/** How the Kafka client authenticates. */
+export const KafkaAuthMode = {
+  None: 'none',
+  ScramSha512: 'scram-sha-512',
+  AwsIam: 'aws-iam',
+} as const;
+export type KafkaAuthMode = (typeof KafkaAuthMode)[keyof typeof KafkaAuthMode];
+
+/** Kafka connection settings. */
+export interface KafkaConfig {
+  /** Bootstrap brokers, `host:port`. */
+  brokers: string[];
+  auth: KafkaAuthMode;
+  /** TLS to the brokers; always on for `aws-iam`. */
+  ssl: boolean;
+  /** Secrets Manager secret holding `{"username","password"}` for SCRAM. */
+  saslSecretArn?: string;
+  /** SCRAM credentials given directly (local or self-managed setups only). */
+  username?: string;
+  password?: string;
+  clientId: string;
+}
+
+/** Whole-application configuration. */
+export interface AppConfig {
+  kafka: KafkaConfig;
+  aws: {
+    region: string;
+    /** DynamoDB endpoint override (dynalite locally); undefined means AWS. */
+    dynamoEndpoint?: string;
+  };
+  tables: {
+    idempotency: string;
+    messages: string;
+  };
+  produce: {
+    /** Topics the produce API may write to; `'*'` allows any (local only). */
+    allowedTopics: ReadonlySet<string> | '*';
+    maxRecordsPerRequest: number;
+    maxRequestBytes: number;
+    /** Budget for the broker's acknowledgement of one request. */
+    timeoutMs: number;
+  };
+  idempotency: {
+    ttlSeconds: number;
+    /** How long an IN_PROGRESS claim blocks others before it may be taken over. */
+    leaseMs: number;
+  };
+  /** HTTP port of the local runtime. */
+  port: number;
+  /** True when running inside AWS Lambda. */
+  inLambda: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const MiB = 1024 * 1024;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (items.length === 0) throw new ConfigError(name, 'must list at least one value');
+  return items;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new ConfigError(name, `must be a whole number, got "${value}"`);
+  const parsed = Number(value);
+  if (parsed < min || parsed > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${parsed}`);
+  return parsed;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const value = text(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${value}"`);
+}
+
+function parseBrokers(env: Env, inLambda: boolean): string[] {
+  const brokers = list(env, 'KAFKA_BROKERS');
+  if (brokers === undefined) {
+    if (inLambda) throw new ConfigError('KAFKA_BROKERS', 'is required');
+    return ['127.0.0.1:19092'];
+  }
+  for (const broker of brokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) throw new ConfigError('KAFKA_BROKERS', `"${broker}" is not host:port`);
+  }
+  return brokers;
+}
+
+function parseAuth(env: Env): KafkaAuthMode {
+  const value = text(env, 'KAFKA_AUTH') ?? KafkaAuthMode.None;
+  const modes: readonly string[] = Object.values(KafkaAuthMode);
+  if (!modes.includes(value)) throw new ConfigError('KAFKA_AUTH', `must be one of ${modes.join(', ')}, got "${value}"`);
+  return value as KafkaAuthMode;
+}
+
+function parseAllowedTopics(env: Env, inLambda: boolean): ReadonlySet<string> | '*' {
+  const topics = list(env, 'ALLOWED_TOPICS');
+  if (topics === undefined) {
+    if (inLambda) throw new ConfigError('ALLOWED_TOPICS', 'is required');
+    return '*';
+  }
+  if (topics.includes('*')) {
+    if (inLambda) throw new ConfigError('ALLOWED_TOPICS', '"*" is allowed only locally');
+    return '*';
+  }
+  for (const topic of topics) {
+    if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new ConfigError('ALLOWED_TOPICS', `"${topic}" is not a valid topic name`);
+  }
+  return new Set(topics);
+}
+
+/**
+ * Parses configuration from the environment.
+ *
+ * @param overrides - values that take precedence over `process.env` (the local runtime and
+ *   tests pass the endpoints they started here instead of mutating the environment).
+ * @throws {ConfigError} naming the first missing or malformed variable.
+ */
+export function loadConfig(overrides: Env = {}): AppConfig {
+  const env: Env = { ...process.env, ...overrides };
+  const inLambda = text(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined;
+  const auth = parseAuth(env);
+  const kafka: KafkaConfig = {
+    brokers: parseBrokers(env, inLambda),
+    auth,
+    ssl: auth === KafkaAuthMode.AwsIam ? true : bool(env, 'KAFKA_SSL', false),
+    clientId: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'serverless-kafka-local',
+  };
+  if (auth === KafkaAuthMode.ScramSha512) {
+    const secretArn = text(env, 'KAFKA_SASL_SECRET_ARN');
+    const username = text(env, 'KAFKA_USERNAME');
+    const password = text(env, 'KAFKA_PASSWORD');
+    if (secretArn !== undefined) kafka.saslSecretArn = secretArn;
+    else if (username !== undefined && password !== undefined) Object.assign(kafka, { username, password });
+    else throw new ConfigError('KAFKA_SASL_SECRET_ARN', 'or KAFKA_USERNAME and KAFKA_PASSWORD are required for scram-sha-512');
+  }
+  const dynamoEndpoint = text(env, 'DYNAMODB_ENDPOINT');
+  if (dynamoEndpoint !== undefined && !/^https?:\/\/\S+$/.test(dynamoEndpoint)) {
+    throw new ConfigError('DYNAMODB_ENDPOINT', `"${dynamoEndpoint}" is not an http(s) URL`);
+  }
+  const produceTimeoutMs = integer(env, 'PRODUCE_TIMEOUT_MS', 10_000, 100, 900_000);
+  return {
+    kafka,
+    aws: {
+      region: text(env, 'AWS_REGION') ?? 'us-east-1',
+      ...(dynamoEndpoint === undefined ? {} : { dynamoEndpoint }),
+    },
+    tables: {
+      idempotency: text(env, 'IDEMPOTENCY_TABLE') ?? 'idempotency',
+      messages: text(env, 'MESSAGES_TABLE') ?? 'messages',
+    },
+    produce: {
+      allowedTopics: parseAllowedTopics(env, inLambda),
+      maxRecordsPerRequest: integer(env, 'MAX_RECORDS_PER_REQUEST', 500, 1, 10_000),
+      maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 6 * MiB, 1, 100 * MiB),
+      timeoutMs: produceTimeoutMs,
+    },
+    idempotency: {
+      ttlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 1),
+      leaseMs: integer(env, 'IDEMPOTENCY_LEASE_MS', Math.max(30_000, produceTimeoutMs * 2), 1),
+    },
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    inLambda,
+  };
+}
+
+let cached: AppConfig | undefined;
+
+/** The process-wide configuration, parsed on first use and then reused. */
+export function getConfig(): AppConfig {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Services the environment names explicitly, which local tooling must reuse rather than start. */
+export interface ExternalServices {
+  kafkaBrokers?: string[];
+  dynamoEndpoint?: string;
+}
+
+/**
+ * Which services `KAFKA_BROKERS` and `DYNAMODB_ENDPOINT` point at, if set. The local
+ * runtime and the test harness start their own broker and store only when these are absent.
+ *
+ * @throws {ConfigError} when a variable is set but malformed.
+ */
+export function externalServices(): ExternalServices {
+  const env: Env = process.env;
+  const result: ExternalServices = {};
+  if (text(env, 'KAFKA_BROKERS') !== undefined) result.kafkaBrokers = parseBrokers(env, true);
+  const endpoint = text(env, 'DYNAMODB_ENDPOINT');
+  if (endpoint !== undefined) result.dynamoEndpoint = loadConfig().aws.dynamoEndpoint ?? endpoint;
+  return result;
+}

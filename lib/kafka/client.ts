@@ -1,0 +1,81 @@
+/**
+ * The door to kafkajs: the only module family that imports it. Builds a `Kafka`
+ * instance from {@link KafkaConfig}, with authentication chosen by configuration and
+ * kafkajs' own logs routed to the project's structured logger.
+ */
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig as KafkaJsConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { ConfigError } from '../errors';
+import { KafkaAuthMode, type KafkaConfig } from '../config';
+import type { Logger } from '../logger';
+
+/** Resolved SASL credentials for SCRAM. */
+export interface ScramCredentials {
+  username: string;
+  password: string;
+}
+
+/** Collaborators that {@link createKafka} may need, injected for testability. */
+export interface KafkaClientDeps {
+  logger: Logger;
+  /** Resolves SCRAM credentials (for example from Secrets Manager); required when a secret ARN is configured. */
+  scramCredentials?: ScramCredentials;
+  /** SASL mechanism for `aws-iam` (OAUTHBEARER with a token provider), built by the caller. */
+  iamSasl?: SASLOptions;
+}
+
+function sasl(config: KafkaConfig, deps: KafkaClientDeps): SASLOptions | undefined {
+  switch (config.auth) {
+    case KafkaAuthMode.None:
+      return undefined;
+    case KafkaAuthMode.ScramSha512: {
+      const credentials =
+        deps.scramCredentials ??
+        (config.username !== undefined && config.password !== undefined
+          ? { username: config.username, password: config.password }
+          : undefined);
+      if (credentials === undefined) {
+        throw new ConfigError('KAFKA_SASL_SECRET_ARN', 'SCRAM credentials were not resolved before creating the client');
+      }
+      return { mechanism: 'scram-sha-512', ...credentials };
+    }
+    case KafkaAuthMode.AwsIam:
+      if (deps.iamSasl === undefined) throw new ConfigError('KAFKA_AUTH', 'aws-iam needs an IAM token provider');
+      return deps.iamSasl;
+  }
+}
+
+function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      // kafkajs logs its own errors on every retry; keep them as warnings and let callers
+      // decide what is an error for the application.
+      const { message, ...fields } = log;
+      const text = `kafkajs: ${message}`;
+      if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) logger.warn(text, fields);
+      else if (level === KafkaLogLevel.INFO) logger.debug(text, fields);
+    };
+}
+
+/**
+ * Creates a kafkajs client. It does not connect; producers and consumers made from it
+ * connect lazily.
+ *
+ * @throws {ConfigError} when the chosen authentication lacks its credentials.
+ */
+export function createKafka(config: KafkaConfig, deps: KafkaClientDeps, options: Partial<KafkaJsConfig> = {}): Kafka {
+  const saslOptions = sasl(config, deps);
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    ssl: config.ssl,
+    ...(saslOptions === undefined ? {} : { sasl: saslOptions }),
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2_000 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: logCreator(deps.logger),
+    ...options,
+  });
+}
+
+export type { Kafka } from 'kafkajs';

@@ -1,0 +1,50 @@
+/**
+ * Starts one real Kafka broker and one dynalite server for the whole test run (or reuses
+ * those named by KAFKA_BROKERS / DYNAMODB_ENDPOINT), and stops them at the end, also when
+ * tests fail.
+ */
+import type { TestProject } from 'vitest/node';
+import { externalServices } from '../../lib/config';
+import { startKafkaBroker, type KafkaBroker } from '../../lib/local/kafka-broker';
+import { startDynamoStore, type DynamoStore } from '../../lib/local/dynamo-store';
+import { freePort } from '../../lib/local/ports';
+import { createLogger } from '../../lib/logger';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kafkaBrokers: string[];
+    dynamoEndpoint: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const logger = createLogger('info', (line) => process.stderr.write(`[test-infra] ${line}\n`));
+  const external = externalServices();
+  let broker: KafkaBroker | undefined;
+  let store: DynamoStore | undefined;
+  const teardown = async (): Promise<void> => {
+    await Promise.all([store?.stop(), broker?.stop()]);
+  };
+  try {
+    if (external.kafkaBrokers !== undefined) {
+      logger.info('using the Kafka cluster named by KAFKA_BROKERS', { brokers: external.kafkaBrokers.join(',') });
+      project.provide('kafkaBrokers', external.kafkaBrokers);
+    } else {
+      // Free ports, not the npm start defaults, so tests never collide with a running pipeline.
+      broker = await startKafkaBroker({ port: await freePort(), controllerPort: await freePort(), logger, defaultPartitions: 3 });
+      project.provide('kafkaBrokers', broker.brokers);
+    }
+    if (external.dynamoEndpoint !== undefined) {
+      logger.info('using the DynamoDB endpoint named by DYNAMODB_ENDPOINT', { endpoint: external.dynamoEndpoint });
+      project.provide('dynamoEndpoint', external.dynamoEndpoint);
+    } else {
+      store = await startDynamoStore();
+      logger.info('dynalite started', { endpoint: store.endpoint });
+      project.provide('dynamoEndpoint', store.endpoint);
+    }
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}

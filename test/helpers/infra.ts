@@ -1,0 +1,92 @@
+/**
+ * Per-test access to the shared broker and store: unique names, configured clients,
+ * and `waitFor` instead of sleeps.
+ */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadConfig, type AppConfig } from '../../lib/config';
+import { ensureTables } from '../../lib/dynamo/tables';
+import { ensureTopics } from '../../lib/kafka/admin';
+
+/** A name no other test uses, safe as a topic or table name. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Bootstrap brokers of the shared test broker. */
+export function testBrokers(): string[] {
+  return inject('kafkaBrokers');
+}
+
+/** Endpoint of the shared DynamoDB-compatible store. */
+export function testDynamoEndpoint(): string {
+  return inject('dynamoEndpoint');
+}
+
+/**
+ * Configuration pointing at the shared test services, with fresh table names so tests
+ * never see each other's items. `overrides` are environment-style values.
+ */
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    KAFKA_BROKERS: testBrokers().join(','),
+    DYNAMODB_ENDPOINT: testDynamoEndpoint(),
+    AWS_REGION: 'us-east-1',
+    IDEMPOTENCY_TABLE: uniqueName('idempotency'),
+    MESSAGES_TABLE: uniqueName('messages'),
+    ALLOWED_TOPICS: '*',
+    ...overrides,
+  });
+}
+
+/** A kafkajs client on the test broker, quiet, for setting up and checking from the outside. */
+export function testKafka(): Kafka {
+  return new Kafka({ clientId: 'test', brokers: testBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+}
+
+/** A DynamoDB client on the test store. */
+export function testDynamo(): DynamoDBClient {
+  return new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: testDynamoEndpoint(),
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+}
+
+/** Creates a topic with a unique name and returns that name. */
+export async function createTestTopic(prefix = 'topic', numPartitions = 3): Promise<string> {
+  const topic = uniqueName(prefix);
+  await ensureTopics(testKafka(), [{ topic, numPartitions }]);
+  return topic;
+}
+
+/** Creates the tables named in `config`. */
+export async function createTestTables(config: AppConfig, client: DynamoDBClient = testDynamo()): Promise<void> {
+  await ensureTables(client, config.tables);
+}
+
+/**
+ * Polls `check` until it returns a value other than `undefined`/`false`, and returns it.
+ *
+ * @throws Error with `description` when `timeoutMs` passes first (the last error, if any, as cause).
+ */
+export async function waitFor<T>(
+  description: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 20_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const result = await check();
+      if (result !== undefined && result !== false) return result;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`, { cause: lastError });
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

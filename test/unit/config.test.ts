@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config';
+import { ConfigError } from '../../lib/errors';
+
+const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'produce', KAFKA_BROKERS: 'b-1:9098', ALLOWED_TOPICS: 'orders' };
+
+describe('loadConfig', () => {
+  it('applies the documented defaults locally', () => {
+    const config = loadConfig({
+      AWS_LAMBDA_FUNCTION_NAME: '',
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      ALLOWED_TOPICS: '',
+      MAX_RECORDS_PER_REQUEST: '',
+      MAX_REQUEST_BYTES: '',
+      IDEMPOTENCY_TTL_SECONDS: '',
+      IDEMPOTENCY_TABLE: '',
+      MESSAGES_TABLE: '',
+    });
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.produce.allowedTopics).toBe('*');
+    expect(config.produce.maxRecordsPerRequest).toBe(500);
+    expect(config.produce.maxRequestBytes).toBe(6291456);
+    expect(config.idempotency.ttlSeconds).toBe(86400);
+    expect(config.tables).toEqual({ idempotency: 'idempotency', messages: 'messages' });
+  });
+
+  it('parses lists and numbers', () => {
+    const config = loadConfig({ ...lambda, KAFKA_BROKERS: 'b-1:9098, b-2:9098', ALLOWED_TOPICS: 'orders,payments', MAX_RECORDS_PER_REQUEST: '10' });
+    expect(config.kafka.brokers).toEqual(['b-1:9098', 'b-2:9098']);
+    expect(config.produce.allowedTopics).toEqual(new Set(['orders', 'payments']));
+    expect(config.produce.maxRecordsPerRequest).toBe(10);
+    expect(config.inLambda).toBe(true);
+  });
+
+  it.each([
+    [{ ...lambda, KAFKA_BROKERS: '' }, 'KAFKA_BROKERS'],
+    [{ ...lambda, KAFKA_BROKERS: 'no-port' }, 'KAFKA_BROKERS'],
+    [{ ...lambda, ALLOWED_TOPICS: '' }, 'ALLOWED_TOPICS'],
+    [{ ...lambda, ALLOWED_TOPICS: '*' }, 'ALLOWED_TOPICS'],
+    [{ ...lambda, MAX_RECORDS_PER_REQUEST: 'ten' }, 'MAX_RECORDS_PER_REQUEST'],
+    [{ ...lambda, PRODUCE_TIMEOUT_MS: '5' }, 'PRODUCE_TIMEOUT_MS'],
+    [{ ...lambda, KAFKA_AUTH: 'plain' }, 'KAFKA_AUTH'],
+    [{ ...lambda, KAFKA_AUTH: 'scram-sha-512' }, 'KAFKA_SASL_SECRET_ARN'],
+    [{ ...lambda, KAFKA_SSL: 'yes' }, 'KAFKA_SSL'],
+    [{ ...lambda, DYNAMODB_ENDPOINT: 'localhost:8000' }, 'DYNAMODB_ENDPOINT'],
+  ])('rejects %o naming %s', (env, variable) => {
+    let thrown: unknown;
+    try {
+      loadConfig(env);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).variable).toBe(variable);
+    expect((thrown as ConfigError).message).toMatch(new RegExp(`^${variable}: `));
+  });
+});
