@@ -1,0 +1,177 @@
+/**
+ * {@link IdempotencyStore} on DynamoDB. It maps records to items and issues the
+ * conditional writes; it knows nothing of produce or consume.
+ *
+ * Item shape (partition key `id`):
+ * `{ id, status, owner, leaseExpiresAtMs, expiresAtEpochSec, payloadHash?, result? }`.
+ */
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  PutItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { StoreUnavailableError } from '../errors';
+import { isExpired } from './keys';
+import {
+  IdempotencyStatus,
+  type Claim,
+  type ClaimOutcome,
+  type Completion,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+} from './types';
+
+type Item = Record<string, AttributeValue>;
+
+// DynamoDB's per-request limits: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
+// and https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+const UNPROCESSED_RETRIES = 8;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
+function toItem(record: Claim & { status: IdempotencyStatus; result?: string }): Item {
+  const item: Item = {
+    id: { S: record.key },
+    status: { S: record.status },
+    owner: { S: record.owner },
+    leaseExpiresAtMs: { N: String(record.leaseExpiresAtMs) },
+    expiresAtEpochSec: { N: String(record.expiresAtEpochSec) },
+  };
+  if (record.payloadHash !== undefined) item.payloadHash = { S: record.payloadHash };
+  if (record.result !== undefined) item.result = { S: record.result };
+  return item;
+}
+
+function fromItem(item: Item): IdempotencyRecord {
+  const record: IdempotencyRecord = {
+    key: item.id?.S ?? '',
+    status: item.status?.S === IdempotencyStatus.Completed ? IdempotencyStatus.Completed : IdempotencyStatus.InProgress,
+    owner: item.owner?.S ?? '',
+    leaseExpiresAtMs: Number(item.leaseExpiresAtMs?.N ?? 0),
+    expiresAtEpochSec: Number(item.expiresAtEpochSec?.N ?? 0),
+  };
+  if (item.payloadHash?.S !== undefined) record.payloadHash = item.payloadHash.S;
+  if (item.result?.S !== undefined) record.result = item.result.S;
+  return record;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** DynamoDB-backed {@link IdempotencyStore}. */
+export class DynamoIdempotencyStore implements IdempotencyStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async claim(claim: Claim, nowMs: number): Promise<ClaimOutcome> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ ...claim, status: IdempotencyStatus.InProgress }),
+          // Free when absent, expired but not yet deleted by TTL, or an abandoned claim.
+          ConditionExpression:
+            'attribute_not_exists(id) OR expiresAtEpochSec <= :nowSec OR (#status = :inProgress AND leaseExpiresAtMs < :nowMs)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':nowSec': { N: String(Math.floor(nowMs / 1000)) },
+            ':nowMs': { N: String(nowMs) },
+            ':inProgress': { S: IdempotencyStatus.InProgress },
+          },
+          // DynamoDB returns the item that failed the condition, saving a read; dynalite does not.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return error.Item === undefined ? { claimed: false } : { claimed: false, existing: fromItem(error.Item) };
+      }
+      throw new StoreUnavailableError(`idempotency store: claim failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async getMany(keys: readonly string[], nowMs: number): Promise<Map<string, IdempotencyRecord>> {
+    const found = new Map<string, IdempotencyRecord>();
+    const unique = [...new Set(keys)];
+    try {
+      await Promise.all(
+        chunks(unique, BATCH_GET_LIMIT).map(async (chunk) => {
+          let pending: Item[] = chunk.map((key) => ({ id: { S: key } }));
+          for (let attempt = 0; pending.length > 0; attempt += 1) {
+            if (attempt > UNPROCESSED_RETRIES) throw new Error('unprocessed keys remained after retries');
+            if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+            const response = await this.client.send(
+              new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+            );
+            for (const item of response.Responses?.[this.tableName] ?? []) {
+              const record = fromItem(item);
+              if (!isExpired(record.expiresAtEpochSec, nowMs)) found.set(record.key, record);
+            }
+            pending = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+          }
+        }),
+      );
+    } catch (error) {
+      throw new StoreUnavailableError(`idempotency store: read failed: ${(error as Error).message}`, { cause: error });
+    }
+    return found;
+  }
+
+  async completeMany(completions: readonly Completion[]): Promise<void> {
+    try {
+      await Promise.all(
+        chunks(completions, BATCH_WRITE_LIMIT).map(async (chunk) => {
+          let pending: WriteRequest[] = chunk.map((completion) => ({
+            PutRequest: { Item: toItem({ ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 }) },
+          }));
+          for (let attempt = 0; pending.length > 0; attempt += 1) {
+            if (attempt > UNPROCESSED_RETRIES) throw new Error('unprocessed writes remained after retries');
+            if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+            const response = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+            pending = response.UnprocessedItems?.[this.tableName] ?? [];
+          }
+        }),
+      );
+    } catch (error) {
+      throw new StoreUnavailableError(`idempotency store: completion failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async releaseMany(keys: readonly string[], owner: string): Promise<void> {
+    try {
+      await Promise.all(
+        keys.map(async (key) => {
+          try {
+            await this.client.send(
+              new DeleteItemCommand({
+                TableName: this.tableName,
+                Key: { id: { S: key } },
+                ConditionExpression: '#owner = :owner AND #status = :inProgress',
+                ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+                ExpressionAttributeValues: { ':owner': { S: owner }, ':inProgress': { S: IdempotencyStatus.InProgress } },
+              }),
+            );
+          } catch (error) {
+            // Taken over or completed by someone else: not ours to release.
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          }
+        }),
+      );
+    } catch (error) {
+      throw new StoreUnavailableError(`idempotency store: release failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}

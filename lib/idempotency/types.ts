@@ -1,0 +1,80 @@
+/**
+ * The persistence model of idempotency, shared by the produce API (Idempotency-Key) and the
+ * consumer (one key per record). The store only maps items and issues conditional writes;
+ * keys, hashing and expiry are worked out by the callers with {@link ./keys}.
+ */
+
+/** Status of an idempotency key. */
+export const IdempotencyStatus = {
+  InProgress: 'IN_PROGRESS',
+  Completed: 'COMPLETED',
+} as const;
+export type IdempotencyStatus = (typeof IdempotencyStatus)[keyof typeof IdempotencyStatus];
+
+/** One stored idempotency key. */
+export interface IdempotencyRecord {
+  key: string;
+  status: IdempotencyStatus;
+  /** Who holds an IN_PROGRESS claim (an invocation id); guards release and completion. */
+  owner: string;
+  /** Until when an IN_PROGRESS claim blocks others, epoch milliseconds. */
+  leaseExpiresAtMs: number;
+  /** When the item expires (DynamoDB TTL attribute), epoch seconds. */
+  expiresAtEpochSec: number;
+  /** Hash of the request that claimed the key, to detect reuse with another payload. */
+  payloadHash?: string;
+  /** The stored result of a COMPLETED key (for the produce API, the HTTP response). */
+  result?: string;
+}
+
+/** A claim to write: a new IN_PROGRESS record. */
+export type Claim = Omit<IdempotencyRecord, 'status' | 'result'>;
+
+/** A completion to write: the key becomes COMPLETED, optionally with a stored result. */
+export interface Completion {
+  key: string;
+  owner: string;
+  expiresAtEpochSec: number;
+  payloadHash?: string;
+  result?: string;
+}
+
+/** Outcome of {@link IdempotencyStore.claim}. */
+export type ClaimOutcome =
+  | { claimed: true }
+  /**
+   * The key is held (COMPLETED, or IN_PROGRESS under a live lease). `existing` is the
+   * stored record when the store could return it with the failed write (DynamoDB can;
+   * dynalite cannot); callers that need it and get undefined call {@link IdempotencyStore.get}.
+   */
+  | { claimed: false; existing?: IdempotencyRecord };
+
+/** Persistence of idempotency keys. Implementations map records to items and nothing more. */
+export interface IdempotencyStore {
+  /**
+   * Claims `claim.key` with one conditional write. Succeeds when the key is absent, its
+   * item has expired, or its IN_PROGRESS lease ran out before `nowMs`.
+   *
+   * @throws {StoreUnavailableError} when the store cannot be reached.
+   */
+  claim(claim: Claim, nowMs: number): Promise<ClaimOutcome>;
+  /**
+   * Reads keys in as few requests as the store allows. Expired items are left out.
+   *
+   * @throws {StoreUnavailableError} when the store cannot be reached.
+   */
+  getMany(keys: readonly string[], nowMs: number): Promise<Map<string, IdempotencyRecord>>;
+  /**
+   * Marks keys COMPLETED, batching writes. Each completion overwrites the caller's own claim.
+   *
+   * @throws {StoreUnavailableError} when the store cannot be reached.
+   */
+  completeMany(completions: readonly Completion[]): Promise<void>;
+  /**
+   * Deletes IN_PROGRESS claims held by `owner` so that the keys can be claimed again at once.
+   * Keys held by someone else, or already gone, are left alone.
+   *
+   * @throws {StoreUnavailableError} when the store cannot be reached.
+   */
+  releaseMany(keys: readonly string[], owner: string): Promise<void>;
+}
