@@ -147,6 +147,8 @@ log4j.logger.org.apache.kafka=INFO
 // when this process dies for any reason, even SIGKILL, the pipe closes, the read ends and
 // the watchdog stops the broker. No broker outlives the run that started it.
 const WATCHDOG = `
+data_dir=$1
+shift
 exec 3<&0
 "$@" 3<&- </dev/null &
 child=$!
@@ -157,6 +159,8 @@ exec 3<&-
 status=0
 while kill -0 $child 2>/dev/null; do wait $child; status=$?; done
 kill $watcher 2>/dev/null
+# The broker's data is throwaway: remove it also when the parent died without stop().
+rm -rf "$data_dir"
 exit $status
 `;
 
@@ -222,7 +226,7 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
 
   const consoleLog = join(dataDir, 'console.log');
   const out = openSync(consoleLog, 'a');
-  const child: ChildProcess = spawn('bash', ['-c', WATCHDOG, 'kafka-broker', 'java', ...jvm, 'kafka.Kafka', propertiesFile], {
+  const child: ChildProcess = spawn('bash', ['-c', WATCHDOG, 'kafka-broker', dataDir, 'java', ...jvm, 'kafka.Kafka', propertiesFile], {
     stdio: ['pipe', out, out],
     detached: true,
   });
