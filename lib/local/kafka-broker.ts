@@ -25,7 +25,10 @@ export interface KafkaBroker {
   brokers: string[];
   /** True when an already-running broker was found and reused instead of started. */
   reused: boolean;
-  /** Stops the broker if this process started it and removes its data; a no-op for a reused one. */
+  /**
+   * Stops the broker if this process started it and removes its data (unless a persistent
+   * `dataDir` was given); a no-op for a reused one.
+   */
   stop(): Promise<void>;
 }
 
@@ -39,6 +42,12 @@ export interface StartKafkaOptions {
   /** Partitions of auto-created internal topics and the default for new topics. */
   defaultPartitions?: number;
   startTimeoutMs?: number;
+  /**
+   * A folder that keeps the broker's data across stop() and a later start on the same ports
+   * (fault-injection runs restart the broker and expect acknowledged records to survive).
+   * It is formatted on first use and never deleted. By default the data is throwaway.
+   */
+  dataDir?: string;
 }
 
 /** Raised when the broker cannot be fetched or started; its message says what to do. */
@@ -159,8 +168,8 @@ exec 3<&-
 status=0
 while kill -0 $child 2>/dev/null; do wait $child; status=$?; done
 kill $watcher 2>/dev/null
-# The broker's data is throwaway: remove it also when the parent died without stop().
-rm -rf "$data_dir"
+# Throwaway data (an empty argument means persistent): remove it also when the parent died without stop().
+[ -n "$data_dir" ] && rm -rf "$data_dir"
 exit $status
 `;
 
@@ -197,7 +206,13 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
   }
 
   const libs = ensureKafkaJars(logger);
-  const dataDir = mkdtempSync(join(tmpdir(), 'kafka-broker-'));
+  const persistent = options.dataDir !== undefined;
+  if (persistent) mkdirSync(options.dataDir as string, { recursive: true });
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kafka-broker-'));
+  // Removes the data only when it is throwaway.
+  const discard = (): void => {
+    if (!persistent) rmSync(dataDir, { recursive: true, force: true });
+  };
   const propertiesFile = join(dataDir, 'server.properties');
   const log4jFile = join(dataDir, 'log4j.properties');
   writeFileSync(propertiesFile, serverProperties(options, dataDir));
@@ -214,19 +229,23 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
     join(libs, '*'),
   ];
   const started = Date.now();
-  const format = spawnSync(
-    'java',
-    [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomUUID().replaceAll('-', '').slice(0, 22), '-c', propertiesFile],
-    { encoding: 'utf8' },
-  );
+  // A persistent folder is formatted once; formatting again would refuse (or lose) its data.
+  const formatted = existsSync(join(dataDir, 'logs', 'meta.properties'));
+  const format = formatted
+    ? { status: 0, stdout: '', stderr: '' }
+    : spawnSync(
+        'java',
+        [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomUUID().replaceAll('-', '').slice(0, 22), '-c', propertiesFile],
+        { encoding: 'utf8' },
+      );
   if (format.status !== 0) {
-    rmSync(dataDir, { recursive: true, force: true });
+    discard();
     throw new KafkaBrokerError(`formatting KRaft storage failed:\n${format.stdout}${format.stderr}`);
   }
 
   const consoleLog = join(dataDir, 'console.log');
   const out = openSync(consoleLog, 'a');
-  const child: ChildProcess = spawn('bash', ['-c', WATCHDOG, 'kafka-broker', dataDir, 'java', ...jvm, 'kafka.Kafka', propertiesFile], {
+  const child: ChildProcess = spawn('bash', ['-c', WATCHDOG, 'kafka-broker', persistent ? '' : dataDir, 'java', ...jvm, 'kafka.Kafka', propertiesFile], {
     stdio: ['pipe', out, out],
     detached: true,
   });
@@ -257,7 +276,7 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      discard();
       logger.info('Kafka broker stopped', { brokers: brokers.join(',') });
     })();
     return stopped;
