@@ -1,0 +1,39 @@
+/** Summary statistics for benchmark rounds, apart from any I/O. */
+
+/**
+ * The `p`-th percentile of `values` by the nearest-rank method: the smallest value such that
+ * at least `p` percent of the values are less than or equal to it.
+ *
+ * @param p - percentile, 0 (exclusive) to 100 (inclusive).
+ * @throws Error when `values` is empty or `p` is out of range.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile of no values');
+  if (!(p > 0 && p <= 100)) throw new Error(`percentile must be in (0, 100], got ${p}`);
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[rank - 1] as number;
+}
+
+/**
+ * The median of `values`; the mean of the two middle values when their count is even.
+ *
+ * @throws Error when `values` is empty.
+ */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** `value / baseline`, or null when the baseline is zero (a ratio would be meaningless). */
+export function ratio(value: number, baseline: number): number | null {
+  return baseline === 0 ? null : value / baseline;
+}
+
+/** Rounds to `digits` significant digits, to keep reports readable. */
+export function significant(value: number, digits = 3): number {
+  if (value === 0 || !Number.isFinite(value)) return value;
+  return Number(value.toPrecision(digits));
+}

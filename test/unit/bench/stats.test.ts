@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { median, percentile, ratio, significant } from '../../../bench/stats';
+
+describe('percentile (nearest rank)', () => {
+  const hundred = Array.from({ length: 100 }, (_, index) => 100 - index); // 100, 99, ..., 1
+
+  it('p50 of 1..100 is 50 and p99 is 99, whatever the input order', () => {
+    expect(percentile(hundred, 50)).toBe(50);
+    expect(percentile(hundred, 99)).toBe(99);
+  });
+
+  it('p100 is the maximum and a tiny percentile the minimum', () => {
+    expect(percentile([7, 3, 9], 100)).toBe(9);
+    expect(percentile([7, 3, 9], 0.1)).toBe(3);
+  });
+
+  it('p99 of fewer than 100 values is the maximum', () => {
+    expect(percentile([5, 1, 4, 2, 3], 99)).toBe(5);
+  });
+
+  it('rejects no values and out-of-range percentiles', () => {
+    expect(() => percentile([], 50)).toThrow('no values');
+    expect(() => percentile([1], 0)).toThrow('(0, 100]');
+    expect(() => percentile([1], 101)).toThrow('(0, 100]');
+  });
+});
+
+describe('median', () => {
+  it('is the middle value of an odd count', () => {
+    expect(median([9, 1, 5])).toBe(5);
+  });
+
+  it('is the mean of the two middle values of an even count', () => {
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('rejects no values', () => {
+    expect(() => median([])).toThrow('no values');
+  });
+});
+
+describe('ratio and significant', () => {
+  it('divides by the baseline and gives null for a zero baseline', () => {
+    expect(ratio(3, 4)).toBe(0.75);
+    expect(ratio(3, 0)).toBeNull();
+  });
+
+  it('keeps three significant digits by default', () => {
+    expect(significant(1234.567)).toBe(1230);
+    expect(significant(0.0123456)).toBe(0.0123);
+    expect(significant(0)).toBe(0);
+  });
+});
