@@ -1,0 +1,174 @@
+/**
+ * Produce measurements: the same records sent, one request at a time, by a direct kafkajs
+ * producer with acks=-1 (the limit), through the produce handler (the Lambda code path), and
+ * through the local HTTP server. Each request's latency is recorded; throughput is records
+ * acknowledged per second of wall time.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { BenchRecord } from './records';
+import { makeRecords, produceRequestBody } from './records';
+import { median, percentile } from './stats';
+import type { ProduceRuntimeLike } from './subjects';
+
+/** Something that produces a list of records and resolves once all are acknowledged. */
+export interface ProduceSubject {
+  name: string;
+  /** @throws Error when any record was not acknowledged. */
+  send(records: readonly BenchRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One subject's figures at one request size, medians over rounds. */
+export interface ProduceFigure {
+  subject: string;
+  recordsPerRequest: number;
+  requestsPerRound: number;
+  rounds: number;
+  recordsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const CONTENT_TYPE = 'application/vnd.kafka.json.v2+json';
+
+/** The limit: kafkajs' producer with acks=-1, the same records and headers, no HTTP or validation. */
+export async function kafkajsSubject(brokers: string[], topic: string): Promise<ProduceSubject> {
+  const producer = new Kafka({ clientId: 'bench-baseline', brokers, logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  return {
+    name: 'kafkajs acks=-1 (baseline)',
+    send: async (records) => {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: records.map((record) => ({ key: record.key, value: record.valueJson, headers: { 'message-id': record.messageId } })),
+      });
+    },
+    close: () => producer.disconnect(),
+  };
+}
+
+/** An API Gateway HTTP API (payload v2) event for `POST /topics/{topic}`. */
+export function produceEvent(topic: string, body: string): APIGatewayProxyEventV2 {
+  const path = `/topics/${topic}`;
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { 'content-type': CONTENT_TYPE },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'bench',
+      domainName: 'bench.lambda-url.us-east-1.on.aws',
+      domainPrefix: 'bench',
+      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: 'bench',
+      routeKey: '$default',
+      stage: '$default',
+      time: '27/Nov/2026:00:00:00 +0000',
+      timeEpoch: 1_764_201_600_000,
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+/** The produce handler, called in process as Lambda would call it. */
+export function handlerSubject(runtime: ProduceRuntimeLike, topic: string): ProduceSubject {
+  return {
+    name: 'produce handler',
+    send: async (records) => {
+      const response = await runtime.handler(produceEvent(topic, produceRequestBody(records)));
+      if (response.statusCode !== 200) throw new Error(`produce handler answered ${response.statusCode}: ${response.body}`);
+    },
+    close: () => runtime.close(),
+  };
+}
+
+/** The local HTTP server, over a kept-alive loopback connection. */
+export function httpSubject(baseUrl: string, topic: string, close: () => Promise<void>): ProduceSubject {
+  return {
+    name: 'local HTTP server',
+    send: async (records) => {
+      const response = await fetch(`${baseUrl}/topics/${topic}`, {
+        method: 'POST',
+        headers: { 'content-type': CONTENT_TYPE },
+        body: produceRequestBody(records),
+      });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`local HTTP server answered ${response.status}: ${text}`);
+    },
+    close,
+  };
+}
+
+/** How many requests one round sends at each size: enough for a p99 to mean something at small sizes. */
+export function requestsPerRound(recordsPerRequest: number, quick: boolean): number {
+  const full = recordsPerRequest <= 1 ? 200 : recordsPerRequest <= 10 ? 100 : recordsPerRequest <= 100 ? 40 : 12;
+  return quick ? Math.max(3, Math.ceil(full / 10)) : full;
+}
+
+interface Round {
+  recordsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function runRound(subject: ProduceSubject, recordsPerRequest: number, requests: number, label: string): Promise<Round> {
+  // Records are made before the clock starts, so only sending is timed.
+  const batches = Array.from({ length: requests }, (_, index) => makeRecords(recordsPerRequest, `${label}-${index}`));
+  const latenciesMs: number[] = [];
+  const started = performance.now();
+  for (const batch of batches) {
+    const sent = performance.now();
+    await subject.send(batch);
+    latenciesMs.push(performance.now() - sent);
+  }
+  const elapsedMs = performance.now() - started;
+  return {
+    recordsPerSec: (recordsPerRequest * requests) / (elapsedMs / 1000),
+    p50Ms: percentile(latenciesMs, 50),
+    p99Ms: percentile(latenciesMs, 99),
+  };
+}
+
+/**
+ * Measures every subject at every size. Subjects take turns within a round, so that a burst
+ * of load from elsewhere on the machine hits all of them rather than one.
+ */
+export async function measureProduce(
+  subjects: readonly ProduceSubject[],
+  sizes: readonly number[],
+  rounds: number,
+  quick: boolean,
+): Promise<ProduceFigure[]> {
+  for (const subject of subjects) {
+    // Warm-up: connections, metadata, JIT.
+    for (let index = 0; index < 5; index++) await subject.send(makeRecords(10, `warmup-${index}`));
+  }
+  const figures: ProduceFigure[] = [];
+  for (const size of sizes) {
+    const requests = requestsPerRound(size, quick);
+    const results = new Map<string, Round[]>(subjects.map((subject) => [subject.name, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const subject of subjects) {
+        results.get(subject.name)?.push(await runRound(subject, size, requests, `p${size}-r${round}`));
+      }
+    }
+    for (const subject of subjects) {
+      const subjectRounds = results.get(subject.name) ?? [];
+      figures.push({
+        subject: subject.name,
+        recordsPerRequest: size,
+        requestsPerRound: requests,
+        rounds,
+        recordsPerSec: median(subjectRounds.map((r) => r.recordsPerSec)),
+        p50Ms: median(subjectRounds.map((r) => r.p50Ms)),
+        p99Ms: median(subjectRounds.map((r) => r.p99Ms)),
+      });
+    }
+  }
+  return figures;
+}
