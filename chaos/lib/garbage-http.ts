@@ -1,0 +1,267 @@
+/**
+ * Generates malformed produce requests, deterministically from a seed: wrong types, huge
+ * and truncated bodies, wrong content types, odd encodings (invalid UTF-8, BOM, UTF-16),
+ * hostile header values, invalid base64, deep nesting, prototype-pollution keys and
+ * partitions out of range. Each request is raw HTTP/1.1 bytes, with the statuses the
+ * contract allows for it.
+ */
+import type { Prng } from './prng';
+
+/** One generated request. */
+export interface GarbageRequest {
+  /** The family it belongs to, for the report. */
+  kind: string;
+  /** The whole request: request line, headers, body. */
+  bytes: Buffer;
+  /** Statuses the contract allows for this request. */
+  allowedStatuses: readonly number[];
+}
+
+/** What the generator needs to know about the service under test. */
+export interface GarbageTarget {
+  /** An existing topic the service may write to. */
+  topic: string;
+  /** That topic's partition count; partitions at or above it do not exist. */
+  partitions: number;
+  /** The service's MAX_REQUEST_BYTES. */
+  maxRequestBytes: number;
+  /** The service's MAX_RECORDS_PER_REQUEST. */
+  maxRecordsPerRequest: number;
+}
+
+type Header = readonly [name: string, value: string | Buffer];
+
+const JSON_V2 = 'application/vnd.kafka.json.v2+json';
+const BINARY_V2 = 'application/vnd.kafka.binary.v2+json';
+
+/** Builds request bytes with a correct Content-Length and `Connection: close`. */
+export function rawRequest(method: string, path: string | Buffer, headers: readonly Header[], body: Buffer = Buffer.alloc(0)): Buffer {
+  const head: Buffer[] = [Buffer.from(`${method} `, 'latin1'), Buffer.isBuffer(path) ? path : Buffer.from(path, 'latin1'), Buffer.from(' HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n', 'latin1')];
+  for (const [name, value] of headers) {
+    head.push(Buffer.from(`${name}: `, 'latin1'), Buffer.isBuffer(value) ? value : Buffer.from(value, 'latin1'), Buffer.from('\r\n', 'latin1'));
+  }
+  if (method !== 'GET' || body.length > 0) head.push(Buffer.from(`Content-Length: ${body.length}\r\n`, 'latin1'));
+  head.push(Buffer.from('\r\n', 'latin1'));
+  return Buffer.concat([...head, body]);
+}
+
+function validBody(prng: Prng, records = prng.int(1, 5)): string {
+  return JSON.stringify({ records: Array.from({ length: records }, (_, i) => ({ key: `k${prng.int(0, 9)}`, value: { garbage: true, i } })) });
+}
+
+function post(target: GarbageTarget, contentType: string | undefined, body: Buffer | string, extra: readonly Header[] = []): Buffer {
+  const headers: Header[] = contentType === undefined ? [...extra] : [['Content-Type', contentType], ...extra];
+  return rawRequest('POST', `/topics/${target.topic}`, headers, Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
+}
+
+type Generator = (prng: Prng, target: GarbageTarget) => Omit<GarbageRequest, 'kind'>;
+
+const WRONG_TYPES: readonly string[] = [
+  '{"records":{}}',
+  '{"records":"abc"}',
+  '{"records":null}',
+  '{"records":[]}',
+  '{"records":[1,2,3]}',
+  '{"records":[null]}',
+  '{"records":[[]]}',
+  '{"records":[{}]}',
+  '{"records":[{"key":"a"}]}',
+  '{"records":[{"value":1,"partition":"0"}]}',
+  '{"records":[{"value":1,"partition":true}]}',
+  '{"records":[{"value":1,"partition":{}}]}',
+  '{"records":[{"value":1,"headers":{}}]}',
+  '{"records":[{"value":1,"headers":"x"}]}',
+  '{"records":[{"value":1,"headers":[1]}]}',
+  '{"records":[{"value":1,"headers":[{"name":1,"value":"YQ=="}]}]}',
+  '{"records":[{"value":1,"headers":[{"name":"a","value":5}]}]}',
+  '{"records":[{"value":1,"headers":[{"value":"YQ=="}]}]}',
+  '{"records":[{"value":1,"headers":[{"name":"a","value":"%%%"}]}]}',
+  '"records"',
+  '[]',
+  '[{"value":1}]',
+  'null',
+  'true',
+  '12345',
+  '{}',
+  '{"record":[{"value":1}]}',
+  '{"value_schema":"x","records":"y"}',
+];
+
+const PARTITIONS_OUT_OF_RANGE = (partitions: number): readonly string[] => [
+  String(partitions),
+  String(partitions + 1),
+  '-1',
+  '1.5',
+  '2147483648',
+  '9007199254740993',
+  '1e400',
+  '-0.0001',
+  '99999999999999999999999',
+];
+
+const BAD_CONTENT_TYPES: readonly (string | undefined)[] = [
+  undefined,
+  '',
+  'text/plain',
+  'application/xml',
+  'multipart/form-data; boundary=xyz',
+  'application/x-www-form-urlencoded',
+  'application/vnd.kafka.avro.v2+json',
+  'application/vnd.kafka.protobuf.v2+json',
+  'application/vnd.kafka.v2+json',
+  'application/octet-stream',
+  '*/*',
+  'json',
+  ';;;',
+  'application/vnd.kafka.json.v3+json',
+];
+
+const HOSTILE_IDEMPOTENCY_KEYS = (prng: Prng): readonly (string | Buffer)[] => [
+  '',
+  ' ',
+  'x'.repeat(4_000),
+  Buffer.from([0xc3, 0xa9, 0xff, 0xfe, 0x80]),
+  '"; DROP TABLE idempotency; --',
+  '__proto__',
+  'constructor',
+  '${jndi:ldap://127.0.0.1/a}',
+  `${prng.int(0, 1e9)}\t${prng.int(0, 1e9)}`,
+  '../../../../etc/passwd',
+  '%00%0d%0a',
+];
+
+const HOSTILE_HEADERS: readonly Header[] = [
+  ['__proto__', 'polluted'],
+  ['constructor', 'x'],
+  ['Content-Encoding', 'gzip'],
+  ['Content-Encoding', 'br, deflate'],
+  ['X-Forwarded-For', '127.0.0.1, ::1, ' + 'a'.repeat(2_000)],
+  ['Accept', 'text/html'],
+  ['Accept-Charset', 'utf-16'],
+  ['Message-Id', 'spoofed'],
+  ['Cookie', 'a=' + 'b'.repeat(3_000)],
+  ['Authorization', 'Bearer \u00ff\u00fe'],
+];
+
+const GENERATORS: Record<string, Generator> = {
+  'truncated-json': (prng, target) => {
+    const body = validBody(prng);
+    return { bytes: post(target, JSON_V2, body.slice(0, prng.int(1, body.length - 1))), allowedStatuses: [400] };
+  },
+  'not-json': (prng, target) => ({
+    bytes: post(target, JSON_V2, Buffer.concat([Buffer.from('{'), prng.bytes(prng.int(1, 200))])),
+    allowedStatuses: [400],
+  }),
+  'empty-body': (prng, target) => ({ bytes: post(target, prng.pick([JSON_V2, 'application/json']), ''), allowedStatuses: [400, 422] }),
+  'wrong-types': (prng, target) => ({ bytes: post(target, JSON_V2, prng.pick(WRONG_TYPES)), allowedStatuses: [422] }),
+  'too-many-records': (prng, target) => ({
+    bytes: post(target, JSON_V2, JSON.stringify({ records: Array.from({ length: target.maxRecordsPerRequest + prng.int(1, 500) }, () => ({ value: 1 })) })),
+    allowedStatuses: [413],
+  }),
+  'wrong-content-type': (prng, target) => ({ bytes: post(target, prng.pick(BAD_CONTENT_TYPES), validBody(prng)), allowedStatuses: [415] }),
+  'invalid-utf8': (prng, target) => {
+    const bad = prng.pick([[0xc3, 0x28], [0xa0, 0xa1], [0xe2, 0x28, 0xa1], [0xf0, 0x28, 0x8c, 0x28], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xff]]);
+    const body = Buffer.concat([Buffer.from('{"records":[{"key":"k","value":"'), Buffer.from(bad), Buffer.from('"}]}')]);
+    return { bytes: post(target, prng.pick([JSON_V2, 'application/json']), body), allowedStatuses: [200, 400, 422] };
+  },
+  bom: (prng, target) => ({
+    bytes: post(target, JSON_V2, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(validBody(prng))])),
+    allowedStatuses: [200, 400],
+  }),
+  utf16: (prng, target) => {
+    const body = validBody(prng);
+    const littleEndian = prng.chance(0.5);
+    const encoded = Buffer.from(body, 'utf16le');
+    if (!littleEndian) encoded.swap16();
+    const bom = Buffer.from(littleEndian ? [0xff, 0xfe] : [0xfe, 0xff]);
+    const contentType = prng.pick([JSON_V2, `${JSON_V2}; charset=utf-16`, 'application/json; charset=utf-16le']);
+    return { bytes: post(target, contentType, prng.chance(0.5) ? Buffer.concat([bom, encoded]) : encoded), allowedStatuses: [400, 415] };
+  },
+  'hostile-idempotency-key': (prng, target) => ({
+    bytes: post(target, JSON_V2, validBody(prng), [['Idempotency-Key', prng.pick(HOSTILE_IDEMPOTENCY_KEYS(prng))]]),
+    allowedStatuses: [200, 400, 409, 422],
+  }),
+  'hostile-headers': (prng, target) => ({
+    bytes: post(target, JSON_V2, validBody(prng), [prng.pick(HOSTILE_HEADERS), prng.pick(HOSTILE_HEADERS)]),
+    allowedStatuses: [200, 400, 415],
+  }),
+  'repeated-idempotency-key': (prng, target) => ({
+    bytes: post(target, JSON_V2, validBody(prng), [
+      ['Idempotency-Key', `a-${prng.int(0, 1e9)}`],
+      ['Idempotency-Key', `b-${prng.int(0, 1e9)}`],
+    ]),
+    allowedStatuses: [200, 400, 422],
+  }),
+  'invalid-base64': (prng, target) => {
+    const bad = prng.pick(['%%%', 'a', 'YQ', 'Y===', '====', 'YW Jj', '\u00e9\u00e9', '-_-_', 'YWJj\n', '=YWJj', 'not base64!']);
+    const where = prng.pick(['value', 'key', 'header']);
+    const record = where === 'value' ? { value: bad } : where === 'key' ? { key: bad, value: 'YQ==' } : { value: 'YQ==', headers: [{ name: 'h', value: bad }] };
+    return { bytes: post(target, BINARY_V2, JSON.stringify({ records: [record] })), allowedStatuses: [422] };
+  },
+  'binary-wrong-types': (prng, target) => ({
+    bytes: post(target, BINARY_V2, JSON.stringify({ records: [{ value: prng.pick([{ a: 1 }, [1, 2], 42, true]) }] })),
+    allowedStatuses: [422],
+  }),
+  'deep-nesting': (prng, target) => {
+    const depth = prng.pick([1_000, 10_000, 100_000, 500_000]);
+    const bracket = prng.pick(['[', '{"a":']);
+    const close = bracket === '[' ? ']' : '}';
+    const value = `${bracket.repeat(depth)}1${close.repeat(depth)}`;
+    const body = prng.chance(0.5) ? `{"records":[{"value":${value}}]}` : `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    return { bytes: post(target, JSON_V2, body), allowedStatuses: [200, 400, 413, 422] };
+  },
+  'prototype-pollution': (prng, target) => {
+    const body = prng.pick([
+      '{"records":[{"value":1,"__proto__":{"partition":99}}]}',
+      '{"__proto__":{"records":[{"value":1}]}}',
+      '{"constructor":{"prototype":{"records":[{"value":1}]}}}',
+      '{"records":[{"value":{"__proto__":{"polluted":true}},"key":{"constructor":{"prototype":{"polluted":true}}}}]}',
+      '{"records":{"__proto__":[]}}',
+      '{"records":[{"__proto__":{"value":1}}]}',
+      '{"records":[{"value":1,"headers":[{"name":"__proto__","value":"YQ=="},{"name":"constructor","value":"YQ=="}]}]}',
+    ]);
+    return { bytes: post(target, JSON_V2, body), allowedStatuses: [200, 422] };
+  },
+  'partition-out-of-range': (prng, target) => ({
+    bytes: post(target, JSON_V2, `{"records":[{"value":1,"partition":${prng.pick(PARTITIONS_OUT_OF_RANGE(target.partitions))}}]}`),
+    allowedStatuses: [404, 422],
+  }),
+  'bad-route': (prng, target) => {
+    const method = prng.pick(['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'POST']);
+    const path = prng.pick(['/', '/topics', '/topics/', `/topics/${target.topic}/partitions/0`, '/topic/x', '/%2e%2e/%2e%2e', `/topics/${target.topic}?x=${'y'.repeat(1_000)}`, '//topics//x']);
+    const allowed = method === 'POST' && path.startsWith(`/topics/${target.topic}?`) ? [200, 400, 404] : [404, 405];
+    return { bytes: rawRequest(method, path, [['Content-Type', JSON_V2]], Buffer.from(validBody(prng))), allowedStatuses: allowed };
+  },
+  'bad-topic': (prng, target) => {
+    const topic = prng.pick(['no-such-topic-chaos', 'a'.repeat(300), '%00', '%E9t%C3', 'a%2Fb', '..', '.', 'topic%20with%20space', '%F0%9F%92%A9']);
+    return { bytes: rawRequest('POST', `/topics/${topic}`, [['Content-Type', JSON_V2]], Buffer.from(validBody(prng))), allowedStatuses: [400, 403, 404, 422] };
+  },
+};
+
+/** Families that build a body of several MiB; generated rarely to keep a run quick. */
+const HUGE: Generator = (prng, target) => ({
+  bytes: post(target, JSON_V2, JSON.stringify({ records: [{ value: 'x'.repeat(target.maxRequestBytes + prng.int(1, 1_024 * 1_024)) }] })),
+  allowedStatuses: [413],
+});
+
+/** Names of every family, for reports and tests. */
+export const GARBAGE_KINDS: readonly string[] = [...Object.keys(GENERATORS), 'huge-body'];
+
+/**
+ * Generates `count` malformed requests. One in `hugeEvery` is a body above
+ * `maxRequestBytes`; the rest cycle through the families in a seeded order.
+ */
+export function generateGarbageRequests(prng: Prng, target: GarbageTarget, count: number, hugeEvery = 250): GarbageRequest[] {
+  const kinds = Object.keys(GENERATORS);
+  const requests: GarbageRequest[] = [];
+  for (let i = 0; i < count; i += 1) {
+    if (i % hugeEvery === hugeEvery - 1) {
+      requests.push({ kind: 'huge-body', ...HUGE(prng, target) });
+      continue;
+    }
+    // The first requests cover every family once; after that the seed picks.
+    const kind = i < kinds.length ? (kinds[i] as string) : prng.pick(kinds);
+    requests.push({ kind, ...(GENERATORS[kind] as Generator)(prng, target) });
+  }
+  return requests;
+}
