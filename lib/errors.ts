@@ -110,6 +110,33 @@ export class IdempotencyKeyMismatchError extends AppError {
   readonly retriable = false;
 }
 
+/** The route exists but not for this HTTP method. */
+export class MethodNotAllowedError extends AppError {
+  readonly code = 40501;
+  readonly httpStatus = 405;
+  readonly retriable = false;
+}
+
+/**
+ * The broker did not acknowledge some records for a reason that may pass (for example a
+ * leader election); per record this is `error_code` 50003 and the response is a 503.
+ */
+export class RecordsNotAcknowledgedError extends AppError {
+  readonly code = 50003;
+  readonly httpStatus = 503;
+  readonly retriable = true;
+}
+
+/**
+ * The broker refused some records for a reason that will not pass by retrying (for example
+ * missing authorization); per record this is `error_code` 50002 and the response is a 500.
+ */
+export class RecordsRejectedError extends AppError {
+  readonly code = 50002;
+  readonly httpStatus = 500;
+  readonly retriable = false;
+}
+
 /** The Kafka cluster could not be reached or refused the request for a transient reason. */
 export class KafkaUnavailableError extends AppError {
   readonly code = 50301;
