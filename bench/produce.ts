@@ -10,6 +10,7 @@ import type { BenchRecord } from './records';
 import { makeRecords, produceRequestBody } from './records';
 import { median, percentile } from './stats';
 import type { ProduceRuntimeLike } from './subjects';
+import { SubjectName } from './subject-names';
 
 /** Something that produces a list of records and resolves once all are acknowledged. */
 export interface ProduceSubject {
@@ -37,7 +38,7 @@ export async function kafkajsSubject(brokers: string[], topic: string): Promise<
   const producer = new Kafka({ clientId: 'bench-baseline', brokers, logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   return {
-    name: 'kafkajs acks=-1 (baseline)',
+    name: SubjectName.KafkajsProducer,
     send: async (records) => {
       await producer.send({
         topic,
@@ -78,7 +79,7 @@ export function produceEvent(topic: string, body: string): APIGatewayProxyEventV
 /** The produce handler, called in process as Lambda would call it. */
 export function handlerSubject(runtime: ProduceRuntimeLike, topic: string): ProduceSubject {
   return {
-    name: 'produce handler',
+    name: SubjectName.ProduceHandler,
     send: async (records) => {
       const response = await runtime.handler(produceEvent(topic, produceRequestBody(records)));
       if (response.statusCode !== 200) throw new Error(`produce handler answered ${response.statusCode}: ${response.body}`);
@@ -90,7 +91,7 @@ export function handlerSubject(runtime: ProduceRuntimeLike, topic: string): Prod
 /** The local HTTP server, over a kept-alive loopback connection. */
 export function httpSubject(baseUrl: string, topic: string, close: () => Promise<void>): ProduceSubject {
   return {
-    name: 'local HTTP server',
+    name: SubjectName.LocalHttpServer,
     send: async (records) => {
       const response = await fetch(`${baseUrl}/topics/${topic}`, {
         method: 'POST',

@@ -1,0 +1,238 @@
+/**
+ * `npm run bench`: every measurement in one run, against one broker and one store, each
+ * subject beside the baseline it is compared with. Writes bench/results.json, bench/RESULTS.md
+ * and bench/results.svg.
+ *
+ * Flags: `--quick` (one round, smaller batches: a smoke run, not figures to quote) and
+ * `--only=produce,consume,cold-start,end-to-end` (a subset).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { createDynamoClient } from '../lib/dynamo/client';
+import { ensureTables } from '../lib/dynamo/tables';
+import { ensureTopics } from '../lib/kafka/admin';
+import { createKafka } from '../lib/kafka/client';
+import { createLogger, silentLogger } from '../lib/logger';
+import { measureColdStarts, type ColdStartEntry } from './cold-start';
+import { countItems, measureConsume, type ConsumeShape, type ConsumeSubject } from './consume';
+import { measureEndToEnd } from './end-to-end';
+import { deriveFindings } from './findings';
+import { machineDetails } from './machine';
+import { createPowertoolsConsumer } from './baselines/powertools-consumer';
+import { handlerSubject, httpSubject, kafkajsSubject, measureProduce, produceEvent, type ProduceSubject } from './produce';
+import { makeRecords, mskEvent, produceRequestBody } from './records';
+import { COLD_START_PAIRS, writeReport, type BenchResults } from './report';
+import { benchConfig, benchName, startBenchServices, type BenchServices } from './services';
+import { calibrateStore } from './store-calibration';
+import { SubjectName } from './subject-names';
+import { loadConsumeRuntime, loadProduceRuntime } from './subjects';
+import { hasPipeline, startPipeline, type Pipeline } from './pipeline';
+import { freePort } from '../lib/local/ports';
+
+/** The topic the local event source emulator feeds to the consume function (one file, shared with serverless.yml). */
+function eventSourceTopic(): string {
+  const file = new URL('../lib/consume/event-source.json', import.meta.url);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { topic: string }).topic : 'events';
+}
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((arg) => arg.startsWith('--only='));
+const only = onlyArg === undefined ? undefined : new Set(onlyArg.slice('--only='.length).split(','));
+const wanted = (part: string): boolean => only === undefined || only.has(part);
+
+const logger = createLogger('info', (line) => process.stderr.write(`[bench] ${line}\n`));
+
+const settings = {
+  quick,
+  produceRounds: quick ? 1 : 3,
+  produceSizes: [1, 10, 100, 500],
+  consumeShapes: (quick
+    ? [
+        { batchSize: 100, partitions: 1, rounds: 1 },
+        { batchSize: 100, partitions: 4, rounds: 1 },
+      ]
+    : [
+        { batchSize: 100, partitions: 1, rounds: 5 },
+        { batchSize: 100, partitions: 4, rounds: 5 },
+        { batchSize: 1000, partitions: 1, rounds: 3 },
+        { batchSize: 1000, partitions: 4, rounds: 3 },
+      ]) satisfies ConsumeShape[],
+  coldStartRounds: quick ? 1 : 5,
+  endToEndMessages: quick ? 500 : 5000,
+  endToEndRounds: quick ? 1 : 3,
+};
+
+async function produce(services: BenchServices, results: BenchResults, pipeline: Pipeline | undefined): Promise<void> {
+  const topic = benchName('produce');
+  await ensureTopics(createKafka(benchConfig(services).kafka, { logger: silentLogger }), [{ topic, numPartitions: 4 }]);
+  const subjects: ProduceSubject[] = [await kafkajsSubject(services.kafkaBrokers, topic)];
+  const createProduceRuntime = await loadProduceRuntime();
+  if (createProduceRuntime === undefined) results.unavailable.push('produce handler: lib/produce/index.ts is not in this checkout');
+  else {
+    const config = benchConfig(services);
+    await ensureTables(createDynamoClient(config.aws), config.tables);
+    subjects.push(handlerSubject(createProduceRuntime(config, { logger: silentLogger }), topic));
+  }
+  if (pipeline !== undefined) subjects.push(httpSubject(pipeline.httpUrl, topic, async () => undefined));
+  try {
+    results.produce = await measureProduce(subjects, settings.produceSizes, settings.produceRounds, quick);
+  } finally {
+    for (const subject of subjects) await subject.close();
+  }
+}
+
+async function consume(services: BenchServices, results: BenchResults): Promise<void> {
+  const topic = benchName('consume');
+  const subjects: ConsumeSubject[] = [];
+  const createConsumeRuntime = await loadConsumeRuntime();
+  if (createConsumeRuntime === undefined) results.unavailable.push('consume handler: lib/consume/index.ts is not in this checkout');
+  else {
+    const config = benchConfig(services);
+    await ensureTables(createDynamoClient(config.aws), config.tables);
+    const runtime = createConsumeRuntime(config, { logger: silentLogger });
+    let invocation = 0;
+    subjects.push({
+      name: SubjectName.ConsumeHandler,
+      messagesTable: config.tables.messages,
+      handle: (event) => runtime.handler(event, { awsRequestId: `bench-${invocation++}` }),
+      close: () => runtime.close(),
+    });
+  }
+  const baselineConfig = benchConfig(services);
+  await ensureTables(createDynamoClient(baselineConfig.aws), baselineConfig.tables);
+  const baseline = createPowertoolsConsumer({
+    region: baselineConfig.aws.region,
+    endpoint: services.store.endpoint,
+    idempotencyTable: baselineConfig.tables.idempotency,
+    messagesTable: baselineConfig.tables.messages,
+  });
+  subjects.push({ name: SubjectName.PowertoolsConsumer, messagesTable: baselineConfig.tables.messages, handle: (event) => baseline(event), close: async () => undefined });
+  try {
+    const { figures, newRecordsBySubject } = await measureConsume(subjects, services.store, settings.consumeShapes, topic);
+    results.consume = figures;
+    const client = createDynamoClient(baselineConfig.aws);
+    for (const subject of subjects) {
+      const expected = newRecordsBySubject.get(subject.name) ?? 0;
+      const written = await countItems(client, subject.messagesTable);
+      const verdict = written === expected ? 'as expected' : 'MISMATCH';
+      results.checks.push(`${subject.name}: ${written} items in its messages table for ${expected} distinct new records, duplicates included in the input (${verdict}).`);
+    }
+  } finally {
+    for (const subject of subjects) await subject.close();
+  }
+}
+
+async function coldStart(services: BenchServices, results: BenchResults): Promise<void> {
+  const topic = benchName('cold');
+  await ensureTopics(createKafka(benchConfig(services).kafka, { logger: silentLogger }), [{ topic, numPartitions: 1 }]);
+  const entries: ColdStartEntry[] = [];
+  const add = (name: string, entry: string, kind: 'produce' | 'consume'): void => {
+    if (!existsSync(join(ROOT, entry))) {
+      results.unavailable.push(`cold start of ${name}: ${entry} is not in this checkout`);
+      return;
+    }
+    const config = benchConfig(services);
+    entries.push({
+      name,
+      entry,
+      event: kind === 'produce' ? produceEvent(topic, produceRequestBody(makeRecords(1, name))) : mskEvent(topic, 1, makeRecords(1, name)),
+      env: {
+        AWS_LAMBDA_FUNCTION_NAME: name.replaceAll(/[^A-Za-z0-9-]/g, '-'),
+        AWS_REGION: config.aws.region,
+        KAFKA_BROKERS: services.kafkaBrokers.join(','),
+        DYNAMODB_ENDPOINT: services.store.endpoint,
+        IDEMPOTENCY_TABLE: config.tables.idempotency,
+        MESSAGES_TABLE: config.tables.messages,
+        ALLOWED_TOPICS: topic,
+      },
+    });
+  };
+  const [producePair, consumePair] = COLD_START_PAIRS;
+  add(producePair.subject, 'functions/produce.ts', 'produce');
+  add(producePair.baseline, 'bench/baselines/kafkajs-produce-handler.ts', 'produce');
+  add(consumePair.subject, 'functions/consume.ts', 'consume');
+  add(consumePair.baseline, 'bench/baselines/powertools-consume-handler.ts', 'consume');
+  const client = createDynamoClient({ region: 'us-east-1', dynamoEndpoint: services.store.endpoint });
+  for (const entry of entries) await ensureTables(client, { idempotency: entry.env.IDEMPOTENCY_TABLE as string, messages: entry.env.MESSAGES_TABLE as string });
+  results.coldStart = await measureColdStarts(entries, settings.coldStartRounds, (entry, result) => {
+    const shaped = result as { statusCode?: number; batchItemFailures?: unknown[]; body?: string };
+    const ok = 'statusCode' in shaped ? shaped.statusCode === 200 : shaped.batchItemFailures?.length === 0;
+    if (!ok) throw new Error(`the first invocation of ${entry.name} did not succeed: ${JSON.stringify(result).slice(0, 500)}`);
+  });
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const services = await startBenchServices(logger);
+  const results: BenchResults = {
+    generatedAt: new Date().toISOString(),
+    durationSec: 0,
+    machine: machineDetails({ kafkaBrokers: services.kafkaBrokers, kafkaStarted: services.kafkaStarted, dynamoStarted: services.dynamoStarted }),
+    settings,
+    produce: [],
+    consume: [],
+    coldStart: [],
+    checks: [],
+    unavailable: [],
+    findings: [],
+  };
+  const step = async (name: string, part: () => Promise<void>): Promise<void> => {
+    if (!wanted(name)) return;
+    const stepStarted = performance.now();
+    logger.info(`measuring ${name}`);
+    await part();
+    logger.info(`measured ${name}`, { durationMs: Math.round(performance.now() - stepStarted) });
+  };
+  let pipeline: Pipeline | undefined;
+  let pipelineTables: { idempotency: string; messages: string } | undefined;
+  try {
+    await step('store', async () => {
+      results.store = await calibrateStore(services.store.endpoint, benchName('calibration'), quick);
+    });
+    if (wanted('produce') || wanted('end-to-end')) {
+      if (!hasPipeline()) results.unavailable.push('local HTTP server and end to end: scripts/start.ts is not in this checkout');
+      else {
+        const config = benchConfig(services);
+        pipelineTables = config.tables;
+        await ensureTables(createDynamoClient(config.aws), config.tables);
+        pipeline = await startPipeline({
+          KAFKA_BROKERS: services.kafkaBrokers.join(','),
+          DYNAMODB_ENDPOINT: services.store.endpoint,
+          IDEMPOTENCY_TABLE: config.tables.idempotency,
+          MESSAGES_TABLE: config.tables.messages,
+          ALLOWED_TOPICS: '*',
+          PORT: String(await freePort()),
+        });
+      }
+    }
+    await step('produce', () => produce(services, results, pipeline));
+    await step('consume', () => consume(services, results));
+    await step('cold-start', () => coldStart(services, results));
+    await step('end-to-end', async () => {
+      if (pipeline === undefined || pipelineTables === undefined) return;
+      results.endToEnd = await measureEndToEnd(
+        pipeline.httpUrl,
+        eventSourceTopic(),
+        createDynamoClient({ region: 'us-east-1', dynamoEndpoint: services.store.endpoint }),
+        pipelineTables.messages,
+        settings.endToEndMessages,
+        settings.endToEndRounds,
+      );
+    });
+  } finally {
+    await pipeline?.stop();
+    await services.stop();
+  }
+  results.durationSec = (performance.now() - started) / 1000;
+  results.findings = deriveFindings(results);
+  const goals = writeReport(join(ROOT, 'bench'), results);
+  for (const goal of goals) process.stdout.write(`${goal.met === null ? 'n/a ' : goal.met ? 'MET ' : 'MISS'} ${goal.goal}: ${goal.figure}\n`);
+  process.stdout.write(`wrote bench/results.json, bench/RESULTS.md and bench/results.svg in ${Math.round(results.durationSec)} s\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,9 @@
+/** Names of the measured subjects, as they appear in results.json and RESULTS.md. */
+export const SubjectName = {
+  KafkajsProducer: 'kafkajs acks=-1 (baseline)',
+  ProduceHandler: 'produce handler',
+  LocalHttpServer: 'local HTTP server',
+  ConsumeHandler: 'consume handler',
+  PowertoolsConsumer: 'Powertools idempotency (baseline)',
+} as const;
+export type SubjectName = (typeof SubjectName)[keyof typeof SubjectName];
