@@ -1,10 +1,11 @@
 /**
- * Counts DynamoDB requests by operation, from outside the code under test: a loopback HTTP
- * proxy in front of the store reads each request's `X-Amz-Target` header (the DynamoDB JSON
- * protocol names the operation there) and forwards it unchanged. Production code and the
- * baseline both just point their endpoint at the proxy, so neither needs an instrumented client.
+ * Counts DynamoDB requests by operation, from outside the code under test, by each request's
+ * `X-Amz-Target` header (the DynamoDB JSON protocol names the operation there). Either on the
+ * store's own HTTP server ({@link countRequests}) or, for a store elsewhere, in a loopback proxy
+ * that forwards requests unchanged ({@link startDynamoCounter}). Production code and the
+ * baseline just point their endpoint at it, so neither needs an instrumented client.
  */
-import http from 'node:http';
+import http, { type IncomingMessage, type Server } from 'node:http';
 
 /** A counting proxy in front of a DynamoDB-compatible endpoint. */
 export interface DynamoCounter {
@@ -25,6 +26,20 @@ export function countsBetween(before: Record<string, number>, after: Record<stri
   return delta;
 }
 
+/** The operation a DynamoDB request names, for example `PutItem`. */
+export function operationOf(request: IncomingMessage): string {
+  const amzTarget = request.headers['x-amz-target'];
+  return typeof amzTarget === 'string' ? (amzTarget.split('.').pop() ?? amzTarget) : 'unknown';
+}
+
+/** Counts every request `server` receives, by operation, into `counts`; no extra hop. */
+export function countRequests(server: Server, counts: Record<string, number>): void {
+  server.prependListener('request', (request: IncomingMessage) => {
+    const operation = operationOf(request);
+    counts[operation] = (counts[operation] ?? 0) + 1;
+  });
+}
+
 /** Sum of all operations' counts. */
 export function totalRequests(counts: Record<string, number>): number {
   return Object.values(counts).reduce((sum, count) => sum + count, 0);
@@ -41,8 +56,7 @@ export async function startDynamoCounter(targetEndpoint: string): Promise<Dynamo
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const counts: Record<string, number> = {};
   const server = http.createServer((request, response) => {
-    const amzTarget = request.headers['x-amz-target'];
-    const operation = typeof amzTarget === 'string' ? (amzTarget.split('.').pop() ?? amzTarget) : 'unknown';
+    const operation = operationOf(request);
     counts[operation] = (counts[operation] ?? 0) + 1;
     const upstream = http.request(
       {

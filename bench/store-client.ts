@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 export interface CountedStore {
   /** Endpoint to give every DynamoDB client of the run; requests to it are counted. */
   endpoint: string;
-  /** The store behind the proxy. */
+  /** The store itself (the same as `endpoint` when counting happens on its own server). */
   storeEndpoint: string;
   /** True when the child started dynalite itself. */
   started: boolean;

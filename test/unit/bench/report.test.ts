@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateGoals, ratioBars, renderMarkdown, type BenchResults } from '../../../bench/report';
+import type { ConsumeFigure } from '../../../bench/consume';
+import type { ProduceFigure } from '../../../bench/produce';
+import type { ColdStartFigure } from '../../../bench/cold-start';
+
+const produce = (subject: string, recordsPerSec: number): ProduceFigure => ({
+  subject,
+  recordsPerRequest: 100,
+  requestsPerRound: 40,
+  rounds: 3,
+  recordsPerSec,
+  p50Ms: 10,
+  p99Ms: 20,
+});
+
+const consume = (subject: string, kind: 'new' | 'duplicate', partitions: number, recordsPerSec: number, dynamoRequestsPerRecord: number): ConsumeFigure => ({
+  subject,
+  batchSize: 100,
+  partitions,
+  kind,
+  rounds: 5,
+  recordsPerSec,
+  dynamoRequestsPerRecord,
+  requestsByOperation: { PutItem: 100 },
+});
+
+const bundle = (name: string, bundleBytesSdkExternal: number): ColdStartFigure => ({
+  name,
+  entry: `functions/${name}.ts`,
+  bundleBytes: bundleBytesSdkExternal + 300_000,
+  bundleBytesSdkExternal,
+  rounds: 5,
+  freshProcessToFirstInvocationMs: 200,
+  loadMs: 150,
+  firstInvocationMs: 50,
+});
+
+function results(overrides: Partial<BenchResults> = {}): BenchResults {
+  return {
+    generatedAt: '2026-11-27T00:00:00.000Z',
+    durationSec: 100,
+    machine: {
+      cpuModel: 'Test CPU',
+      cpuCount: 2,
+      totalMemoryGiB: 24,
+      loadAverage1m: 1,
+      platform: 'Linux 6',
+      arch: 'x64',
+      nodeVersion: '20.0.0',
+      v8Version: '11',
+      kafkaBrokers: '127.0.0.1:1',
+      kafkaStartedByBench: true,
+      dynamoStartedByBench: true,
+    },
+    settings: {},
+    produce: [produce('kafkajs acks=-1 (baseline)', 1000), produce('produce handler', 850)],
+    consume: [
+      consume('consume handler', 'new', 1, 600, 1.2),
+      consume('consume handler', 'new', 4, 900, 1.2),
+      consume('consume handler', 'duplicate', 1, 2000, 0.04),
+      consume('consume handler', 'duplicate', 4, 2000, 0.04),
+      consume('Powertools idempotency (baseline)', 'new', 1, 100, 3),
+      consume('Powertools idempotency (baseline)', 'new', 4, 100, 3),
+      consume('Powertools idempotency (baseline)', 'duplicate', 1, 150, 2),
+      consume('Powertools idempotency (baseline)', 'duplicate', 4, 150, 2),
+    ],
+    coldStart: [bundle('produce function', 320_000), bundle('consume function', 90_000)],
+    checks: [],
+    unavailable: [],
+    findings: [],
+    ...overrides,
+  };
+}
+
+describe('evaluateGoals', () => {
+  it('meets every goal when the figures do', () => {
+    const verdicts = evaluateGoals(results());
+    expect(verdicts.map((verdict) => verdict.met)).toEqual([true, true, true, true, true]);
+    expect(verdicts[0]?.figure).toBe('0.85x (850 vs 1000 records/s)');
+    expect(verdicts[1]?.figure).toContain('lowest 6.00x (100 records over 1 partition(s))');
+  });
+
+  it('misses produce below 0.8x, consume below 3x on any shape, and requests over the limits', () => {
+    const verdicts = evaluateGoals(
+      results({
+        produce: [produce('kafkajs acks=-1 (baseline)', 1000), produce('produce handler', 790)],
+        consume: [
+          consume('consume handler', 'new', 1, 250, 2.5),
+          consume('consume handler', 'new', 4, 900, 1),
+          consume('consume handler', 'duplicate', 1, 2000, 1.5),
+          consume('Powertools idempotency (baseline)', 'new', 1, 100, 3),
+          consume('Powertools idempotency (baseline)', 'new', 4, 100, 3),
+          consume('Powertools idempotency (baseline)', 'duplicate', 1, 150, 2),
+        ],
+      }),
+    );
+    expect(verdicts.map((verdict) => verdict.met)).toEqual([false, false, false, false, true]);
+    expect(verdicts[1]?.figure).toContain('lowest 2.50x');
+    expect(verdicts[2]?.figure).toBe('at most 2.500 per record');
+  });
+
+  it('misses the bundle goal when one bundle is 400,000 bytes or more', () => {
+    const verdicts = evaluateGoals(results({ coldStart: [bundle('produce function', 400_000), bundle('consume function', 90_000)] }));
+    expect(verdicts[4]?.met).toBe(false);
+  });
+
+  it('says "not measured" rather than guessing when a subject is missing', () => {
+    const verdicts = evaluateGoals(results({ produce: [produce('kafkajs acks=-1 (baseline)', 1000)], consume: [], coldStart: [] }));
+    expect(verdicts.map((verdict) => verdict.met)).toEqual([null, null, null, null, null]);
+    expect(verdicts.every((verdict) => verdict.figure === 'not measured')).toBe(true);
+  });
+});
+
+describe('ratioBars and renderMarkdown', () => {
+  it('makes one bar per non-baseline figure, with the goals attached', () => {
+    const bars = ratioBars(results());
+    expect(bars.map((bar) => [bar.label, bar.ratio, bar.goal])).toEqual([
+      ['produce produce handler, 100/req', 0.85, 0.8],
+      ['consume new 100 x 1p', 6, 3],
+      ['consume new 100 x 4p', 9, 3],
+      ['consume duplicate 100 x 1p', 2000 / 150, undefined],
+      ['consume duplicate 100 x 4p', 2000 / 150, undefined],
+    ]);
+  });
+
+  it('writes the goal table with verdicts and the figures tables', () => {
+    const markdown = renderMarkdown(results(), evaluateGoals(results()));
+    expect(markdown).toContain('| Produce at 100 records/request >= 0.8x direct kafkajs throughput | 0.85x (850 vs 1000 records/s) | met |');
+    expect(markdown).toContain('| 100 | produce handler | 850 | 0.85 | 10.00 | 20.00 | 40 x 3 |');
+    expect(markdown).toContain('| 100 | 1 | new | consume handler | 600 | 6.00 | 1.200 | PutItem 100 |');
+    expect(markdown).toContain('| produce function | 320.0 | 620.0 | 200 | 150 | 50 |');
+  });
+});
