@@ -238,25 +238,37 @@ const GENERATORS: Record<string, Generator> = {
   },
 };
 
-/** Families that build a body of several MiB; generated rarely to keep a run quick. */
-const HUGE: Generator = (prng, target) => ({
-  bytes: post(target, JSON_V2, JSON.stringify({ records: [{ value: 'x'.repeat(target.maxRequestBytes + prng.int(1, 1_024 * 1_024)) }] })),
-  allowedStatuses: [413],
-});
+/**
+ * Families that build a body of a MiB or more; generated rarely to keep a run quick. The
+ * second stays under MAX_REQUEST_BYTES but holds one record above the broker's default
+ * `message.max.bytes` (about 1 MiB): bad input all the same, so never a 500.
+ */
+const HUGE: Record<string, Generator> = {
+  'huge-body': (prng, target) => ({
+    bytes: post(target, JSON_V2, JSON.stringify({ records: [{ value: 'x'.repeat(target.maxRequestBytes + prng.int(1, 1_024 * 1_024)) }] })),
+    allowedStatuses: [413],
+  }),
+  'record-over-broker-limit': (prng, target) => ({
+    bytes: post(target, JSON_V2, JSON.stringify({ records: [{ value: 'y'.repeat(Math.min(target.maxRequestBytes - 1_024, 1_100_000 + prng.int(0, 100_000))) }] })),
+    allowedStatuses: [200, 413, 422],
+  }),
+};
 
 /** Names of every family, for reports and tests. */
-export const GARBAGE_KINDS: readonly string[] = [...Object.keys(GENERATORS), 'huge-body'];
+export const GARBAGE_KINDS: readonly string[] = [...Object.keys(GENERATORS), ...Object.keys(HUGE)];
 
 /**
- * Generates `count` malformed requests. One in `hugeEvery` is a body above
- * `maxRequestBytes`; the rest cycle through the families in a seeded order.
+ * Generates `count` malformed requests. One in `hugeEvery` is huge (alternately above
+ * `maxRequestBytes` and a record above the broker's limit); the rest are drawn from the
+ * other families.
  */
 export function generateGarbageRequests(prng: Prng, target: GarbageTarget, count: number, hugeEvery = 250): GarbageRequest[] {
   const kinds = Object.keys(GENERATORS);
   const requests: GarbageRequest[] = [];
   for (let i = 0; i < count; i += 1) {
     if (i % hugeEvery === hugeEvery - 1) {
-      requests.push({ kind: 'huge-body', ...HUGE(prng, target) });
+      const kind = Math.floor(i / hugeEvery) % 2 === 0 ? 'huge-body' : 'record-over-broker-limit';
+      requests.push({ kind, ...(HUGE[kind] as Generator)(prng, target) });
       continue;
     }
     // The first requests cover every family once; after that the seed picks.

@@ -1,0 +1,119 @@
+/**
+ * One scenario's world: its own broker and store (restartable), the event source settings
+ * the deployed mapping uses, fresh table names, and a way to start the pipeline process
+ * against them. Every scenario gets a new one, so no scenario sees another's records.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadConfig, type AppConfig } from '../../lib/config';
+import { createDynamoClient } from '../../lib/dynamo/client';
+import { ensureTables } from '../../lib/dynamo/tables';
+import { ensureTopics } from '../../lib/kafka/admin';
+import { freePort } from '../../lib/local/ports';
+import type { Logger } from '../../lib/logger';
+import { outsideDynamo, outsideKafka } from './observe';
+import { startRestartableBroker, startRestartableStore, type RestartableBroker, type RestartableStore } from './services';
+import { startPipeline, type PipelineProcess } from './supervisor';
+
+/** The event source mapping's settings, shared with serverless.yml and the local emulator. */
+export interface EventSourceSettings {
+  topic: string;
+  partitions: number;
+  batchSize: number;
+  maximumBatchingWindowInSeconds: number;
+  startingPosition: string;
+  consumerGroupId: string;
+  maximumRetryAttempts: number;
+  onFailureTopic: string;
+}
+
+/** Reads `lib/consume/event-source.json`. */
+export function readEventSourceSettings(): EventSourceSettings {
+  const file = fileURLToPath(new URL('../../lib/consume/event-source.json', import.meta.url));
+  return JSON.parse(readFileSync(file, 'utf8')) as EventSourceSettings;
+}
+
+/** A scenario's world. */
+export interface ChaosEnvironment {
+  /** A short unique id; message ids and keys start with it. */
+  runId: string;
+  logger: Logger;
+  /** Undefined when the scenario asked for no broker. */
+  broker?: RestartableBroker;
+  store: RestartableStore;
+  settings: EventSourceSettings;
+  tables: { idempotency: string; messages: string };
+  /** A DynamoDB client for checks from the outside. */
+  dynamo: DynamoDBClient;
+  /** Configuration for in-process runtimes pointing at this world (environment-style overrides on top). */
+  config(overrides?: Record<string, string>): AppConfig;
+  /** Environment for the pipeline process. */
+  pipelineEnv(overrides?: Record<string, string>): Record<string, string>;
+  /** Starts the pipeline process (HTTP produce, event-source emulator, consume) against this world. */
+  startPipeline(overrides?: Record<string, string>): Promise<PipelineProcess>;
+  /** Stops every pipeline started here, then the broker and the store, and removes their data. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link createEnvironment}. */
+export interface EnvironmentOptions {
+  logger: Logger;
+  /** Start a broker and create the event source's topics (default true). */
+  broker?: boolean;
+}
+
+/** Creates a scenario's world; the caller must `close()` it. */
+export async function createEnvironment(options: EnvironmentOptions): Promise<ChaosEnvironment> {
+  const runId = `c${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const settings = readEventSourceSettings();
+  const store = await startRestartableStore();
+  let broker: RestartableBroker | undefined;
+  const pipelines: PipelineProcess[] = [];
+  const tables = { idempotency: `chaos-idempotency-${runId}`, messages: `chaos-messages-${runId}` };
+  const dynamo = outsideDynamo(store.endpoint);
+  const close = async (): Promise<void> => {
+    await Promise.all(pipelines.map((pipeline) => pipeline.stop(5_000)));
+    dynamo.destroy();
+    await Promise.all([broker?.close(), store.close()]);
+  };
+  try {
+    await ensureTables(createDynamoClient({ region: 'us-east-1', dynamoEndpoint: store.endpoint }), tables);
+    if (options.broker !== false) {
+      broker = await startRestartableBroker(options.logger);
+      await ensureTopics(outsideKafka(broker.brokers), [
+        { topic: settings.topic, numPartitions: settings.partitions },
+        { topic: settings.onFailureTopic, numPartitions: settings.partitions },
+      ]);
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const baseEnv = (): Record<string, string> => ({
+    ...(broker === undefined ? {} : { KAFKA_BROKERS: broker.brokers.join(',') }),
+    DYNAMODB_ENDPOINT: store.endpoint,
+    AWS_REGION: 'us-east-1',
+    IDEMPOTENCY_TABLE: tables.idempotency,
+    MESSAGES_TABLE: tables.messages,
+    ALLOWED_TOPICS: '*',
+  });
+  return {
+    runId,
+    logger: options.logger,
+    ...(broker === undefined ? {} : { broker }),
+    store,
+    settings,
+    tables,
+    dynamo,
+    config: (overrides = {}) => loadConfig({ ...baseEnv(), ...overrides }),
+    pipelineEnv: (overrides = {}) => ({ ...baseEnv(), ...overrides }),
+    async startPipeline(overrides = {}) {
+      const pipeline = await startPipeline({ env: { ...baseEnv(), PORT: String(await freePort()), ...overrides } });
+      pipelines.push(pipeline);
+      return pipeline;
+    },
+    close,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * What every scenario shares: its options, a timer, and a waitFor that polls a condition
+ * instead of sleeping.
+ */
+import type { Logger } from '../../lib/logger';
+import { zeroCounts, type ScenarioCounts, type ScenarioReport } from './report';
+
+/** Options every scenario takes; `size` is scenario-specific. */
+export interface ScenarioOptions<Size> {
+  logger: Logger;
+  size: Size;
+  /** Seed for anything generated. */
+  seed?: number;
+}
+
+/** Collects a scenario's figures and broken promises while it runs. */
+export class ScenarioRecorder {
+  readonly counts: ScenarioCounts = zeroCounts();
+  readonly broken: string[] = [];
+  readonly details: Record<string, string | number> = {};
+  private readonly startedMs = Date.now();
+
+  constructor(readonly scenario: string) {}
+
+  /** Records a broken promise unless `kept`. */
+  expect(kept: boolean, promise: string): void {
+    if (!kept) this.broken.push(promise);
+  }
+
+  /** Adds `by` to a numeric detail. */
+  bump(detail: string, by = 1): void {
+    this.details[detail] = Number(this.details[detail] ?? 0) + by;
+  }
+
+  report(): ScenarioReport {
+    return { scenario: this.scenario, counts: { ...this.counts }, broken: [...this.broken], details: { ...this.details }, durationMs: Date.now() - this.startedMs };
+  }
+}
+
+/**
+ * Polls `check` until it returns something other than undefined/false.
+ *
+ * @throws Error naming `description` when `timeoutMs` passes first.
+ */
+export async function waitUntil<T>(description: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const result = await check();
+      if (result !== undefined && result !== false) return result;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`, { cause: lastError });
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Runs `body`, turning an unexpected exception into a broken promise so the report still prints. */
+export async function guarded(recorder: ScenarioRecorder, body: () => Promise<void>): Promise<ScenarioReport> {
+  try {
+    await body();
+  } catch (error) {
+    recorder.broken.push(`scenario aborted: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  return recorder.report();
+}

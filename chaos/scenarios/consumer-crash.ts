@@ -1,0 +1,111 @@
+/**
+ * Scenario 2, consumer crash: the process running the event-source emulator and the
+ * consume handler is killed with SIGKILL several times mid-batch and restarted. Each
+ * message reaches the sink exactly once, in per-key order.
+ */
+import { account } from '../lib/accounting';
+import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import { chaosMessage, countTable, countTopic, scanTable } from '../lib/observe';
+import { produceDirect, type DirectMessage } from '../lib/produce-direct';
+import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
+import type { ScenarioReport } from '../lib/report';
+
+/** How big the run is. */
+export interface ConsumerCrashSize {
+  messages: number;
+  keys: number;
+  /** SIGKILLs, each when the sink holds a further share of the messages. */
+  kills: number;
+  /** Lease of an IN_PROGRESS claim; a killed consumer's claims block redelivery this long. */
+  leaseMs: number;
+  drainTimeoutMs: number;
+}
+
+export const CONSUMER_CRASH_FULL: ConsumerCrashSize = { messages: 5_000, keys: 50, kills: 4, leaseMs: 5_000, drainTimeoutMs: 240_000 };
+export const CONSUMER_CRASH_SHORT: ConsumerCrashSize = { messages: 600, keys: 10, kills: 3, leaseMs: 3_000, drainTimeoutMs: 40_000 };
+
+/** A sink item as the default processor writes it. */
+interface SinkItem {
+  id: string;
+  key?: string;
+  seq?: number;
+  partition: number;
+  offset: number;
+  processedAt: string;
+}
+
+/**
+ * Counts per-key order violations: ordered by sequence number, a key's messages must have
+ * growing offsets on the topic and must not have been processed earlier than their predecessor.
+ */
+export function orderViolations(items: readonly SinkItem[]): number {
+  const byKey = new Map<string, SinkItem[]>();
+  for (const item of items) if (item.key !== undefined && item.seq !== undefined) (byKey.get(item.key) ?? byKey.set(item.key, []).get(item.key))?.push(item);
+  let violations = 0;
+  for (const list of byKey.values()) {
+    list.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    for (let i = 1; i < list.length; i += 1) {
+      const before = list[i - 1] as SinkItem;
+      const after = list[i] as SinkItem;
+      if (after.partition !== before.partition || after.offset <= before.offset || after.processedAt < before.processedAt) violations += 1;
+    }
+  }
+  return violations;
+}
+
+function toSinkItem(item: Record<string, unknown>): SinkItem | undefined {
+  const message = chaosMessage(item.value);
+  if (message === undefined) return undefined;
+  const processedAt = typeof item.processedAt === 'number' ? new Date(item.processedAt).toISOString() : String(item.processedAt ?? '');
+  return { ...message, partition: Number(item.partition), offset: Number(item.offset), processedAt };
+}
+
+export async function runConsumerCrash(options: ScenarioOptions<ConsumerCrashSize>): Promise<ScenarioReport> {
+  const recorder = new ScenarioRecorder('consumer-crash');
+  let env: ChaosEnvironment | undefined;
+  return guarded(recorder, async () => {
+    env = await createEnvironment({ logger: options.logger });
+    await body(env, options.size, recorder);
+  }).finally(() => env?.close());
+}
+
+async function body(env: ChaosEnvironment, size: ConsumerCrashSize, recorder: ScenarioRecorder): Promise<void> {
+  const broker = env.broker;
+  if (broker === undefined) throw new Error('no broker');
+  const messages: DirectMessage[] = Array.from({ length: size.messages }, (_, n) => ({
+    id: `${env.runId}-${n}`,
+    key: `${env.runId}-key-${n % size.keys}`,
+    seq: Math.floor(n / size.keys),
+  }));
+  // Everything is on the topic before the consumer starts, so every batch is a full one.
+  await produceDirect(broker.brokers, env.settings.topic, messages);
+  recorder.counts.sent = size.messages;
+  recorder.counts.acknowledged = size.messages;
+  const pipelineEnv = { IDEMPOTENCY_LEASE_MS: String(size.leaseMs) };
+  let pipeline = await env.startPipeline(pipelineEnv);
+  let midBatch = 0;
+  for (let kill = 1; kill <= size.kills; kill += 1) {
+    const threshold = Math.floor((size.messages * kill) / (size.kills + 2));
+    const seen = await waitUntil(`${threshold} messages in the sink`, async () => {
+      const count = await countTable(env.dynamo, env.tables.messages);
+      return count > threshold ? count : undefined;
+    }, size.drainTimeoutMs, 25);
+    await pipeline.kill();
+    recorder.bump('kills');
+    if (seen < size.messages) midBatch += 1;
+    pipeline = await env.startPipeline(pipelineEnv);
+  }
+  recorder.details.kills_mid_run = midBatch;
+  await waitUntil('every message in the sink', async () => (await countTable(env.dynamo, env.tables.messages)) >= size.messages, size.drainTimeoutMs, 250).catch(() => undefined);
+  const items = (await scanTable(env.dynamo, env.tables.messages)).map(toSinkItem).filter((item): item is SinkItem => item !== undefined);
+  const result = account({ acknowledged: messages.map((m) => m.id), onTopic: messages.map((m) => m.id), effects: items.map((item) => item.id) });
+  Object.assign(recorder.counts, { onTopic: size.messages, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
+  if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
+  const violations = orderViolations(items);
+  recorder.details.order_violations = violations;
+  recorder.expect(violations === 0, 'each key is processed in order');
+  recorder.expect(midBatch >= 1, 'at least one kill lands mid-run (before the sink is complete)');
+  recorder.expect(pipeline.alive, 'the restarted pipeline keeps running');
+  recorder.counts.deadLettered = await countTopic(broker.brokers, env.settings.onFailureTopic);
+  recorder.expect(recorder.counts.deadLettered === 0, 'a crash sends nothing to the dead-letter topic');
+}

@@ -1,0 +1,104 @@
+/**
+ * Scenario 4, poison record: one partition holds a record that always fails. It is retried
+ * the configured number of times, goes to the dead-letter topic with its metadata, and
+ * every other record in every partition is processed.
+ */
+import { account } from '../lib/accounting';
+import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import { chaosMessage, countTable, readTopic, scanTable, type TopicRecord } from '../lib/observe';
+import { produceDirect, type DirectMessage } from '../lib/produce-direct';
+import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
+import type { ScenarioReport } from '../lib/report';
+
+/** How big the run is. */
+export interface PoisonRecordSize {
+  /** Good messages per partition. */
+  messagesPerPartition: number;
+  /** Where in its partition the poison record sits (how many good messages come before it). */
+  poisonAfter: number;
+  drainTimeoutMs: number;
+}
+
+export const POISON_RECORD_FULL: PoisonRecordSize = { messagesPerPartition: 500, poisonAfter: 200, drainTimeoutMs: 180_000 };
+export const POISON_RECORD_SHORT: PoisonRecordSize = { messagesPerPartition: 40, poisonAfter: 15, drainTimeoutMs: 45_000 };
+
+const POISON_PARTITION = 1;
+const POISON_VALUE = '{"this is": not JSON';
+
+export async function runPoisonRecord(options: ScenarioOptions<PoisonRecordSize>): Promise<ScenarioReport> {
+  const recorder = new ScenarioRecorder('poison-record');
+  let env: ChaosEnvironment | undefined;
+  return guarded(recorder, async () => {
+    env = await createEnvironment({ logger: options.logger });
+    await body(env, options.size, recorder);
+  }).finally(() => env?.close());
+}
+
+/** True when the dead-letter record names where the poison came from, in its headers or its value. */
+function carriesMetadata(record: TopicRecord, topic: string, partition: number, offset: number): boolean {
+  const text = `${JSON.stringify(record.headers)} ${record.value?.toString('utf8') ?? ''}`;
+  return text.includes(topic) && new RegExp(`\\b${partition}\\b`).test(text) && new RegExp(`\\b${offset}\\b`).test(text);
+}
+
+async function body(env: ChaosEnvironment, size: PoisonRecordSize, recorder: ScenarioRecorder): Promise<void> {
+  const broker = env.broker;
+  if (broker === undefined) throw new Error('no broker');
+  const { topic, partitions, onFailureTopic, maximumRetryAttempts } = env.settings;
+  const messages: DirectMessage[] = [];
+  for (let partition = 0; partition < partitions; partition += 1) {
+    for (let n = 0; n < size.messagesPerPartition; n += 1) {
+      if (partition === POISON_PARTITION && n === size.poisonAfter) messages.push({ id: `${env.runId}-poison`, key: 'poison', seq: 0, partition, rawValue: POISON_VALUE });
+      messages.push({ id: `${env.runId}-p${partition}-${n}`, key: `${env.runId}-p${partition}`, seq: n, partition });
+    }
+  }
+  await produceDirect(broker.brokers, topic, messages);
+  const good = messages.filter((message) => message.rawValue === undefined);
+  recorder.counts.sent = messages.length;
+  recorder.counts.acknowledged = good.length;
+  recorder.counts.onTopic = good.length;
+  const poisonOffset = size.poisonAfter;
+
+  const pipeline = await env.startPipeline();
+  await waitUntil('every good record in the sink', async () => (await countTable(env.dynamo, env.tables.messages)) >= good.length, size.drainTimeoutMs, 250).catch(() => undefined);
+  const dlq = await waitUntil('the poison record on the dead-letter topic', async () => {
+    const records = await readTopic(broker.brokers, onFailureTopic);
+    return records.length > 0 ? records : undefined;
+  }, size.drainTimeoutMs, 500).catch(() => [] as TopicRecord[]);
+
+  const sinkIds = (await scanTable(env.dynamo, env.tables.messages)).map((item) => chaosMessage(item.value)?.id).filter((id): id is string => id !== undefined);
+  const result = account({ acknowledged: good.map((m) => m.id), onTopic: good.map((m) => m.id), effects: sinkIds });
+  Object.assign(recorder.counts, { inSink: result.inSink, lost: result.lost, duplicated: result.duplicated, deadLettered: dlq.length });
+  if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
+  recorder.expect(dlq.length === 1, `exactly the poison record is dead-lettered (saw ${dlq.length})`);
+  const poison = dlq[0];
+  if (poison !== undefined) {
+    recorder.details.dead_letter_headers = Object.keys(poison.headers).join('|');
+    recorder.expect(carriesMetadata(poison, topic, POISON_PARTITION, poisonOffset), `the dead-letter record names ${topic}, partition ${POISON_PARTITION} and offset ${poisonOffset}`);
+  }
+  recorder.expect(!sinkIds.includes(`${env.runId}-poison`), 'the poison record has no effect');
+  const attempts = countAttempts(pipeline.output(), topic, POISON_PARTITION, poisonOffset);
+  recorder.details.poison_attempts_logged = attempts;
+  recorder.details.configured_retries = maximumRetryAttempts;
+  recorder.counts.retries = Math.max(0, attempts - 1);
+  recorder.expect(attempts === 0 || attempts === maximumRetryAttempts + 1, `the poison record is tried 1 + ${maximumRetryAttempts} times (logged ${attempts})`);
+  recorder.expect(pipeline.alive, 'the pipeline keeps running');
+}
+
+/**
+ * Counts the emulator's logged invocations that reported the poison record as failed, when
+ * its log lines say so (0 when the log format does not name failed records).
+ */
+function countAttempts(output: string, topic: string, partition: number, offset: number): number {
+  let attempts = 0;
+  for (const line of output.split('\n')) {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const text = JSON.stringify(entry);
+    if (/fail/i.test(String(entry.message)) && text.includes(`${topic}-${partition}`) && new RegExp(`\\b${offset}\\b`).test(text)) attempts += 1;
+  }
+  return attempts;
+}
