@@ -60,7 +60,7 @@ const settings = {
         { batchSize: 1000, partitions: 4, rounds: 3 },
       ]) satisfies ConsumeShape[],
   coldStartRounds: quick ? 1 : 5,
-  endToEndMessages: quick ? 500 : 5000,
+  endToEndMessages: quick ? 500 : 2000,
   endToEndRounds: quick ? 1 : 3,
 };
 
