@@ -1,0 +1,33 @@
+/**
+ * The one mapping from errors to HTTP: handlers throw, and this turns the error into a status
+ * and a REST Proxy error body `{"error_code", "message"}`. Unexpected errors become a plain
+ * 500 50002 and are logged; no stack trace or internal message reaches the client.
+ */
+import { AppError, InternalError, MethodNotAllowedError } from '../errors';
+import { errorFields, type Logger } from '../logger';
+import { jsonResponse, type HttpResponse } from './json-response';
+
+/** The REST Proxy error body. */
+export interface ErrorBody {
+  error_code: number;
+  message: string;
+}
+
+/** Builds the response for `error`, logging server-side failures. */
+export function errorResponse(error: unknown, logger: Logger): HttpResponse {
+  const known = error instanceof AppError && !(error instanceof InternalError);
+  const appError = known ? error : new InternalError('internal error', { cause: error });
+  if (appError.httpStatus >= 500) {
+    logger.error('request failed', { ...errorFields(error), httpStatus: appError.httpStatus, ...causeFields(error) });
+  }
+  const body: ErrorBody = { error_code: appError.code, message: appError.message };
+  const headers: Record<string, string> = appError instanceof MethodNotAllowedError ? { Allow: 'POST' } : {};
+  return jsonResponse(appError.httpStatus, body, headers);
+}
+
+function causeFields(error: unknown): Record<string, unknown> {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause === undefined) return {};
+  const fields = errorFields(cause);
+  return { causeName: fields.errorName, causeMessage: fields.errorMessage };
+}

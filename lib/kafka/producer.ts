@@ -1,0 +1,248 @@
+/**
+ * A safe, reusable Kafka producer for request/response callers: one kafkajs client per
+ * container, connected on first use, that answers only after acks=all and turns every
+ * kafkajs failure into an {@link AppError} (see {@link fromKafkaError}).
+ *
+ * Partitions are chosen here, before sending, with kafkajs' DefaultPartitioner (murmur2 of
+ * the key bytes modulo the partition count, as the Java client does for keyed records;
+ * round-robin over partitions with a leader for records without a key), so that every
+ * record's partition is known and its offset can be derived from the broker's answer.
+ */
+import { Partitioners, type Admin, type IHeaders, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import type { KafkaConfig } from '../config';
+import type { Clock } from '../clock';
+import { ProduceTimeoutError, TopicNotFoundError } from '../errors';
+import { errorFields, type Logger } from '../logger';
+import { resolveKafkaClientDeps } from './auth';
+import { createKafka } from './client';
+import { fromKafkaError } from './errors';
+
+/** One record to produce. Keys, values and header values are raw bytes. */
+export interface OutgoingRecord {
+  key: Buffer | null;
+  /** Null produces a tombstone. */
+  value: Buffer | null;
+  /** Explicit partition; when absent the partitioner chooses. */
+  partition?: number;
+  /** In order; a name may repeat. */
+  headers: readonly { name: string; value: Buffer }[];
+}
+
+/** What the broker acknowledged for one partition of a send. */
+export interface PartitionAck {
+  partition: number;
+  /** Offset of the first record of this send in the partition (Kafka offsets are 64-bit). */
+  baseOffset: bigint;
+}
+
+/** The result of {@link RecordProducer.send}. */
+export interface SendOutcome {
+  /** The partition each record was sent to, in input order. */
+  partitions: number[];
+  /** One entry per partition the broker acknowledged. */
+  acks: PartitionAck[];
+}
+
+/** What the produce service needs from Kafka. */
+export interface RecordProducer {
+  /**
+   * The number of partitions of `topic`, from a short-lived cache unless `refresh` is set.
+   *
+   * @throws {TopicNotFoundError} when the topic does not exist.
+   * @throws {KafkaUnavailableError} / {ProduceTimeoutError} when the cluster does not answer within `timeoutMs`.
+   */
+  partitionCount(topic: string, options: { timeoutMs: number; refresh?: boolean }): Promise<number>;
+  /**
+   * Sends `records` to `topic` in one batch with acks=all and resolves with the broker's
+   * acknowledgements. Explicit partitions must exist (check with {@link partitionCount}).
+   *
+   * @throws {ProduceTimeoutError} when the acknowledgement does not arrive within `timeoutMs`.
+   * @throws {AppError} classified by {@link fromKafkaError} for any other failure.
+   */
+  send(topic: string, records: readonly OutgoingRecord[], options: { timeoutMs: number }): Promise<SendOutcome>;
+  /** Disconnects; a later call connects again. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createKafkaRecordProducer}. */
+export interface KafkaRecordProducerOptions {
+  logger: Logger;
+  clock: Clock;
+  /** The request budget (`PRODUCE_TIMEOUT_MS`); kafkajs' own timeouts are set below it. */
+  timeoutMs: number;
+  /** How long partition metadata is trusted before it is fetched again. */
+  metadataTtlMs?: number;
+}
+
+interface CachedTopic {
+  partitions: PartitionMetadata[];
+  fetchedAtMs: number;
+}
+
+interface Connection {
+  admin: Admin;
+  producer: Producer;
+  ready: Promise<void>;
+  partitioner: ReturnType<typeof Partitioners.DefaultPartitioner>;
+  topics: Map<string, CachedTopic>;
+}
+
+const DEFAULT_METADATA_TTL_MS = 10_000;
+
+function toHeaders(headers: OutgoingRecord['headers']): IHeaders {
+  const result: Record<string, Buffer[]> = {};
+  for (const { name, value } of headers) (result[name] ??= []).push(value);
+  return Object.fromEntries(Object.entries(result).map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
+}
+
+/** Rejects with {@link ProduceTimeoutError} when `promise` has not settled after `timeoutMs`. */
+async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ProduceTimeoutError(`${what}: no answer within ${timeoutMs} ms`)), Math.max(0, timeoutMs));
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Creates a {@link RecordProducer} on kafkajs: an idempotent producer (acks=-1, one request in
+ * flight per broker, bounded retries) and an admin client for partition metadata. Nothing
+ * connects until the first call. After any failed call the client is dropped and the next
+ * call connects afresh: a broker that comes back is used without a cold start, and a
+ * producer whose idempotence state is in doubt (unanswered sequence numbers) is never reused.
+ */
+export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRecordProducerOptions): RecordProducer {
+  const { logger, clock, timeoutMs } = options;
+  const metadataTtlMs = options.metadataTtlMs ?? DEFAULT_METADATA_TTL_MS;
+  // kafkajs must give up on a request before the caller's budget runs out, so that its own
+  // retry (or our timeout) decides the answer rather than a socket left waiting.
+  const requestTimeoutMs = Math.max(100, Math.floor(timeoutMs * 0.8));
+  const connectionTimeoutMs = Math.min(3_000, Math.max(100, Math.floor(timeoutMs / 4)));
+  let current: Connection | undefined;
+
+  const open = (): Connection => {
+    const kafkaReady = resolveKafkaClientDeps(config, logger).then((deps) =>
+      createKafka(config, deps, {
+        connectionTimeout: connectionTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
+      }),
+    );
+    const connection = {} as Connection;
+    connection.topics = new Map();
+    connection.partitioner = Partitioners.DefaultPartitioner();
+    connection.ready = kafkaReady.then(async (kafka) => {
+      connection.admin = kafka.admin();
+      connection.producer = kafka.producer({
+        idempotent: true,
+        // Idempotence needs at most 5 in flight per connection; kafkajs' idempotent producer
+        // serializes requests per broker anyway, so 1 costs nothing and keeps ordering simple.
+        maxInFlightRequests: 1,
+        // Retries are bounded so that an answer comes within the budget; the producer is then
+        // replaced (see above), which is what keeps limited retries safe for idempotence.
+        retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await Promise.all([connection.admin.connect(), connection.producer.connect()]);
+    });
+    return connection;
+  };
+
+  const discard = (connection: Connection | undefined, reason: unknown): void => {
+    if (connection === undefined || current !== connection) return;
+    current = undefined;
+    logger.warn('dropping the Kafka client after a failure; the next request connects again', errorFields(reason));
+    void disconnect(connection);
+  };
+
+  const disconnect = async (connection: Connection): Promise<void> => {
+    await connection.ready.catch(() => undefined);
+    await Promise.all([connection.producer?.disconnect(), connection.admin?.disconnect()]).catch((error: unknown) =>
+      logger.warn('disconnecting the Kafka client failed', errorFields(error)),
+    );
+  };
+
+  const connected = async (): Promise<Connection> => {
+    current ??= open();
+    const connection = current;
+    await connection.ready;
+    return connection;
+  };
+
+  /** Runs `work` on a connected client within `budgetMs`, classifying and cleaning up failures. */
+  const run = async <T>(what: string, budgetMs: number, work: (connection: Connection) => Promise<T>): Promise<T> => {
+    let connection: Connection | undefined;
+    try {
+      return await within(
+        (async () => {
+          connection = await connected();
+          return work(connection);
+        })(),
+        budgetMs,
+        what,
+      );
+    } catch (error) {
+      const appError = fromKafkaError(error);
+      // A missing topic says nothing about the client's health; everything else might.
+      if (!(appError instanceof TopicNotFoundError)) discard(connection ?? current, error);
+      throw appError;
+    }
+  };
+
+  const topicPartitions = async (connection: Connection, topic: string, refresh: boolean): Promise<PartitionMetadata[]> => {
+    const cached = connection.topics.get(topic);
+    if (!refresh && cached !== undefined && clock.nowMs() - cached.fetchedAtMs < metadataTtlMs) return cached.partitions;
+    const metadata = await connection.admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = metadata.topics.find((entry) => entry.name === topic)?.partitions ?? [];
+    if (partitions.length === 0) throw new TopicNotFoundError(`topic "${topic}" does not exist`);
+    connection.topics.set(topic, { partitions, fetchedAtMs: clock.nowMs() });
+    return partitions;
+  };
+
+  return {
+    async partitionCount(topic, { timeoutMs: budgetMs, refresh = false }) {
+      return run('topic metadata', budgetMs, async (connection) => (await topicPartitions(connection, topic, refresh)).length);
+    },
+
+    async send(topic, records, { timeoutMs: budgetMs }) {
+      return run('produce', budgetMs, async (connection) => {
+        const partitionMetadata = await topicPartitions(connection, topic, false);
+        const partitions: number[] = [];
+        const messages: Message[] = records.map((record) => {
+          const unassigned: Message = { key: record.key, value: record.value };
+          const partition = record.partition ?? connection.partitioner({ topic, partitionMetadata, message: unassigned });
+          partitions.push(partition);
+          return { ...unassigned, partition, headers: toHeaders(record.headers) };
+        });
+        try {
+          const metadata = await connection.producer.sendBatch({
+            topicMessages: [{ topic, messages }],
+            acks: -1,
+            timeout: requestTimeoutMs,
+          });
+          const acks = metadata
+            .filter((entry) => entry.topicName === topic && entry.errorCode === 0 && entry.baseOffset !== undefined)
+            .map((entry) => ({ partition: entry.partition, baseOffset: BigInt(entry.baseOffset as string) }));
+          return { partitions, acks };
+        } catch (error) {
+          if (fromKafkaError(error) instanceof TopicNotFoundError) connection.topics.delete(topic);
+          throw error;
+        }
+      });
+    },
+
+    async close() {
+      const connection = current;
+      current = undefined;
+      if (connection !== undefined) await disconnect(connection);
+    },
+  };
+}
+

@@ -1,0 +1,26 @@
+/**
+ * The `message-id` header every produced record carries, on which the consumer deduplicates
+ * (CONTRACT: Produce). A client retry with the same Idempotency-Key yields the same ids.
+ */
+import type { ProduceRecord } from './validation';
+
+/** Header name, as the consumer reads it. */
+export const MESSAGE_ID_HEADER = 'message-id';
+
+/**
+ * Returns the records with a `message-id` header each: the client's own header if it sent
+ * one, else `<idempotencyKey>:<index>` when a key was given, else `newId()`.
+ *
+ * @param newId - source of fresh ids (a UUID generator in production).
+ */
+export function withMessageIds(
+  records: readonly ProduceRecord[],
+  idempotencyKey: string | undefined,
+  newId: () => string,
+): ProduceRecord[] {
+  return records.map((record, index) => {
+    if (record.headers.some((header) => header.name === MESSAGE_ID_HEADER)) return record;
+    const id = idempotencyKey === undefined ? newId() : `${idempotencyKey}:${index}`;
+    return { ...record, headers: [...record.headers, { name: MESSAGE_ID_HEADER, value: Buffer.from(id, 'utf8') }] };
+  });
+}

@@ -1,0 +1,58 @@
+/** The REST Proxy v2 produce response body and the per-record entries it lists. */
+import type { AppError } from '../errors';
+import type { PartitionAck } from '../kafka/producer';
+
+/** One record's outcome, in request order. */
+export interface OffsetEntry {
+  partition: number | null;
+  offset: number | null;
+  /** Null when acknowledged; 50003 (retriable) or 50002 otherwise. */
+  error_code: number | null;
+  error: string | null;
+}
+
+/** The response body of `POST /topics/{topic}` (successful or with failed records). */
+export interface ProduceResponseBody {
+  key_schema_id: null;
+  value_schema_id: null;
+  offsets: OffsetEntry[];
+}
+
+/** Wraps entries in the REST Proxy envelope. */
+export function produceResponseBody(offsets: OffsetEntry[]): ProduceResponseBody {
+  return { key_schema_id: null, value_schema_id: null, offsets };
+}
+
+/** An entry for a record that was not acknowledged, carrying `error`'s code and message. */
+export function failedEntry(error: AppError): OffsetEntry {
+  return { partition: null, offset: null, error_code: error.code, error: error.message };
+}
+
+/**
+ * Each record's offset from the broker's per-partition acknowledgements: a record's offset is
+ * its partition's base offset plus the number of records before it, in this send, in the same
+ * partition (one send keeps the order of records within a partition). Records of a partition
+ * without an acknowledgement become failed entries built from `unacknowledged(partition)`.
+ *
+ * @param partitions - the partition of each record, in request order.
+ */
+export function recordOffsets(
+  partitions: readonly number[],
+  acks: readonly PartitionAck[],
+  unacknowledged: (partition: number) => AppError,
+): OffsetEntry[] {
+  const baseOffsets = new Map(acks.map((ack) => [ack.partition, ack.baseOffset]));
+  const seen = new Map<number, number>();
+  return partitions.map((partition) => {
+    const position = seen.get(partition) ?? 0;
+    seen.set(partition, position + 1);
+    const baseOffset = baseOffsets.get(partition);
+    if (baseOffset === undefined) return failedEntry(unacknowledged(partition));
+    return { partition, offset: Number(baseOffset + BigInt(position)), error_code: null, error: null };
+  });
+}
+
+/** True when every entry was acknowledged. */
+export function allAcknowledged(offsets: readonly OffsetEntry[]): boolean {
+  return offsets.every((entry) => entry.error_code === null);
+}

@@ -1,0 +1,58 @@
+/**
+ * Reads what the produce API needs from an API Gateway HTTP API (payload v2) event; a Lambda
+ * Function URL delivers the same shape. Nothing here assumes how the caller authenticated.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { MethodNotAllowedError, RouteNotFoundError, ValidationError } from '../errors';
+
+/** The parts of a produce request, taken from the event. */
+export interface ProduceHttpRequest {
+  topic: string;
+  contentType: string | undefined;
+  idempotencyKey: string | undefined;
+  /** The raw body bytes (decoded when API Gateway delivered it base64-encoded). */
+  body: Buffer;
+}
+
+const TOPIC_PATH = /^\/topics\/([^/]+)\/?$/;
+
+/** Case-insensitive header lookup; API Gateway lowercases names, other callers may not. */
+export function headerValue(headers: APIGatewayProxyEventV2['headers'] | undefined, name: string): string | undefined {
+  if (headers === undefined || headers === null) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+function topicOf(event: APIGatewayProxyEventV2): string | undefined {
+  const fromRoute = event.pathParameters?.topic;
+  if (fromRoute !== undefined) return fromRoute;
+  const match = TOPIC_PATH.exec(event.rawPath ?? '');
+  if (match?.[1] === undefined) return undefined;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    throw new ValidationError('topic: the path segment is not valid percent-encoding');
+  }
+}
+
+/**
+ * Matches `POST /topics/{topic}` and extracts the request.
+ *
+ * @throws {RouteNotFoundError} for another path; {@link MethodNotAllowedError} for another method.
+ */
+export function readProduceRequest(event: APIGatewayProxyEventV2): ProduceHttpRequest {
+  const topic = topicOf(event);
+  if (topic === undefined) throw new RouteNotFoundError(`no route for ${event.rawPath ?? '(no path)'}; use POST /topics/{topic}`);
+  const method = event.requestContext?.http?.method?.toUpperCase();
+  if (method !== 'POST') throw new MethodNotAllowedError(`${method ?? 'this method'} is not allowed; use POST /topics/{topic}`);
+  const rawBody = event.body ?? '';
+  return {
+    topic,
+    contentType: headerValue(event.headers, 'content-type'),
+    idempotencyKey: headerValue(event.headers, 'idempotency-key'),
+    body: Buffer.from(rawBody, event.isBase64Encoded ? 'base64' : 'utf8'),
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The produce use case: validate, claim the Idempotency-Key, send the records in one batch
+ * with acks=all and answer with each record's partition and offset. It answers 200 only when
+ * the broker acknowledged every record; whatever it cannot answer it throws as an AppError.
+ */
+import type { AppConfig } from '../config';
+import type { Clock } from '../clock';
+import {
+  PartitionNotFoundError,
+  ProduceTimeoutError,
+  RecordsNotAcknowledgedError,
+  RecordsRejectedError,
+} from '../errors';
+import { jsonResponse, type HttpResponse } from '../http/json-response';
+import type { RecordProducer } from '../kafka/producer';
+import { errorFields, type Logger } from '../logger';
+import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdempotency } from './idempotency';
+import { withMessageIds } from './message-id';
+import { allAcknowledged, failedEntry, produceResponseBody, recordOffsets } from './response';
+import type { ProduceHttpRequest } from './route';
+import { checkBodySize, checkTopic, embeddedFormatOf, parseProduceBody, type ProduceRecord } from './validation';
+
+/** Response header marking a stored response replayed for a repeated Idempotency-Key. */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+
+/** Collaborators of {@link ProduceService}. */
+export interface ProduceServiceDeps {
+  settings: AppConfig['produce'];
+  producer: RecordProducer;
+  idempotency: ProduceIdempotency;
+  clock: Clock;
+  logger: Logger;
+  /** Fresh message ids for records without one. */
+  newMessageId: () => string;
+}
+
+/** Produces one HTTP request's records. */
+export class ProduceService {
+  constructor(private readonly deps: ProduceServiceDeps) {}
+
+  /**
+   * Handles one produce request.
+   *
+   * @returns 200 with every record's offset; 503/500 listing records that were not acknowledged;
+   *   or a replayed 200 for a repeated Idempotency-Key.
+   * @throws {AppError} for whole-request failures (4xx for bad input, 503/504 for Kafka or the store).
+   */
+  async produce(request: ProduceHttpRequest): Promise<HttpResponse> {
+    const { settings } = this.deps;
+    checkTopic(request.topic, settings.allowedTopics);
+    const format = embeddedFormatOf(request.contentType);
+    checkBodySize(request.body, settings);
+    const records = parseProduceBody(request.body, format, settings);
+    const { idempotencyKey } = request;
+    if (idempotencyKey === undefined) return this.send(request.topic, withMessageIds(records, undefined, this.deps.newMessageId));
+
+    checkIdempotencyKey(idempotencyKey);
+    const mediaType = (request.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const begun = await this.deps.idempotency.begin(request.topic, idempotencyKey, produceRequestHash(request.topic, mediaType, request.body));
+    if (begun.kind === 'replay') return jsonResponse(200, begun.body, { [REPLAYED_HEADER]: 'true' });
+    return this.sendHolding(begun.held, request.topic, withMessageIds(records, idempotencyKey, this.deps.newMessageId));
+  }
+
+  private async sendHolding(held: HeldKey, topic: string, records: ProduceRecord[]): Promise<HttpResponse> {
+    let response: HttpResponse;
+    try {
+      response = await this.send(topic, records);
+    } catch (error) {
+      await this.release(held);
+      throw error;
+    }
+    if (response.statusCode !== 200) {
+      await this.release(held);
+      return response;
+    }
+    try {
+      await this.deps.idempotency.complete(held, response.body);
+    } catch (error) {
+      // The records are acknowledged, so the answer is 200 all the same. The claim stays
+      // IN_PROGRESS until its lease ends: a quick retry gets 409, a later one produces again
+      // with the same message-ids, which the consumer deduplicates.
+      this.deps.logger.error('storing the idempotent response failed', errorFields(error));
+    }
+    return response;
+  }
+
+  private async release(held: HeldKey): Promise<void> {
+    try {
+      await this.deps.idempotency.release(held);
+    } catch (error) {
+      // The lease still ends on its own; the client's own error matters more than this one.
+      this.deps.logger.warn('releasing an Idempotency-Key failed', errorFields(error));
+    }
+  }
+
+  private async send(topic: string, records: ProduceRecord[]): Promise<HttpResponse> {
+    const { producer, clock, settings } = this.deps;
+    const startedMs = clock.nowMs();
+    const remainingMs = (): number => {
+      const remaining = settings.timeoutMs - (clock.nowMs() - startedMs);
+      if (remaining <= 0) throw new ProduceTimeoutError(`no acknowledgement within ${settings.timeoutMs} ms`);
+      return remaining;
+    };
+    try {
+      await this.checkPartitions(topic, records, remainingMs);
+      const outcome = await producer.send(topic, records, { timeoutMs: remainingMs() });
+      const offsets = recordOffsets(
+        outcome.partitions,
+        outcome.acks,
+        (partition) => new RecordsNotAcknowledgedError(`the broker did not acknowledge partition ${partition}`),
+      );
+      const body = produceResponseBody(offsets);
+      return jsonResponse(allAcknowledged(offsets) ? 200 : 503, body);
+    } catch (error) {
+      if (error instanceof RecordsNotAcknowledgedError || error instanceof RecordsRejectedError) {
+        return jsonResponse(error.httpStatus, produceResponseBody(records.map(() => failedEntry(error))));
+      }
+      throw error;
+    }
+  }
+
+  /** 404 for a missing topic, or for a partition the topic does not have even after a metadata refresh. */
+  private async checkPartitions(topic: string, records: readonly ProduceRecord[], remainingMs: () => number): Promise<void> {
+    const { producer } = this.deps;
+    let partitionCount = await producer.partitionCount(topic, { timeoutMs: remainingMs() });
+    const outOfRange = (): number => records.findIndex((record) => record.partition !== undefined && record.partition >= partitionCount);
+    if (outOfRange() === -1) return;
+    // Partitions may have been added since the metadata was cached.
+    partitionCount = await producer.partitionCount(topic, { timeoutMs: remainingMs(), refresh: true });
+    const index = outOfRange();
+    if (index === -1) return;
+    throw new PartitionNotFoundError(
+      `records[${index}].partition: partition ${records[index]?.partition} does not exist; topic "${topic}" has ${partitionCount}`,
+    );
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Pure validation of a produce request: topic name, content type, size limits and the REST
+ * Proxy v2 body, turned into records of raw bytes. Every failure is a 4xx {@link AppError}
+ * whose message names the offending field (for example `records[3].value`).
+ */
+import {
+  BodyNotJsonError,
+  PayloadTooLargeError,
+  TopicNotAllowedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors';
+
+/** How keys and values are embedded in the JSON body. */
+export const EmbeddedFormat = {
+  /** Any JSON; the record holds its UTF-8 JSON text. */
+  Json: 'json',
+  /** Base64 strings; the record holds the decoded bytes. */
+  Binary: 'binary',
+} as const;
+export type EmbeddedFormat = (typeof EmbeddedFormat)[keyof typeof EmbeddedFormat];
+
+/** Accepted request media types and the format each implies. */
+export const PRODUCE_MEDIA_TYPES: Readonly<Record<string, EmbeddedFormat>> = {
+  'application/vnd.kafka.json.v2+json': EmbeddedFormat.Json,
+  'application/json': EmbeddedFormat.Json,
+  'application/vnd.kafka.binary.v2+json': EmbeddedFormat.Binary,
+};
+
+/** One record to produce, as raw bytes. */
+export interface ProduceRecord {
+  key: Buffer | null;
+  /** Null is a tombstone. */
+  value: Buffer | null;
+  partition?: number;
+  headers: { name: string; value: Buffer }[];
+}
+
+/** Limits from configuration. */
+export interface ProduceLimits {
+  maxRecordsPerRequest: number;
+  maxRequestBytes: number;
+}
+
+// Kafka's own rule for topic names (org.apache.kafka.common.internals.Topic).
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const MAX_PARTITION = 2_147_483_647;
+const SCHEMA_FIELDS = new Set(['key_schema', 'value_schema', 'key_schema_id', 'value_schema_id']);
+const RECORD_FIELDS = new Set(['key', 'value', 'partition', 'headers']);
+const HEADER_FIELDS = new Set(['name', 'value']);
+
+/**
+ * Checks that `topic` is a legal Kafka topic name and that the API may write to it.
+ *
+ * @throws {ValidationError} for an illegal name; {@link TopicNotAllowedError} when not in `allowedTopics`.
+ */
+export function checkTopic(topic: string, allowedTopics: ReadonlySet<string> | '*'): void {
+  if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+    throw new ValidationError('topic: must be 1 to 249 characters of letters, digits, ".", "_" and "-"');
+  }
+  if (allowedTopics !== '*' && !allowedTopics.has(topic)) {
+    throw new TopicNotAllowedError(`topic "${topic}" is not open for producing`);
+  }
+}
+
+/**
+ * The embedded format named by a `Content-Type` header; parameters such as `charset` are ignored.
+ *
+ * @throws {UnsupportedMediaTypeError} for a missing or unsupported media type.
+ */
+export function embeddedFormatOf(contentType: string | undefined): EmbeddedFormat {
+  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const format = PRODUCE_MEDIA_TYPES[mediaType];
+  if (format === undefined) {
+    throw new UnsupportedMediaTypeError(
+      `Content-Type "${contentType ?? ''}" is not supported; use one of ${Object.keys(PRODUCE_MEDIA_TYPES).join(', ')}`,
+    );
+  }
+  return format;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function rejectUnknownFields(value: Record<string, unknown>, allowed: ReadonlySet<string>, path: string): void {
+  for (const field of Object.keys(value)) {
+    if (!allowed.has(field)) throw new ValidationError(`${path}.${field}: unknown field`);
+  }
+}
+
+function base64Bytes(value: unknown, path: string): Buffer {
+  if (typeof value !== 'string' || !BASE64.test(value)) throw new ValidationError(`${path}: must be a base64 string`);
+  return Buffer.from(value, 'base64');
+}
+
+function embedded(value: unknown, format: EmbeddedFormat, path: string): Buffer | null {
+  if (value === null || value === undefined) return null;
+  return format === EmbeddedFormat.Binary ? base64Bytes(value, path) : Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+function parseHeaders(value: unknown, path: string): ProduceRecord['headers'] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ValidationError(`${path}: must be an array of {"name", "value"}`);
+  return value.map((header: unknown, index) => {
+    const headerPath = `${path}[${index}]`;
+    if (!isObject(header)) throw new ValidationError(`${headerPath}: must be an object with "name" and "value"`);
+    rejectUnknownFields(header, HEADER_FIELDS, headerPath);
+    if (typeof header.name !== 'string' || header.name === '') throw new ValidationError(`${headerPath}.name: must be a non-empty string`);
+    return { name: header.name, value: base64Bytes(header.value, `${headerPath}.value`) };
+  });
+}
+
+function parseRecord(value: unknown, format: EmbeddedFormat, index: number): ProduceRecord {
+  const path = `records[${index}]`;
+  if (!isObject(value)) throw new ValidationError(`${path}: must be an object`);
+  rejectUnknownFields(value, RECORD_FIELDS, path);
+  if (!('value' in value)) throw new ValidationError(`${path}.value: is required (null for a tombstone)`);
+  const record: ProduceRecord = {
+    key: embedded(value.key, format, `${path}.key`),
+    value: embedded(value.value, format, `${path}.value`),
+    headers: parseHeaders(value.headers, `${path}.headers`),
+  };
+  if (value.partition !== undefined && value.partition !== null) {
+    const { partition } = value;
+    if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition > MAX_PARTITION) {
+      throw new ValidationError(`${path}.partition: must be a whole number from 0 to ${MAX_PARTITION}`);
+    }
+    record.partition = partition;
+  }
+  return record;
+}
+
+/**
+ * Checks the raw body's size before it is parsed.
+ *
+ * @throws {PayloadTooLargeError} when the body is larger than `maxRequestBytes`.
+ */
+export function checkBodySize(body: Uint8Array, limits: ProduceLimits): void {
+  if (body.byteLength > limits.maxRequestBytes) {
+    throw new PayloadTooLargeError(`the body has ${body.byteLength} bytes; the limit is ${limits.maxRequestBytes}`);
+  }
+}
+
+/**
+ * Parses a REST Proxy v2 produce body (`{"records": [...]}`) in `format`.
+ *
+ * @throws {BodyNotJsonError} when the body is not UTF-8 JSON.
+ * @throws {PayloadTooLargeError} for too many bytes or records.
+ * @throws {ValidationError} naming the first invalid field.
+ */
+export function parseProduceBody(body: Uint8Array, format: EmbeddedFormat, limits: ProduceLimits): ProduceRecord[] {
+  checkBodySize(body, limits);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch (error) {
+    throw new BodyNotJsonError(`the body is not UTF-8 JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (!isObject(parsed)) throw new ValidationError('body: must be an object {"records": [...]}');
+  for (const field of Object.keys(parsed)) {
+    if (SCHEMA_FIELDS.has(field)) throw new ValidationError(`${field}: schemas are not supported for the json and binary formats`);
+    if (field !== 'records') throw new ValidationError(`${field}: unknown field`);
+  }
+  const { records } = parsed;
+  if (!Array.isArray(records)) throw new ValidationError('records: must be an array');
+  if (records.length === 0) throw new ValidationError('records: must hold at least one record');
+  if (records.length > limits.maxRecordsPerRequest) {
+    throw new PayloadTooLargeError(`records: ${records.length} records; the limit is ${limits.maxRecordsPerRequest}`);
+  }
+  return records.map((record: unknown, index) => parseRecord(record, format, index));
+}

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
+import { silentLogger } from '../../../lib/logger';
+import { createTestTables, createTestTopic, testConfig } from '../../helpers/infra';
+import { b64, BINARY_V2, produceEvent } from '../../helpers/http-events';
+import { readBack } from './read-back';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('produce round trip against the real broker', () => {
+  let runtime: ProduceRuntime;
+
+  beforeAll(async () => {
+    const config = testConfig();
+    await createTestTables(config);
+    runtime = createProduceRuntime(config, { logger: silentLogger });
+  });
+  afterAll(async () => {
+    await runtime.close();
+  });
+
+  it('returns each record partition and offset, and the broker holds the same keys, values and headers', async () => {
+    const topic = await createTestTopic('produce-rt', 3);
+    const json = await runtime.handler(
+      produceEvent(topic, {
+        records: [
+          { key: 'user-1', value: { n: 1 }, partition: 2, headers: [{ name: 'trace', value: b64('abc') }] },
+          { key: 'user-1', value: { n: 2 }, partition: 2 },
+          { value: [1, 2, 3], partition: 0 },
+          { key: { k: 1 }, value: 'text', partition: 2, headers: [{ name: 'message-id', value: b64('client-id-7') }] },
+        ],
+      }),
+    );
+    expect(json.statusCode).toBe(200);
+    expect(json.headers).toMatchObject({ 'Content-Type': 'application/vnd.kafka.v2+json' });
+    expect(JSON.parse(json.body as string)).toEqual({
+      key_schema_id: null,
+      value_schema_id: null,
+      offsets: [
+        { partition: 2, offset: 0, error_code: null, error: null },
+        { partition: 2, offset: 1, error_code: null, error: null },
+        { partition: 0, offset: 0, error_code: null, error: null },
+        { partition: 2, offset: 2, error_code: null, error: null },
+      ],
+    });
+
+    const binary = await runtime.handler(
+      produceEvent(
+        topic,
+        {
+          records: [
+            { key: Buffer.from([0, 255, 7]).toString('base64'), value: Buffer.from([1, 2, 3, 254]).toString('base64'), partition: 1 },
+            { key: null, value: b64('second'), partition: 0, headers: [{ name: 'h', value: b64('1') }, { name: 'h', value: b64('2') }] },
+          ],
+        },
+        { contentType: BINARY_V2 },
+      ),
+    );
+    expect(binary.statusCode).toBe(200);
+    expect(JSON.parse(binary.body as string).offsets).toEqual([
+      { partition: 1, offset: 0, error_code: null, error: null },
+      { partition: 0, offset: 1, error_code: null, error: null },
+    ]);
+
+    const read = await readBack(topic, 6);
+    expect(read.map(({ partition, offset }) => [partition, offset])).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [2, 0],
+      [2, 1],
+      [2, 2],
+    ]);
+    const [p0o0, p0o1, p1o0, p2o0, p2o1, p2o2] = read;
+    expect(p2o0?.key?.toString()).toBe('"user-1"');
+    expect(p2o0?.value?.toString()).toBe('{"n":1}');
+    expect(p2o0?.headers.trace).toBe('abc');
+    expect(p2o0?.headers['message-id']).toMatch(UUID);
+    expect(p2o1?.value?.toString()).toBe('{"n":2}');
+    expect(p0o0?.key).toBeNull();
+    expect(p0o0?.value?.toString()).toBe('[1,2,3]');
+    expect(p2o2?.key?.toString()).toBe('{"k":1}');
+    expect(p2o2?.value?.toString()).toBe('"text"');
+    expect(p2o2?.headers['message-id']).toBe('client-id-7');
+    expect([...(p1o0?.key ?? [])]).toEqual([0, 255, 7]);
+    expect([...(p1o0?.value ?? [])]).toEqual([1, 2, 3, 254]);
+    expect(p0o1?.key).toBeNull();
+    expect(p0o1?.value?.toString()).toBe('second');
+    expect(p0o1?.headers.h).toEqual(['1', '2']);
+    expect(p0o1?.headers['message-id']).toMatch(UUID);
+    expect(new Set(read.map((record) => record.headers['message-id'])).size).toBe(6);
+  });
+
+  it('sends a batch of 500 records in one request with contiguous offsets per partition, all on the broker', async () => {
+    const topic = await createTestTopic('produce-batch', 3);
+    const records = Array.from({ length: 500 }, (_, i) => ({ key: `k${i % 17}`, value: { i } }));
+    const response = await runtime.handler(produceEvent(topic, { records }));
+    expect(response.statusCode).toBe(200);
+    const offsets: { partition: number; offset: number; error_code: null }[] = JSON.parse(response.body as string).offsets;
+    expect(offsets).toHaveLength(500);
+    const perPartition = new Map<number, number[]>();
+    for (const entry of offsets) {
+      expect(entry.error_code).toBeNull();
+      perPartition.set(entry.partition, [...(perPartition.get(entry.partition) ?? []), entry.offset]);
+    }
+    for (const list of perPartition.values()) expect(list).toEqual(list.map((_, i) => i));
+    expect([...perPartition.values()].reduce((sum, list) => sum + list.length, 0)).toBe(500);
+
+    const read = await readBack(topic, 500);
+    expect(read).toHaveLength(500);
+    // Each response entry names where its record is: the value read there is the request's value.
+    const byPlace = new Map(read.map((record) => [`${record.partition}/${record.offset}`, record.value?.toString()]));
+    offsets.forEach((entry, i) => expect(byPlace.get(`${entry.partition}/${entry.offset}`)).toBe(`{"i":${i}}`));
+  });
+
+  it('places keyed records as the Java client does (murmur2 of the key bytes)', async () => {
+    const topic = await createTestTopic('produce-murmur', 4);
+    // murmur2("foobar") = -790332482 in Kafka's own tests; & 0x7fffffff = 1357151166; % 4 = 2.
+    // murmur2("21") = -973932308; & 0x7fffffff = 1173551340; % 4 = 0.
+    const response = await runtime.handler(
+      produceEvent(topic, { records: [{ key: b64('foobar'), value: b64('a') }, { key: b64('21'), value: b64('b') }] }, { contentType: BINARY_V2 }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body as string).offsets.map((entry: { partition: number }) => entry.partition)).toEqual([2, 0]);
+  });
+});
