@@ -13,7 +13,8 @@ import { ensureTables } from '../../lib/dynamo/tables';
 import { ensureTopics } from '../../lib/kafka/admin';
 import { freePort } from '../../lib/local/ports';
 import type { Logger } from '../../lib/logger';
-import { outsideDynamo, outsideKafka } from './observe';
+import { chaosMessage, outsideDynamo, outsideKafka, scanTable } from './observe';
+import { startSinkCounter, type SinkCounter } from './sink-counter';
 import { startRestartableBroker, startRestartableStore, type RestartableBroker, type RestartableStore } from './services';
 import { startPipeline, type PipelineProcess } from './supervisor';
 
@@ -45,8 +46,15 @@ export interface ChaosEnvironment {
   store: RestartableStore;
   settings: EventSourceSettings;
   tables: { idempotency: string; messages: string };
-  /** A DynamoDB client for checks from the outside. */
+  /** A DynamoDB client for checks from the outside (straight to the store). */
   dynamo: DynamoDBClient;
+  /** Counts accepted sink writes; the code under test reaches the store through it. */
+  sinkCounter: SinkCounter;
+  /**
+   * The sink's effects as chaos message ids: each sink item's id, repeated once per write
+   * of that item the store accepted. An id listed twice is an effect applied twice.
+   */
+  sinkEffects(): Promise<string[]>;
   /** Configuration for in-process runtimes pointing at this world (environment-style overrides on top). */
   config(overrides?: Record<string, string>): AppConfig;
   /** Environment for the pipeline process. */
@@ -69,14 +77,15 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
   const runId = `c${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const settings = readEventSourceSettings();
   const store = await startRestartableStore();
+  const tables = { idempotency: `chaos-idempotency-${runId}`, messages: `chaos-messages-${runId}` };
+  const sinkCounter = await startSinkCounter(store.endpoint, tables.messages);
   let broker: RestartableBroker | undefined;
   const pipelines: PipelineProcess[] = [];
-  const tables = { idempotency: `chaos-idempotency-${runId}`, messages: `chaos-messages-${runId}` };
   const dynamo = outsideDynamo(store.endpoint);
   const close = async (): Promise<void> => {
     await Promise.all(pipelines.map((pipeline) => pipeline.stop(5_000)));
     dynamo.destroy();
-    await Promise.all([broker?.close(), store.close()]);
+    await Promise.all([broker?.close(), sinkCounter.close().then(() => store.close())]);
   };
   try {
     await ensureTables(createDynamoClient({ region: 'us-east-1', dynamoEndpoint: store.endpoint }), tables);
@@ -93,7 +102,7 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
   }
   const baseEnv = (): Record<string, string> => ({
     ...(broker === undefined ? {} : { KAFKA_BROKERS: broker.brokers.join(',') }),
-    DYNAMODB_ENDPOINT: store.endpoint,
+    DYNAMODB_ENDPOINT: sinkCounter.endpoint,
     AWS_REGION: 'us-east-1',
     IDEMPOTENCY_TABLE: tables.idempotency,
     MESSAGES_TABLE: tables.messages,
@@ -107,6 +116,18 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
     settings,
     tables,
     dynamo,
+    sinkCounter,
+    async sinkEffects() {
+      const writes = sinkCounter.writes();
+      const effects: string[] = [];
+      for (const item of await scanTable(dynamo, tables.messages)) {
+        const id = chaosMessage(item.value)?.id;
+        if (id === undefined) continue;
+        const accepted = writes.get(String(item.messageId)) ?? 1;
+        for (let i = 0; i < Math.max(1, accepted); i += 1) effects.push(id);
+      }
+      return effects;
+    },
     config: (overrides = {}) => loadConfig({ ...baseEnv(), ...overrides }),
     pipelineEnv: (overrides = {}) => ({ ...baseEnv(), ...overrides }),
     async startPipeline(overrides = {}) {

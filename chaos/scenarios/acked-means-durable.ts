@@ -6,7 +6,7 @@
 import { account } from '../lib/accounting';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
 import { produceUntilAcknowledged } from '../lib/http';
-import { chaosMessage, readTopic, scanTable } from '../lib/observe';
+import { chaosMessage, readTopic } from '../lib/observe';
 import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
 
@@ -93,8 +93,7 @@ async function body(env: ChaosEnvironment, size: AckedMeansDurableSize, recorder
   const unexpected = Object.keys(statuses).filter((status) => !OUTAGE_STATUSES.has(status));
   recorder.expect(unexpected.length === 0, `a broker outage answers only 409/503/504, saw ${unexpected.join(',')}`);
 
-  const sinkIds = async (): Promise<string[]> =>
-    (await scanTable(env.dynamo, env.tables.messages)).map((item) => chaosMessage(item.value)?.id).filter((id): id is string => id !== undefined);
+  const sinkIds = (): Promise<string[]> => env.sinkEffects();
   const expected = new Set(acknowledged);
   await waitUntil(
     'every acknowledged message in the sink',

@@ -98,7 +98,7 @@ async function body(env: ChaosEnvironment, size: ConsumerCrashSize, recorder: Sc
   recorder.details.kills_mid_run = midBatch;
   await waitUntil('every message in the sink', async () => (await countTable(env.dynamo, env.tables.messages)) >= size.messages, size.drainTimeoutMs, 250).catch(() => undefined);
   const items = (await scanTable(env.dynamo, env.tables.messages)).map(toSinkItem).filter((item): item is SinkItem => item !== undefined);
-  const result = account({ acknowledged: messages.map((m) => m.id), onTopic: messages.map((m) => m.id), effects: items.map((item) => item.id) });
+  const result = account({ acknowledged: messages.map((m) => m.id), onTopic: messages.map((m) => m.id), effects: await env.sinkEffects() });
   Object.assign(recorder.counts, { onTopic: size.messages, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
   if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
   const violations = orderViolations(items);

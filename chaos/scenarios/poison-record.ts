@@ -5,7 +5,7 @@
  */
 import { account } from '../lib/accounting';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
-import { chaosMessage, countTable, readTopic, scanTable, type TopicRecord } from '../lib/observe';
+import { countTable, readTopic, type TopicRecord } from '../lib/observe';
 import { produceDirect, type DirectMessage } from '../lib/produce-direct';
 import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
@@ -65,7 +65,7 @@ async function body(env: ChaosEnvironment, size: PoisonRecordSize, recorder: Sce
     return records.length > 0 ? records : undefined;
   }, size.drainTimeoutMs, 500).catch(() => [] as TopicRecord[]);
 
-  const sinkIds = (await scanTable(env.dynamo, env.tables.messages)).map((item) => chaosMessage(item.value)?.id).filter((id): id is string => id !== undefined);
+  const sinkIds = await env.sinkEffects();
   const result = account({ acknowledged: good.map((m) => m.id), onTopic: good.map((m) => m.id), effects: sinkIds });
   Object.assign(recorder.counts, { inSink: result.inSink, lost: result.lost, duplicated: result.duplicated, deadLettered: dlq.length });
   if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
