@@ -58,6 +58,14 @@ const BY_PROTOCOL_TYPE: Readonly<Record<string, ErrorFactory>> = {
   CLUSTER_AUTHORIZATION_FAILED: rejected,
 };
 
+/**
+ * Plain `Error`s kafkajs throws, by message. "Broker not connected" comes from a broker whose
+ * ApiVersions handshake has not completed (kafkajs src/broker/index.js), i.e. no connection.
+ */
+const BY_PLAIN_MESSAGE: Readonly<Record<string, ErrorFactory>> = {
+  'Broker not connected': unavailable,
+};
+
 interface KafkaJsErrorLike {
   name?: unknown;
   type?: unknown;
@@ -96,5 +104,7 @@ export function fromKafkaError(error: unknown): AppError {
     const byName = BY_ERROR_NAME[inner.name];
     if (byName !== undefined) return byName(message, error);
   }
+  const byMessage = BY_PLAIN_MESSAGE[message];
+  if (byMessage !== undefined) return byMessage(message, error);
   return inner.retriable === true ? unavailable(message, error) : new InternalError(`Kafka client failure: ${message}`, { cause: error });
 }

@@ -120,9 +120,13 @@ async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): 
 export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRecordProducerOptions): RecordProducer {
   const { logger, clock, timeoutMs } = options;
   const metadataTtlMs = options.metadataTtlMs ?? DEFAULT_METADATA_TTL_MS;
-  // kafkajs must give up on a request before the caller's budget runs out, so that its own
-  // retry (or our timeout) decides the answer rather than a socket left waiting.
-  const requestTimeoutMs = Math.max(100, Math.floor(timeoutMs * 0.8));
+  // The broker is asked to answer a produce within 80% of the budget (it replies
+  // REQUEST_TIMED_OUT when the replicas are slower), leaving time for kafkajs to retry.
+  const ackTimeoutMs = Math.max(100, Math.floor(timeoutMs * 0.8));
+  // A silent socket is left to the budget: when kafkajs timed requests out first, it tore the
+  // connection down and the next request failed with "Broker not connected", which would turn
+  // "no answer in time" (504) into a confusing 503. The budget answers first and drops the client.
+  const requestTimeoutMs = timeoutMs + 1_000;
   const connectionTimeoutMs = Math.min(3_000, Math.max(100, Math.floor(timeoutMs / 4)));
   let current: Connection | undefined;
 
@@ -225,7 +229,7 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
           const metadata = await connection.producer.sendBatch({
             topicMessages: [{ topic, messages }],
             acks: -1,
-            timeout: requestTimeoutMs,
+            timeout: ackTimeoutMs,
           });
           const acks = metadata
             .filter((entry) => entry.topicName === topic && entry.errorCode === 0 && entry.baseOffset !== undefined)
