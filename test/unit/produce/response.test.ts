@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { RecordsNotAcknowledgedError } from '../../../lib/errors';
+import { recordOffsets } from '../../../lib/produce/response';
+import { withMessageIds } from '../../../lib/produce/message-id';
+
+describe('recordOffsets', () => {
+  it('adds each record position within its partition to that partition base offset', () => {
+    const offsets = recordOffsets(
+      [1, 0, 1, 2, 1],
+      [
+        { partition: 0, baseOffset: 10n },
+        { partition: 1, baseOffset: 4n },
+        { partition: 2, baseOffset: 0n },
+      ],
+      () => new RecordsNotAcknowledgedError('unused'),
+    );
+    expect(offsets.map((entry) => [entry.partition, entry.offset])).toEqual([
+      [1, 4],
+      [0, 10],
+      [1, 5],
+      [2, 0],
+      [1, 6],
+    ]);
+  });
+
+  it('keeps offsets beyond 32 bits exact', () => {
+    const [, second] = recordOffsets([0, 0], [{ partition: 0, baseOffset: 8_589_934_591n }], () => new RecordsNotAcknowledgedError('unused'));
+    expect(second?.offset).toBe(8_589_934_592);
+  });
+
+  it('marks records of a partition without acknowledgement as failed, with null partition and offset', () => {
+    const offsets = recordOffsets([0, 1], [{ partition: 0, baseOffset: 3n }], (partition) => new RecordsNotAcknowledgedError(`p${partition}`));
+    expect(offsets).toEqual([
+      { partition: 0, offset: 3, error_code: null, error: null },
+      { partition: null, offset: null, error_code: 50003, error: 'p1' },
+    ]);
+  });
+});
+
+describe('withMessageIds', () => {
+  const record = (headers: { name: string; value: Buffer }[] = []) => ({ key: null, value: Buffer.from('v'), headers });
+  const ids = (records: ReturnType<typeof withMessageIds>) =>
+    records.map((r) => r.headers.find((h) => h.name === 'message-id')?.value.toString());
+
+  it('keeps the client message-id header', () => {
+    const records = withMessageIds([record([{ name: 'message-id', value: Buffer.from('mine') }])], 'key', () => 'fresh');
+    expect(ids(records)).toEqual(['mine']);
+    expect(records[0]?.headers).toHaveLength(1);
+  });
+
+  it('derives <Idempotency-Key>:<index> when a key is given', () => {
+    expect(ids(withMessageIds([record(), record()], 'order-7', () => 'fresh'))).toEqual(['order-7:0', 'order-7:1']);
+  });
+
+  it('uses a fresh id per record otherwise', () => {
+    let n = 0;
+    expect(ids(withMessageIds([record(), record()], undefined, () => `id-${(n += 1)}`))).toEqual(['id-1', 'id-2']);
+  });
+});

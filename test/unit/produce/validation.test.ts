@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BodyNotJsonError,
+  PayloadTooLargeError,
+  TopicNotAllowedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../../../lib/errors';
+import { checkTopic, EmbeddedFormat, embeddedFormatOf, parseProduceBody } from '../../../lib/produce/validation';
+
+const limits = { maxRecordsPerRequest: 3, maxRequestBytes: 1_000 };
+const parse = (body: unknown, format: EmbeddedFormat = EmbeddedFormat.Json) =>
+  parseProduceBody(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), format, limits);
+
+describe('embeddedFormatOf', () => {
+  it('accepts the three media types, ignoring case and parameters', () => {
+    expect(embeddedFormatOf('application/vnd.kafka.json.v2+json')).toBe('json');
+    expect(embeddedFormatOf('Application/JSON; charset=utf-8')).toBe('json');
+    expect(embeddedFormatOf('application/vnd.kafka.binary.v2+json')).toBe('binary');
+  });
+
+  it('rejects others and a missing header with 415', () => {
+    expect(() => embeddedFormatOf('application/vnd.kafka.avro.v2+json')).toThrow(UnsupportedMediaTypeError);
+    expect(() => embeddedFormatOf(undefined)).toThrow(UnsupportedMediaTypeError);
+  });
+});
+
+describe('checkTopic', () => {
+  it('rejects illegal names with 422 and names outside the allow-list with 403', () => {
+    expect(() => checkTopic('a/b', '*')).toThrow(ValidationError);
+    expect(() => checkTopic('..', '*')).toThrow(ValidationError);
+    expect(() => checkTopic('x'.repeat(250), '*')).toThrow(ValidationError);
+    expect(() => checkTopic('orders', new Set(['payments']))).toThrow(TopicNotAllowedError);
+    expect(() => checkTopic('orders', new Set(['orders']))).not.toThrow();
+  });
+});
+
+describe('parseProduceBody', () => {
+  it('stores JSON keys and values as their UTF-8 JSON text, null as no bytes', () => {
+    const [first, second] = parse({ records: [{ key: 'k', value: { a: [1, 'é'] }, partition: 2 }, { value: null }] });
+    expect(first?.key?.toString()).toBe('"k"');
+    expect(first?.value?.toString()).toBe('{"a":[1,"é"]}');
+    expect(first?.partition).toBe(2);
+    expect(second).toEqual({ key: null, value: null, headers: [] });
+  });
+
+  it('decodes base64 keys, values and header values in the binary format', () => {
+    const [record] = parse({ records: [{ key: 'AP8=', value: 'aGk=', headers: [{ name: 'h', value: 'eA==' }] }] }, EmbeddedFormat.Binary);
+    expect([...(record?.key ?? [])]).toEqual([0, 255]);
+    expect(record?.value?.toString()).toBe('hi');
+    expect(record?.headers).toEqual([{ name: 'h', value: Buffer.from('x') }]);
+  });
+
+  it('names the field and record index of the first problem', () => {
+    const cases: [unknown, string][] = [
+      [{ records: [{ value: 1 }, { key: 1 }] }, 'records[1].value: is required (null for a tombstone)'],
+      [{ records: [{ value: 1, partition: -1 }] }, 'records[0].partition: must be a whole number from 0 to 2147483647'],
+      [{ records: [{ value: 1, partition: 1.5 }] }, 'records[0].partition: must be a whole number from 0 to 2147483647'],
+      [{ records: [{ value: 1, colour: 'red' }] }, 'records[0].colour: unknown field'],
+      [{ records: [{ value: 1, headers: [{ name: 'a', value: '%%' }] }] }, 'records[0].headers[0].value: must be a base64 string'],
+      [{ records: [{ value: 1, headers: [{ name: '', value: 'YQ==' }] }] }, 'records[0].headers[0].name: must be a non-empty string'],
+      [{ records: [{ value: 1, headers: {} }] }, 'records[0].headers: must be an array of {"name", "value"}'],
+      [{ records: [7] }, 'records[0]: must be an object'],
+      [{ records: [] }, 'records: must hold at least one record'],
+      [{ records: {} }, 'records: must be an array'],
+      [{}, 'records: must be an array'],
+      [[1], 'body: must be an object {"records": [...]}'],
+      [{ value_schema: '"string"', records: [{ value: 1 }] }, 'value_schema: schemas are not supported for the json and binary formats'],
+    ];
+    for (const [body, message] of cases) {
+      expect(() => parse(body), message).toThrow(new ValidationError(message));
+    }
+  });
+
+  it('requires base64 for binary keys and values', () => {
+    expect(() => parse({ records: [{ value: 'abc' }] }, EmbeddedFormat.Binary)).toThrow(new ValidationError('records[0].value: must be a base64 string'));
+    expect(() => parse({ records: [{ key: 5, value: 'YQ==' }] }, EmbeddedFormat.Binary)).toThrow(new ValidationError('records[0].key: must be a base64 string'));
+  });
+
+  it('answers 400 for a body that is not UTF-8 JSON', () => {
+    expect(() => parse('{"records":')).toThrow(BodyNotJsonError);
+    expect(() => parseProduceBody(Buffer.from([0x7b, 0xff, 0x7d]), EmbeddedFormat.Json, limits)).toThrow(BodyNotJsonError);
+    expect(() => parse('')).toThrow(BodyNotJsonError);
+  });
+
+  it('answers 413 for too many records or bytes', () => {
+    expect(() => parse({ records: [{ value: 1 }, { value: 2 }, { value: 3 }, { value: 4 }] })).toThrow(
+      new PayloadTooLargeError('records: 4 records; the limit is 3'),
+    );
+    expect(() => parse(`{"records":[{"value":"${'x'.repeat(1_000)}"}]}`)).toThrow(PayloadTooLargeError);
+  });
+});
