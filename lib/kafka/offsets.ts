@@ -1,0 +1,57 @@
+/**
+ * Read-only offset questions for local tooling: where each partition of a topic ends, and
+ * what a consumer group has committed. Nothing here changes a group's offsets.
+ */
+import type { KafkaConfig } from '../config';
+import type { Logger } from '../logger';
+import { resolveKafkaClientDeps } from './auth';
+import { createKafka } from './client';
+
+/** One partition's offset, as a decimal string (Kafka offsets are 64-bit). */
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
+}
+
+/** Offset questions on one cluster; `close()` disconnects. */
+export interface OffsetReader {
+  /** The offset the next record of each partition of `topic` will get (the high watermark). */
+  endOffsets(topic: string): Promise<PartitionOffset[]>;
+  /** What `groupId` committed on `topic`; `-1` for a partition with no commit. */
+  committedOffsets(groupId: string, topic: string): Promise<PartitionOffset[]>;
+  /** Removes an empty consumer group, for example an inspect tool's throwaway one. */
+  deleteGroup(groupId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Creates an {@link OffsetReader}; it connects on first use. */
+export function createOffsetReader(config: KafkaConfig, logger: Logger): OffsetReader {
+  let admin: Promise<ReturnType<ReturnType<typeof createKafka>['admin']>> | undefined;
+  const connected = async () => {
+    admin ??= (async () => {
+      const created = createKafka(config, await resolveKafkaClientDeps(config, logger)).admin();
+      await created.connect();
+      return created;
+    })();
+    return admin;
+  };
+  const byPartition = (offsets: PartitionOffset[]): PartitionOffset[] =>
+    offsets.map(({ partition, offset }) => ({ partition, offset })).sort((a, b) => a.partition - b.partition);
+  return {
+    async endOffsets(topic) {
+      const offsets = await (await connected()).fetchTopicOffsets(topic);
+      return byPartition(offsets);
+    },
+    async committedOffsets(groupId, topic) {
+      const [entry] = await (await connected()).fetchOffsets({ groupId, topics: [topic] });
+      return byPartition(entry?.partitions ?? []);
+    },
+    async deleteGroup(groupId) {
+      await (await connected()).deleteGroups([groupId]);
+    },
+    async close() {
+      if (admin !== undefined) await (await admin).disconnect();
+      admin = undefined;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Builds the event Lambda's Amazon MSK event source mapping sends to a function, from
+ * fetched records: `eventSource` "aws:kafka", records grouped under "<topic>-<partition>",
+ * key and value base64, headers as `{name: [byte, ...]}` objects.
+ * Shape: https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html
+ */
+import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import type { FetchedRecord } from '../kafka/consumer';
+
+/** Where the emulated cluster lives, for `eventSourceArn` and `bootstrapServers`. */
+export interface EmulatedCluster {
+  /** Bootstrap brokers, `host:port`. */
+  brokers: readonly string[];
+  /** AWS region written into the ARN. */
+  region: string;
+}
+
+/** The ARN the emulator puts in `eventSourceArn`: an MSK cluster ARN in a placeholder account. */
+export function emulatedClusterArn(cluster: EmulatedCluster): string {
+  return `arn:aws:kafka:${cluster.region}:000000000000:cluster/local/00000000-0000-0000-0000-000000000000-1`;
+}
+
+/** The grouping key Lambda uses for a partition's records, and the `partition` of a batch item failure. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+function toMskRecord(record: FetchedRecord): MSKRecord {
+  const mskRecord = {
+    topic: record.topic,
+    partition: record.partition,
+    // Lambda sends offsets as JSON numbers; offsets past 2^53 cannot occur on a local broker.
+    offset: Number(record.offset),
+    timestamp: record.timestampMs,
+    timestampType: 'CREATE_TIME' as const,
+    ...(record.key === null ? {} : { key: record.key.toString('base64') }),
+    ...(record.value === null ? {} : { value: record.value.toString('base64') }),
+    headers: record.headers.map(({ name, value }) => ({ [name]: [...value] })),
+  };
+  // A null key or value is left out, as the event source mapping does.
+  return mskRecord as MSKRecord;
+}
+
+/** Builds an MSK event carrying `records` (already in ascending offset order per partition). */
+export function buildMskEvent(cluster: EmulatedCluster, records: readonly FetchedRecord[]): MSKEvent {
+  const grouped: Record<string, MSKRecord[]> = {};
+  for (const record of records) (grouped[partitionKey(record.topic, record.partition)] ??= []).push(toMskRecord(record));
+  return {
+    eventSource: 'aws:kafka',
+    eventSourceArn: emulatedClusterArn(cluster),
+    bootstrapServers: cluster.brokers.join(','),
+    records: grouped,
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * The event-source emulator against the real broker, fed to handlers written here that
+ * record what they receive and fail chosen records: the emulator is the unit under test.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MSKEvent } from 'aws-lambda';
+import { startEventSourceEmulator, type EventSourceEmulator, type KafkaEventHandler } from '../../../lib/local/event-source-emulator';
+import type { EventSourceSettings } from '../../../lib/local/event-source-settings';
+import { silentLogger } from '../../../lib/logger';
+import { createTestTopic, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/infra';
+
+const running: EventSourceEmulator[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((emulator) => emulator.stop()));
+});
+
+async function settingsFor(overrides: Partial<EventSourceSettings> = {}): Promise<EventSourceSettings> {
+  return {
+    topic: await createTestTopic('emulator', 3),
+    partitions: 3,
+    batchSize: 10,
+    maximumBatchingWindowInSeconds: 1,
+    startingPosition: 'TRIM_HORIZON',
+    consumerGroupId: uniqueName('emulator-group'),
+    maximumRetryAttempts: 2,
+    onFailureTopic: await createTestTopic('emulator-dlq', 1),
+    ...overrides,
+  };
+}
+
+async function start(settings: EventSourceSettings, handler: KafkaEventHandler): Promise<EventSourceEmulator> {
+  const emulator = await startEventSourceEmulator({
+    config: testConfig(),
+    settings,
+    handler,
+    logger: silentLogger,
+    batchingWindowMs: 20,
+    retryBackoff: { initialMs: 20, maxMs: 100 },
+  });
+  running.push(emulator);
+  return emulator;
+}
+
+interface SeenRecord {
+  partition: number;
+  offset: number;
+  value: string;
+}
+
+/** Flattens an event's records, decoding values as UTF-8. */
+function seen(event: MSKEvent): SeenRecord[] {
+  return Object.values(event.records)
+    .flat()
+    .map((record) => ({ partition: record.partition, offset: record.offset, value: Buffer.from(record.value ?? '', 'base64').toString('utf8') }));
+}
+
+async function produce(topic: string, messages: { partition: number; value: string; key?: string; headers?: Record<string, string> }[]): Promise<void> {
+  const producer = testKafka().producer();
+  await producer.connect();
+  try {
+    for (const message of messages) {
+      await producer.send({ topic, acks: -1, messages: [{ ...message, key: message.key ?? null }] });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function committed(groupId: string, topic: string): Promise<Record<number, string>> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return Object.fromEntries((entry?.partitions ?? []).map(({ partition, offset }) => [partition, offset]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function readAll(topic: string, count: number): Promise<{ key: string | null; value: string; headers: Record<string, string> }[]> {
+  const consumer = testKafka().consumer({ groupId: uniqueName('reader') });
+  const records: { key: string | null; value: string; headers: Record<string, string> }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      records.push({
+        key: message.key?.toString('utf8') ?? null,
+        value: message.value?.toString('utf8') ?? '',
+        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])),
+      });
+    },
+  });
+  try {
+    await waitFor(`${count} records on ${topic}`, () => records.length >= count);
+    return records;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+describe('event source emulator', () => {
+  it('delivers the MSK event shape: grouped per topic-partition, base64 key and value, headers as byte arrays', async () => {
+    const settings = await settingsFor();
+    const events: MSKEvent[] = [];
+    await produce(settings.topic, [{ partition: 1, key: 'k1', value: '{"n":1}', headers: { 'message-id': 'm-1' } }]);
+    await start(settings, async (event) => {
+      events.push(event);
+      return { batchItemFailures: [] };
+    });
+
+    const [event] = await waitFor('one invocation', () => (events.length > 0 ? events : undefined));
+    const record = event?.records[`${settings.topic}-1`]?.[0];
+    expect(event?.eventSource).toBe('aws:kafka');
+    expect(event?.eventSourceArn).toMatch(/^arn:aws:kafka:us-east-1:\d{12}:cluster\//);
+    expect(event?.bootstrapServers).toBe(testConfig().kafka.brokers.join(','));
+    expect(Object.keys(event?.records ?? {})).toEqual([`${settings.topic}-1`]);
+    expect(record).toMatchObject({
+      topic: settings.topic,
+      partition: 1,
+      offset: 0,
+      timestampType: 'CREATE_TIME',
+      key: 'azE=',
+      value: 'eyJuIjoxfQ==',
+      headers: [{ 'message-id': [109, 45, 49] }],
+    });
+    expect(typeof record?.timestamp).toBe('number');
+  });
+
+  it('commits past a successful batch, so the group ends at every partition end', async () => {
+    const settings = await settingsFor();
+    const delivered: SeenRecord[] = [];
+    await produce(settings.topic, [
+      { partition: 0, value: 'a' },
+      { partition: 0, value: 'b' },
+      { partition: 1, value: 'c' },
+      { partition: 2, value: 'd' },
+    ]);
+    await start(settings, async (event) => {
+      delivered.push(...seen(event));
+    });
+
+    await waitFor('4 records delivered', () => delivered.length >= 4);
+    await waitFor('offsets committed', async () => {
+      const offsets = await committed(settings.consumerGroupId, settings.topic);
+      return offsets[0] === '2' && offsets[1] === '1' && offsets[2] === '1';
+    });
+    expect(delivered.map((record) => record.value).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('redelivers from the lowest reported failure, retries it maximumRetryAttempts times, dead-letters it, and other partitions proceed', async () => {
+    const settings = await settingsFor();
+    const deliveries: SeenRecord[] = [];
+    await produce(settings.topic, [
+      { partition: 0, value: 'p0-first' },
+      { partition: 0, key: 'bad-key', value: 'poison', headers: { 'message-id': 'poison-1' } },
+      { partition: 0, value: 'p0-after' },
+      { partition: 1, value: 'p1-a' },
+      { partition: 2, value: 'p2-a' },
+    ]);
+    await start(settings, async (event) => {
+      const records = seen(event);
+      deliveries.push(...records);
+      const failures = records
+        .filter((record) => record.value === 'poison')
+        .map((record) => ({ itemIdentifier: { partition: `${settings.topic}-${record.partition}`, offset: record.offset } }));
+      return { batchItemFailures: failures };
+    });
+
+    const [dead] = await readAll(settings.onFailureTopic, 1);
+    await waitFor('p0-after delivered', () => deliveries.some((record) => record.value === 'p0-after'));
+    await waitFor('partition 0 committed past the end', async () => (await committed(settings.consumerGroupId, settings.topic))[0] === '3');
+
+    // First attempt plus maximumRetryAttempts (2) retries.
+    expect(deliveries.filter((record) => record.value === 'poison')).toHaveLength(3);
+    // Records before the failure were done on the first attempt and never delivered again.
+    expect(deliveries.filter((record) => record.value === 'p0-first')).toHaveLength(1);
+    expect(deliveries.filter((record) => record.value === 'p1-a')).toHaveLength(1);
+    expect(deliveries.filter((record) => record.value === 'p2-a')).toHaveLength(1);
+    expect(deliveries.filter((record) => record.value === 'p0-after').length).toBeGreaterThanOrEqual(1);
+    expect(dead).toMatchObject({
+      key: 'bad-key',
+      value: 'poison',
+      headers: {
+        'message-id': 'poison-1',
+        'x-failure-condition': 'RetryAttemptsExhausted',
+        'x-failure-approximate-invoke-count': '3',
+        'x-failure-function-error': 'BatchItemFailure',
+        'x-failure-source-topic': settings.topic,
+        'x-failure-source-partition': '0',
+        'x-failure-source-offset': '1',
+      },
+    });
+  });
+
+  it('retries the whole batch after a thrown error and commits once it succeeds', async () => {
+    const settings = await settingsFor();
+    const attempts: string[][] = [];
+    await produce(settings.topic, [
+      { partition: 2, value: 'x' },
+      { partition: 2, value: 'y' },
+    ]);
+    await start(settings, async (event) => {
+      const values = seen(event).map((record) => record.value);
+      attempts.push(values);
+      if (attempts.length === 1) throw new Error('store down');
+    });
+
+    await waitFor('partition 2 committed', async () => (await committed(settings.consumerGroupId, settings.topic))[2] === '2');
+    expect(attempts[0]).toEqual(['x', 'y']);
+    expect(attempts[1]).toEqual(['x', 'y']);
+    expect(attempts).toHaveLength(2);
+  });
+
+  it('after a thrown error on every attempt, dead-letters the whole batch with the error message', async () => {
+    const settings = await settingsFor({ maximumRetryAttempts: 1 });
+    let invocations = 0;
+    await produce(settings.topic, [
+      { partition: 1, value: 'one' },
+      { partition: 1, value: 'two' },
+    ]);
+    await start(settings, async () => {
+      invocations += 1;
+      throw new Error('always broken');
+    });
+
+    const dead = await readAll(settings.onFailureTopic, 2);
+    await waitFor('partition 1 committed past both', async () => (await committed(settings.consumerGroupId, settings.topic))[1] === '2');
+    expect(invocations).toBe(2);
+    expect(dead.map((record) => record.value)).toEqual(['one', 'two']);
+    expect(dead.map((record) => record.headers['x-failure-function-error'])).toEqual(['always broken', 'always broken']);
+  });
+});
