@@ -64,14 +64,17 @@ async function bundle(entry: string, outfile: string, sdkExternal: boolean): Pro
 }
 
 // Runs in the fresh process: loads the bundle, calls the handler once, reports its timings
-// in milliseconds since the process started (performance.now()'s origin).
+// in milliseconds since the process started (performance.now()'s origin). The report line is
+// marked, as the function's own logs go to stdout too.
+const MARKER = 'bench-cold-start-report ';
 const RUNNER = `
+const MARKER = ${JSON.stringify(MARKER)};
 const [bundlePath, eventJson] = process.argv.slice(1);
 const mod = await import(bundlePath);
 const loadedMs = performance.now();
 const result = await mod.handler(JSON.parse(eventJson), { awsRequestId: 'cold-start', getRemainingTimeInMillis: () => 900000 });
 const doneMs = performance.now();
-process.stdout.write(JSON.stringify({ loadedMs, doneMs, result }) + '\\n');
+process.stdout.write('\\n' + MARKER + JSON.stringify({ loadedMs, doneMs, result }) + '\\n');
 process.exit(0);
 `;
 
@@ -98,8 +101,9 @@ async function coldRun(bundlePath: string, event: unknown, env: Record<string, s
   });
   const line = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', () => {
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) resolve(stdout.slice(0, newline));
+      const start = stdout.indexOf(MARKER);
+      const end = start < 0 ? -1 : stdout.indexOf('\n', start);
+      if (end >= 0) resolve(stdout.slice(start + MARKER.length, end));
     });
     child.once('exit', (code) => reject(new Error(`cold start of ${bundlePath} exited (code ${code}): ${stderr.slice(-2000)}`)));
   });

@@ -182,8 +182,15 @@ async function main(): Promise<void> {
     if (!wanted(name)) return;
     const stepStarted = performance.now();
     logger.info(`measuring ${name}`);
-    await part();
-    logger.info(`measured ${name}`, { durationMs: Math.round(performance.now() - stepStarted) });
+    try {
+      await part();
+      logger.info(`measured ${name}`, { durationMs: Math.round(performance.now() - stepStarted) });
+    } catch (error) {
+      // One broken part must not cost the figures of the others; the report says what failed.
+      logger.error(`measuring ${name} failed`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      results.unavailable.push(`${name}: failed with ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      process.exitCode = 1;
+    }
   };
   let pipeline: Pipeline | undefined;
   let pipelineTables: { idempotency: string; messages: string } | undefined;
