@@ -126,7 +126,7 @@ describe('generated malformed produce requests', () => {
       expect(Object.keys(parsed).sort(), why).toEqual(['error_code', 'message']);
       expect(Number.isInteger(parsed.error_code), why).toBe(true);
       expect(typeof parsed.message, why).toBe('string');
-      statuses.add(result.statusCode);
+      statuses.add(result.statusCode as number);
     }
     expect(producer.sent).toEqual([]);
     expect([...statuses].sort()).toEqual([400, 413, 415, 422]);
