@@ -234,9 +234,17 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
           const acks = metadata
             .filter((entry) => entry.topicName === topic && entry.errorCode === 0 && entry.baseOffset !== undefined)
             .map((entry) => ({ partition: entry.partition, baseOffset: BigInt(entry.baseOffset as string) }));
+          // kafkajs silently skips partitions missing from its own metadata; such records were
+          // never sent. The caller reports them; a fresh client next time has fresh metadata.
+          const acknowledged = new Set(acks.map((ack) => ack.partition));
+          if (partitions.some((partition) => !acknowledged.has(partition))) {
+            discard(connection, new Error(`no acknowledgement for some partitions of ${topic}`));
+          }
           return { partitions, acks };
         } catch (error) {
-          if (fromKafkaError(error) instanceof TopicNotFoundError) connection.topics.delete(topic);
+          // The topic vanished after the metadata check. kafkajs' producer keeps a vanished topic
+          // among those whose metadata it refreshes, failing later sends, so the client goes too.
+          if (fromKafkaError(error) instanceof TopicNotFoundError) discard(connection, error);
           throw error;
         }
       });
