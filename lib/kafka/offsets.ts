@@ -13,10 +13,17 @@ export interface PartitionOffset {
   offset: string;
 }
 
+/** The offsets a partition holds records between: `low` (first kept) to `high` (next to be written). */
+export interface PartitionRange {
+  partition: number;
+  low: string;
+  high: string;
+}
+
 /** Offset questions on one cluster; `close()` disconnects. */
 export interface OffsetReader {
-  /** The offset the next record of each partition of `topic` will get (the high watermark). */
-  endOffsets(topic: string): Promise<PartitionOffset[]>;
+  /** Each partition's range of offsets right now (`high` is the high watermark). */
+  partitionRanges(topic: string): Promise<PartitionRange[]>;
   /** What `groupId` committed on `topic`; `-1` for a partition with no commit. */
   committedOffsets(groupId: string, topic: string): Promise<PartitionOffset[]>;
   /** Removes an empty consumer group, for example an inspect tool's throwaway one. */
@@ -38,9 +45,9 @@ export function createOffsetReader(config: KafkaConfig, logger: Logger): OffsetR
   const byPartition = (offsets: PartitionOffset[]): PartitionOffset[] =>
     offsets.map(({ partition, offset }) => ({ partition, offset })).sort((a, b) => a.partition - b.partition);
   return {
-    async endOffsets(topic) {
+    async partitionRanges(topic) {
       const offsets = await (await connected()).fetchTopicOffsets(topic);
-      return byPartition(offsets);
+      return offsets.map(({ partition, low, high }) => ({ partition, low, high })).sort((a, b) => a.partition - b.partition);
     },
     async committedOffsets(groupId, topic) {
       const [entry] = await (await connected()).fetchOffsets({ groupId, topics: [topic] });

@@ -1,0 +1,194 @@
+/**
+ * A small node:http server that plays API Gateway's HTTP API for the local runtime: each
+ * request becomes a payload v2 event, the handler's result becomes the HTTP response.
+ * Event shape: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { systemClock, type Clock } from '../clock';
+import { PayloadTooLargeError, toAppError } from '../errors';
+import { errorFields, type Logger } from '../logger';
+
+/** The function behind the server: an HTTP API (payload v2) handler. */
+export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
+
+/** Options of {@link startHttpServer}. */
+export interface HttpServerOptions {
+  handler: HttpApiHandler;
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /**
+   * Largest body passed to the handler. A bigger one is refused with 413 while it streams in,
+   * before it is buffered whole (the handler applies the exact limit itself).
+   */
+  maxBodyBytes: number;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** A listening server. */
+export interface HttpServer {
+  /** For example `http://127.0.0.1:3000`. */
+  url: string;
+  port: number;
+  /** Stops accepting connections and waits for requests in flight. */
+  stop(): Promise<void>;
+}
+
+const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?json\b|application\/(x-www-form-urlencoded|xml)\b)/i;
+const ROUTE = /^\/topics\/([^/]+)\/?$/;
+
+function send(response: ServerResponse, statusCode: number, headers: Record<string, string>, body: Buffer): void {
+  response.writeHead(statusCode, { ...headers, 'content-length': String(body.length) });
+  response.end(body);
+}
+
+function sendError(response: ServerResponse, statusCode: number, errorCode: number, message: string): void {
+  send(response, statusCode, { 'content-type': 'application/vnd.kafka.v2+json' }, Buffer.from(JSON.stringify({ error_code: errorCode, message })));
+}
+
+/** Reads the body, refusing with {@link PayloadTooLargeError} as soon as it passes `limit` bytes. */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(`the request body is larger than ${limit} bytes`);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const part = chunk as Buffer;
+    size += part.length;
+    if (size > limit) throw new PayloadTooLargeError(`the request body is larger than ${limit} bytes`);
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
+function headersOf(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || name === 'cookie') continue;
+    // Node lowercases names already; HTTP API joins repeated headers with commas.
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return headers;
+}
+
+/** Builds the payload v2 event for a request and its body. */
+export function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: number): APIGatewayProxyEventV2 {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const rawPath = url.pathname;
+  const method = (request.method ?? 'GET').toUpperCase();
+  const headers = headersOf(request);
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const cookies = request.headers.cookie?.split(';').map((cookie) => cookie.trim()).filter((cookie) => cookie !== '');
+  const route = ROUTE.exec(rawPath);
+  let topic: string | undefined;
+  try {
+    topic = route?.[1] === undefined ? undefined : decodeURIComponent(route[1]);
+  } catch {
+    topic = route?.[1];
+  }
+  const routeKey = topic === undefined ? '$default' : 'POST /topics/{topic}';
+  const text = TEXT_TYPES.test(headers['content-type'] ?? '');
+  const time = new Date(nowMs);
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    ...(cookies === undefined || cookies.length === 0 ? {} : { cookies }),
+    headers,
+    ...(Object.keys(query).length === 0 ? {} : { queryStringParameters: query }),
+    ...(topic === undefined ? {} : { pathParameters: { topic } }),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0] ?? 'localhost',
+      http: {
+        method,
+        path: rawPath,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: time.toISOString(),
+      timeEpoch: nowMs,
+    },
+    ...(body.length === 0 ? {} : { body: text ? body.toString('utf8') : body.toString('base64') }),
+    isBase64Encoded: body.length > 0 && !text,
+  };
+}
+
+function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2): void {
+  // A bare string or object result is what HTTP API calls a "simple" response: 200 JSON.
+  if (typeof result === 'string' || result.statusCode === undefined) {
+    const body = typeof result === 'string' ? result : JSON.stringify(result);
+    send(response, 200, { 'content-type': 'application/json' }, Buffer.from(body));
+    return;
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  if (result.cookies !== undefined && result.cookies.length > 0) response.setHeader('set-cookie', result.cookies);
+  const body = Buffer.from(result.body ?? '', result.isBase64Encoded === true ? 'base64' : 'utf8');
+  send(response, result.statusCode, headers, body);
+}
+
+/**
+ * Starts the server on `host:port` (loopback by default).
+ *
+ * @throws Error when the port cannot be bound.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const { handler, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = createServer((request, response) => {
+    void (async () => {
+      let body: Buffer;
+      try {
+        body = await readBody(request, options.maxBodyBytes);
+      } catch (error) {
+        const appError = toAppError(error);
+        // Without reading the rest, the client may still be sending: close after answering.
+        response.setHeader('connection', 'close');
+        sendError(response, appError.httpStatus, appError.code, appError.message);
+        request.resume();
+        return;
+      }
+      try {
+        writeResult(response, await handler(toHttpApiEvent(request, body, clock.nowMs())));
+      } catch (error) {
+        logger.error('the HTTP handler threw', errorFields(error));
+        if (!response.headersSent) sendError(response, 500, 50002, 'internal error');
+        else response.destroy();
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * The inspect tool: prints a topic's records as JSON lines through a throwaway consumer
+ * group of its own, which never commits, so the consume function's group and its offsets
+ * are never touched. It stops after `limit` records, when it has read everything that was
+ * in the topic when it started (`fromBeginning`), or after `idleMs` without records.
+ */
+import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../clock';
+import type { AppConfig } from '../config';
+import { createPartitionConsumer, type FetchedRecord } from '../kafka/consumer';
+import { createOffsetReader } from '../kafka/offsets';
+import { errorFields, type Logger } from '../logger';
+
+/** One printed line. Raw bytes are base64 (as in the Lambda event); `decoded` is for reading. */
+export interface InspectedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  /** Base64, or null. */
+  key: string | null;
+  /** Base64, or null for a tombstone. */
+  value: string | null;
+  /** In order; values base64. */
+  headers: { name: string; value: string }[];
+  decoded: {
+    /** The key as UTF-8 text, or null when absent or not valid UTF-8. */
+    key: string | null;
+    /** The value parsed as JSON; else its UTF-8 text; null when absent or not valid UTF-8. */
+    value: unknown;
+    /** Header values as UTF-8 text (base64 when not valid UTF-8), by name (the last wins). */
+    headers: Record<string, string>;
+    /** The timestamp as ISO 8601. */
+    timestamp: string;
+  };
+}
+
+/** Options of {@link inspectTopic}. */
+export interface InspectOptions {
+  config: AppConfig;
+  topic: string;
+  /** Start at the earliest record instead of only new ones. */
+  fromBeginning: boolean;
+  /** Stop after this many records. */
+  limit?: number;
+  /** Consumer group to use; a fresh random one by default. */
+  groupId?: string;
+  /** Groups that must never be used (the consume function's). */
+  forbiddenGroups?: readonly string[];
+  /** Stop after this long without a new record. */
+  idleMs: number;
+  write: (line: string) => void;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Raised for an inspect request that would disturb the pipeline, such as joining its group. */
+export class InspectUsageError extends Error {}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function text(bytes: Buffer | null): string | null {
+  if (bytes === null) return null;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function parsed(bytes: Buffer | null): unknown {
+  const value = text(bytes);
+  if (value === null) return null;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+/** The printed form of a record. */
+export function inspectedRecord(record: FetchedRecord): InspectedRecord {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestampMs,
+    key: record.key?.toString('base64') ?? null,
+    value: record.value?.toString('base64') ?? null,
+    headers: record.headers.map(({ name, value }) => ({ name, value: value.toString('base64') })),
+    decoded: {
+      key: text(record.key),
+      value: parsed(record.value),
+      headers: Object.fromEntries(record.headers.map(({ name, value }) => [name, text(value) ?? value.toString('base64')])),
+      timestamp: new Date(record.timestampMs).toISOString(),
+    },
+  };
+}
+
+/**
+ * Prints records of `options.topic` and resolves with how many were printed.
+ *
+ * @throws {InspectUsageError} when asked to use a forbidden group.
+ */
+export async function inspectTopic(options: InspectOptions): Promise<number> {
+  const { config, topic, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const throwaway = options.groupId === undefined;
+  const groupId = options.groupId ?? `inspect-${clock.nowMs().toString(36)}-${randomBytes(4).toString('hex')}`;
+  if (options.forbiddenGroups?.includes(groupId) === true) {
+    throw new InspectUsageError(`group "${groupId}" belongs to the pipeline; inspecting with it would take its partitions away`);
+  }
+  const offsets = createOffsetReader(config.kafka, logger);
+  // Everything up to these offsets was in the topic at start; reading it all means caught up.
+  const remaining = new Map<number, bigint>();
+  if (options.fromBeginning) {
+    for (const { partition, low, high } of await offsets.partitionRanges(topic)) {
+      if (BigInt(high) > BigInt(low)) remaining.set(partition, BigInt(high));
+    }
+  }
+  let printed = 0;
+  let lastRecordMs = clock.nowMs();
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const limitReached = (): boolean => options.limit !== undefined && printed >= options.limit;
+  if (limitReached() || (options.fromBeginning && remaining.size === 0)) finish();
+
+  const consumer = createPartitionConsumer(config.kafka, {
+    groupId,
+    topic,
+    fromBeginning: options.fromBeginning,
+    maxWaitTimeMs: 200,
+    partitionsConcurrently: 1,
+    logger,
+    // Joining the group takes a moment; idleness counts from when partitions arrive.
+    onAssigned: () => {
+      lastRecordMs = clock.nowMs();
+    },
+  });
+  const idle = setInterval(() => {
+    if (clock.nowMs() - lastRecordMs >= options.idleMs) finish();
+  }, Math.min(250, options.idleMs));
+  try {
+    await consumer.start(async (batch, control) => {
+      for (const record of batch.records) {
+        if (limitReached()) break;
+        options.write(JSON.stringify(inspectedRecord(record)));
+        printed += 1;
+        lastRecordMs = clock.nowMs();
+        control.advance(BigInt(record.offset) + 1n);
+        const end = remaining.get(record.partition);
+        if (end !== undefined && BigInt(record.offset) + 1n >= end) remaining.delete(record.partition);
+      }
+      if (limitReached() || (options.fromBeginning && remaining.size === 0)) finish();
+    });
+    await finished;
+  } finally {
+    clearInterval(idle);
+    await consumer.stop();
+    // A throwaway group never committed anything; removing it leaves no trace on the cluster.
+    if (throwaway) await offsets.deleteGroup(groupId).catch((error: unknown) => logger.debug('inspect: could not delete its group', errorFields(error)));
+    await offsets.close();
+  }
+  return printed;
+}

@@ -1,0 +1,111 @@
+/**
+ * The local HTTP server over real sockets, with handlers written here that capture the
+ * event they get: requests become HTTP API payload v2 events, results become responses.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { startHttpServer, type HttpServer } from '../../../lib/local/http-server';
+import { silentLogger } from '../../../lib/logger';
+
+const servers: HttpServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.stop()));
+});
+
+async function serve(handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>, maxBodyBytes = 1_000): Promise<HttpServer> {
+  const server = await startHttpServer({ handler, port: 0, maxBodyBytes, logger: silentLogger, clock: { nowMs: () => 1_700_000_000_000 } });
+  servers.push(server);
+  return server;
+}
+
+describe('local HTTP server', () => {
+  it('turns a request into an HTTP API v2 event with lowercased headers, path parameters and a text body', async () => {
+    let captured: APIGatewayProxyEventV2 | undefined;
+    const server = await serve(async (event) => {
+      captured = event;
+      return { statusCode: 200, headers: { 'Content-Type': 'application/vnd.kafka.v2+json' }, body: '{"ok":true}' };
+    });
+
+    const response = await fetch(`${server.url}/topics/orders?a=1&b=2`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json', 'Idempotency-Key': 'abc' },
+      body: '{"records":[{"value":1}]}',
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/vnd.kafka.v2+json');
+    expect(await response.json()).toEqual({ ok: true });
+    expect(captured).toMatchObject({
+      version: '2.0',
+      routeKey: 'POST /topics/{topic}',
+      rawPath: '/topics/orders',
+      rawQueryString: 'a=1&b=2',
+      queryStringParameters: { a: '1', b: '2' },
+      pathParameters: { topic: 'orders' },
+      headers: { 'content-type': 'application/vnd.kafka.json.v2+json', 'idempotency-key': 'abc' },
+      body: '{"records":[{"value":1}]}',
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'POST', path: '/topics/orders' }, stage: '$default', timeEpoch: 1_700_000_000_000 },
+    });
+  });
+
+  it('passes a binary body base64-encoded and returns a base64 result as bytes', async () => {
+    let captured: APIGatewayProxyEventV2 | undefined;
+    const server = await serve(async (event) => {
+      captured = event;
+      return { statusCode: 201, body: Buffer.from([0, 255, 1]).toString('base64'), isBase64Encoded: true };
+    });
+
+    const response = await fetch(`${server.url}/other`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: new Uint8Array([1, 2, 250]),
+    });
+
+    expect(response.status).toBe(201);
+    expect([...new Uint8Array(await response.arrayBuffer())]).toEqual([0, 255, 1]);
+    expect(captured?.routeKey).toBe('$default');
+    expect(captured?.pathParameters).toBeUndefined();
+    expect(captured?.body).toBe('AQL6');
+    expect(captured?.isBase64Encoded).toBe(true);
+  });
+
+  it('answers 413 with the contract error shape, without calling the handler, when the body passes the cap', async () => {
+    let calls = 0;
+    const server = await serve(async () => {
+      calls += 1;
+      return { statusCode: 200, body: '' };
+    }, 10);
+
+    const response = await fetch(`${server.url}/topics/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(11) });
+
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error_code: 41301, message: 'the request body is larger than 10 bytes' });
+    expect(calls).toBe(0);
+  });
+
+  it('stops a chunked body that passes the cap while it streams', async () => {
+    const server = await serve(async () => ({ statusCode: 200, body: '' }), 10);
+    const status = await new Promise<number>((resolve, reject) => {
+      const outgoing = request(`${server.url}/topics/orders`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      outgoing.on('error', reject);
+      outgoing.write('12345678');
+      outgoing.write('12345678');
+      outgoing.end();
+    });
+    expect(status).toBe(413);
+  });
+
+  it('answers 500 with the error shape when the handler throws', async () => {
+    const server = await serve(async () => {
+      throw new Error('boom');
+    });
+    const response = await fetch(`${server.url}/topics/x`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error_code: 50002, message: 'internal error' });
+  });
+});

@@ -1,0 +1,87 @@
+/** The inspect tool against the real broker: what it prints, and what it leaves alone. */
+import { describe, expect, it } from 'vitest';
+import { inspectTopic, InspectUsageError, type InspectedRecord } from '../../../lib/local/inspect';
+import { silentLogger } from '../../../lib/logger';
+import { createTestTopic, testConfig, testKafka, uniqueName } from '../../helpers/infra';
+
+async function committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (entry?.partitions ?? []).map(({ partition, offset }) => ({ partition, offset })).sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function fill(topic: string): Promise<void> {
+  const producer = testKafka().producer();
+  await producer.connect();
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: [
+      { partition: 0, key: 'k0', value: '{"n":0}', headers: { 'message-id': 'm0' } },
+      { partition: 0, key: null, value: 'not json' },
+      { partition: 1, key: 'k1', value: '{"n":1}' },
+    ],
+  });
+  await producer.disconnect();
+}
+
+describe('inspect', () => {
+  it('prints every record from the beginning as JSON lines, then stops once caught up', async () => {
+    const topic = await createTestTopic('inspect', 2);
+    await fill(topic);
+    const lines: string[] = [];
+
+    const printed = await inspectTopic({ config: testConfig(), topic, fromBeginning: true, idleMs: 20_000, write: (line) => lines.push(line), logger: silentLogger });
+
+    const records = lines.map((line) => JSON.parse(line) as InspectedRecord).sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+    expect(printed).toBe(3);
+    expect(records[0]).toMatchObject({
+      topic,
+      partition: 0,
+      offset: '0',
+      key: 'azA=',
+      value: 'eyJuIjowfQ==',
+      headers: [{ name: 'message-id', value: 'bTA=' }],
+      decoded: { key: 'k0', value: { n: 0 }, headers: { 'message-id': 'm0' } },
+    });
+    expect(records[1]).toMatchObject({ partition: 0, offset: '1', key: null, decoded: { key: null, value: 'not json' } });
+    expect(records[2]).toMatchObject({ partition: 1, offset: '0', decoded: { key: 'k1', value: { n: 1 } } });
+  });
+
+  it('stops after --limit records', async () => {
+    const topic = await createTestTopic('inspect', 1);
+    await fill(topic);
+    const lines: string[] = [];
+    const printed = await inspectTopic({ config: testConfig(), topic, fromBeginning: true, limit: 1, idleMs: 20_000, write: (line) => lines.push(line), logger: silentLogger });
+    expect(printed).toBe(1);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('leaves another group\'s committed offsets exactly as they were', async () => {
+    const topic = await createTestTopic('inspect', 2);
+    await fill(topic);
+    const pipelineGroup = uniqueName('pipeline-group');
+    const admin = testKafka().admin();
+    await admin.connect();
+    await admin.setOffsets({ groupId: pipelineGroup, topic, partitions: [{ partition: 0, offset: '1' }, { partition: 1, offset: '0' }] });
+    await admin.disconnect();
+
+    await inspectTopic({ config: testConfig(), topic, fromBeginning: true, idleMs: 20_000, write: () => undefined, logger: silentLogger });
+
+    expect(await committedOffsets(pipelineGroup, topic)).toEqual([
+      { partition: 0, offset: '1' },
+      { partition: 1, offset: '0' },
+    ]);
+  });
+
+  it('refuses to join the pipeline\'s own group', async () => {
+    await expect(
+      inspectTopic({ config: testConfig(), topic: 'events', fromBeginning: true, groupId: 'consume-function', forbiddenGroups: ['consume-function'], idleMs: 1_000, write: () => undefined, logger: silentLogger }),
+    ).rejects.toBeInstanceOf(InspectUsageError);
+  });
+});
