@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { batchOutcome } from '../../../lib/local/batch-outcome';
+
+const batch = { topic: 'events', partition: 2, offsets: [10n, 11n, 12n] };
+const item = (partition: unknown, offset: unknown) => ({ itemIdentifier: { partition, offset } });
+
+describe('batchOutcome', () => {
+  it('reads an empty list, a missing list and no answer at all as success', () => {
+    expect(batchOutcome(batch, { response: { batchItemFailures: [] } })).toEqual({ kind: 'succeeded' });
+    expect(batchOutcome(batch, { response: {} })).toEqual({ kind: 'succeeded' });
+    expect(batchOutcome(batch, { response: undefined })).toEqual({ kind: 'succeeded' });
+  });
+
+  it('resumes at the lowest reported offset, whatever the order of the list', () => {
+    const outcome = batchOutcome(batch, { response: { batchItemFailures: [item('events-2', 12), item('events-2', 11)] } });
+    expect(outcome).toEqual({ kind: 'failed', failedOffset: 11n, functionError: 'BatchItemFailure' });
+  });
+
+  it('accepts an offset given as a decimal string', () => {
+    expect(batchOutcome(batch, { response: { batchItemFailures: [item('events-2', '12')] } })).toEqual({
+      kind: 'failed',
+      failedOffset: 12n,
+      functionError: 'BatchItemFailure',
+    });
+  });
+
+  it('fails the whole batch from its first offset when the function threw', () => {
+    expect(batchOutcome(batch, { error: new Error('table missing') })).toEqual({ kind: 'failed', failedOffset: 10n, functionError: 'table missing' });
+  });
+
+  it('fails the whole batch when an identifier names another partition or an offset not delivered', () => {
+    const invalid = { kind: 'failed', failedOffset: 10n, functionError: 'InvalidBatchItemFailures' };
+    expect(batchOutcome(batch, { response: { batchItemFailures: [item('events-1', 11)] } })).toEqual(invalid);
+    expect(batchOutcome(batch, { response: { batchItemFailures: [item('events-2', 99)] } })).toEqual(invalid);
+    expect(batchOutcome(batch, { response: { batchItemFailures: [item('events-2', -1)] } })).toEqual(invalid);
+    expect(batchOutcome(batch, { response: { batchItemFailures: 'all' } })).toEqual(invalid);
+  });
+});
