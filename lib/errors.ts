@@ -165,6 +165,16 @@ export class MalformedEventError extends AppError {
   readonly retriable = false;
 }
 
+/**
+ * A consumed record that can never be processed as it is (its value is not JSON, or the
+ * sink refuses the item); retrying the same record cannot help.
+ */
+export class UnprocessableRecordError extends AppError {
+  readonly code = 42203;
+  readonly httpStatus = 422;
+  readonly retriable = false;
+}
+
 /** An unexpected failure with no better classification. Never used for bad input. */
 export class InternalError extends AppError {
   readonly code = 50002;

@@ -1,0 +1,114 @@
+/**
+ * One invocation of the consume function: decode the event, read the batch's idempotency
+ * keys once, process partitions concurrently (each strictly in order), and answer with the
+ * partial batch response. Free of AWS clients, so unit tests drive it with fakes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock';
+import { MalformedEventError } from '../errors';
+import type { IdempotencyRecord, IdempotencyStore } from '../idempotency/types';
+import { errorFields, type Logger } from '../logger';
+import { failureReport, type KafkaBatchResponse } from './batch';
+import { decodeKafkaEvent, entryOffset, type DecodedEvent } from './event';
+import { mapBounded } from './map-bounded';
+import { consumeIdempotencyKey, messageIdOf } from './message-id';
+import { processPartition, type PartitionOutcome } from './partition-worker';
+import type { RecordProcessor } from './processor';
+
+/** Tuning of a batch handler; the defaults suit Lambda. */
+export interface BatchHandlerOptions {
+  /** Partitions processed at once. */
+  partitionConcurrency?: number;
+  /** Claims issued ahead of the record being processed, per partition. */
+  claimsAhead?: number;
+}
+
+/** Collaborators of a batch handler. */
+export interface BatchHandlerDeps extends BatchHandlerOptions {
+  store: IdempotencyStore;
+  processor: RecordProcessor;
+  clock: Clock;
+  logger: Logger;
+  /** Consumer scope prefixed to every idempotency key. */
+  scope: string;
+  leaseMs: number;
+  ttlSeconds: number;
+}
+
+/** Handles one Kafka event; see {@link createBatchHandler}. */
+export type BatchHandler = (event: unknown, context?: { awsRequestId?: string }) => Promise<KafkaBatchResponse>;
+
+const DEFAULT_PARTITION_CONCURRENCY = 8;
+const DEFAULT_CLAIMS_AHEAD = 10;
+
+function allFailed(decoded: DecodedEvent): PartitionOutcome[] {
+  return decoded.partitions.map((partition) => {
+    const offsets = partition.entries.map(entryOffset);
+    const outcome: PartitionOutcome = { partitionKey: partition.partitionKey, offsets, processed: 0, skippedDuplicates: 0 };
+    if (offsets[0] !== undefined) outcome.firstFailedOffset = offsets[0];
+    return outcome;
+  });
+}
+
+/**
+ * Creates the handler. It answers with `batchItemFailures` naming, per partition, the first
+ * record not done and every later one; it throws only when no trustworthy answer exists.
+ *
+ * @throws {MalformedEventError} when the event is not a Kafka event or a record cannot be
+ *   identified; nothing has been processed then.
+ */
+export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
+  const { store, clock, logger } = deps;
+  return async (event, context) => {
+    const startedMs = clock.nowMs();
+    // Lambda gives every invocation, retries included, its own request id; the suffix keeps
+    // owners unique where callers reuse one.
+    const owner = `${context?.awsRequestId ?? 'invocation'}:${randomUUID()}`;
+    let decoded: DecodedEvent;
+    try {
+      decoded = decodeKafkaEvent(event);
+    } catch (error) {
+      if (error instanceof MalformedEventError) logger.error('malformed event, nothing processed', { invocationId: owner, ...errorFields(error) });
+      throw error;
+    }
+
+    const keys: string[] = [];
+    for (const partition of decoded.partitions) {
+      for (const entry of partition.entries) if ('record' in entry) keys.push(consumeIdempotencyKey(deps.scope, messageIdOf(entry.record)));
+    }
+    let outcomes: PartitionOutcome[];
+    let known: Map<string, IdempotencyRecord> | undefined;
+    try {
+      known = keys.length === 0 ? new Map() : await store.getMany(keys, clock.nowMs());
+    } catch (error) {
+      logger.error('idempotency store unreadable, every record reported failed', { invocationId: owner, ...errorFields(error) });
+    }
+    if (known === undefined) {
+      outcomes = allFailed(decoded);
+    } else {
+      const workerDeps = {
+        ...deps,
+        owner,
+        known,
+        claimsAhead: deps.claimsAhead ?? DEFAULT_CLAIMS_AHEAD,
+      };
+      outcomes = await mapBounded(decoded.partitions, deps.partitionConcurrency ?? DEFAULT_PARTITION_CONCURRENCY, (partition) =>
+        processPartition(partition, workerDeps),
+      );
+    }
+
+    const response = failureReport(outcomes);
+    logger.info('consume batch', {
+      invocationId: owner,
+      eventSource: decoded.eventSource,
+      records: decoded.recordCount,
+      partitions: decoded.partitions.length,
+      processed: outcomes.reduce((sum, outcome) => sum + outcome.processed, 0),
+      skippedDuplicates: outcomes.reduce((sum, outcome) => sum + outcome.skippedDuplicates, 0),
+      failed: response.batchItemFailures.length,
+      failedPartitions: outcomes.filter((outcome) => outcome.firstFailedOffset !== undefined).length,
+      durationMs: clock.nowMs() - startedMs,
+    });
+    return response;
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * Decodes and validates the event a Lambda Kafka event source mapping sends: Amazon MSK
+ * (`eventSource: "aws:kafka"`, https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html)
+ * and self-managed Kafka (`"SelfManagedKafka"`, https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html).
+ *
+ * Two levels of "malformed":
+ * - the event is malformed when a record cannot be identified (no valid topic, partition or
+ *   offset, or a group key other than `"<topic>-<partition>"`). No trustworthy failure report
+ *   can name such a record, so {@link decodeKafkaEvent} throws and nothing is processed.
+ * - a record is malformed when it is identified but its content is not (bad base64, bad
+ *   headers, a missing timestamp). It is returned as a {@link MalformedRecord}: the record
+ *   fails, and with it the rest of its partition, while other partitions proceed.
+ */
+import { MalformedEventError } from '../errors';
+
+/** The event sources this decoder accepts. */
+export const KafkaEventSource = {
+  Msk: 'aws:kafka',
+  SelfManaged: 'SelfManagedKafka',
+} as const;
+export type KafkaEventSource = (typeof KafkaEventSource)[keyof typeof KafkaEventSource];
+
+/** Schema registry metadata the event source adds to a key or value when one is configured. */
+export interface SchemaMetadata {
+  dataFormat?: string;
+  schemaId?: string;
+}
+
+/** One record header; Kafka allows repeated names, so headers stay a list in wire order. */
+export interface RecordHeader {
+  name: string;
+  value: Buffer;
+}
+
+/** A decoded Kafka record as the processor sees it. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** Record timestamp, epoch milliseconds. */
+  timestampMs: number;
+  /** `CREATE_TIME` or `LOG_APPEND_TIME` as the event source reports it. */
+  timestampType: string;
+  /** Key bytes, or null when the record has no key. */
+  key: Buffer | null;
+  /** Value bytes, or null for a tombstone. */
+  value: Buffer | null;
+  headers: RecordHeader[];
+  keySchemaMetadata?: SchemaMetadata;
+  valueSchemaMetadata?: SchemaMetadata;
+}
+
+/** A record whose identity is known but whose content is malformed. */
+export interface MalformedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  error: MalformedEventError;
+}
+
+/** One entry of a partition: a decoded record or a malformed one. */
+export type PartitionEntry = { record: ConsumedRecord } | { malformed: MalformedRecord };
+
+/** The records of one `"<topic>-<partition>"` group, by ascending offset, each offset once. */
+export interface DecodedPartition {
+  /** `"<topic>-<partition>"`, the group key and the `partition` of a batch item failure. */
+  partitionKey: string;
+  topic: string;
+  partition: number;
+  entries: PartitionEntry[];
+}
+
+/** A decoded event. */
+export interface DecodedEvent {
+  eventSource: KafkaEventSource;
+  partitions: DecodedPartition[];
+  /** Number of records in the event, counting a repeated offset once. */
+  recordCount: number;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isWholeNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function base64(value: unknown, path: string): Buffer {
+  if (typeof value !== 'string' || !BASE64.test(value)) throw new MalformedEventError(`${path} is not base64`);
+  return Buffer.from(value, 'base64');
+}
+
+function optionalBytes(record: Record<string, unknown>, field: string, path: string): Buffer | null {
+  const value = record[field];
+  // The event source leaves a null key or value out; some senders write null instead.
+  return value === undefined || value === null ? null : base64(value, `${path}.${field}`);
+}
+
+function headers(value: unknown, path: string): RecordHeader[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new MalformedEventError(`${path}.headers is not an array`);
+  const result: RecordHeader[] = [];
+  value.forEach((header: unknown, index) => {
+    const headerPath = `${path}.headers[${index}]`;
+    if (!isObject(header)) throw new MalformedEventError(`${headerPath} is not an object`);
+    for (const [name, bytes] of Object.entries(header)) {
+      const bytesPath = `${headerPath}[${JSON.stringify(name)}]`;
+      if (!Array.isArray(bytes)) throw new MalformedEventError(`${bytesPath} is not an array of bytes`);
+      bytes.forEach((byte: unknown, i) => {
+        if (!Number.isInteger(byte) || (byte as number) < 0 || (byte as number) > 255) {
+          throw new MalformedEventError(`${bytesPath}[${i}] is not a byte`);
+        }
+      });
+      result.push({ name, value: Buffer.from(bytes as number[]) });
+    }
+  });
+  return result;
+}
+
+function schemaMetadata(value: unknown, path: string): SchemaMetadata | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new MalformedEventError(`${path} is not an object`);
+  const result: SchemaMetadata = {};
+  for (const field of ['dataFormat', 'schemaId'] as const) {
+    const text = value[field];
+    if (text === undefined || text === null) continue;
+    if (typeof text !== 'string') throw new MalformedEventError(`${path}.${field} is not a string`);
+    result[field] = text;
+  }
+  return result;
+}
+
+function content(raw: Record<string, unknown>, identity: { topic: string; partition: number; offset: number }, path: string): ConsumedRecord {
+  const { timestamp, timestampType } = raw;
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) throw new MalformedEventError(`${path}.timestamp is not a number`);
+  if (typeof timestampType !== 'string' || timestampType === '') throw new MalformedEventError(`${path}.timestampType is not a string`);
+  const record: ConsumedRecord = {
+    ...identity,
+    timestampMs: timestamp,
+    timestampType,
+    key: optionalBytes(raw, 'key', path),
+    value: optionalBytes(raw, 'value', path),
+    headers: headers(raw.headers, path),
+  };
+  const keySchema = schemaMetadata(raw.keySchemaMetadata, `${path}.keySchemaMetadata`);
+  const valueSchema = schemaMetadata(raw.valueSchemaMetadata, `${path}.valueSchemaMetadata`);
+  if (keySchema !== undefined) record.keySchemaMetadata = keySchema;
+  if (valueSchema !== undefined) record.valueSchemaMetadata = valueSchema;
+  return record;
+}
+
+function decodePartition(groupKey: string, group: unknown): DecodedPartition {
+  const groupPath = `records[${JSON.stringify(groupKey)}]`;
+  if (!Array.isArray(group)) throw new MalformedEventError(`${groupPath} is not an array`);
+  const byOffset = new Map<number, PartitionEntry>();
+  let topicPartition: { topic: string; partition: number } | undefined;
+  group.forEach((raw: unknown, index) => {
+    const path = `${groupPath}[${index}]`;
+    if (!isObject(raw)) throw new MalformedEventError(`${path} is not an object`);
+    const { topic, partition, offset } = raw;
+    if (typeof topic !== 'string' || topic === '') throw new MalformedEventError(`${path}.topic is not a non-empty string`);
+    if (!isWholeNumber(partition)) throw new MalformedEventError(`${path}.partition is not a non-negative integer`);
+    if (!isWholeNumber(offset)) throw new MalformedEventError(`${path}.offset is not a non-negative integer`);
+    if (`${topic}-${partition}` !== groupKey) {
+      throw new MalformedEventError(`${path} is topic "${topic}" partition ${partition}, not of group "${groupKey}"`);
+    }
+    topicPartition = { topic, partition };
+    // A repeated offset is the same record delivered twice in one event; it counts once.
+    if (byOffset.has(offset)) return;
+    try {
+      byOffset.set(offset, { record: content(raw, { topic, partition, offset }, path) });
+    } catch (error) {
+      if (!(error instanceof MalformedEventError)) throw error;
+      byOffset.set(offset, { malformed: { topic, partition, offset, error } });
+    }
+  });
+  const entries = [...byOffset.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry);
+  const lastDash = groupKey.lastIndexOf('-');
+  const fallback = { topic: groupKey.slice(0, Math.max(0, lastDash)), partition: Number(groupKey.slice(lastDash + 1)) };
+  return { partitionKey: groupKey, ...(topicPartition ?? fallback), entries };
+}
+
+/**
+ * Decodes `event`, grouping records by partition in ascending offset order.
+ *
+ * @throws {MalformedEventError} naming the path of the first problem (for example
+ *   `records["t-0"][2].offset`) when the event is not a Kafka event or a record cannot be identified.
+ */
+export function decodeKafkaEvent(event: unknown): DecodedEvent {
+  if (!isObject(event)) throw new MalformedEventError('event is not an object');
+  const { eventSource, records } = event;
+  if (eventSource !== KafkaEventSource.Msk && eventSource !== KafkaEventSource.SelfManaged) {
+    throw new MalformedEventError(`eventSource is ${JSON.stringify(eventSource)}, not "aws:kafka" or "SelfManagedKafka"`);
+  }
+  if (!isObject(records)) throw new MalformedEventError('records is not an object');
+  const partitions = Object.keys(records).map((groupKey) => decodePartition(groupKey, records[groupKey]));
+  const recordCount = partitions.reduce((sum, partition) => sum + partition.entries.length, 0);
+  return { eventSource, partitions, recordCount };
+}
+
+/** Entry accessors, so callers need not narrow the union by hand. */
+export function entryOffset(entry: PartitionEntry): number {
+  return 'record' in entry ? entry.record.offset : entry.malformed.offset;
+}

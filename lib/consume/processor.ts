@@ -1,0 +1,27 @@
+/**
+ * The one place a user of this project implements the business step for consumed records.
+ * The runtime calls it once per record, in offset order within a partition, between claiming
+ * the record's idempotency key and marking it complete.
+ */
+import type { ConsumedRecord } from './event';
+
+/** What the runtime tells the processor about the record in hand. */
+export interface ProcessContext {
+  /**
+   * The record's message id: its `message-id` header, or `<topic>-<partition>-<offset>`.
+   * Stable across redeliveries, so the processor can make its own writes conditional on it.
+   */
+  messageId: string;
+  /** Id of the invocation processing the record (Lambda's request id locally generated otherwise). */
+  invocationId: string;
+}
+
+/**
+ * A record's business step. Resolve when the effect is durable; throw to fail the record,
+ * which stops its partition in this invocation and has the event source deliver it again.
+ * After a crash between the effect and its completion the record is delivered again, so the
+ * effect should be safe to repeat (a conditional write keyed by `context.messageId` makes it so).
+ */
+export interface RecordProcessor {
+  process(record: ConsumedRecord, context: ProcessContext): Promise<void>;
+}

@@ -1,0 +1,91 @@
+/**
+ * The sink of the default consume processor: one item per message in `MESSAGES_TABLE`,
+ * keyed by `messageId`, written at most once.
+ */
+import {
+  ConditionalCheckFailedException,
+  PutItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { convertToAttr } from '@aws-sdk/util-dynamodb';
+import { StoreUnavailableError, UnprocessableRecordError } from '../errors';
+
+/** One message as stored. */
+export interface MessageItem {
+  messageId: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  /** The record key as UTF-8 text; absent when the record has none. */
+  key?: string;
+  /** The parsed JSON value. */
+  value: unknown;
+  /** When the consumer wrote the item, ISO 8601. */
+  processedAt: string;
+}
+
+/** Outcome of {@link MessagesTable.putOnce}. */
+export type PutOnceOutcome = 'written' | 'already-written';
+
+/** Writes messages at most once. */
+export interface MessagesTable {
+  /**
+   * Puts `item` unless an item with its `messageId` exists.
+   *
+   * @throws {UnprocessableRecordError} when the value cannot be stored as an item at all
+   *   (too large, nested too deeply, a number DynamoDB cannot hold).
+   * @throws {StoreUnavailableError} for any other failure.
+   */
+  putOnce(item: MessageItem): Promise<PutOnceOutcome>;
+}
+
+// Errors DynamoDB raises for the item itself; retrying the same item cannot succeed.
+const ITEM_REJECTED = new Set(['ValidationException']);
+
+function toAttribute(value: unknown, field: string): AttributeValue {
+  try {
+    // JSON has no sets, classes or undefined, and empty strings and lists are valid attributes. Numbers
+    // past 2^53 already lost precision in JSON.parse; storing what was parsed is what the contract asks.
+    return convertToAttr(value, { convertEmptyValues: false, removeUndefinedValues: true, allowImpreciseNumbers: true });
+  } catch (error) {
+    throw new UnprocessableRecordError(`${field} cannot be stored in DynamoDB: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** {@link MessagesTable} on DynamoDB. */
+export class DynamoMessagesTable implements MessagesTable {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putOnce(item: MessageItem): Promise<PutOnceOutcome> {
+    const attributes: Record<string, AttributeValue> = {
+      messageId: { S: item.messageId },
+      topic: { S: item.topic },
+      partition: { N: String(item.partition) },
+      offset: { N: String(item.offset) },
+      value: toAttribute(item.value, 'value'),
+      processedAt: { S: item.processedAt },
+    };
+    if (item.key !== undefined) attributes.key = { S: item.key };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: attributes,
+          ConditionExpression: 'attribute_not_exists(messageId)',
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'already-written';
+      const name = (error as { name?: unknown }).name;
+      if (typeof name === 'string' && ITEM_REJECTED.has(name)) {
+        throw new UnprocessableRecordError(`messages table refused the item: ${(error as Error).message}`, { cause: error });
+      }
+      throw new StoreUnavailableError(`messages table: put failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
