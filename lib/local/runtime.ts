@@ -1,0 +1,179 @@
+/**
+ * The whole pipeline on one machine, as `npm start` runs it: a Kafka broker (or the one
+ * `KAFKA_BROKERS` names), a DynamoDB-compatible store (or `DYNAMODB_ENDPOINT`), topics and
+ * tables, the produce function behind an HTTP server, and the consume function fed by the
+ * event-source emulator. This is the one place that wires everything together.
+ */
+import { externalServices, loadConfig, type AppConfig, type ExternalServices } from '../config';
+import { createConsumeRuntime } from '../consume/index';
+import type { RecordProcessor } from '../consume/processor';
+import { createDynamoClient } from '../dynamo/client';
+import { ensureTables } from '../dynamo/tables';
+import { ensureTopics } from '../kafka/admin';
+import { resolveKafkaClientDeps } from '../kafka/auth';
+import { createKafka } from '../kafka/client';
+import { createLogger, type Logger } from '../logger';
+import { createProduceRuntime } from '../produce/index';
+import { startDynamoStore, type DynamoStore } from './dynamo-store';
+import { startEventSourceEmulator, type EventSourceEmulator, type RetryBackoff } from './event-source-emulator';
+import { parseEventSourceSettings, readEventSourceSettings, type EventSourceSettings } from './event-source-settings';
+import { startHttpServer, type HttpServer } from './http-server';
+import { startKafkaBroker, type KafkaBroker } from './kafka-broker';
+import { isPortOpen, freePort } from './ports';
+
+/** The default ports of `npm start`. */
+export const LocalPorts = { kafka: 19092, kafkaController: 19093, dynamo: 8000 } as const;
+
+// The produce function enforces MAX_REQUEST_BYTES exactly; the server only cuts off bodies
+// clearly past it, so that the function's own 413 answers every case it can.
+const BODY_MARGIN_BYTES = 64 * 1024;
+
+/** Options of {@link startLocalRuntime}; everything has a default suitable for `npm start`. */
+export interface LocalRuntimeOptions {
+  /** Services to use instead of starting them (default: those named by the environment). */
+  external?: ExternalServices;
+  /** Environment-style configuration on top of `process.env` (table names, `PORT`, ...). */
+  env?: Record<string, string>;
+  /** Overrides of `lib/consume/event-source.json` (tests use unique topics and groups). */
+  eventSource?: Partial<EventSourceSettings>;
+  /** Batching window in milliseconds instead of the settings' whole seconds. */
+  batchingWindowMs?: number;
+  retryBackoff?: RetryBackoff;
+  logger?: Logger;
+  /** Replaces the consume function's business step (tests count what it applies). */
+  processor?: RecordProcessor;
+}
+
+/** A running local pipeline. */
+export interface LocalRuntime {
+  config: AppConfig;
+  settings: EventSourceSettings;
+  httpUrl: string;
+  kafkaBrokers: string[];
+  dynamoEndpoint: string;
+  emulator: EventSourceEmulator;
+  /** The line scripts wait for: `ready http=... kafka=... dynamodb=...`. */
+  readyLine: string;
+  /** Stops taking requests, lets the emulator finish and commit, disconnects, stops what it started. */
+  stop(): Promise<void>;
+}
+
+async function startStore(logger: Logger): Promise<DynamoStore> {
+  // The default port when it is free; another one otherwise (the ready line says which).
+  const port = (await isPortOpen('127.0.0.1', LocalPorts.dynamo)) ? await freePort() : LocalPorts.dynamo;
+  if (port !== LocalPorts.dynamo) logger.warn(`port ${LocalPorts.dynamo} is taken; dynalite listens on ${port} instead`);
+  const store = await startDynamoStore(port);
+  logger.info('dynalite started', { endpoint: store.endpoint });
+  return store;
+}
+
+/**
+ * Starts the pipeline and resolves once it accepts requests and the emulator polls.
+ * On a failure half-way, whatever was started is stopped again before the error is rethrown.
+ *
+ * @throws {KafkaBrokerError} when no broker can be started; {@link ConfigError} for bad configuration.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const logger = options.logger ?? createLogger('info');
+  const external = options.external ?? externalServices();
+  const settings: EventSourceSettings = parseEventSourceSettings({ ...readEventSourceSettings(), ...options.eventSource });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => logger.warn('stopping a part of the local runtime failed', { errorMessage: String(error) }));
+    }
+  };
+
+  try {
+    const [brokerResult, storeResult] = await Promise.allSettled([
+      external.kafkaBrokers === undefined
+        ? startKafkaBroker({
+            port: LocalPorts.kafka,
+            controllerPort: LocalPorts.kafkaController,
+            logger,
+            reuseRunning: true,
+            defaultPartitions: settings.partitions,
+          })
+        : Promise.resolve(undefined),
+      external.dynamoEndpoint === undefined ? startStore(logger) : Promise.resolve(undefined),
+    ]);
+    const broker = brokerResult.status === 'fulfilled' ? brokerResult.value : undefined;
+    const store = storeResult.status === 'fulfilled' ? storeResult.value : undefined;
+    if (broker !== undefined) cleanups.push(() => broker.stop());
+    if (store !== undefined) cleanups.push(() => store.stop());
+    if (brokerResult.status === 'rejected') throw brokerResult.reason;
+    if (storeResult.status === 'rejected') throw storeResult.reason;
+    const kafkaBrokers = external.kafkaBrokers ?? (broker as KafkaBroker).brokers;
+    const dynamoEndpoint = external.dynamoEndpoint ?? (store as DynamoStore).endpoint;
+
+    const config = loadConfig({ ...options.env, KAFKA_BROKERS: kafkaBrokers.join(','), DYNAMODB_ENDPOINT: dynamoEndpoint });
+    const kafka = createKafka(config.kafka, await resolveKafkaClientDeps(config.kafka, logger));
+    await ensureTopics(kafka, [
+      { topic: settings.topic, numPartitions: settings.partitions },
+      { topic: settings.onFailureTopic, numPartitions: settings.partitions },
+    ]);
+    const dynamo = createDynamoClient(config.aws);
+    try {
+      await ensureTables(dynamo, config.tables);
+    } finally {
+      dynamo.destroy();
+    }
+
+    const produce = createProduceRuntime(config, { logger: childLogger(logger, 'produce') });
+    cleanups.push(() => produce.close());
+    const server: HttpServer = await startHttpServer({
+      handler: (event) => produce.handler(event),
+      port: config.port,
+      maxBodyBytes: config.produce.maxRequestBytes + BODY_MARGIN_BYTES,
+      logger,
+    });
+    cleanups.push(() => server.stop());
+
+    const consumeLogger = childLogger(logger, 'consume');
+    const consume = createConsumeRuntime(config, {
+      logger: consumeLogger,
+      scope: settings.consumerGroupId,
+      ...(options.processor === undefined ? {} : { processor: options.processor }),
+    });
+    cleanups.push(() => consume.close());
+    const emulator = await startEventSourceEmulator({
+      config,
+      settings,
+      handler: (event, context) => consume.handler(event, context),
+      logger: childLogger(logger, 'event-source'),
+      ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
+      ...(options.retryBackoff === undefined ? {} : { retryBackoff: options.retryBackoff }),
+    });
+    cleanups.push(() => emulator.stop());
+
+    let stopped: Promise<void> | undefined;
+    return {
+      config,
+      settings,
+      httpUrl: server.url,
+      kafkaBrokers,
+      dynamoEndpoint,
+      emulator,
+      readyLine: `ready http=${server.url} kafka=${kafkaBrokers.join(',')} dynamodb=${dynamoEndpoint}`,
+      stop() {
+        // Order matters: no new requests first; then (in reverse start order) the emulator
+        // finishes its batch and commits, the functions disconnect, the store and broker go.
+        stopped ??= server.stop().then(stopAll);
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** A logger that adds `component` to every line. */
+function childLogger(logger: Logger, component: string): Logger {
+  return {
+    debug: (message, fields) => logger.debug(message, { component, ...fields }),
+    info: (message, fields) => logger.info(message, { component, ...fields }),
+    warn: (message, fields) => logger.warn(message, { component, ...fields }),
+    error: (message, fields) => logger.error(message, { component, ...fields }),
+  };
+}

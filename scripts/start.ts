@@ -1,0 +1,101 @@
+/**
+ * `npm start`: the whole pipeline on this machine (see lib/local/runtime.ts). Prints one
+ * `ready http=... kafka=... dynamodb=...` line when it accepts requests, then a curl example.
+ * Ctrl-C or SIGTERM stops it cleanly; a second signal exits at once.
+ *
+ * Logs are human-readable on a terminal and JSON lines otherwise; `--json` forces JSON.
+ * `--topic T`, `--on-failure-topic T` and `--group G` override lib/consume/event-source.json,
+ * so that two pipelines can share one broker without sharing records or a consumer group.
+ */
+import { AppError } from '../lib/errors';
+import type { EventSourceSettings } from '../lib/local/event-source-settings';
+import { createPrettyLogger } from '../lib/local/pretty-logger';
+import { startLocalRuntime, type LocalRuntime } from '../lib/local/runtime';
+import { createLogger, errorFields } from '../lib/logger';
+
+const USAGE = 'usage: npm start -- [--json] [--topic T] [--on-failure-topic T] [--group G]';
+
+function parseArguments(args: string[]): { json: boolean; eventSource: Partial<EventSourceSettings> } {
+  const eventSource: Partial<EventSourceSettings> = {};
+  let json = false;
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] as string;
+    const value = (): string => {
+      const next = args[(index += 1)];
+      if (next === undefined || next === '') {
+        process.stderr.write(`${arg} needs a value\n${USAGE}\n`);
+        process.exit(2);
+      }
+      return next;
+    };
+    if (arg === '--json') json = true;
+    else if (arg === '--topic') eventSource.topic = value();
+    else if (arg === '--on-failure-topic') eventSource.onFailureTopic = value();
+    else if (arg === '--group') eventSource.consumerGroupId = value();
+    else {
+      process.stderr.write(`unknown argument ${arg}\n${USAGE}\n`);
+      process.exit(2);
+    }
+  }
+  return { json, eventSource };
+}
+
+const args = parseArguments(process.argv.slice(2));
+const json = args.json || !process.stdout.isTTY;
+const logger = json ? createLogger('info') : createPrettyLogger('info');
+
+let runtime: LocalRuntime | undefined;
+let stopping = false;
+
+const shutdown = (signal: string): void => {
+  if (stopping) {
+    logger.warn(`${signal} again: exiting without a clean stop`);
+    process.exit(1);
+  }
+  stopping = true;
+  logger.info(`${signal}: stopping`);
+  void (runtime?.stop() ?? Promise.resolve()).then(
+    () => {
+      logger.info('stopped');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      logger.error('stopping failed', errorFields(error));
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+try {
+  runtime = await startLocalRuntime({ logger, eventSource: args.eventSource });
+} catch (error) {
+  // A ConfigError or a broker that cannot start carries a message meant for the user.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`npm start failed: ${message}\n`);
+  if (!(error instanceof AppError)) logger.error('start-up failed', errorFields(error));
+  process.exit(1);
+}
+
+if (stopping) {
+  await runtime.stop();
+  process.exit(0);
+}
+
+const { httpUrl, settings } = runtime;
+process.stdout.write(`${runtime.readyLine}\n`);
+process.stdout.write(
+  [
+    '',
+    'Try it:',
+    `  curl -s -X POST ${httpUrl}/topics/${settings.topic} \\`,
+    `    -H 'Content-Type: application/vnd.kafka.json.v2+json' \\`,
+    `    -d '{"records":[{"key":"user-1","value":{"hello":"world"}}]}'`,
+    `  npm run inspect -- ${settings.topic} --from-beginning`,
+    `  npm run inspect -- ${settings.onFailureTopic} --from-beginning   # records that exhausted their retries`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n'),
+);
