@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { createBatchHandler, type BatchHandlerDeps } from '../../../lib/consume/batch-handler';
+import type { ConsumedRecord } from '../../../lib/consume/event';
+import type { RecordProcessor } from '../../../lib/consume/processor';
+import { MalformedEventError } from '../../../lib/errors';
+import { IdempotencyStatus } from '../../../lib/idempotency/types';
+import { silentLogger } from '../../../lib/logger';
+import { failed, kafkaEvent, recordRange, wireRecord } from '../../helpers/kafka-events';
+import { FakeClock, FakeStore } from './fake-store';
+
+/** Applies records in memory, failing those named `"<topic>-<partition>:<offset>"`. */
+class FakeProcessor implements RecordProcessor {
+  readonly applied: string[] = [];
+  constructor(readonly failing = new Set<string>()) {}
+  async process(record: ConsumedRecord): Promise<void> {
+    const id = `${record.topic}-${record.partition}:${record.offset}`;
+    if (this.failing.has(id)) throw new Error(`fails ${id}`);
+    this.applied.push(id);
+  }
+  /** What was applied in one partition, in order. */
+  of(partition: string): string[] {
+    return this.applied.filter((id) => id.startsWith(`${partition}:`));
+  }
+}
+
+function setup(failing: string[] = [], overrides: Partial<BatchHandlerDeps> = {}) {
+  const store = new FakeStore();
+  const processor = new FakeProcessor(new Set(failing));
+  const clock = new FakeClock();
+  const handler = createBatchHandler({
+    store,
+    processor,
+    clock,
+    logger: silentLogger,
+    scope: 'test',
+    leaseMs: 30_000,
+    ttlSeconds: 86_400,
+    ...overrides,
+  });
+  return { store, processor, clock, handler };
+}
+
+describe('failure report', () => {
+  const twoPartitions = [...recordRange(0, 10, 4), ...recordRange(1, 20, 3)];
+
+  it('reports nothing when every record succeeds', async () => {
+    const { handler, processor } = setup();
+    expect(await handler(kafkaEvent(twoPartitions))).toEqual({ batchItemFailures: [] });
+    expect(processor.of('orders-0')).toEqual(['orders-0:10', 'orders-0:11', 'orders-0:12', 'orders-0:13']);
+    expect(processor.of('orders-1')).toEqual(['orders-1:20', 'orders-1:21', 'orders-1:22']);
+  });
+
+  it('reports a partition from its first record when that one fails, other partitions untouched', async () => {
+    const { handler, processor } = setup(['orders-0:10']);
+    expect(await handler(kafkaEvent(twoPartitions))).toEqual({
+      batchItemFailures: [failed('orders-0', 10), failed('orders-0', 11), failed('orders-0', 12), failed('orders-0', 13)],
+    });
+    expect(processor.applied).toEqual(['orders-1:20', 'orders-1:21', 'orders-1:22']);
+  });
+
+  it('reports from a failure in the middle and does not process later records of that partition', async () => {
+    const { handler, processor } = setup(['orders-0:12']);
+    expect(await handler(kafkaEvent(twoPartitions))).toEqual({
+      batchItemFailures: [failed('orders-0', 12), failed('orders-0', 13)],
+    });
+    expect(processor.of('orders-0')).toEqual(['orders-0:10', 'orders-0:11']);
+    expect(processor.of('orders-1')).toEqual(['orders-1:20', 'orders-1:21', 'orders-1:22']);
+  });
+
+  it('reports only the last record when it fails', async () => {
+    const { handler } = setup(['orders-1:22']);
+    expect(await handler(kafkaEvent(twoPartitions))).toEqual({ batchItemFailures: [failed('orders-1', 22)] });
+  });
+
+  it('reports every record when every partition fails at its first', async () => {
+    const { handler, processor } = setup(['orders-0:10', 'orders-1:20']);
+    expect((await handler(kafkaEvent(twoPartitions))).batchItemFailures).toHaveLength(7);
+    expect(processor.applied).toEqual([]);
+  });
+
+  it('processes unordered input in ascending offsets and reports from the lowest failed offset', async () => {
+    const { handler, processor } = setup(['orders-0:12']);
+    const shuffled = [13, 10, 12, 11].map((offset) => ({ partition: 0, offset }));
+    expect(await handler(kafkaEvent(shuffled))).toEqual({ batchItemFailures: [failed('orders-0', 12), failed('orders-0', 13)] });
+    expect(processor.applied).toEqual(['orders-0:10', 'orders-0:11']);
+  });
+
+  it('counts a repeated offset once', async () => {
+    const { handler, processor } = setup();
+    await handler(kafkaEvent([{ offset: 5 }, { offset: 5 }, { offset: 6 }]));
+    expect(processor.applied).toEqual(['orders-0:5', 'orders-0:6']);
+  });
+
+  it('answers an event without records with no failures', async () => {
+    const { handler } = setup();
+    expect(await handler(kafkaEvent([]))).toEqual({ batchItemFailures: [] });
+  });
+});
+
+describe('malformed input', () => {
+  it('throws for an event whose records cannot be identified, processing nothing', async () => {
+    const { handler, processor, store } = setup();
+    const event = kafkaEvent(recordRange(1, 0, 2)) as unknown as { records: Record<string, Record<string, unknown>[]> };
+    (event.records['orders-1'] as Record<string, unknown>[]).push({ ...wireRecord({ partition: 1, offset: 2 }), offset: 'two' });
+    await expect(handler(event)).rejects.toThrow(new MalformedEventError('records["orders-1"][2].offset is not a non-negative integer'));
+    expect(processor.applied).toEqual([]);
+    expect(store.total()).toBe(0);
+  });
+
+  it('fails a record with bad base64 and the rest of its partition, and processes other partitions', async () => {
+    const { handler, processor } = setup();
+    const event = kafkaEvent([...recordRange(0, 0, 3), ...recordRange(1, 0, 1)]) as unknown as { records: Record<string, Record<string, unknown>[]> };
+    (event.records['orders-0']?.[1] as Record<string, unknown>).value = '%%%';
+    expect(await handler(event)).toEqual({ batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)] });
+    expect(processor.of('orders-0')).toEqual(['orders-0:0']);
+    expect(processor.of('orders-1')).toEqual(['orders-1:0']);
+  });
+
+  it('reports every record failed when the store cannot be read', async () => {
+    const { handler, processor, store } = setup();
+    store.failReads = true;
+    expect(await handler(kafkaEvent([...recordRange(0, 0, 2), ...recordRange(1, 7, 1)]))).toEqual({
+      batchItemFailures: [failed('orders-0', 0), failed('orders-0', 1), failed('orders-1', 7)],
+    });
+    expect(processor.applied).toEqual([]);
+  });
+});
+
+describe('idempotency and round trips', () => {
+  it('costs a new record one claim, plus its share of one read per 100 and one completion write per 25', async () => {
+    const { handler, store } = setup();
+    await handler(kafkaEvent([...recordRange(0, 0, 100), ...recordRange(1, 0, 100)]));
+    // 200 keys: 2 reads; 200 claims; 100 completions per partition: 4 writes each.
+    expect(store.requests).toEqual({ getMany: 2, claim: 200, completeMany: 8, release: 0 });
+  });
+
+  it('costs a replayed batch one read per 100 records and applies nothing again', async () => {
+    const { handler, store, processor } = setup();
+    const event = kafkaEvent([...recordRange(0, 0, 100), ...recordRange(1, 0, 100)]);
+    await handler(event);
+    const before = store.total();
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(store.total() - before).toBe(2);
+    expect(processor.applied).toHaveLength(200);
+  });
+
+  it('releases the failed record and the claims issued ahead of it, and the retry starts from the failure', async () => {
+    const { handler, store, processor } = setup(['orders-0:2'], { claimsAhead: 3 });
+    expect((await handler(kafkaEvent(recordRange(0, 0, 10)))).batchItemFailures[0]).toEqual(failed('orders-0', 2));
+    // Claims of offsets 0..5 issued (3 ahead of offset 2); 2 completed, 4 released.
+    expect(store.requests).toEqual({ getMany: 1, claim: 6, completeMany: 1, release: 4 });
+    expect([...store.items.values()].map((item) => item.status)).toEqual([IdempotencyStatus.Completed, IdempotencyStatus.Completed]);
+
+    processor.failing.clear();
+    expect(await handler(kafkaEvent(recordRange(0, 2, 8)))).toEqual({ batchItemFailures: [] });
+    expect(processor.applied).toEqual(['orders-0:0', 'orders-0:1', ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => `orders-0:${n}`)]);
+  });
+
+  it('skips a record whose message-id was completed under another offset', async () => {
+    const { handler, processor } = setup();
+    await handler(kafkaEvent([{ offset: 1, headers: { 'message-id': 'm-1' } }]));
+    await handler(kafkaEvent([{ offset: 2, headers: { 'message-id': 'm-1' } }, { offset: 3, headers: { 'message-id': 'm-2' } }]));
+    expect(processor.applied).toEqual(['orders-0:1', 'orders-0:3']);
+  });
+
+  it('fails a record held under a live lease without a claim request, and takes it over once the lease expired', async () => {
+    const { handler, store, processor, clock } = setup();
+    store.items.set('consume:test:orders-0-1', {
+      key: 'consume:test:orders-0-1',
+      status: IdempotencyStatus.InProgress,
+      owner: 'crashed',
+      leaseExpiresAtMs: clock.nowMs() + 1_000,
+      expiresAtEpochSec: Math.floor(clock.nowMs() / 1000) + 86_400,
+    });
+    const event = kafkaEvent(recordRange(0, 0, 3));
+    expect(await handler(event)).toEqual({ batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)] });
+    expect(store.requests.claim).toBe(1);
+    clock.nowValueMs += 1_001;
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(processor.applied).toEqual(['orders-0:0', 'orders-0:1', 'orders-0:2']);
+  });
+
+  it('treats a lost claim race as a failure, or as done when the store returns the COMPLETED item', async () => {
+    for (const returnExisting of [false, true]) {
+      const { handler, store, processor } = setup();
+      store.returnExisting = returnExisting;
+      // Completed by someone else between the batch read and the claim.
+      const original = store.getMany.bind(store);
+      store.getMany = async (keys, nowMs) => {
+        const found = await original(keys, nowMs);
+        store.items.set('consume:test:orders-0-0', { key: 'consume:test:orders-0-0', status: IdempotencyStatus.Completed, owner: 'other', leaseExpiresAtMs: 0, expiresAtEpochSec: 4_000_000_000 });
+        return found;
+      };
+      const response = await handler(kafkaEvent(recordRange(0, 0, 2)));
+      expect(response).toEqual(returnExisting ? { batchItemFailures: [] } : { batchItemFailures: [failed('orders-0', 0), failed('orders-0', 1)] });
+      expect(processor.applied).toEqual(returnExisting ? ['orders-0:1'] : []);
+    }
+  });
+
+  it('reports records failed when their completion cannot be written, and releases their claims', async () => {
+    const { handler, store, processor } = setup();
+    store.failCompletions = true;
+    expect(await handler(kafkaEvent(recordRange(0, 0, 3)))).toEqual({
+      batchItemFailures: [failed('orders-0', 0), failed('orders-0', 1), failed('orders-0', 2)],
+    });
+    expect(processor.applied).toEqual(['orders-0:0', 'orders-0:1', 'orders-0:2']);
+    expect(store.items.size).toBe(0);
+  });
+
+  it('fails a record whose claim cannot be written', async () => {
+    const { handler, store } = setup();
+    store.failClaims.add('consume:test:orders-0-1');
+    expect(await handler(kafkaEvent(recordRange(0, 0, 3)))).toEqual({ batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)] });
+  });
+
+  it('processes partitions concurrently, at most the configured number at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const processor: RecordProcessor = {
+      async process() {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running -= 1;
+      },
+    };
+    const { handler } = setup([], { processor, partitionConcurrency: 3 });
+    const records = [0, 1, 2, 3, 4, 5].flatMap((partition) => recordRange(partition, 0, 2));
+    expect(await handler(kafkaEvent(records))).toEqual({ batchItemFailures: [] });
+    expect(peak).toBe(3);
+  });
+});

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { decodeKafkaEvent, type ConsumedRecord, type DecodedEvent } from '../../../lib/consume/event';
+import { MalformedEventError } from '../../../lib/errors';
+import { kafkaEvent, wireRecord } from '../../helpers/kafka-events';
+
+// The sample events of the Lambda developer guide (with-msk.html and with-kafka.html).
+const awsMskSample = {
+  eventSource: 'aws:kafka',
+  eventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/vpc-2priv-2pub/751d2973-a626-431c-9d4e-d7975eb44dd7-2',
+  bootstrapServers: 'b-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092,b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092',
+  records: {
+    'mytopic-0': [
+      {
+        topic: 'mytopic',
+        partition: 0,
+        offset: 15,
+        timestamp: 1545084650987,
+        timestampType: 'CREATE_TIME',
+        key: 'abcDEFghiJKLmnoPQRstuVWXyz1234==',
+        value: 'SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==',
+        headers: [{ headerKey: [104, 101, 97, 100, 101, 114, 86, 97, 108, 117, 101] }],
+      },
+    ],
+  },
+};
+
+const awsSelfManagedSample = {
+  eventSource: 'SelfManagedKafka',
+  bootstrapServers: 'b-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092,b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092',
+  records: {
+    'mytopic-0': [
+      {
+        topic: 'mytopic',
+        partition: 0,
+        offset: 15,
+        timestamp: 1545084650987,
+        timestampType: 'CREATE_TIME',
+        key: 'cmVjb3JkS2V5',
+        value: 'eyJrZXkiOiJ2YWx1ZSJ9',
+        headers: [{ headerKey: [104, 101, 97, 100, 101, 114, 86, 97, 108, 117, 101] }],
+      },
+    ],
+  },
+};
+
+function onlyRecord(decoded: DecodedEvent): ConsumedRecord {
+  const entry = decoded.partitions[0]?.entries[0];
+  if (entry === undefined || !('record' in entry)) throw new Error('no decoded record');
+  return entry.record;
+}
+
+type Mutable = { records: Record<string, Record<string, unknown>[]> };
+function broken(mutate: (record: Record<string, unknown>) => void): unknown {
+  const event = kafkaEvent([{ partition: 2, offset: 0 }, { partition: 2, offset: 1 }]) as unknown as Mutable;
+  mutate(event.records['orders-2']?.[1] as Record<string, unknown>);
+  return event;
+}
+
+describe('decodeKafkaEvent', () => {
+  it('decodes the AWS sample MSK event', () => {
+    const decoded = decodeKafkaEvent(awsMskSample);
+    expect(decoded.eventSource).toBe('aws:kafka');
+    expect(decoded.partitions.map((p) => [p.partitionKey, p.topic, p.partition])).toEqual([['mytopic-0', 'mytopic', 0]]);
+    const record = onlyRecord(decoded);
+    expect(record).toMatchObject({ topic: 'mytopic', partition: 0, offset: 15, timestampMs: 1545084650987, timestampType: 'CREATE_TIME' });
+    expect(record.value?.toString('utf8')).toBe('Hello, this is a test.');
+    expect(record.key?.length).toBe(22);
+    expect(record.headers.map((h) => [h.name, h.value.toString('utf8')])).toEqual([['headerKey', 'headerValue']]);
+  });
+
+  it('decodes the AWS sample self-managed Kafka event', () => {
+    const decoded = decodeKafkaEvent(awsSelfManagedSample);
+    expect(decoded.eventSource).toBe('SelfManagedKafka');
+    const record = onlyRecord(decoded);
+    expect(record.key?.toString('utf8')).toBe('recordKey');
+    expect(record.value?.toString('utf8')).toBe('{"key":"value"}');
+    expect(record.headers.map((h) => [h.name, h.value.toString('utf8')])).toEqual([['headerKey', 'headerValue']]);
+  });
+
+  it('keeps an absent or null key and value as null, repeated headers in order, and schema metadata', () => {
+    const wire = {
+      ...wireRecord({ offset: 3, headerList: [{ name: 'h', value: 'one' }, { name: 'h', value: 'two' }] }),
+      key: null,
+      valueSchemaMetadata: { dataFormat: 'AVRO', schemaId: '1234' },
+      keySchemaMetadata: { dataFormat: 'JSON' },
+    };
+    delete wire.value;
+    const record = onlyRecord(decodeKafkaEvent({ eventSource: 'aws:kafka', records: { 'orders-0': [wire] } }));
+    expect(record.key).toBeNull();
+    expect(record.value).toBeNull();
+    expect(record.headers.map((h) => h.value.toString('utf8'))).toEqual(['one', 'two']);
+    expect(record.valueSchemaMetadata).toEqual({ dataFormat: 'AVRO', schemaId: '1234' });
+    expect(record.keySchemaMetadata).toEqual({ dataFormat: 'JSON' });
+  });
+
+  it('sorts each partition by offset and drops a repeated offset', () => {
+    const decoded = decodeKafkaEvent(kafkaEvent([{ offset: 9 }, { offset: 7 }, { offset: 9 }, { offset: 8 }]));
+    expect(decoded.recordCount).toBe(3);
+    expect(decoded.partitions[0]?.entries.map((e) => ('record' in e ? e.record.offset : -1))).toEqual([7, 8, 9]);
+  });
+
+  it.each([
+    [null, 'event is not an object'],
+    [[], 'event is not an object'],
+    [{ eventSource: 'aws:sqs', records: {} }, 'eventSource is "aws:sqs", not "aws:kafka" or "SelfManagedKafka"'],
+    [{ eventSource: 'aws:kafka' }, 'records is not an object'],
+    [{ eventSource: 'aws:kafka', records: [] }, 'records is not an object'],
+    [{ eventSource: 'aws:kafka', records: { 't-0': { offset: 1 } } }, 'records["t-0"] is not an array'],
+    [{ eventSource: 'aws:kafka', records: { 't-0': [null] } }, 'records["t-0"][0] is not an object'],
+    [{ eventSource: 'aws:kafka', records: { 't-0': [{ partition: 0, offset: 1 }] } }, 'records["t-0"][0].topic is not a non-empty string'],
+    [{ eventSource: 'aws:kafka', records: { 't-x': [{ topic: 't', partition: 'x', offset: 1 }] } }, 'records["t-x"][0].partition is not a non-negative integer'],
+    [{ eventSource: 'aws:kafka', records: { 't-0': [{ topic: 't', partition: 0, offset: -1 }] } }, 'records["t-0"][0].offset is not a non-negative integer'],
+    [{ eventSource: 'aws:kafka', records: { 't-0': [{ topic: 't', partition: 1, offset: 1 }] } }, 'records["t-0"][0] is topic "t" partition 1, not of group "t-0"'],
+  ])('throws for an unidentifiable event %#', (event, message) => {
+    expect(() => decodeKafkaEvent(event)).toThrow(new MalformedEventError(message));
+  });
+
+  it.each([
+    ['bad base64 value', (r: Record<string, unknown>) => (r.value = 'e30'), 'records["orders-2"][1].value is not base64'],
+    ['padding only', (r: Record<string, unknown>) => (r.value = '===='), 'records["orders-2"][1].value is not base64'],
+    ['key not a string', (r: Record<string, unknown>) => (r.key = 12), 'records["orders-2"][1].key is not base64'],
+    ['headers not an array', (r: Record<string, unknown>) => (r.headers = {}), 'records["orders-2"][1].headers is not an array'],
+    ['header value a string', (r: Record<string, unknown>) => (r.headers = [{ 'message-id': 'abc' }]), 'records["orders-2"][1].headers[0]["message-id"] is not an array of bytes'],
+    ['header byte out of range', (r: Record<string, unknown>) => (r.headers = [{ h: [1, 999] }]), 'records["orders-2"][1].headers[0]["h"][1] is not a byte'],
+    ['missing timestamp', (r: Record<string, unknown>) => delete r.timestamp, 'records["orders-2"][1].timestamp is not a number'],
+    ['schema metadata not an object', (r: Record<string, unknown>) => (r.valueSchemaMetadata = 'AVRO'), 'records["orders-2"][1].valueSchemaMetadata is not an object'],
+  ])('returns a malformed record for %s, keeping its neighbours', (_, mutate, message) => {
+    const decoded = decodeKafkaEvent(broken(mutate));
+    const [first, second] = decoded.partitions[0]?.entries ?? [];
+    expect(first !== undefined && 'record' in first).toBe(true);
+    expect(second).toEqual({ malformed: { topic: 'orders', partition: 2, offset: 1, error: new MalformedEventError(message) } });
+  });
+
+  it('reads prototype-looking group keys as data', () => {
+    const event = JSON.parse('{"eventSource":"aws:kafka","records":{"__proto__":[{"topic":"__proto__","partition":0,"offset":0}],"constructor":[]}}') as unknown;
+    expect(() => decodeKafkaEvent(event)).toThrow('records["__proto__"][0] is topic "__proto__" partition 0, not of group "__proto__"');
+  });
+});
