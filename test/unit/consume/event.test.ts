@@ -78,7 +78,7 @@ describe('decodeKafkaEvent', () => {
   });
 
   it('keeps an absent or null key and value as null, repeated headers in order, and schema metadata', () => {
-    const wire = {
+    const wire: Record<string, unknown> = {
       ...wireRecord({ offset: 3, headerList: [{ name: 'h', value: 'one' }, { name: 'h', value: 'two' }] }),
       key: null,
       valueSchemaMetadata: { dataFormat: 'AVRO', schemaId: '1234' },
