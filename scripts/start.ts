@@ -7,6 +7,7 @@
  * `--topic T`, `--on-failure-topic T` and `--group G` override lib/consume/event-source.json,
  * so that two pipelines can share one broker without sharing records or a consumer group.
  */
+import { systemClock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { EventSourceSettings } from '../lib/local/event-source-settings';
 import { createPrettyLogger } from '../lib/local/pretty-logger';
@@ -45,15 +46,21 @@ const json = args.json || !process.stdout.isTTY;
 const logger = json ? createLogger('info') : createPrettyLogger('info');
 
 let runtime: LocalRuntime | undefined;
-let stopping = false;
+let stoppingSinceMs: number | undefined;
+// npm and tsx pass a terminal's signal on to this process, which also gets it from the
+// terminal itself: a copy within this window is the same request, not a second Ctrl-C.
+const DUPLICATE_SIGNAL_WINDOW_MS = 1_000;
 
 const shutdown = (signal: string): void => {
-  if (stopping) {
+  if (stoppingSinceMs !== undefined) {
+    if (systemClock.nowMs() - stoppingSinceMs < DUPLICATE_SIGNAL_WINDOW_MS) return;
     logger.warn(`${signal} again: exiting without a clean stop`);
     process.exit(1);
   }
-  stopping = true;
+  stoppingSinceMs = systemClock.nowMs();
   logger.info(`${signal}: stopping`);
+  // During start-up there is nothing to stop yet: a broker started here dies with this
+  // process (its watchdog), and the store lives in this process.
   void (runtime?.stop() ?? Promise.resolve()).then(
     () => {
       logger.info('stopped');
@@ -76,11 +83,6 @@ try {
   process.stderr.write(`npm start failed: ${message}\n`);
   if (!(error instanceof AppError)) logger.error('start-up failed', errorFields(error));
   process.exit(1);
-}
-
-if (stopping) {
-  await runtime.stop();
-  process.exit(0);
 }
 
 const { httpUrl, settings } = runtime;
