@@ -1,0 +1,170 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { systemClock, type Clock } from '../../../lib/clock';
+import type { AppConfig } from '../../../lib/config';
+import { createConsumeRuntime, type ConsumeRuntime, type KafkaBatchResponse } from '../../../lib/consume';
+import { createMessagesProcessor } from '../../../lib/consume/messages-processor';
+import { DynamoMessagesTable } from '../../../lib/dynamo/messages-table';
+import { silentLogger } from '../../../lib/logger';
+import { createTestTables, testConfig, testDynamo, waitFor } from '../../helpers/infra';
+import { failed, kafkaEvent, recordRange } from '../../helpers/kafka-events';
+import { CountingProcessor, CountingTable, messageIds, scanAll } from './store-helpers';
+
+const dynamo = testDynamo();
+
+describe('consume function against the store', () => {
+  let config: AppConfig;
+  let processor: CountingProcessor;
+  const runtimes: ConsumeRuntime[] = [];
+
+  beforeEach(async () => {
+    config = testConfig({ IDEMPOTENCY_LEASE_MS: '30000' });
+    await createTestTables(config, dynamo);
+    processor = new CountingProcessor(createMessagesProcessor(new DynamoMessagesTable(dynamo, config.tables.messages), systemClock));
+    return async () => {
+      await Promise.all(runtimes.splice(0).map((runtime) => runtime.close()));
+    };
+  });
+
+  /** A new runtime, as in a new container, sharing the test's processor. */
+  function runtime(clock: Clock = systemClock): ConsumeRuntime {
+    const created = createConsumeRuntime(config, { logger: silentLogger, clock, processor, scope: 'consume-test' });
+    runtimes.push(created);
+    return created;
+  }
+
+  it('writes each JSON value once with its position, and applies nothing when the same batch comes again', async () => {
+    const event = kafkaEvent([
+      { partition: 0, offset: 7, key: 'customer-1', value: { total: 12.5, lines: [{ sku: 'a', qty: 2 }], note: '' }, headers: { 'message-id': 'order-1' } },
+      ...recordRange(1, 0, 3),
+    ]);
+    const consume = runtime();
+    expect(await consume.handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await consume.handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await runtime().handler(event)).toEqual({ batchItemFailures: [] });
+
+    expect(processor.total()).toBe(4);
+    const items = await scanAll(dynamo, config.tables.messages);
+    expect(items.map((item) => item.messageId).sort()).toEqual(['order-1', 'orders-1-0', 'orders-1-1', 'orders-1-2']);
+    const order = items.find((item) => item.messageId === 'order-1');
+    expect(order).toMatchObject({
+      messageId: 'order-1',
+      topic: 'orders',
+      partition: 0,
+      offset: 7,
+      key: 'customer-1',
+      value: { total: 12.5, lines: [{ sku: 'a', qty: 2 }], note: '' },
+    });
+    expect(Date.parse(String(order?.processedAt))).toBeGreaterThan(Date.parse('2026-01-01T00:00:00Z'));
+    const claims = await scanAll(dynamo, config.tables.idempotency);
+    expect(claims.map((claim) => [claim.id, claim.status]).sort()).toEqual([
+      ['consume:consume-test:order-1', 'COMPLETED'],
+      ['consume:consume-test:orders-1-0', 'COMPLETED'],
+      ['consume:consume-test:orders-1-1', 'COMPLETED'],
+      ['consume:consume-test:orders-1-2', 'COMPLETED'],
+    ]);
+    expect(claims.every((claim) => typeof claim.expiresAtEpochSec === 'number' && claim.expiresAtEpochSec > Date.now() / 1000)).toBe(true);
+  });
+
+  it('commits the first two records of a partition failing at its third and all of the other; the retry completes it', async () => {
+    const a = recordRange(0, 100, 5);
+    const b = recordRange(1, 200, 4);
+    processor.failOnce.add('orders-0-102');
+    const consume = runtime();
+    expect(await consume.handler(kafkaEvent([...a, ...b]))).toEqual({
+      batchItemFailures: [failed('orders-0', 102), failed('orders-0', 103), failed('orders-0', 104)],
+    });
+    expect(await messageIds(dynamo, config.tables.messages)).toEqual(
+      ['orders-0-100', 'orders-0-101', 'orders-1-200', 'orders-1-201', 'orders-1-202', 'orders-1-203'],
+    );
+    // The claims issued ahead of the failure were released, so the retry need not wait for a lease.
+    const inProgress = (await scanAll(dynamo, config.tables.idempotency)).filter((claim) => claim.status !== 'COMPLETED');
+    expect(inProgress).toEqual([]);
+
+    // What the event source sends next: partition A from the failed offset.
+    expect(await consume.handler(kafkaEvent(a.slice(2)))).toEqual({ batchItemFailures: [] });
+    expect(processor.applied.get('orders-0-100')).toBe(1);
+    expect(processor.applied.get('orders-0-101')).toBe(1);
+    expect(processor.total()).toBe(9);
+    expect((await messageIds(dynamo, config.tables.messages)).length).toBe(9);
+  });
+
+  it('fails a value that is not JSON every time, keeping the partition at it', async () => {
+    const consume = runtime();
+    const event = kafkaEvent([{ offset: 0, value: { ok: 1 } }, { offset: 1, rawValue: 'not json' }, { offset: 2, value: { ok: 2 } }]);
+    const expected: KafkaBatchResponse = { batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)] };
+    expect(await consume.handler(event)).toEqual(expected);
+    expect(await consume.handler(kafkaEvent([{ offset: 1, rawValue: 'not json' }, { offset: 2, value: { ok: 2 } }]))).toEqual(expected);
+    expect(await messageIds(dynamo, config.tables.messages)).toEqual(['orders-0-0']);
+  });
+
+  it('reports the records a live invocation holds as failures in the other, and applies each once', async () => {
+    const event = kafkaEvent([...recordRange(0, 0, 3), ...recordRange(1, 0, 3), ...recordRange(2, 0, 3)]);
+    // The first invocation holds every partition's first record mid-effect.
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const entered = new Set<number>();
+    processor.before = async (record) => {
+      entered.add(record.partition);
+      await gate;
+    };
+    const first = runtime().handler(event);
+    await waitFor('the first invocation to hold all three partitions', () => entered.size === 3);
+
+    const second = await runtime().handler(event);
+    expect(second.batchItemFailures).toHaveLength(9);
+    open();
+    expect(await first).toEqual({ batchItemFailures: [] });
+    expect(processor.total()).toBe(9);
+    expect([...processor.applied.values()].every((count) => count === 1)).toBe(true);
+  });
+
+  it('never applies a record twice or reports one done that is not when two invocations race', async () => {
+    const records = [...recordRange(0, 0, 20), ...recordRange(1, 0, 20)];
+    const event = kafkaEvent(records);
+    const answers = await Promise.all([runtime().handler(event), runtime().handler(event)]);
+    expect([...processor.applied.values()].every((count) => count === 1)).toBe(true);
+    const written = new Set(await messageIds(dynamo, config.tables.messages));
+    for (const answer of answers) {
+      const reported = new Set(answer.batchItemFailures.map(({ itemIdentifier }) => `${itemIdentifier.partition}-${itemIdentifier.offset}`));
+      const claimedDone = records.map((r) => `orders-${r.partition}-${r.offset}`).filter((id) => !reported.has(id));
+      expect(claimedDone.filter((id) => !written.has(id))).toEqual([]);
+    }
+    // The event source retries what either reported; afterwards everything is done exactly once.
+    expect(await runtime().handler(event)).toEqual({ batchItemFailures: [] });
+    expect(processor.applied.size).toBe(40);
+    expect([...processor.applied.values()].every((count) => count === 1)).toBe(true);
+    expect((await messageIds(dynamo, config.tables.messages)).length).toBe(40);
+  });
+
+  it('processes a record exactly once after an invocation died between its effect and its completion', async () => {
+    const table = new CountingTable(new DynamoMessagesTable(dynamo, config.tables.messages));
+    processor = new CountingProcessor(createMessagesProcessor(table, systemClock));
+    const event = kafkaEvent(recordRange(0, 0, 3));
+    // The first invocation writes offset 1's message and then never returns, as if killed:
+    // offset 0 is done but its completion was still waiting for the end of the partition.
+    processor.after = async (record) => {
+      if (record.offset === 1) await new Promise<never>(() => {});
+    };
+    void runtime().handler(event);
+    await waitFor('the dying invocation to write offset 1', async () => (await messageIds(dynamo, config.tables.messages)).includes('orders-0-1'));
+    processor.after = async () => {};
+
+    // While its lease lives, another invocation must not touch its claims.
+    expect(await runtime().handler(event)).toEqual({ batchItemFailures: [failed('orders-0', 0), failed('orders-0', 1), failed('orders-0', 2)] });
+
+    const afterLease: Clock = { nowMs: () => Date.now() + config.idempotency.leaseMs + 1_000 };
+    expect(await runtime(afterLease).handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await messageIds(dynamo, config.tables.messages)).toEqual(['orders-0-0', 'orders-0-1', 'orders-0-2']);
+    // Offsets 0 and 1 reached the effect twice; the conditional put wrote each once.
+    expect(Object.fromEntries(processor.applied)).toEqual({ 'orders-0-0': 2, 'orders-0-1': 2, 'orders-0-2': 1 });
+    expect(Object.fromEntries(table.written)).toEqual({ 'orders-0-0': 1, 'orders-0-1': 1, 'orders-0-2': 1 });
+    const claims = await scanAll(dynamo, config.tables.idempotency);
+    expect(claims.map((claim) => claim.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  });
+
+  it('decodes a self-managed Kafka event like an MSK one', async () => {
+    const event = kafkaEvent([{ offset: 3, key: 'k', value: { source: 'self-managed' } }], { eventSource: 'SelfManagedKafka' });
+    expect(await runtime().handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await scanAll(dynamo, config.tables.messages)).toMatchObject([{ messageId: 'orders-0-3', key: 'k', value: { source: 'self-managed' } }]);
+  });
+});
