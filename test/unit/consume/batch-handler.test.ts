@@ -207,6 +207,19 @@ describe('idempotency and round trips', () => {
     expect(store.items.size).toBe(0);
   });
 
+  it('writes completions 25 at a time while the partition runs, and reports from the first group that failed to write', async () => {
+    const { handler, store, processor } = setup();
+    store.failCompletionCalls.add(2);
+    const response = await handler(kafkaEvent(recordRange(0, 0, 60)));
+    expect(response.batchItemFailures[0]).toEqual(failed('orders-0', 25));
+    expect(response.batchItemFailures).toHaveLength(35);
+    expect(processor.applied).toHaveLength(60);
+    expect(store.requests.completeMany).toBe(3);
+    // Offsets 0-24 and 50-59 are COMPLETED (the latter will be skipped on retry); 25-49 were released.
+    expect([...store.items.keys()].length).toBe(35);
+    expect(store.items.has('consume:test:orders-0-25')).toBe(false);
+  });
+
   it('fails a record whose claim cannot be written', async () => {
     const { handler, store } = setup();
     store.failClaims.add('consume:test:orders-0-1');

@@ -26,6 +26,9 @@ export class FakeStore implements IdempotencyStore {
   /** Return the existing item on a failed claim, as DynamoDB does (dynalite does not). */
   returnExisting = false;
   failCompletions = false;
+  /** 1-based numbers of the completeMany calls that fail. */
+  readonly failCompletionCalls = new Set<number>();
+  private completionCalls = 0;
   failReads = false;
   /** Keys whose claim throws, as an unreachable store would. */
   readonly failClaims = new Set<string>();
@@ -62,7 +65,8 @@ export class FakeStore implements IdempotencyStore {
 
   async completeMany(completions: readonly Completion[]): Promise<void> {
     this.requests.completeMany += Math.ceil(completions.length / 25);
-    if (this.failCompletions) throw new Error('store unreachable');
+    this.completionCalls += 1;
+    if (this.failCompletions || this.failCompletionCalls.has(this.completionCalls)) throw new Error('store unreachable');
     for (const completion of completions) {
       this.items.set(completion.key, { ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 });
     }
