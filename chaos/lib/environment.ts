@@ -70,6 +70,8 @@ export interface EnvironmentOptions {
   logger: Logger;
   /** Start a broker and create the event source's topics (default true). */
   broker?: boolean;
+  /** Runs another script than `npm start`'s as the pipeline (for trying the harness itself). */
+  pipelineScript?: string;
 }
 
 /** Creates a scenario's world; the caller must `close()` it. */
@@ -131,7 +133,10 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
     config: (overrides = {}) => loadConfig({ ...baseEnv(), ...overrides }),
     pipelineEnv: (overrides = {}) => ({ ...baseEnv(), ...overrides }),
     async startPipeline(overrides = {}) {
-      const pipeline = await startPipeline({ env: { ...baseEnv(), PORT: String(await freePort()), ...overrides } });
+      const pipeline = await startPipeline({
+        env: { ...baseEnv(), PORT: String(await freePort()), ...overrides },
+        ...(options.pipelineScript === undefined ? {} : { script: options.pipelineScript }),
+      });
       pipelines.push(pipeline);
       return pipeline;
     },

@@ -34,6 +34,8 @@ export interface ProduceOptions {
   retryDelayMs?: number;
   /** Budget of one attempt. */
   attemptTimeoutMs?: number;
+  /** Called after every attempt with its status (`network` for a failed connection). */
+  onAttempt?: (status: string) => void;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,12 +67,14 @@ export async function produceUntilAcknowledged(baseUrl: string, topic: string, b
       status = String(response.status);
       if (response.status === 200) {
         statuses[status] = (statuses[status] ?? 0) + 1;
+        options.onAttempt?.(status);
         return { acknowledged: true, attempts, statuses, response: JSON.parse(text) as unknown };
       }
     } catch {
       status = 'network';
     }
     statuses[status] = (statuses[status] ?? 0) + 1;
+    options.onAttempt?.(status);
     if (Date.now() > deadline) return { acknowledged: false, attempts, statuses };
     await sleep(options.retryDelayMs ?? 100);
   }

@@ -36,6 +36,8 @@ export interface StartPipelineOptions {
   /** Environment on top of the parent's, e.g. KAFKA_BROKERS, DYNAMODB_ENDPOINT, PORT, table names. */
   env: Record<string, string>;
   readyTimeoutMs?: number;
+  /** The script to run, relative to the repository (default `scripts/start.ts`, what `npm start` runs). */
+  script?: string;
 }
 
 /** Parses the ready line; undefined for any other line. */
@@ -58,7 +60,7 @@ process.once('exit', () => {
  * @throws Error with the process's last output when it exits or times out before ready.
  */
 export async function startPipeline(options: StartPipelineOptions): Promise<PipelineProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? 'scripts/start.ts'], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

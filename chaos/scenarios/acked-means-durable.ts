@@ -19,10 +19,12 @@ export interface AckedMeansDurableSize {
   keys: number;
   /** How long a client keeps retrying one request before it gives up. */
   requestDeadlineMs: number;
+  /** How long the consumer may take to drain the topic into the sink. */
+  drainTimeoutMs: number;
 }
 
-export const ACKED_MEANS_DURABLE_FULL: AckedMeansDurableSize = { messages: 5_000, recordsPerRequest: 5, clients: 8, keys: 50, requestDeadlineMs: 180_000 };
-export const ACKED_MEANS_DURABLE_SHORT: AckedMeansDurableSize = { messages: 200, recordsPerRequest: 5, clients: 4, keys: 10, requestDeadlineMs: 45_000 };
+export const ACKED_MEANS_DURABLE_FULL: AckedMeansDurableSize = { messages: 5_000, recordsPerRequest: 5, clients: 8, keys: 50, requestDeadlineMs: 180_000, drainTimeoutMs: 180_000 };
+export const ACKED_MEANS_DURABLE_SHORT: AckedMeansDurableSize = { messages: 200, recordsPerRequest: 5, clients: 4, keys: 10, requestDeadlineMs: 45_000, drainTimeoutMs: 30_000 };
 
 /** Statuses a broker outage may legitimately cause: in progress elsewhere, unavailable, timed out, or no connection. */
 const OUTAGE_STATUSES = new Set(['200', '409', '503', '504', 'network']);
@@ -66,9 +68,11 @@ async function body(env: ChaosEnvironment, size: AckedMeansDurableSize, recorder
         idempotencyKey: `${env.runId}-request-${request}`,
         deadlineMs: size.requestDeadlineMs,
         retryDelayMs: 100,
+        onAttempt: (status) => {
+          if (status !== '200') failedAttempts += 1;
+        },
       });
       recorder.counts.retries += outcome.attempts - 1;
-      failedAttempts += outcome.attempts - (outcome.acknowledged ? 1 : 0);
       for (const [status, count] of Object.entries(outcome.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
       if (outcome.acknowledged) acknowledged.push(...ids);
     }
@@ -80,13 +84,23 @@ async function body(env: ChaosEnvironment, size: AckedMeansDurableSize, recorder
     for (const share of [0.25, 0.6]) {
       await waitUntil(`${share * 100}% acknowledged`, () => acknowledged.length >= size.messages * share || next >= requests, size.requestDeadlineMs, 20);
       const failedBefore = failedAttempts;
+      const downMs = Date.now();
       await broker.stop();
+      recorder.bump('broker_stop_ms', Date.now() - downMs);
       recorder.bump('broker_restarts');
       await waitUntil('clients to see the outage', () => failedAttempts > failedBefore || next >= requests, 30_000, 20).catch(() => undefined);
       await broker.start();
+      recorder.bump('broker_down_ms', Date.now() - downMs);
+      const recoveringMs = Date.now();
+      const acknowledgedBefore = acknowledged.length;
+      await waitUntil('an acknowledgement after the restart', () => acknowledged.length > acknowledgedBefore || next >= requests, size.requestDeadlineMs, 20).catch(() => undefined);
+      recorder.bump('recovery_ms', Date.now() - recoveringMs);
     }
   };
+  const startedMs = Date.now();
   await Promise.all([...Array.from({ length: size.clients }, client), faults()]);
+  const producedMs = Date.now();
+  recorder.details.produce_ms = producedMs - startedMs;
   recorder.counts.acknowledged = acknowledged.length;
   recorder.details.statuses = Object.entries(statuses).map(([status, count]) => `${status}:${count}`).join(',');
   recorder.expect(pipeline.alive, 'the pipeline process survives broker restarts');
@@ -101,9 +115,10 @@ async function body(env: ChaosEnvironment, size: AckedMeansDurableSize, recorder
       const have = new Set(await sinkIds());
       return [...expected].every((id) => have.has(id));
     },
-    120_000,
+    size.drainTimeoutMs,
     500,
   ).catch(() => undefined);
+  recorder.details.drain_ms = Date.now() - producedMs;
   const topicIds = (await readTopic(broker.brokers, topic)).map((record) => chaosMessage(record.value)?.id).filter((id): id is string => id !== undefined);
   const result = account({ acknowledged, onTopic: topicIds, effects: await sinkIds() });
   Object.assign(recorder.counts, { onTopic: result.onTopic, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
