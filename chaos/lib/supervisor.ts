@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const READY_LINE = /^ready http=(\S+) kafka=(\S+) dynamodb=(\S+)/;
-const KEPT_OUTPUT_LINES = 200;
+const KEPT_OUTPUT_LINES = 5_000;
 
 /** Addresses printed on the ready line. */
 export interface ReadyAddresses {
@@ -60,7 +60,7 @@ process.once('exit', () => {
  * @throws Error with the process's last output when it exits or times out before ready.
  */
 export async function startPipeline(options: StartPipelineOptions): Promise<PipelineProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? 'scripts/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? 'scripts/start.ts', '--json'], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,97 @@
+/**
+ * Scenario 3, concurrent redelivery: the same batches are delivered to two consumers at
+ * once, as during a rebalance, each a separate consume runtime (two containers) on the real
+ * store; then each one's failures are redelivered to it until nothing fails. Each effect
+ * happens once.
+ */
+import { account } from '../lib/accounting';
+import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import { kafkaEvent, type EventRecordSpec } from '../lib/kafka-events';
+import { guarded, ScenarioRecorder, type ScenarioOptions } from '../lib/scenario';
+import type { ScenarioReport } from '../lib/report';
+import { createConsumeRuntime, type ConsumeRuntime, type KafkaBatchResponse, type KafkaEvent } from '../../lib/consume/index';
+import { silentLogger } from '../../lib/logger';
+
+/** How big the run is. */
+export interface ConcurrentRedeliverySize {
+  messages: number;
+  /** Batches delivered to both consumers at the same moment. */
+  batchesInFlight: number;
+  /** Redelivery rounds before the scenario gives up on a record. */
+  maxRounds: number;
+}
+
+export const CONCURRENT_REDELIVERY_FULL: ConcurrentRedeliverySize = { messages: 3_000, batchesInFlight: 2, maxRounds: 20 };
+export const CONCURRENT_REDELIVERY_SHORT: ConcurrentRedeliverySize = { messages: 600, batchesInFlight: 2, maxRounds: 20 };
+
+export async function runConcurrentRedelivery(options: ScenarioOptions<ConcurrentRedeliverySize>): Promise<ScenarioReport> {
+  const recorder = new ScenarioRecorder('concurrent-redelivery');
+  let env: ChaosEnvironment | undefined;
+  return guarded(recorder, async () => {
+    env = await createEnvironment({ logger: options.logger, broker: false });
+    await body(env, options.size, recorder);
+  }).finally(() => env?.close());
+}
+
+/** The records of `batch` that `response` reports failed. */
+function failedRecords(batch: readonly EventRecordSpec[], response: KafkaBatchResponse): EventRecordSpec[] {
+  const failed = new Set(response.batchItemFailures.map((failure) => `${failure.itemIdentifier.partition}@${failure.itemIdentifier.offset}`));
+  return batch.filter((record) => failed.has(`${record.topic}-${record.partition}@${record.offset}`));
+}
+
+async function body(env: ChaosEnvironment, size: ConcurrentRedeliverySize, recorder: ScenarioRecorder): Promise<void> {
+  const topic = env.settings.topic;
+  const partitions = env.settings.partitions;
+  const records: EventRecordSpec[] = Array.from({ length: size.messages }, (_, n) => ({
+    topic,
+    partition: n % partitions,
+    offset: Math.floor(n / partitions),
+    key: `${env.runId}-key-${n % 30}`,
+    value: JSON.stringify({ id: `${env.runId}-${n}` }),
+  }));
+  recorder.counts.sent = size.messages;
+  recorder.counts.acknowledged = size.messages;
+  recorder.counts.onTopic = size.messages;
+  const batches: EventRecordSpec[][] = [];
+  for (let i = 0; i < records.length; i += env.settings.batchSize) batches.push(records.slice(i, i + env.settings.batchSize));
+
+  const consumers: ConsumeRuntime[] = [0, 1].map(() => createConsumeRuntime(env.config(), { logger: silentLogger }));
+  let invocation = 0;
+  const deliver = async (consumer: ConsumeRuntime, batch: readonly EventRecordSpec[]): Promise<EventRecordSpec[]> => {
+    invocation += 1;
+    try {
+      return failedRecords(batch, await consumer.handler(kafkaEvent(batch) as unknown as KafkaEvent, { awsRequestId: `chaos-${invocation}` }));
+    } catch {
+      // A failed invocation: the event source delivers the whole batch again.
+      recorder.bump('failed_invocations');
+      return [...batch];
+    }
+  };
+  /** Delivers to one consumer, then redelivers its failures to it until none are left. */
+  const untilDone = async (consumer: ConsumeRuntime, first: readonly EventRecordSpec[]): Promise<number> => {
+    let pending = await deliver(consumer, first);
+    let rounds = 0;
+    while (pending.length > 0 && rounds < size.maxRounds) {
+      rounds += 1;
+      recorder.counts.retries += pending.length;
+      pending = await deliver(consumer, pending);
+    }
+    return pending.length;
+  };
+  let stuck = 0;
+  try {
+    for (let i = 0; i < batches.length; i += size.batchesInFlight) {
+      const group = batches.slice(i, i + size.batchesInFlight);
+      const left = await Promise.all(group.flatMap((batch) => consumers.map((consumer) => untilDone(consumer, batch))));
+      stuck += left.reduce((sum, count) => sum + count, 0);
+    }
+  } finally {
+    await Promise.all(consumers.map((consumer) => consumer.close()));
+  }
+  recorder.details.invocations = invocation;
+  recorder.expect(stuck === 0, `every redelivered record is eventually done (${stuck} still failing after ${size.maxRounds} rounds)`);
+  const result = account({ acknowledged: records.map((r) => JSON.parse(String(r.value)).id as string), onTopic: records.map((r) => JSON.parse(String(r.value)).id as string), effects: await env.sinkEffects() });
+  Object.assign(recorder.counts, { inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
+  if (result.duplicatedExamples.length > 0) recorder.details.duplicated_examples = result.duplicatedExamples.join(',');
+  if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
+}

@@ -1,0 +1,220 @@
+/**
+ * Scenario 6, garbage input: thousands of generated malformed HTTP requests and malformed
+ * consume events. Never a crash, never a 500, always the contract's error shape, and the
+ * service keeps answering valid requests throughout.
+ */
+import { account } from '../lib/accounting';
+import { contractProblem } from '../lib/contract-shape';
+import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import { generateGarbageEvents } from '../lib/garbage-events';
+import { generateGarbageRequests, rawRequest } from '../lib/garbage-http';
+import { sendRaw, type RawResponse } from '../lib/http';
+import { apiOnlyGarbage, toApiEvents } from '../lib/garbage-api-events';
+import { kafkaEvent } from '../lib/kafka-events';
+import { chaosMessage, readTopic, scanTable } from '../lib/observe';
+import { createPrng } from '../lib/prng';
+import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
+import type { ScenarioReport } from '../lib/report';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createConsumeRuntime, type KafkaEvent } from '../../lib/consume/index';
+import { createProduceRuntime } from '../../lib/produce/index';
+import { AppError, InternalError } from '../../lib/errors';
+import { silentLogger } from '../../lib/logger';
+
+/** How big the run is. */
+export interface GarbageInputSize {
+  requests: number;
+  events: number;
+  /** One valid request after every this many garbage ones. */
+  probeEvery: number;
+  /** Garbage requests in flight at once. */
+  concurrency: number;
+}
+
+export const GARBAGE_INPUT_FULL: GarbageInputSize = { requests: 3_000, events: 1_000, probeEvery: 20, concurrency: 4 };
+export const GARBAGE_INPUT_SHORT: GarbageInputSize = { requests: 300, events: 100, probeEvery: 20, concurrency: 4 };
+
+const MAX_EXAMPLES = 8;
+
+export async function runGarbageInput(options: ScenarioOptions<GarbageInputSize>): Promise<ScenarioReport> {
+  const recorder = new ScenarioRecorder('garbage-input');
+  let env: ChaosEnvironment | undefined;
+  return guarded(recorder, async () => {
+    env = await createEnvironment({ logger: options.logger });
+    await httpGarbage(env, options.size, options.seed ?? 8, recorder);
+    await apiEventGarbage(env, options.size, options.seed ?? 8, recorder);
+    await eventGarbage(env, options.size, options.seed ?? 8, recorder);
+  }).finally(() => env?.close());
+}
+
+async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
+  const broker = env.broker;
+  if (broker === undefined) throw new Error('no broker');
+  const topic = env.settings.topic;
+  const config = env.config();
+  const pipeline = await env.startPipeline();
+  const { hostname, port } = new URL(pipeline.http);
+  const requests = generateGarbageRequests(createPrng(seed), {
+    topic,
+    partitions: env.settings.partitions,
+    maxRequestBytes: config.produce.maxRequestBytes,
+    maxRecordsPerRequest: config.produce.maxRecordsPerRequest,
+  }, size.requests);
+  const problems: string[] = [];
+  const statuses = new Map<number | string, number>();
+  const acknowledged: string[] = [];
+  let probesFailed = 0;
+  let next = 0;
+  const probe = async (n: number): Promise<void> => {
+    const id = `${env.runId}-probe-${n}`;
+    const body = Buffer.from(JSON.stringify({ records: [{ key: id, value: { id } }] }));
+    recorder.counts.sent += 1;
+    const response = await sendRaw(hostname, Number(port), rawRequest('POST', `/topics/${topic}`, [['Content-Type', 'application/vnd.kafka.json.v2+json']], body));
+    if (response?.status === 200) acknowledged.push(id);
+    else probesFailed += 1;
+  };
+  const worker = async (): Promise<void> => {
+    while (next < requests.length) {
+      const index = next;
+      next += 1;
+      const request = requests[index];
+      if (request === undefined) break;
+      recorder.counts.sent += 1;
+      const response = await sendRaw(hostname, Number(port), request.bytes);
+      const status = response?.status ?? 'none';
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      const problem = contractProblem(response, request.allowedStatuses);
+      if (problem !== undefined) {
+        recorder.bump('contract_violations');
+        if (problems.length < MAX_EXAMPLES) problems.push(`#${index} ${request.kind}: ${problem}`);
+      }
+      if (index % size.probeEvery === size.probeEvery - 1) await probe(index);
+    }
+  };
+  await Promise.all(Array.from({ length: size.concurrency }, worker));
+  await probe(-1);
+  recorder.details.http_statuses = [...statuses].sort().map(([status, count]) => `${status}:${count}`).join(',');
+  recorder.details.probes_failed = probesFailed;
+  for (const problem of problems) recorder.broken.push(`HTTP ${problem}`);
+  recorder.expect(probesFailed === 0, `valid requests keep getting 200 between the garbage (${probesFailed} did not)`);
+  recorder.expect(pipeline.alive, 'the pipeline process never crashes');
+  recorder.counts.acknowledged = acknowledged.length;
+
+  const sinkIds = (): Promise<string[]> => env.sinkEffects();
+  await waitUntil('every probe in the sink', async () => {
+    const have = new Set(await sinkIds());
+    return acknowledged.every((id) => have.has(id));
+  }, 60_000, 250).catch(() => undefined);
+  const topicIds = (await readTopic(broker.brokers, topic)).map((record) => chaosMessage(record.value)?.id).filter((id): id is string => id !== undefined);
+  const result = account({ acknowledged, onTopic: topicIds, effects: await sinkIds() });
+  Object.assign(recorder.counts, { onTopic: result.onTopic, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
+}
+
+/**
+ * The same garbage, and garbage only an API event can carry, handed straight to the
+ * produce handler in this process, as API Gateway would: it must never throw.
+ */
+async function apiEventGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
+  const topic = env.settings.topic;
+  const config = env.config();
+  const prng = createPrng(seed + 2);
+  const target = { topic, partitions: env.settings.partitions, maxRequestBytes: config.produce.maxRequestBytes, maxRecordsPerRequest: config.produce.maxRecordsPerRequest };
+  // Huge bodies are left to the HTTP part: API Gateway itself refuses payloads above its limit.
+  const events = [...toApiEvents(generateGarbageRequests(prng, target, size.requests, Number.MAX_SAFE_INTEGER)), ...apiOnlyGarbage(prng, topic, Math.ceil(size.requests / 10))];
+  const runtime = createProduceRuntime(config, { logger: silentLogger });
+  const problems: string[] = [];
+  try {
+    for (const [index, garbage] of events.entries()) {
+      recorder.counts.sent += 1;
+      let response: RawResponse | undefined;
+      try {
+        const result = await runtime.handler(garbage.event as unknown as APIGatewayProxyEventV2);
+        const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
+        const body = result.isBase64Encoded === true ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '', 'utf8');
+        response = { status: result.statusCode ?? 200, headers, body };
+      } catch (error) {
+        recorder.bump('api_event_violations');
+        if (problems.length < MAX_EXAMPLES) problems.push(`#${index} ${garbage.kind}: handler threw ${error instanceof Error ? error.name : String(error)}`);
+        continue;
+      }
+      const problem = contractProblem(response, garbage.allowedStatuses);
+      if (problem !== undefined) {
+        recorder.bump('api_event_violations');
+        if (problems.length < MAX_EXAMPLES) problems.push(`#${index} ${garbage.kind}: ${problem}`);
+      }
+    }
+  } finally {
+    await runtime.close();
+  }
+  recorder.details.api_events = events.length;
+  for (const text of problems) recorder.broken.push(`API event ${text}`);
+}
+
+function isBatchResponse(value: unknown): value is { batchItemFailures: { itemIdentifier: { partition: string; offset: number } }[] } {
+  if (typeof value !== 'object' || value === null) return false;
+  const failures = (value as { batchItemFailures?: unknown }).batchItemFailures;
+  return (
+    Array.isArray(failures) &&
+    failures.every((failure: unknown) => {
+      const id = (failure as { itemIdentifier?: { partition?: unknown; offset?: unknown } } | null)?.itemIdentifier;
+      return typeof id?.partition === 'string' && typeof id.offset === 'number';
+    })
+  );
+}
+
+async function eventGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
+  const topic = `${env.runId}-garbage-events`;
+  const events = generateGarbageEvents(createPrng(seed + 1), topic, size.events, env.runId);
+  const runtime = createConsumeRuntime(env.config(), { logger: silentLogger });
+  const problems: string[] = [];
+  const goodIds: string[] = [];
+  const outcomes = new Map<string, number>();
+  const problem = (text: string): void => {
+    recorder.bump('event_violations');
+    if (problems.length < MAX_EXAMPLES) problems.push(text);
+  };
+  try {
+    for (const [index, garbage] of events.entries()) {
+      recorder.counts.sent += 1;
+      let response: unknown;
+      try {
+        response = await runtime.handler(garbage.event as KafkaEvent, { awsRequestId: `garbage-${index}` });
+      } catch (error) {
+        const typed = error instanceof AppError && !(error instanceof InternalError);
+        outcomes.set(typed ? `rejected-${(error as AppError).code}` : 'crashed', (outcomes.get(typed ? `rejected-${(error as AppError).code}` : 'crashed') ?? 0) + 1);
+        if (!typed) problem(`#${index} ${garbage.kind}: handler threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+        else if (garbage.good !== undefined) problem(`#${index} ${garbage.kind}: a well-shaped event was rejected whole (${(error as AppError).code}), blocking its good records`);
+        continue;
+      }
+      if (!isBatchResponse(response)) {
+        outcomes.set('bad-response', (outcomes.get('bad-response') ?? 0) + 1);
+        problem(`#${index} ${garbage.kind}: response not a batch response: ${JSON.stringify(response)?.slice(0, 100)}`);
+        continue;
+      }
+      outcomes.set('answered', (outcomes.get('answered') ?? 0) + 1);
+      const failed = new Set(response.batchItemFailures.map((failure) => `${failure.itemIdentifier.partition}@${failure.itemIdentifier.offset}`));
+      if (garbage.mustFail !== undefined && !failed.has(`${garbage.mustFail.partition}@${garbage.mustFail.offset}`)) {
+        problem(`#${index} ${garbage.kind}: a record that cannot be processed was not reported failed`);
+      }
+      if (garbage.good !== undefined) {
+        if (failed.has(`${garbage.good.partition}@${garbage.good.offset}`)) problem(`#${index} ${garbage.kind}: a good record in another partition failed`);
+        else goodIds.push(garbage.good.id);
+      }
+    }
+    // Afterwards, a valid batch is processed in full.
+    const finalIds = Array.from({ length: 30 }, (_, n) => `${env.runId}-after-garbage-${n}`);
+    const finalEvent = kafkaEvent(finalIds.map((id, n) => ({ topic, partition: n % 3, offset: 50_000 + n, value: JSON.stringify({ id }) })));
+    const finalResponse = await runtime.handler(finalEvent as unknown as KafkaEvent, { awsRequestId: 'after-garbage' });
+    recorder.expect(finalResponse.batchItemFailures.length === 0, 'a valid batch after the garbage events succeeds in full');
+    goodIds.push(...finalIds);
+  } finally {
+    await runtime.close();
+  }
+  recorder.details.event_outcomes = [...outcomes].map(([outcome, count]) => `${outcome}:${count}`).join(',');
+  for (const text of problems) recorder.broken.push(`event ${text}`);
+  const have = new Set((await scanTable(env.dynamo, env.tables.messages)).map((item) => chaosMessage(item.value)?.id));
+  const missing = goodIds.filter((id) => !have.has(id));
+  recorder.details.good_event_records = goodIds.length;
+  recorder.expect(missing.length === 0, `every good record next to garbage reaches the sink (${missing.length} missing)`);
+  recorder.counts.lost += missing.length;
+}
