@@ -79,7 +79,7 @@ async function committed(groupId: string, topic: string): Promise<Record<number,
 }
 
 async function readAll(topic: string, count: number): Promise<{ key: string | null; value: string; headers: Record<string, string> }[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('reader') });
+  const consumer = testKafka().consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
   const records: { key: string | null; value: string; headers: Record<string, string> }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

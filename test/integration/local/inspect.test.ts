@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { inspectTopic, InspectUsageError, type InspectedRecord } from '../../../lib/local/inspect';
 import { silentLogger } from '../../../lib/logger';
-import { createTestTopic, testConfig, testKafka, uniqueName } from '../../helpers/infra';
+import { createTestTopic, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/infra';
 
 async function committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
   const admin = testKafka().admin();
@@ -66,16 +66,28 @@ describe('inspect', () => {
     const topic = await createTestTopic('inspect', 2);
     await fill(topic);
     const pipelineGroup = uniqueName('pipeline-group');
-    const admin = testKafka().admin();
-    await admin.connect();
-    await admin.setOffsets({ groupId: pipelineGroup, topic, partitions: [{ partition: 0, offset: '1' }, { partition: 1, offset: '0' }] });
-    await admin.disconnect();
+    // Another group reads the first record of partition 0, commits past it and leaves.
+    const other = testKafka().consumer({ groupId: pipelineGroup, maxWaitTimeInMs: 100 });
+    let committedOne = false;
+    await other.connect();
+    await other.subscribe({ topic, fromBeginning: true });
+    await other.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        if (partition === 0 && message.offset === '0' && !committedOne) {
+          await other.commitOffsets([{ topic, partition: 0, offset: '1' }]);
+          committedOne = true;
+        }
+      },
+    });
+    await waitFor('the other group committed', () => committedOne);
+    await other.disconnect();
 
     await inspectTopic({ config: testConfig(), topic, fromBeginning: true, idleMs: 20_000, write: () => undefined, logger: silentLogger });
 
     expect(await committedOffsets(pipelineGroup, topic)).toEqual([
       { partition: 0, offset: '1' },
-      { partition: 1, offset: '0' },
+      { partition: 1, offset: '-1' },
     ]);
   });
 

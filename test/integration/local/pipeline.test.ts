@@ -287,7 +287,7 @@ describe('local pipeline', () => {
 });
 
 async function readOne(topic: string): Promise<{ key: string | null; value: string; headers: Record<string, string> }> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('dlq-reader') });
+  const consumer = testKafka().consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
   let found: { key: string | null; value: string; headers: Record<string, string> } | undefined;
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
