@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../../../lib/clock';
 import type { AppConfig } from '../../../lib/config';
@@ -10,6 +12,7 @@ import { failed, kafkaEvent, recordRange } from '../../helpers/kafka-events';
 import { CountingProcessor, CountingTable, messageIds, scanAll } from './store-helpers';
 
 const dynamo = testDynamo();
+const DYING_CONSUMER = fileURLToPath(new URL('./fixtures/dying-consumer.ts', import.meta.url));
 
 describe('consume function against the store', () => {
   let config: AppConfig;
@@ -160,6 +163,40 @@ describe('consume function against the store', () => {
     expect(Object.fromEntries(table.written)).toEqual({ 'orders-0-0': 1, 'orders-0-1': 1, 'orders-0-2': 1 });
     const claims = await scanAll(dynamo, config.tables.idempotency);
     expect(claims.map((claim) => claim.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  });
+
+  it('recovers exactly once after the process running an invocation is killed between effect and completion', async () => {
+    const event = kafkaEvent(recordRange(0, 0, 3));
+    // One process (no tsx wrapper), so that SIGKILL kills the invocation itself.
+    const child = spawn(process.execPath, ['--import', 'tsx', DYING_CONSUMER, JSON.stringify(event), '1'], {
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: config.kafka.brokers.join(','),
+        DYNAMODB_ENDPOINT: config.aws.dynamoEndpoint,
+        IDEMPOTENCY_TABLE: config.tables.idempotency,
+        MESSAGES_TABLE: config.tables.messages,
+        IDEMPOTENCY_LEASE_MS: String(config.idempotency.leaseMs),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_, signal) => resolve(signal)));
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    try {
+      await waitFor('the child to write offset 1', () => output.includes('effect-written 1'), { timeoutMs: 30_000 });
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(await exited).toBe('SIGKILL');
+
+    const table = new CountingTable(new DynamoMessagesTable(dynamo, config.tables.messages));
+    processor = new CountingProcessor(createMessagesProcessor(table, systemClock));
+    expect(await runtime().handler(event)).toEqual({ batchItemFailures: [failed('orders-0', 0), failed('orders-0', 1), failed('orders-0', 2)] });
+    const afterLease: Clock = { nowMs: () => Date.now() + config.idempotency.leaseMs + 1_000 };
+    expect(await runtime(afterLease).handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await messageIds(dynamo, config.tables.messages)).toEqual(['orders-0-0', 'orders-0-1', 'orders-0-2']);
+    // The dead process wrote offsets 0 and 1; after it only offset 2 needed writing.
+    expect(Object.fromEntries(table.written)).toEqual({ 'orders-0-2': 1 });
   });
 
   it('decodes a self-managed Kafka event like an MSK one', async () => {
