@@ -21,8 +21,11 @@ export interface ConcurrentRedeliverySize {
   maxRounds: number;
 }
 
-export const CONCURRENT_REDELIVERY_FULL: ConcurrentRedeliverySize = { messages: 3_000, batchesInFlight: 2, maxRounds: 20 };
-export const CONCURRENT_REDELIVERY_SHORT: ConcurrentRedeliverySize = { messages: 600, batchesInFlight: 2, maxRounds: 20 };
+export const CONCURRENT_REDELIVERY_FULL: ConcurrentRedeliverySize = { messages: 3_000, batchesInFlight: 2, maxRounds: 10 };
+export const CONCURRENT_REDELIVERY_SHORT: ConcurrentRedeliverySize = { messages: 600, batchesInFlight: 2, maxRounds: 10 };
+
+const REDELIVERY_INITIAL_MS = 50;
+const REDELIVERY_MAX_MS = 1_000;
 
 export async function runConcurrentRedelivery(options: ScenarioOptions<ConcurrentRedeliverySize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('concurrent-redelivery');
@@ -67,13 +70,18 @@ async function body(env: ChaosEnvironment, size: ConcurrentRedeliverySize, recor
       return [...batch];
     }
   };
-  /** Delivers to one consumer, then redelivers its failures to it until none are left. */
+  /**
+   * Delivers to one consumer, then redelivers its failures to it until none are left, with
+   * the growing pause an event source puts between attempts (the other consumer needs the
+   * time to finish what it holds).
+   */
   const untilDone = async (consumer: ConsumeRuntime, first: readonly EventRecordSpec[]): Promise<number> => {
     let pending = await deliver(consumer, first);
     let rounds = 0;
     while (pending.length > 0 && rounds < size.maxRounds) {
       rounds += 1;
       recorder.counts.retries += pending.length;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(REDELIVERY_MAX_MS, REDELIVERY_INITIAL_MS * 2 ** (rounds - 1))));
       pending = await deliver(consumer, pending);
     }
     return pending.length;
