@@ -199,6 +199,17 @@ describe('consume function against the store', () => {
     expect(Object.fromEntries(table.written)).toEqual({ 'orders-0-2': 1 });
   });
 
+  it('fails a value too large for an item, and stores a message whose id is too long for a key under its hash', async () => {
+    const event = kafkaEvent([
+      { partition: 0, offset: 0, value: { blob: 'x'.repeat(450_000) } },
+      { partition: 1, offset: 0, value: { ok: true }, headers: { 'message-id': 'm'.repeat(2_000) } },
+    ]);
+    expect(await runtime().handler(event)).toEqual({ batchItemFailures: [failed('orders-0', 0)] });
+    const ids = await messageIds(dynamo, config.tables.messages);
+    expect(ids).toHaveLength(1);
+    expect(ids[0]).toMatch(/^sha256:/);
+  });
+
   it('decodes a self-managed Kafka event like an MSK one', async () => {
     const event = kafkaEvent([{ offset: 3, key: 'k', value: { source: 'self-managed' } }], { eventSource: 'SelfManagedKafka' });
     expect(await runtime().handler(event)).toEqual({ batchItemFailures: [] });
