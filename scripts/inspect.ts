@@ -55,8 +55,13 @@ function parseArguments(args: string[]): Arguments {
 const args = parseArguments(process.argv.slice(2));
 // Diagnostics go to stderr: stdout carries only the records.
 const logger = createLogger('warn', (line) => process.stderr.write(`${line}\n`));
+// Ctrl-C ends the reading cleanly: the throwaway group leaves and is removed.
+const interrupted = new AbortController();
+process.once('SIGINT', () => interrupted.abort());
+process.once('SIGTERM', () => interrupted.abort());
 try {
   const printed = await inspectTopic({
+    signal: interrupted.signal,
     config: getConfig(),
     ...args,
     forbiddenGroups: [readEventSourceSettings().consumerGroupId],

@@ -2,7 +2,8 @@
  * The inspect tool: prints a topic's records as JSON lines through a throwaway consumer
  * group of its own, which never commits, so the consume function's group and its offsets
  * are never touched. It stops after `limit` records, when it has read everything that was
- * in the topic when it started (`fromBeginning`), or after `idleMs` without records.
+ * in the topic when it started (`fromBeginning`), after `idleMs` without records, or when
+ * `signal` aborts.
  */
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../clock';
@@ -53,6 +54,8 @@ export interface InspectOptions {
   write: (line: string) => void;
   logger: Logger;
   clock?: Clock;
+  /** Stops reading early (for example on Ctrl-C); what was printed stays printed. */
+  signal?: AbortSignal;
 }
 
 /** Raised for an inspect request that would disturb the pipeline, such as joining its group. */
@@ -127,6 +130,8 @@ export async function inspectTopic(options: InspectOptions): Promise<number> {
   });
   const limitReached = (): boolean => options.limit !== undefined && printed >= options.limit;
   if (limitReached() || (options.fromBeginning && remaining.size === 0)) finish();
+  if (options.signal?.aborted === true) finish();
+  options.signal?.addEventListener('abort', () => finish(), { once: true });
 
   const consumer = createPartitionConsumer(config.kafka, {
     groupId,
