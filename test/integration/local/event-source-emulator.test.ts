@@ -29,14 +29,14 @@ async function settingsFor(overrides: Partial<EventSourceSettings> = {}): Promis
   };
 }
 
-async function start(settings: EventSourceSettings, handler: KafkaEventHandler): Promise<EventSourceEmulator> {
+async function start(settings: EventSourceSettings, handler: KafkaEventHandler, retryBackoff = { initialMs: 20, maxMs: 100 }): Promise<EventSourceEmulator> {
   const emulator = await startEventSourceEmulator({
     config: testConfig(),
     settings,
     handler,
     logger: silentLogger,
     batchingWindowMs: 20,
-    retryBackoff: { initialMs: 20, maxMs: 100 },
+    retryBackoff,
   });
   running.push(emulator);
   return emulator;
@@ -128,6 +128,42 @@ describe('event source emulator', () => {
     expect(typeof record?.timestamp).toBe('number');
   });
 
+  it('with LATEST, skips what the topic held before the group existed and delivers what comes after', async () => {
+    const settings = await settingsFor({ startingPosition: 'LATEST' });
+    const delivered: string[] = [];
+    await produce(settings.topic, [{ partition: 0, value: 'old' }]);
+    await start(settings, async (event) => {
+      delivered.push(...seen(event).map((record) => record.value));
+    });
+
+    // The group settles on "latest" a moment after joining; keep producing until one arrives.
+    let sent = 0;
+    await waitFor('a record produced after start', async () => {
+      await produce(settings.topic, [{ partition: 0, value: `new-${sent++}` }]);
+      return delivered.some((value) => value.startsWith('new-'));
+    }, { intervalMs: 200 });
+    expect(delivered).not.toContain('old');
+  });
+
+  it('never puts more than batchSize records in one invocation, and keeps offset order', async () => {
+    const settings = await settingsFor({ batchSize: 10 });
+    const sizes: number[] = [];
+    const offsets: number[] = [];
+    await produce(
+      settings.topic,
+      Array.from({ length: 25 }, (_, index) => ({ partition: 2, value: `r${index}` })),
+    );
+    await start(settings, async (event) => {
+      const records = seen(event);
+      sizes.push(records.length);
+      offsets.push(...records.map((record) => record.offset));
+    });
+
+    await waitFor('25 records delivered', () => offsets.length >= 25);
+    expect(Math.max(...sizes)).toBe(10);
+    expect(offsets).toEqual(Array.from({ length: 25 }, (_, index) => index));
+  });
+
   it('commits past a successful batch, so the group ends at every partition end', async () => {
     const settings = await settingsFor();
     const delivered: SeenRecord[] = [];
@@ -192,6 +228,31 @@ describe('event source emulator', () => {
         'x-failure-source-offset': '1',
       },
     });
+  });
+
+  it('keeps other partitions flowing while a failing partition waits for its retry', async () => {
+    const settings = await settingsFor();
+    const deliveries: SeenRecord[] = [];
+    await produce(settings.topic, [{ partition: 0, value: 'poison' }]);
+    await start(
+      settings,
+      async (event) => {
+        const records = seen(event);
+        deliveries.push(...records);
+        const failures = records
+          .filter((record) => record.value === 'poison')
+          .map((record) => ({ itemIdentifier: { partition: `${settings.topic}-${record.partition}`, offset: record.offset } }));
+        return { batchItemFailures: failures };
+      },
+      // A backoff far longer than the test needs: the retry must not happen before the end.
+      { initialMs: 60_000, maxMs: 60_000 },
+    );
+
+    await waitFor('the first attempt', () => deliveries.some((record) => record.value === 'poison'));
+    await produce(settings.topic, [{ partition: 1, value: 'p1-later' }, { partition: 2, value: 'p2-later' }]);
+    await waitFor('the other partitions delivered', () => deliveries.filter((record) => record.value.endsWith('-later')).length === 2);
+
+    expect(deliveries.filter((record) => record.value === 'poison')).toHaveLength(1);
   });
 
   it('retries the whole batch after a thrown error and commits once it succeeds', async () => {
