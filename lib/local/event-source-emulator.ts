@@ -15,6 +15,7 @@
  * event may carry several; one per invocation keeps partitions independent).
  */
 import { randomUUID } from 'node:crypto';
+import type { MSKEvent } from 'aws-lambda';
 import type { AppConfig } from '../config';
 import { systemClock, type Clock } from '../clock';
 import { createPartitionConsumer, type FetchedRecord, type PartitionBatch, type PartitionConsumer, type PartitionControl } from '../kafka/consumer';
@@ -22,10 +23,8 @@ import { createKafkaRecordProducer, type RecordProducer } from '../kafka/produce
 import { errorFields, type Logger } from '../logger';
 import { batchOutcome, type BatchOutcome } from './batch-outcome';
 import { deadLetterRecord } from './dead-letter';
-import type { EventSourceSettings } from './event-source-settings';
-import { StartingPosition } from './event-source-settings';
+import { StartingPosition, type EventSourceSettings } from './event-source-settings';
 import { buildMskEvent, emulatedClusterArn, type EmulatedCluster } from './msk-event';
-import type { MSKEvent } from 'aws-lambda';
 
 /** The function the emulator feeds: the consume runtime's handler, or any with its shape. */
 export type KafkaEventHandler = (event: MSKEvent, context: { awsRequestId: string }) => Promise<unknown>;
