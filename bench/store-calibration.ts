@@ -3,7 +3,7 @@
  * time, and the most requests per second it serves with many in flight. Consume throughput
  * can be no better than the store's ceiling divided by the requests each record needs.
  */
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTables } from '../lib/dynamo/tables';
 import { median } from './stats';
 
@@ -14,6 +14,8 @@ export interface StoreCalibration {
   /** PutItems with `concurrency` in flight: requests per second. */
   concurrentPutsPerSec: number;
   concurrency: number;
+  /** Items per second written by BatchWriteItem requests of 25, `concurrency / 4` in flight. */
+  batchedItemsPerSec: number;
 }
 
 /** Measures the store at `endpoint` on a table of its own named `table`. */
@@ -40,6 +42,31 @@ export async function calibrateStore(endpoint: string, table: string, quick: boo
     }),
   );
   const elapsedMs = performance.now() - started;
+  const batches = quick ? 16 : 64;
+  let nextBatch = 0;
+  const batchStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency / 4 }, async () => {
+      while (nextBatch < batches) {
+        const batch = nextBatch++;
+        await client.send(
+          new BatchWriteItemCommand({
+            RequestItems: {
+              [table]: Array.from({ length: 25 }, (_, index) => ({
+                PutRequest: { Item: { messageId: { S: `batch-${batch}-${index}` }, value: { S: 'x'.repeat(200) } } },
+              })),
+            },
+          }),
+        );
+      }
+    }),
+  );
+  const batchElapsedMs = performance.now() - batchStarted;
   client.destroy();
-  return { sequentialPutMs: median(latenciesMs), concurrentPutsPerSec: total / (elapsedMs / 1000), concurrency };
+  return {
+    sequentialPutMs: median(latenciesMs),
+    concurrentPutsPerSec: total / (elapsedMs / 1000),
+    concurrency,
+    batchedItemsPerSec: (batches * 25) / (batchElapsedMs / 1000),
+  };
 }
