@@ -54,8 +54,8 @@ const settings = {
         { batchSize: 100, partitions: 4, rounds: 1 },
       ]
     : [
-        { batchSize: 100, partitions: 1, rounds: 5 },
-        { batchSize: 100, partitions: 4, rounds: 5 },
+        { batchSize: 100, partitions: 1, rounds: 3 },
+        { batchSize: 100, partitions: 4, rounds: 3 },
         { batchSize: 1000, partitions: 1, rounds: 3 },
         { batchSize: 1000, partitions: 4, rounds: 3 },
       ]) satisfies ConsumeShape[],
