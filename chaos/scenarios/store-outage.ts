@@ -20,10 +20,12 @@ export interface StoreOutageSize {
   /** Requests without a key during the outage: Kafka is up, so they may be acknowledged. */
   unkeyedDuringOutage: number;
   drainTimeoutMs: number;
+  /** The store stays down at least this long, and until the emulator logged a failed invocation. */
+  minOutageMs: number;
 }
 
-export const STORE_OUTAGE_FULL: StoreOutageSize = { requestsPerPhase: 200, unkeyedDuringOutage: 200, drainTimeoutMs: 120_000 };
-export const STORE_OUTAGE_SHORT: StoreOutageSize = { requestsPerPhase: 15, unkeyedDuringOutage: 15, drainTimeoutMs: 40_000 };
+export const STORE_OUTAGE_FULL: StoreOutageSize = { requestsPerPhase: 200, unkeyedDuringOutage: 200, drainTimeoutMs: 120_000, minOutageMs: 10_000 };
+export const STORE_OUTAGE_SHORT: StoreOutageSize = { requestsPerPhase: 15, unkeyedDuringOutage: 15, drainTimeoutMs: 40_000, minOutageMs: 5_000 };
 
 export async function runStoreOutage(options: ScenarioOptions<StoreOutageSize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('store-outage');
@@ -109,6 +111,13 @@ async function body(env: ChaosEnvironment, size: StoreOutageSize, recorder: Scen
   } finally {
     await runtime.close();
   }
+  // The consumer must have met the outage too: its failed invocations are in the emulator's log.
+  const failedInvocations = (): number => pipeline.output().split('\n').filter((line) => line.includes('batch failed, will retry')).length;
+  const seen = await waitUntil('the emulator to log a failed invocation', () => failedInvocations() > 0 && Date.now() - outageStartedMs >= size.minOutageMs, size.drainTimeoutMs, 100)
+    .then(() => true)
+    .catch(() => false);
+  recorder.expect(seen, 'the consumer reports failures (the emulator retries) while the store is down');
+  recorder.details.consumer_retries_during_outage = failedInvocations();
   recorder.details.outage_ms = Date.now() - outageStartedMs;
 
   await env.store.start();
@@ -134,7 +143,7 @@ async function body(env: ChaosEnvironment, size: StoreOutageSize, recorder: Scen
   Object.assign(recorder.counts, { onTopic: result.onTopic, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
   if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
   recorder.counts.deadLettered = await countTopic(broker.brokers, env.settings.onFailureTopic);
-  recorder.expect(recorder.counts.deadLettered === 0, 'an outage shorter than the retry budget sends nothing to the dead-letter topic');
+  recorder.expect(recorder.counts.deadLettered === 0, `a store outage sends nothing to the dead-letter topic (${recorder.counts.deadLettered} records were: the emulator's retries run out long before the store returns)`);
   const keyedAcknowledged = acknowledged.filter((id) => !id.includes('-unkeyed-')).length;
   recorder.expect(keyedAcknowledged === 3 * size.requestsPerPhase, 'every keyed request is acknowledged once the store is back');
   recorder.expect(pipeline.alive, 'the pipeline keeps running through the outage');
