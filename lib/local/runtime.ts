@@ -126,6 +126,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       port: config.port,
       maxBodyBytes: config.produce.maxRequestBytes + BODY_MARGIN_BYTES,
       logger,
+    }).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+      throw new Error(`port ${config.port} is already in use; set PORT to another port (0 picks a free one)`, { cause: error });
     });
     cleanups.push(() => server.stop());
 
