@@ -22,6 +22,8 @@ export interface PartitionRange {
 
 /** Offset questions on one cluster; `close()` disconnects. */
 export interface OffsetReader {
+  /** True when the cluster has `topic`. */
+  topicExists(topic: string): Promise<boolean>;
   /** Each partition's range of offsets right now (`high` is the high watermark). */
   partitionRanges(topic: string): Promise<PartitionRange[]>;
   /** What `groupId` committed on `topic`; `-1` for a partition with no commit. */
@@ -45,6 +47,9 @@ export function createOffsetReader(config: KafkaConfig, logger: Logger): OffsetR
   const byPartition = (offsets: PartitionOffset[]): PartitionOffset[] =>
     offsets.map(({ partition, offset }) => ({ partition, offset })).sort((a, b) => a.partition - b.partition);
   return {
+    async topicExists(topic) {
+      return (await (await connected()).listTopics()).includes(topic);
+    },
     async partitionRanges(topic) {
       const offsets = await (await connected()).fetchTopicOffsets(topic);
       return offsets.map(({ partition, low, high }) => ({ partition, low, high })).sort((a, b) => a.partition - b.partition);

@@ -58,7 +58,7 @@ export interface InspectOptions {
   signal?: AbortSignal;
 }
 
-/** Raised for an inspect request that would disturb the pipeline, such as joining its group. */
+/** Raised for an inspect request that cannot be served or would disturb the pipeline (joining its group). */
 export class InspectUsageError extends Error {}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -104,7 +104,7 @@ export function inspectedRecord(record: FetchedRecord): InspectedRecord {
 /**
  * Prints records of `options.topic` and resolves with how many were printed.
  *
- * @throws {InspectUsageError} when asked to use a forbidden group.
+ * @throws {InspectUsageError} when asked to use a forbidden group or the topic does not exist.
  */
 export async function inspectTopic(options: InspectOptions): Promise<number> {
   const { config, topic, logger } = options;
@@ -115,6 +115,10 @@ export async function inspectTopic(options: InspectOptions): Promise<number> {
     throw new InspectUsageError(`group "${groupId}" belongs to the pipeline; inspecting with it would take its partitions away`);
   }
   const offsets = createOffsetReader(config.kafka, logger);
+  if (!(await offsets.topicExists(topic))) {
+    await offsets.close();
+    throw new InspectUsageError(`topic "${topic}" does not exist`);
+  }
   // Everything up to these offsets was in the topic at start; reading it all means caught up.
   const remaining = new Map<number, bigint>();
   if (options.fromBeginning) {

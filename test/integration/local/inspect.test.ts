@@ -91,6 +91,12 @@ describe('inspect', () => {
     ]);
   });
 
+  it('says so when the topic does not exist', async () => {
+    await expect(
+      inspectTopic({ config: testConfig(), topic: uniqueName('missing'), fromBeginning: true, idleMs: 1_000, write: () => undefined, logger: silentLogger }),
+    ).rejects.toThrow(/does not exist/);
+  });
+
   it('refuses to join the pipeline\'s own group', async () => {
     await expect(
       inspectTopic({ config: testConfig(), topic: 'events', fromBeginning: true, groupId: 'consume-function', forbiddenGroups: ['consume-function'], idleMs: 1_000, write: () => undefined, logger: silentLogger }),
