@@ -117,7 +117,8 @@ export function parseRawResponse(bytes: Buffer): RawResponse | undefined {
 
 /**
  * Writes `request` (a whole HTTP/1.1 request, headers and body, which should ask for
- * `Connection: close`) to `host:port` and reads the answer until the server closes.
+ * `Connection: close`) to `host:port` and reads the answer until it is complete or the
+ * server closes.
  * A server that answers before reading a huge body and resets the connection is fine:
  * the answer it sent is what counts.
  *
@@ -144,6 +145,8 @@ export async function sendRaw(host: string, port: number, request: Buffer, timeo
     });
     socket.on('error', finish);
     socket.on('close', finish);
-    socket.on('connect', () => socket.end(request));
+    // Write without half-closing: a server may drop a connection whose client already sent
+    // FIN before the answer was ready, and real clients wait with the socket open.
+    socket.on('connect', () => socket.write(request));
   });
 }
