@@ -24,9 +24,6 @@ export interface ConcurrentRedeliverySize {
 export const CONCURRENT_REDELIVERY_FULL: ConcurrentRedeliverySize = { messages: 3_000, batchesInFlight: 2, maxRounds: 10 };
 export const CONCURRENT_REDELIVERY_SHORT: ConcurrentRedeliverySize = { messages: 600, batchesInFlight: 2, maxRounds: 10 };
 
-const REDELIVERY_INITIAL_MS = 50;
-const REDELIVERY_MAX_MS = 1_000;
-
 export async function runConcurrentRedelivery(options: ScenarioOptions<ConcurrentRedeliverySize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('concurrent-redelivery');
   let env: ChaosEnvironment | undefined;
@@ -70,28 +67,22 @@ async function body(env: ChaosEnvironment, size: ConcurrentRedeliverySize, recor
       return [...batch];
     }
   };
-  /**
-   * Delivers to one consumer, then redelivers its failures to it until none are left, with
-   * the growing pause an event source puts between attempts (the other consumer needs the
-   * time to finish what it holds).
-   */
-  const untilDone = async (consumer: ConsumeRuntime, first: readonly EventRecordSpec[]): Promise<number> => {
-    let pending = await deliver(consumer, first);
-    let rounds = 0;
-    while (pending.length > 0 && rounds < size.maxRounds) {
-      rounds += 1;
-      recorder.counts.retries += pending.length;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(REDELIVERY_MAX_MS, REDELIVERY_INITIAL_MS * 2 ** (rounds - 1))));
-      pending = await deliver(consumer, pending);
-    }
-    return pending.length;
-  };
+  // Lock-step rounds: every delivery of a round runs at the same time, and the next round
+  // (each consumer's failures, delivered to it again) starts once all of them answered, as
+  // when the event source retries after the competing invocation has finished.
   let stuck = 0;
   try {
     for (let i = 0; i < batches.length; i += size.batchesInFlight) {
-      const group = batches.slice(i, i + size.batchesInFlight);
-      const left = await Promise.all(group.flatMap((batch) => consumers.map((consumer) => untilDone(consumer, batch))));
-      stuck += left.reduce((sum, count) => sum + count, 0);
+      let pending = batches.slice(i, i + size.batchesInFlight).flatMap((batch) => consumers.map((consumer) => ({ consumer, records: batch })));
+      for (let round = 0; pending.length > 0; round += 1) {
+        if (round > size.maxRounds) {
+          stuck += pending.reduce((sum, delivery) => sum + delivery.records.length, 0);
+          break;
+        }
+        if (round > 0) recorder.counts.retries += pending.reduce((sum, delivery) => sum + delivery.records.length, 0);
+        const failed = await Promise.all(pending.map(async (delivery) => ({ consumer: delivery.consumer, records: await deliver(delivery.consumer, delivery.records) })));
+        pending = failed.filter((delivery) => delivery.records.length > 0);
+      }
     }
   } finally {
     await Promise.all(consumers.map((consumer) => consumer.close()));
