@@ -23,12 +23,15 @@ export interface AckedMeansDurableSize {
   drainTimeoutMs: number;
 }
 
+/** Sizes of `npm run chaos`. */
 export const ACKED_MEANS_DURABLE_FULL: AckedMeansDurableSize = { messages: 5_000, recordsPerRequest: 5, clients: 8, keys: 50, requestDeadlineMs: 180_000, drainTimeoutMs: 180_000 };
+/** Sizes of the version inside `npm test`. */
 export const ACKED_MEANS_DURABLE_SHORT: AckedMeansDurableSize = { messages: 200, recordsPerRequest: 5, clients: 4, keys: 10, requestDeadlineMs: 45_000, drainTimeoutMs: 30_000 };
 
 /** Statuses a broker outage may legitimately cause: in progress elsewhere, unavailable, timed out, or no connection. */
 const OUTAGE_STATUSES = new Set(['200', '409', '503', '504', 'network']);
 
+/** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runAckedMeansDurable(options: ScenarioOptions<AckedMeansDurableSize>): Promise<ScenarioReport> {
   const { size, logger } = options;
   const recorder = new ScenarioRecorder('acked-means-durable');

@@ -21,9 +21,12 @@ export interface ConcurrentRedeliverySize {
   maxRounds: number;
 }
 
+/** Sizes of `npm run chaos`. */
 export const CONCURRENT_REDELIVERY_FULL: ConcurrentRedeliverySize = { messages: 3_000, batchesInFlight: 2, maxRounds: 10 };
+/** Sizes of the version inside `npm test`. */
 export const CONCURRENT_REDELIVERY_SHORT: ConcurrentRedeliverySize = { messages: 600, batchesInFlight: 2, maxRounds: 10 };
 
+/** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runConcurrentRedelivery(options: ScenarioOptions<ConcurrentRedeliverySize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('concurrent-redelivery');
   let env: ChaosEnvironment | undefined;

@@ -21,11 +21,13 @@ export interface ConsumerCrashSize {
   drainTimeoutMs: number;
 }
 
+/** Sizes of `npm run chaos`. */
 export const CONSUMER_CRASH_FULL: ConsumerCrashSize = { messages: 5_000, keys: 50, kills: 4, drainTimeoutMs: 240_000 };
+/** Sizes of the version inside `npm test`. */
 export const CONSUMER_CRASH_SHORT: ConsumerCrashSize = { messages: 600, keys: 10, kills: 3, drainTimeoutMs: 40_000 };
 
-/** A sink item as the default processor writes it. */
-interface SinkItem {
+/** A sink item as the default processor writes it, with the chaos message it carries. */
+export interface SinkItem {
   id: string;
   key?: string;
   seq?: number;
@@ -40,7 +42,12 @@ interface SinkItem {
  */
 export function orderViolations(items: readonly SinkItem[]): number {
   const byKey = new Map<string, SinkItem[]>();
-  for (const item of items) if (item.key !== undefined && item.seq !== undefined) (byKey.get(item.key) ?? byKey.set(item.key, []).get(item.key))?.push(item);
+  for (const item of items) {
+    if (item.key === undefined || item.seq === undefined) continue;
+    const list = byKey.get(item.key) ?? [];
+    list.push(item);
+    byKey.set(item.key, list);
+  }
   let violations = 0;
   for (const list of byKey.values()) {
     list.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
@@ -60,6 +67,7 @@ function toSinkItem(item: Record<string, unknown>): SinkItem | undefined {
   return { ...message, partition: Number(item.partition), offset: Number(item.offset), processedAt };
 }
 
+/** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runConsumerCrash(options: ScenarioOptions<ConsumerCrashSize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('consumer-crash');
   let env: ChaosEnvironment | undefined;

@@ -31,11 +31,14 @@ export interface GarbageInputSize {
   concurrency: number;
 }
 
+/** Sizes of `npm run chaos`. */
 export const GARBAGE_INPUT_FULL: GarbageInputSize = { requests: 3_000, events: 1_000, probeEvery: 20, concurrency: 4 };
+/** Sizes of the version inside `npm test`. */
 export const GARBAGE_INPUT_SHORT: GarbageInputSize = { requests: 300, events: 100, probeEvery: 20, concurrency: 4 };
 
 const MAX_EXAMPLES = 8;
 
+/** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runGarbageInput(options: ScenarioOptions<GarbageInputSize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('garbage-input');
   let env: ChaosEnvironment | undefined;

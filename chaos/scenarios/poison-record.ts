@@ -19,12 +19,15 @@ export interface PoisonRecordSize {
   drainTimeoutMs: number;
 }
 
+/** Sizes of `npm run chaos`. */
 export const POISON_RECORD_FULL: PoisonRecordSize = { messagesPerPartition: 500, poisonAfter: 200, drainTimeoutMs: 180_000 };
+/** Sizes of the version inside `npm test`. */
 export const POISON_RECORD_SHORT: PoisonRecordSize = { messagesPerPartition: 40, poisonAfter: 15, drainTimeoutMs: 45_000 };
 
 const POISON_PARTITION = 1;
 const POISON_VALUE = '{"this is": not JSON';
 
+/** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runPoisonRecord(options: ScenarioOptions<PoisonRecordSize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('poison-record');
   let env: ChaosEnvironment | undefined;
