@@ -1,0 +1,86 @@
+/**
+ * Values serverless.yml derives from its parameters, which the framework's variables cannot
+ * compute by themselves: Kafka topic and group ARNs for IAM (built from the cluster ARN) and
+ * the logical id of the generated event source mapping, which `resources.extensions` needs
+ * as a key. Loaded by `${file(./scripts/package-variables.cjs):<name>}` (CommonJS, because
+ * the framework `require`s variable files).
+ */
+'use strict';
+
+/**
+ * Splits an MSK cluster ARN, `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_apachekafkaapisforamazonmskclusters.html
+ */
+function parseClusterArn(arn) {
+  const match = /^arn:(aws[a-z-]*):kafka:([a-z0-9-]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/.exec(String(arn));
+  if (!match) throw new Error(`param kafkaClusterArn "${arn}" is not an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)`);
+  const [, partition, region, account, name, uuid] = match;
+  return { partition, region, account, name, uuid };
+}
+
+/** `arn:...:<kind>/<cluster name>/<cluster uuid>/<name>`, the form kafka-cluster IAM actions use for topics and groups. */
+function dataPlaneArn(cluster, kind, name) {
+  return `arn:${cluster.partition}:kafka:${cluster.region}:${cluster.account}:${kind}/${cluster.name}/${cluster.uuid}/${name}`;
+}
+
+/** Logical ids as the framework names them (lib/plugins/aws/lib/naming.js): alphanumerics, first letter upper case. */
+function normalize(name) {
+  const alphanumeric = String(name).replace(/[^0-9A-Za-z]/g, '');
+  return alphanumeric.charAt(0).toUpperCase() + alphanumeric.slice(1);
+}
+
+function eventSourceMappingLogicalId(kafkaSource, clusterArn, topic) {
+  if (kafkaSource === 'msk') {
+    const { name } = parseClusterArn(clusterArn);
+    return `ConsumeEventSourceMappingMSK${normalize(name).slice(0, 79)}${normalize(topic).slice(0, 79)}`;
+  }
+  if (kafkaSource === 'selfManaged') return `ConsumeEventSourceMappingKafka${normalize(topic).slice(0, 158)}`;
+  throw new Error(`param kafkaSource must be "msk" or "selfManaged", got "${kafkaSource}"`);
+}
+
+async function cluster(resolveVariable) {
+  return parseClusterArn(await resolveVariable('param:kafkaClusterArn'));
+}
+
+module.exports = {
+  parseClusterArn,
+  eventSourceMappingLogicalId,
+
+  /** Bootstrap brokers of param kafkaBrokers (comma list) as a list, for the self-managed event source. */
+  brokerList: async ({ resolveVariable }) =>
+    String(await resolveVariable('param:kafkaBrokers')).split(',').map((broker) => broker.trim()).filter(Boolean),
+
+  /** The cluster ARN itself, as the kafka-cluster:Connect resource. */
+  clusterArn: async ({ resolveVariable }) => {
+    const parsed = await cluster(resolveVariable);
+    return `arn:${parsed.partition}:kafka:${parsed.region}:${parsed.account}:cluster/${parsed.name}/${parsed.uuid}`;
+  },
+
+  /** Topic ARNs the produce function may write to: one per entry of param allowedTopics. */
+  produceTopicArns: async ({ resolveVariable }) => {
+    const parsed = await cluster(resolveVariable);
+    const topics = String(await resolveVariable('param:allowedTopics')).split(',').map((topic) => topic.trim()).filter(Boolean);
+    return topics.map((topic) => dataPlaneArn(parsed, 'topic', topic));
+  },
+
+  /** The consumed topic's ARN. */
+  consumeTopicArn: async ({ resolveVariable }) =>
+    dataPlaneArn(await cluster(resolveVariable), 'topic', await resolveVariable('file(./lib/consume/event-source.json):topic')),
+
+  /** The dead-letter topic's ARN (the event source mapping writes failed records there). */
+  deadLetterTopicArn: async ({ resolveVariable }) =>
+    dataPlaneArn(await cluster(resolveVariable), 'topic', await resolveVariable('file(./lib/consume/event-source.json):onFailureTopic')),
+
+  /** The consumer group's ARN. */
+  consumerGroupArn: async ({ resolveVariable }) =>
+    dataPlaneArn(await cluster(resolveVariable), 'group', await resolveVariable('file(./lib/consume/event-source.json):consumerGroupId')),
+
+  /** `resources.extensions` for the one event source mapping the chosen kafkaSource generates. */
+  eventSourceMappingExtensions: async ({ resolveVariable }) => {
+    const kafkaSource = await resolveVariable('param:kafkaSource');
+    const clusterArn = kafkaSource === 'msk' ? await resolveVariable('param:kafkaClusterArn') : undefined;
+    const topic = await resolveVariable('file(./lib/consume/event-source.json):topic');
+    const properties = await resolveVariable('self:custom.eventSourceMapping.properties');
+    return { [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: { Properties: properties } };
+  },
+};
