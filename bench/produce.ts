@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { BenchRecord } from './records';
 import { makeRecords, produceRequestBody } from './records';
 import { median, percentile } from './stats';
-import type { ProduceRuntimeLike } from './subjects';
+import type { ProduceRuntime } from '../lib/produce';
 import { SubjectName } from './subject-names';
 
 /** Something that produces a list of records and resolves once all are acknowledged. */
@@ -77,7 +77,7 @@ export function produceEvent(topic: string, body: string): APIGatewayProxyEventV
 }
 
 /** The produce handler, called in process as Lambda would call it. */
-export function handlerSubject(runtime: ProduceRuntimeLike, topic: string): ProduceSubject {
+export function handlerSubject(runtime: ProduceRuntime, topic: string): ProduceSubject {
   return {
     name: SubjectName.ProduceHandler,
     send: async (records) => {

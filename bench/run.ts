@@ -25,8 +25,10 @@ import { makeRecords, mskEvent, produceRequestBody } from './records';
 import { COLD_START_PAIRS, writeReport, type BenchResults } from './report';
 import { benchConfig, benchName, startBenchServices, type BenchServices } from './services';
 import { calibrateStore } from './store-calibration';
+import { measureHandlerCpu } from './produce-cpu';
 import { SubjectName } from './subject-names';
-import { loadConsumeRuntime, loadProduceRuntime } from './subjects';
+import { createProduceRuntime } from '../lib/produce';
+import { createConsumeRuntime } from '../lib/consume';
 import { hasPipeline, startPipeline, type Pipeline } from './pipeline';
 import { freePort } from '../lib/local/ports';
 
@@ -68,16 +70,13 @@ async function produce(services: BenchServices, results: BenchResults, pipeline:
   const topic = benchName('produce');
   await ensureTopics(createKafka(benchConfig(services).kafka, { logger: silentLogger }), [{ topic, numPartitions: 4 }]);
   const subjects: ProduceSubject[] = [await kafkajsSubject(services.kafkaBrokers, topic)];
-  const createProduceRuntime = await loadProduceRuntime();
-  if (createProduceRuntime === undefined) results.unavailable.push('produce handler: lib/produce/index.ts is not in this checkout');
-  else {
-    const config = benchConfig(services);
-    await ensureTables(createDynamoClient(config.aws), config.tables);
-    subjects.push(handlerSubject(createProduceRuntime(config, { logger: silentLogger }), topic));
-  }
+  const config = benchConfig(services);
+  await ensureTables(createDynamoClient(config.aws), config.tables);
+  subjects.push(handlerSubject(createProduceRuntime(config, { logger: silentLogger }), topic));
   if (pipeline !== undefined) subjects.push(httpSubject(pipeline.httpUrl, topic, async () => undefined));
   try {
     results.produce = await measureProduce(subjects, settings.produceSizes, settings.produceRounds, quick);
+    results.produceHandlerCpuMsPer100 = await measureHandlerCpu(config, 100, quick ? 100 : 500, settings.produceRounds);
   } finally {
     for (const subject of subjects) await subject.close();
   }
@@ -86,20 +85,16 @@ async function produce(services: BenchServices, results: BenchResults, pipeline:
 async function consume(services: BenchServices, results: BenchResults): Promise<void> {
   const topic = benchName('consume');
   const subjects: ConsumeSubject[] = [];
-  const createConsumeRuntime = await loadConsumeRuntime();
-  if (createConsumeRuntime === undefined) results.unavailable.push('consume handler: lib/consume/index.ts is not in this checkout');
-  else {
-    const config = benchConfig(services);
-    await ensureTables(createDynamoClient(config.aws), config.tables);
-    const runtime = createConsumeRuntime(config, { logger: silentLogger });
-    let invocation = 0;
-    subjects.push({
-      name: SubjectName.ConsumeHandler,
-      messagesTable: config.tables.messages,
-      handle: (event) => runtime.handler(event, { awsRequestId: `bench-${invocation++}` }),
-      close: () => runtime.close(),
-    });
-  }
+  const config = benchConfig(services);
+  await ensureTables(createDynamoClient(config.aws), config.tables);
+  const runtime = createConsumeRuntime(config, { logger: silentLogger });
+  let invocation = 0;
+  subjects.push({
+    name: SubjectName.ConsumeHandler,
+    messagesTable: config.tables.messages,
+    handle: (event) => runtime.handler(event, { awsRequestId: `bench-${invocation++}` }),
+    close: () => runtime.close(),
+  });
   const baselineConfig = benchConfig(services);
   await ensureTables(createDynamoClient(baselineConfig.aws), baselineConfig.tables);
   const baseline = createPowertoolsConsumer({
