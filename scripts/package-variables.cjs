@@ -75,12 +75,25 @@ module.exports = {
   consumerGroupArn: async ({ resolveVariable }) =>
     dataPlaneArn(await cluster(resolveVariable), 'group', await resolveVariable('file(./lib/consume/event-source.json):consumerGroupId')),
 
-  /** `resources.extensions` for the one event source mapping the chosen kafkaSource generates. */
-  eventSourceMappingExtensions: async ({ resolveVariable }) => {
+  /**
+   * `resources.extensions`: the provisioned-mode properties of the one event source mapping the
+   * chosen kafkaSource generates, and checkov's accepted findings on framework-generated resources.
+   */
+  extensions: async ({ resolveVariable }) => {
     const kafkaSource = await resolveVariable('param:kafkaSource');
     const clusterArn = kafkaSource === 'msk' ? await resolveVariable('param:kafkaClusterArn') : undefined;
     const topic = await resolveVariable('file(./lib/consume/event-source.json):topic');
     const properties = await resolveVariable('self:custom.eventSourceMapping.properties');
-    return { [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: { Properties: properties } };
+    const skips = await resolveVariable('self:custom.checkov');
+    const checkov = (...lists) => ({ Metadata: { checkov: { skip: lists.flat() } } });
+    return {
+      [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: { Properties: properties },
+      ProduceLambdaFunction: checkov(skips.functionCommon),
+      ConsumeLambdaFunction: checkov(skips.functionCommon, skips.consumeFunction),
+      ProduceLogGroup: checkov(skips.logGroup),
+      ConsumeLogGroup: checkov(skips.logGroup),
+      HttpApiLogGroup: checkov(skips.logGroup),
+      ServerlessDeploymentBucket: checkov(skips.deploymentBucket),
+    };
   },
 };
