@@ -1,22 +1,28 @@
 /**
- * Cold start: each function's bundle (minified, for Node.js 22 as Lambda runs it), its size,
- * and the time from spawning a fresh Node.js process to the end of its first handled
- * invocation. A bundle runs with no node_modules to fall back on, as in Lambda.
+ * Cold start: each function's bundle, its size, and the time from spawning a fresh Node.js
+ * process to the end of its first handled invocation. Our functions are bundled by the deploy
+ * step itself (scripts/package-bundles.ts), so what is measured is what is deployed; the
+ * baselines are bundled here with the same esbuild options. A bundle runs with no
+ * node_modules to fall back on, as in Lambda.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleFunction } from '../scripts/package-bundles';
 import { median } from './stats';
+
+/** Who bundles an entry: the deploy step (our functions) or the bench (baselines). */
+export const Bundler = { Deploy: 'deploy', Bench: 'bench' } as const;
+export type Bundler = (typeof Bundler)[keyof typeof Bundler];
 
 /** A handler to bundle and start cold. */
 export interface ColdStartEntry {
   name: string;
   /** Entry file, relative to the repository root. */
   entry: string;
-  /** What it is compared with, by name, if anything. */
-  baselineOf?: string;
+  bundler: Bundler;
   /** The event of its first invocation. */
   event: unknown;
   /** Environment of the fresh process (the function's configuration). */
@@ -27,10 +33,10 @@ export interface ColdStartEntry {
 export interface ColdStartFigure {
   name: string;
   entry: string;
-  /** Minified bundle with every dependency inside, the AWS SDK too. */
-  bundleBytes: number;
-  /** The same with `@aws-sdk/*` left out, as Lambda's Node.js runtime provides it. */
-  bundleBytesSdkExternal: number;
+  /** The JavaScript a cold start loads: `index.mjs` and the chunks it imports statically. */
+  coldLoadedBytes: number;
+  /** Every JavaScript file of the bundle, chunks loaded only by some configurations included. */
+  totalJsBytes: number;
   rounds: number;
   /** Spawn to the first invocation's result, median over rounds. */
   freshProcessToFirstInvocationMs: number;
@@ -41,26 +47,57 @@ export interface ColdStartFigure {
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** Where bundles are written; ignored by git. */
+/** Where the baselines' bundles are written; ignored by git. */
 export const BUNDLE_DIR = join(ROOT, 'bench', '.tmp', 'bundles');
 
-// ESM bundles of CommonJS dependencies (kafkajs, the AWS SDK) need `require` for Node's built-ins.
-const REQUIRE_BANNER = "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);";
+// The deploy step's options (scripts/package-bundles.ts), so baselines are bundled alike:
+// ESM, minified, node22, the AWS SDK inside, ES module builds preferred for tree-shaking.
+const REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
-async function bundle(entry: string, outfile: string, sdkExternal: boolean): Promise<number> {
+async function bundleBaseline(entry: string, name: string): Promise<string> {
+  const dir = join(BUNDLE_DIR, name);
+  rmSync(dir, { recursive: true, force: true });
   await build({
-    entryPoints: [join(ROOT, entry)],
-    outfile,
+    entryPoints: { index: join(ROOT, entry) },
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
-    minify: true,
+    splitting: true,
+    format: 'esm',
     platform: 'node',
     target: 'node22',
-    format: 'esm',
+    mainFields: ['module', 'main'],
+    minify: true,
     banner: { js: REQUIRE_BANNER },
-    external: sdkExternal ? ['@aws-sdk/*', '@smithy/*'] : [],
+    chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'error',
   });
-  return statSync(outfile).size;
+  return dir;
+}
+
+/** Relative modules a bundle file imports statically (`import ... from "./x.mjs"`, `import "./x.mjs"`), not `import()`. */
+export function staticImports(code: string): string[] {
+  const found = new Set<string>();
+  for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*)["'](\.{1,2}\/[^"']+)["']/g)) found.add(match[1] as string);
+  return [...found];
+}
+
+/** Bytes of `entryFile` and every file it reaches through static imports. */
+export function coldLoadedBytes(entryFile: string): number {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const specifier of staticImports(readFileSync(file, 'utf8'))) visit(resolve(dirname(file), specifier));
+  };
+  visit(entryFile);
+  return [...seen].reduce((sum, file) => sum + statSync(file).size, 0);
+}
+
+function totalJsBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.mjs'))
+    .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
 }
 
 // Runs in the fresh process: loads the bundle, calls the handler once, reports its timings
@@ -129,16 +166,15 @@ export async function measureColdStarts(
   if (!existsSync(join(BUNDLE_DIR, 'package.json'))) writeFileSync(join(BUNDLE_DIR, 'package.json'), '{"type":"module"}\n');
   const figures: ColdStartFigure[] = [];
   for (const entry of entries) {
-    const outfile = join(BUNDLE_DIR, entry.name, 'index.mjs');
-    const bundleBytesSdkExternal = await bundle(entry.entry, join(BUNDLE_DIR, `${entry.name}-sdk-external`, 'index.mjs'), true);
-    const bundleBytes = await bundle(entry.entry, outfile, false);
+    const dir = entry.bundler === Bundler.Deploy ? (await bundleFunction(ROOT, entry.entry)).dir : await bundleBaseline(entry.entry, entry.name);
+    const indexFile = join(dir, 'index.mjs');
     const runs: Run[] = [];
-    for (let round = 0; round < rounds; round++) runs.push(await coldRun(outfile, entry.event, entry.env, (result) => check(entry, result)));
+    for (let round = 0; round < rounds; round++) runs.push(await coldRun(indexFile, entry.event, entry.env, (result) => check(entry, result)));
     figures.push({
       name: entry.name,
       entry: entry.entry,
-      bundleBytes,
-      bundleBytesSdkExternal,
+      coldLoadedBytes: coldLoadedBytes(indexFile),
+      totalJsBytes: totalJsBytes(dir),
       rounds,
       freshProcessToFirstInvocationMs: median(runs.map((run) => run.totalMs)),
       loadMs: median(runs.map((run) => run.loadMs)),

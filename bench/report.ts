@@ -124,12 +124,14 @@ export function evaluateGoals(results: BenchResults): GoalVerdict[] {
   });
   const functions = results.coldStart.filter((figure) => COLD_START_PAIRS.some((pair) => pair.subject === figure.name));
   verdicts.push({
-    goal: 'Each function bundle < 400 KB minified (AWS SDK left to the Lambda runtime)',
+    goal: 'Each function bundle < 400 KB minified (what a cold start loads, AWS SDK inside, as deployed)',
     figure:
       functions.length === 0
         ? 'not measured'
-        : functions.map((figure) => `${figure.name} ${fixed(figure.bundleBytesSdkExternal / 1000, 1)} KB (${fixed(figure.bundleBytes / 1000, 1)} KB with the SDK inside)`).join('; '),
-    met: functions.length < COLD_START_PAIRS.length ? null : functions.every((figure) => figure.bundleBytesSdkExternal < BUNDLE_LIMIT_BYTES),
+        : functions
+            .map((figure) => `${figure.name} ${fixed(figure.coldLoadedBytes / 1000, 1)} KB (${fixed(figure.totalJsBytes / 1000, 1)} KB with the chunks only some configurations load)`)
+            .join('; '),
+    met: functions.length < COLD_START_PAIRS.length ? null : functions.every((figure) => figure.coldLoadedBytes < BUNDLE_LIMIT_BYTES),
   });
   return verdicts;
 }
@@ -256,15 +258,20 @@ export function renderMarkdown(results: BenchResults, goals: readonly GoalVerdic
       '',
     );
   }
-  sections.push('## Cold start', '', 'Each handler is bundled with esbuild (minified, platform node, target node22, ESM) and started in a fresh Node.js process with its configuration in the environment; the time runs from spawning the process to the first invocation\'s result (the first invocation opens its connections).', '');
+  sections.push(
+    '## Cold start',
+    '',
+    'Our functions are bundled by the deploy step (scripts/package-bundles.ts: esbuild, ESM, minified, node22, the AWS SDK inside, code only some configurations need split into lazily loaded chunks); the baselines with the same options. "Loaded at cold start" is `index.mjs` plus the chunks it imports statically. Each bundle is started in a fresh Node.js process with its configuration in the environment; the time runs from spawning the process to the first invocation\'s result (the first invocation opens its connections). 1 KB = 1,000 bytes.',
+    '',
+  );
   if (results.coldStart.length > 0) {
     sections.push(
       table(
-        ['bundle', 'KB (SDK external)', 'KB (all inside)', 'spawn to first result ms', 'of which load ms', 'first invocation ms'],
+        ['bundle', 'KB loaded at cold start', 'KB all chunks', 'spawn to first result ms', 'of which load ms', 'first invocation ms'],
         results.coldStart.map((figure) => [
           figure.name,
-          fixed(figure.bundleBytesSdkExternal / 1000, 1),
-          fixed(figure.bundleBytes / 1000, 1),
+          fixed(figure.coldLoadedBytes / 1000, 1),
+          fixed(figure.totalJsBytes / 1000, 1),
           fixed(figure.freshProcessToFirstInvocationMs, 0),
           fixed(figure.loadMs, 0),
           fixed(figure.firstInvocationMs, 0),

@@ -14,7 +14,7 @@ import { ensureTables } from '../lib/dynamo/tables';
 import { ensureTopics } from '../lib/kafka/admin';
 import { createKafka } from '../lib/kafka/client';
 import { createLogger, silentLogger } from '../lib/logger';
-import { measureColdStarts, type ColdStartEntry } from './cold-start';
+import { Bundler, measureColdStarts, type ColdStartEntry } from './cold-start';
 import { countItems, measureConsume, type ConsumeShape, type ConsumeSubject } from './consume';
 import { measureEndToEnd } from './end-to-end';
 import { deriveFindings } from './findings';
@@ -123,7 +123,7 @@ async function coldStart(services: BenchServices, results: BenchResults): Promis
   const topic = benchName('cold');
   await ensureTopics(createKafka(benchConfig(services).kafka, { logger: silentLogger }), [{ topic, numPartitions: 1 }]);
   const entries: ColdStartEntry[] = [];
-  const add = (name: string, entry: string, kind: 'produce' | 'consume'): void => {
+  const add = (name: string, entry: string, kind: 'produce' | 'consume', bundler: Bundler): void => {
     if (!existsSync(join(ROOT, entry))) {
       results.unavailable.push(`cold start of ${name}: ${entry} is not in this checkout`);
       return;
@@ -132,6 +132,7 @@ async function coldStart(services: BenchServices, results: BenchResults): Promis
     entries.push({
       name,
       entry,
+      bundler,
       event: kind === 'produce' ? produceEvent(topic, produceRequestBody(makeRecords(1, name))) : mskEvent(topic, 1, makeRecords(1, name)),
       env: {
         AWS_LAMBDA_FUNCTION_NAME: name.replaceAll(/[^A-Za-z0-9-]/g, '-'),
@@ -145,10 +146,10 @@ async function coldStart(services: BenchServices, results: BenchResults): Promis
     });
   };
   const [producePair, consumePair] = COLD_START_PAIRS;
-  add(producePair.subject, 'functions/produce.ts', 'produce');
-  add(producePair.baseline, 'bench/baselines/kafkajs-produce-handler.ts', 'produce');
-  add(consumePair.subject, 'functions/consume.ts', 'consume');
-  add(consumePair.baseline, 'bench/baselines/powertools-consume-handler.ts', 'consume');
+  add(producePair.subject, 'functions/produce.ts', 'produce', Bundler.Deploy);
+  add(producePair.baseline, 'bench/baselines/kafkajs-produce-handler.ts', 'produce', Bundler.Bench);
+  add(consumePair.subject, 'functions/consume.ts', 'consume', Bundler.Deploy);
+  add(consumePair.baseline, 'bench/baselines/powertools-consume-handler.ts', 'consume', Bundler.Bench);
   const client = createDynamoClient({ region: 'us-east-1', dynamoEndpoint: services.store.endpoint });
   for (const entry of entries) await ensureTables(client, { idempotency: entry.env.IDEMPOTENCY_TABLE as string, messages: entry.env.MESSAGES_TABLE as string });
   results.coldStart = await measureColdStarts(entries, settings.coldStartRounds, (entry, result) => {
