@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { bundleFunction } from '../scripts/package-bundles';
 import { median } from './stats';
 
@@ -37,6 +37,8 @@ export interface ColdStartFigure {
   coldLoadedBytes: number;
   /** Every JavaScript file of the bundle, chunks loaded only by some configurations included. */
   totalJsBytes: number;
+  /** What the cold-loaded JavaScript is made of, bytes by package (the project's own code as `project`), largest first. */
+  coldLoadedByPackage: Record<string, number>;
   rounds: number;
   /** Spawn to the first invocation's result, median over rounds. */
   freshProcessToFirstInvocationMs: number;
@@ -54,25 +56,53 @@ export const BUNDLE_DIR = join(ROOT, 'bench', '.tmp', 'bundles');
 // ESM, minified, node22, the AWS SDK inside, ES module builds preferred for tree-shaking.
 const REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
+const BUILD_OPTIONS: BuildOptions = {
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  minify: true,
+  banner: { js: REQUIRE_BANNER },
+  chunkNames: 'chunks/[name]-[hash]',
+  logLevel: 'error',
+};
+
 async function bundleBaseline(entry: string, name: string): Promise<string> {
   const dir = join(BUNDLE_DIR, name);
   rmSync(dir, { recursive: true, force: true });
-  await build({
-    entryPoints: { index: join(ROOT, entry) },
-    outdir: dir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    minify: true,
-    banner: { js: REQUIRE_BANNER },
-    chunkNames: 'chunks/[name]-[hash]',
-    logLevel: 'error',
-  });
+  await build({ ...BUILD_OPTIONS, entryPoints: { index: join(ROOT, entry) }, outdir: dir });
   return dir;
+}
+
+/** Package of a bundled input path: `kafkajs`, `@aws-sdk/core`, or `project` for the repository's own files. */
+export function packageOf(inputPath: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(inputPath);
+  return match === null ? 'project' : (match[1] as string);
+}
+
+/** Bytes by package of what a cold start of `entry` loads, from an esbuild metafile of the same build. */
+async function coldLoadedComposition(entry: string): Promise<Record<string, number>> {
+  const result = await build({ ...BUILD_OPTIONS, entryPoints: { index: join(ROOT, entry) }, outdir: join(BUNDLE_DIR, 'metafile'), write: false, metafile: true });
+  const outputs = result.metafile?.outputs ?? {};
+  const entryOutput = Object.keys(outputs).find((path) => path.endsWith('/index.mjs'));
+  const reached = new Set<string>();
+  const pending = entryOutput === undefined ? [] : [entryOutput];
+  while (pending.length > 0) {
+    const path = pending.pop() as string;
+    if (reached.has(path)) continue;
+    reached.add(path);
+    for (const imported of outputs[path]?.imports ?? []) if (imported.kind === 'import-statement' && imported.external !== true) pending.push(imported.path);
+  }
+  const byPackage: Record<string, number> = {};
+  for (const path of reached) {
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[path]?.inputs ?? {})) {
+      byPackage[packageOf(input)] = (byPackage[packageOf(input)] ?? 0) + bytesInOutput;
+    }
+  }
+  return Object.fromEntries(Object.entries(byPackage).sort((a, b) => b[1] - a[1]));
 }
 
 /** Relative modules a bundle file imports statically (`import ... from "./x.mjs"`, `import "./x.mjs"`), not `import()`. */
@@ -175,6 +205,7 @@ export async function measureColdStarts(
       entry: entry.entry,
       coldLoadedBytes: coldLoadedBytes(indexFile),
       totalJsBytes: totalJsBytes(dir),
+      coldLoadedByPackage: await coldLoadedComposition(entry.entry),
       rounds,
       freshProcessToFirstInvocationMs: median(runs.map((run) => run.totalMs)),
       loadMs: median(runs.map((run) => run.loadMs)),

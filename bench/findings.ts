@@ -3,7 +3,7 @@
  * requests each record needs, and where a subject falls short of its goal.
  */
 import type { ConsumeFigure } from './consume';
-import type { BenchResults } from './report';
+import { BUNDLE_LIMIT_BYTES, COLD_START_PAIRS, type BenchResults } from './report';
 import { SubjectName } from './subject-names';
 
 const round = (value: number): number => Math.round(value);
@@ -74,6 +74,20 @@ export function deriveFindings(results: BenchResults): string[] {
         `${SubjectName.ConsumeHandler}, ${batchSize} new records: ${round(single)} records/s over 1 partition, ${round(four)} over 4 (${(four / single).toFixed(2)}x). Partitions run concurrently and claims are issued ahead, which overlaps round-trips; on a one-thread store that gains little, on DynamoDB it would multiply.`,
       );
     }
+  }
+  for (const figure of results.coldStart.filter((entry) => COLD_START_PAIRS.some((pair) => pair.subject === entry.name))) {
+    if (figure.coldLoadedBytes < BUNDLE_LIMIT_BYTES) continue;
+    const kb = (bytes: number): string => `${(bytes / 1000).toFixed(0)} KB`;
+    const parts = Object.entries(figure.coldLoadedByPackage);
+    const sdk = parts.filter(([name]) => name.startsWith('@aws-sdk/') || name.startsWith('@smithy/') || name.startsWith('@aws/')).reduce((sum, [, bytes]) => sum + bytes, 0);
+    const kafkajs = figure.coldLoadedByPackage.kafkajs ?? 0;
+    const own = figure.coldLoadedByPackage.project ?? 0;
+    findings.push(
+      `${figure.name}: a cold start loads ${kb(figure.coldLoadedBytes)}, over the ${kb(BUNDLE_LIMIT_BYTES)} goal: kafkajs ${kb(kafkajs)}, the AWS SDK (@aws-sdk, @smithy) ${kb(sdk)}, the project's own code ${kb(own)}, other packages ${kb(Math.max(0, figure.coldLoadedBytes - kafkajs - sdk - own))} (before minification's renaming across files, so the parts add up only roughly).` +
+        (sdk > 0 && kafkajs > 0
+          ? ' The SDK is there only for the Idempotency-Key store. Importing the DynamoDB idempotency store lazily (a dynamic import on the first request that carries an Idempotency-Key, as the deploy bundle already does for the Secrets Manager client) would keep it out of every cold start that does not need it; leaving @aws-sdk/* to the nodejs22.x runtime would too, at the price of an unpinned SDK version.'
+          : ''),
+    );
   }
   const handler100 = results.produce.find((figure) => figure.subject === SubjectName.ProduceHandler && figure.recordsPerRequest === 100);
   const direct100 = results.produce.find((figure) => figure.subject === SubjectName.KafkajsProducer && figure.recordsPerRequest === 100);
