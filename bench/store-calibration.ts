@@ -32,7 +32,7 @@ export async function calibrateStore(endpoint: string, table: string, quick: boo
     await put(`seq-${index}`);
     latenciesMs.push(performance.now() - started);
   }
-  const concurrency = 16;
+  const concurrency = 32;
   const total = quick ? 200 : 800;
   let next = 0;
   const started = performance.now();

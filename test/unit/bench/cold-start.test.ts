@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { coldLoadedBytes, staticImports } from '../../../bench/cold-start';
+import { coldLoadedBytes, packageOf, staticImports } from '../../../bench/cold-start';
 
 describe('what a cold start loads', () => {
   it('finds static imports and re-exports of relative modules, not dynamic import() or packages', () => {
@@ -20,5 +20,14 @@ describe('what a cold start loads', () => {
     writeFileSync(join(dir, 'chunks', 'b.mjs'), 'export const b=1;'); // 17 bytes
     writeFileSync(join(dir, 'chunks', 'lazy.mjs'), 'export const lazy=1;'.repeat(100));
     expect(coldLoadedBytes(join(dir, 'index.mjs'))).toBe(46 + 49 + 17);
+  });
+});
+
+describe('packageOf', () => {
+  it('names plain and scoped packages, and the project for its own files', () => {
+    expect(packageOf('node_modules/kafkajs/src/index.js')).toBe('kafkajs');
+    expect(packageOf('node_modules/@aws-sdk/core/dist-es/index.js')).toBe('@aws-sdk/core');
+    expect(packageOf('node_modules/@smithy/core/node_modules/uuid/dist/index.js')).toBe('@smithy/core');
+    expect(packageOf('lib/produce/index.ts')).toBe('project');
   });
 });
