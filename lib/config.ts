@@ -26,6 +26,8 @@ export interface KafkaConfig {
   username?: string;
   password?: string;
   clientId: string;
+  /** AWS region that signs MSK IAM authentication tokens and reads the SCRAM secret (`AWS_REGION`). */
+  region?: string;
 }
 
 /** Whole-application configuration. */
@@ -144,6 +146,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     auth,
     ssl: auth === KafkaAuthMode.AwsIam ? true : bool(env, 'KAFKA_SSL', false),
     clientId: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'serverless-kafka-local',
+    region: text(env, 'AWS_REGION') ?? 'us-east-1',
   };
   if (auth === KafkaAuthMode.ScramSha512) {
     const secretArn = text(env, 'KAFKA_SASL_SECRET_ARN');

@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import type { SASLOptions } from 'kafkajs';
+import {
+  createKafkaClientDepsResolver,
+  parseScramSecret,
+  type IamToken,
+  type KafkaAuthProviders,
+} from '../../../lib/kafka/auth';
+import { createKafka } from '../../../lib/kafka/client';
+import type { KafkaConfig } from '../../../lib/config';
+import { ConfigError, KafkaUnavailableError } from '../../../lib/errors';
+import { createLogger, type Logger } from '../../../lib/logger';
+import type { Clock } from '../../../lib/clock';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_pipeline-AbCdEf';
+const PASSWORD = 'pa55-w0rd-never-logged';
+
+function kafkaConfig(overrides: Partial<KafkaConfig>): KafkaConfig {
+  return { brokers: ['b-1.example:9096'], auth: 'none', ssl: true, clientId: 'test', region: 'eu-west-1', ...overrides };
+}
+
+/** A logger that keeps every line, at every level. */
+function recordingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { logger: createLogger('debug', (line) => lines.push(line)), lines };
+}
+
+function fakeClock(startMs: number): Clock & { advance(ms: number): void } {
+  let now = startMs;
+  return { nowMs: () => now, advance: (ms) => (now += ms) };
+}
+
+interface FakeProviders extends KafkaAuthProviders {
+  secretReads: { secretArn: string; region: string }[];
+  signings: string[];
+}
+
+function fakeProviders(options: { secret?: () => Promise<string>; token?: (n: number) => IamToken } = {}): FakeProviders {
+  const secretReads: { secretArn: string; region: string }[] = [];
+  const signings: string[] = [];
+  return {
+    secretReads,
+    signings,
+    async readSecret(secretArn, region) {
+      secretReads.push({ secretArn, region });
+      return options.secret ? options.secret() : JSON.stringify({ username: 'pipeline', password: PASSWORD });
+    },
+    async signIamToken(region) {
+      signings.push(region);
+      return options.token ? options.token(signings.length) : { token: `token-${signings.length}`, expiresAtMs: 1_000_000 + 900_000 };
+    },
+  };
+}
+
+async function bearer(sasl: SASLOptions | undefined): Promise<string> {
+  if (sasl?.mechanism !== 'oauthbearer') throw new Error(`expected oauthbearer, got ${sasl?.mechanism}`);
+  return (await sasl.oauthBearerProvider()).value;
+}
+
+describe('parseScramSecret', () => {
+  it('reads the MSK AmazonMSK_ secret format', () => {
+    expect(parseScramSecret('{"username":"alice","password":"s3cret"}')).toEqual({ username: 'alice', password: 's3cret' });
+  });
+
+  it('rejects text that is not JSON without quoting it', () => {
+    const error = (() => {
+      try {
+        parseScramSecret(`not-json ${PASSWORD}`);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('KAFKA_SASL_SECRET_ARN');
+    expect((error as Error).message).not.toContain(PASSWORD);
+  });
+
+  it('rejects a secret without a password, without quoting it', () => {
+    expect(() => parseScramSecret('{"username":"alice"}')).toThrow(/non-empty "username" and "password"/);
+    expect(() => parseScramSecret(`{"username":"","password":"${PASSWORD}"}`)).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(PASSWORD) }),
+    );
+  });
+});
+
+describe('createKafkaClientDepsResolver', () => {
+  it('adds nothing for KAFKA_AUTH=none and never calls AWS', async () => {
+    const providers = fakeProviders();
+    const { logger } = recordingLogger();
+    const deps = await createKafkaClientDepsResolver(providers)(kafkaConfig({ auth: 'none' }), logger);
+    expect(deps).toEqual({ logger });
+    expect(providers.secretReads).toEqual([]);
+    expect(providers.signings).toEqual([]);
+  });
+
+  it('leaves directly given SCRAM credentials to the client and reads no secret', async () => {
+    const providers = fakeProviders();
+    const { logger } = recordingLogger();
+    const config = kafkaConfig({ auth: 'scram-sha-512', username: 'local', password: 'local-pass' });
+    const deps = await createKafkaClientDepsResolver(providers)(config, logger);
+    expect(deps.scramCredentials).toBeUndefined();
+    expect(providers.secretReads).toEqual([]);
+  });
+
+  it('reads the SCRAM secret from Secrets Manager in the configured region, once per container', async () => {
+    const providers = fakeProviders();
+    const { logger } = recordingLogger();
+    const resolve = createKafkaClientDepsResolver(providers);
+    const config = kafkaConfig({ auth: 'scram-sha-512', saslSecretArn: SECRET_ARN });
+    const [first, second] = await Promise.all([resolve(config, logger), resolve(config, logger)]);
+    const third = await resolve(config, logger);
+    expect(first.scramCredentials).toEqual({ username: 'pipeline', password: PASSWORD });
+    expect(second.scramCredentials).toEqual({ username: 'pipeline', password: PASSWORD });
+    expect(third.scramCredentials).toEqual({ username: 'pipeline', password: PASSWORD });
+    expect(providers.secretReads).toEqual([{ secretArn: SECRET_ARN, region: 'eu-west-1' }]);
+  });
+
+  it('turns a failed secret read into a retriable KafkaUnavailableError and reads again next time', async () => {
+    let failures = 1;
+    const providers = fakeProviders({
+      secret: async () => {
+        if (failures-- > 0) throw new Error('ThrottlingException: Rate exceeded');
+        return JSON.stringify({ username: 'pipeline', password: PASSWORD });
+      },
+    });
+    const { logger } = recordingLogger();
+    const resolve = createKafkaClientDepsResolver(providers);
+    const config = kafkaConfig({ auth: 'scram-sha-512', saslSecretArn: SECRET_ARN });
+    const error = await resolve(config, logger).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KafkaUnavailableError);
+    expect((error as KafkaUnavailableError).retriable).toBe(true);
+    expect((error as KafkaUnavailableError).httpStatus).toBe(503);
+    const deps = await resolve(config, logger);
+    expect(deps.scramCredentials).toEqual({ username: 'pipeline', password: PASSWORD });
+    expect(providers.secretReads).toHaveLength(2);
+  });
+
+  it('never writes the SCRAM password to the log, at any level', async () => {
+    const { logger, lines } = recordingLogger();
+    const config = kafkaConfig({ auth: 'scram-sha-512', saslSecretArn: SECRET_ARN });
+    const deps = await createKafkaClientDepsResolver(fakeProviders())(config, logger);
+    createKafka(config, deps);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain(PASSWORD);
+  });
+
+  it('gives kafkajs an OAUTHBEARER provider that signs an IAM token for the configured region', async () => {
+    const providers = fakeProviders();
+    const { logger, lines } = recordingLogger();
+    const deps = await createKafkaClientDepsResolver(providers, fakeClock(1_000_000))(kafkaConfig({ auth: 'aws-iam' }), logger);
+    expect(providers.signings).toEqual([]);
+    expect(await bearer(deps.iamSasl)).toBe('token-1');
+    expect(providers.signings).toEqual(['eu-west-1']);
+    expect(lines.join('\n')).not.toContain('token-1');
+  });
+
+  it('reuses the IAM token until one minute before it expires, then signs a new one', async () => {
+    const clock = fakeClock(1_000_000);
+    // Tokens live 15 minutes from when they are signed.
+    const providers = fakeProviders({ token: (n) => ({ token: `token-${n}`, expiresAtMs: clock.nowMs() + 900_000 }) });
+    const deps = await createKafkaClientDepsResolver(providers, clock)(kafkaConfig({ auth: 'aws-iam' }), recordingLogger().logger);
+    expect(await bearer(deps.iamSasl)).toBe('token-1');
+    clock.advance(839_999);
+    expect(await bearer(deps.iamSasl)).toBe('token-1');
+    clock.advance(1);
+    expect(await bearer(deps.iamSasl)).toBe('token-2');
+    expect(providers.signings).toHaveLength(2);
+  });
+
+  it('reports a failed signing as a retriable KafkaUnavailableError', async () => {
+    const providers: KafkaAuthProviders = {
+      readSecret: async () => '{}',
+      signIamToken: async () => {
+        throw new Error('CredentialsProviderError: Could not load credentials');
+      },
+    };
+    const deps = await createKafkaClientDepsResolver(providers)(kafkaConfig({ auth: 'aws-iam' }), recordingLogger().logger);
+    await expect(bearer(deps.iamSasl)).rejects.toBeInstanceOf(KafkaUnavailableError);
+  });
+
+  it('names AWS_REGION when a configuration that needs AWS has no region', async () => {
+    const resolve = createKafkaClientDepsResolver(fakeProviders());
+    const config = kafkaConfig({ auth: 'aws-iam', region: undefined });
+    await expect(resolve(config, recordingLogger().logger)).rejects.toThrow(/^AWS_REGION: /);
+  });
+});
+
+describe('awsKafkaAuthProviders.signIamToken', () => {
+  it('signs locally, with the official signer, a kafka-cluster:Connect presigned URL for the region', async () => {
+    const { awsKafkaAuthProviders } = await import('../../../lib/kafka/auth');
+    const saved = { ...process.env };
+    // Static credentials from the environment: the signer signs locally and calls no AWS service.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    try {
+      const before = Date.now();
+      const { token, expiresAtMs } = await awsKafkaAuthProviders.signIamToken('eu-west-1');
+      const url = new URL(Buffer.from(token, 'base64url').toString('utf8'));
+      expect(url.host).toBe('kafka.eu-west-1.amazonaws.com');
+      expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
+      expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDEXAMPLE\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/);
+      expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      expect(token).not.toContain('wJalrXUtnFEMI');
+      expect(expiresAtMs).toBeGreaterThan(before);
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+});
