@@ -9,7 +9,7 @@
  */
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { zipSync, type Zippable } from 'fflate';
 
 /** One built function. */
@@ -18,8 +18,10 @@ export interface BundleResult {
   /** Directory holding `index.mjs`, its chunks and source maps. */
   dir: string;
   zipPath: string;
-  /** Size of the JavaScript the function loads at cold start (`index.mjs`), in bytes. */
+  /** Size of `index.mjs` alone, in bytes. */
   entryBytes: number;
+  /** Size of the JavaScript a cold start loads: `index.mjs` and the chunks it imports statically, in bytes. */
+  coldStartBytes: number;
   /** Size of all JavaScript files, lazily loaded chunks included, in bytes. */
   jsBytes: number;
   zipBytes: number;
@@ -37,6 +39,19 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
 
+/** Bytes of `entry` and every output it reaches through static imports (dynamic imports load later, if ever). */
+function staticallyLoadedBytes(outputs: Metafile['outputs'], entry: string): number {
+  const seen = new Set<string>();
+  const visit = (path: string): void => {
+    const output = outputs[path];
+    if (output === undefined || seen.has(path)) return;
+    seen.add(path);
+    for (const imported of output.imports) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+  };
+  visit(entry);
+  return [...seen].reduce((total, path) => total + (outputs[path]?.bytes ?? 0), 0);
+}
+
 /**
  * Builds and zips one function.
  *
@@ -46,7 +61,9 @@ export async function bundleFunction(root: string, entry: string): Promise<Bundl
   const name = basename(entry, '.ts');
   const dir = join(root, BUNDLE_ROOT, name);
   await rm(dir, { recursive: true, force: true });
-  await build({
+  const { metafile } = await build({
+    metafile: true,
+    absWorkingDir: root,
     entryPoints: { index: join(root, entry) },
     outdir: dir,
     outExtension: { '.js': '.mjs' },
@@ -76,7 +93,15 @@ export async function bundleFunction(root: string, entry: string): Promise<Bundl
   const zipPath = join(root, BUNDLE_ROOT, `${name}.zip`);
   const zip = zipSync(zippable, { level: 9 });
   await writeFile(zipPath, zip);
-  return { name, dir, zipPath, entryBytes: (await stat(join(dir, 'index.mjs'))).size, jsBytes, zipBytes: zip.byteLength };
+  return {
+    name,
+    dir,
+    zipPath,
+    entryBytes: (await stat(join(dir, 'index.mjs'))).size,
+    coldStartBytes: staticallyLoadedBytes(metafile.outputs, relative(root, join(dir, 'index.mjs'))),
+    jsBytes,
+    zipBytes: zip.byteLength,
+  };
 }
 
 /** Builds every entry point in `functions/`. */
