@@ -25,14 +25,19 @@ function passes(bar: RatioBar): boolean | undefined {
   return bar.lowerIsBetter === true ? bar.ratio <= bar.goal : bar.ratio >= bar.goal;
 }
 
+/** Smallest ratio the scale shows; bars start there. */
+export const SCALE_MIN_RATIO = 0.1;
+
 /**
- * Renders `bars` as an SVG document: one bar per ratio on a shared linear scale, a dashed
- * line at 1 (parity with the baseline), and a tick at each bar's goal. Bars with a goal are
- * green when they meet it and red when they miss it; bars without one are grey.
+ * Renders `bars` as an SVG document: one bar per ratio on a shared logarithmic scale (ratios
+ * from 0.1x to 50x and more stay readable side by side, and 0.5x is as far below parity as
+ * 2x is above), a dashed line at 1 (parity with the baseline), and a tick at each bar's goal.
+ * Bars with a goal are green when they meet it and red when they miss it; bars without one are grey.
  */
 export function ratioChartSvg(title: string, bars: readonly RatioBar[]): string {
-  const maxRatio = Math.max(1, ...bars.map((bar) => bar.ratio), ...bars.map((bar) => bar.goal ?? 0)) * 1.1;
-  const x = (ratio: number): number => LABEL_WIDTH + (ratio / maxRatio) * PLOT_WIDTH;
+  const maxRatio = Math.max(2, ...bars.map((bar) => bar.ratio), ...bars.map((bar) => bar.goal ?? 0)) * 1.2;
+  const span = Math.log10(maxRatio / SCALE_MIN_RATIO);
+  const x = (ratio: number): number => LABEL_WIDTH + (Math.log10(Math.max(ratio, SCALE_MIN_RATIO) / SCALE_MIN_RATIO) / span) * PLOT_WIDTH;
   const height = TOP + bars.length * (BAR_HEIGHT + GAP) + 30;
   const rows = bars.map((bar, index) => {
     const y = TOP + index * (BAR_HEIGHT + GAP);
@@ -56,7 +61,7 @@ export function ratioChartSvg(title: string, bars: readonly RatioBar[]): string 
     `<text x="${WIDTH / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     ...rows,
     `<line x1="${parityX}" x2="${parityX}" y1="${TOP - 6}" y2="${height - 24}" stroke="#555" stroke-dasharray="4 3"/>`,
-    `<text x="${parityX}" y="${height - 10}" text-anchor="middle">1x = baseline; black tick = goal</text>`,
+    `<text x="${parityX}" y="${height - 10}" text-anchor="middle">log scale; dashed line 1x = baseline; black tick = goal</text>`,
     '</svg>',
     '',
   ].join('\n');

@@ -145,7 +145,7 @@ export function ratioBars(results: BenchResults): RatioBar[] {
     const value = baseline === undefined ? null : ratio(figure.recordsPerSec, baseline.recordsPerSec);
     if (value === null) continue;
     bars.push({
-      label: `produce ${figure.subject}, ${figure.recordsPerRequest}/req`,
+      label: `produce: ${figure.subject}, ${figure.recordsPerRequest}/request`,
       ratio: value,
       ...(figure.subject === SubjectName.ProduceHandler && figure.recordsPerRequest === 100 ? { goal: 0.8 } : {}),
     });
@@ -156,7 +156,7 @@ export function ratioBars(results: BenchResults): RatioBar[] {
     const value = baseline === undefined ? null : ratio(figure.recordsPerSec, baseline.recordsPerSec);
     if (value === null) continue;
     bars.push({
-      label: `consume ${figure.kind} ${figure.batchSize} x ${figure.partitions}p`,
+      label: `consume: ${figure.batchSize} ${figure.kind}, ${figure.partitions} partition${figure.partitions === 1 ? '' : 's'}`,
       ratio: value,
       ...(figure.kind === 'new' ? { goal: 3 } : {}),
     });
@@ -166,7 +166,7 @@ export function ratioBars(results: BenchResults): RatioBar[] {
     const baseline = results.coldStart.find((figure) => figure.name === pair.baseline);
     if (subject === undefined || baseline === undefined) continue;
     const value = ratio(subject.freshProcessToFirstInvocationMs, baseline.freshProcessToFirstInvocationMs);
-    if (value !== null) bars.push({ label: `cold start ${pair.subject} (time, lower is better)`, ratio: value });
+    if (value !== null) bars.push({ label: `cold start: ${pair.subject} (time; lower is better)`, ratio: value });
   }
   return bars;
 }

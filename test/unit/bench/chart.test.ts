@@ -23,11 +23,17 @@ describe('ratioChartSvg', () => {
     expect(fills).toEqual(['#2e8b57', '#c0392b', '#8c8c8c', '#2e8b57']);
   });
 
-  it('scales bars linearly: a 2x bar is twice as long as a 1x bar would be', () => {
-    // Largest value is 3 (a goal), so the scale ends at 3.3; the plot is 390 px wide.
+  it('scales bars logarithmically from 0.1x: each tenfold ratio adds the same length', () => {
+    // Largest value is 3 (a goal), so the scale ends at 3.6; the plot is 390 px wide from x=300.
     const widths = [...svg.matchAll(/<rect x="300"[^>]*width="([\d.]+)"/g)].map((match) => Number(match[1]));
-    expect(widths[1]).toBeCloseTo((2 / 3.3) * 390, 1);
-    expect(widths[2]).toBeCloseTo((1.5 / 3.3) * 390, 1);
+    const span = Math.log10(3.6 / 0.1);
+    expect(widths[1]).toBeCloseTo((Math.log10(2 / 0.1) / span) * 390, 1);
+    expect(widths[3]).toBeCloseTo((Math.log10(0.5 / 0.1) / span) * 390, 1);
+  });
+
+  it('draws the parity line at 1x', () => {
+    const parityX = (Math.log10(1 / 0.1) / Math.log10(3.6 / 0.1)) * 390 + 300;
+    expect(svg).toContain(`<line x1="${parityX.toFixed(1)}" x2="${parityX.toFixed(1)}"`);
   });
 
   it('labels each bar with its ratio', () => {

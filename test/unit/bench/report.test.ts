@@ -117,11 +117,11 @@ describe('ratioBars and renderMarkdown', () => {
   it('makes one bar per non-baseline figure, with the goals attached', () => {
     const bars = ratioBars(results());
     expect(bars.map((bar) => [bar.label, bar.ratio, bar.goal])).toEqual([
-      ['produce produce handler, 100/req', 0.85, 0.8],
-      ['consume new 100 x 1p', 6, 3],
-      ['consume new 100 x 4p', 9, 3],
-      ['consume duplicate 100 x 1p', 2000 / 150, undefined],
-      ['consume duplicate 100 x 4p', 2000 / 150, undefined],
+      ['produce: produce handler, 100/request', 0.85, 0.8],
+      ['consume: 100 new, 1 partition', 6, 3],
+      ['consume: 100 new, 4 partitions', 9, 3],
+      ['consume: 100 duplicate, 1 partition', 2000 / 150, undefined],
+      ['consume: 100 duplicate, 4 partitions', 2000 / 150, undefined],
     ]);
   });
 
