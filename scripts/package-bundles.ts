@@ -2,8 +2,8 @@
  * Bundles each Lambda entry point in `functions/` with esbuild into `.esbuild/<name>/` and
  * zips it as `.esbuild/<name>.zip`, the prebuilt artifacts serverless.yml points at.
  *
- * Output is ESM (`index.mjs`, which nodejs22.x loads natively), minified, with an external
- * source map that `NODE_OPTIONS=--enable-source-maps` uses for stack traces. Code only some
+ * Output is ESM (`index.mjs`, which nodejs22.x loads natively), minified, with a linked
+ * source map file that `NODE_OPTIONS=--enable-source-maps` uses for stack traces. Code only some
  * configurations need (the Secrets Manager client, the MSK IAM signer) is imported lazily and
  * lands in separate chunks, so a function pays for it only when it loads it.
  */
@@ -75,7 +75,8 @@ export async function bundleFunction(root: string, entry: string): Promise<Bundl
     // The AWS SDK's ES module builds tree-shake far better than its CommonJS ones.
     mainFields: ['module', 'main'],
     minify: true,
-    sourcemap: 'external',
+    // Linked (not 'external'): Node finds the map through the sourceMappingURL comment.
+    sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'external',
     banner: { js: requireShim },

@@ -1,0 +1,427 @@
+/**
+ * The deployed shape, checked offline: `npm run package` runs once (plus two parameter
+ * variants from the same bundles), then the template is asserted on, validated with
+ * cfn-lint, scanned with checkov, and each built bundle is invoked once in a fresh Node
+ * process against the local broker and store.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTables, createTestTopic, testBrokers, testConfig, testDynamo, testDynamoEndpoint, testKafka } from '../../helpers/infra';
+import { httpEvent } from '../../helpers/http-events';
+import { kafkaEvent } from '../../helpers/kafka-events';
+import { invokeBundle } from './bundle-process';
+import {
+  asList,
+  iamStatements,
+  packageStack,
+  packageVariant,
+  run,
+  venvTool,
+  type CfnTemplate,
+  type PackageResult,
+} from './stack';
+
+const CLUSTER = 'arn:aws:kafka:us-east-1:123456789012:cluster/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
+const TOPIC_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:topic/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
+const GROUP_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:group/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
+const SCRAM_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_kafka-scram-AbCdEf';
+const ROOT_CA_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-root-ca-AbCdEf';
+
+let packaged: PackageResult;
+let template: CfnTemplate;
+let prod: CfnTemplate;
+let selfManaged: { template: CfnTemplate; templatePath: string };
+let variantsDir: string;
+
+beforeAll(async () => {
+  variantsDir = await mkdtemp(join(tmpdir(), 'deploy-variants-'));
+  packaged = await packageStack(join(variantsDir, 'default'));
+  template = packaged.template;
+  [prod, selfManaged] = await Promise.all([
+    packageVariant(join(variantsDir, 'prod'), ['--stage', 'prod']).then((variant) => variant.template),
+    packageVariant(join(variantsDir, 'self-managed'), [
+      '--param=kafkaSource=selfManaged',
+      '--param=kafkaBrokers=kafka-1.example.net:9096,kafka-2.example.net:9096',
+      '--param=kafkaCa=private',
+      '--param=produceAuthorizer=jwt',
+    ]),
+  ]);
+  process.stderr.write(`[deploy] npm run package took ${packaged.durationMs} ms\n`);
+}, 240_000);
+
+afterAll(async () => {
+  if (variantsDir !== undefined) await rm(variantsDir, { recursive: true, force: true });
+});
+
+function resource(t: CfnTemplate, logicalId: string): Record<string, any> {
+  const found = t.Resources[logicalId];
+  if (found === undefined) throw new Error(`${logicalId} is not in the template; it has ${Object.keys(t.Resources).join(', ')}`);
+  return found.Properties ?? {};
+}
+
+describe('functions and their bundles', () => {
+  it.each(['produce', 'consume'])('%s runs nodejs22.x on arm64 from its prebuilt bundle with source maps on', (name) => {
+    const fn = resource(template, `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`);
+    expect(fn.Runtime).toBe('nodejs22.x');
+    expect(fn.Architectures).toEqual(['arm64']);
+    expect(fn.Handler).toBe('index.handler');
+    expect(fn.Code.S3Key).toMatch(new RegExp(`/${name}\\.zip$`));
+    expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  it.each(['produce', 'consume'])('the %s zip holds the minified ESM bundle and its source map', async (name) => {
+    const files = unzipSync(await readFile(join(packaged.outDir, `${name}.zip`)));
+    expect(Object.keys(files)).toContain('index.mjs');
+    expect(Object.keys(files)).toContain('index.mjs.map');
+    const code = Buffer.from(files['index.mjs']!).toString('utf8');
+    expect(code.slice(-100)).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    // Minified: a few very long lines, not one statement per line.
+    expect(code.split('\n').length).toBeLessThan(50);
+    const map = JSON.parse(Buffer.from(files['index.mjs.map']!).toString('utf8')) as { sources: string[] };
+    expect(map.sources.some((source) => source.endsWith(`functions/${name}.ts`))).toBe(true);
+  });
+
+  it('keeps each bundle within its size budget', () => {
+    const { produce, consume } = packaged.bundles;
+    process.stderr.write(`[deploy] bundle figures (bytes): ${JSON.stringify(packaged.bundles)}\n`);
+    // The consume function loads the DynamoDB client and the project's code only.
+    expect(consume?.coldStartBytes).toBeLessThan(400_000);
+    // Produce adds kafkajs, about 263 KB minified, on top of the DynamoDB client.
+    expect(produce?.coldStartBytes).toBeLessThan(600_000);
+    // Lambda's limit for a zip uploaded directly is 50 MB; these stay far below.
+    expect(produce?.zipBytes).toBeLessThan(1_000_000);
+    expect(consume?.zipBytes).toBeLessThan(1_000_000);
+  });
+
+  it('logs each function to a log group with a retention, longer in prod', () => {
+    expect(resource(template, 'ProduceLogGroup').RetentionInDays).toBe(14);
+    expect(resource(template, 'ConsumeLogGroup').RetentionInDays).toBe(14);
+    expect(resource(prod, 'ProduceLogGroup').RetentionInDays).toBe(90);
+  });
+});
+
+describe('produce', () => {
+  it('serves POST /topics/{topic} through the HTTP API with IAM authorisation by default', () => {
+    const route = resource(template, 'HttpApiRoutePostTopicsTopicVar');
+    expect(route.RouteKey).toBe('POST /topics/{topic}');
+    expect(route.AuthorizationType).toBe('AWS_IAM');
+    expect(route.Target).toEqual({ 'Fn::Join': ['/', ['integrations', { Ref: 'HttpApiIntegrationProduce' }]] });
+    expect(resource(template, 'HttpApiIntegrationProduce').PayloadFormatVersion).toBe('2.0');
+  });
+
+  it('uses a JWT authoriser when produceAuthorizer=jwt', () => {
+    const route = resource(selfManaged.template, 'HttpApiRoutePostTopicsTopicVar');
+    expect(route.AuthorizationType).toBe('JWT');
+    expect(route.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerJwt' });
+    expect(resource(selfManaged.template, 'HttpApiAuthorizerJwt').JwtConfiguration).toEqual({
+      Audience: ['serverless-kafka-pipeline'],
+      Issuer: 'https://example.auth0.com/',
+    });
+  });
+
+  it('has ALLOWED_TOPICS from its parameter and a timeout above the producer timeout', () => {
+    const fn = resource(template, 'ProduceLambdaFunction');
+    expect(fn.Environment.Variables.ALLOWED_TOPICS).toBe('events');
+    expect(fn.Environment.Variables.PRODUCE_TIMEOUT_MS).toBe('10000');
+    expect(fn.Timeout).toBe(15);
+    expect(fn.Timeout * 1000).toBeGreaterThan(Number(fn.Environment.Variables.PRODUCE_TIMEOUT_MS));
+  });
+
+  it('authenticates to MSK with IAM over TLS, or to a self-managed cluster with SCRAM from Secrets Manager', () => {
+    expect(resource(template, 'ProduceLambdaFunction').Environment.Variables).toMatchObject({
+      KAFKA_AUTH: 'aws-iam',
+      KAFKA_SSL: 'true',
+      KAFKA_BROKERS: 'b-1.example.abc123.c2.kafka.us-east-1.amazonaws.com:9098,b-2.example.abc123.c2.kafka.us-east-1.amazonaws.com:9098',
+    });
+    expect(resource(selfManaged.template, 'ProduceLambdaFunction').Environment.Variables).toMatchObject({
+      KAFKA_AUTH: 'scram-sha-512',
+      KAFKA_SASL_SECRET_ARN: SCRAM_SECRET,
+      KAFKA_BROKERS: 'kafka-1.example.net:9096,kafka-2.example.net:9096',
+    });
+  });
+
+  it('runs in the configured VPC subnets', () => {
+    expect(resource(template, 'ProduceLambdaFunction').VpcConfig).toEqual({
+      SecurityGroupIds: ['sg-0123456789abcdef0'],
+      SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+    });
+  });
+});
+
+describe('consume event source mapping', () => {
+  const provisionedMode = {
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
+    MaximumRetryAttempts: 3,
+    DestinationConfig: { OnFailure: { Destination: 'kafka://events-dlq' } },
+    BatchSize: 100,
+    MaximumBatchingWindowInSeconds: 1,
+    StartingPosition: 'TRIM_HORIZON',
+    Topics: ['events'],
+  };
+
+  it('reads the MSK topic with every setting from lib/consume/event-source.json and provisioned mode', () => {
+    const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEvents');
+    expect(esm).toMatchObject(provisionedMode);
+    expect(esm.EventSourceArn).toBe(CLUSTER);
+    expect(esm.FunctionName).toEqual({ 'Fn::GetAtt': ['ConsumeLambdaFunction', 'Arn'] });
+    expect(esm.AmazonManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function' });
+    // MSK with IAM: the mapping authenticates with the function's role, no secret.
+    expect(esm.SourceAccessConfigurations).toBeUndefined();
+  });
+
+  it('reads a self-managed cluster with SCRAM, VPC and a private CA when kafkaSource=selfManaged', () => {
+    const esm = resource(selfManaged.template, 'ConsumeEventSourceMappingKafkaEvents');
+    expect(esm).toMatchObject(provisionedMode);
+    expect(esm.SelfManagedEventSource).toEqual({ Endpoints: { KafkaBootstrapServers: ['kafka-1.example.net:9096', 'kafka-2.example.net:9096'] } });
+    expect(esm.SelfManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function' });
+    expect(esm.SourceAccessConfigurations).toEqual([
+      { Type: 'SASL_SCRAM_512_AUTH', URI: SCRAM_SECRET },
+      { Type: 'VPC_SUBNET', URI: 'subnet:subnet-0123456789abcdef0' },
+      { Type: 'VPC_SUBNET', URI: 'subnet:subnet-0fedcba9876543210' },
+      { Type: 'VPC_SECURITY_GROUP', URI: 'security_group:sg-0123456789abcdef0' },
+      { Type: 'SERVER_ROOT_CA_CERTIFICATE', URI: ROOT_CA_SECRET },
+    ]);
+    expect(selfManaged.template.Resources.ConsumeEventSourceMappingMSKExampleEvents).toBeUndefined();
+  });
+});
+
+describe('tables', () => {
+  it('creates the idempotency table on demand, with TTL on expiresAtEpochSec, PITR and encryption', () => {
+    const table = resource(template, 'IdempotencyTable');
+    expect(table).toMatchObject({
+      TableName: 'serverless-kafka-pipeline-dev-idempotency',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAtEpochSec', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      DeletionProtectionEnabled: false,
+    });
+  });
+
+  it('creates the messages table keyed by messageId, on demand, with PITR', () => {
+    expect(resource(template, 'MessagesTable')).toMatchObject({
+      TableName: 'serverless-kafka-pipeline-dev-messages',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'messageId', KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('protects and retains both tables in prod', () => {
+    for (const id of ['IdempotencyTable', 'MessagesTable']) {
+      expect(resource(prod, id).DeletionProtectionEnabled).toBe(true);
+      expect(prod.Resources[id]?.DeletionPolicy).toBe('Retain');
+      expect(template.Resources[id]?.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('passes the table names to both functions', () => {
+    for (const fn of ['ProduceLambdaFunction', 'ConsumeLambdaFunction']) {
+      expect(resource(template, fn).Environment.Variables).toMatchObject({
+        IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
+        MESSAGES_TABLE: { Ref: 'MessagesTable' },
+      });
+    }
+  });
+});
+
+describe('IAM', () => {
+  const dataAction = /^(dynamodb|kafka-cluster|kafka|secretsmanager):/;
+
+  it.each([
+    ['default (MSK)', () => template],
+    ['self-managed', () => selfManaged.template],
+  ])('%s: no data action is allowed on a wildcard resource', (_, pick) => {
+    const statements = iamStatements(pick());
+    expect(statements.length).toBeGreaterThan(0);
+    for (const { role, statement } of statements) {
+      if (statement.Effect !== 'Allow' || !asList<string>(statement.Action).some((action) => dataAction.test(action))) continue;
+      for (const target of asList<unknown>(statement.Resource)) {
+        expect(JSON.stringify(target), `${role} ${statement.Sid}`).not.toContain('*');
+      }
+    }
+  });
+
+  it('gives each function its own role and no shared default role', () => {
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    expect(resource(template, 'ProduceLambdaFunction').Role).toEqual({ 'Fn::GetAtt': ['ProduceRole', 'Arn'] });
+    expect(resource(template, 'ConsumeLambdaFunction').Role).toEqual({ 'Fn::GetAtt': ['ConsumeRole', 'Arn'] });
+  });
+
+  it('lets produce write only to the allowed topics, and reach only the idempotency table', () => {
+    const statements = Object.fromEntries(
+      iamStatements(template).filter(({ role }) => role === 'ProduceRole').map(({ statement }) => [statement.Sid, statement]),
+    );
+    expect(statements.KafkaConnect).toMatchObject({
+      Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+      Resource: CLUSTER,
+    });
+    expect(statements.KafkaWriteAllowedTopics).toMatchObject({
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      Resource: [`${TOPIC_PREFIX}/events`],
+    });
+    expect(statements.IdempotencyRecords?.Resource).toEqual({ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] });
+    const resources = JSON.stringify(iamStatements(template).filter(({ role }) => role === 'ProduceRole'));
+    expect(resources).not.toContain('MessagesTable');
+  });
+
+  it('lets the consume role read its topic and group, write the dead-letter topic, and write the sink', () => {
+    const statements = Object.fromEntries(
+      iamStatements(template).filter(({ role }) => role === 'ConsumeRole').map(({ statement }) => [statement.Sid, statement]),
+    );
+    expect(statements.MskEventSourceCluster).toMatchObject({ Action: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'], Resource: CLUSTER });
+    expect(statements.KafkaReadTopic).toMatchObject({ Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], Resource: `${TOPIC_PREFIX}/events` });
+    expect(statements.KafkaConsumerGroup).toMatchObject({
+      Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+      Resource: `${GROUP_PREFIX}/consume-function`,
+    });
+    expect(statements.KafkaWriteDeadLetterTopic).toMatchObject({
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      Resource: `${TOPIC_PREFIX}/events-dlq`,
+    });
+    expect(statements.SinkWrites).toMatchObject({ Action: ['dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['MessagesTable', 'Arn'] } });
+  });
+
+  it('reads the SCRAM and CA secrets only by their ARNs when self-managed', () => {
+    const secretStatements = iamStatements(selfManaged.template).filter(({ statement }) =>
+      asList<string>(statement.Action).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(secretStatements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
+    expect(secretStatements.find(({ role }) => role === 'ConsumeRole')?.statement.Resource).toEqual([SCRAM_SECRET, ROOT_CA_SECRET]);
+    expect(JSON.stringify(iamStatements(selfManaged.template))).not.toContain('kafka-cluster:');
+  });
+});
+
+describe('validation and scanning', () => {
+  it.each([
+    ['default', () => packaged.templatePath],
+    ['self-managed', () => selfManaged.templatePath],
+  ])('cfn-lint finds no errors or warnings in the %s template', async (_, path) => {
+    // W3005: the framework adds DependsOn on the role next to a GetAtt of it; redundant, not wrong.
+    const result = await run(venvTool('cfn-lint'), ['--ignore-checks', 'W3005', '--', path()]);
+    expect(`${result.stdout}${result.stderr}`).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('checkov finds nothing that is not fixed or explained', async () => {
+    const result = await run(venvTool('checkov'), [
+      '--file', packaged.templatePath, '--framework', 'cloudformation', '--skip-download', '--compact', '--output', 'json',
+    ]);
+    const report = JSON.parse(result.stdout) as {
+      summary: { passed: number; failed: number; skipped: number };
+      results: { failed_checks: { check_id: string; resource: string }[]; skipped_checks: { check_id: string; resource: string; check_result: { suppress_comment: string } }[] };
+    };
+    process.stderr.write(`[deploy] checkov: ${JSON.stringify(report.summary)}\n`);
+    expect(result.stderr).toBe('');
+    expect(report.results.failed_checks.map(({ check_id, resource }) => `${check_id} ${resource}`)).toEqual([]);
+    expect(report.summary.passed).toBeGreaterThan(30);
+    // Every accepted finding, each with its reason (the README explains them too).
+    expect(report.results.skipped_checks.map(({ check_id, resource }) => `${check_id} ${resource}`).sort()).toEqual([
+      'CKV_AWS_111 AWS::IAM::Role.ConsumeRole',
+      'CKV_AWS_111 AWS::IAM::Role.ProduceRole',
+      'CKV_AWS_115 AWS::Lambda::Function.ConsumeLambdaFunction',
+      'CKV_AWS_115 AWS::Lambda::Function.ProduceLambdaFunction',
+      'CKV_AWS_116 AWS::Lambda::Function.ConsumeLambdaFunction',
+      'CKV_AWS_116 AWS::Lambda::Function.ProduceLambdaFunction',
+      'CKV_AWS_117 AWS::Lambda::Function.ConsumeLambdaFunction',
+      'CKV_AWS_119 AWS::DynamoDB::Table.IdempotencyTable',
+      'CKV_AWS_119 AWS::DynamoDB::Table.MessagesTable',
+      'CKV_AWS_158 AWS::Logs::LogGroup.ConsumeLogGroup',
+      'CKV_AWS_158 AWS::Logs::LogGroup.HttpApiLogGroup',
+      'CKV_AWS_158 AWS::Logs::LogGroup.ProduceLogGroup',
+      'CKV_AWS_173 AWS::Lambda::Function.ConsumeLambdaFunction',
+      'CKV_AWS_173 AWS::Lambda::Function.ProduceLambdaFunction',
+      'CKV_AWS_18 AWS::S3::Bucket.ServerlessDeploymentBucket',
+    ]);
+    for (const skipped of report.results.skipped_checks) {
+      expect(skipped.check_result.suppress_comment.length, skipped.check_id).toBeGreaterThan(40);
+    }
+  });
+});
+
+describe('bundles against the local broker and store', () => {
+  /** The function's environment as the template defines it, pointed at the local services. */
+  function lambdaEnvironment(t: CfnTemplate, fn: string, overrides: Record<string, string>): Record<string, string> {
+    const properties = resource(t, fn);
+    const environment: Record<string, string> = {};
+    for (const [name, value] of Object.entries(properties.Environment.Variables as Record<string, unknown>)) {
+      if (typeof value === 'string') environment[name] = value;
+    }
+    return {
+      ...environment,
+      AWS_LAMBDA_FUNCTION_NAME: properties.FunctionName,
+      AWS_REGION: 'us-east-1',
+      KAFKA_BROKERS: testBrokers().join(','),
+      KAFKA_AUTH: 'none',
+      KAFKA_SSL: 'false',
+      DYNAMODB_ENDPOINT: testDynamoEndpoint(),
+      ...overrides,
+    };
+  }
+
+  it('the produce bundle answers a produce request with the broker-acknowledged offset', async () => {
+    const topic = await createTestTopic('deploy-produce', 1);
+    const config = testConfig();
+    await createTestTables(config);
+    const env = lambdaEnvironment(template, 'ProduceLambdaFunction', {
+      ALLOWED_TOPICS: topic,
+      IDEMPOTENCY_TABLE: config.tables.idempotency,
+      MESSAGES_TABLE: config.tables.messages,
+    });
+    const event = httpEvent({
+      path: `/topics/${topic}`,
+      pathParameters: { topic },
+      headers: { 'content-type': 'application/vnd.kafka.json.v2+json' },
+      body: JSON.stringify({ records: [{ key: 'k-1', value: { hello: 'bundle' } }] }),
+    });
+    const invocation = await invokeBundle('produce', env, event);
+    process.stderr.write(`[deploy] produce bundle cold start ${invocation.coldStartMs.toFixed(0)} ms (process wall ${invocation.wallMs.toFixed(0)} ms)\n`);
+    const response = invocation.response as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({
+      key_schema_id: null,
+      value_schema_id: null,
+      offsets: [{ partition: 0, offset: 0, error_code: null, error: null }],
+    });
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      expect(await admin.fetchTopicOffsets(topic)).toEqual([{ partition: 0, offset: '1', high: '1', low: '0' }]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('the consume bundle processes an MSK event and writes the sink item exactly as the contract says', async () => {
+    const config = testConfig();
+    await createTestTables(config);
+    const env = lambdaEnvironment(template, 'ConsumeLambdaFunction', {
+      ALLOWED_TOPICS: 'events',
+      IDEMPOTENCY_TABLE: config.tables.idempotency,
+      MESSAGES_TABLE: config.tables.messages,
+    });
+    const event = kafkaEvent([{ topic: 'events', partition: 2, offset: 41, key: 'k-9', value: { n: 41 }, headers: { 'message-id': 'bundle-msg-1' } }]);
+    const invocation = await invokeBundle('consume', env, event);
+    process.stderr.write(`[deploy] consume bundle cold start ${invocation.coldStartMs.toFixed(0)} ms (process wall ${invocation.wallMs.toFixed(0)} ms)\n`);
+    expect(invocation.response).toEqual({ batchItemFailures: [] });
+    const { Item } = await testDynamo().send(
+      new GetItemCommand({ TableName: config.tables.messages, Key: { messageId: { S: 'bundle-msg-1' } }, ConsistentRead: true }),
+    );
+    expect(Item).toMatchObject({
+      messageId: { S: 'bundle-msg-1' },
+      topic: { S: 'events' },
+      partition: { N: '2' },
+      offset: { N: '41' },
+      key: { S: 'k-9' },
+      value: { M: { n: { N: '41' } } },
+    });
+  });
+});
