@@ -306,7 +306,7 @@ export function renderMarkdown(results: BenchResults, goals: readonly GoalVerdic
 /** Writes `results.json`, `RESULTS.md` and `results.svg` into `folder`. */
 export function writeReport(folder: string, results: BenchResults): GoalVerdict[] {
   const goals = evaluateGoals(results);
-  writeFileSync(join(folder, 'results.json'), `${JSON.stringify({ ...results, goals }, (_, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? significant(value, 4) : value), 2)}\n`);
+  writeFileSync(join(folder, 'results.json'), `${JSON.stringify({ ...results, goals }, (_, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? significant(value, 6) : value), 2)}\n`);
   writeFileSync(join(folder, 'RESULTS.md'), renderMarkdown(results, goals));
   writeFileSync(join(folder, 'results.svg'), ratioChartSvg('Ratios to the baselines measured in the same run', ratioBars(results)));
   return goals;
