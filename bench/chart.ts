@@ -46,7 +46,8 @@ export function ratioChartSvg(title: string, bars: readonly RatioBar[]): string 
     const parts = [
       `<text x="${LABEL_WIDTH - 8}" y="${y + BAR_HEIGHT - 5}" text-anchor="end">${escapeXml(bar.label)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y}" width="${(x(bar.ratio) - LABEL_WIDTH).toFixed(1)}" height="${BAR_HEIGHT}" fill="${fill}"/>`,
-      `<text x="${(x(bar.ratio) + 4).toFixed(1)}" y="${y + BAR_HEIGHT - 5}">${bar.ratio.toFixed(2)}x</text>`,
+      // The value goes after the bar or the goal tick, whichever ends further right, so the tick never covers it.
+      `<text x="${(Math.max(x(bar.ratio), bar.goal === undefined ? 0 : x(bar.goal)) + 4).toFixed(1)}" y="${y + BAR_HEIGHT - 5}">${bar.ratio.toFixed(2)}x</text>`,
     ];
     if (bar.goal !== undefined) {
       const goalX = x(bar.goal).toFixed(1);
@@ -61,7 +62,7 @@ export function ratioChartSvg(title: string, bars: readonly RatioBar[]): string 
     `<text x="${WIDTH / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     ...rows,
     `<line x1="${parityX}" x2="${parityX}" y1="${TOP - 6}" y2="${height - 24}" stroke="#555" stroke-dasharray="4 3"/>`,
-    `<text x="${parityX}" y="${height - 10}" text-anchor="middle">log scale; dashed line 1x = baseline; black tick = goal</text>`,
+    `<text x="${parityX}" y="${height - 10}" text-anchor="middle">log scale; dashed line 1x = baseline; black tick = goal; for times, lower is better</text>`,
     '</svg>',
     '',
   ].join('\n');

@@ -166,7 +166,7 @@ export function ratioBars(results: BenchResults): RatioBar[] {
     const baseline = results.coldStart.find((figure) => figure.name === pair.baseline);
     if (subject === undefined || baseline === undefined) continue;
     const value = ratio(subject.freshProcessToFirstInvocationMs, baseline.freshProcessToFirstInvocationMs);
-    if (value !== null) bars.push({ label: `cold start: ${pair.subject} (time; lower is better)`, ratio: value });
+    if (value !== null) bars.push({ label: `cold start time: ${pair.subject}`, ratio: value });
   }
   return bars;
 }
