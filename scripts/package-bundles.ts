@@ -75,6 +75,8 @@ export async function bundleFunction(root: string, entry: string): Promise<Bundl
     // The AWS SDK's ES module builds tree-shake far better than its CommonJS ones.
     mainFields: ['module', 'main'],
     minify: true,
+    // Error classes name themselves from new.target.name; logs and errors need the real names.
+    keepNames: true,
     // Linked (not 'external'): Node finds the map through the sourceMappingURL comment.
     sourcemap: 'linked',
     sourcesContent: false,

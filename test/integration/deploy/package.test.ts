@@ -41,14 +41,13 @@ beforeAll(async () => {
   variantsDir = await mkdtemp(join(tmpdir(), 'deploy-variants-'));
   packaged = await packageStack(join(variantsDir, 'default'));
   template = packaged.template;
-  [prod, selfManaged] = await Promise.all([
-    packageVariant(join(variantsDir, 'prod'), ['--stage', 'prod']).then((variant) => variant.template),
-    packageVariant(join(variantsDir, 'self-managed'), [
-      '--param=kafkaSource=selfManaged',
-      '--param=kafkaBrokers=kafka-1.example.net:9096,kafka-2.example.net:9096',
-      '--param=kafkaCa=private',
-      '--param=produceAuthorizer=jwt',
-    ]),
+  // One at a time: the framework clears and rewrites .serverless/ on every run, whatever --package says.
+  prod = (await packageVariant(join(variantsDir, 'prod'), ['--stage', 'prod'])).template;
+  selfManaged = await packageVariant(join(variantsDir, 'self-managed'), [
+    '--param=kafkaSource=selfManaged',
+    '--param=kafkaBrokers=kafka-1.example.net:9096,kafka-2.example.net:9096',
+    '--param=kafkaCa=private',
+    '--param=produceAuthorizer=jwt',
   ]);
   process.stderr.write(`[deploy] npm run package took ${packaged.durationMs} ms\n`);
 }, 240_000);
@@ -398,6 +397,41 @@ describe('bundles against the local broker and store', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it('a bundle with a missing variable fails at cold start naming it, its stack mapped to the TypeScript source', async () => {
+    const env = lambdaEnvironment(template, 'ConsumeLambdaFunction', {});
+    delete env.KAFKA_BROKERS;
+    const failure = await invokeBundle('consume', env, {}).catch((error: unknown) => error as Error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain('ConfigError: KAFKA_BROKERS: is required');
+    // NODE_OPTIONS=--enable-source-maps from the template maps the minified frames back.
+    expect((failure as Error).message).toMatch(/lib\/config\.ts:\d+:\d+/);
+  });
+
+  it('the produce bundle loads the Secrets Manager client on demand, and an unreachable one answers 503 50301', async () => {
+    const topic = await createTestTopic('deploy-scram', 1);
+    const config = testConfig();
+    const env = lambdaEnvironment(template, 'ProduceLambdaFunction', {
+      ALLOWED_TOPICS: topic,
+      IDEMPOTENCY_TABLE: config.tables.idempotency,
+      MESSAGES_TABLE: config.tables.messages,
+      KAFKA_AUTH: 'scram-sha-512',
+      KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_unreachable-AbCdEf',
+      // Nothing listens on port 9 of the loopback: the read fails at once, without leaving this machine.
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'offline',
+      AWS_SECRET_ACCESS_KEY: 'offline',
+    });
+    const event = httpEvent({
+      path: `/topics/${topic}`,
+      pathParameters: { topic },
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [{ value: 1 }] }),
+    });
+    const response = (await invokeBundle('produce', env, event)).response as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(503);
+    expect(JSON.parse(response.body)).toMatchObject({ error_code: 50301 });
   });
 
   it('the consume bundle processes an MSK event and writes the sink item exactly as the contract says', async () => {
