@@ -90,9 +90,15 @@ interface Connection {
 const DEFAULT_METADATA_TTL_MS = 10_000;
 
 function toHeaders(headers: OutgoingRecord['headers']): IHeaders {
-  const result: Record<string, Buffer[]> = {};
-  for (const { name, value } of headers) (result[name] ??= []).push(value);
-  return Object.fromEntries(Object.entries(result).map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
+  // A Map, not an object literal: header names such as `constructor` or `__proto__` are
+  // client input and must not meet Object.prototype.
+  const byName = new Map<string, Buffer[]>();
+  for (const { name, value } of headers) {
+    const values = byName.get(name);
+    if (values === undefined) byName.set(name, [value]);
+    else values.push(value);
+  }
+  return Object.fromEntries([...byName].map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
 }
 
 /** Rejects with {@link ProduceTimeoutError} when `promise` has not settled after `timeoutMs`. */

@@ -95,9 +95,32 @@ function base64Bytes(value: unknown, path: string): Buffer {
   return Buffer.from(value, 'base64');
 }
 
+/**
+ * Deepest JSON nesting a key or value may have. JSON.parse accepts any depth, but
+ * JSON.stringify recurses and would overflow the stack on a hostile body; real
+ * documents stay far below this (DynamoDB itself stores at most 32 levels).
+ */
+export const MAX_JSON_DEPTH = 100;
+
+function nestingDepth(root: unknown): number {
+  // Iterative on purpose: the point is to measure without recursing.
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 function embedded(value: unknown, format: EmbeddedFormat, path: string): Buffer | null {
   if (value === null || value === undefined) return null;
-  return format === EmbeddedFormat.Binary ? base64Bytes(value, path) : Buffer.from(JSON.stringify(value), 'utf8');
+  if (format === EmbeddedFormat.Binary) return base64Bytes(value, path);
+  if (nestingDepth(value) > MAX_JSON_DEPTH) throw new ValidationError(`${path}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
 function parseHeaders(value: unknown, path: string): ProduceRecord['headers'] {

@@ -77,6 +77,16 @@ describe('parseProduceBody', () => {
     expect(() => parse({ records: [{ key: 5, value: 'YQ==' }] }, EmbeddedFormat.Binary)).toThrow(new ValidationError('records[0].key: must be a base64 string'));
   });
 
+  it('rejects keys and values nested deeper than 100 levels with 422, and accepts 100', () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+    const body = (depth: number) =>
+      parseProduceBody(Buffer.from(`{"records":[{"value":${nested(depth)}}]}`), EmbeddedFormat.Json, { maxRecordsPerRequest: 3, maxRequestBytes: 100_000 });
+    expect(body(100)[0]?.value?.length).toBe(201);
+    expect(() => body(101)).toThrow(new ValidationError('records[0].value: nested deeper than 100 levels'));
+    // Deep enough to overflow a recursive JSON.stringify: still a 422, not a crash.
+    expect(() => body(20_000)).toThrow(new ValidationError('records[0].value: nested deeper than 100 levels'));
+  });
+
   it('answers 400 for a body that is not UTF-8 JSON', () => {
     expect(() => parse('{"records":')).toThrow(BodyNotJsonError);
     expect(() => parseProduceBody(Buffer.from([0x7b, 0xff, 0x7d]), EmbeddedFormat.Json, limits)).toThrow(BodyNotJsonError);
