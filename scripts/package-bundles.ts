@@ -9,7 +9,7 @@
  */
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { zipSync, type Zippable } from 'fflate';
 
 /** One built function. */
@@ -39,6 +39,28 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
 
+/** The esbuild options of every function bundle (entry point and output directory aside). */
+export const BUNDLE_BUILD_OPTIONS = {
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  // The AWS SDK's ES module builds tree-shake far better than its CommonJS ones.
+  mainFields: ['module', 'main'],
+  minify: true,
+  // Error classes name themselves from new.target.name; logs and errors need the real names.
+  keepNames: true,
+  // Linked (not 'external'): Node finds the map through the sourceMappingURL comment.
+  sourcemap: 'linked',
+  sourcesContent: false,
+  legalComments: 'external',
+  banner: { js: requireShim },
+  chunkNames: 'chunks/[name]-[hash]',
+  logLevel: 'warning',
+} satisfies BuildOptions;
+
 /** Bytes of `entry` and every output it reaches through static imports (dynamic imports load later, if ever). */
 function staticallyLoadedBytes(outputs: Metafile['outputs'], entry: string): number {
   const seen = new Set<string>();
@@ -62,28 +84,11 @@ export async function bundleFunction(root: string, entry: string): Promise<Bundl
   const dir = join(root, BUNDLE_ROOT, name);
   await rm(dir, { recursive: true, force: true });
   const { metafile } = await build({
+    ...BUNDLE_BUILD_OPTIONS,
     metafile: true,
     absWorkingDir: root,
     entryPoints: { index: join(root, entry) },
     outdir: dir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    // The AWS SDK's ES module builds tree-shake far better than its CommonJS ones.
-    mainFields: ['module', 'main'],
-    minify: true,
-    // Error classes name themselves from new.target.name; logs and errors need the real names.
-    keepNames: true,
-    // Linked (not 'external'): Node finds the map through the sourceMappingURL comment.
-    sourcemap: 'linked',
-    sourcesContent: false,
-    legalComments: 'external',
-    banner: { js: requireShim },
-    chunkNames: 'chunks/[name]-[hash]',
-    logLevel: 'warning',
   });
   const files = await filesUnder(dir);
   const zippable: Zippable = {};
