@@ -5,6 +5,7 @@
  */
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EndToEndFigure } from './report';
+import { countsBetween, totalRequests } from './dynamo-counter';
 import { makeRecords, produceRequestBody, type BenchRecord } from './records';
 import { median } from './stats';
 
@@ -22,11 +23,12 @@ async function post(baseUrl: string, topic: string, records: readonly BenchRecor
   if (response.status !== 200) throw new Error(`the local pipeline answered ${response.status}: ${text}`);
 }
 
-/** Ids among `ids` (at most 100) that are items of `table`. */
-async function present(client: DynamoDBClient, table: string, ids: readonly string[]): Promise<Set<string>> {
+/** Ids among `ids` (at most 100) that are items of `table`; counts its own requests in `polls`. */
+async function present(client: DynamoDBClient, table: string, ids: readonly string[], polls: { count: number }): Promise<Set<string>> {
   const found = new Set<string>();
   let keys = ids.map((id) => ({ messageId: { S: id } }));
   while (keys.length > 0) {
+    polls.count++;
     const response = await client.send(
       new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys, ProjectionExpression: 'messageId', ConsistentRead: true } } }),
     );
@@ -42,12 +44,12 @@ async function present(client: DynamoDBClient, table: string, ids: readonly stri
  *
  * @throws Error when no new id shows up for `stallTimeoutMs`.
  */
-async function waitForAll(client: DynamoDBClient, table: string, ids: readonly string[], stallTimeoutMs: number): Promise<void> {
+async function waitForAll(client: DynamoDBClient, table: string, ids: readonly string[], stallTimeoutMs: number, polls = { count: 0 }): Promise<void> {
   let confirmed = 0;
   let lastProgress = Date.now();
   while (confirmed < ids.length) {
     const chunk = ids.slice(confirmed, confirmed + 100);
-    const found = await present(client, table, chunk);
+    const found = await present(client, table, chunk, polls);
     const prefix = chunk.findIndex((id) => !found.has(id));
     const advanced = prefix === -1 ? chunk.length : prefix;
     if (advanced > 0) {
@@ -70,16 +72,21 @@ export async function measureEndToEnd(
   messagesTable: string,
   messages: number,
   rounds: number,
+  snapshot: () => Promise<Record<string, number>>,
 ): Promise<EndToEndFigure> {
   // Warm-up: connections, the topic's metadata and the emulator's first poll.
   const warmup = makeRecords(10, 'e2e-warmup');
   await post(baseUrl, topic, warmup);
   await waitForAll(client, messagesTable, warmup.map((record) => record.messageId), 60_000);
   const elapsed: number[] = [];
+  const requestsPerMessage: number[] = [];
+  let requestsByOperation: Record<string, number> = {};
   for (let round = 0; round < rounds; round++) {
     const requests = Array.from({ length: Math.ceil(messages / RECORDS_PER_REQUEST) }, (_, index) =>
       makeRecords(RECORDS_PER_REQUEST, `e2e-r${round}-${index}`),
     );
+    const before = await snapshot();
+    const polls = { count: 0 };
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -87,8 +94,13 @@ export async function measureEndToEnd(
         while (next < requests.length) await post(baseUrl, topic, requests[next++] as BenchRecord[]);
       }),
     );
-    await waitForAll(client, messagesTable, requests.flat().map((record) => record.messageId), 30_000);
+    await waitForAll(client, messagesTable, requests.flat().map((record) => record.messageId), 30_000, polls);
     elapsed.push(performance.now() - started);
+    const counted = countsBetween(before, await snapshot());
+    // This measurement's own reads are not the pipeline's work.
+    if (counted.BatchGetItem !== undefined) counted.BatchGetItem -= polls.count;
+    if (round === 0) requestsByOperation = Object.fromEntries(Object.entries(counted).filter(([, count]) => count > 0));
+    requestsPerMessage.push(totalRequests(counted) / (requests.length * RECORDS_PER_REQUEST));
   }
   const elapsedMs = median(elapsed);
   return {
@@ -98,5 +110,7 @@ export async function measureEndToEnd(
     rounds,
     messagesPerSec: (Math.ceil(messages / RECORDS_PER_REQUEST) * RECORDS_PER_REQUEST) / (elapsedMs / 1000),
     elapsedMs,
+    dynamoRequestsPerMessage: median(requestsPerMessage),
+    requestsByOperation,
   };
 }

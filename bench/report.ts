@@ -22,6 +22,10 @@ export interface EndToEndFigure {
   /** First POST sent to the last message found in the messages table, median over rounds. */
   messagesPerSec: number;
   elapsedMs: number;
+  /** DynamoDB requests of the whole pipeline per message, the measurement's own reads left out. */
+  dynamoRequestsPerMessage?: number;
+  /** The pipeline's requests of the first round, by operation. */
+  requestsByOperation?: Record<string, number>;
 }
 
 /** A goal of the issue and whether this run met it (null: not measured in this run). */
@@ -285,7 +289,12 @@ export function renderMarkdown(results: BenchResults, goals: readonly GoalVerdic
   else {
     const e2e = results.endToEnd;
     sections.push(
-      `${e2e.messages} messages POSTed to the local runtime in requests of ${e2e.recordsPerRequest}, ${e2e.concurrentRequests} at a time, until every one was in the messages table: **${Math.round(e2e.messagesPerSec)} messages/s** (${fixed(e2e.elapsedMs, 0)} ms, median of ${e2e.rounds} rounds).`,
+      `${e2e.messages} messages POSTed to the local runtime in requests of ${e2e.recordsPerRequest}, ${e2e.concurrentRequests} at a time, until every one was in the messages table: **${Math.round(e2e.messagesPerSec)} messages/s** (${fixed(e2e.elapsedMs, 0)} ms, median of ${e2e.rounds} rounds).` +
+        (e2e.dynamoRequestsPerMessage === undefined
+          ? ''
+          : ` The pipeline made ${fixed(e2e.dynamoRequestsPerMessage, 3)} DynamoDB requests per message (${Object.entries(e2e.requestsByOperation ?? {})
+              .map(([operation, count]) => `${operation} ${count}`)
+              .join(', ')} in the first round).`),
       '',
     );
   }

@@ -4,9 +4,10 @@
  * and bench/results.svg.
  *
  * Flags: `--quick` (one round, smaller batches: a smoke run, not figures to quote) and
- * `--only=produce,consume,cold-start,end-to-end` (a subset).
+ * `--only=store,produce,consume,cold-start,end-to-end` (a subset). Either writes its report
+ * to bench/.tmp/ instead, so that bench/RESULTS.md always comes from a full run.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createDynamoClient } from '../lib/dynamo/client';
@@ -222,6 +223,7 @@ async function main(): Promise<void> {
         pipelineTables.messages,
         settings.endToEndMessages,
         settings.endToEndRounds,
+        () => services.store.snapshot(),
       );
     });
   } finally {
@@ -230,9 +232,12 @@ async function main(): Promise<void> {
   }
   results.durationSec = (performance.now() - started) / 1000;
   results.findings = deriveFindings(results);
-  const goals = writeReport(join(ROOT, 'bench'), results);
+  // Only a full run replaces the published results; a quick or partial one goes to bench/.tmp/.
+  const folder = quick || only !== undefined ? join('bench', '.tmp') : 'bench';
+  mkdirSync(join(ROOT, folder), { recursive: true });
+  const goals = writeReport(join(ROOT, folder), results);
   for (const goal of goals) process.stdout.write(`${goal.met === null ? 'n/a ' : goal.met ? 'MET ' : 'MISS'} ${goal.goal}: ${goal.figure}\n`);
-  process.stdout.write(`wrote bench/results.json, bench/RESULTS.md and bench/results.svg in ${Math.round(results.durationSec)} s\n`);
+  process.stdout.write(`wrote ${folder}/results.json, ${folder}/RESULTS.md and ${folder}/results.svg in ${Math.round(results.durationSec)} s\n`);
 }
 
 main().catch((error: unknown) => {
