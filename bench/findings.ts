@@ -82,7 +82,7 @@ export function deriveFindings(results: BenchResults): string[] {
       `End to end: ${round(e2e.messagesPerSec)} messages/s with ${e2e.dynamoRequestsPerMessage.toFixed(2)} DynamoDB requests per message, the consume path's, so the same store bound applies` +
         (consumeBest === undefined
           ? '.'
-          : `; the consume handler fed directly reached ${round(consumeBest)} records/s. The pipeline is slower still because the emulator invokes one partition's batch (at most the event source's batch size) at a time per partition, waits for the batching window to fill a batch, and the pipeline process, the broker and the bench share the machine's cores.`),
+          : `; the consume handler fed directly reached ${round(consumeBest)} records/s. The pipeline is slower still because the emulator invokes one partition's batch (at most the event source's batch size) at a time per partition, waits up to the batching window for a batch to fill, and the pipeline process, the broker and the bench share the machine's cores.`),
     );
   }
   for (const figure of results.coldStart.filter((entry) => COLD_START_PAIRS.some((pair) => pair.subject === entry.name))) {
