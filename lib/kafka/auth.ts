@@ -38,11 +38,8 @@ export const awsKafkaAuthProviders: KafkaAuthProviders = {
     return readSecretString(secretArn, region);
   },
   async signIamToken(region) {
-    // The official AWS signer: a SigV4-presigned kafka-cluster:Connect request, base64url encoded.
-    // https://github.com/aws/aws-msk-iam-sasl-signer-js
-    const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
-    const { token, expiryTime } = await generateAuthToken({ region });
-    return { token, expiresAtMs: expiryTime };
+    const { signMskIamToken } = await import('./msk-iam-token');
+    return signMskIamToken(region);
   },
 };
 
