@@ -5,6 +5,8 @@
  * process against the local broker and store.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -413,29 +415,51 @@ describe('bundles against the local broker and store', () => {
     expect((failure as Error).message).toMatch(/lib\/config\.ts:\d+:\d+/);
   });
 
-  it('the produce bundle loads the Secrets Manager client on demand, and an unreachable one answers 503 50301', async () => {
+  it('the produce bundle reads its SCRAM secret from Secrets Manager on demand, once', async () => {
     const topic = await createTestTopic('deploy-scram', 1);
     const config = testConfig();
-    const env = lambdaEnvironment(template, 'ProduceLambdaFunction', {
-      ALLOWED_TOPICS: topic,
-      IDEMPOTENCY_TABLE: config.tables.idempotency,
-      MESSAGES_TABLE: config.tables.messages,
-      KAFKA_AUTH: 'scram-sha-512',
-      KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_unreachable-AbCdEf',
-      // Nothing listens on port 9 of the loopback: the read fails at once, without leaving this machine.
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
-      AWS_ACCESS_KEY_ID: 'offline',
-      AWS_SECRET_ACCESS_KEY: 'offline',
+    await createTestTables(config);
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_pipeline-AbCdEf';
+    // A stand-in for the Secrets Manager endpoint, answering GetSecretValue as the service does.
+    const requests: { target: string | undefined; body: string; signed: boolean }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        requests.push({
+          target: request.headers['x-amz-target'] as string | undefined,
+          body,
+          signed: String(request.headers.authorization).startsWith('AWS4-HMAC-SHA256 Credential=offline/'),
+        });
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify({ ARN: secretArn, Name: 'AmazonMSK_pipeline', SecretString: '{"username":"u","password":"p"}' }));
+      });
     });
-    const event = httpEvent({
-      path: `/topics/${topic}`,
-      pathParameters: { topic },
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ records: [{ value: 1 }] }),
-    });
-    const response = (await invokeBundle('produce', env, event)).response as { statusCode: number; body: string };
-    expect(response.statusCode).toBe(503);
-    expect(JSON.parse(response.body)).toMatchObject({ error_code: 50301 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const env = lambdaEnvironment(template, 'ProduceLambdaFunction', {
+        ALLOWED_TOPICS: topic,
+        IDEMPOTENCY_TABLE: config.tables.idempotency,
+        MESSAGES_TABLE: config.tables.messages,
+        KAFKA_AUTH: 'scram-sha-512',
+        KAFKA_SASL_SECRET_ARN: secretArn,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        AWS_ACCESS_KEY_ID: 'offline',
+        AWS_SECRET_ACCESS_KEY: 'offline',
+      });
+      const event = httpEvent({
+        path: `/topics/${topic}`,
+        pathParameters: { topic },
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ records: [{ value: 1 }] }),
+      });
+      const response = (await invokeBundle('produce', env, event)).response as { statusCode: number };
+      expect(requests).toEqual([{ target: 'secretsmanager.GetSecretValue', body: JSON.stringify({ SecretId: secretArn }), signed: true }]);
+      // The local broker has no SASL listener, so the produce itself cannot succeed.
+      expect(response.statusCode).not.toBe(200);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('the MSK IAM signer, loaded on demand from a bundle chunk, signs a token', async () => {
