@@ -4,6 +4,7 @@
  *
  *   tsx scripts/package.ts package [serverless options...]   offline, dummy credentials
  *   tsx scripts/package.ts deploy  [serverless options...]   needs real AWS credentials
+ *   tsx scripts/package.ts bundle                            the zips only (for another CLI, e.g. Serverless v4)
  *
  * After `package`, `.serverless/` holds the CloudFormation template and one zip per function.
  */
@@ -31,8 +32,8 @@ function runServerless(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
 
 async function main(): Promise<void> {
   const [command, ...options] = process.argv.slice(2);
-  if (command !== 'package' && command !== 'deploy') {
-    process.stderr.write('usage: tsx scripts/package.ts package|deploy [serverless options...]\n');
+  if (command !== 'package' && command !== 'deploy' && command !== 'bundle') {
+    process.stderr.write('usage: tsx scripts/package.ts package|deploy|bundle [serverless options...]\n');
     process.exitCode = 2;
     return;
   }
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       `bundle ${bundle.name}: cold start loads ${bundle.coldStartBytes} B of JavaScript, all chunks ${bundle.jsBytes} B, zip ${bundle.zipBytes} B\n`,
     );
   }
+  if (command === 'bundle') return;
   if (command === 'package') {
     // Packaging never calls AWS; placeholder credentials keep the CLI from looking for real ones.
     await runServerless(['package', ...options], {
