@@ -39,7 +39,7 @@ export interface GarbageInputSize {
 /** Sizes of `npm run chaos`. */
 export const GARBAGE_INPUT_FULL: GarbageInputSize = { requests: 3_000, events: 1_000, probeEvery: 20, concurrency: 4, drainTimeoutMs: 300_000 };
 /** Sizes of the version inside `npm test`. */
-export const GARBAGE_INPUT_SHORT: GarbageInputSize = { requests: 300, events: 100, probeEvery: 20, concurrency: 4, drainTimeoutMs: 60_000 };
+export const GARBAGE_INPUT_SHORT: GarbageInputSize = { requests: 300, events: 100, probeEvery: 20, concurrency: 4, drainTimeoutMs: 90_000 };
 
 const MAX_EXAMPLES = 8;
 
