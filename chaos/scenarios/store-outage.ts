@@ -25,9 +25,9 @@ export interface StoreOutageSize {
 }
 
 /** Sizes of `npm run chaos`. */
-export const STORE_OUTAGE_FULL: StoreOutageSize = { requestsPerPhase: 200, unkeyedDuringOutage: 200, drainTimeoutMs: 120_000, minOutageMs: 10_000 };
+export const STORE_OUTAGE_FULL: StoreOutageSize = { requestsPerPhase: 200, unkeyedDuringOutage: 200, drainTimeoutMs: 120_000, minOutageMs: 20_000 };
 /** Sizes of the version inside `npm test`. */
-export const STORE_OUTAGE_SHORT: StoreOutageSize = { requestsPerPhase: 15, unkeyedDuringOutage: 15, drainTimeoutMs: 40_000, minOutageMs: 5_000 };
+export const STORE_OUTAGE_SHORT: StoreOutageSize = { requestsPerPhase: 15, unkeyedDuringOutage: 15, drainTimeoutMs: 40_000, minOutageMs: 15_000 };
 
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runStoreOutage(options: ScenarioOptions<StoreOutageSize>): Promise<ScenarioReport> {

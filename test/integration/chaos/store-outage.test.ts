@@ -4,7 +4,7 @@ import { silentLogger } from '../../../lib/logger';
 import { reportText } from './report-text';
 
 describe('chaos: store outage (short)', () => {
-  it('answers 503 to keyed produce, fails records instead of skipping them, and recovers when the store returns', { timeout: 90_000 }, async () => {
+  it('answers 503 to keyed produce, fails records instead of skipping them, and recovers when the store returns', { timeout: 150_000 }, async () => {
     const report = await runStoreOutage({ logger: silentLogger, size: STORE_OUTAGE_SHORT });
     const text = reportText(report);
     expect(report.details.keyed_during_outage, text).toBe('503:15');
