@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { unzipSync } from 'fflate';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, createTestTopic, testBrokers, testConfig, testDynamo, testDynamoEndpoint, testKafka } from '../../helpers/infra';
 import { httpEvent } from '../../helpers/http-events';
@@ -385,7 +385,8 @@ describe('bundles against the local broker and store', () => {
     const event = httpEvent({
       path: `/topics/${topic}`,
       pathParameters: { topic },
-      headers: { 'content-type': 'application/vnd.kafka.json.v2+json' },
+      // With an Idempotency-Key, so the lazily loaded store chunk is exercised too.
+      headers: { 'content-type': 'application/vnd.kafka.json.v2+json', 'idempotency-key': 'bundle-key-1' },
       body: JSON.stringify({ records: [{ key: 'k-1', value: { hello: 'bundle' } }] }),
     });
     const invocation = await invokeBundle('produce', env, event);
@@ -404,6 +405,8 @@ describe('bundles against the local broker and store', () => {
     } finally {
       await admin.disconnect();
     }
+    const { Items } = await testDynamo().send(new ScanCommand({ TableName: config.tables.idempotency, ConsistentRead: true }));
+    expect(Items?.map((item) => item.status?.S)).toEqual(['COMPLETED']);
   });
 
   it('a bundle with a missing variable fails at cold start naming it, its stack mapped to the TypeScript source', async () => {
