@@ -121,6 +121,13 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
   Object.assign(recorder.counts, { onTopic: result.onTopic, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
   // Garbage the API accepted but the sink cannot hold ends there, after its retries.
   recorder.counts.deadLettered = await countTopic(broker.brokers, env.settings.onFailureTopic);
+  if (result.lost > 0) {
+    // Why the consumer fell behind, in its own words.
+    const warnings = pipeline.output().split('\n').filter((line) => /"level":"(warn|error)"/.test(line));
+    recorder.details.consumer_warnings = warnings.length;
+    const last = warnings.at(-1);
+    if (last !== undefined) recorder.details.consumer_last_warning = JSON.stringify(last.slice(0, 400));
+  }
 }
 
 /**
