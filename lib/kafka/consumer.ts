@@ -79,8 +79,11 @@ function headerEntries(headers: IHeaders | undefined): { name: string; value: Bu
   for (const [name, raw] of Object.entries(headers ?? {})) {
     const values = Array.isArray(raw) ? raw : [raw];
     for (const value of values) {
-      if (value === undefined) continue;
-      entries.push({ name, value: Buffer.isBuffer(value) ? value : Buffer.from(value) });
+      // kafkajs decodes headers into a plain object, so a header named like an
+      // Object.prototype member (`constructor`) arrives merged with that member: keep
+      // only the bytes that came off the wire.
+      if (Buffer.isBuffer(value)) entries.push({ name, value });
+      else if (typeof value === 'string') entries.push({ name, value: Buffer.from(value) });
     }
   }
   return entries;
