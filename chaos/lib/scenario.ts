@@ -2,6 +2,7 @@
  * What every scenario shares: its options, a timer, and a waitFor that polls a condition
  * instead of sleeping.
  */
+import { waitUntil as pollUntil } from '../../lib/local/wait-until';
 import type { Logger } from '../../lib/logger';
 import { zeroCounts, type ScenarioCounts, type ScenarioReport } from './report';
 
@@ -37,24 +38,9 @@ export class ScenarioRecorder {
   }
 }
 
-/**
- * Polls `check` until it returns something other than undefined/false.
- *
- * @throws Error naming `description` when `timeoutMs` passes first.
- */
-export async function waitUntil<T>(description: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result !== undefined && result !== false) return result;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`, { cause: lastError });
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+/** Polls `check` until it returns something other than undefined/false; see {@link pollUntil}. */
+export function waitUntil<T>(description: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 100): Promise<T> {
+  return pollUntil(description, check, timeoutMs, intervalMs);
 }
 
 /** Runs `body`, turning an unexpected exception into a broken promise so the report still prints. */

@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig, type AppConfig } from '../../lib/config';
 import { ensureTables } from '../../lib/dynamo/tables';
 import { ensureTopics } from '../../lib/kafka/admin';
+import { waitUntil } from '../../lib/local/wait-until';
 
 /** A name no other test uses, safe as a topic or table name. */
 export function uniqueName(prefix: string): string {
@@ -72,21 +73,10 @@ export async function createTestTables(config: AppConfig, client: DynamoDBClient
  *
  * @throws Error with `description` when `timeoutMs` passes first (the last error, if any, as cause).
  */
-export async function waitFor<T>(
+export function waitFor<T>(
   description: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   { timeoutMs = 20_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result !== undefined && result !== false) return result;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`, { cause: lastError });
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return waitUntil(description, check, timeoutMs, intervalMs);
 }
