@@ -182,6 +182,8 @@ describe('local pipeline', () => {
       const found = await scanSink(w.tables.messages);
       return found.length >= 1_000 ? found : undefined;
     }, { timeoutMs: 90_000, intervalMs: 250 });
+    // The last sink write is visible a moment before its processor call returns and is counted.
+    await waitFor('the last processor calls to return', () => w.applied.size >= 1_000, { timeoutMs: 10_000 });
 
     expect(items).toHaveLength(1_000);
     expect(new Set(items.map((item) => `${item.value.key}/${item.value.seq}`)).size).toBe(1_000);
