@@ -40,29 +40,81 @@ export interface HttpServer {
 
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?json\b|application\/(x-www-form-urlencoded|xml)\b)/i;
 const ROUTE = /^\/topics\/([^/]+)\/?$/;
+const ERROR_HEADERS = { 'content-type': 'application/vnd.kafka.v2+json' } as const;
+/** Longest a refused request's remaining body is drained before its connection is closed anyway. */
+const DRAIN_AFTER_REFUSAL_MS = 5_000;
 
 function send(response: ServerResponse, statusCode: number, headers: Record<string, string>, body: Buffer): void {
   response.writeHead(statusCode, { ...headers, 'content-length': String(body.length) });
   response.end(body);
 }
 
-function sendError(response: ServerResponse, statusCode: number, errorCode: number, message: string): void {
-  send(response, statusCode, { 'content-type': 'application/vnd.kafka.v2+json' }, Buffer.from(JSON.stringify({ error_code: errorCode, message })));
+function errorBody(errorCode: number, message: string): Buffer {
+  return Buffer.from(JSON.stringify({ error_code: errorCode, message }));
 }
 
-/** Reads the body, refusing with {@link PayloadTooLargeError} as soon as it passes `limit` bytes. */
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(`the request body is larger than ${limit} bytes`);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const part = chunk as Buffer;
-    size += part.length;
-    if (size > limit) throw new PayloadTooLargeError(`the request body is larger than ${limit} bytes`);
-    parts.push(part);
+function sendError(response: ServerResponse, statusCode: number, errorCode: number, message: string): void {
+  send(response, statusCode, ERROR_HEADERS, errorBody(errorCode, message));
+}
+
+/**
+ * Answers a request refused before its body was read (413), then closes the connection.
+ * The whole answer is written at once, so the client can read it; the connection is closed
+ * only once the client has sent the rest of its body (read and dropped) or after
+ * {@link DRAIN_AFTER_REFUSAL_MS}. Closing a socket that still holds unread bytes makes the
+ * kernel send a TCP reset, which can reach the client before the answer and surface as
+ * ECONNRESET instead of a 413.
+ */
+function refuse(request: IncomingMessage, response: ServerResponse, statusCode: number, errorCode: number, message: string): void {
+  const body = errorBody(errorCode, message);
+  response.writeHead(statusCode, { ...ERROR_HEADERS, 'content-length': String(body.length), connection: 'close' });
+  response.write(body);
+  let timer: NodeJS.Timeout | undefined;
+  const finish = (): void => {
+    clearTimeout(timer);
+    if (!response.writableEnded) response.end();
+  };
+  if (request.readableEnded) {
+    finish();
+    return;
   }
-  return Buffer.concat(parts);
+  timer = setTimeout(finish, DRAIN_AFTER_REFUSAL_MS);
+  request.once('end', finish);
+  request.once('close', finish);
+  request.once('error', finish);
+  request.resume();
+}
+
+/**
+ * Reads the body, refusing with {@link PayloadTooLargeError} as soon as it passes `limit` bytes.
+ * After a refusal the stream keeps flowing (its data is dropped), so that the rest of the body
+ * is drained rather than left unread: see {@link refuse}.
+ */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = (): PayloadTooLargeError => new PayloadTooLargeError(`the request body is larger than ${limit} bytes`);
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(tooLarge());
+      return;
+    }
+    const parts: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    request.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > limit) {
+        refused = true;
+        parts.length = 0;
+        reject(tooLarge());
+        return;
+      }
+      parts.push(chunk);
+    });
+    request.once('end', () => resolve(Buffer.concat(parts)));
+    request.once('error', reject);
+  });
 }
 
 function headersOf(request: IncomingMessage): Record<string, string> {
@@ -156,10 +208,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         body = await readBody(request, options.maxBodyBytes);
       } catch (error) {
         const appError = toAppError(error);
-        // Without reading the rest, the client may still be sending: close after answering.
-        response.setHeader('connection', 'close');
-        sendError(response, appError.httpStatus, appError.code, appError.message);
-        request.resume();
+        refuse(request, response, appError.httpStatus, appError.code, appError.message);
         return;
       }
       try {

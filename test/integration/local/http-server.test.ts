@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { startHttpServer, type HttpServer } from '../../../lib/local/http-server';
 import { silentLogger } from '../../../lib/logger';
@@ -98,6 +99,47 @@ describe('local HTTP server', () => {
       outgoing.end();
     });
     expect(status).toBe(413);
+  });
+
+  /** Sends a whole body the server refuses, declared or chunked, and returns all the server wrote back. */
+  async function sendWholeOversizedBody(port: number, bodyBytes: number, chunked: boolean): Promise<string> {
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    return new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      const received: Buffer[] = [];
+      socket.on('data', (data) => received.push(data));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(received).toString('latin1')));
+      const framing = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${bodyBytes}`;
+      socket.write(`POST /topics/orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`);
+      let sent = 0;
+      const more = (): void => {
+        while (sent < bodyBytes) {
+          sent += chunk.length;
+          const ok = socket.write(chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : chunk);
+          if (!ok) {
+            socket.once('drain', more);
+            return;
+          }
+        }
+        if (chunked) socket.end('0\r\n\r\n');
+        else socket.end();
+      };
+      more();
+    });
+  }
+
+  it.each([
+    ['a declared length', false],
+    ['chunked', true],
+  ])('lets a client that keeps sending an oversized body (%s) read its 413 instead of a connection reset', async (_, chunked) => {
+    const server = await serve(async () => ({ statusCode: 200, body: '' }), 1_000);
+    // Clients in turn, each sending its whole body after the server refused it.
+    for (let client = 0; client < 10; client += 1) {
+      const answer = await sendWholeOversizedBody(server.port, 4 * 1024 * 1024, chunked);
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+      expect(answer.endsWith('{"error_code":41301,"message":"the request body is larger than 1000 bytes"}')).toBe(true);
+    }
   });
 
   it('answers 500 with the error shape when the handler throws', async () => {
