@@ -6,6 +6,7 @@
  * Logs are human-readable on a terminal and JSON lines otherwise; `--json` forces JSON.
  * `--topic T`, `--on-failure-topic T` and `--group G` override lib/consume/event-source.json,
  * so that two pipelines can share one broker without sharing records or a consumer group.
+ * `--function-timeout S` sets the consume function's timeout in seconds (default 60, as deployed).
  */
 import { systemClock } from '../lib/clock';
 import { AppError } from '../lib/errors';
@@ -14,11 +15,18 @@ import { createPrettyLogger } from '../lib/local/pretty-logger';
 import { startLocalRuntime, type LocalRuntime } from '../lib/local/runtime';
 import { createLogger, errorFields } from '../lib/logger';
 
-const USAGE = 'usage: npm start -- [--json] [--topic T] [--on-failure-topic T] [--group G]';
+const USAGE = 'usage: npm start -- [--json] [--topic T] [--on-failure-topic T] [--group G] [--function-timeout S]';
 
-function parseArguments(args: string[]): { json: boolean; eventSource: Partial<EventSourceSettings> } {
+interface Arguments {
+  json: boolean;
+  eventSource: Partial<EventSourceSettings>;
+  functionTimeoutMs?: number;
+}
+
+function parseArguments(args: string[]): Arguments {
   const eventSource: Partial<EventSourceSettings> = {};
   let json = false;
+  let functionTimeoutMs: number | undefined;
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index] as string;
     const value = (): string => {
@@ -33,12 +41,20 @@ function parseArguments(args: string[]): { json: boolean; eventSource: Partial<E
     else if (arg === '--topic') eventSource.topic = value();
     else if (arg === '--on-failure-topic') eventSource.onFailureTopic = value();
     else if (arg === '--group') eventSource.consumerGroupId = value();
-    else {
+    else if (arg === '--function-timeout') {
+      // Lambda's range for a function timeout: 1 to 900 seconds.
+      const seconds = Number(value());
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 900) {
+        process.stderr.write(`--function-timeout takes whole seconds from 1 to 900\n${USAGE}\n`);
+        process.exit(2);
+      }
+      functionTimeoutMs = seconds * 1_000;
+    } else {
       process.stderr.write(`unknown argument ${arg}\n${USAGE}\n`);
       process.exit(2);
     }
   }
-  return { json, eventSource };
+  return { json, eventSource, ...(functionTimeoutMs === undefined ? {} : { functionTimeoutMs }) };
 }
 
 const args = parseArguments(process.argv.slice(2));
@@ -76,7 +92,11 @@ process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 
 try {
-  runtime = await startLocalRuntime({ logger, eventSource: args.eventSource });
+  runtime = await startLocalRuntime({
+    logger,
+    eventSource: args.eventSource,
+    ...(args.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: args.functionTimeoutMs }),
+  });
 } catch (error) {
   // A ConfigError or a broker that cannot start carries a message meant for the user.
   const message = error instanceof Error ? error.message : String(error);

@@ -59,8 +59,8 @@ export interface ChaosEnvironment {
   config(overrides?: Record<string, string>): AppConfig;
   /** Environment for the pipeline process. */
   pipelineEnv(overrides?: Record<string, string>): Record<string, string>;
-  /** Starts the pipeline process (HTTP produce, event-source emulator, consume) against this world. */
-  startPipeline(overrides?: Record<string, string>): Promise<PipelineProcess>;
+  /** Starts the pipeline process (HTTP produce, event-source emulator, consume) against this world, with `npm start` arguments. */
+  startPipeline(overrides?: Record<string, string>, args?: readonly string[]): Promise<PipelineProcess>;
   /** Stops every pipeline started here, then the broker and the store, and removes their data. */
   close(): Promise<void>;
 }
@@ -132,9 +132,10 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
     },
     config: (overrides = {}) => loadConfig({ ...baseEnv(), ...overrides }),
     pipelineEnv: (overrides = {}) => ({ ...baseEnv(), ...overrides }),
-    async startPipeline(overrides = {}) {
+    async startPipeline(overrides = {}, args = []) {
       const pipeline = await startPipeline({
         env: { ...baseEnv(), PORT: String(await freePort()), ...overrides },
+        args,
         ...(options.pipelineScript === undefined ? {} : { script: options.pipelineScript }),
       });
       pipelines.push(pipeline);

@@ -38,6 +38,8 @@ export interface StartPipelineOptions {
   readyTimeoutMs?: number;
   /** The script to run, relative to the repository (default `scripts/start.ts`, what `npm start` runs). */
   script?: string;
+  /** Arguments after `--json`, e.g. `--function-timeout 10`. */
+  args?: readonly string[];
 }
 
 /** Parses the ready line; undefined for any other line. */
@@ -60,7 +62,7 @@ process.once('exit', () => {
  * @throws Error with the process's last output when it exits or times out before ready.
  */
 export async function startPipeline(options: StartPipelineOptions): Promise<PipelineProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? 'scripts/start.ts', '--json'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? 'scripts/start.ts', '--json', ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

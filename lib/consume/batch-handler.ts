@@ -2,6 +2,10 @@
  * One invocation of the consume function: decode the event, read the batch's idempotency
  * keys once, process partitions concurrently (each strictly in order), and answer with the
  * partial batch response. Free of AWS clients, so unit tests drive it with fakes.
+ *
+ * When the invocation's remaining time is known (Lambda's context, or the local emulator's),
+ * held keys and transient store errors are waited out until shortly before the deadline
+ * rather than reported at once (see {@link ./patience}).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
@@ -13,6 +17,7 @@ import { decodeKafkaEvent, entryOffset, type DecodedEvent } from './event';
 import { mapBounded } from './map-bounded';
 import { consumeIdempotencyKey, messageIdOf } from './message-id';
 import { processPartition, type PartitionOutcome } from './partition-worker';
+import { createPatience, realSleep, waitDeadlineMs, type Sleep } from './patience';
 import type { RecordProcessor } from './processor';
 
 /** Tuning of a batch handler; the defaults suit Lambda. */
@@ -21,6 +26,8 @@ export interface BatchHandlerOptions {
   partitionConcurrency?: number;
   /** Claims issued ahead of the record being processed, per partition. */
   claimsAhead?: number;
+  /** How waiting sleeps; tests pass one that moves a fake clock. */
+  sleep?: Sleep;
 }
 
 /** Collaborators of a batch handler. */
@@ -35,8 +42,15 @@ export interface BatchHandlerDeps extends BatchHandlerOptions {
   ttlSeconds: number;
 }
 
+/** The parts of Lambda's invocation context the handler uses. */
+export interface InvocationContext {
+  awsRequestId?: string;
+  /** Milliseconds until the invocation times out; without it nothing is waited for. */
+  getRemainingTimeInMillis?(): number;
+}
+
 /** Handles one Kafka event; see {@link createBatchHandler}. */
-export type BatchHandler = (event: unknown, context?: { awsRequestId?: string }) => Promise<KafkaBatchResponse>;
+export type BatchHandler = (event: unknown, context?: InvocationContext) => Promise<KafkaBatchResponse>;
 
 const DEFAULT_PARTITION_CONCURRENCY = 8;
 const DEFAULT_CLAIMS_AHEAD = 10;
@@ -76,12 +90,19 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     for (const partition of decoded.partitions) {
       for (const entry of partition.entries) if ('record' in entry) keys.push(consumeIdempotencyKey(deps.scope, messageIdOf(entry.record)));
     }
+    const deadlineMs = waitDeadlineMs(startedMs, context?.getRemainingTimeInMillis?.());
+    const sleep = deps.sleep ?? realSleep;
     let outcomes: PartitionOutcome[];
     let known: Map<string, IdempotencyRecord> | undefined;
-    try {
-      known = keys.length === 0 ? new Map() : await store.getMany(keys, clock.nowMs());
-    } catch (error) {
-      logger.error('idempotency store unreadable, every record reported failed', { invocationId: owner, ...errorFields(error) });
+    const patience = createPatience(clock, deadlineMs, sleep);
+    while (known === undefined) {
+      try {
+        known = keys.length === 0 ? new Map() : await store.getMany(keys, clock.nowMs());
+      } catch (error) {
+        if (await patience.pause()) continue;
+        logger.error('idempotency store unreadable, every record reported failed', { invocationId: owner, ...errorFields(error) });
+        break;
+      }
     }
     if (known === undefined) {
       outcomes = allFailed(decoded);
@@ -91,6 +112,8 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         owner,
         known,
         claimsAhead: deps.claimsAhead ?? DEFAULT_CLAIMS_AHEAD,
+        ...(deadlineMs === undefined ? {} : { waitDeadlineMs: deadlineMs }),
+        sleep,
       };
       outcomes = await mapBounded(decoded.partitions, deps.partitionConcurrency ?? DEFAULT_PARTITION_CONCURRENCY, (partition) =>
         processPartition(partition, workerDeps),

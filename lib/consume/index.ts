@@ -10,11 +10,12 @@ import { DynamoMessagesTable } from '../dynamo/messages-table';
 import { DynamoIdempotencyStore } from '../idempotency/dynamo-store';
 import { createLogger, type Logger } from '../logger';
 import type { KafkaBatchResponse } from './batch';
-import { createBatchHandler, type BatchHandlerOptions } from './batch-handler';
+import { createBatchHandler, type BatchHandlerOptions, type InvocationContext } from './batch-handler';
 import { createMessagesProcessor } from './messages-processor';
 import type { RecordProcessor } from './processor';
 
 export type { KafkaBatchResponse, BatchItemFailure } from './batch';
+export type { InvocationContext } from './batch-handler';
 export type { ConsumedRecord, RecordHeader, SchemaMetadata } from './event';
 export type { ProcessContext, RecordProcessor } from './processor';
 
@@ -28,7 +29,7 @@ export interface ConsumeRuntime {
    *
    * @throws {MalformedEventError} when the event cannot be trusted to name its records.
    */
-  handler(event: KafkaEvent, context?: { awsRequestId?: string }): Promise<KafkaBatchResponse>;
+  handler(event: KafkaEvent, context?: InvocationContext): Promise<KafkaBatchResponse>;
   /** Releases the DynamoDB client's connections. */
   close(): Promise<void>;
 }
@@ -62,6 +63,7 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
     ttlSeconds: config.idempotency.ttlSeconds,
     ...(options.partitionConcurrency === undefined ? {} : { partitionConcurrency: options.partitionConcurrency }),
     ...(options.claimsAhead === undefined ? {} : { claimsAhead: options.claimsAhead }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
   return {
     handler: (event, context) => handle(event, context),

@@ -10,6 +10,12 @@
  * its completion short without costing a request more. When the partition stops on a
  * failure, the claims issued ahead are released so that the retry can take them at once.
  * A record is counted as done only once its completion is written.
+ *
+ * What clears by itself is waited out while the invocation has time (see {@link ./patience}):
+ * a key another invocation holds (it completes it, or its lease runs out after a crash), a
+ * store that cannot be reached, a processor error marked retriable. Before each new look the
+ * claims issued ahead are set aside (a long wait could outlive their lease) and issued again
+ * afterwards; a claim by the same owner renews its lease.
  */
 import type { Clock } from '../clock';
 import { errorFields, type Logger } from '../logger';
@@ -17,6 +23,7 @@ import { expiresAtEpochSec } from '../idempotency/keys';
 import { IdempotencyStatus, type ClaimOutcome, type IdempotencyRecord, type IdempotencyStore } from '../idempotency/types';
 import { entryOffset, type ConsumedRecord, type DecodedPartition } from './event';
 import { consumeIdempotencyKey, messageIdOf } from './message-id';
+import { createPatience, isTransient, type Patience, type Sleep } from './patience';
 import type { RecordProcessor } from './processor';
 
 /** What a partition worker needs; the same for every partition of a batch. */
@@ -35,6 +42,9 @@ export interface PartitionWorkerDeps {
   claimsAhead: number;
   /** Keys read for the whole batch before processing (absent = never seen). */
   known: ReadonlyMap<string, IdempotencyRecord>;
+  /** Until when the worker may wait out held keys and transient errors; undefined = never wait. */
+  waitDeadlineMs?: number;
+  sleep: Sleep;
 }
 
 /** What happened to one partition. */
@@ -53,8 +63,10 @@ export interface PartitionOutcome {
 type Step =
   | { kind: 'malformed' }
   | { kind: 'duplicate' }
-  | { kind: 'held' }
-  | { kind: 'claim'; record: ConsumedRecord; messageId: string; key: string };
+  /** To claim; `held` when the batch read found it under another invocation's live lease. */
+  | { kind: 'claim'; record: ConsumedRecord; messageId: string; key: string; held?: IdempotencyRecord };
+
+type ClaimStep = Extract<Step, { kind: 'claim' }>;
 
 type ClaimResult = { outcome: ClaimOutcome } | { error: unknown };
 
@@ -79,41 +91,118 @@ function plan(partition: DecodedPartition, deps: PartitionWorkerDeps, nowMs: num
     seen.add(key);
     const known = deps.known.get(key);
     if (known?.status === IdempotencyStatus.Completed) return { kind: 'duplicate' };
-    if (known?.status === IdempotencyStatus.InProgress && known.leaseExpiresAtMs >= nowMs) return { kind: 'held' };
-    return { kind: 'claim', record: entry.record, messageId, key };
+    const step: Step = { kind: 'claim', record: entry.record, messageId, key };
+    if (known?.status === IdempotencyStatus.InProgress && known.leaseExpiresAtMs >= nowMs && known.owner !== deps.owner) step.held = known;
+    return step;
   });
 }
+
+/** Why a record was not done, for the log and the report. */
+interface Failure {
+  reason: string;
+  error?: unknown;
+}
+
+type RecordResult = { kind: 'done' } | { kind: 'duplicate' } | { kind: 'failed'; failure: Failure };
 
 /** Processes `partition`; never throws (every failure becomes the partition's stopping point). */
 export async function processPartition(partition: DecodedPartition, deps: PartitionWorkerDeps): Promise<PartitionOutcome> {
   const { store, processor, clock, logger, owner } = deps;
+  const patience: Patience = createPatience(clock, deps.waitDeadlineMs, deps.sleep);
   const offsets = partition.entries.map(entryOffset);
   const steps = plan(partition, deps, clock.nowMs());
-  const staticStop = steps.findIndex((step) => step.kind === 'malformed' || step.kind === 'held');
+  // Without time to wait, a key known to be held stops the partition before any request for it.
+  const staticStop = steps.findIndex(
+    (step) => step.kind === 'malformed' || (deps.waitDeadlineMs === undefined && step.kind === 'claim' && step.held !== undefined),
+  );
   const end = staticStop === -1 ? steps.length : staticStop;
 
-  // Claims are only issued for records before a stop already known from the plan.
+  /** Keys this invocation holds IN_PROGRESS (claimed, not yet completed or released). */
+  const owned = new Set<string>();
+  const claimKey = (key: string): Promise<ClaimResult> => {
+    const nowMs = clock.nowMs();
+    return store
+      .claim({ key, owner, leaseExpiresAtMs: nowMs + deps.leaseMs, expiresAtEpochSec: expiresAtEpochSec(nowMs, deps.ttlSeconds) }, nowMs)
+      .then(
+        (outcome): ClaimResult => {
+          if (outcome.claimed) owned.add(key);
+          return { outcome };
+        },
+        (error: unknown): ClaimResult => ({ error }),
+      );
+  };
+
+  // Claims are issued ahead, in order, only for records before a stop known from the plan,
+  // and not past a key known to be held: that one is waited for when reached.
   const claimIndexes: number[] = [];
   for (let i = 0; i < end; i += 1) if (steps[i]?.kind === 'claim') claimIndexes.push(i);
   const claims = new Map<number, Promise<ClaimResult>>();
   let issued = 0;
-  const issueUpTo = (position: number): void => {
-    for (; issued < claimIndexes.length && issued <= position; issued += 1) {
+  const issueFor = (position: number): void => {
+    for (; issued < claimIndexes.length && issued <= position + deps.claimsAhead; issued += 1) {
       const index = claimIndexes[issued] as number;
-      const step = steps[index] as Extract<Step, { kind: 'claim' }>;
-      const nowMs = clock.nowMs();
-      claims.set(
-        index,
-        store
-          .claim(
-            { key: step.key, owner, leaseExpiresAtMs: nowMs + deps.leaseMs, expiresAtEpochSec: expiresAtEpochSec(nowMs, deps.ttlSeconds) },
-            nowMs,
-          )
-          .then(
-            (outcome): ClaimResult => ({ outcome }),
-            (error: unknown): ClaimResult => ({ error }),
-          ),
-      );
+      const step = steps[index] as ClaimStep;
+      if (step.held !== undefined) {
+        if (issued > position) return;
+        continue;
+      }
+      claims.set(index, claimKey(step.key));
+    }
+  };
+  /** Sets aside the claims issued beyond `position`; they are issued again when reached. */
+  const setAsideClaimsAfter = async (position: number): Promise<void> => {
+    const ahead = claimIndexes.slice(position + 1, issued);
+    await Promise.all(ahead.map((index) => claims.get(index)));
+    for (const index of ahead) claims.delete(index);
+    issued = Math.min(issued, position + 1);
+  };
+
+  /** Takes one record from its claim through its effect, waiting out what clears by itself. */
+  const runRecord = async (step: ClaimStep, position: number, first: Promise<ClaimResult>): Promise<RecordResult> => {
+    let claim: Promise<ClaimResult> | undefined = first;
+    let failure: Failure = { reason: 'held by another invocation' };
+    for (let attempt = 0; ; attempt += 1) {
+      if (attempt > 0) {
+        if (!(await patience.pause())) return { kind: 'failed', failure };
+        await setAsideClaimsAfter(position);
+      }
+      if (claim === undefined) {
+        // Look before writing: a completed key needs no claim, a held one is not worth a write.
+        try {
+          const nowMs = clock.nowMs();
+          const seen = (await store.getMany([step.key], nowMs)).get(step.key);
+          if (seen?.status === IdempotencyStatus.Completed) return { kind: 'duplicate' };
+          if (seen !== undefined && seen.owner !== owner && seen.leaseExpiresAtMs >= nowMs) {
+            failure = { reason: 'held by another invocation' };
+            continue;
+          }
+        } catch (error) {
+          failure = { reason: 'claim failed', error };
+          continue;
+        }
+        claim = claimKey(step.key);
+      }
+      const result = await claim;
+      claim = undefined;
+      if ('error' in result) {
+        failure = { reason: 'claim failed', error: result.error };
+        continue;
+      }
+      if (!result.outcome.claimed) {
+        // DynamoDB returns the item that failed the condition; dynalite does not, and the
+        // next look reads it.
+        if (result.outcome.existing?.status === IdempotencyStatus.Completed) return { kind: 'duplicate' };
+        failure = { reason: 'held by another invocation' };
+        continue;
+      }
+      try {
+        await processor.process(step.record, { messageId: step.messageId, invocationId: owner });
+        patience.reset();
+        return { kind: 'done' };
+      } catch (error) {
+        failure = { reason: 'processor failed', error };
+        if (!isTransient(error)) return { kind: 'failed', failure };
+      }
     }
   };
 
@@ -127,7 +216,7 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
     // Observed at the end; until then a rejection must not count as unhandled.
     group.write.catch(() => {});
   };
-  const fail = (index: number, reason: string, error?: unknown): void => {
+  const fail = (index: number, { reason, error }: Failure): void => {
     failedIndex = index;
     logger.warn('record failed', {
       partition: partition.partitionKey,
@@ -145,78 +234,69 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
       continue;
     }
     if (step.kind !== 'claim') break;
-    issueUpTo(position + deps.claimsAhead);
+    issueFor(position);
+    const held = step.held !== undefined && step.held.leaseExpiresAtMs >= clock.nowMs() ? step.held : undefined;
+    const first = claims.get(i) ?? (held === undefined ? claimKey(step.key) : Promise.resolve<ClaimResult>({ outcome: { claimed: false, existing: held } }));
+    const result = await runRecord(step, position, first);
     position += 1;
-    const result = await (claims.get(i) as Promise<ClaimResult>);
-    if ('error' in result) {
-      fail(i, 'claim failed', result.error);
+    if (result.kind === 'duplicate') {
+      skippedDuplicates += 1;
+      continue;
+    }
+    if (result.kind === 'failed') {
+      fail(i, result.failure);
       break;
     }
-    if (!result.outcome.claimed) {
-      // DynamoDB returns the item that failed the condition; dynalite does not, and an
-      // unknown holder is treated like a live one: failing is safe, the retry reads again.
-      if (result.outcome.existing?.status === IdempotencyStatus.Completed) {
-        skippedDuplicates += 1;
-        continue;
-      }
-      fail(i, 'held by another invocation');
-      break;
-    }
-    try {
-      await processor.process(step.record, { messageId: step.messageId, invocationId: owner });
-      const group = groups[groups.length - 1] as CompletionGroup;
-      group.entries.push({ index: i, key: step.key });
-      if (group.entries.length === COMPLETIONS_PER_WRITE) {
-        writeGroup(group);
-        groups.push({ entries: [] });
-      }
-    } catch (error) {
-      fail(i, 'processor failed', error);
-      break;
+    const group = groups[groups.length - 1] as CompletionGroup;
+    group.entries.push({ index: i, key: step.key });
+    if (group.entries.length === COMPLETIONS_PER_WRITE) {
+      writeGroup(group);
+      groups.push({ entries: [] });
     }
   }
   if (failedIndex === undefined && staticStop !== -1) {
     const step = steps[staticStop] as Step;
+    const entry = partition.entries[staticStop];
     if (step.kind === 'malformed') {
-      const entry = partition.entries[staticStop];
-      fail(staticStop, 'malformed record', entry !== undefined && 'malformed' in entry ? entry.malformed.error : undefined);
+      fail(staticStop, { reason: 'malformed record', ...(entry !== undefined && 'malformed' in entry ? { error: entry.malformed.error } : {}) });
     } else {
-      fail(staticStop, 'held by another invocation');
+      fail(staticStop, { reason: 'held by another invocation' });
     }
   }
 
-  // Our claims that will not be completed: the failed record's and those issued ahead of it.
-  const settled = await Promise.all([...claims.entries()].map(async ([index, claim]) => ({ index, result: await claim })));
-  const completedIndexes = new Set(groups.flatMap((group) => group.entries.map(({ index }) => index)));
-  const toRelease = settled
-    .filter(({ index, result }) => !completedIndexes.has(index) && 'outcome' in result && result.outcome.claimed)
-    .map(({ index }) => (steps[index] as Extract<Step, { kind: 'claim' }>).key);
-
+  // Completions: a group that failed to write is written again while there is time.
   for (const group of groups) writeGroup(group);
-  const [writes, release] = await Promise.all([
-    Promise.allSettled(groups.map((group) => group.write ?? Promise.resolve())),
-    Promise.allSettled([toRelease.length === 0 ? Promise.resolve() : store.releaseMany(toRelease, owner)]).then(([result]) => result),
-  ]);
-  const unwritten = groups.filter((_, i) => writes[i]?.status === 'rejected');
+  let writes = await Promise.allSettled(groups.map((group) => group.write ?? Promise.resolve()));
+  while (writes.some((write) => write.status === 'rejected') && (await patience.pause())) {
+    for (const [i, write] of writes.entries()) {
+      if (write.status !== 'rejected') continue;
+      const group = groups[i] as CompletionGroup;
+      delete group.write;
+      writeGroup(group);
+    }
+    writes = await Promise.allSettled(groups.map((group) => group.write ?? Promise.resolve()));
+  }
   for (const [i, write] of writes.entries()) {
     if (write.status !== 'rejected') continue;
     // The effects happened but are not recorded as done: report them failed. Their retry is
     // safe because the processor's effect is conditional on the message id.
     const first = (groups[i] as CompletionGroup).entries[0] as { index: number };
-    fail(Math.min(first.index, failedIndex ?? first.index), 'completion failed', write.reason);
+    fail(Math.min(first.index, failedIndex ?? first.index), { reason: 'completion failed', error: write.reason });
   }
-  if (unwritten.length > 0) {
-    const keys = unwritten.flatMap((group) => group.entries.map(({ key }) => key));
-    await store.releaseMany(keys, owner).catch((error: unknown) => {
-      logger.warn('release after failed completion failed; the keys free up when their lease expires', errorFields(error));
+
+  // Our claims that will not be completed: the failed record's, those issued ahead of it,
+  // and those whose completion could not be written.
+  await Promise.all(claims.values());
+  const written = new Set(groups.filter((_, i) => writes[i]?.status === 'fulfilled').flatMap((group) => group.entries.map(({ key }) => key)));
+  const toRelease = [...owned].filter((key) => !written.has(key));
+  if (toRelease.length > 0) {
+    await store.releaseMany(toRelease, owner).catch((error: unknown) => {
+      logger.warn('release of unfinished claims failed; the keys free up when their lease expires', errorFields(error));
     });
   }
   const processed = groups
     .filter((_, i) => writes[i]?.status === 'fulfilled')
     .reduce((sum, group) => sum + group.entries.filter(({ index }) => failedIndex === undefined || index < failedIndex).length, 0);
-  if (release?.status === 'rejected') {
-    logger.warn('release of unprocessed claims failed; the keys free up when their lease expires', errorFields(release.reason));
-  }
   const outcome: PartitionOutcome = { partitionKey: partition.partitionKey, offsets, processed, skippedDuplicates };
   if (failedIndex !== undefined) outcome.firstFailedOffset = offsets[failedIndex] as number;
   return outcome;

@@ -81,14 +81,16 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         new PutItemCommand({
           TableName: this.tableName,
           Item: toItem({ ...claim, status: IdempotencyStatus.InProgress }),
-          // Free when absent, expired but not yet deleted by TTL, or an abandoned claim.
+          // Free when absent, expired but not yet deleted by TTL, an abandoned claim, or the
+          // caller's own claim (which this renews).
           ConditionExpression:
-            'attribute_not_exists(id) OR expiresAtEpochSec <= :nowSec OR (#status = :inProgress AND leaseExpiresAtMs < :nowMs)',
-          ExpressionAttributeNames: { '#status': 'status' },
+            'attribute_not_exists(id) OR expiresAtEpochSec <= :nowSec OR (#status = :inProgress AND (leaseExpiresAtMs < :nowMs OR #owner = :owner))',
+          ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
           ExpressionAttributeValues: {
             ':nowSec': { N: String(Math.floor(nowMs / 1000)) },
             ':nowMs': { N: String(nowMs) },
             ':inProgress': { S: IdempotencyStatus.InProgress },
+            ':owner': { S: claim.owner },
           },
           // DynamoDB returns the item that failed the condition, saving a read; dynalite does not.
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -53,7 +53,8 @@ export type ClaimOutcome =
 export interface IdempotencyStore {
   /**
    * Claims `claim.key` with one conditional write. Succeeds when the key is absent, its
-   * item has expired, or its IN_PROGRESS lease ran out before `nowMs`.
+   * item has expired, its IN_PROGRESS lease ran out before `nowMs`, or it is IN_PROGRESS
+   * under `claim.owner` already (the lease is then renewed).
    *
    * @throws {StoreUnavailableError} when the store cannot be reached.
    */

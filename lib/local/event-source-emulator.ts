@@ -27,7 +27,14 @@ import { StartingPosition, type EventSourceSettings } from './event-source-setti
 import { buildMskEvent, emulatedClusterArn, type EmulatedCluster } from './msk-event';
 
 /** The function the emulator feeds: the consume runtime's handler, or any with its shape. */
-export type KafkaEventHandler = (event: MSKEvent, context: { awsRequestId: string }) => Promise<unknown>;
+export type KafkaEventHandler = (event: MSKEvent, context: EmulatedContext) => Promise<unknown>;
+
+/** The parts of Lambda's invocation context the emulator provides. */
+export interface EmulatedContext {
+  awsRequestId: string;
+  /** Milliseconds until the invocation times out (`invocationTimeoutMs` after it started). */
+  getRemainingTimeInMillis(): number;
+}
 
 /** Backoff between attempts of a failing position: `initialMs * 2^(attempt-1)`, at most `maxMs`. */
 export interface RetryBackoff {
@@ -71,7 +78,8 @@ export interface EventSourceEmulator {
 // Lambda's synchronous invocation payload limit; a batch is cut before it.
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 200, maxMs: 5_000 };
-const DEFAULT_INVOCATION_TIMEOUT_MS = 60_000;
+// The consume function's timeout in serverless.yml (consumeFunctionTimeoutSec).
+export const DEFAULT_INVOCATION_TIMEOUT_MS = 60_000;
 // With a batching window the broker holds each fetch until this many bytes arrived or the
 // window passed, which is how records gather into batches without a timer here.
 const WINDOW_MIN_BYTES = 1024 * 1024;
@@ -177,7 +185,9 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     stats.delivered += records.length;
     let answer: { response: unknown } | { error: unknown };
     try {
-      answer = { response: await withTimeout(handler(event, { awsRequestId: randomUUID() }), invocationTimeoutMs) };
+      const deadlineMs = clock.nowMs() + invocationTimeoutMs;
+      const context: EmulatedContext = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadlineMs - clock.nowMs()) };
+      answer = { response: await withTimeout(handler(event, context), invocationTimeoutMs) };
     } catch (error) {
       logger.warn('event source: the function failed', { partition: first.partition, ...errorFields(error) });
       answer = { error };

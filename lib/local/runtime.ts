@@ -39,6 +39,8 @@ export interface LocalRuntimeOptions {
   /** Batching window in milliseconds instead of the settings' whole seconds. */
   batchingWindowMs?: number;
   retryBackoff?: RetryBackoff;
+  /** The consume function's timeout (default that of serverless.yml, 60 s). */
+  functionTimeoutMs?: number;
   logger?: Logger;
   /** Replaces the consume function's business step (tests count what it applies). */
   processor?: RecordProcessor;
@@ -146,6 +148,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       logger: childLogger(logger, 'event-source'),
       ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
       ...(options.retryBackoff === undefined ? {} : { retryBackoff: options.retryBackoff }),
+      ...(options.functionTimeoutMs === undefined ? {} : { invocationTimeoutMs: options.functionTimeoutMs }),
     });
     cleanups.push(() => emulator.stop());
 

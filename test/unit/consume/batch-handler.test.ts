@@ -243,3 +243,139 @@ describe('idempotency and round trips', () => {
     expect(peak).toBe(3);
   });
 });
+
+describe('waiting within the invocation', () => {
+  /** A handler whose sleeps move the fake clock; `onSleep` runs after each. */
+  function waiting(failing: string[] = [], overrides: Partial<BatchHandlerDeps> = {}, onSleep: (sleeps: number) => void = () => {}) {
+    let sleeps = 0;
+    const clock = new FakeClock();
+    const parts = setup(failing, {
+      clock,
+      sleep: async (ms) => {
+        clock.nowValueMs += ms;
+        sleeps += 1;
+        onSleep(sleeps);
+      },
+      ...overrides,
+    });
+    const startedMs = clock.nowMs();
+    /** Lambda's context for an invocation of `timeoutMs` that started with the handler. */
+    const context = (timeoutMs: number) => ({ awsRequestId: 'r-1', getRemainingTimeInMillis: () => startedMs + timeoutMs - clock.nowMs() });
+    return { ...parts, clock, context, sleeps: () => sleeps };
+  }
+
+  const heldBy = (owner: string, leaseExpiresAtMs: number) => ({
+    key: 'consume:test:orders-0-1',
+    status: IdempotencyStatus.InProgress,
+    owner,
+    leaseExpiresAtMs,
+    expiresAtEpochSec: 4_000_000_000,
+  });
+
+  it('takes over a crashed invocation\'s key once its lease runs out before the deadline', async () => {
+    const { handler, store, processor, clock, context } = waiting();
+    const startedMs = clock.nowMs();
+    store.items.set('consume:test:orders-0-1', heldBy('crashed', startedMs + 5_000));
+    expect(await handler(kafkaEvent(recordRange(0, 0, 3)), context(60_000))).toEqual({ batchItemFailures: [] });
+    expect(processor.applied).toEqual(['orders-0:0', 'orders-0:1', 'orders-0:2']);
+    expect(clock.nowMs() - startedMs).toBeGreaterThan(5_000);
+    expect(clock.nowMs() - startedMs).toBeLessThan(8_000);
+  });
+
+  it('skips a key that its live holder completes during the wait', async () => {
+    const { handler, store, processor, clock, context } = waiting([], {}, (sleeps) => {
+      if (sleeps === 2) store.items.set('consume:test:orders-0-1', { ...heldBy('live', 0), status: IdempotencyStatus.Completed });
+    });
+    store.items.set('consume:test:orders-0-1', heldBy('live', clock.nowMs() + 30_000));
+    expect(await handler(kafkaEvent(recordRange(0, 0, 3)), context(60_000))).toEqual({ batchItemFailures: [] });
+    expect(processor.applied).toEqual(['orders-0:0', 'orders-0:2']);
+  });
+
+  it('reports a key still held at the deadline failed, having waited no longer than the deadline allows', async () => {
+    const { handler, store, processor, clock, context } = waiting();
+    const startedMs = clock.nowMs();
+    store.items.set('consume:test:orders-0-1', heldBy('live', startedMs + 120_000));
+    expect(await handler(kafkaEvent(recordRange(0, 0, 3)), context(20_000))).toEqual({
+      batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)],
+    });
+    expect(processor.applied).toEqual(['orders-0:0']);
+    // 20 s invocation: a quarter (5 s) is kept back for completions and the answer.
+    expect(clock.nowMs() - startedMs).toBeGreaterThan(13_000);
+    expect(clock.nowMs() - startedMs).toBeLessThanOrEqual(15_000);
+  });
+
+  it('rides out a store that cannot be read for a while', async () => {
+    const { handler, store, processor, context } = waiting([], {}, (sleeps) => {
+      if (sleeps === 4) store.failReads = false;
+    });
+    store.failReads = true;
+    expect(await handler(kafkaEvent(recordRange(0, 0, 2)), context(60_000))).toEqual({ batchItemFailures: [] });
+    expect(processor.applied).toEqual(['orders-0:0', 'orders-0:1']);
+  });
+
+  it('rides out a store that cannot take claims or completions for a while', async () => {
+    const { handler, store, processor, context } = waiting([], {}, (sleeps) => {
+      if (sleeps === 4) {
+        store.failCompletions = false;
+        store.failClaims.clear();
+      }
+    });
+    store.failClaims.add('consume:test:orders-0-1');
+    store.failCompletions = true;
+    expect(await handler(kafkaEvent(recordRange(0, 0, 3)), context(60_000))).toEqual({ batchItemFailures: [] });
+    expect(processor.applied).toEqual(['orders-0:0', 'orders-0:1', 'orders-0:2']);
+    expect([...store.items.values()].map((item) => item.status)).toEqual(new Array(3).fill(IdempotencyStatus.Completed));
+  });
+
+  it('tries a processor error marked retriable again, and fails any other error at once', async () => {
+    let transientFailures = 2;
+    const applied: number[] = [];
+    const processor: RecordProcessor = {
+      async process(record) {
+        if (record.offset === 1 && transientFailures > 0) {
+          transientFailures -= 1;
+          throw Object.assign(new Error('throttled'), { retriable: true });
+        }
+        if (record.offset === 3) throw new Error('not valid');
+        applied.push(record.offset);
+      },
+    };
+    const { handler, context, sleeps } = waiting([], { processor });
+    expect(await handler(kafkaEvent(recordRange(0, 0, 5)), context(60_000))).toEqual({
+      batchItemFailures: [failed('orders-0', 3), failed('orders-0', 4)],
+    });
+    expect(applied).toEqual([0, 1, 2]);
+    expect(sleeps()).toBe(2);
+  });
+
+  it('processes every record under a live claim of its own, even after waiting longer than the lease', async () => {
+    let blockedFor = 0;
+    const underLiveClaim: boolean[] = [];
+    const { handler, store, clock, context } = waiting([], {
+      claimsAhead: 3,
+      leaseMs: 10_000,
+      processor: {
+        async process(record) {
+          const item = store.items.get(`consume:test:orders-0-${record.offset}`);
+          underLiveClaim.push(item?.status === IdempotencyStatus.InProgress && item.leaseExpiresAtMs > clock.nowMs() && item.owner.startsWith('r-1:'));
+          // Offset 1 fails retriably for 25 s: longer than the 10 s lease of the claims issued ahead.
+          if (record.offset === 1 && blockedFor < 25_000) {
+            blockedFor = clock.nowMs() - startedMs;
+            throw Object.assign(new Error('unavailable'), { retriable: true });
+          }
+        },
+      },
+    });
+    const startedMs = clock.nowMs();
+    expect(await handler(kafkaEvent(recordRange(0, 0, 6)), context(60_000))).toEqual({ batchItemFailures: [] });
+    expect(underLiveClaim.every(Boolean)).toBe(true);
+    expect([...store.items.values()].map((item) => item.status)).toEqual(new Array(6).fill(IdempotencyStatus.Completed));
+  });
+
+  it('does not wait without a known deadline', async () => {
+    const { handler, store, sleeps } = waiting();
+    store.failReads = true;
+    expect((await handler(kafkaEvent(recordRange(0, 0, 2)))).batchItemFailures).toHaveLength(2);
+    expect(sleeps()).toBe(0);
+  });
+});

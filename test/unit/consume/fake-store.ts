@@ -45,7 +45,7 @@ export class FakeStore implements IdempotencyStore {
     const free =
       existing === undefined ||
       isExpired(existing.expiresAtEpochSec, nowMs) ||
-      (existing.status === IdempotencyStatus.InProgress && existing.leaseExpiresAtMs < nowMs);
+      (existing.status === IdempotencyStatus.InProgress && (existing.leaseExpiresAtMs < nowMs || existing.owner === claim.owner));
     if (!free) return this.returnExisting ? { claimed: false, existing: { ...existing } } : { claimed: false };
     this.items.set(claim.key, { ...claim, status: IdempotencyStatus.InProgress });
     return { claimed: true };
