@@ -19,6 +19,9 @@ export interface ProcessContext {
 /**
  * A record's business step. Resolve when the effect is durable; throw to fail the record,
  * which stops its partition in this invocation and has the event source deliver it again.
+ * An error whose `retriable` property is true (a dependency that may come back, like the
+ * default processor's StoreUnavailableError) is tried again within the invocation while its
+ * remaining time allows, instead of using up one of the event source's retries.
  * After a crash between the effect and its completion the record is delivered again, so the
  * effect should be safe to repeat (a conditional write keyed by `context.messageId` makes it so).
  */

@@ -78,6 +78,8 @@ export interface EventSourceEmulator {
 // Lambda's synchronous invocation payload limit; a batch is cut before it.
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 200, maxMs: 5_000 };
+// Well inside the consumer's session timeout (lib/kafka/consumer.ts).
+const HEARTBEAT_EVERY_MS = 1_000;
 // The consume function's timeout in serverless.yml (consumeFunctionTimeoutSec).
 export const DEFAULT_INVOCATION_TIMEOUT_MS = 60_000;
 // With a batching window the broker holds each fetch until this many bytes arrived or the
@@ -126,6 +128,24 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T
     ]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs `task` while telling the group coordinator that this member is alive. Lambda's pollers
+ * keep their group membership apart from the function; here the invocation runs inside the
+ * consumer's batch callback, and an invocation longer than the session timeout (waiting out a
+ * held key or a store outage) would otherwise get the member expelled and the batch redelivered.
+ */
+async function whileHeartbeating<T>(control: PartitionControl, task: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => {
+    // A failed heartbeat means a rebalance is under way; the commit after the task finds out.
+    control.heartbeat().catch(() => {});
+  }, HEARTBEAT_EVERY_MS);
+  try {
+    return await task();
+  } finally {
+    clearInterval(timer);
   }
 }
 
@@ -201,7 +221,7 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
       const startedMs = clock.nowMs();
       const firstOffset = BigInt((records[0] as FetchedRecord).offset);
       const lastOffset = BigInt((records[records.length - 1] as FetchedRecord).offset);
-      const outcome = await invoke(records);
+      const outcome = await whileHeartbeating(control, () => invoke(records));
       const summary = {
         topic: batch.topic,
         partition: batch.partition,

@@ -292,4 +292,30 @@ describe('event source emulator', () => {
     expect(dead.map((record) => record.value)).toEqual(['one', 'two']);
     expect(dead.map((record) => record.headers['x-failure-function-error'])).toEqual(['always broken', 'always broken']);
   });
+
+  it('passes the remaining time, and keeps its group membership through an invocation longer than the session timeout', { timeout: 60_000 }, async () => {
+    const settings = await settingsFor();
+    const invocations: { offsets: number[]; remainingMs: number }[] = [];
+    await produce(settings.topic, [{ partition: 0, value: 'slow' }]);
+    const emulator = await startEventSourceEmulator({
+      config: testConfig(),
+      settings,
+      handler: async (event, context) => {
+        invocations.push({ offsets: seen(event).map((record) => record.offset), remainingMs: context.getRemainingTimeInMillis() });
+        // The consumer's session timeout is 10 s: without heartbeats the member would be expelled meanwhile.
+        if (invocations.length === 1) await new Promise((resolve) => setTimeout(resolve, 13_000));
+        return { batchItemFailures: [] };
+      },
+      logger: silentLogger,
+      batchingWindowMs: 20,
+      invocationTimeoutMs: 30_000,
+    });
+    running.push(emulator);
+
+    await waitFor('partition 0 committed', async () => (await committed(settings.consumerGroupId, settings.topic))[0] === '1', { timeoutMs: 30_000 });
+    expect(invocations.map(({ offsets }) => offsets)).toEqual([[0]]);
+    expect(invocations[0]?.remainingMs).toBeGreaterThan(29_000);
+    expect(invocations[0]?.remainingMs).toBeLessThanOrEqual(30_000);
+    expect(emulator.stats()).toMatchObject({ invocations: 1, retried: 0, processed: 1 });
+  });
 });
