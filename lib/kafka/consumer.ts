@@ -8,7 +8,7 @@ import type { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
 import type { KafkaConfig } from '../config';
 import type { Logger } from '../logger';
 import { resolveKafkaClientDeps } from './auth';
-import { createKafka } from './client';
+import { createKafka, type KafkaClientDeps } from './client';
 
 /** One record as fetched. Offsets are decimal strings because Kafka offsets are 64-bit. */
 export interface FetchedRecord {
@@ -66,10 +66,13 @@ export interface PartitionConsumerOptions {
   onAssigned?: (partitions: number[]) => void;
 }
 
+/** What a {@link PartitionConsumer} hands each partition's batch to. */
+export type BatchHandler = (batch: PartitionBatch, control: PartitionControl) => Promise<void>;
+
 /** A running partition-batch consumer. */
 export interface PartitionConsumer {
   /** Joins the group and starts handing batches to `handle`; resolves once running. */
-  start(handle: (batch: PartitionBatch, control: PartitionControl) => Promise<void>): Promise<void>;
+  start(handle: BatchHandler): Promise<void>;
   /** Waits for the batch in hand to finish, leaves the group and disconnects. */
   stop(): Promise<void>;
 }
@@ -107,57 +110,126 @@ function toPartitionBatch(payload: EachBatchPayload): PartitionBatch {
   };
 }
 
+// Pause between attempts to replace a consumer that kafkajs gave up on.
+const RELAUNCH_DELAY_MS = 1_000;
+
 /**
  * Creates a consumer in group `options.groupId` on `options.topic` with auto-commit off:
  * offsets move only through {@link PartitionControl.commit}. Nothing connects until `start`.
  *
+ * Like Lambda's pollers, it never gives up while the cluster may come back: kafkajs restarts
+ * a crashed consumer only after errors it deems retriable (after a broker restart it can
+ * crash with "Failed to find group coordinator" and stay down), so any other crash is
+ * answered with a new consumer, which resumes from the committed offsets.
+ *
  * @throws {ConfigError} from `start` when the configured authentication cannot be served.
  */
 export function createPartitionConsumer(config: KafkaConfig, options: PartitionConsumerOptions): PartitionConsumer {
+  const { logger } = options;
   let consumer: Consumer | undefined;
   let stopping = false;
+  let relaunchTimer: NodeJS.Timeout | undefined;
+  let launching = false;
+  let crashedWhileLaunching = false;
+
+  const launch = async (handle: BatchHandler, deps: KafkaClientDeps): Promise<void> => {
+    const kafka = createKafka(config, deps);
+    const created = kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: options.maxWaitTimeMs,
+      minBytes: options.minBytes ?? 1,
+      // A member that leaves on stop() is gone at once; these only matter for a crash.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 },
+    });
+    consumer = created;
+    if (options.onAssigned !== undefined) {
+      const onAssigned = options.onAssigned;
+      created.on(created.events.GROUP_JOIN, ({ payload }) => {
+        onAssigned(payload.memberAssignment[options.topic] ?? []);
+      });
+    }
+    created.on(created.events.CRASH, ({ payload }) => {
+      if (payload.restart || stopping || consumer !== created) return;
+      logger.warn('consumer crashed and will not restart by itself; starting a new one', { groupId: options.groupId, error: payload.error.message });
+      if (launching) crashedWhileLaunching = true;
+      else relaunchLater(handle, deps);
+    });
+    await created.connect();
+    await created.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
+    await created.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently,
+      eachBatch: async (payload) => {
+        const { topic, partition } = payload.batch;
+        // During a restart the member's group state is gone and kafkajs throws; the next
+        // member starts from the committed offsets with nothing paused, so there is nothing to do.
+        const whileMember = (action: string, change: () => void): void => {
+          try {
+            change();
+          } catch (error) {
+            logger.debug(`consumer: ${action} skipped, the member is restarting`, { topic, partition, error: (error as Error).message });
+          }
+        };
+        const control: PartitionControl = {
+          commit: (nextOffset) => created.commitOffsets([{ topic, partition, offset: nextOffset.toString() }]),
+          seek: (offset) => whileMember('seek', () => created.seek({ topic, partition, offset: offset.toString() })),
+          advance: (nextOffset) => payload.resolveOffset((nextOffset - 1n).toString()),
+          pause: () => whileMember('pause', () => created.pause([{ topic, partitions: [partition] }])),
+          resume: () => whileMember('resume', () => created.resume([{ topic, partitions: [partition] }])),
+          heartbeat: () => payload.heartbeat(),
+          isActive: () => !stopping && consumer === created && payload.isRunning() && !payload.isStale(),
+        };
+        await handle(toPartitionBatch(payload), control);
+      },
+    });
+  };
+
+  /** Starts a new consumer after a pause; at most one is pending or starting at a time. */
+  const relaunchLater = (handle: BatchHandler, deps: KafkaClientDeps): void => {
+    if (stopping || launching || relaunchTimer !== undefined) return;
+    relaunchTimer = setTimeout(() => {
+      relaunchTimer = undefined;
+      if (stopping) return;
+      launching = true;
+      crashedWhileLaunching = false;
+      launch(handle, deps).then(
+        () => {
+          launching = false;
+          if (crashedWhileLaunching) relaunchLater(handle, deps);
+        },
+        (error: unknown) => {
+          launching = false;
+          logger.warn('starting a new consumer failed; trying again', { groupId: options.groupId, error: (error as Error).message });
+          void consumer?.disconnect().catch(() => {});
+          relaunchLater(handle, deps);
+        },
+      );
+    }, RELAUNCH_DELAY_MS);
+  };
+
   return {
     async start(handle) {
-      const kafka = createKafka(config, await resolveKafkaClientDeps(config, options.logger));
-      const created = kafka.consumer({
-        groupId: options.groupId,
-        maxWaitTimeInMs: options.maxWaitTimeMs,
-        minBytes: options.minBytes ?? 1,
-        // A member that leaves on stop() is gone at once; these only matter for a crash.
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
-        retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 },
-      });
-      consumer = created;
-      if (options.onAssigned !== undefined) {
-        const onAssigned = options.onAssigned;
-        created.on(created.events.GROUP_JOIN, ({ payload }) => {
-          onAssigned(payload.memberAssignment[options.topic] ?? []);
-        });
+      const deps = await resolveKafkaClientDeps(config, logger);
+      launching = true;
+      try {
+        await launch(handle, deps);
+      } catch (error) {
+        // Nothing runs after a failed start: no relaunch either.
+        stopping = true;
+        clearTimeout(relaunchTimer);
+        await consumer?.disconnect().catch(() => {});
+        throw error;
+      } finally {
+        launching = false;
       }
-      await created.connect();
-      await created.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
-      await created.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConcurrently,
-        eachBatch: async (payload) => {
-          const { topic, partition } = payload.batch;
-          const control: PartitionControl = {
-            commit: (nextOffset) => created.commitOffsets([{ topic, partition, offset: nextOffset.toString() }]),
-            seek: (offset) => created.seek({ topic, partition, offset: offset.toString() }),
-            advance: (nextOffset) => payload.resolveOffset((nextOffset - 1n).toString()),
-            pause: () => created.pause([{ topic, partitions: [partition] }]),
-            resume: () => created.resume([{ topic, partitions: [partition] }]),
-            heartbeat: () => payload.heartbeat(),
-            isActive: () => !stopping && payload.isRunning() && !payload.isStale(),
-          };
-          await handle(toPartitionBatch(payload), control);
-        },
-      });
+      if (crashedWhileLaunching) relaunchLater(handle, deps);
     },
     async stop() {
       stopping = true;
+      clearTimeout(relaunchTimer);
       await consumer?.disconnect();
     },
   };
