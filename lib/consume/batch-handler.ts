@@ -90,7 +90,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     for (const partition of decoded.partitions) {
       for (const entry of partition.entries) if ('record' in entry) keys.push(consumeIdempotencyKey(deps.scope, messageIdOf(entry.record)));
     }
-    const deadlineMs = waitDeadlineMs(startedMs, context?.getRemainingTimeInMillis?.());
+    const deadlineMs = waitDeadlineMs(clock.nowMs(), context?.getRemainingTimeInMillis?.());
     const sleep = deps.sleep ?? realSleep;
     let outcomes: PartitionOutcome[];
     let known: Map<string, IdempotencyRecord> | undefined;
