@@ -90,15 +90,15 @@ interface Connection {
 const DEFAULT_METADATA_TTL_MS = 10_000;
 
 function toHeaders(headers: OutgoingRecord['headers']): IHeaders {
-  // A Map, not an object literal: header names such as `constructor` or `__proto__` are
-  // client input and must not meet Object.prototype.
-  const byName = new Map<string, Buffer[]>();
+  // No prototype: header names such as `constructor` or `__proto__` are client input and must
+  // not meet Object.prototype. kafkajs reads the headers with Object.keys.
+  const byName: IHeaders = Object.create(null) as IHeaders;
   for (const { name, value } of headers) {
-    const values = byName.get(name);
-    if (values === undefined) byName.set(name, [value]);
-    else values.push(value);
+    const previous = byName[name];
+    if (previous === undefined) byName[name] = value;
+    else byName[name] = Array.isArray(previous) ? [...previous, value] : [previous, value];
   }
-  return Object.fromEntries([...byName].map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
+  return byName;
 }
 
 /** Rejects with {@link ProduceTimeoutError} when `promise` has not settled after `timeoutMs`. */

@@ -50,7 +50,7 @@ describe('produce round trip against the real broker', () => {
         {
           records: [
             { key: Buffer.from([0, 255, 7]).toString('base64'), value: Buffer.from([1, 2, 3, 254]).toString('base64'), partition: 1 },
-            { key: null, value: b64('second'), partition: 0, headers: [{ name: 'h', value: b64('1') }, { name: 'h', value: b64('2') }] },
+            { key: null, value: b64('second'), partition: 0, headers: [{ name: 'h', value: b64('1') }, { name: 'h', value: b64('2') }, { name: 'h', value: b64('3') }] },
           ],
         },
         { contentType: BINARY_V2 },
@@ -90,7 +90,7 @@ describe('produce round trip against the real broker', () => {
     expect([...(p1o0?.value ?? [])]).toEqual([1, 2, 3, 254]);
     expect(p0o1?.key).toBeNull();
     expect(p0o1?.value?.toString()).toBe('second');
-    expect(p0o1?.headers.h).toEqual(['1', '2']);
+    expect(p0o1?.headers.h).toEqual(['1', '2', '3']);
     expect(p0o1?.headers['message-id']).toMatch(UUID);
     expect(new Set(read.map((record) => record.headers['message-id'])).size).toBe(6);
   });
