@@ -19,6 +19,8 @@ import { httpEvent } from '../../helpers/http-events';
 import { kafkaEvent } from '../../helpers/kafka-events';
 import { invokeBundle } from './bundle-process';
 import { BUNDLE_BUILD_OPTIONS } from '../../../scripts/package-bundles';
+import { loadConfig } from '../../../lib/config';
+import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../lib/local/event-source-emulator';
 import {
   ROOT,
   asList,
@@ -179,6 +181,14 @@ describe('consume event source mapping', () => {
     expect(esm.AmazonManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function' });
     // MSK with IAM: the mapping authenticates with the function's role, no secret.
     expect(esm.SourceAccessConfigurations).toBeUndefined();
+  });
+
+  it('gives the consume function the timeout the local emulator assumes, long enough to outwait an abandoned lease', () => {
+    const fn = resource(template, 'ConsumeLambdaFunction');
+    expect(fn.Timeout).toBe(60);
+    expect(DEFAULT_INVOCATION_TIMEOUT_MS).toBe(60_000);
+    // The default IDEMPOTENCY_LEASE_MS (30 s) must end before the handler stops waiting (5 s before the timeout).
+    expect(loadConfig({ IDEMPOTENCY_LEASE_MS: '', PRODUCE_TIMEOUT_MS: '' }).idempotency.leaseMs).toBe(30_000);
   });
 
   it('reads a self-managed cluster with SCRAM, VPC and a private CA when kafkaSource=selfManaged', () => {
