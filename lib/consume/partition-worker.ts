@@ -13,9 +13,10 @@
  *
  * What clears by itself is waited out while the invocation has time (see {@link ./patience}):
  * a key another invocation holds (it completes it, or its lease runs out after a crash), a
- * store that cannot be reached, a processor error marked retriable. Before each new look the
- * claims issued ahead are set aside (a long wait could outlive their lease) and issued again
- * afterwards; a claim by the same owner renews its lease.
+ * store that cannot be reached, a processor error marked retriable. Before each pause the
+ * completions held back are written and the claims issued ahead are released (issued again
+ * afterwards); a claim by the same owner renews its lease. Once the deadline has passed no
+ * new record is started.
  */
 import type { Clock } from '../clock';
 import { errorFields, type Logger } from '../logger';
@@ -149,12 +150,41 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
       claims.set(index, claimKey(step.key));
     }
   };
-  /** Sets aside the claims issued beyond `position`; they are issued again when reached. */
-  const setAsideClaimsAfter = async (position: number): Promise<void> => {
+  const groups: CompletionGroup[] = [{ entries: [] }];
+  const writeGroup = (group: CompletionGroup): void => {
+    if (group.entries.length === 0 || group.write !== undefined) return;
+    const expiresAt = expiresAtEpochSec(clock.nowMs(), deps.ttlSeconds);
+    group.write = store.completeMany(group.entries.map(({ key }) => ({ key, owner, expiresAtEpochSec: expiresAt })));
+    // Observed at the end; until then a rejection must not count as unhandled.
+    group.write.catch(() => {});
+  };
+
+  /**
+   * Before a pause, hands back what another invocation may need meanwhile: the completions
+   * not yet written (so that one waiting on a record done here sees it COMPLETED) and the
+   * claims issued beyond `position` (released; issued again when reached). Two invocations
+   * given the same batch could otherwise each wait on a key the other holds until a lease
+   * runs out, and the record would be processed twice.
+   */
+  const handBackBeforePause = async (position: number): Promise<void> => {
+    const current = groups[groups.length - 1] as CompletionGroup;
+    if (current.entries.length > 0) {
+      writeGroup(current);
+      groups.push({ entries: [] });
+    }
     const ahead = claimIndexes.slice(position + 1, issued);
     await Promise.all(ahead.map((index) => claims.get(index)));
     for (const index of ahead) claims.delete(index);
     issued = Math.min(issued, position + 1);
+    const release = ahead.map((index) => (steps[index] as ClaimStep).key).filter((key) => owned.has(key));
+    if (release.length === 0) return;
+    try {
+      await store.releaseMany(release, owner);
+      for (const key of release) owned.delete(key);
+    } catch {
+      // The store is failing (the likely reason for the pause): the keys stay ours, and the
+      // next claim by this owner renews them.
+    }
   };
 
   /** Takes one record from its claim through its effect, waiting out what clears by itself. */
@@ -163,8 +193,8 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
     let failure: Failure = { reason: 'held by another invocation' };
     for (let attempt = 0; ; attempt += 1) {
       if (attempt > 0) {
+        await handBackBeforePause(position);
         if (!(await patience.pause())) return { kind: 'failed', failure };
-        await setAsideClaimsAfter(position);
       }
       if (claim === undefined) {
         // Look before writing: a completed key needs no claim, a held one is not worth a write.
@@ -208,14 +238,6 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
 
   let failedIndex: number | undefined;
   let skippedDuplicates = 0;
-  const groups: CompletionGroup[] = [{ entries: [] }];
-  const writeGroup = (group: CompletionGroup): void => {
-    if (group.entries.length === 0 || group.write !== undefined) return;
-    const expiresAt = expiresAtEpochSec(clock.nowMs(), deps.ttlSeconds);
-    group.write = store.completeMany(group.entries.map(({ key }) => ({ key, owner, expiresAtEpochSec: expiresAt })));
-    // Observed at the end; until then a rejection must not count as unhandled.
-    group.write.catch(() => {});
-  };
   const fail = (index: number, { reason, error }: Failure): void => {
     failedIndex = index;
     logger.warn('record failed', {
@@ -234,8 +256,14 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
       continue;
     }
     if (step.kind !== 'claim') break;
-    issueFor(position);
+    // Past the deadline the time left is for completions and the answer: no new records.
+    if (deps.waitDeadlineMs !== undefined && clock.nowMs() >= deps.waitDeadlineMs) {
+      fail(i, { reason: 'invocation deadline reached' });
+      break;
+    }
     const held = step.held !== undefined && step.held.leaseExpiresAtMs >= clock.nowMs() ? step.held : undefined;
+    // Nothing is claimed ahead of a held key until it has been waited for.
+    if (held === undefined) issueFor(position);
     const first = claims.get(i) ?? (held === undefined ? claimKey(step.key) : Promise.resolve<ClaimResult>({ outcome: { claimed: false, existing: held } }));
     const result = await runRecord(step, position, first);
     position += 1;

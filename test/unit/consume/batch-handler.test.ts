@@ -372,6 +372,60 @@ describe('waiting within the invocation', () => {
     expect([...store.items.values()].map((item) => item.status)).toEqual(new Array(6).fill(IdempotencyStatus.Completed));
   });
 
+  it('lets two invocations given the same batch finish it between them, each record applied once, without waiting for a lease', async () => {
+    const store = new FakeStore();
+    const clock = new FakeClock();
+    const startedMs = clock.nowMs();
+    const applied: string[] = [];
+    const invocation = (name: string, claimsAhead: number) =>
+      createBatchHandler({
+        store,
+        clock,
+        logger: silentLogger,
+        scope: 'test',
+        leaseMs: 30_000,
+        ttlSeconds: 86_400,
+        claimsAhead,
+        processor: {
+          async process(record) {
+            applied.push(`${name}:${record.offset}`);
+            await new Promise((resolve) => setImmediate(resolve));
+          },
+        },
+        sleep: async (ms) => {
+          clock.nowValueMs += ms;
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+      });
+    const context = { getRemainingTimeInMillis: () => startedMs + 60_000 - clock.nowMs() };
+    const event = kafkaEvent(recordRange(0, 0, 4));
+    // A claims one record at a time and B three ahead: B holds offsets 1-3 while A holds 0 and
+    // each waits on the other unless they hand back what they hold before pausing.
+    const [a, b] = await Promise.all([invocation('A', 0)(event, context), invocation('B', 3)(event, context)]);
+    expect(a).toEqual({ batchItemFailures: [] });
+    expect(b).toEqual({ batchItemFailures: [] });
+    // Whichever invocation applies a record, it is applied once.
+    expect(applied.map((entry) => entry.split(':')[1]).sort()).toEqual(['0', '1', '2', '3']);
+    expect(clock.nowMs() - startedMs).toBeLessThan(30_000);
+  });
+
+  it('starts no new record once the deadline has passed, and reports the rest failed', async () => {
+    const applied: number[] = [];
+    const { handler, clock, context } = waiting([], {
+      processor: {
+        async process(record) {
+          applied.push(record.offset);
+          clock.nowValueMs += 20_000;
+        },
+      },
+    });
+    // 60 s invocation: new records may start until 55 s; each takes 20 s.
+    expect(await handler(kafkaEvent(recordRange(0, 0, 5)), context(60_000))).toEqual({
+      batchItemFailures: [failed('orders-0', 3), failed('orders-0', 4)],
+    });
+    expect(applied).toEqual([0, 1, 2]);
+  });
+
   it('does not wait without a known deadline', async () => {
     const { handler, store, sleeps } = waiting();
     store.failReads = true;
