@@ -156,8 +156,16 @@ export function createPartitionConsumer(config: KafkaConfig, options: PartitionC
       if (launching) crashedWhileLaunching = true;
       else relaunchLater(handle, deps);
     });
+    // stop() may come while this member is still connecting: it must not join after that.
+    const abandoned = async (): Promise<boolean> => {
+      if (!stopping) return false;
+      await created.disconnect().catch(() => {});
+      return true;
+    };
     await created.connect();
+    if (await abandoned()) return;
     await created.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
+    if (await abandoned()) return;
     await created.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
