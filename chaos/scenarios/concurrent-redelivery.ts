@@ -62,8 +62,11 @@ async function body(env: ChaosEnvironment, size: ConcurrentRedeliverySize, recor
   let invocation = 0;
   const deliver = async (consumer: ConsumeRuntime, batch: readonly EventRecordSpec[]): Promise<EventRecordSpec[]> => {
     invocation += 1;
+    // As Lambda does: the handler knows its deadline (the deployed 60 s), so it may wait for the other.
+    const deadlineMs = Date.now() + 60_000;
+    const context = { awsRequestId: `chaos-${invocation}`, getRemainingTimeInMillis: () => deadlineMs - Date.now() };
     try {
-      return failedRecords(batch, await consumer.handler(kafkaEvent(batch) as unknown as KafkaEvent, { awsRequestId: `chaos-${invocation}` }));
+      return failedRecords(batch, await consumer.handler(kafkaEvent(batch) as unknown as KafkaEvent, context));
     } catch {
       // A failed invocation: the event source delivers the whole batch again.
       recorder.bump('failed_invocations');

@@ -191,17 +191,21 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
   const runRecord = async (step: ClaimStep, position: number, first: Promise<ClaimResult>): Promise<RecordResult> => {
     let claim: Promise<ClaimResult> | undefined = first;
     let failure: Failure = { reason: 'held by another invocation' };
-    for (let attempt = 0; ; attempt += 1) {
-      if (attempt > 0) {
+    let pauseFirst = false;
+    for (;;) {
+      if (pauseFirst) {
         await handBackBeforePause(position);
         if (!(await patience.pause())) return { kind: 'failed', failure };
       }
+      pauseFirst = true;
+      let looked = false;
       if (claim === undefined) {
         // Look before writing: a completed key needs no claim, a held one is not worth a write.
+        looked = true;
         try {
           const nowMs = clock.nowMs();
           const seen = (await store.getMany([step.key], nowMs)).get(step.key);
-          if (seen?.status === IdempotencyStatus.Completed) return { kind: 'duplicate' };
+          if (seen?.status === IdempotencyStatus.Completed) return duplicate();
           if (seen !== undefined && seen.owner !== owner && seen.leaseExpiresAtMs >= nowMs) {
             failure = { reason: 'held by another invocation' };
             continue;
@@ -219,10 +223,11 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
         continue;
       }
       if (!result.outcome.claimed) {
-        // DynamoDB returns the item that failed the condition; dynalite does not, and the
-        // next look reads it.
-        if (result.outcome.existing?.status === IdempotencyStatus.Completed) return { kind: 'duplicate' };
+        if (result.outcome.existing?.status === IdempotencyStatus.Completed) return duplicate();
         failure = { reason: 'held by another invocation' };
+        // DynamoDB returns the item that failed the condition; dynalite does not. When waiting
+        // is possible, look at once rather than pause: the holder may be done already.
+        if (result.outcome.existing === undefined && deps.waitDeadlineMs !== undefined && !looked) pauseFirst = false;
         continue;
       }
       try {
@@ -234,6 +239,11 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
         if (!isTransient(error)) return { kind: 'failed', failure };
       }
     }
+  };
+  /** A record found done by someone else: progress, so the next wait starts short again. */
+  const duplicate = (): RecordResult => {
+    patience.reset();
+    return { kind: 'duplicate' };
   };
 
   let failedIndex: number | undefined;
