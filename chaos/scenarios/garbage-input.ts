@@ -3,7 +3,7 @@
  * consume events. Never a crash, never a 500, always the contract's error shape, and the
  * service keeps answering valid requests throughout.
  */
-import { account } from '../lib/accounting';
+import { drainAndAccount } from '../lib/drain';
 import { contractProblem } from '../lib/contract-shape';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
 import { generateGarbageEvents } from '../lib/garbage-events';
@@ -11,9 +11,9 @@ import { generateGarbageRequests, rawRequest } from '../lib/garbage-http';
 import { sendRaw, type RawResponse } from '../lib/http';
 import { apiOnlyGarbage, toApiEvents } from '../lib/garbage-api-events';
 import { kafkaEvent } from '../lib/kafka-events';
-import { chaosMessage, countTopic, readTopic, scanTable } from '../lib/observe';
+import { chaosMessage, countTopic, scanTable } from '../lib/observe';
 import { createPrng } from '../lib/prng';
-import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
+import { guarded, ScenarioRecorder, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createConsumeRuntime, type KafkaEvent } from '../../lib/consume/index';
@@ -111,14 +111,7 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
   recorder.expect(pipeline.alive, 'the pipeline process never crashes');
   recorder.counts.acknowledged = acknowledged.length;
 
-  const sinkIds = (): Promise<string[]> => env.sinkEffects();
-  await waitUntil('every probe in the sink', async () => {
-    const have = new Set(await sinkIds());
-    return acknowledged.every((id) => have.has(id));
-  }, size.drainTimeoutMs, 250).catch(() => undefined);
-  const topicIds = (await readTopic(broker.brokers, topic)).map((record) => chaosMessage(record.value)?.id).filter((id): id is string => id !== undefined);
-  const result = account({ acknowledged, onTopic: topicIds, effects: await sinkIds() });
-  Object.assign(recorder.counts, { onTopic: result.onTopic, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
+  const result = await drainAndAccount(env, recorder, acknowledged, size.drainTimeoutMs);
   // Garbage the API accepted but the sink cannot hold ends there, after its retries.
   recorder.counts.deadLettered = await countTopic(broker.brokers, env.settings.onFailureTopic);
   if (result.lost > 0) {

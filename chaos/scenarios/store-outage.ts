@@ -3,11 +3,11 @@
  * reports failures rather than skipping records, produce with an Idempotency-Key answers
  * 503, and both recover by themselves when the store returns.
  */
-import { account } from '../lib/accounting';
+import { drainAndAccount } from '../lib/drain';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
 import { produceUntilAcknowledged } from '../lib/http';
 import { kafkaEvent } from '../lib/kafka-events';
-import { chaosMessage, countTopic, readTopic, scanTable } from '../lib/observe';
+import { countTopic } from '../lib/observe';
 import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
 import { createConsumeRuntime, type KafkaEvent } from '../../lib/consume/index';
@@ -141,15 +141,7 @@ async function body(env: ChaosEnvironment, size: StoreOutageSize, recorder: Scen
   for (let i = 0; i < size.requestsPerPhase; i += 1) await send(`${env.runId}-after-${i}`, `${env.runId}-after-${i}`, 30_000);
   recorder.counts.acknowledged = acknowledged.length;
 
-  const sinkIds = (): Promise<string[]> => env.sinkEffects();
-  await waitUntil('every acknowledged message in the sink', async () => {
-    const have = new Set(await sinkIds());
-    return acknowledged.every((id) => have.has(id));
-  }, size.drainTimeoutMs, 250).catch(() => undefined);
-  const topicIds = (await readTopic(broker.brokers, topic)).map((record) => chaosMessage(record.value)?.id).filter((id): id is string => id !== undefined);
-  const result = account({ acknowledged, onTopic: topicIds, effects: await sinkIds() });
-  Object.assign(recorder.counts, { onTopic: result.onTopic, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
-  if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
+  await drainAndAccount(env, recorder, acknowledged, size.drainTimeoutMs);
   recorder.counts.deadLettered = await countTopic(broker.brokers, env.settings.onFailureTopic);
   recorder.expect(recorder.counts.deadLettered === 0, `a store outage sends nothing to the dead-letter topic (${recorder.counts.deadLettered} records were)`);
   const keyedAcknowledged = acknowledged.filter((id) => !id.includes('-unkeyed-')).length;
