@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
-import { bundleFunction } from '../scripts/package-bundles';
+import { BUNDLE_BUILD_OPTIONS, bundleFunction } from '../scripts/package-bundles';
 import { median } from './stats';
 
 /** Who bundles an entry: the deploy step (our functions) or the bench (baselines). */
@@ -52,23 +52,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Where the baselines' bundles are written; ignored by git. */
 export const BUNDLE_DIR = join(ROOT, 'bench', '.tmp', 'bundles');
 
-// The deploy step's options (scripts/package-bundles.ts), so baselines are bundled alike:
-// ESM, minified, node22, the AWS SDK inside, ES module builds preferred for tree-shaking.
-const REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
-
-const BUILD_OPTIONS: BuildOptions = {
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  minify: true,
-  banner: { js: REQUIRE_BANNER },
-  chunkNames: 'chunks/[name]-[hash]',
-  logLevel: 'error',
-};
+// Baselines are bundled with the deploy step's own options, so they are bundled exactly alike.
+const BUILD_OPTIONS: BuildOptions = { ...BUNDLE_BUILD_OPTIONS, logLevel: 'error' };
 
 async function bundleBaseline(entry: string, name: string): Promise<string> {
   const dir = join(BUNDLE_DIR, name);
