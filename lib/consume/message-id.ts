@@ -1,9 +1,8 @@
 /** Message ids and idempotency keys of consumed records. */
 import { payloadHash } from '../idempotency/keys';
 import type { ConsumedRecord } from './event';
+import { MESSAGE_ID_HEADER } from '../headers';
 
-/** The header the produce API (and any well-behaved client) sets on every record. */
-export const MESSAGE_ID_HEADER = 'message-id';
 
 // DynamoDB caps a partition key at 2048 bytes; longer ids are replaced by their hash.
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html

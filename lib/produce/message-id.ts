@@ -3,9 +3,8 @@
  * (CONTRACT: Produce). A client retry with the same Idempotency-Key yields the same ids.
  */
 import type { ProduceRecord } from './validation';
+import { MESSAGE_ID_HEADER } from '../headers';
 
-/** Header name, as the consumer reads it. */
-export const MESSAGE_ID_HEADER = 'message-id';
 
 /**
  * Returns the records with a `message-id` header each: the client's own header if it sent

@@ -1,0 +1,19 @@
+/**
+ * Names of the record headers that the produce and consume functions agree on: the one
+ * home of each, so that the producer that writes a header and the consumer that reads it
+ * cannot drift apart (CONTRACT: Produce, Consume).
+ */
+
+/**
+ * The id every produced record carries, on which the consumer deduplicates: the client's
+ * own header if it sent one, else one the produce function derives.
+ */
+export const MESSAGE_ID_HEADER = 'message-id';
+
+/**
+ * The authenticated caller of the produce API that wrote the record, stamped by the produce
+ * function on every record; a request that sets it itself is refused. Its value is a digest
+ * of the caller's identity (see `lib/produce/caller.ts`). The consumer makes it part of the
+ * idempotency key, so two callers' equal message ids stay two messages.
+ */
+export const CALLER_HEADER = 'x-caller-id';
