@@ -95,7 +95,7 @@ export function deriveFindings(results: BenchResults): string[] {
     findings.push(
       `${figure.name}: a cold start loads ${kb(figure.coldLoadedBytes)}, over the ${kb(BUNDLE_LIMIT_BYTES)} goal: kafkajs ${kb(kafkajs)}, the AWS SDK (@aws-sdk, @smithy) ${kb(sdk)}, the project's own code ${kb(own)}, other packages ${kb(Math.max(0, figure.coldLoadedBytes - kafkajs - sdk - own))} (before minification's renaming across files, so the parts add up only roughly).` +
         (sdk > 0 && kafkajs > 0
-          ? ' The SDK is there only for the Idempotency-Key store. Importing the DynamoDB idempotency store lazily (a dynamic import on the first request that carries an Idempotency-Key, as the deploy bundle already does for the Secrets Manager client) would keep it out of every cold start that does not need it; leaving @aws-sdk/* to the nodejs22.x runtime would too, at the price of an unpinned SDK version.'
+          ? ' The SDK is there only for the Idempotency-Key store. Importing the DynamoDB idempotency store lazily (a dynamic import on the first request that carries an Idempotency-Key, as the deploy bundle already does for the Secrets Manager client) would keep it out of every cold start that does not need it; leaving @aws-sdk/* to the nodejs24.x runtime would too, at the price of an unpinned SDK version.'
           : ''),
     );
   }

@@ -265,7 +265,7 @@ export function renderMarkdown(results: BenchResults, goals: readonly GoalVerdic
   sections.push(
     '## Cold start',
     '',
-    'Our functions are bundled by the deploy step (scripts/package-bundles.ts: esbuild, ESM, minified, node22, the AWS SDK inside, code only some configurations need split into lazily loaded chunks); the baselines with the same options. "Loaded at cold start" is `index.mjs` plus the chunks it imports statically. Each bundle is started in a fresh Node.js process with its configuration in the environment; the time runs from spawning the process to the first invocation\'s result (the first invocation opens its connections). 1 KB = 1,000 bytes.',
+    'Our functions are bundled by the deploy step (scripts/package-bundles.ts: esbuild, ESM, minified, node24, the AWS SDK inside, code only some configurations need split into lazily loaded chunks); the baselines with the same options. "Loaded at cold start" is `index.mjs` plus the chunks it imports statically. Each bundle is started in a fresh Node.js process with its configuration in the environment; the time runs from spawning the process to the first invocation\'s result (the first invocation opens its connections). 1 KB = 1,000 bytes.',
     '',
   );
   if (results.coldStart.length > 0) {

@@ -2,7 +2,7 @@
  * Bundles each Lambda entry point in `functions/` with esbuild into `.esbuild/<name>/` and
  * zips it as `.esbuild/<name>.zip`, the prebuilt artifacts serverless.yml points at.
  *
- * Output is ESM (`index.mjs`, which nodejs22.x loads natively), minified, with a linked
+ * Output is ESM (`index.mjs`, which nodejs24.x loads natively), minified, with a linked
  * source map file that `NODE_OPTIONS=--enable-source-maps` uses for stack traces. Code only some
  * configurations need (the Secrets Manager client, the MSK IAM signer) is imported lazily and
  * lands in separate chunks, so a function pays for it only when it loads it.
@@ -46,7 +46,7 @@ export const BUNDLE_BUILD_OPTIONS = {
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node22',
+  target: 'node24',
   // The AWS SDK's ES module builds tree-shake far better than its CommonJS ones.
   mainFields: ['module', 'main'],
   minify: true,

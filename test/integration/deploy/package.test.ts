@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, createTestTopic, testBrokers, testConfig, testDynamo, testDynamoEndpoint, testKafka } from '../../helpers/infra';
 import { httpEvent } from '../../helpers/http-events';
 import { kafkaEvent } from '../../helpers/kafka-events';
+import { ensureTemplateTools, templateToolPath } from '../../helpers/template-tools';
 import { invokeBundle } from './bundle-process';
 import { BUNDLE_BUILD_OPTIONS } from '../../../scripts/package-bundles';
 import { loadConfig } from '../../../lib/config';
@@ -28,7 +29,6 @@ import {
   packageStack,
   packageVariant,
   run,
-  venvTool,
   type CfnTemplate,
   type PackageResult,
 } from './stack';
@@ -45,7 +45,7 @@ let prod: CfnTemplate;
 let selfManaged: { template: CfnTemplate; templatePath: string };
 let variantsDir: string;
 
-beforeAll(async () => {
+async function packageAll(): Promise<void> {
   variantsDir = await mkdtemp(join(tmpdir(), 'deploy-variants-'));
   packaged = await packageStack(join(variantsDir, 'default'));
   template = packaged.template;
@@ -58,7 +58,12 @@ beforeAll(async () => {
     '--param=produceAuthorizer=jwt',
   ]);
   process.stderr.write(`[deploy] npm run package took ${packaged.durationMs} ms\n`);
-}, 240_000);
+}
+
+beforeAll(async () => {
+  // The template checks' Python tools install on first use (a minute or two) while the stack packages.
+  await Promise.all([ensureTemplateTools((message) => process.stderr.write(`[deploy] ${message}\n`)), packageAll()]);
+}, 480_000);
 
 afterAll(async () => {
   if (variantsDir !== undefined) await rm(variantsDir, { recursive: true, force: true });
@@ -71,9 +76,9 @@ function resource(t: CfnTemplate, logicalId: string): Record<string, any> {
 }
 
 describe('functions and their bundles', () => {
-  it.each(['produce', 'consume'])('%s runs nodejs22.x on arm64 from its prebuilt bundle with source maps on', (name) => {
+  it.each(['produce', 'consume'])('%s runs nodejs24.x on arm64 from its prebuilt bundle with source maps on', (name) => {
     const fn = resource(template, `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`);
-    expect(fn.Runtime).toBe('nodejs22.x');
+    expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Handler).toBe('index.handler');
     expect(fn.Code.S3Key).toMatch(new RegExp(`/${name}\\.zip$`));
@@ -322,13 +327,13 @@ describe('validation and scanning', () => {
     ['self-managed', () => selfManaged.templatePath],
   ])('cfn-lint finds no errors or warnings in the %s template', async (_, path) => {
     // W3005: the framework adds DependsOn on the role next to a GetAtt of it; redundant, not wrong.
-    const result = await run(venvTool('cfn-lint'), ['--ignore-checks', 'W3005', '--', path()]);
+    const result = await run(templateToolPath('cfn-lint'), ['--ignore-checks', 'W3005', '--', path()]);
     expect(`${result.stdout}${result.stderr}`).toBe('');
     expect(result.code).toBe(0);
   });
 
   it('checkov finds nothing that is not fixed or explained', async () => {
-    const result = await run(venvTool('checkov'), [
+    const result = await run(templateToolPath('checkov'), [
       '--file', packaged.templatePath, '--framework', 'cloudformation', '--skip-download', '--compact', '--output', 'json',
     ]);
     const report = JSON.parse(result.stdout) as {

@@ -1,10 +1,8 @@
 /**
  * Runs the real packaging step (`npm run package`'s script) and the framework CLI for other
- * parameter sets, and reads what they produce: the CloudFormation template, the zips, and
- * the tools that check them (cfn-lint, checkov) from the project's `.venv`.
+ * parameter sets, and reads what they produce: the CloudFormation template and the zips.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -93,17 +91,6 @@ export async function packageVariant(outDir: string, options: string[]): Promise
   if (result.code !== 0) throw new Error(`serverless package ${options.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
   return { template: await readTemplate(templatePath), templatePath };
-}
-
-/** Path of a tool installed by `.ci/run` into `.venv`; throws with the fix when it is missing. */
-export function venvTool(name: 'cfn-lint' | 'checkov'): string {
-  const path = join(ROOT, '.venv', 'bin', name);
-  if (!existsSync(path)) {
-    throw new Error(
-      `${name} is not installed at .venv/bin/${name}; run .ci/run, or: python3 -m venv .venv && .venv/bin/pip install cfn-lint checkov`,
-    );
-  }
-  return path;
 }
 
 /** Every IAM policy statement of every role in the template, with the role's logical id. */

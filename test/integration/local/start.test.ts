@@ -1,7 +1,7 @@
 /**
- * `npm start` as a user runs it: a child process (npm, then the pipeline) against the test
- * broker and store, its ready line parsed, one message posted and seen in the sink, then
- * SIGTERM and a clean exit.
+ * `npm start` as a user runs it: a child process (npm, then the pipeline on the project's
+ * Node.js) against the test broker and store, its ready line parsed, one message posted and
+ * seen in the sink, then SIGTERM and a clean exit, with no runtime warning on the way.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const READY = /^ready http=(\S+) kafka=(\S+) dynamodb=(\S+)$/m;
 
 describe('npm start', () => {
-  it('prints the ready line, takes a message to the sink, and exits 0 on SIGTERM', { timeout: 90_000 }, async () => {
+  it('prints the ready line with no runtime warning, takes a message to the sink, and exits 0 on SIGTERM', { timeout: 90_000 }, async () => {
     const topic = uniqueName('start-events');
     const messagesTable = uniqueName('messages');
     const child = spawn('npm', ['start', '--', '--topic', topic, '--on-failure-topic', `${topic}-dlq`, '--group', uniqueName('start-group')], {
@@ -43,6 +43,8 @@ describe('npm start', () => {
       const [, httpUrl, kafka, dynamodb] = await waitFor('the ready line', () => READY.exec(output) ?? undefined, { timeoutMs: 60_000 });
       expect(kafka).toBe(testBrokers().join(','));
       expect(dynamodb).toBe(testDynamoEndpoint());
+      // Neither the AWS SDK's notice about an unsupported Node.js version nor any other process warning.
+      expect(output).not.toMatch(/\(node:\d+\) \w*Warning/);
 
       const response = await fetch(`${httpUrl}/topics/${topic}`, {
         method: 'POST',
@@ -59,6 +61,7 @@ describe('npm start', () => {
       child.kill('SIGTERM');
       expect(await exited).toEqual({ code: 0, signal: null });
       expect(output).toContain('"message":"stopped"');
+      expect(output).not.toMatch(/\(node:\d+\) \w*Warning/);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
