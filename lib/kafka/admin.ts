@@ -2,7 +2,7 @@
  * Cluster-level helpers over kafkajs' admin client: readiness probes and topic creation.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import type { Kafka as KafkaClient } from 'kafkajs';
+import type { Admin, Kafka as KafkaClient } from 'kafkajs';
 
 /** A topic to create. */
 export interface TopicSpec {
@@ -49,21 +49,45 @@ export async function waitForKafka(brokers: string[], timeoutMs: number, abort?:
   await (abort === undefined ? poll() : Promise.race([poll(), abort]));
 }
 
-/** Creates the topics that do not exist yet and waits for their leaders. Existing topics are left as they are. */
-export async function ensureTopics(kafka: KafkaClient, topics: TopicSpec[]): Promise<void> {
+/**
+ * Creates the topics that do not exist yet and waits until every partition of them has a
+ * leader. Existing topics are left as they are.
+ *
+ * @throws Error when the leaders are not known within `timeoutMs`.
+ */
+export async function ensureTopics(kafka: KafkaClient, topics: TopicSpec[], timeoutMs = 30_000): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((spec) => !existing.has(spec.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map(({ topic, numPartitions }) => ({ topic, numPartitions, replicationFactor: -1 })),
-      });
-    }
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      topics: missing.map(({ topic, numPartitions }) => ({ topic, numPartitions, replicationFactor: -1 })),
+    });
+    await waitForLeaders(admin, missing.map(({ topic }) => topic), timeoutMs);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Polls metadata until every partition of `topics` has a leader. kafkajs' own
+ * `waitForLeaders` gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker
+ * answers for a moment after it created a topic; that error, like every retriable one, is
+ * waited out here.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      if (metadata.topics.every(({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0))) return;
+    } catch (error) {
+      if ((error as { retriable?: unknown }).retriable !== true) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`the leaders of ${topics.join(', ')} were not known within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

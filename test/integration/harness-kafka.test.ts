@@ -43,4 +43,23 @@ describe('test harness: real Kafka broker', () => {
       { partition: 1, offset: '1', key: 'k2', value: 'second', trace: undefined },
     ]);
   });
+  it('creates topics whose every partition takes a write at once, with no retry', async () => {
+    // Right after creating a topic a KRaft broker may answer UNKNOWN_TOPIC_OR_PARTITION for a
+    // moment; ensureTopics returns only once every partition has a leader.
+    const eager = testKafka().producer({ retry: { retries: 0 } });
+    await eager.connect();
+    try {
+      for (let round = 0; round < 10; round += 1) {
+        const topic = await createTestTopic('harness-fresh', 3);
+        const results = await eager.send({ topic, acks: -1, messages: [0, 1, 2].map((partition) => ({ partition, value: 'x' })) });
+        expect(results.map(({ partition, errorCode }) => ({ partition, errorCode })).sort((a, b) => a.partition - b.partition)).toEqual([
+          { partition: 0, errorCode: 0 },
+          { partition: 1, errorCode: 0 },
+          { partition: 2, errorCode: 0 },
+        ]);
+      }
+    } finally {
+      await eager.disconnect();
+    }
+  });
 });
