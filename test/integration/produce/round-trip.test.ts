@@ -95,6 +95,25 @@ describe('produce round trip against the real broker', () => {
     expect(new Set(read.map((record) => record.headers['message-id'])).size).toBe(6);
   });
 
+  it('puts JSON keys and values on the topic as the client wrote them: every number digit for digit, escapes as sent', async () => {
+    const topic = await createTestTopic('produce-as-written', 1);
+    // Written by hand, as a client would send it; JSON.stringify could not produce these tokens.
+    const body = `{"records": [
+      {"key": 12345678901234567890, "value": {"amount": 0.10, "big": 1e400, "zero": -0, "name": "caf\\u00e9"}},
+      {"key": "k\\u0031", "value": [ 1.50 , -9007199254740993 , 2E-400 , "\\ud83d\\ude00\\n" ]},
+      {"value": {"a": 1, "a": 2}}
+    ]}`;
+    const response = await runtime.handler(produceEvent(topic, body));
+    expect(response.statusCode).toBe(200);
+
+    const read = await readBack(topic, 3);
+    expect(read.map((record) => [record.key?.toString('utf8') ?? null, record.value?.toString('utf8')])).toEqual([
+      ['12345678901234567890', '{"amount":0.10,"big":1e400,"zero":-0,"name":"caf\\u00e9"}'],
+      ['"k\\u0031"', '[1.50,-9007199254740993,2E-400,"\\ud83d\\ude00\\n"]'],
+      [null, '{"a":1,"a":2}'],
+    ]);
+  });
+
   it('sends a batch of 500 records in one request with contiguous offsets per partition, all on the broker', async () => {
     const topic = await createTestTopic('produce-batch', 3);
     const records = Array.from({ length: 500 }, (_, i) => ({ key: `k${i % 17}`, value: { i } }));
