@@ -16,6 +16,11 @@ export interface ProduceHttpRequest {
 
 const TOPIC_PATH = /^\/topics\/([^/]+)\/?$/;
 
+/** API Gateway's id of the request (also in its access log), to find a request's log lines. */
+export function requestIdOf(event: APIGatewayProxyEventV2): string {
+  return event.requestContext?.requestId ?? 'unknown';
+}
+
 /** Case-insensitive header lookup; API Gateway lowercases names, other callers may not. */
 export function headerValue(headers: APIGatewayProxyEventV2['headers'] | undefined, name: string): string | undefined {
   if (headers === undefined || headers === null) return undefined;

@@ -181,7 +181,8 @@ export function parseProduceBody(body: Uint8Array, format: EmbeddedFormat, limit
   try {
     parsed = readJson(body, bodyPlace(format));
   } catch (error) {
-    throw new BodyNotJsonError(`the body is not UTF-8 JSON: ${(error as Error).message}`, { cause: error });
+    // The reader's message is about the client's own body (what and at which byte), so it is the answer.
+    throw new BodyNotJsonError(`the body is not UTF-8 JSON: ${(error as Error).message}`);
   }
   if (!isObject(parsed)) throw new ValidationError('body: must be an object {"records": [...]}');
   if (parsed[DUPLICATE_MEMBER] !== undefined) throw new ValidationError(`${parsed[DUPLICATE_MEMBER]}: given more than once`);
