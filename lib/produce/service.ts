@@ -14,6 +14,7 @@ import {
 import { jsonResponse, type HttpResponse } from '../http/json-response';
 import type { RecordProducer } from '../kafka/producer';
 import { errorFields, type Logger } from '../logger';
+import { callerLogFields, withCaller } from './caller';
 import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdempotency } from './idempotency';
 import { withMessageIds } from './message-id';
 import { allAcknowledged, failedEntry, produceResponseBody, recordOffsets } from './response';
@@ -48,18 +49,22 @@ export class ProduceService {
    */
   async produce(request: ProduceHttpRequest, logger: Logger = this.deps.logger): Promise<HttpResponse> {
     const { settings } = this.deps;
+    const { caller, idempotencyKey } = request;
+    logger.info('produce request', { topic: request.topic, ...callerLogFields(caller), hasIdempotencyKey: idempotencyKey !== undefined });
     checkTopic(request.topic, settings.allowedTopics);
     const format = embeddedFormatOf(request.contentType);
     checkBodySize(request.body, settings);
     const records = parseProduceBody(request.body, format, settings);
-    const { idempotencyKey } = request;
-    if (idempotencyKey === undefined) return this.send(request.topic, withMessageIds(records, undefined, this.deps.newMessageId), logger);
+    if (idempotencyKey === undefined) {
+      return this.send(request.topic, withCaller(withMessageIds(records, undefined, this.deps.newMessageId), caller), logger);
+    }
 
     checkIdempotencyKey(idempotencyKey);
     const mediaType = (request.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    const begun = await this.deps.idempotency.begin(request.topic, idempotencyKey, produceRequestHash(request.topic, mediaType, request.body));
+    const hash = produceRequestHash(request.topic, mediaType, request.body);
+    const begun = await this.deps.idempotency.begin(caller.digest, request.topic, idempotencyKey, hash);
     if (begun.kind === 'replay') return jsonResponse(200, begun.body, { [REPLAYED_HEADER]: 'true' });
-    return this.sendHolding(begun.held, request.topic, withMessageIds(records, idempotencyKey, this.deps.newMessageId), logger);
+    return this.sendHolding(begun.held, request.topic, withCaller(withMessageIds(records, idempotencyKey, this.deps.newMessageId), caller), logger);
   }
 
   private async sendHolding(held: HeldKey, topic: string, records: ProduceRecord[], logger: Logger): Promise<HttpResponse> {

@@ -10,6 +10,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors';
+import { CALLER_HEADER } from '../headers';
 import { DUPLICATE_MEMBER, RawJson, readJson, type Place, type ReadObject } from './json-body';
 
 /** How keys and values are embedded in the JSON body. */
@@ -123,6 +124,10 @@ function parseHeaders(value: unknown, path: string): ProduceRecord['headers'] {
     if (!isObject(header)) throw new ValidationError(`${headerPath}: must be an object with "name" and "value"`);
     rejectUnknownFields(header, HEADER_FIELDS, headerPath);
     if (typeof header.name !== 'string' || header.name === '') throw new ValidationError(`${headerPath}.name: must be a non-empty string`);
+    // The API stamps the authenticated caller itself; a client-set value would let one caller pose as another.
+    if (header.name.toLowerCase() === CALLER_HEADER) {
+      throw new ValidationError(`${headerPath}.name: "${CALLER_HEADER}" is set by the API from the authenticated caller and cannot be sent`);
+    }
     return { name: header.name, value: base64Bytes(header.value, `${headerPath}.value`) };
   });
 }

@@ -122,6 +122,19 @@ describe('produce', () => {
     expect(resource(template, 'HttpApiIntegrationProduce').PayloadFormatVersion).toBe('2.0');
   });
 
+  it('logs the authenticated caller in the HTTP API access log (ARN, or JWT issuer and subject), never a token', () => {
+    const stage = template.Resources.HttpApiStage;
+    const format = JSON.parse(stage?.Properties?.AccessLogSettings.Format as string) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      callerArn: '$context.identity.userArn',
+      jwtIssuer: '$context.authorizer.claims.iss',
+      jwtSubject: '$context.authorizer.claims.sub',
+    });
+    expect(Object.values(format).join(' ')).not.toMatch(/header\.Authorization|accessKey/i);
+  });
+
   it('uses a JWT authoriser when produceAuthorizer=jwt', () => {
     const route = resource(selfManaged.template, 'HttpApiRoutePostTopicsTopicVar');
     expect(route.AuthorizationType).toBe('JWT');

@@ -7,7 +7,7 @@ import { KafkaJSConnectionError, KafkaJSProtocolError } from 'kafkajs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoIdempotencyStore } from '../../../lib/idempotency/dynamo-store';
 import { fromKafkaError } from '../../../lib/kafka/errors';
-import { httpEvent, produceEvent } from '../../helpers/http-events';
+import { asCaller, httpEvent, iamAuthorizer, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
 import { fakeProducer, memoryStore } from './fakes';
 
 const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', AWS_REGION: 'us-east-1' });
@@ -112,6 +112,42 @@ describe('produce handler with a fake producer and store', () => {
     );
     expect(result.statusCode).toBe(200);
     expect(body(result).offsets).toEqual([{ partition: 0, offset: 41, error_code: null, error: null }]);
+  });
+
+  it('scopes Idempotency-Key per caller: one key from two callers is two requests, each replayed its own answer', async () => {
+    let nextOffset = 0n;
+    const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: nextOffset++ }] }) });
+    const runtime = createProduceRuntime(config, { logger: silentLogger, store: memoryStore(), producer });
+    const request = produceEvent('t', { records: [{ value: 1 }] }, { headers: { 'idempotency-key': 'order-42' } });
+    const alice = asCaller(request, iamAuthorizer('arn:aws:iam::123456789012:user/alice'));
+    const bob = asCaller(request, jwtAuthorizer({ iss: 'https://issuer.example.com/', sub: 'bob' }));
+
+    const first = await runtime.handler(alice);
+    const second = await runtime.handler(bob);
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect(body(first).offsets).toEqual([{ partition: 0, offset: 0, error_code: null, error: null }]);
+    expect(body(second).offsets).toEqual([{ partition: 0, offset: 1, error_code: null, error: null }]);
+    expect(second.headers).not.toHaveProperty('Idempotent-Replayed');
+
+    const replay = await runtime.handler(alice);
+    expect(replay.headers).toMatchObject({ 'Idempotent-Replayed': 'true' });
+    expect(replay.body).toBe(first.body);
+    expect(producer.sent).toEqual([1, 1]);
+  });
+
+  it('logs each request with its caller and digest, never the access key', async () => {
+    const lines: string[] = [];
+    const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: 0n }] }) });
+    const runtime = createProduceRuntime(config, { logger: createLogger('info', (line) => lines.push(line)), store: memoryStore(), producer });
+    await runtime.handler(asCaller(produceEvent('t', { records: [{ value: 1 }] }), iamAuthorizer('arn:aws:iam::123456789012:user/alice')));
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      message: 'produce request',
+      requestId: 'test-request',
+      topic: 't',
+      caller: 'iam:arn:aws:iam::123456789012:user/alice',
+      callerDigest: 'sha256:1d7344df2e1b8d3c27dfa4fb7e4b2949ce9fc4cfa1b74499ccfd596d63d30095',
+    });
+    expect(lines.join('\n')).not.toContain('AKIAEXAMPLE');
   });
 
   it('answers a store that denies access without account, role, ARN or error text, and logs the detail with the request id', async () => {

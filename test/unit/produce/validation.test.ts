@@ -107,6 +107,16 @@ describe('parseProduceBody', () => {
     expect(record?.value?.toString('utf8')).toBe('value');
   });
 
+  it('rejects a client-supplied caller header, in any case, with 422 naming it', () => {
+    const withHeader = (name: string) => ({ records: [{ value: 1 }, { value: 2, headers: [{ name: 'trace', value: 'eA==' }, { name, value: 'eA==' }] }] });
+    for (const name of ['x-caller-id', 'X-Caller-Id']) {
+      expect(() => parse(withHeader(name))).toThrow(
+        new ValidationError('records[1].headers[1].name: "x-caller-id" is set by the API from the authenticated caller and cannot be sent'),
+      );
+    }
+    expect(() => parse(withHeader('x-caller'))).not.toThrow();
+  });
+
   it('answers 400 for a body that is not UTF-8 JSON', () => {
     expect(() => parse('{"records":')).toThrow(BodyNotJsonError);
     expect(() => parseProduceBody(Buffer.from([0x7b, 0xff, 0x7d]), EmbeddedFormat.Json, limits)).toThrow(BodyNotJsonError);
