@@ -470,6 +470,9 @@ describe('bundles against the local broker and store', () => {
         MESSAGES_TABLE: config.tables.messages,
         KAFKA_AUTH: 'scram-sha-512',
         KAFKA_SASL_SECRET_ARN: secretArn,
+        // Lambda refuses SCRAM without TLS; the local broker has no TLS listener, so the send fails after the secret is read.
+        KAFKA_SSL: 'true',
+        PRODUCE_TIMEOUT_MS: '2000',
         AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         AWS_ACCESS_KEY_ID: 'offline',
         AWS_SECRET_ACCESS_KEY: 'offline',
