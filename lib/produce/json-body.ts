@@ -73,7 +73,15 @@ const CLOSE_BRACE = 0x7d;
 
 // The escapes JSON allows after a backslash: " \ / b f n r t u.
 const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+
+// Bytes that end the plain run of a string: the quote, the backslash and control characters.
+// One table lookup per byte keeps the loop over long strings tight.
+const STRING_STOP = new Uint8Array(256);
+for (let byte = 0; byte < SPACE; byte += 1) STRING_STOP[byte] = 1;
+STRING_STOP[QUOTE] = 1;
+STRING_STOP[BACKSLASH] = 1;
 const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+const NO_GAPS: readonly number[] = [];
 
 function isDigit(byte: number | undefined): boolean {
   return byte !== undefined && byte >= ZERO && byte <= NINE;
@@ -83,13 +91,42 @@ function isHexDigit(byte: number | undefined): boolean {
   return byte !== undefined && (isDigit(byte) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66));
 }
 
+// Member names repeat in every record ("key", "value", "headers", "name"...): decoding each
+// from bytes again costs more than the rest of the reading. Short names are looked up by a
+// hash of their bytes and checked byte for byte; the table is bounded, so a body full of
+// distinct names cannot grow it.
+const NAME_CACHE_SIZE = 256;
+const MAX_CACHED_NAME_BYTES = 32;
+const nameCache = new Map<number, { bytes: Buffer; name: string }>();
+
+function sameBytes(source: Buffer, start: number, end: number, other: Buffer): boolean {
+  if (other.length !== end - start) return false;
+  // A loop, not Buffer.compare: for names this short the native call costs more than the work.
+  for (let i = 0; i < other.length; i += 1) if (source[start + i] !== other[i]) return false;
+  return true;
+}
+
+function memberNameOf(source: Buffer, start: number, end: number): string {
+  if (end - start > MAX_CACHED_NAME_BYTES) return source.toString('utf8', start, end);
+  let hash = end - start;
+  for (let i = start; i < end; i += 1) hash = Math.imul(hash ^ (source[i] as number), 0x01000193);
+  const cached = nameCache.get(hash);
+  if (cached !== undefined && sameBytes(source, start, end, cached.bytes)) return cached.name;
+  const name = source.toString('utf8', start, end);
+  if (nameCache.size < NAME_CACHE_SIZE && cached === undefined) nameCache.set(hash, { bytes: Buffer.from(source.subarray(start, end)), name });
+  return name;
+}
+
 class Reader {
   private pos = 0;
+  /** The same bytes as a Buffer, for slicing and decoding without a view per call. */
+  private readonly source: Buffer;
   /** Whitespace runs `[start, end)` inside the raw value being read, to be left out of its bytes. */
   private gaps: number[] = [];
   private recordingGaps = false;
 
   constructor(private readonly bytes: Uint8Array) {
+    this.source = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes[0] === UTF8_BOM[0] && bytes[1] === UTF8_BOM[1] && bytes[2] === UTF8_BOM[2]) this.pos = 3;
   }
 
@@ -135,8 +172,9 @@ class Reader {
   }
 
   private object(memberPlace: (member: string) => Place): ReadObject {
-    // No prototype: member names such as "__proto__" or "constructor" stay plain data.
-    const result = Object.create(null) as ReadObject;
+    // A plain object keeps V8's fast property layout; "__proto__" is defined below as an own
+    // member, as JSON.parse does, so that no member name can reach the prototype.
+    const result = {} as ReadObject;
     this.pos += 1;
     this.whitespace();
     if (this.bytes[this.pos] === CLOSE_BRACE) {
@@ -147,7 +185,8 @@ class Reader {
       const name = this.memberName();
       const value = this.value(memberPlace(name));
       if (Object.hasOwn(result, name)) result[DUPLICATE_MEMBER] ??= name;
-      result[name] = value;
+      if (name === '__proto__') Object.defineProperty(result, name, { value, enumerable: true, writable: true, configurable: true });
+      else result[name] = value;
       this.whitespace();
       if (this.bytes[this.pos] === CLOSE_BRACE) {
         this.pos += 1;
@@ -160,7 +199,9 @@ class Reader {
 
   private memberName(): string {
     if (this.bytes[this.pos] !== QUOTE) this.fail('expected a member name');
-    const name = this.stringValue();
+    const start = this.pos;
+    const escaped = this.string();
+    const name = escaped ? (JSON.parse(this.source.toString('utf8', start, this.pos)) as string) : memberNameOf(this.source, start + 1, this.pos - 1);
     this.whitespace();
     this.expect(COLON, '":"');
     this.whitespace();
@@ -193,7 +234,7 @@ class Reader {
     if (byte === MINUS || isDigit(byte)) {
       const start = this.pos;
       this.number();
-      return Number(Buffer.from(this.bytes.buffer, this.bytes.byteOffset + start, this.pos - start).toString('latin1'));
+      return Number(this.source.toString('latin1', start, this.pos));
     }
     if (byte === 0x74) return this.literal('true', true);
     if (byte === 0x66) return this.literal('false', false);
@@ -218,8 +259,8 @@ class Reader {
   private stringValue(): string {
     const start = this.pos;
     const escaped = this.string();
-    const source = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + start, this.pos - start);
-    return escaped ? (JSON.parse(source.toString('utf8')) as string) : source.toString('utf8', 1, source.length - 1);
+    const { source } = this;
+    return escaped ? (JSON.parse(source.toString('utf8', start, this.pos)) as string) : source.toString('utf8', start + 1, this.pos - 1);
   }
 
   /** Checks a string token and moves past it; true when it holds an escape. */
@@ -228,6 +269,7 @@ class Reader {
     let pos = this.pos + 1;
     let escaped = false;
     for (;;) {
+      while (STRING_STOP[bytes[pos] as number] === 0) pos += 1;
       const byte = bytes[pos];
       if (byte === QUOTE) break;
       if (byte === undefined || byte < SPACE) {
@@ -288,7 +330,7 @@ class Reader {
     this.recordingGaps = true;
     const depth = this.skipValue();
     this.recordingGaps = wasRecording;
-    const gaps = this.gaps.splice(outerGaps);
+    const gaps = this.gaps.length === outerGaps ? NO_GAPS : this.gaps.splice(outerGaps);
     return new RawJson(this.sourceWithout(start, this.pos, gaps), depth);
   }
 
@@ -353,7 +395,7 @@ class Reader {
 
   /** A copy of `[start, end)` without the whitespace runs listed in `gaps`. */
   private sourceWithout(start: number, end: number, gaps: readonly number[]): Buffer {
-    const source = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    const { source } = this;
     if (gaps.length === 0) return Buffer.from(source.subarray(start, end));
     const pieces: Buffer[] = [];
     let from = start;

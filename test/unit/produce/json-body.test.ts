@@ -74,6 +74,21 @@ describe('readJson builds plain places as values', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('reads every member name right however many distinct names a body has (names are cached by their bytes)', () => {
+    const names = Array.from({ length: 600 }, (_, i) => `n${i}`).concat(['é', 'ключ', 'x'.repeat(40), 'key', 'value']);
+    const text = `{${names.map((name, i) => `${JSON.stringify(name)}:${i}`).join(',')}}`;
+    for (let round = 0; round < 2; round += 1) {
+      const read = readJson(Buffer.from(text, 'utf8'), { object: () => 'plain' }) as Record<string, number>;
+      expect(Object.keys(read)).toEqual(names);
+      expect(read['ключ']).toBe(601);
+    }
+  });
+
+  it('treats a raw and an escaped spelling of one name as the same member', () => {
+    const read = readJson(Buffer.from('{"é":1,"\\u00e9":2}', 'utf8'), { object: () => 'plain' }) as Record<string | symbol, unknown>;
+    expect(read[DUPLICATE_MEMBER]).toBe('é');
+  });
+
   it('decodes escaped member names', () => {
     const read = readJson(Buffer.from('{"\\u0076alue":"x"}'), RAW_VALUE) as { value: RawJson };
     expect(read.value.bytes.toString()).toBe('"x"');
