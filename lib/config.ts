@@ -65,6 +65,15 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const MiB = 1024 * 1024;
 
+/**
+ * Default `MAX_REQUEST_BYTES`: 4 MiB, so that every body the function receives and finds too
+ * large is answered with its own 413. Lambda refuses a synchronous invocation whose event is
+ * over 6 MB (6,291,456 bytes, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html),
+ * and API Gateway may deliver the body base64-encoded (4/3 of its size): 4 MiB becomes
+ * 5,592,408 bytes, leaving about 680 KiB for the headers and request context of the event.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * MiB;
+
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
@@ -155,6 +164,10 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     if (secretArn !== undefined) kafka.saslSecretArn = secretArn;
     else if (username !== undefined && password !== undefined) Object.assign(kafka, { username, password });
     else throw new ConfigError('KAFKA_SASL_SECRET_ARN', 'or KAFKA_USERNAME and KAFKA_PASSWORD are required for scram-sha-512');
+    // SCRAM keeps the password off the wire but not the records, and does not bind the session
+    // to the authentication; MSK offers SCRAM only over TLS. Local brokers (tests, npm start)
+    // have no TLS listener, so the rule applies in Lambda only.
+    if (inLambda && !kafka.ssl) throw new ConfigError('KAFKA_SSL', 'must be true with KAFKA_AUTH=scram-sha-512 in Lambda: SCRAM without TLS sends records in the clear');
   }
   const dynamoEndpoint = text(env, 'DYNAMODB_ENDPOINT');
   if (dynamoEndpoint !== undefined && !/^https?:\/\/\S+$/.test(dynamoEndpoint)) {
@@ -174,7 +187,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     produce: {
       allowedTopics: parseAllowedTopics(env, inLambda),
       maxRecordsPerRequest: integer(env, 'MAX_RECORDS_PER_REQUEST', 500, 1, 10_000),
-      maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 6 * MiB, 1, 100 * MiB),
+      maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', DEFAULT_MAX_REQUEST_BYTES, 1, 100 * MiB),
       timeoutMs: produceTimeoutMs,
     },
     idempotency: {

@@ -15,13 +15,46 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Turns an error into loggable fields without its stack's secrets or payloads. */
+// Wrappers (ours, kafkajs' retriers) nest the failure that matters a few levels down.
+const MAX_CAUSES = 4;
+
+function causeChain(error: Error): string | undefined {
+  const causes: string[] = [];
+  let current: unknown = error.cause;
+  while (current !== undefined && current !== null && causes.length < MAX_CAUSES) {
+    causes.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return causes.length === 0 ? undefined : causes.join(' <- ');
+}
+
+/**
+ * Turns an error into loggable fields without its stack's secrets or payloads. The causes'
+ * names and messages are kept: client-facing messages leave dependency detail out on
+ * purpose, so the log is where it is found.
+ */
 export function errorFields(error: unknown): Record<string, unknown> {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { errorName: error.name, errorMessage: error.message, ...(code === undefined ? {} : { errorCode: code }) };
+    const cause = causeChain(error);
+    return {
+      errorName: error.name,
+      errorMessage: error.message,
+      ...(code === undefined ? {} : { errorCode: code }),
+      ...(cause === undefined ? {} : { cause }),
+    };
   }
   return { errorMessage: String(error) };
+}
+
+/** A logger that adds `fields` (for example the request id) to every line of `logger`. */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  return {
+    debug: (message, more) => logger.debug(message, { ...fields, ...more }),
+    info: (message, more) => logger.info(message, { ...fields, ...more }),
+    warn: (message, more) => logger.warn(message, { ...fields, ...more }),
+    error: (message, more) => logger.error(message, { ...fields, ...more }),
+  };
 }
 
 /**

@@ -38,6 +38,26 @@ function eventSourceMappingLogicalId(kafkaSource, clusterArn, topic) {
   throw new Error(`param kafkaSource must be "msk" or "selfManaged", got "${kafkaSource}"`);
 }
 
+/** A param that must be a positive number (`integer`: a whole one); packaging fails naming it otherwise. */
+async function positiveNumber(resolveVariable, name, integer) {
+  const value = Number(await resolveVariable(`param:${name}`));
+  if (!(value > 0) || (integer && !Number.isInteger(value))) {
+    throw new Error(`param ${name} must be a positive ${integer ? 'whole number' : 'number'}`);
+  }
+  return value;
+}
+
+/**
+ * The stage's default route throttling from params httpApiThrottlingRateLimit (requests per
+ * second) and httpApiThrottlingBurstLimit; the framework's HTTP API settings have no key for it.
+ */
+async function stageThrottling(resolveVariable) {
+  return {
+    ThrottlingRateLimit: await positiveNumber(resolveVariable, 'httpApiThrottlingRateLimit', false),
+    ThrottlingBurstLimit: await positiveNumber(resolveVariable, 'httpApiThrottlingBurstLimit', true),
+  };
+}
+
 async function cluster(resolveVariable) {
   return parseClusterArn(await resolveVariable('param:kafkaClusterArn'));
 }
@@ -45,6 +65,39 @@ async function cluster(resolveVariable) {
 module.exports = {
   parseClusterArn,
   eventSourceMappingLogicalId,
+
+  /**
+   * The JWT authorizer's issuer, param jwtIssuerUrl. It has no default: a placeholder issuer
+   * would trust tokens from whoever controls it, so packaging with produceAuthorizer=jwt and
+   * no issuer fails here, naming the param.
+   */
+  jwtIssuerUrl: async ({ resolveVariable }) => {
+    const authorizer = await resolveVariable('param:produceAuthorizer');
+    const issuer = String((await resolveVariable('param:jwtIssuerUrl')) ?? '').trim();
+    if (authorizer === 'jwt' && !/^https:\/\/\S+$/.test(issuer)) {
+      throw new Error(
+        'param jwtIssuerUrl is required with produceAuthorizer=jwt: the https URL of the OpenID Connect issuer whose tokens the API accepts (there is no default); pass --param="jwtIssuerUrl=https://…"',
+      );
+    }
+    return issuer;
+  },
+
+  /**
+   * Param deletionProtection as a boolean: `--param` values arrive as text, and "false" must
+   * not become a truthy string in the template. Anything but true/false fails packaging.
+   */
+  deletionProtection: async ({ resolveVariable }) => {
+    const value = String(await resolveVariable('param:deletionProtection')).trim().toLowerCase();
+    if (value !== 'true' && value !== 'false') throw new Error(`param deletionProtection must be true or false, got "${value}"`);
+    return value === 'true';
+  },
+
+  /** Param tableDeletionPolicy, checked: Retain (the default) or Delete (a throwaway stage's explicit opt-out). */
+  tableDeletionPolicy: async ({ resolveVariable }) => {
+    const value = String(await resolveVariable('param:tableDeletionPolicy')).trim();
+    if (value !== 'Retain' && value !== 'Delete') throw new Error(`param tableDeletionPolicy must be Retain or Delete, got "${value}"`);
+    return value;
+  },
 
   /** Bootstrap brokers of param kafkaBrokers (comma list) as a list, for the self-managed event source. */
   brokerList: async ({ resolveVariable }) =>
@@ -88,6 +141,7 @@ module.exports = {
     const checkov = (...lists) => ({ Metadata: { checkov: { skip: lists.flat() } } });
     return {
       [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: { Properties: properties },
+      HttpApiStage: { Properties: { DefaultRouteSettings: await stageThrottling(resolveVariable) } },
       ProduceLambdaFunction: checkov(skips.functionCommon),
       ConsumeLambdaFunction: checkov(skips.functionCommon, skips.consumeFunction),
       ProduceLogGroup: checkov(skips.logGroup),

@@ -13,21 +13,21 @@ export interface ErrorBody {
   message: string;
 }
 
-/** Builds the response for `error`, logging server-side failures. */
+/**
+ * Builds the response for `error`. The body carries the AppError's message, which names what
+ * failed in the API's terms only; the dependency's own detail (its `cause`: host, port, ARN,
+ * the client library's text) is logged, with the request id `logger` carries, never answered.
+ * Server-side failures are logged as errors, client errors that a dependency reported as warnings.
+ */
 export function errorResponse(error: unknown, logger: Logger): HttpResponse {
   const known = error instanceof AppError && !(error instanceof InternalError);
   const appError = known ? error : new InternalError('internal error', { cause: error });
   if (appError.httpStatus >= 500) {
-    logger.error('request failed', { ...errorFields(error), httpStatus: appError.httpStatus, ...causeFields(error) });
+    logger.error('request failed', { ...errorFields(error), httpStatus: appError.httpStatus });
+  } else if (error instanceof Error && error.cause !== undefined) {
+    logger.warn('request refused', { ...errorFields(error), httpStatus: appError.httpStatus });
   }
   const body: ErrorBody = { error_code: appError.code, message: appError.message };
   const headers: Record<string, string> = appError instanceof MethodNotAllowedError ? { Allow: 'POST' } : {};
   return jsonResponse(appError.httpStatus, body, headers);
-}
-
-function causeFields(error: unknown): Record<string, unknown> {
-  const cause = error instanceof Error ? error.cause : undefined;
-  if (cause === undefined) return {};
-  const fields = errorFields(cause);
-  return { causeName: fields.errorName, causeMessage: fields.errorMessage };
 }

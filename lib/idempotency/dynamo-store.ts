@@ -16,6 +16,10 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { StoreUnavailableError } from '../errors';
+
+// What a client may read: the cause (host, port, account, role, table ARN, the SDK's text)
+// stays in `cause`, which the caller logs with its request id.
+const STORE_UNAVAILABLE = 'the idempotency store is unavailable; retry later';
 import { isExpired } from './keys';
 import {
   IdempotencyStatus,
@@ -101,7 +105,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       if (error instanceof ConditionalCheckFailedException) {
         return error.Item === undefined ? { claimed: false } : { claimed: false, existing: fromItem(error.Item) };
       }
-      throw new StoreUnavailableError(`idempotency store: claim failed: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
     }
   }
 
@@ -127,7 +131,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         }),
       );
     } catch (error) {
-      throw new StoreUnavailableError(`idempotency store: read failed: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
     }
     return found;
   }
@@ -148,7 +152,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         }),
       );
     } catch (error) {
-      throw new StoreUnavailableError(`idempotency store: completion failed: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
     }
   }
 
@@ -173,7 +177,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         }),
       );
     } catch (error) {
-      throw new StoreUnavailableError(`idempotency store: release failed: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
     }
   }
 }

@@ -4,6 +4,10 @@
  * Kafka protocol error type, and the domain error it becomes.
  *
  * Protocol error types: https://kafka.apache.org/protocol#protocol_error_codes
+ *
+ * Messages say what failed in the API's terms only, as clients read them (in the error body
+ * or a record's `error`): kafkajs' own text names brokers and hosts, so it stays in `cause`,
+ * which the HTTP edge logs with the request id.
  */
 import {
   AppError,
@@ -17,12 +21,13 @@ import {
   ValidationError,
 } from '../errors';
 
-type ErrorFactory = (message: string, cause: unknown) => AppError;
+type ErrorFactory = (cause: unknown) => AppError;
 
-const unavailable: ErrorFactory = (message, cause) => new KafkaUnavailableError(`Kafka unavailable: ${message}`, { cause });
-const timedOut: ErrorFactory = (message, cause) => new ProduceTimeoutError(`no acknowledgement in time: ${message}`, { cause });
-const notAcknowledged: ErrorFactory = (message, cause) => new RecordsNotAcknowledgedError(message, { cause });
-const rejected: ErrorFactory = (message, cause) => new RecordsRejectedError(message, { cause });
+const unavailable: ErrorFactory = (cause) => new KafkaUnavailableError('Kafka is unavailable; retry later', { cause });
+const timedOut: ErrorFactory = (cause) => new ProduceTimeoutError('Kafka did not answer in time; retry later', { cause });
+const notAcknowledged: ErrorFactory = (cause) =>
+  new RecordsNotAcknowledgedError('Kafka did not acknowledge the record; retrying may succeed', { cause });
+const rejected: ErrorFactory = (cause) => new RecordsRejectedError('Kafka refused the record; retrying will not help', { cause });
 
 /** kafkajs error classes (their `name`) that concern the connection rather than the records. */
 const BY_ERROR_NAME: Readonly<Record<string, ErrorFactory>> = {
@@ -36,18 +41,20 @@ const BY_ERROR_NAME: Readonly<Record<string, ErrorFactory>> = {
   KafkaJSTimeout: timedOut,
   KafkaJSLockTimeout: timedOut,
   // Wrong credentials or mechanism: a deployment fault, not the client's, and retrying will not help.
-  KafkaJSSASLAuthenticationError: (message, cause) => new InternalError(`Kafka authentication failed: ${message}`, { cause }),
+  KafkaJSSASLAuthenticationError: (cause) => new InternalError('Kafka refused the function\'s credentials', { cause }),
 };
+
+const TOO_LARGE = "Kafka refused the records as too large for the topic's max.message.bytes";
 
 /** Kafka protocol error types whose meaning for this API differs from "records not acknowledged". */
 const BY_PROTOCOL_TYPE: Readonly<Record<string, ErrorFactory>> = {
-  UNKNOWN_TOPIC_OR_PARTITION: (message, cause) => new TopicNotFoundError(`topic or partition does not exist: ${message}`, { cause }),
+  UNKNOWN_TOPIC_OR_PARTITION: (cause) => new TopicNotFoundError('the topic or partition does not exist', { cause }),
   // The broker's max.message.bytes bounds one partition's batch: too many bytes is the client's to fix.
-  MESSAGE_TOO_LARGE: (message, cause) => new PayloadTooLargeError(`the broker refused the records as too large: ${message}`, { cause }),
-  RECORD_LIST_TOO_LARGE: (message, cause) => new PayloadTooLargeError(`the broker refused the records as too large: ${message}`, { cause }),
+  MESSAGE_TOO_LARGE: (cause) => new PayloadTooLargeError(TOO_LARGE, { cause }),
+  RECORD_LIST_TOO_LARGE: (cause) => new PayloadTooLargeError(TOO_LARGE, { cause }),
   // For example a record without a key sent to a compacted topic.
-  INVALID_RECORD: (message, cause) => new ValidationError(`the broker refused a record: ${message}`, { cause }),
-  INVALID_TOPIC_EXCEPTION: (message, cause) => new TopicNotFoundError(`not a usable topic: ${message}`, { cause }),
+  INVALID_RECORD: (cause) => new ValidationError('Kafka refused a record as invalid for this topic', { cause }),
+  INVALID_TOPIC_EXCEPTION: (cause) => new TopicNotFoundError('not a usable topic', { cause }),
   // kafkajs calls these fatal, but the producer that saw them is replaced after every failure,
   // so the next attempt starts with a fresh producer id and sequence numbers (a broker that
   // lost its state after a restart answers this way).
@@ -97,14 +104,14 @@ export function fromKafkaError(error: unknown): AppError {
   const message = typeof inner.message === 'string' ? inner.message : String(error);
   if (typeof inner.type === 'string') {
     const byType = BY_PROTOCOL_TYPE[inner.type];
-    if (byType !== undefined) return byType(message, error);
-    return inner.retriable === true ? notAcknowledged(message, error) : rejected(message, error);
+    if (byType !== undefined) return byType(error);
+    return inner.retriable === true ? notAcknowledged(error) : rejected(error);
   }
   if (typeof inner.name === 'string') {
     const byName = BY_ERROR_NAME[inner.name];
-    if (byName !== undefined) return byName(message, error);
+    if (byName !== undefined) return byName(error);
   }
   const byMessage = BY_PLAIN_MESSAGE[message];
-  if (byMessage !== undefined) return byMessage(message, error);
-  return inner.retriable === true ? unavailable(message, error) : new InternalError(`Kafka client failure: ${message}`, { cause: error });
+  if (byMessage !== undefined) return byMessage(error);
+  return inner.retriable === true ? unavailable(error) : new InternalError('Kafka client failure', { cause: error });
 }

@@ -45,9 +45,13 @@ export function checkIdempotencyKey(value: string): void {
   }
 }
 
-/** The store key of an Idempotency-Key for `topic`. */
-export function produceIdempotencyKey(topic: string, idempotencyKey: string): string {
-  return `produce:${topic}:${idempotencyKey}`;
+/**
+ * The store key of an Idempotency-Key for `topic`, scoped to the caller (its digest): one
+ * caller's key never meets another's. It starts with `produce:`, the prefix the produce
+ * function's role is limited to in the table (serverless.yml, `dynamodb:LeadingKeys`).
+ */
+export function produceIdempotencyKey(callerDigest: string, topic: string, idempotencyKey: string): string {
+  return `produce:${callerDigest}:${topic}:${idempotencyKey}`;
 }
 
 /** Hash of what makes two requests "the same": topic, content type and the raw body bytes. */
@@ -66,9 +70,9 @@ export class ProduceIdempotency {
    * @throws {IdempotencyInProgressError} while another request holds the key.
    * @throws {StoreUnavailableError} when the store cannot be reached.
    */
-  async begin(topic: string, idempotencyKey: string, hash: string): Promise<BeginOutcome> {
+  async begin(callerDigest: string, topic: string, idempotencyKey: string, hash: string): Promise<BeginOutcome> {
     const { store, clock, ttlSeconds, leaseMs, newOwner } = this.options;
-    const key = produceIdempotencyKey(topic, idempotencyKey);
+    const key = produceIdempotencyKey(callerDigest, topic, idempotencyKey);
     const owner = newOwner();
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
       const nowMs = clock.nowMs();

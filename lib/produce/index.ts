@@ -10,9 +10,9 @@ import { errorResponse } from '../http/error-response';
 import { toLambdaResult } from '../http/json-response';
 import type { IdempotencyStore } from '../idempotency/types';
 import { createKafkaRecordProducer, type RecordProducer } from '../kafka/producer';
-import { createLogger, type Logger } from '../logger';
+import { createLogger, withFields, type Logger } from '../logger';
 import { ProduceIdempotency } from './idempotency';
-import { readProduceRequest } from './route';
+import { readProduceRequest, requestIdOf } from './route';
 import { ProduceService } from './service';
 
 /** The produce function's handler and its teardown. */
@@ -60,10 +60,11 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
 
   return {
     async handler(event) {
+      const requestLogger = withFields(logger, { requestId: requestIdOf(event) });
       try {
-        return toLambdaResult(await service.produce(readProduceRequest(event)));
+        return toLambdaResult(await service.produce(readProduceRequest(event), requestLogger));
       } catch (error) {
-        return toLambdaResult(errorResponse(error, logger));
+        return toLambdaResult(errorResponse(error, requestLogger));
       }
     },
     async close() {

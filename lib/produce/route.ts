@@ -1,9 +1,11 @@
 /**
  * Reads what the produce API needs from an API Gateway HTTP API (payload v2) event; a Lambda
- * Function URL delivers the same shape. Nothing here assumes how the caller authenticated.
+ * Function URL delivers the same shape. The caller is whoever API Gateway's authorizer
+ * authenticated (see `caller.ts`).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { MethodNotAllowedError, RouteNotFoundError, ValidationError } from '../errors';
+import { callerOf, type AuthorizerContext, type Caller } from './caller';
 
 /** The parts of a produce request, taken from the event. */
 export interface ProduceHttpRequest {
@@ -12,9 +14,16 @@ export interface ProduceHttpRequest {
   idempotencyKey: string | undefined;
   /** The raw body bytes (decoded when API Gateway delivered it base64-encoded). */
   body: Buffer;
+  /** The authenticated caller (anonymous without an authorizer). */
+  caller: Caller;
 }
 
 const TOPIC_PATH = /^\/topics\/([^/]+)\/?$/;
+
+/** API Gateway's id of the request (also in its access log), to find a request's log lines. */
+export function requestIdOf(event: APIGatewayProxyEventV2): string {
+  return event.requestContext?.requestId ?? 'unknown';
+}
 
 /** Case-insensitive header lookup; API Gateway lowercases names, other callers may not. */
 export function headerValue(headers: APIGatewayProxyEventV2['headers'] | undefined, name: string): string | undefined {
@@ -54,5 +63,7 @@ export function readProduceRequest(event: APIGatewayProxyEventV2): ProduceHttpRe
     contentType: headerValue(event.headers, 'content-type'),
     idempotencyKey: headerValue(event.headers, 'idempotency-key'),
     body: Buffer.from(rawBody, event.isBase64Encoded ? 'base64' : 'utf8'),
+    // The plain v2 event type has no authorizer; the authorizer's events add it.
+    caller: callerOf(event.requestContext as AuthorizerContext | undefined),
   };
 }

@@ -14,6 +14,7 @@ import {
 import { jsonResponse, type HttpResponse } from '../http/json-response';
 import type { RecordProducer } from '../kafka/producer';
 import { errorFields, type Logger } from '../logger';
+import { callerLogFields, withCaller } from './caller';
 import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdempotency } from './idempotency';
 import { withMessageIds } from './message-id';
 import { allAcknowledged, failedEntry, produceResponseBody, recordOffsets } from './response';
@@ -43,34 +44,39 @@ export class ProduceService {
    *
    * @returns 200 with every record's offset; 503/500 listing records that were not acknowledged;
    *   or a replayed 200 for a repeated Idempotency-Key.
+   * @param logger - this request's logger (it carries the request id).
    * @throws {AppError} for whole-request failures (4xx for bad input, 503/504 for Kafka or the store).
    */
-  async produce(request: ProduceHttpRequest): Promise<HttpResponse> {
+  async produce(request: ProduceHttpRequest, logger: Logger = this.deps.logger): Promise<HttpResponse> {
     const { settings } = this.deps;
+    const { caller, idempotencyKey } = request;
+    logger.info('produce request', { topic: request.topic, ...callerLogFields(caller), hasIdempotencyKey: idempotencyKey !== undefined });
     checkTopic(request.topic, settings.allowedTopics);
     const format = embeddedFormatOf(request.contentType);
     checkBodySize(request.body, settings);
     const records = parseProduceBody(request.body, format, settings);
-    const { idempotencyKey } = request;
-    if (idempotencyKey === undefined) return this.send(request.topic, withMessageIds(records, undefined, this.deps.newMessageId));
+    if (idempotencyKey === undefined) {
+      return this.send(request.topic, withCaller(withMessageIds(records, undefined, this.deps.newMessageId), caller), logger);
+    }
 
     checkIdempotencyKey(idempotencyKey);
     const mediaType = (request.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    const begun = await this.deps.idempotency.begin(request.topic, idempotencyKey, produceRequestHash(request.topic, mediaType, request.body));
+    const hash = produceRequestHash(request.topic, mediaType, request.body);
+    const begun = await this.deps.idempotency.begin(caller.digest, request.topic, idempotencyKey, hash);
     if (begun.kind === 'replay') return jsonResponse(200, begun.body, { [REPLAYED_HEADER]: 'true' });
-    return this.sendHolding(begun.held, request.topic, withMessageIds(records, idempotencyKey, this.deps.newMessageId));
+    return this.sendHolding(begun.held, request.topic, withCaller(withMessageIds(records, idempotencyKey, this.deps.newMessageId), caller), logger);
   }
 
-  private async sendHolding(held: HeldKey, topic: string, records: ProduceRecord[]): Promise<HttpResponse> {
+  private async sendHolding(held: HeldKey, topic: string, records: ProduceRecord[], logger: Logger): Promise<HttpResponse> {
     let response: HttpResponse;
     try {
-      response = await this.send(topic, records);
+      response = await this.send(topic, records, logger);
     } catch (error) {
-      await this.release(held);
+      await this.release(held, logger);
       throw error;
     }
     if (response.statusCode !== 200) {
-      await this.release(held);
+      await this.release(held, logger);
       return response;
     }
     try {
@@ -79,21 +85,21 @@ export class ProduceService {
       // The records are acknowledged, so the answer is 200 all the same. The claim stays
       // IN_PROGRESS until its lease ends: a quick retry gets 409, a later one produces again
       // with the same message-ids, which the consumer deduplicates.
-      this.deps.logger.error('storing the idempotent response failed', errorFields(error));
+      logger.error('storing the idempotent response failed', errorFields(error));
     }
     return response;
   }
 
-  private async release(held: HeldKey): Promise<void> {
+  private async release(held: HeldKey, logger: Logger): Promise<void> {
     try {
       await this.deps.idempotency.release(held);
     } catch (error) {
       // The lease still ends on its own; the client's own error matters more than this one.
-      this.deps.logger.warn('releasing an Idempotency-Key failed', errorFields(error));
+      logger.warn('releasing an Idempotency-Key failed', errorFields(error));
     }
   }
 
-  private async send(topic: string, records: ProduceRecord[]): Promise<HttpResponse> {
+  private async send(topic: string, records: ProduceRecord[], logger: Logger): Promise<HttpResponse> {
     const { producer, clock, settings } = this.deps;
     const startedMs = clock.nowMs();
     const remainingMs = (): number => {
@@ -113,6 +119,8 @@ export class ProduceService {
       return jsonResponse(allAcknowledged(offsets) ? 200 : 503, body);
     } catch (error) {
       if (error instanceof RecordsNotAcknowledgedError || error instanceof RecordsRejectedError) {
+        // Each entry's `error` is the message in the API's terms; the broker's detail is logged here.
+        logger.error('records not acknowledged', { topic, records: records.length, httpStatus: error.httpStatus, ...errorFields(error) });
         return jsonResponse(error.httpStatus, produceResponseBody(records.map(() => failedEntry(error))));
       }
       throw error;

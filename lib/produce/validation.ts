@@ -10,6 +10,8 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors';
+import { CALLER_HEADER } from '../headers';
+import { DUPLICATE_MEMBER, RawJson, readJson, type Place, type ReadObject } from './json-body';
 
 /** How keys and values are embedded in the JSON body. */
 export const EmbeddedFormat = {
@@ -80,11 +82,14 @@ export function embeddedFormatOf(contentType: string | undefined): EmbeddedForma
   return format;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function isObject(value: unknown): value is ReadObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof RawJson);
 }
 
-function rejectUnknownFields(value: Record<string, unknown>, allowed: ReadonlySet<string>, path: string): void {
+function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, path: string): void {
+  // Which of two equal members counts is left open by JSON (RFC 8259, 4), so neither is guessed.
+  const duplicate = value[DUPLICATE_MEMBER];
+  if (duplicate !== undefined) throw new ValidationError(`${path}.${duplicate}: given more than once`);
   for (const field of Object.keys(value)) {
     if (!allowed.has(field)) throw new ValidationError(`${path}.${field}: unknown field`);
   }
@@ -96,31 +101,19 @@ function base64Bytes(value: unknown, path: string): Buffer {
 }
 
 /**
- * Deepest JSON nesting a key or value may have. JSON.parse accepts any depth, but
- * JSON.stringify recurses and would overflow the stack on a hostile body; real
- * documents stay far below this (DynamoDB itself stores at most 32 levels).
+ * Deepest JSON nesting a key or value may have. Real documents stay far below this (DynamoDB
+ * itself stores at most 32 levels), and consumers that parse records recursively are spared
+ * hostile ones.
  */
 export const MAX_JSON_DEPTH = 100;
-
-function nestingDepth(root: unknown): number {
-  // Iterative on purpose: the point is to measure without recursing.
-  let deepest = 0;
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (typeof value !== 'object' || value === null) continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > MAX_JSON_DEPTH) return deepest;
-    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
 
 function embedded(value: unknown, format: EmbeddedFormat, path: string): Buffer | null {
   if (value === null || value === undefined) return null;
   if (format === EmbeddedFormat.Binary) return base64Bytes(value, path);
-  if (nestingDepth(value) > MAX_JSON_DEPTH) throw new ValidationError(`${path}: nested deeper than ${MAX_JSON_DEPTH} levels`);
-  return Buffer.from(JSON.stringify(value), 'utf8');
+  // In the JSON format the reader keeps every non-null key and value as written (RawJson).
+  const raw = value as RawJson;
+  if (raw.depth > MAX_JSON_DEPTH) throw new ValidationError(`${path}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return raw.bytes;
 }
 
 function parseHeaders(value: unknown, path: string): ProduceRecord['headers'] {
@@ -131,6 +124,10 @@ function parseHeaders(value: unknown, path: string): ProduceRecord['headers'] {
     if (!isObject(header)) throw new ValidationError(`${headerPath}: must be an object with "name" and "value"`);
     rejectUnknownFields(header, HEADER_FIELDS, headerPath);
     if (typeof header.name !== 'string' || header.name === '') throw new ValidationError(`${headerPath}.name: must be a non-empty string`);
+    // The API stamps the authenticated caller itself; a client-set value would let one caller pose as another.
+    if (header.name.toLowerCase() === CALLER_HEADER) {
+      throw new ValidationError(`${headerPath}.name: "${CALLER_HEADER}" is set by the API from the authenticated caller and cannot be sent`);
+    }
     return { name: header.name, value: base64Bytes(header.value, `${headerPath}.value`) };
   });
 }
@@ -155,6 +152,16 @@ function parseRecord(value: unknown, format: EmbeddedFormat, index: number): Pro
   return record;
 }
 
+const HEADERS_PLACE: Place = { array: { object: () => 'plain' } };
+const JSON_RECORD_PLACE: Place = { object: (member) => (member === 'key' || member === 'value' ? 'raw' : member === 'headers' ? HEADERS_PLACE : 'plain') };
+const BINARY_RECORD_PLACE: Place = { object: (member) => (member === 'headers' ? HEADERS_PLACE : 'plain') };
+
+/** Where the body reader keeps values as written: each record's key and value, in the JSON format only. */
+function bodyPlace(format: EmbeddedFormat): Place {
+  const records: Place = { array: format === EmbeddedFormat.Json ? JSON_RECORD_PLACE : BINARY_RECORD_PLACE };
+  return { object: (member) => (member === 'records' ? records : 'plain') };
+}
+
 /**
  * Checks the raw body's size before it is parsed.
  *
@@ -177,11 +184,13 @@ export function parseProduceBody(body: Uint8Array, format: EmbeddedFormat, limit
   checkBodySize(body, limits);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    parsed = readJson(body, bodyPlace(format));
   } catch (error) {
-    throw new BodyNotJsonError(`the body is not UTF-8 JSON: ${(error as Error).message}`, { cause: error });
+    // The reader's message is about the client's own body (what and at which byte), so it is the answer.
+    throw new BodyNotJsonError(`the body is not UTF-8 JSON: ${(error as Error).message}`);
   }
   if (!isObject(parsed)) throw new ValidationError('body: must be an object {"records": [...]}');
+  if (parsed[DUPLICATE_MEMBER] !== undefined) throw new ValidationError(`${parsed[DUPLICATE_MEMBER]}: given more than once`);
   for (const field of Object.keys(parsed)) {
     if (SCHEMA_FIELDS.has(field)) throw new ValidationError(`${field}: schemas are not supported for the json and binary formats`);
     if (field !== 'records') throw new ValidationError(`${field}: unknown field`);

@@ -59,3 +59,19 @@ export function produceEvent(
 export function b64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
 }
+
+/** The event as API Gateway delivers it after an authorizer accepted the caller. */
+export function asCaller(event: APIGatewayProxyEventV2, authorizer: Record<string, unknown>): APIGatewayProxyEventV2 {
+  return { ...event, requestContext: { ...event.requestContext, authorizer } as APIGatewayProxyEventV2['requestContext'] };
+}
+
+/** An IAM authorizer's context for the principal `userArn` (payload format 2.0). */
+export function iamAuthorizer(userArn: string): Record<string, unknown> {
+  const accountId = userArn.split(':')[4] ?? '';
+  return { iam: { accessKey: 'AKIAEXAMPLE', accountId, callerId: 'AIDAEXAMPLE', cognitoIdentity: null, principalOrgId: null, userArn, userId: 'AIDAEXAMPLE' } };
+}
+
+/** A JWT authorizer's context with these claims (payload format 2.0). */
+export function jwtAuthorizer(claims: Record<string, unknown>): Record<string, unknown> {
+  return { jwt: { claims, scopes: null } };
+}

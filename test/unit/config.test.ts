@@ -19,7 +19,8 @@ describe('loadConfig', () => {
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.produce.allowedTopics).toBe('*');
     expect(config.produce.maxRecordsPerRequest).toBe(500);
-    expect(config.produce.maxRequestBytes).toBe(6291456);
+    // 4 MiB: base64-encoded by API Gateway (5,592,408 bytes) it still fits Lambda's 6 MB event.
+    expect(config.produce.maxRequestBytes).toBe(4194304);
     expect(config.idempotency.ttlSeconds).toBe(86400);
     expect(config.tables).toEqual({ idempotency: 'idempotency', messages: 'messages' });
   });
@@ -42,6 +43,8 @@ describe('loadConfig', () => {
     [{ ...lambda, KAFKA_AUTH: 'plain' }, 'KAFKA_AUTH'],
     [{ ...lambda, KAFKA_AUTH: 'scram-sha-512' }, 'KAFKA_SASL_SECRET_ARN'],
     [{ ...lambda, KAFKA_SSL: 'yes' }, 'KAFKA_SSL'],
+    [{ ...lambda, KAFKA_AUTH: 'scram-sha-512', KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s', KAFKA_SSL: 'false' }, 'KAFKA_SSL'],
+    [{ ...lambda, KAFKA_AUTH: 'scram-sha-512', KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s', KAFKA_SSL: '' }, 'KAFKA_SSL'],
     [{ ...lambda, DYNAMODB_ENDPOINT: 'localhost:8000' }, 'DYNAMODB_ENDPOINT'],
   ])('rejects %o naming %s', (env, variable) => {
     let thrown: unknown;
@@ -53,5 +56,14 @@ describe('loadConfig', () => {
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).variable).toBe(variable);
     expect((thrown as ConfigError).message).toMatch(new RegExp(`^${variable}: `));
+  });
+
+  it('allows SCRAM with TLS in Lambda, and SCRAM without TLS only locally (local brokers have no TLS listener)', () => {
+    const scram = { KAFKA_AUTH: 'scram-sha-512', KAFKA_USERNAME: 'u', KAFKA_PASSWORD: 'p' };
+    expect(loadConfig({ ...lambda, ...scram, KAFKA_SSL: 'true' }).kafka).toMatchObject({ auth: 'scram-sha-512', ssl: true });
+    expect(loadConfig({ ...scram, AWS_LAMBDA_FUNCTION_NAME: '', KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_SSL: 'false' }).kafka).toMatchObject({
+      auth: 'scram-sha-512',
+      ssl: false,
+    });
   });
 });

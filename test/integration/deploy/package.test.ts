@@ -21,6 +21,8 @@ import { ensureTemplateTools, templateToolPath } from '../../helpers/template-to
 import { invokeBundle } from './bundle-process';
 import { BUNDLE_BUILD_OPTIONS } from '../../../scripts/package-bundles';
 import { loadConfig } from '../../../lib/config';
+import { consumeIdempotencyKey } from '../../../lib/consume/message-id';
+import { produceIdempotencyKey } from '../../../lib/produce/idempotency';
 import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../lib/local/event-source-emulator';
 import {
   ROOT,
@@ -56,6 +58,10 @@ async function packageAll(): Promise<void> {
     '--param=kafkaBrokers=kafka-1.example.net:9096,kafka-2.example.net:9096',
     '--param=kafkaCa=private',
     '--param=produceAuthorizer=jwt',
+    '--param=jwtIssuerUrl=https://issuer.example.com/',
+    // A throwaway stage opting out of table protection, as it must: explicitly.
+    '--param=deletionProtection=false',
+    '--param=tableDeletionPolicy=Delete',
   ]);
   process.stderr.write(`[deploy] npm run package took ${packaged.durationMs} ms\n`);
 }
@@ -127,14 +133,37 @@ describe('produce', () => {
     expect(resource(template, 'HttpApiIntegrationProduce').PayloadFormatVersion).toBe('2.0');
   });
 
+  it('logs the authenticated caller in the HTTP API access log (ARN, or JWT issuer and subject), never a token', () => {
+    const stage = template.Resources.HttpApiStage;
+    const format = JSON.parse(stage?.Properties?.AccessLogSettings.Format as string) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      callerArn: '$context.identity.userArn',
+      jwtIssuer: '$context.authorizer.claims.iss',
+      jwtSubject: '$context.authorizer.claims.sub',
+    });
+    expect(Object.values(format).join(' ')).not.toMatch(/header\.Authorization|accessKey/i);
+  });
+
   it('uses a JWT authoriser when produceAuthorizer=jwt', () => {
     const route = resource(selfManaged.template, 'HttpApiRoutePostTopicsTopicVar');
     expect(route.AuthorizationType).toBe('JWT');
     expect(route.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerJwt' });
     expect(resource(selfManaged.template, 'HttpApiAuthorizerJwt').JwtConfiguration).toEqual({
       Audience: ['serverless-kafka-pipeline'],
-      Issuer: 'https://example.auth0.com/',
+      Issuer: 'https://issuer.example.com/',
     });
+  });
+
+  it('refuses to package the JWT authoriser without an issuer: there is no default to trust', async () => {
+    const failure = await packageVariant(join(variantsDir, 'jwt-no-issuer'), ['--param=produceAuthorizer=jwt']).catch((error: unknown) => error as Error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain('param jwtIssuerUrl is required with produceAuthorizer=jwt');
+  });
+
+  it('throttles every route of the HTTP API stage by default, from params', () => {
+    expect(resource(template, 'HttpApiStage').DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
   });
 
   it('has ALLOWED_TOPICS from its parameter and a timeout above the producer timeout', () => {
@@ -223,7 +252,7 @@ describe('tables', () => {
       TimeToLiveSpecification: { AttributeName: 'expiresAtEpochSec', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
-      DeletionProtectionEnabled: false,
+      DeletionProtectionEnabled: true,
     });
   });
 
@@ -236,11 +265,15 @@ describe('tables', () => {
     });
   });
 
-  it('protects and retains both tables in prod', () => {
+  it('protects and retains both tables by default, whatever the stage is called; a stage opts out only by params', () => {
     for (const id of ['IdempotencyTable', 'MessagesTable']) {
-      expect(resource(prod, id).DeletionProtectionEnabled).toBe(true);
-      expect(prod.Resources[id]?.DeletionPolicy).toBe('Retain');
-      expect(template.Resources[id]?.DeletionPolicy).toBe('Delete');
+      for (const stage of [template, prod]) {
+        expect(resource(stage, id).DeletionProtectionEnabled).toBe(true);
+        expect(stage.Resources[id]?.DeletionPolicy).toBe('Retain');
+        expect(stage.Resources[id]?.UpdateReplacePolicy).toBe('Retain');
+      }
+      expect(resource(selfManaged.template, id).DeletionProtectionEnabled).toBe(false);
+      expect(selfManaged.template.Resources[id]?.DeletionPolicy).toBe('Delete');
     }
   });
 
@@ -255,7 +288,7 @@ describe('tables', () => {
 });
 
 describe('IAM', () => {
-  const dataAction = /^(dynamodb|kafka-cluster|kafka|secretsmanager):/;
+  const dataAction = /^(dynamodb|kafka-cluster|kafka|secretsmanager|kms):/;
 
   it.each([
     ['default (MSK)', () => template],
@@ -289,7 +322,14 @@ describe('IAM', () => {
       Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
       Resource: [`${TOPIC_PREFIX}/events`],
     });
-    expect(statements.IdempotencyRecords?.Resource).toEqual({ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] });
+    expect(statements.IdempotencyRecords).toEqual({
+      Sid: 'IdempotencyRecords',
+      Effect: 'Allow',
+      // Only what lib/idempotency/dynamo-store.ts calls, and only on produce's own keys.
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+      Resource: { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['produce:*'] } },
+    });
     const resources = JSON.stringify(iamStatements(template).filter(({ role }) => role === 'ProduceRole'));
     expect(resources).not.toContain('MessagesTable');
   });
@@ -309,6 +349,23 @@ describe('IAM', () => {
       Resource: `${TOPIC_PREFIX}/events-dlq`,
     });
     expect(statements.SinkWrites).toMatchObject({ Action: ['dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['MessagesTable', 'Arn'] } });
+    expect(statements.IdempotencyRecords).toEqual({
+      Sid: 'IdempotencyRecords',
+      Effect: 'Allow',
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+      Resource: { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['consume:*'] } },
+    });
+  });
+
+  it('uses key prefixes in the roles that match the keys the code writes', () => {
+    expect(produceIdempotencyKey('sha256:ab', 'events', 'k')).toMatch(/^produce:/);
+    expect(consumeIdempotencyKey('consume-function', 'm-1')).toMatch(/^consume:/);
+  });
+
+  it('grants no DynamoDB action the code never calls', () => {
+    const actions = iamStatements(template).flatMap(({ statement }) => asList<string>(statement.Action)).filter((action) => action.startsWith('dynamodb:'));
+    expect([...new Set(actions)].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem']);
   });
 
   it('reads the SCRAM and CA secrets only by their ARNs when self-managed', () => {
@@ -317,6 +374,19 @@ describe('IAM', () => {
     );
     expect(secretStatements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
     expect(secretStatements.find(({ role }) => role === 'ConsumeRole')?.statement.Resource).toEqual([SCRAM_SECRET, ROOT_CA_SECRET]);
+    // The SCRAM secret's customer managed key, usable only through Secrets Manager.
+    const keyStatements = iamStatements(selfManaged.template).filter(({ statement }) => asList<string>(statement.Action).includes('kms:Decrypt'));
+    expect(keyStatements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
+    for (const { statement } of keyStatements) {
+      expect(statement).toEqual({
+        Sid: 'KafkaScramSecretKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: 'arn:aws:kms:us-east-1:123456789012:key/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d',
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
+      });
+    }
+    expect(JSON.stringify(iamStatements(template))).not.toContain('kms:');
     expect(JSON.stringify(iamStatements(selfManaged.template))).not.toContain('kafka-cluster:');
   });
 });
@@ -462,6 +532,9 @@ describe('bundles against the local broker and store', () => {
         MESSAGES_TABLE: config.tables.messages,
         KAFKA_AUTH: 'scram-sha-512',
         KAFKA_SASL_SECRET_ARN: secretArn,
+        // Lambda refuses SCRAM without TLS; the local broker has no TLS listener, so the send fails after the secret is read.
+        KAFKA_SSL: 'true',
+        PRODUCE_TIMEOUT_MS: '2000',
         AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         AWS_ACCESS_KEY_ID: 'offline',
         AWS_SECRET_ACCESS_KEY: 'offline',

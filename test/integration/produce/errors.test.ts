@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
-import { silentLogger } from '../../../lib/logger';
+import { createLogger, silentLogger } from '../../../lib/logger';
 import { freePort } from '../../../lib/local/ports';
 import { createTestTables, createTestTopic, testConfig, testKafka, uniqueName } from '../../helpers/infra';
 import { b64, BINARY_V2, httpEvent, produceEvent } from '../../helpers/http-events';
@@ -10,6 +10,12 @@ type Result = Awaited<ReturnType<ProduceRuntime['handler']>>;
 
 function bodyOf(result: Result): unknown {
   return JSON.parse(result.body as string);
+}
+
+/** A logger that keeps its lines, parsed, for asserting what was logged. */
+function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  return { logger: createLogger('debug', (line) => lines.push(JSON.parse(line) as Record<string, unknown>)), lines };
 }
 
 async function createTopicWithConfig(prefix: string, configEntries: { name: string; value: string }[]): Promise<string> {
@@ -119,13 +125,18 @@ describe('produce errors, each with its status and REST Proxy body', () => {
     expect(bodyOf(method)).toMatchObject({ error_code: 40501 });
   });
 
-  it('503 50301 when Kafka is unreachable', async () => {
-    const config = testConfig({ KAFKA_BROKERS: `127.0.0.1:${await freePort()}`, PRODUCE_TIMEOUT_MS: '8000' });
-    const unreachable = createProduceRuntime(config, { logger: silentLogger });
+  it('503 50301 when Kafka is unreachable, answered without host or port; the detail is logged with the request id', async () => {
+    const port = await freePort();
+    const config = testConfig({ KAFKA_BROKERS: `127.0.0.1:${port}`, PRODUCE_TIMEOUT_MS: '8000' });
+    const { logger, lines } = capturingLogger();
+    const unreachable = createProduceRuntime(config, { logger });
     try {
       const result = await unreachable.handler(produceEvent(topic, { records: [{ value: 1 }] }));
       expect(result.statusCode).toBe(503);
-      expect(bodyOf(result)).toMatchObject({ error_code: 50301 });
+      expect(bodyOf(result)).toEqual({ error_code: 50301, message: 'Kafka is unavailable; retry later' });
+      const failed = lines.find((line) => line.message === 'request failed');
+      expect(failed).toMatchObject({ requestId: 'test-request', httpStatus: 503 });
+      expect(String(failed?.cause)).toContain(`127.0.0.1:${port}`);
     } finally {
       await unreachable.close();
     }
@@ -151,13 +162,22 @@ describe('produce errors, each with its status and REST Proxy body', () => {
     }
   });
 
-  it('503 50302 when the idempotency store is unreachable', async () => {
-    const config = testConfig({ DYNAMODB_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
-    const noStore = createProduceRuntime(config, { logger: silentLogger });
+  it('503 50302 when the idempotency store refuses connections, answered without host, port or error text', async () => {
+    const port = await freePort();
+    const config = testConfig({ DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` });
+    const { logger, lines } = capturingLogger();
+    const noStore = createProduceRuntime(config, { logger });
     try {
       const result = await noStore.handler(produceEvent(topic, { records: [{ value: 1 }] }, { headers: { 'idempotency-key': 'k1' } }));
       expect(result.statusCode).toBe(503);
-      expect(bodyOf(result)).toMatchObject({ error_code: 50302 });
+      expect(bodyOf(result)).toEqual({ error_code: 50302, message: 'the idempotency store is unavailable; retry later' });
+      expect(result.body).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|connect/);
+      expect(result.body).not.toContain(String(port));
+      // The detail is in the log, on a line that names the request.
+      const failed = lines.find((line) => line.message === 'request failed');
+      expect(failed).toMatchObject({ requestId: 'test-request', httpStatus: 503, errorName: 'StoreUnavailableError' });
+      expect(String(failed?.cause)).toContain('ECONNREFUSED');
+      expect(String(failed?.cause)).toContain(String(port));
     } finally {
       await noStore.close();
     }
@@ -167,6 +187,6 @@ describe('produce errors, each with its status and REST Proxy body', () => {
     const compacted = await createTopicWithConfig('produce-compact', [{ name: 'cleanup.policy', value: 'compact' }]);
     const result = await runtime.handler(produceEvent(compacted, { records: [{ value: b64('x') }] }, { contentType: BINARY_V2 }));
     expect(result.statusCode).toBe(422);
-    expect(bodyOf(result)).toMatchObject({ error_code: 42201 });
+    expect(bodyOf(result)).toEqual({ error_code: 42201, message: 'Kafka refused a record as invalid for this topic' });
   });
 });

@@ -7,7 +7,7 @@ import { silentLogger } from '../../../lib/logger';
 import type { Clock } from '../../../lib/clock';
 import type { AppConfig } from '../../../lib/config';
 import { createTestTables, createTestTopic, testConfig, testKafka, uniqueName } from '../../helpers/infra';
-import { JSON_V2, produceEvent } from '../../helpers/http-events';
+import { asCaller, iamAuthorizer, JSON_V2, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
 import { produceRequestHash } from '../../../lib/produce/idempotency';
 import { readBack } from './read-back';
 
@@ -54,6 +54,35 @@ describe('Idempotency-Key against the real broker and store', () => {
     expect(ours.map((record) => record.headers['message-id'])).toEqual(['replay-1:0', 'replay-1:1']);
   });
 
+  it('scopes the key per caller: two callers with one key both produce, each is replayed its own answer', async () => {
+    const headers = { 'idempotency-key': 'shared-key-1' };
+    const alice = (body: unknown) => asCaller(produceEvent(topic, body, { headers }), iamAuthorizer('arn:aws:iam::123456789012:user/alice'));
+    const bob = (body: unknown) => asCaller(produceEvent(topic, body, { headers }), jwtAuthorizer({ iss: 'https://issuer.example.com/', sub: 'bob' }));
+
+    const first = await runtime.handler(alice({ records: [{ value: 'from alice' }] }));
+    // Another body under the same key: for another caller, not a 422 (nor a 409, nor alice's answer).
+    const second = await runtime.handler(bob({ records: [{ value: 'from bob' }, { value: 'and more' }] }));
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect(second.headers).not.toHaveProperty('Idempotent-Replayed');
+    expect(offsetsOf(second)).toHaveLength(2);
+    expect(second.body).not.toBe(first.body);
+
+    const replay = await runtime.handler(alice({ records: [{ value: 'from alice' }] }));
+    expect(replay.statusCode).toBe(200);
+    expect(replay.headers).toMatchObject({ 'Idempotent-Replayed': 'true' });
+    expect(replay.body).toBe(first.body);
+
+    const [{ offset: lastOffset }] = (offsetsOf(second) as { offset: number }[]).slice(-1) as [{ offset: number }];
+    const read = await readBack(topic, lastOffset + 1);
+    const ours = read.filter((record) => String(record.headers['message-id']).startsWith('shared-key-1:'));
+    // Expected digests: printf 'iam:arn:aws:iam::123456789012:user/alice' | sha256sum, and the same for bob's issuer and subject.
+    expect(ours.map((record) => [record.value?.toString(), record.headers['message-id'], record.headers['x-caller-id']])).toEqual([
+      ['"from alice"', 'shared-key-1:0', 'sha256:1d7344df2e1b8d3c27dfa4fb7e4b2949ce9fc4cfa1b74499ccfd596d63d30095'],
+      ['"from bob"', 'shared-key-1:0', 'sha256:339a9d1d8e15598287d43300cd3b55de275e4fefc6176e8a9ea7c8ecd768d4c2'],
+      ['"and more"', 'shared-key-1:1', 'sha256:339a9d1d8e15598287d43300cd3b55de275e4fefc6176e8a9ea7c8ecd768d4c2'],
+    ]);
+  });
+
   it('answers 422 42202 when the key is reused with a different body', async () => {
     const headers = { 'idempotency-key': 'mismatch-1' };
     expect((await runtime.handler(produceEvent(topic, { records: [{ value: 1 }] }, { headers }))).statusCode).toBe(200);
@@ -67,12 +96,13 @@ describe('Idempotency-Key against the real broker and store', () => {
 
   it('answers 409 40901 while another invocation holds the key', async () => {
     const body = JSON.stringify({ records: [{ value: 'held' }] });
-    // Another container's request, mid-flight: the key claimed for this very request, lease live.
+    // Another container's request, mid-flight: the key claimed for this very request (same,
+    // anonymous, caller: printf 'anonymous' | sha256sum), lease live.
     const store = new DynamoIdempotencyStore(createDynamoClient(config.aws), config.tables.idempotency);
     const nowMs = Date.now();
     const outcome = await store.claim(
       {
-        key: `produce:${topic}:held-1`,
+        key: `produce:sha256:2f183a4e64493af3f377f745eda502363cd3e7ef6e4d266d444758de0a85fcc8:${topic}:held-1`,
         owner: 'another-invocation',
         payloadHash: produceRequestHash(topic, JSON_V2, Buffer.from(body)),
         leaseExpiresAtMs: nowMs + 30_000,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { silentLogger } from '../../../lib/logger';
 import { createTestTables, createTestTopic, testConfig } from '../../helpers/infra';
-import { b64, BINARY_V2, produceEvent } from '../../helpers/http-events';
+import { asCaller, b64, BINARY_V2, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
 import { readBack } from './read-back';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -93,6 +93,50 @@ describe('produce round trip against the real broker', () => {
     expect(p0o1?.headers.h).toEqual(['1', '2', '3']);
     expect(p0o1?.headers['message-id']).toMatch(UUID);
     expect(new Set(read.map((record) => record.headers['message-id'])).size).toBe(6);
+  });
+
+  it('puts JSON keys and values on the topic as the client wrote them: every number digit for digit, escapes as sent', async () => {
+    const topic = await createTestTopic('produce-as-written', 1);
+    // Written by hand, as a client would send it; JSON.stringify could not produce these tokens.
+    const body = `{"records": [
+      {"key": 12345678901234567890, "value": {"amount": 0.10, "big": 1e400, "zero": -0, "name": "caf\\u00e9"}},
+      {"key": "k\\u0031", "value": [ 1.50 , -9007199254740993 , 2E-400 , "\\ud83d\\ude00\\n" ]},
+      {"value": {"a": 1, "a": 2}}
+    ]}`;
+    const response = await runtime.handler(produceEvent(topic, body));
+    expect(response.statusCode).toBe(200);
+
+    const read = await readBack(topic, 3);
+    expect(read.map((record) => [record.key?.toString('utf8') ?? null, record.value?.toString('utf8')])).toEqual([
+      ['12345678901234567890', '{"amount":0.10,"big":1e400,"zero":-0,"name":"caf\\u00e9"}'],
+      ['"k\\u0031"', '[1.50,-9007199254740993,2E-400,"\\ud83d\\ude00\\n"]'],
+      [null, '{"a":1,"a":2}'],
+    ]);
+  });
+
+  it('stamps every record with the caller digest, anonymous without an authorizer, and refuses a client-supplied one', async () => {
+    const topic = await createTestTopic('produce-caller', 1);
+    const anonymous = await runtime.handler(produceEvent(topic, { records: [{ value: 1 }] }));
+    const signedIn = await runtime.handler(
+      asCaller(produceEvent(topic, { records: [{ value: 2 }, { value: 3 }] }), jwtAuthorizer({ iss: 'https://issuer.example.com/', sub: 'user-1' })),
+    );
+    expect([anonymous.statusCode, signedIn.statusCode]).toEqual([200, 200]);
+    const forged = await runtime.handler(
+      produceEvent(topic, { records: [{ value: 4 }, { value: 5, headers: [{ name: 'x-caller-id', value: b64('sha256:forged') }] }] }),
+    );
+    expect(forged.statusCode).toBe(422);
+    expect(JSON.parse(forged.body as string)).toEqual({
+      error_code: 42201,
+      message: 'records[1].headers[0].name: "x-caller-id" is set by the API from the authenticated caller and cannot be sent',
+    });
+
+    const read = await readBack(topic, 3);
+    // printf 'anonymous' | sha256sum; printf 'jwt:https://issuer.example.com/\nuser-1' | sha256sum
+    expect(read.map((record) => [record.value?.toString(), record.headers['x-caller-id']])).toEqual([
+      ['1', 'sha256:2f183a4e64493af3f377f745eda502363cd3e7ef6e4d266d444758de0a85fcc8'],
+      ['2', 'sha256:deaa2cf031256dd489d13641e97c6dd79da1d827218c5b5e1579ad1f15bf950b'],
+      ['3', 'sha256:deaa2cf031256dd489d13641e97c6dd79da1d827218c5b5e1579ad1f15bf950b'],
+    ]);
   });
 
   it('sends a batch of 500 records in one request with contiguous offsets per partition, all on the broker', async () => {

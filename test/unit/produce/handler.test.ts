@@ -3,7 +3,11 @@ import { loadConfig } from '../../../lib/config';
 import { RecordsNotAcknowledgedError, RecordsRejectedError } from '../../../lib/errors';
 import { createLogger, silentLogger } from '../../../lib/logger';
 import { createProduceRuntime } from '../../../lib/produce';
-import { httpEvent, produceEvent } from '../../helpers/http-events';
+import { KafkaJSConnectionError, KafkaJSProtocolError } from 'kafkajs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoIdempotencyStore } from '../../../lib/idempotency/dynamo-store';
+import { fromKafkaError } from '../../../lib/kafka/errors';
+import { asCaller, httpEvent, iamAuthorizer, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
 import { fakeProducer, memoryStore } from './fakes';
 
 const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', AWS_REGION: 'us-east-1' });
@@ -108,5 +112,96 @@ describe('produce handler with a fake producer and store', () => {
     );
     expect(result.statusCode).toBe(200);
     expect(body(result).offsets).toEqual([{ partition: 0, offset: 41, error_code: null, error: null }]);
+  });
+
+  it('scopes Idempotency-Key per caller: one key from two callers is two requests, each replayed its own answer', async () => {
+    let nextOffset = 0n;
+    const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: nextOffset++ }] }) });
+    const runtime = createProduceRuntime(config, { logger: silentLogger, store: memoryStore(), producer });
+    const request = produceEvent('t', { records: [{ value: 1 }] }, { headers: { 'idempotency-key': 'order-42' } });
+    const alice = asCaller(request, iamAuthorizer('arn:aws:iam::123456789012:user/alice'));
+    const bob = asCaller(request, jwtAuthorizer({ iss: 'https://issuer.example.com/', sub: 'bob' }));
+
+    const first = await runtime.handler(alice);
+    const second = await runtime.handler(bob);
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect(body(first).offsets).toEqual([{ partition: 0, offset: 0, error_code: null, error: null }]);
+    expect(body(second).offsets).toEqual([{ partition: 0, offset: 1, error_code: null, error: null }]);
+    expect(second.headers).not.toHaveProperty('Idempotent-Replayed');
+
+    const replay = await runtime.handler(alice);
+    expect(replay.headers).toMatchObject({ 'Idempotent-Replayed': 'true' });
+    expect(replay.body).toBe(first.body);
+    expect(producer.sent).toEqual([1, 1]);
+  });
+
+  it('logs each request with its caller and digest, never the access key', async () => {
+    const lines: string[] = [];
+    const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: 0n }] }) });
+    const runtime = createProduceRuntime(config, { logger: createLogger('info', (line) => lines.push(line)), store: memoryStore(), producer });
+    await runtime.handler(asCaller(produceEvent('t', { records: [{ value: 1 }] }), iamAuthorizer('arn:aws:iam::123456789012:user/alice')));
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      message: 'produce request',
+      requestId: 'test-request',
+      topic: 't',
+      caller: 'iam:arn:aws:iam::123456789012:user/alice',
+      callerDigest: 'sha256:1d7344df2e1b8d3c27dfa4fb7e4b2949ce9fc4cfa1b74499ccfd596d63d30095',
+    });
+    expect(lines.join('\n')).not.toContain('AKIAEXAMPLE');
+  });
+
+  it('answers a store that denies access without account, role, ARN or error text, and logs the detail with the request id', async () => {
+    const denied = Object.assign(
+      new Error('User: arn:aws:sts::123456789012:assumed-role/produce-role/fn is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/idempotency'),
+      { name: 'AccessDeniedException' },
+    );
+    const client = { send: () => Promise.reject(denied) } as unknown as DynamoDBClient;
+    const lines: string[] = [];
+    const runtime = createProduceRuntime(config, {
+      logger: createLogger('info', (line) => lines.push(line)),
+      store: new DynamoIdempotencyStore(client, 'idempotency'),
+      producer: fakeProducer({}),
+    });
+    const result = await runtime.handler(produceEvent('t', { records: [{ value: 1 }] }, { headers: { 'idempotency-key': 'k' } }));
+    expect(result.statusCode).toBe(503);
+    expect(body(result)).toEqual({ error_code: 50302, message: 'the idempotency store is unavailable; retry later' });
+    expect(result.body).not.toMatch(/123456789012|produce-role|arn:|AccessDenied|not authorized/);
+    const failed = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.message === 'request failed');
+    expect(failed).toMatchObject({ requestId: 'test-request', httpStatus: 503 });
+    expect(String(failed?.cause)).toContain('AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/produce-role/fn');
+  });
+
+  it('answers Kafka failures whose text names a broker host in the API terms only, per request and per record', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', (line) => lines.push(line));
+    const unreachable = new KafkaJSConnectionError('Connection error: getaddrinfo ENOTFOUND b-1.internal.example.com', {
+      broker: 'b-1.internal.example.com:9098',
+    });
+    const down = createProduceRuntime(config, { logger, store: memoryStore(), producer: fakeProducer({ send: () => Promise.reject(fromKafkaError(unreachable)) }) });
+    const whole = await down.handler(produceEvent('t', { records: [{ value: 1 }] }));
+    expect(whole.statusCode).toBe(503);
+    expect(body(whole)).toEqual({ error_code: 50301, message: 'Kafka is unavailable; retry later' });
+
+    const replicas = new KafkaJSProtocolError({
+      message: 'NOT_ENOUGH_REPLICAS from b-2.internal.example.com:9098',
+      type: 'NOT_ENOUGH_REPLICAS',
+      code: 19,
+      retriable: true,
+    } as unknown as string);
+    const refusing = createProduceRuntime(config, { logger, store: memoryStore(), producer: fakeProducer({ send: () => Promise.reject(fromKafkaError(replicas)) }) });
+    const perRecord = await refusing.handler(produceEvent('t', { records: [{ value: 1 }, { value: 2 }] }));
+    expect(perRecord.statusCode).toBe(503);
+    expect(body(perRecord).offsets).toEqual([
+      { partition: null, offset: null, error_code: 50003, error: 'Kafka did not acknowledge the record; retrying may succeed' },
+      { partition: null, offset: null, error_code: 50003, error: 'Kafka did not acknowledge the record; retrying may succeed' },
+    ]);
+    expect(`${whole.body}${perRecord.body}`).not.toContain('internal.example.com');
+
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === 'error');
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toMatchObject({ requestId: 'test-request', message: 'request failed' });
+    expect(String(logged[0]?.cause)).toContain('b-1.internal.example.com');
+    expect(logged[1]).toMatchObject({ requestId: 'test-request', message: 'records not acknowledged' });
+    expect(String(logged[1]?.cause)).toContain('b-2.internal.example.com');
   });
 });

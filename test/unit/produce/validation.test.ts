@@ -87,6 +87,36 @@ describe('parseProduceBody', () => {
     expect(() => body(20_000)).toThrow(new ValidationError('records[0].value: nested deeper than 100 levels'));
   });
 
+  it('keeps JSON keys and values as written, only insignificant whitespace removed', () => {
+    const [record] = parse('{"records":[{"key": 12345678901234567890 ,"value": { "n" : [0.10, 1e400, -0], "s": "\\u00e9" } }]}');
+    expect(record?.key?.toString('utf8')).toBe('12345678901234567890');
+    expect(record?.value?.toString('utf8')).toBe('{"n":[0.10,1e400,-0],"s":"\\u00e9"}');
+  });
+
+  it('rejects a record, header or body field given twice with 422 naming it, rather than picking one', () => {
+    expect(() => parse('{"records":[{"value":1},{"value":1,"value":2}]}')).toThrow(new ValidationError('records[1].value: given more than once'));
+    expect(() => parse('{"records":[{"value":1,"headers":[{"name":"a","name":"b","value":"eA=="}]}]}')).toThrow(
+      new ValidationError('records[0].headers[0].name: given more than once'),
+    );
+    expect(() => parse('{"records":[{"value":1}],"records":[{"value":2}]}')).toThrow(new ValidationError('records: given more than once'));
+  });
+
+  it('reads binary-format keys and values as base64 strings, escapes decoded', () => {
+    const [record] = parse('{"records":[{"key":"a2V5","value":"dmFs\\u0064WU="}]}', EmbeddedFormat.Binary);
+    expect(record?.key?.toString('utf8')).toBe('key');
+    expect(record?.value?.toString('utf8')).toBe('value');
+  });
+
+  it('rejects a client-supplied caller header, in any case, with 422 naming it', () => {
+    const withHeader = (name: string) => ({ records: [{ value: 1 }, { value: 2, headers: [{ name: 'trace', value: 'eA==' }, { name, value: 'eA==' }] }] });
+    for (const name of ['x-caller-id', 'X-Caller-Id']) {
+      expect(() => parse(withHeader(name))).toThrow(
+        new ValidationError('records[1].headers[1].name: "x-caller-id" is set by the API from the authenticated caller and cannot be sent'),
+      );
+    }
+    expect(() => parse(withHeader('x-caller'))).not.toThrow();
+  });
+
   it('answers 400 for a body that is not UTF-8 JSON', () => {
     expect(() => parse('{"records":')).toThrow(BodyNotJsonError);
     expect(() => parseProduceBody(Buffer.from([0x7b, 0xff, 0x7d]), EmbeddedFormat.Json, limits)).toThrow(BodyNotJsonError);

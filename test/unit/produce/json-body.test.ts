@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { DUPLICATE_MEMBER, JsonSyntaxError, RawJson, readJson, type Place } from '../../../lib/produce/json-body';
+
+const RAW_VALUE: Place = { object: (member) => (member === 'value' ? 'raw' : 'plain') };
+
+/** The bytes kept for `{"value": <text>}`, as a string. */
+function keptValue(text: string): string {
+  const read = readJson(Buffer.from(`{"value": ${text} }`, 'utf8'), RAW_VALUE) as { value: RawJson };
+  return read.value.bytes.toString('utf8');
+}
+
+describe('readJson keeps raw values as written', () => {
+  it.each([
+    ['a big integer', '12345678901234567890', '12345678901234567890'],
+    ['a decimal with a trailing zero', '0.10', '0.10'],
+    ['a huge exponent', '1e400', '1e400'],
+    ['a tiny exponent', '-2.5E-400', '-2.5E-400'],
+    ['negative zero', '-0', '-0'],
+    ['an exponent with a plus sign', '1E+2', '1E+2'],
+    ['a unicode escape', '"\\u00e9"', '"\\u00e9"'],
+    ['an escaped slash and a surrogate pair', '"a\\/b \\ud83d\\ude00"', '"a\\/b \\ud83d\\ude00"'],
+    ['a lone surrogate escape', '"\\ud800"', '"\\ud800"'],
+    ['raw UTF-8 text', '"é😀"', '"é😀"'],
+    ['whitespace inside strings', '" a \\t b "', '" a \\t b "'],
+    ['insignificant whitespace, dropped', '{ "a" : [ 1 , 2 ] ,\n\t"b" : { } }', '{"a":[1,2],"b":{}}'],
+    ['nesting with numbers kept', '[{"x":[0.10,[1e400]]},[]]', '[{"x":[0.10,[1e400]]},[]]'],
+    ['duplicate members inside a value, both kept', '{"a":1,"a":2}', '{"a":1,"a":2}'],
+    ['true', 'true', 'true'],
+    ['false', 'false', 'false'],
+    ['a string', '"null"', '"null"'],
+  ])('%s', (_, text, kept) => {
+    expect(keptValue(text)).toBe(kept);
+  });
+
+  it('reads a raw null as null (no bytes), not as a value', () => {
+    expect(readJson(Buffer.from('{"value":null}'), RAW_VALUE)).toEqual({ value: null });
+  });
+
+  it('reports the nesting depth of a raw value, arrays and objects alike', () => {
+    const depthOf = (text: string) => (readJson(Buffer.from(`{"value":${text}}`), RAW_VALUE) as { value: RawJson }).value.depth;
+    expect(depthOf('1')).toBe(0);
+    expect(depthOf('[]')).toBe(1);
+    expect(depthOf('[[1],{"a":{"b":[]}}]')).toBe(4);
+    expect(depthOf(`${'['.repeat(100)}${']'.repeat(100)}`)).toBe(100);
+    // Far deeper than any call stack: walked with an explicit stack.
+    expect(depthOf(`${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}`)).toBe(200_000);
+  });
+});
+
+describe('readJson builds plain places as values', () => {
+  it('decodes strings, numbers and literals as JSON.parse would', () => {
+    const read = readJson(Buffer.from('{"s":"a\\u00e9\\n","n":-1.5e2,"t":true,"f":false,"z":null,"i":7}'), { object: () => 'plain' });
+    expect({ ...(read as object) }).toEqual({ s: 'aé\n', n: -150, t: true, f: false, z: null, i: 7 });
+  });
+
+  it('keeps containers where none is expected as RawJson, and builds expected ones', () => {
+    const read = readJson(Buffer.from('{"list":[1,{"a":2}],"other":[1]}'), {
+      object: (member) => (member === 'list' ? { array: { object: () => 'plain' } } : 'plain'),
+    }) as { list: unknown[]; other: unknown };
+    expect(read.list[0]).toBe(1);
+    expect({ ...(read.list[1] as object) }).toEqual({ a: 2 });
+    expect(read.other).toBeInstanceOf(RawJson);
+  });
+
+  it('marks the first repeated member name, keeping the last value as JSON.parse does', () => {
+    const read = readJson(Buffer.from('{"v":1,"w":2,"v":3,"w":4}'), { object: () => 'plain' }) as Record<string | symbol, unknown>;
+    expect(read[DUPLICATE_MEMBER]).toBe('v');
+    expect(read.v).toBe(3);
+  });
+
+  it('keeps "__proto__" and "constructor" as plain members', () => {
+    const read = readJson(Buffer.from('{"__proto__":{"polluted":1},"constructor":2}'), { object: () => 'plain' }) as Record<string, unknown>;
+    expect(Object.keys(read)).toEqual(['__proto__', 'constructor']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('reads every member name right however many distinct names a body has (names are cached by their bytes)', () => {
+    const names = Array.from({ length: 600 }, (_, i) => `n${i}`).concat(['é', 'ключ', 'x'.repeat(40), 'key', 'value']);
+    const text = `{${names.map((name, i) => `${JSON.stringify(name)}:${i}`).join(',')}}`;
+    for (let round = 0; round < 2; round += 1) {
+      const read = readJson(Buffer.from(text, 'utf8'), { object: () => 'plain' }) as Record<string, number>;
+      expect(Object.keys(read)).toEqual(names);
+      expect(read['ключ']).toBe(601);
+    }
+  });
+
+  it('treats a raw and an escaped spelling of one name as the same member', () => {
+    const read = readJson(Buffer.from('{"é":1,"\\u00e9":2}', 'utf8'), { object: () => 'plain' }) as Record<string | symbol, unknown>;
+    expect(read[DUPLICATE_MEMBER]).toBe('é');
+  });
+
+  it('decodes escaped member names', () => {
+    const read = readJson(Buffer.from('{"\\u0076alue":"x"}'), RAW_VALUE) as { value: RawJson };
+    expect(read.value.bytes.toString()).toBe('"x"');
+  });
+
+  it('ignores a leading UTF-8 byte order mark and surrounding whitespace', () => {
+    expect(readJson(Buffer.from('\ufeff \n[1] \r\n\t', 'utf8'), { array: 'plain' })).toEqual([1]);
+  });
+});
+
+describe('readJson rejects what is not UTF-8 JSON', () => {
+  it.each([
+    ['empty', ''],
+    ['only whitespace', '  '],
+    ['truncated', '{"value":'],
+    ['unterminated string', '{"value":"abc'],
+    ['trailing comma in an array', '{"value":[1,]}'],
+    ['trailing comma in an object', '{"value":{"a":1,}}'],
+    ['missing colon', '{"value":{"a" 1}}'],
+    ['unquoted member name', '{"value":{a:1}}'],
+    ['single quotes', "{'value':1}"],
+    ['leading zero', '{"value":01}'],
+    ['leading plus', '{"value":+1}'],
+    ['bare dot', '{"value":.5}'],
+    ['dot without digits', '{"value":1.}'],
+    ['exponent without digits', '{"value":1e}'],
+    ['NaN', '{"value":NaN}'],
+    ['Infinity', '{"value":Infinity}'],
+    ['bad escape', '{"value":"\\x41"}'],
+    ['short unicode escape', '{"value":"\\u12"}'],
+    ['raw control character in a string', '{"value":"a\u0001b"}'],
+    ['raw newline in a string', '{"value":"a\nb"}'],
+    ['mismatched brackets', '{"value":[1}'],
+    ['misspelt literal', '{"value":nul}'],
+    ['data after the document', '{"value":1} x'],
+    ['two documents', '{"value":1}{"value":2}'],
+    ['comment', '{"value":1 /* c */}'],
+    ['non-JSON whitespace (form feed)', '{"value":\f1}'],
+  ])('%s', (_, text) => {
+    expect(() => readJson(Buffer.from(text, 'utf8'), RAW_VALUE)).toThrow(JsonSyntaxError);
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it('rejects invalid UTF-8, including in a raw value', () => {
+    expect(() => readJson(Buffer.from([0x7b, 0x22, 0x76, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), RAW_VALUE)).toThrow(
+      new JsonSyntaxError('not valid UTF-8', 0),
+    );
+  });
+
+  it('names the byte where reading stopped', () => {
+    expect(() => readJson(Buffer.from('{"value":[1,]}'), RAW_VALUE)).toThrow('expected a JSON value at byte 12');
+    expect(() => readJson(Buffer.from('{"value":[1'), RAW_VALUE)).toThrow('unexpected end of input at byte 11');
+  });
+});
