@@ -312,7 +312,12 @@ describe('event source emulator', () => {
     });
     running.push(emulator);
 
-    await waitFor('partition 0 committed', async () => (await committed(settings.consumerGroupId, settings.topic))[0] === '1', { timeoutMs: 30_000 });
+    // The emulator counts a batch once its commit has returned, a moment after the broker has it.
+    await waitFor(
+      'partition 0 committed and counted',
+      async () => (await committed(settings.consumerGroupId, settings.topic))[0] === '1' && emulator.stats().processed === 1,
+      { timeoutMs: 30_000 },
+    );
     expect(invocations.map(({ offsets }) => offsets)).toEqual([[0]]);
     expect(invocations[0]?.remainingMs).toBeGreaterThan(29_000);
     expect(invocations[0]?.remainingMs).toBeLessThanOrEqual(30_000);
