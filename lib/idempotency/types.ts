@@ -79,3 +79,19 @@ export interface IdempotencyStore {
    */
   releaseMany(keys: readonly string[], owner: string): Promise<void>;
 }
+
+/**
+ * Completion fenced by ownership, for claims held while an effect runs (the consumer's): a
+ * claim whose lease ran out may have been taken over, and then only the new owner may
+ * complete it.
+ */
+export interface FencedCompletionStore {
+  /**
+   * Marks each key COMPLETED only while `completion.owner` still holds it (IN_PROGRESS under
+   * that owner, or COMPLETED by it already), with one conditional write per key.
+   *
+   * @returns the keys refused: held or completed by another owner, or gone.
+   * @throws {StoreUnavailableError} when the store cannot be reached.
+   */
+  completeIfOwned(completions: readonly Completion[]): Promise<string[]>;
+}
