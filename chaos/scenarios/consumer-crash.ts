@@ -16,7 +16,7 @@ export interface ConsumerCrashSize {
   keys: number;
   /** SIGKILLs, each when the sink holds a further share of the messages. */
   kills: number;
-  /** IDEMPOTENCY_LEASE_MS for the pipeline; undefined keeps the configuration's default. */
+  /** CONSUME_LEASE_MS for the pipeline; undefined keeps the configuration's default. */
   leaseMs?: number;
   drainTimeoutMs: number;
 }
@@ -89,7 +89,7 @@ async function body(env: ChaosEnvironment, size: ConsumerCrashSize, recorder: Sc
   await produceDirect(broker.brokers, env.settings.topic, messages);
   recorder.counts.sent = size.messages;
   recorder.counts.acknowledged = size.messages;
-  const pipelineEnv: Record<string, string> = size.leaseMs === undefined ? {} : { IDEMPOTENCY_LEASE_MS: String(size.leaseMs) };
+  const pipelineEnv: Record<string, string> = size.leaseMs === undefined ? {} : { CONSUME_LEASE_MS: String(size.leaseMs) };
   let pipeline = await env.startPipeline(pipelineEnv);
   let midBatch = 0;
   for (let kill = 1; kill <= size.kills; kill += 1) {

@@ -59,11 +59,12 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
     clock,
     logger,
     scope: options.scope ?? config.kafka.clientId,
-    leaseMs: config.idempotency.leaseMs,
+    leaseMs: config.consume.leaseMs,
     ttlSeconds: config.idempotency.ttlSeconds,
     ...(options.partitionConcurrency === undefined ? {} : { partitionConcurrency: options.partitionConcurrency }),
     ...(options.claimsAhead === undefined ? {} : { claimsAhead: options.claimsAhead }),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    ...(options.every === undefined ? {} : { every: options.every }),
   });
   return {
     handler: (event, context) => handle(event, context),

@@ -108,7 +108,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const kafkaBrokers = external.kafkaBrokers ?? (broker as KafkaBroker).brokers;
     const dynamoEndpoint = external.dynamoEndpoint ?? (store as DynamoStore).endpoint;
 
-    const config = loadConfig({ ...options.env, KAFKA_BROKERS: kafkaBrokers.join(','), DYNAMODB_ENDPOINT: dynamoEndpoint });
+    // The consume function's timeout sets its lease's default, as CONSUME_FUNCTION_TIMEOUT_SEC does in Lambda.
+    const timeoutEnv = options.functionTimeoutMs === undefined ? {} : { CONSUME_FUNCTION_TIMEOUT_SEC: String(Math.max(1, Math.ceil(options.functionTimeoutMs / 1000))) };
+    const config = loadConfig({ ...timeoutEnv, ...options.env, KAFKA_BROKERS: kafkaBrokers.join(','), DYNAMODB_ENDPOINT: dynamoEndpoint });
     const kafka = createKafka(config.kafka, await resolveKafkaClientDeps(config.kafka, logger));
     await ensureTopics(kafka, [
       { topic: settings.topic, numPartitions: settings.partitions },
@@ -148,7 +150,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       logger: childLogger(logger, 'event-source'),
       ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
       ...(options.retryBackoff === undefined ? {} : { retryBackoff: options.retryBackoff }),
-      ...(options.functionTimeoutMs === undefined ? {} : { invocationTimeoutMs: options.functionTimeoutMs }),
+      invocationTimeoutMs: options.functionTimeoutMs ?? config.consume.functionTimeoutSec * 1000,
     });
     cleanups.push(() => emulator.stop());
 
