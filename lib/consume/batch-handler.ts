@@ -17,7 +17,7 @@ import { decodeKafkaEvent, entryOffset, type DecodedEvent } from './event';
 import { mapBounded } from './map-bounded';
 import type { Every } from './lease';
 import { consumeIdempotencyKey, messageIdentityOf } from './message-id';
-import { processPartition, type ConsumeStore, type PartitionOutcome } from './partition-worker';
+import { processPartition, type ConsumeStore, type PartitionOutcome, type RecordFailure } from './partition-worker';
 import { createPatience, realSleep, waitDeadlineMs, type Sleep } from './patience';
 import type { RecordProcessor } from './processor';
 
@@ -31,6 +31,8 @@ export interface BatchHandlerOptions {
   sleep?: Sleep;
   /** How claim renewals are scheduled while an effect runs; tests pass one they tick by hand. */
   every?: Every;
+  /** Told of each record the invocation reports failed, with the reason it logs (the local runtime passes it to the dead-letter record). */
+  onRecordFailed?: (failure: RecordFailure) => void;
 }
 
 /** Collaborators of a batch handler. */

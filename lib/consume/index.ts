@@ -16,6 +16,7 @@ import type { RecordProcessor } from './processor';
 
 export type { KafkaBatchResponse, BatchItemFailure } from './batch';
 export type { InvocationContext } from './batch-handler';
+export type { RecordFailure } from './partition-worker';
 export type { ConsumedRecord, RecordHeader, SchemaMetadata } from './event';
 export type { ProcessContext, RecordProcessor } from './processor';
 
@@ -65,6 +66,7 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
     ...(options.claimsAhead === undefined ? {} : { claimsAhead: options.claimsAhead }),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.every === undefined ? {} : { every: options.every }),
+    ...(options.onRecordFailed === undefined ? {} : { onRecordFailed: options.onRecordFailed }),
   });
   return {
     handler: (event, context) => handle(event, context),

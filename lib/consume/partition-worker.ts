@@ -64,6 +64,16 @@ export interface PartitionWorkerDeps {
   sleep: Sleep;
   /** Schedules claim renewals while an effect runs; defaults to a real interval. */
   every?: Every;
+  /** Told of the record at which the partition stops, with the reason. */
+  onRecordFailed?: (failure: RecordFailure) => void;
+}
+
+/** The record at which a partition stopped, and why. */
+export interface RecordFailure {
+  topic: string;
+  partition: number;
+  offset: number;
+  reason: string;
 }
 
 /** What happened to one partition. */
@@ -338,6 +348,7 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
   let skippedDuplicates = 0;
   const fail = (index: number, { reason, error }: Failure): void => {
     failedIndex = index;
+    deps.onRecordFailed?.({ topic: partition.topic, partition: partition.partition, offset: offsets[index] as number, reason });
     logger.warn('record failed', {
       partition: partition.partitionKey,
       offset: offsets[index],

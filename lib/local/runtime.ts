@@ -14,6 +14,7 @@ import { resolveKafkaClientDeps } from '../kafka/auth';
 import { createKafka } from '../kafka/client';
 import { createLogger, type Logger } from '../logger';
 import { createProduceRuntime } from '../produce/index';
+import { FailureReasons } from './failure-reasons';
 import { startDynamoStore, type DynamoStore } from './dynamo-store';
 import { startEventSourceEmulator, type EventSourceEmulator, type RetryBackoff } from './event-source-emulator';
 import { parseEventSourceSettings, readEventSourceSettings, type EventSourceSettings } from './event-source-settings';
@@ -137,8 +138,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     cleanups.push(() => server.stop());
 
     const consumeLogger = childLogger(logger, 'consume');
+    const failureReasons = new FailureReasons();
     const consume = createConsumeRuntime(config, {
       logger: consumeLogger,
+      onRecordFailed: (failure) => failureReasons.record(failure),
       scope: settings.consumerGroupId,
       ...(options.processor === undefined ? {} : { processor: options.processor }),
     });
@@ -151,6 +154,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
       ...(options.retryBackoff === undefined ? {} : { retryBackoff: options.retryBackoff }),
       invocationTimeoutMs: options.functionTimeoutMs ?? config.consume.functionTimeoutSec * 1000,
+      failureReason: (topic, partition, offset) => failureReasons.take(topic, partition, offset),
     });
     cleanups.push(() => emulator.stop());
 
