@@ -15,7 +15,7 @@ export type IdempotencyStatus = (typeof IdempotencyStatus)[keyof typeof Idempote
 export interface IdempotencyRecord {
   key: string;
   status: IdempotencyStatus;
-  /** Who holds an IN_PROGRESS claim (an invocation id); guards release and completion. */
+  /** Who holds an IN_PROGRESS claim (a request, or a consume invocation and partition); guards release, renewal and fenced completion. */
   owner: string;
   /** Until when an IN_PROGRESS claim blocks others, epoch milliseconds. */
   leaseExpiresAtMs: number;
