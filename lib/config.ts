@@ -55,6 +55,15 @@ export interface AppConfig {
     /** How long an IN_PROGRESS claim blocks others before it may be taken over. */
     leaseMs: number;
   };
+  consume: {
+    /** The consume function's timeout (`CONSUME_FUNCTION_TIMEOUT_SEC`, as set in serverless.yml). */
+    functionTimeoutSec: number;
+    /**
+     * How long a consumed record's claim holds it before another invocation may take it over
+     * (`CONSUME_LEASE_MS`); renewed while the effect runs. Default: half the function timeout.
+     */
+    leaseMs: number;
+  };
   /** HTTP port of the local runtime. */
   port: number;
   /** True when running inside AWS Lambda. */
@@ -140,6 +149,20 @@ function parseAllowedTopics(env: Env, inLambda: boolean): ReadonlySet<string> | 
 }
 
 /**
+ * `CONSUME_LEASE_MS`: by default half the consume function's timeout. Below the timeout, so
+ * that a redelivery can outwait a crashed invocation's claims within its own invocation; the
+ * running invocation renews its claims, so the lease need not cover a whole batch.
+ */
+function consumeLeaseMs(env: Env, functionTimeoutSec: number): number {
+  const timeoutMs = functionTimeoutSec * 1000;
+  const leaseMs = integer(env, 'CONSUME_LEASE_MS', Math.floor(timeoutMs / 2), 100);
+  if (leaseMs >= timeoutMs) {
+    throw new ConfigError('CONSUME_LEASE_MS', `must be below the consume function's timeout (CONSUME_FUNCTION_TIMEOUT_SEC = ${functionTimeoutSec} s), got ${leaseMs}`);
+  }
+  return leaseMs;
+}
+
+/**
  * Parses configuration from the environment.
  *
  * @param overrides - values that take precedence over `process.env` (the local runtime and
@@ -174,6 +197,8 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     throw new ConfigError('DYNAMODB_ENDPOINT', `"${dynamoEndpoint}" is not an http(s) URL`);
   }
   const produceTimeoutMs = integer(env, 'PRODUCE_TIMEOUT_MS', 10_000, 100, 900_000);
+  // Lambda's maximum timeout is 900 s.
+  const consumeFunctionTimeoutSec = integer(env, 'CONSUME_FUNCTION_TIMEOUT_SEC', 60, 1, 900);
   return {
     kafka,
     aws: {
@@ -193,6 +218,10 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     idempotency: {
       ttlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 1),
       leaseMs: integer(env, 'IDEMPOTENCY_LEASE_MS', Math.max(30_000, produceTimeoutMs * 2), 1),
+    },
+    consume: {
+      functionTimeoutSec: consumeFunctionTimeoutSec,
+      leaseMs: consumeLeaseMs(env, consumeFunctionTimeoutSec),
     },
     port: integer(env, 'PORT', 3000, 0, 65_535),
     inLambda,

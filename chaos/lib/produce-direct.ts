@@ -13,6 +13,8 @@ export interface DirectMessage {
   partition?: number;
   /** Raw value instead of the JSON chaos message (poison records). */
   rawValue?: string;
+  /** Record headers, written as given. */
+  headers?: Record<string, string | Buffer>;
 }
 
 /** Writes messages in order, in batches, and waits for every acknowledgement. */
@@ -28,6 +30,7 @@ export async function produceDirect(brokers: string[], topic: string, messages: 
           key: message.key,
           value: message.rawValue ?? JSON.stringify({ id: message.id, key: message.key, seq: message.seq }),
           ...(message.partition === undefined ? {} : { partition: message.partition }),
+          ...(message.headers === undefined ? {} : { headers: message.headers }),
         })),
       });
     }

@@ -2,6 +2,10 @@
  * Scenario 2, consumer crash: the process running the event-source emulator and the
  * consume handler is killed with SIGKILL several times mid-batch and restarted. Each
  * message reaches the sink exactly once, in per-key order.
+ *
+ * Every other message carries headers with bytes above 127 (a UTF-8 non-ASCII `message-id`,
+ * a binary header, and for some a non-ASCII caller), which the emulator sends as signed Java
+ * bytes as AWS does: a decoder that refused them would dead-letter, and lose, those messages.
  */
 import { account } from '../lib/accounting';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
@@ -16,7 +20,7 @@ export interface ConsumerCrashSize {
   keys: number;
   /** SIGKILLs, each when the sink holds a further share of the messages. */
   kills: number;
-  /** IDEMPOTENCY_LEASE_MS for the pipeline; undefined keeps the configuration's default. */
+  /** CONSUME_LEASE_MS for the pipeline; undefined keeps the configuration's default. */
   leaseMs?: number;
   drainTimeoutMs: number;
 }
@@ -67,6 +71,15 @@ function toSinkItem(item: Record<string, unknown>): SinkItem | undefined {
   return { ...message, partition: Number(item.partition), offset: Number(item.offset), processedAt };
 }
 
+/** Headers with bytes above 127: a non-ASCII message id, a binary value, and every fourth message a non-ASCII caller. */
+export function nonAsciiHeaders(runId: string, n: number): Record<string, string | Buffer> {
+  return {
+    'message-id': `${runId}-nº-${n}-été`,
+    'x-trace': Buffer.from([0x00, 0x7f, 0x80, 0xc3, 0xab, 0xff]),
+    ...(n % 4 === 1 ? { 'x-caller-id': 'chaos-caller-ü' } : {}),
+  };
+}
+
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runConsumerCrash(options: ScenarioOptions<ConsumerCrashSize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('consumer-crash');
@@ -84,12 +97,14 @@ async function body(env: ChaosEnvironment, size: ConsumerCrashSize, recorder: Sc
     id: `${env.runId}-${n}`,
     key: `${env.runId}-key-${n % size.keys}`,
     seq: Math.floor(n / size.keys),
+    ...(n % 2 === 1 ? { headers: nonAsciiHeaders(env.runId, n) } : {}),
   }));
+  recorder.details.non_ascii_header_messages = messages.filter((message) => message.headers !== undefined).length;
   // Everything is on the topic before the consumer starts, so every batch is a full one.
   await produceDirect(broker.brokers, env.settings.topic, messages);
   recorder.counts.sent = size.messages;
   recorder.counts.acknowledged = size.messages;
-  const pipelineEnv: Record<string, string> = size.leaseMs === undefined ? {} : { IDEMPOTENCY_LEASE_MS: String(size.leaseMs) };
+  const pipelineEnv: Record<string, string> = size.leaseMs === undefined ? {} : { CONSUME_LEASE_MS: String(size.leaseMs) };
   let pipeline = await env.startPipeline(pipelineEnv);
   let midBatch = 0;
   for (let kill = 1; kill <= size.kills; kill += 1) {

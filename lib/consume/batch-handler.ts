@@ -10,13 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import { MalformedEventError } from '../errors';
-import type { IdempotencyRecord, IdempotencyStore } from '../idempotency/types';
+import type { IdempotencyRecord } from '../idempotency/types';
 import { errorFields, type Logger } from '../logger';
 import { failureReport, type KafkaBatchResponse } from './batch';
 import { decodeKafkaEvent, entryOffset, type DecodedEvent } from './event';
 import { mapBounded } from './map-bounded';
-import { consumeIdempotencyKey, messageIdOf } from './message-id';
-import { processPartition, type PartitionOutcome } from './partition-worker';
+import type { Every } from './lease';
+import { consumeIdempotencyKey, messageIdentityOf } from './message-id';
+import { processPartition, type ConsumeStore, type PartitionOutcome, type RecordFailure } from './partition-worker';
 import { createPatience, realSleep, waitDeadlineMs, type Sleep } from './patience';
 import type { RecordProcessor } from './processor';
 
@@ -28,16 +29,21 @@ export interface BatchHandlerOptions {
   claimsAhead?: number;
   /** How waiting sleeps; tests pass one that moves a fake clock. */
   sleep?: Sleep;
+  /** How claim renewals are scheduled while an effect runs; tests pass one they tick by hand. */
+  every?: Every;
+  /** Told of each record the invocation reports failed, with the reason it logs (the local runtime passes it to the dead-letter record). */
+  onRecordFailed?: (failure: RecordFailure) => void;
 }
 
 /** Collaborators of a batch handler. */
 export interface BatchHandlerDeps extends BatchHandlerOptions {
-  store: IdempotencyStore;
+  store: ConsumeStore;
   processor: RecordProcessor;
   clock: Clock;
   logger: Logger;
   /** Consumer scope prefixed to every idempotency key. */
   scope: string;
+  /** How long a claim holds a record before another invocation may take it over (`CONSUME_LEASE_MS`). */
   leaseMs: number;
   ttlSeconds: number;
 }
@@ -76,19 +82,20 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   return async (event, context) => {
     const startedMs = clock.nowMs();
     // Lambda gives every invocation, retries included, its own request id; the suffix keeps
-    // owners unique where callers reuse one.
-    const owner = `${context?.awsRequestId ?? 'invocation'}:${randomUUID()}`;
+    // invocation ids unique where callers reuse one. Each partition worker owns its claims
+    // under this id and its partition.
+    const invocationId = `${context?.awsRequestId ?? 'invocation'}:${randomUUID()}`;
     let decoded: DecodedEvent;
     try {
       decoded = decodeKafkaEvent(event);
     } catch (error) {
-      if (error instanceof MalformedEventError) logger.error('malformed event, nothing processed', { invocationId: owner, ...errorFields(error) });
+      if (error instanceof MalformedEventError) logger.error('malformed event, nothing processed', { invocationId, ...errorFields(error) });
       throw error;
     }
 
     const keys: string[] = [];
     for (const partition of decoded.partitions) {
-      for (const entry of partition.entries) if ('record' in entry) keys.push(consumeIdempotencyKey(deps.scope, messageIdOf(entry.record)));
+      for (const entry of partition.entries) if ('record' in entry) keys.push(consumeIdempotencyKey(deps.scope, messageIdentityOf(entry.record).messageId));
     }
     const deadlineMs = waitDeadlineMs(clock.nowMs(), context?.getRemainingTimeInMillis?.());
     const sleep = deps.sleep ?? realSleep;
@@ -100,7 +107,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         known = keys.length === 0 ? new Map() : await store.getMany(keys, clock.nowMs());
       } catch (error) {
         if (await patience.pause()) continue;
-        logger.error('idempotency store unreadable, every record reported failed', { invocationId: owner, ...errorFields(error) });
+        logger.error('idempotency store unreadable, every record reported failed', { invocationId, ...errorFields(error) });
         break;
       }
     }
@@ -109,7 +116,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     } else {
       const workerDeps = {
         ...deps,
-        owner,
+        invocationId,
         known,
         claimsAhead: deps.claimsAhead ?? DEFAULT_CLAIMS_AHEAD,
         ...(deadlineMs === undefined ? {} : { waitDeadlineMs: deadlineMs }),
@@ -122,7 +129,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 
     const response = failureReport(outcomes);
     logger.info('consume batch', {
-      invocationId: owner,
+      invocationId,
       eventSource: decoded.eventSource,
       records: decoded.recordCount,
       partitions: decoded.partitions.length,

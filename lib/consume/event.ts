@@ -99,6 +99,29 @@ function optionalBytes(record: Record<string, unknown>, field: string, path: str
   return value === undefined || value === null ? null : base64(value, `${path}.${field}`);
 }
 
+/**
+ * The byte a header array element stands for, or undefined when it is none. The event source
+ * serialises a header value as a Java `byte[]`, so bytes above 127 arrive negative
+ * (-128..-1); 0..255 is accepted too, as other senders write it. Other runtimes fixed the same
+ * trap: https://github.com/aws/aws-lambda-go/pull/506,
+ * https://github.com/aws-powertools/powertools-lambda-python/issues/6862
+ */
+export function headerByte(value: unknown): number | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < -128 || value > 255) return undefined;
+  return value & 0xff;
+}
+
+function headerBytes(bytes: unknown, path: string): Buffer {
+  if (!Array.isArray(bytes)) throw new MalformedEventError(`${path} is not an array of bytes`);
+  const result = Buffer.alloc(bytes.length);
+  bytes.forEach((element: unknown, i) => {
+    const byte = headerByte(element);
+    if (byte === undefined) throw new MalformedEventError(`${path}[${i}] is not a byte (an integer from -128 to 255)`);
+    result[i] = byte;
+  });
+  return result;
+}
+
 function headers(value: unknown, path: string): RecordHeader[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw new MalformedEventError(`${path}.headers is not an array`);
@@ -107,14 +130,7 @@ function headers(value: unknown, path: string): RecordHeader[] {
     const headerPath = `${path}.headers[${index}]`;
     if (!isObject(header)) throw new MalformedEventError(`${headerPath} is not an object`);
     for (const [name, bytes] of Object.entries(header)) {
-      const bytesPath = `${headerPath}[${JSON.stringify(name)}]`;
-      if (!Array.isArray(bytes)) throw new MalformedEventError(`${bytesPath} is not an array of bytes`);
-      bytes.forEach((byte: unknown, i) => {
-        if (!Number.isInteger(byte) || (byte as number) < 0 || (byte as number) > 255) {
-          throw new MalformedEventError(`${bytesPath}[${i}] is not a byte`);
-        }
-      });
-      result.push({ name, value: Buffer.from(bytes as number[]) });
+      result.push({ name, value: headerBytes(bytes, `${headerPath}[${JSON.stringify(name)}]`) });
     }
   });
   return result;

@@ -16,6 +16,7 @@ import type { RecordProcessor } from './processor';
 
 export type { KafkaBatchResponse, BatchItemFailure } from './batch';
 export type { InvocationContext } from './batch-handler';
+export type { RecordFailure } from './partition-worker';
 export type { ConsumedRecord, RecordHeader, SchemaMetadata } from './event';
 export type { ProcessContext, RecordProcessor } from './processor';
 
@@ -59,11 +60,13 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
     clock,
     logger,
     scope: options.scope ?? config.kafka.clientId,
-    leaseMs: config.idempotency.leaseMs,
+    leaseMs: config.consume.leaseMs,
     ttlSeconds: config.idempotency.ttlSeconds,
     ...(options.partitionConcurrency === undefined ? {} : { partitionConcurrency: options.partitionConcurrency }),
     ...(options.claimsAhead === undefined ? {} : { claimsAhead: options.claimsAhead }),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    ...(options.every === undefined ? {} : { every: options.every }),
+    ...(options.onRecordFailed === undefined ? {} : { onRecordFailed: options.onRecordFailed }),
   });
   return {
     handler: (event, context) => handle(event, context),

@@ -1,12 +1,16 @@
-/** Message ids and idempotency keys of consumed records. */
+/**
+ * Who a consumed record is: its message id, the caller that produced it (when the produce
+ * function stamped one), the idempotency key both make, and a hash of its payload.
+ */
 import { payloadHash } from '../idempotency/keys';
 import type { ConsumedRecord } from './event';
-import { MESSAGE_ID_HEADER } from '../headers';
-
+import { CALLER_HEADER, MESSAGE_ID_HEADER } from '../headers';
 
 // DynamoDB caps a partition key at 2048 bytes; longer ids are replaced by their hash.
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
 const MAX_ID_BYTES = 1024;
+// The produce function's caller digest is short; anything longer was not written by it.
+const MAX_CALLER_BYTES = 128;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -14,26 +18,77 @@ function bounded(id: string): string {
   return Buffer.byteLength(id, 'utf8') <= MAX_ID_BYTES ? id : `sha256:${payloadHash(id)}`;
 }
 
+/** The last header named `name` (Kafka's "last header wins") as non-empty UTF-8 text, else undefined. */
+function lastTextHeader(record: ConsumedRecord, name: string): string | undefined {
+  for (let i = record.headers.length - 1; i >= 0; i -= 1) {
+    const header = record.headers[i];
+    if (header?.name !== name) continue;
+    try {
+      const text = utf8.decode(header.value);
+      return text === '' ? undefined : text;
+    } catch {
+      // Not UTF-8: not a value this project can store; the header counts as absent.
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /**
  * The record's message id: the last non-empty, valid UTF-8 `message-id` header (Kafka's
  * "last header wins"), else `<topic>-<partition>-<offset>`. Ids over 1 KiB become a hash.
  */
 export function messageIdOf(record: ConsumedRecord): string {
-  for (let i = record.headers.length - 1; i >= 0; i -= 1) {
-    const header = record.headers[i];
-    if (header?.name !== MESSAGE_ID_HEADER) continue;
-    try {
-      const id = utf8.decode(header.value);
-      if (id !== '') return bounded(id);
-    } catch {
-      // Not UTF-8: not an id this project can store; fall back to the record's position.
-    }
-    break;
-  }
-  return `${record.topic}-${record.partition}-${record.offset}`;
+  const id = lastTextHeader(record, MESSAGE_ID_HEADER);
+  return id === undefined ? `${record.topic}-${record.partition}-${record.offset}` : bounded(id);
 }
 
-/** The idempotency key of a message id for consumer `scope`. */
+/**
+ * The caller the produce function stamped on the record (`x-caller-id`): the last such header
+ * when it is non-empty valid UTF-8 of at most 128 bytes, else undefined. Like an invalid
+ * `message-id`, an invalid caller header counts as absent.
+ */
+export function callerIdOf(record: ConsumedRecord): string | undefined {
+  const caller = lastTextHeader(record, CALLER_HEADER);
+  return caller === undefined || Buffer.byteLength(caller, 'utf8') > MAX_CALLER_BYTES ? undefined : caller;
+}
+
+/**
+ * The identity of the message a record carries, on which it is applied once: its message id,
+ * qualified by its caller when it has one, so that two callers' equal ids are two messages.
+ * `caller:<caller as base64url>:<message id>`: base64url has no `:`, so the caller part ends
+ * unambiguously; records without a caller keep their bare message id.
+ */
+export function messageIdentityOf(record: ConsumedRecord): { messageId: string; callerId?: string } {
+  const messageId = messageIdOf(record);
+  const callerId = callerIdOf(record);
+  if (callerId === undefined) return { messageId };
+  return { messageId: `caller:${Buffer.from(callerId, 'utf8').toString('base64url')}:${messageId}`, callerId };
+}
+
+/** The idempotency key of a message identity for consumer `scope`. */
 export function consumeIdempotencyKey(scope: string, messageId: string): string {
   return `consume:${scope}:${messageId}`;
+}
+
+/**
+ * Hash of what makes two deliveries of one message id the same message: the key and the
+ * value bytes (absent and empty differ). Headers are left out: the event source and
+ * dead-letter replays may add some.
+ */
+export function recordPayloadHash(record: Pick<ConsumedRecord, 'key' | 'value'>): string {
+  const part = (bytes: Buffer | null): string | null => (bytes === null ? null : bytes.toString('base64'));
+  return payloadHash(JSON.stringify([part(record.key), part(record.value)]));
+}
+
+/** Why a record fails whose message id was already applied with another payload. */
+export const MESSAGE_ID_REUSED = 'message id reused with a different payload';
+
+/**
+ * Whether a record with payload hash `hash` is the message already stored with `storedHash`.
+ * A completion written before hashes were stored has none; it counts as the same message,
+ * as every completion did then.
+ */
+export function isSamePayload(storedHash: string | undefined, hash: string): boolean {
+  return storedHash === undefined || storedHash === hash;
 }

@@ -1,6 +1,7 @@
 /**
  * The default {@link RecordProcessor} (the demo's business step): the record's value, parsed
- * as UTF-8 JSON, is written to `MESSAGES_TABLE` exactly once, keyed by message id.
+ * as UTF-8 JSON, is written to `MESSAGES_TABLE` exactly once, keyed by the message identity
+ * (the message id, qualified by its caller when it has one).
  */
 import type { Clock } from '../clock';
 import type { MessagesTable, MessageItem } from '../dynamo/messages-table';
@@ -40,6 +41,7 @@ export function createMessagesProcessor(table: MessagesTable, clock: Clock): Rec
         processedAt: new Date(clock.nowMs()).toISOString(),
       };
       // The key is informational; bytes that are not UTF-8 are kept with replacement characters.
+      if (context.callerId !== undefined) item.callerId = context.callerId;
       if (record.key !== null) item.key = lenientUtf8.decode(record.key);
       // 'already-written' is success: an earlier delivery wrote it and crashed before completing.
       await table.putOnce(item);

@@ -8,10 +8,14 @@ import type { ConsumedRecord } from './event';
 /** What the runtime tells the processor about the record in hand. */
 export interface ProcessContext {
   /**
-   * The record's message id: its `message-id` header, or `<topic>-<partition>-<offset>`.
-   * Stable across redeliveries, so the processor can make its own writes conditional on it.
+   * The message's identity: its `message-id` header, or `<topic>-<partition>-<offset>`;
+   * qualified as `caller:<caller, base64url>:<message id>` when the produce function stamped
+   * a caller, so two callers' equal ids stay two messages. Stable across redeliveries, so the
+   * processor can make its own writes conditional on it.
    */
   messageId: string;
+  /** The caller the produce function stamped on the record (`x-caller-id`), when it did. */
+  callerId?: string;
   /** Id of the invocation processing the record (Lambda's request id locally generated otherwise). */
   invocationId: string;
 }

@@ -1,6 +1,7 @@
 /**
  * The sink of the default consume processor: one item per message in `MESSAGES_TABLE`,
- * keyed by `messageId`, written at most once.
+ * keyed by `messageId` (the message identity, caller-qualified when the record has a caller),
+ * written at most once.
  */
 import {
   ConditionalCheckFailedException,
@@ -13,7 +14,10 @@ import { StoreUnavailableError, UnprocessableRecordError } from '../errors';
 
 /** One message as stored. */
 export interface MessageItem {
+  /** The message identity: the message id, or `caller:<caller, base64url>:<message id>`. */
   messageId: string;
+  /** The produce API caller that wrote the record, when it carried one. */
+  callerId?: string;
   topic: string;
   partition: number;
   offset: number;
@@ -70,6 +74,7 @@ export class DynamoMessagesTable implements MessagesTable {
       processedAt: { S: item.processedAt },
     };
     if (item.key !== undefined) attributes.key = { S: item.key };
+    if (item.callerId !== undefined) attributes.callerId = { S: item.callerId };
     try {
       await this.client.send(
         new PutItemCommand({

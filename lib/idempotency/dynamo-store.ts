@@ -26,6 +26,7 @@ import {
   type Claim,
   type ClaimOutcome,
   type Completion,
+  type FencedCompletionStore,
   type IdempotencyRecord,
   type IdempotencyStore,
 } from './types';
@@ -72,8 +73,8 @@ function fromItem(item: Item): IdempotencyRecord {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** DynamoDB-backed {@link IdempotencyStore}. */
-export class DynamoIdempotencyStore implements IdempotencyStore {
+/** DynamoDB-backed {@link IdempotencyStore} and {@link FencedCompletionStore}. */
+export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletionStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -154,6 +155,35 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     } catch (error) {
       throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
     }
+  }
+
+  async completeIfOwned(completions: readonly Completion[]): Promise<string[]> {
+    const refused: string[] = [];
+    try {
+      // BatchWriteItem takes no conditions, so each completion is its own conditional PutItem.
+      // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
+      await Promise.all(
+        completions.map(async (completion) => {
+          try {
+            await this.client.send(
+              new PutItemCommand({
+                TableName: this.tableName,
+                Item: toItem({ ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 }),
+                ConditionExpression: '#owner = :owner',
+                ExpressionAttributeNames: { '#owner': 'owner' },
+                ExpressionAttributeValues: { ':owner': { S: completion.owner } },
+              }),
+            );
+          } catch (error) {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+            refused.push(completion.key);
+          }
+        }),
+      );
+    } catch (error) {
+      throw new StoreUnavailableError(`idempotency store: completion failed: ${(error as Error).message}`, { cause: error });
+    }
+    return refused;
   }
 
   async releaseMany(keys: readonly string[], owner: string): Promise<void> {

@@ -15,7 +15,7 @@ export type IdempotencyStatus = (typeof IdempotencyStatus)[keyof typeof Idempote
 export interface IdempotencyRecord {
   key: string;
   status: IdempotencyStatus;
-  /** Who holds an IN_PROGRESS claim (an invocation id); guards release and completion. */
+  /** Who holds an IN_PROGRESS claim (a request, or a consume invocation and partition); guards release, renewal and fenced completion. */
   owner: string;
   /** Until when an IN_PROGRESS claim blocks others, epoch milliseconds. */
   leaseExpiresAtMs: number;
@@ -78,4 +78,20 @@ export interface IdempotencyStore {
    * @throws {StoreUnavailableError} when the store cannot be reached.
    */
   releaseMany(keys: readonly string[], owner: string): Promise<void>;
+}
+
+/**
+ * Completion fenced by ownership, for claims held while an effect runs (the consumer's): a
+ * claim whose lease ran out may have been taken over, and then only the new owner may
+ * complete it.
+ */
+export interface FencedCompletionStore {
+  /**
+   * Marks each key COMPLETED only while `completion.owner` still holds it (IN_PROGRESS under
+   * that owner, or COMPLETED by it already), with one conditional write per key.
+   *
+   * @returns the keys refused: held or completed by another owner, or gone.
+   * @throws {StoreUnavailableError} when the store cannot be reached.
+   */
+  completeIfOwned(completions: readonly Completion[]): Promise<string[]>;
 }

@@ -18,6 +18,12 @@ export const FailureHeader = {
   ApproximateInvokeCount: 'x-failure-approximate-invoke-count',
   /** `BatchItemFailure` when the function reported the record, else the thrown error's message. */
   FunctionError: 'x-failure-function-error',
+  /**
+   * Why the consume function failed the record, as it logged it (for example `message id
+   * reused with a different payload`); only for a reported record. Lambda's destination has
+   * no such field: the emulator adds it to save a trip to the logs.
+   */
+  Reason: 'x-failure-reason',
   SourceTopic: 'x-failure-source-topic',
   SourcePartition: 'x-failure-source-partition',
   SourceOffset: 'x-failure-source-offset',
@@ -32,6 +38,8 @@ export const FailureHeader = {
 export interface FailureInfo {
   invokeCount: number;
   functionError: string;
+  /** The consume function's reason for failing the record, when it gave one. */
+  reason?: string;
   eventSourceArn: string;
   failedAtMs: number;
 }
@@ -49,6 +57,7 @@ export function deadLetterRecord(record: FetchedRecord, failure: FailureInfo): O
       { name: FailureHeader.Condition, value: text('RetryAttemptsExhausted') },
       { name: FailureHeader.ApproximateInvokeCount, value: text(String(failure.invokeCount)) },
       { name: FailureHeader.FunctionError, value: text(failure.functionError).subarray(0, MAX_ERROR_BYTES) },
+      ...(failure.reason === undefined ? [] : [{ name: FailureHeader.Reason, value: text(failure.reason).subarray(0, MAX_ERROR_BYTES) }]),
       { name: FailureHeader.SourceTopic, value: text(record.topic) },
       { name: FailureHeader.SourcePartition, value: text(String(record.partition)) },
       { name: FailureHeader.SourceOffset, value: text(record.offset) },

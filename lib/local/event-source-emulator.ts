@@ -54,6 +54,8 @@ export interface EventSourceEmulatorOptions {
   retryBackoff?: RetryBackoff;
   /** Longest an invocation may run before it counts as failed (Lambda's function timeout). */
   invocationTimeoutMs?: number;
+  /** The function's last reason for failing a record, if it told one (see `onRecordFailed` of the consume runtime). */
+  failureReason?: (topic: string, partition: number, offset: number) => string | undefined;
 }
 
 /** Counters since start, for logs, tests and benchmarks. */
@@ -274,7 +276,10 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
       try {
         await deadLetters.send(
           settings.onFailureTopic,
-          doomed.map((record) => deadLetterRecord(record, { invokeCount: attempts, functionError, eventSourceArn, failedAtMs: nowMs })),
+          doomed.map((record) => {
+            const reason = functionError === 'BatchItemFailure' ? options.failureReason?.(record.topic, record.partition, Number(record.offset)) : undefined;
+            return deadLetterRecord(record, { invokeCount: attempts, functionError, eventSourceArn, failedAtMs: nowMs, ...(reason === undefined ? {} : { reason }) });
+          }),
           { timeoutMs: config.produce.timeoutMs },
         );
       } catch (error) {

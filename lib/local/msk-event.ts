@@ -1,7 +1,7 @@
 /**
  * Builds the event Lambda's Amazon MSK event source mapping sends to a function, from
  * fetched records: `eventSource` "aws:kafka", records grouped under "<topic>-<partition>",
- * key and value base64, headers as `{name: [byte, ...]}` objects.
+ * key and value base64, headers as `{name: [byte, ...]}` objects with signed bytes.
  * Shape: https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html
  */
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
@@ -25,6 +25,15 @@ export function partitionKey(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
 
+/**
+ * A header value as the event source writes it: a Java `byte[]` serialised to JSON, so bytes
+ * above 127 are negative (-128..-1). "ë" (UTF-8 C3 AB) becomes `[-61, -85]`. Sending them
+ * this way locally exercises the decoder's path for them on every run.
+ */
+export function javaSignedBytes(value: Uint8Array): number[] {
+  return Array.from(value, (byte) => (byte > 127 ? byte - 256 : byte));
+}
+
 function toMskRecord(record: FetchedRecord): MSKRecord {
   const mskRecord = {
     topic: record.topic,
@@ -35,7 +44,7 @@ function toMskRecord(record: FetchedRecord): MSKRecord {
     timestampType: 'CREATE_TIME' as const,
     ...(record.key === null ? {} : { key: record.key.toString('base64') }),
     ...(record.value === null ? {} : { value: record.value.toString('base64') }),
-    headers: record.headers.map(({ name, value }) => ({ [name]: [...value] })),
+    headers: record.headers.map(({ name, value }) => ({ [name]: javaSignedBytes(value) })),
   };
   // A null key or value is left out, as the event source mapping does.
   return mskRecord as MSKRecord;

@@ -14,6 +14,7 @@ import { resolveKafkaClientDeps } from '../kafka/auth';
 import { createKafka } from '../kafka/client';
 import { createLogger, type Logger } from '../logger';
 import { createProduceRuntime } from '../produce/index';
+import { FailureReasons } from './failure-reasons';
 import { startDynamoStore, type DynamoStore } from './dynamo-store';
 import { startEventSourceEmulator, type EventSourceEmulator, type RetryBackoff } from './event-source-emulator';
 import { parseEventSourceSettings, readEventSourceSettings, type EventSourceSettings } from './event-source-settings';
@@ -108,7 +109,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const kafkaBrokers = external.kafkaBrokers ?? (broker as KafkaBroker).brokers;
     const dynamoEndpoint = external.dynamoEndpoint ?? (store as DynamoStore).endpoint;
 
-    const config = loadConfig({ ...options.env, KAFKA_BROKERS: kafkaBrokers.join(','), DYNAMODB_ENDPOINT: dynamoEndpoint });
+    // The consume function's timeout sets its lease's default, as CONSUME_FUNCTION_TIMEOUT_SEC does in Lambda.
+    const timeoutEnv = options.functionTimeoutMs === undefined ? {} : { CONSUME_FUNCTION_TIMEOUT_SEC: String(Math.max(1, Math.ceil(options.functionTimeoutMs / 1000))) };
+    const config = loadConfig({ ...timeoutEnv, ...options.env, KAFKA_BROKERS: kafkaBrokers.join(','), DYNAMODB_ENDPOINT: dynamoEndpoint });
     const kafka = createKafka(config.kafka, await resolveKafkaClientDeps(config.kafka, logger));
     await ensureTopics(kafka, [
       { topic: settings.topic, numPartitions: settings.partitions },
@@ -135,8 +138,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     cleanups.push(() => server.stop());
 
     const consumeLogger = childLogger(logger, 'consume');
+    const failureReasons = new FailureReasons();
     const consume = createConsumeRuntime(config, {
       logger: consumeLogger,
+      onRecordFailed: (failure) => failureReasons.record(failure),
       scope: settings.consumerGroupId,
       ...(options.processor === undefined ? {} : { processor: options.processor }),
     });
@@ -148,7 +153,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       logger: childLogger(logger, 'event-source'),
       ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
       ...(options.retryBackoff === undefined ? {} : { retryBackoff: options.retryBackoff }),
-      ...(options.functionTimeoutMs === undefined ? {} : { invocationTimeoutMs: options.functionTimeoutMs }),
+      invocationTimeoutMs: options.functionTimeoutMs ?? config.consume.functionTimeoutSec * 1000,
+      failureReason: (topic, partition, offset) => failureReasons.take(topic, partition, offset),
     });
     cleanups.push(() => emulator.stop());
 

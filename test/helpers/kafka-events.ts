@@ -1,8 +1,9 @@
 /**
  * Factories for Lambda Kafka events as the event source mapping sends them: records grouped
- * under `"<topic>-<partition>"`, key and value base64, headers as `{name: [byte, ...]}`.
+ * under `"<topic>-<partition>"`, key and value base64, headers as `{name: [byte, ...]}` (signed).
  */
 import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
+import { javaSignedBytes } from '../../lib/local/msk-event';
 
 /** A record to put in an event; text is encoded as UTF-8. */
 export interface RecordSpec {
@@ -46,7 +47,8 @@ export function wireRecord(spec: RecordSpec): WireRecord {
     ...Object.entries(spec.headers ?? {}).map(([name, value]) => ({ name, value })),
     ...(spec.headerList ?? []),
   ];
-  record.headers = headers.map(({ name, value }) => ({ [name]: [...bytes(value)] }));
+  // Signed, as the event source serialises a Java byte[].
+  record.headers = headers.map(({ name, value }) => ({ [name]: javaSignedBytes(bytes(value)) }));
   return record;
 }
 

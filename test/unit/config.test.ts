@@ -25,6 +25,24 @@ describe('loadConfig', () => {
     expect(config.tables).toEqual({ idempotency: 'idempotency', messages: 'messages' });
   });
 
+  it.each([
+    [{}, { functionTimeoutSec: 60, leaseMs: 30_000 }],
+    [{ CONSUME_FUNCTION_TIMEOUT_SEC: '120' }, { functionTimeoutSec: 120, leaseMs: 60_000 }],
+    [{ CONSUME_FUNCTION_TIMEOUT_SEC: '120', CONSUME_LEASE_MS: '20000' }, { functionTimeoutSec: 120, leaseMs: 20_000 }],
+    // The consume lease is its own setting: the produce lease does not move it.
+    [{ IDEMPOTENCY_LEASE_MS: '90000', PRODUCE_TIMEOUT_MS: '60000' }, { functionTimeoutSec: 60, leaseMs: 30_000 }],
+  ])('derives the consume lease from the consume timeout: %j', (env, consume) => {
+    expect(loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', ...env }).consume).toEqual(consume);
+  });
+
+  it.each([
+    [{ CONSUME_LEASE_MS: '60000' }, 'CONSUME_LEASE_MS: must be below the consume function\'s timeout (CONSUME_FUNCTION_TIMEOUT_SEC = 60 s), got 60000'],
+    [{ CONSUME_LEASE_MS: '50' }, 'CONSUME_LEASE_MS: must be between 100 and 9007199254740991, got 50'],
+    [{ CONSUME_FUNCTION_TIMEOUT_SEC: '901' }, 'CONSUME_FUNCTION_TIMEOUT_SEC: must be between 1 and 900, got 901'],
+  ])('rejects a consume lease or timeout out of range: %j', (env, message) => {
+    expect(() => loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', ...env })).toThrow(message);
+  });
+
   it('parses lists and numbers', () => {
     const config = loadConfig({ ...lambda, KAFKA_BROKERS: 'b-1:9098, b-2:9098', ALLOWED_TOPICS: 'orders,payments', MAX_RECORDS_PER_REQUEST: '10' });
     expect(config.kafka.brokers).toEqual(['b-1:9098', 'b-2:9098']);

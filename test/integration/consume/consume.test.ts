@@ -20,7 +20,7 @@ describe('consume function against the store', () => {
   const runtimes: ConsumeRuntime[] = [];
 
   beforeEach(async () => {
-    config = testConfig({ IDEMPOTENCY_LEASE_MS: '30000' });
+    config = testConfig({ CONSUME_LEASE_MS: '30000' });
     await createTestTables(config, dynamo);
     processor = new CountingProcessor(createMessagesProcessor(new DynamoMessagesTable(dynamo, config.tables.messages), systemClock));
     return async () => {
@@ -155,7 +155,7 @@ describe('consume function against the store', () => {
     // While its lease lives, another invocation must not touch its claims.
     expect(await runtime().handler(event)).toEqual({ batchItemFailures: [failed('orders-0', 0), failed('orders-0', 1), failed('orders-0', 2)] });
 
-    const afterLease: Clock = { nowMs: () => Date.now() + config.idempotency.leaseMs + 1_000 };
+    const afterLease: Clock = { nowMs: () => Date.now() + config.consume.leaseMs + 1_000 };
     expect(await runtime(afterLease).handler(event)).toEqual({ batchItemFailures: [] });
     expect(await messageIds(dynamo, config.tables.messages)).toEqual(['orders-0-0', 'orders-0-1', 'orders-0-2']);
     // Offsets 0 and 1 reached the effect twice; the conditional put wrote each once.
@@ -175,7 +175,7 @@ describe('consume function against the store', () => {
         DYNAMODB_ENDPOINT: config.aws.dynamoEndpoint,
         IDEMPOTENCY_TABLE: config.tables.idempotency,
         MESSAGES_TABLE: config.tables.messages,
-        IDEMPOTENCY_LEASE_MS: String(config.idempotency.leaseMs),
+        CONSUME_LEASE_MS: String(config.consume.leaseMs),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -192,7 +192,7 @@ describe('consume function against the store', () => {
     const table = new CountingTable(new DynamoMessagesTable(dynamo, config.tables.messages));
     processor = new CountingProcessor(createMessagesProcessor(table, systemClock));
     expect(await runtime().handler(event)).toEqual({ batchItemFailures: [failed('orders-0', 0), failed('orders-0', 1), failed('orders-0', 2)] });
-    const afterLease: Clock = { nowMs: () => Date.now() + config.idempotency.leaseMs + 1_000 };
+    const afterLease: Clock = { nowMs: () => Date.now() + config.consume.leaseMs + 1_000 };
     expect(await runtime(afterLease).handler(event)).toEqual({ batchItemFailures: [] });
     expect(await messageIds(dynamo, config.tables.messages)).toEqual(['orders-0-0', 'orders-0-1', 'orders-0-2']);
     // The dead process wrote offsets 0 and 1; after it only offset 2 needed writing.
@@ -208,6 +208,55 @@ describe('consume function against the store', () => {
     const ids = await messageIds(dynamo, config.tables.messages);
     expect(ids).toHaveLength(1);
     expect(ids[0]).toMatch(/^sha256:/);
+  });
+
+  it('fails a record whose message id was completed with another payload, and skips one with the same payload', async () => {
+    expect(await runtime().handler(kafkaEvent([{ offset: 1, key: 'k', value: { amount: 5 }, headers: { 'message-id': 'pay-1' } }]))).toEqual({ batchItemFailures: [] });
+    expect(await runtime().handler(kafkaEvent([{ offset: 2, key: 'k', value: { amount: 500 }, headers: { 'message-id': 'pay-1' } }]))).toEqual({
+      batchItemFailures: [failed('orders-0', 2)],
+    });
+    expect(await runtime().handler(kafkaEvent([{ offset: 3, key: 'k', value: { amount: 5 }, headers: { 'message-id': 'pay-1' } }]))).toEqual({ batchItemFailures: [] });
+    expect(await scanAll(dynamo, config.tables.messages)).toMatchObject([{ messageId: 'pay-1', offset: 1, value: { amount: 5 } }]);
+    expect(processor.total()).toBe(1);
+  });
+
+  it('keeps two callers\' records with one message id as two items, each with its caller', async () => {
+    const event = kafkaEvent([
+      { offset: 1, value: { from: 'alice' }, headers: { 'message-id': 'same', 'x-caller-id': 'alice' } },
+      { offset: 2, value: { from: 'bob' }, headers: { 'message-id': 'same', 'x-caller-id': 'bob' } },
+      { offset: 3, value: { from: 'direct' }, headers: { 'message-id': 'same' } },
+    ]);
+    expect(await runtime().handler(event)).toEqual({ batchItemFailures: [] });
+    const items = await scanAll(dynamo, config.tables.messages);
+    expect(items.map(({ messageId, callerId, value }) => ({ messageId, callerId, value })).sort((a, b) => (String(a.messageId) < String(b.messageId) ? -1 : 1))).toEqual([
+      // "alice" and "bob" in base64url.
+      { messageId: 'caller:YWxpY2U:same', callerId: 'alice', value: { from: 'alice' } },
+      { messageId: 'caller:Ym9i:same', callerId: 'bob', value: { from: 'bob' } },
+      { messageId: 'same', callerId: undefined, value: { from: 'direct' } },
+    ]);
+  });
+
+  it('fails, rather than completes, a record whose lease ran out mid-effect and which another invocation took over', async () => {
+    const event = kafkaEvent([{ offset: 0, value: { n: 0 }, headers: { 'message-id': 'slow' } }]);
+    let releaseSlow: () => void = () => {};
+    const slowGate = new Promise<void>((resolve) => (releaseSlow = resolve));
+    let slowStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => (slowStarted = resolve));
+    processor.before = async () => {
+      processor.before = async () => {};
+      slowStarted();
+      await slowGate;
+    };
+    const slow = runtime().handler(event);
+    await started;
+    // The slow invocation's lease has run out for a redelivery whose clock is past it.
+    const afterLease: Clock = { nowMs: () => Date.now() + config.consume.leaseMs + 1_000 };
+    expect(await runtime(afterLease).handler(event)).toEqual({ batchItemFailures: [] });
+    releaseSlow();
+    expect(await slow).toEqual({ batchItemFailures: [failed('orders-0', 0)] });
+    const [claim] = await scanAll(dynamo, config.tables.idempotency);
+    expect(claim).toMatchObject({ id: 'consume:consume-test:slow', status: 'COMPLETED' });
+    expect(await messageIds(dynamo, config.tables.messages)).toEqual(['slow']);
   });
 
   it('decodes a self-managed Kafka event like an MSK one', async () => {

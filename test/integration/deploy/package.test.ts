@@ -221,8 +221,12 @@ describe('consume event source mapping', () => {
     const fn = resource(template, 'ConsumeLambdaFunction');
     expect(fn.Timeout).toBe(60);
     expect(DEFAULT_INVOCATION_TIMEOUT_MS).toBe(60_000);
-    // The default IDEMPOTENCY_LEASE_MS (30 s) must end before the handler stops waiting (5 s before the timeout).
-    expect(loadConfig({ IDEMPOTENCY_LEASE_MS: '', PRODUCE_TIMEOUT_MS: '' }).idempotency.leaseMs).toBe(30_000);
+    // The consume lease (30 s) must end before the handler stops waiting (5 s before the timeout).
+    expect(fn.Environment.Variables).toMatchObject({ CONSUME_FUNCTION_TIMEOUT_SEC: '60', CONSUME_LEASE_MS: '30000' });
+    const { CONSUME_FUNCTION_TIMEOUT_SEC, CONSUME_LEASE_MS } = fn.Environment.Variables as Record<string, string>;
+    expect(loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC, CONSUME_LEASE_MS }).consume).toEqual({ functionTimeoutSec: 60, leaseMs: 30_000 });
+    // Without CONSUME_LEASE_MS the lease is half the timeout.
+    expect(loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC, CONSUME_LEASE_MS: '' }).consume.leaseMs).toBe(30_000);
   });
 
   it('reads a self-managed cluster with SCRAM, VPC and a private CA when kafkaSource=selfManaged', () => {

@@ -99,6 +99,7 @@ function world(eventSource: { maximumRetryAttempts?: number; batchSize?: number 
 
 interface SinkItem {
   messageId: string;
+  callerId?: string;
   topic: string;
   partition: number;
   offset: number;
@@ -238,6 +239,85 @@ describe('local pipeline', () => {
     await waitFor('partition 1 committed past the poison record and the one after it', async () => (await committed(w.groupId, w.topic))[1]?.offset === '3');
   });
 
+  it('processes records with non-ASCII and binary header bytes (sent signed, as AWS does), dead-lettering none', async () => {
+    const w = world({ maximumRetryAttempts: 1 });
+    const runtime = await w.start();
+    await produceStraight(w.topic, [
+      { partition: 0, value: '{"n":1}', headers: { 'message-id': 'commande-été-42', 'test-header': 'hello-ë' } },
+      { partition: 1, value: '{"n":2}', headers: { 'message-id': 'Überweisung-ß-€', trace: Buffer.from([0x00, 0xff, 0x80, 0x7f]) } },
+    ]);
+    const items = await waitFor('2 sink items', async () => {
+      const found = await scanSink(w.tables.messages);
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(items.map((item) => [item.messageId, item.value.n]).sort()).toEqual([
+      ['commande-été-42', 1],
+      ['Überweisung-ß-€', 2],
+    ]);
+    await waitFor('both committed', async () => {
+      const offsets = await committed(w.groupId, w.topic);
+      return offsets.find(({ partition }) => partition === 0)?.offset === '1' && offsets.find(({ partition }) => partition === 1)?.offset === '1';
+    });
+    expect(runtime.emulator.stats().deadLettered).toBe(0);
+  });
+
+  it('dead-letters a record that reuses a message id with another payload, with the reason, after its retries', async () => {
+    const w = world({ maximumRetryAttempts: 2 });
+    const runtime = await w.start();
+    await produceStraight(w.topic, [{ partition: 0, key: 'k', value: '{"amount":5}', headers: { 'message-id': 'pay-1' } }]);
+    await waitFor('the first payment in the sink', async () => (await scanSink(w.tables.messages)).length >= 1);
+    await produceStraight(w.topic, [
+      { partition: 0, key: 'k', value: '{"amount":500}', headers: { 'message-id': 'pay-1' } },
+      { partition: 0, key: 'k', value: '{"amount":5}', headers: { 'message-id': 'pay-1' } },
+      { partition: 0, value: '{"n":9}', headers: { 'message-id': 'after' } },
+    ]);
+
+    const dead = await readOne(w.onFailureTopic);
+    expect(dead).toEqual({
+      key: 'k',
+      value: '{"amount":500}',
+      headers: expect.objectContaining({
+        'message-id': 'pay-1',
+        'x-failure-function-error': 'BatchItemFailure',
+        'x-failure-reason': 'message id reused with a different payload',
+        // The first attempt and 2 retries.
+        'x-failure-approximate-invoke-count': '3',
+        'x-failure-source-offset': '1',
+      }),
+    });
+    const items = await waitFor('the record after it in the sink', async () => {
+      const found = await scanSink(w.tables.messages);
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(items.map((item) => [item.messageId, item.offset]).sort()).toEqual([
+      ['after', 3],
+      ['pay-1', 0],
+    ]);
+    expect(w.applied.get('pay-1')).toBe(1);
+    await waitFor('partition 0 committed past all four', async () => (await committed(w.groupId, w.topic))[0]?.offset === '4');
+    expect(runtime.emulator.stats().deadLettered).toBe(1);
+  });
+
+  it('keeps two callers\' records with the same message-id, written straight to Kafka, as two sink items', async () => {
+    const w = world();
+    await w.start();
+    await produceStraight(w.topic, [
+      { partition: 0, value: '{"from":"alice"}', headers: { 'message-id': 'order-1', 'x-caller-id': 'alice' } },
+      { partition: 1, value: '{"from":"bob"}', headers: { 'message-id': 'order-1', 'x-caller-id': 'bob' } },
+      { partition: 2, value: '{"from":"nobody"}', headers: { 'message-id': 'order-1' } },
+    ]);
+    const items = await waitFor('3 sink items', async () => {
+      const found = await scanSink(w.tables.messages);
+      return found.length >= 3 ? found : undefined;
+    });
+    expect(items.map((item) => [item.messageId, item.callerId, (item.value as { from?: string }).from]).sort()).toEqual([
+      // "alice" and "bob" in base64url.
+      ['caller:YWxpY2U:order-1', 'alice', 'alice'],
+      ['caller:Ym9i:order-1', 'bob', 'bob'],
+      ['order-1', undefined, 'nobody'],
+    ]);
+  });
+
   it('loses nothing and applies nothing twice when the runtime is restarted mid-stream', { timeout: 120_000 }, async () => {
     const w = world({ batchSize: 10 });
     const hold = w.holdAfter(40);
@@ -287,6 +367,17 @@ describe('local pipeline', () => {
     await waitFor('the 4th sink item', async () => (await scanSink(w.tables.messages)).length >= 4);
   });
 });
+
+/** Writes records as a foreign client would: straight to the topic, not through the HTTP API. */
+async function produceStraight(topic: string, messages: { partition: number; key?: string; value: string; headers: Record<string, string | Buffer> }[]): Promise<void> {
+  const producer = testKafka().producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
 
 async function readOne(topic: string): Promise<{ key: string | null; value: string; headers: Record<string, string> }> {
   const consumer = testKafka().consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });

@@ -127,11 +127,11 @@ describe('malformed input', () => {
 });
 
 describe('idempotency and round trips', () => {
-  it('costs a new record one claim, plus its share of one read per 100 and one completion write per 25', async () => {
+  it('costs a new record one claim and one conditional completion, plus its share of one read per 100', async () => {
     const { handler, store } = setup();
     await handler(kafkaEvent([...recordRange(0, 0, 100), ...recordRange(1, 0, 100)]));
-    // 200 keys: 2 reads; 200 claims; 100 completions per partition: 4 writes each.
-    expect(store.requests).toEqual({ getMany: 2, claim: 200, completeMany: 8, release: 0 });
+    // 200 keys: 2 reads; 200 claims; 200 completions, each conditional on still owning the claim.
+    expect(store.requests).toEqual({ getMany: 2, claim: 200, completeMany: 0, complete: 200, release: 0 });
   });
 
   it('costs a replayed batch one read per 100 records and applies nothing again', async () => {
@@ -148,7 +148,7 @@ describe('idempotency and round trips', () => {
     const { handler, store, processor } = setup(['orders-0:2'], { claimsAhead: 3 });
     expect((await handler(kafkaEvent(recordRange(0, 0, 10)))).batchItemFailures[0]).toEqual(failed('orders-0', 2));
     // Claims of offsets 0..5 issued (3 ahead of offset 2); 2 completed, 4 released.
-    expect(store.requests).toEqual({ getMany: 1, claim: 6, completeMany: 1, release: 4 });
+    expect(store.requests).toEqual({ getMany: 1, claim: 6, completeMany: 0, complete: 2, release: 4 });
     expect([...store.items.values()].map((item) => item.status)).toEqual([IdempotencyStatus.Completed, IdempotencyStatus.Completed]);
 
     processor.failing.clear();
@@ -156,10 +156,10 @@ describe('idempotency and round trips', () => {
     expect(processor.applied).toEqual(['orders-0:0', 'orders-0:1', ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => `orders-0:${n}`)]);
   });
 
-  it('skips a record whose message-id was completed under another offset', async () => {
+  it('skips a record whose message-id was completed under another offset with the same payload', async () => {
     const { handler, processor } = setup();
-    await handler(kafkaEvent([{ offset: 1, headers: { 'message-id': 'm-1' } }]));
-    await handler(kafkaEvent([{ offset: 2, headers: { 'message-id': 'm-1' } }, { offset: 3, headers: { 'message-id': 'm-2' } }]));
+    await handler(kafkaEvent([{ offset: 1, value: { n: 1 }, headers: { 'message-id': 'm-1' } }]));
+    await handler(kafkaEvent([{ offset: 2, value: { n: 1 }, headers: { 'message-id': 'm-1' } }, { offset: 3, headers: { 'message-id': 'm-2' } }]));
     expect(processor.applied).toEqual(['orders-0:1', 'orders-0:3']);
   });
 
@@ -207,14 +207,15 @@ describe('idempotency and round trips', () => {
     expect(store.items.size).toBe(0);
   });
 
-  it('writes completions 25 at a time while the partition runs, and reports from the first group that failed to write', async () => {
+  it('writes completions in groups of 25 while the partition runs, and reports from the first group that failed to write', async () => {
     const { handler, store, processor } = setup();
     store.failCompletionCalls.add(2);
     const response = await handler(kafkaEvent(recordRange(0, 0, 60)));
     expect(response.batchItemFailures[0]).toEqual(failed('orders-0', 25));
     expect(response.batchItemFailures).toHaveLength(35);
     expect(processor.applied).toHaveLength(60);
-    expect(store.requests.completeMany).toBe(3);
+    // Three groups (25, 25, 10), one conditional write per record; the second group fails.
+    expect(store.requests.complete).toBe(60);
     // Offsets 0-24 and 50-59 are COMPLETED (the latter will be skipped on retry); 25-49 were released.
     expect([...store.items.keys()].length).toBe(35);
     expect(store.items.has('consume:test:orders-0-25')).toBe(false);

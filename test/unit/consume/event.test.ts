@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeKafkaEvent, type ConsumedRecord, type DecodedEvent } from '../../../lib/consume/event';
+import { decodeKafkaEvent, headerByte, type ConsumedRecord, type DecodedEvent } from '../../../lib/consume/event';
 import { MalformedEventError } from '../../../lib/errors';
 import { kafkaEvent, wireRecord } from '../../helpers/kafka-events';
 
@@ -93,6 +93,24 @@ describe('decodeKafkaEvent', () => {
     expect(record.keySchemaMetadata).toEqual({ dataFormat: 'JSON' });
   });
 
+  it.each([
+    [-128, 0x80],
+    [-61, 0xc3],
+    [-1, 0xff],
+    [0, 0],
+    [127, 0x7f],
+    [128, 0x80],
+    [255, 0xff],
+    [-129, undefined],
+    [256, undefined],
+    [1.5, undefined],
+    [Number.NaN, undefined],
+    ['7', undefined],
+    [null, undefined],
+  ])('reads header array element %s as byte %s', (element, byte) => {
+    expect(headerByte(element)).toBe(byte);
+  });
+
   it('sorts each partition by offset and drops a repeated offset', () => {
     const decoded = decodeKafkaEvent(kafkaEvent([{ offset: 9 }, { offset: 7 }, { offset: 9 }, { offset: 8 }]));
     expect(decoded.recordCount).toBe(3);
@@ -121,7 +139,11 @@ describe('decodeKafkaEvent', () => {
     ['key not a string', (r: Record<string, unknown>) => (r.key = 12), 'records["orders-2"][1].key is not base64'],
     ['headers not an array', (r: Record<string, unknown>) => (r.headers = {}), 'records["orders-2"][1].headers is not an array'],
     ['header value a string', (r: Record<string, unknown>) => (r.headers = [{ 'message-id': 'abc' }]), 'records["orders-2"][1].headers[0]["message-id"] is not an array of bytes'],
-    ['header byte out of range', (r: Record<string, unknown>) => (r.headers = [{ h: [1, 999] }]), 'records["orders-2"][1].headers[0]["h"][1] is not a byte'],
+    ['header byte over 255', (r: Record<string, unknown>) => (r.headers = [{ h: [1, 999] }]), 'records["orders-2"][1].headers[0]["h"][1] is not a byte (an integer from -128 to 255)'],
+    ['header byte under -128', (r: Record<string, unknown>) => (r.headers = [{ h: [-129] }]), 'records["orders-2"][1].headers[0]["h"][0] is not a byte (an integer from -128 to 255)'],
+    ['header byte not an integer', (r: Record<string, unknown>) => (r.headers = [{ h: [1, 2, 3.5] }]), 'records["orders-2"][1].headers[0]["h"][2] is not a byte (an integer from -128 to 255)'],
+    ['header byte a string', (r: Record<string, unknown>) => (r.headers = [{ h: ['1'] }]), 'records["orders-2"][1].headers[0]["h"][0] is not a byte (an integer from -128 to 255)'],
+    ['header value null', (r: Record<string, unknown>) => (r.headers = [{ h: null }]), 'records["orders-2"][1].headers[0]["h"] is not an array of bytes'],
     ['missing timestamp', (r: Record<string, unknown>) => delete r.timestamp, 'records["orders-2"][1].timestamp is not a number'],
     ['schema metadata not an object', (r: Record<string, unknown>) => (r.valueSchemaMetadata = 'AVRO'), 'records["orders-2"][1].valueSchemaMetadata is not an object'],
   ])('returns a malformed record for %s, keeping its neighbours', (_, mutate, message) => {

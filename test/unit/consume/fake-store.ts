@@ -9,6 +9,7 @@ import {
   type Claim,
   type ClaimOutcome,
   type Completion,
+  type FencedCompletionStore,
   type IdempotencyRecord,
   type IdempotencyStore,
 } from '../../../lib/idempotency/types';
@@ -17,16 +18,18 @@ export interface RequestCounts {
   getMany: number;
   claim: number;
   completeMany: number;
+  /** Conditional completions, one request each. */
+  complete: number;
   release: number;
 }
 
-export class FakeStore implements IdempotencyStore {
+export class FakeStore implements IdempotencyStore, FencedCompletionStore {
   readonly items = new Map<string, IdempotencyRecord>();
-  readonly requests: RequestCounts = { getMany: 0, claim: 0, completeMany: 0, release: 0 };
+  readonly requests: RequestCounts = { getMany: 0, claim: 0, completeMany: 0, complete: 0, release: 0 };
   /** Return the existing item on a failed claim, as DynamoDB does (dynalite does not). */
   returnExisting = false;
   failCompletions = false;
-  /** 1-based numbers of the completeMany calls that fail. */
+  /** 1-based numbers of the completeMany / completeIfOwned calls that fail. */
   readonly failCompletionCalls = new Set<number>();
   private completionCalls = 0;
   failReads = false;
@@ -34,8 +37,8 @@ export class FakeStore implements IdempotencyStore {
   readonly failClaims = new Set<string>();
 
   total(): number {
-    const { getMany, claim, completeMany, release } = this.requests;
-    return getMany + claim + completeMany + release;
+    const { getMany, claim, completeMany, complete, release } = this.requests;
+    return getMany + claim + completeMany + complete + release;
   }
 
   async claim(claim: Claim, nowMs: number): Promise<ClaimOutcome> {
@@ -70,6 +73,21 @@ export class FakeStore implements IdempotencyStore {
     for (const completion of completions) {
       this.items.set(completion.key, { ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 });
     }
+  }
+
+  async completeIfOwned(completions: readonly Completion[]): Promise<string[]> {
+    this.requests.complete += completions.length;
+    this.completionCalls += 1;
+    if (this.failCompletions || this.failCompletionCalls.has(this.completionCalls)) throw new Error('store unreachable');
+    const refused: string[] = [];
+    for (const completion of completions) {
+      if (this.items.get(completion.key)?.owner !== completion.owner) {
+        refused.push(completion.key);
+        continue;
+      }
+      this.items.set(completion.key, { ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 });
+    }
+    return refused;
   }
 
   async releaseMany(keys: readonly string[], owner: string): Promise<void> {

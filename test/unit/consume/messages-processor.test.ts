@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MessageItem, MessagesTable, PutOnceOutcome } from '../../../lib/dynamo/messages-table';
 import type { ConsumedRecord } from '../../../lib/consume/event';
 import { createMessagesProcessor } from '../../../lib/consume/messages-processor';
-import { messageIdOf } from '../../../lib/consume/message-id';
+import { callerIdOf, messageIdOf, messageIdentityOf, recordPayloadHash } from '../../../lib/consume/message-id';
 import { UnprocessableRecordError } from '../../../lib/errors';
 import { FakeClock } from './fake-store';
 
@@ -48,6 +48,24 @@ describe('messages processor', () => {
     ]);
   });
 
+  it('writes the caller as an attribute, and two callers\' equal message ids as two items', async () => {
+    const table = new FakeTable();
+    const processor = createMessagesProcessor(table, new FakeClock(1_800_000_000_000));
+    await processor.process(record(), { messageId: 'caller:YWxpY2U:same', callerId: 'alice', invocationId: 'inv' });
+    await processor.process(record(), { messageId: 'caller:Ym9i:same', callerId: 'bob', invocationId: 'inv' });
+    expect(table.items.map((item) => [item.messageId, item.callerId])).toEqual([
+      ['caller:YWxpY2U:same', 'alice'],
+      ['caller:Ym9i:same', 'bob'],
+    ]);
+    expect(table.items[0]).toMatchObject({ topic: 'orders', partition: 1, offset: 42, key: 'customer-7' });
+  });
+
+  it('leaves the caller out when the record has none', async () => {
+    const table = new FakeTable();
+    await createMessagesProcessor(table, new FakeClock()).process(record(), context);
+    expect(table.items[0]).not.toHaveProperty('callerId');
+  });
+
   it('leaves the key out when the record has none', async () => {
     const table = new FakeTable();
     await createMessagesProcessor(table, new FakeClock()).process(record({ key: null, value: Buffer.from('null') }), context);
@@ -84,5 +102,67 @@ describe('messageIdOf', () => {
 
   it('hashes an id longer than 1 KiB', () => {
     expect(messageIdOf(record({ headers: [header('m'.repeat(2000))] }))).toMatch(/^sha256:[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+describe('callerIdOf', () => {
+  const caller = (value: string | Buffer): { name: string; value: Buffer } => ({ name: 'x-caller-id', value: Buffer.from(value) });
+
+  it.each([
+    ['absent', [], undefined],
+    ['a caller', [caller('c-1')], 'c-1'],
+    ['the last of two', [caller('c-1'), caller('c-2')], 'c-2'],
+    ['non-ASCII UTF-8', [caller('équipe')], 'équipe'],
+    ['128 bytes', [caller('c'.repeat(128))], 'c'.repeat(128)],
+    ['129 bytes (too long: absent)', [caller('c'.repeat(129))], undefined],
+    ['empty (absent)', [caller('')], undefined],
+    ['invalid UTF-8 (absent)', [caller(Buffer.from([0xc3, 0x28]))], undefined],
+    ['valid, then an empty last one (absent)', [caller('c-1'), caller('')], undefined],
+  ])('reads %s', (_, headers, expected) => {
+    expect(callerIdOf(record({ headers }))).toBe(expected);
+  });
+});
+
+describe('messageIdentityOf', () => {
+  const h = (name: string, value: string): { name: string; value: Buffer } => ({ name, value: Buffer.from(value) });
+
+  it.each([
+    ['no caller: the bare message id', [h('message-id', 'm-1')], { messageId: 'm-1' }],
+    ['no headers: the position', [], { messageId: 'orders-1-42' }],
+    // "caller-1" in base64url is Y2FsbGVyLTE.
+    ['a caller qualifies the id', [h('message-id', 'm-1'), h('x-caller-id', 'caller-1')], { messageId: 'caller:Y2FsbGVyLTE:m-1', callerId: 'caller-1' }],
+    // "a:b" in base64url is YTpi: a colon in the caller cannot shift the split.
+    ['a caller with a colon', [h('message-id', 'm-1'), h('x-caller-id', 'a:b')], { messageId: 'caller:YTpi:m-1', callerId: 'a:b' }],
+    ['an empty caller is absent', [h('message-id', 'm-1'), h('x-caller-id', '')], { messageId: 'm-1' }],
+  ])('%s', (_, headers, expected) => {
+    expect(messageIdentityOf(record({ headers }))).toEqual(expected);
+  });
+
+  it('gives two callers with one message id two identities', () => {
+    const one = messageIdentityOf(record({ headers: [h('message-id', 'same'), h('x-caller-id', 'alice')] }));
+    const two = messageIdentityOf(record({ headers: [h('message-id', 'same'), h('x-caller-id', 'bob')] }));
+    expect(one.messageId).not.toBe(two.messageId);
+  });
+});
+
+describe('recordPayloadHash', () => {
+  it.each([
+    ['another value', { key: Buffer.from('k'), value: Buffer.from('2') }],
+    ['another key', { key: Buffer.from('j'), value: Buffer.from('1') }],
+    ['no key', { key: null, value: Buffer.from('1') }],
+    ['a tombstone', { key: Buffer.from('k'), value: null }],
+    ['an empty value', { key: Buffer.from('k'), value: Buffer.alloc(0) }],
+    ['the key moved into the value', { key: null, value: Buffer.from('k1') }],
+  ])('differs for %s', (_, other) => {
+    expect(recordPayloadHash(other)).not.toBe(recordPayloadHash({ key: Buffer.from('k'), value: Buffer.from('1') }));
+  });
+
+  it('is the same for the same key and value, whatever the headers', () => {
+    expect(recordPayloadHash(record({ headers: [{ name: 'a', value: Buffer.from('1') }] }))).toBe(recordPayloadHash(record()));
+  });
+
+  it('is SHA-256 of the JSON pair of base64 key and value, base64url', () => {
+    // sha256('["aw==","dg=="]') in base64url, worked out with sha256sum.
+    expect(recordPayloadHash({ key: Buffer.from('k'), value: Buffer.from('v') })).toBe('qcs-QhctIxuIWz2ell4-25QVuJCHYY2Gl8g-dj32XTY');
   });
 });

@@ -24,4 +24,14 @@ describe('deadLetterRecord', () => {
       ['x-failure-failed-at', '2023-11-14T22:14:20.000Z'],
     ]);
   });
+
+  it('adds the consume function\'s reason after the function error when there is one', () => {
+    const record = deadLetterRecord(
+      { topic: 'events', partition: 0, offset: '7', timestampMs: 1_700_000_000_000, key: null, value: Buffer.from('{}'), headers: [] },
+      { invokeCount: 4, functionError: 'BatchItemFailure', reason: 'message id reused with a different payload', eventSourceArn: 'arn:x', failedAtMs: 1_700_000_060_000 },
+    );
+    const names = record.headers.map(({ name }) => name);
+    expect(names.slice(names.indexOf('x-failure-function-error'), names.indexOf('x-failure-function-error') + 2)).toEqual(['x-failure-function-error', 'x-failure-reason']);
+    expect(record.headers.find(({ name }) => name === 'x-failure-reason')?.value.toString()).toBe('message id reused with a different payload');
+  });
 });

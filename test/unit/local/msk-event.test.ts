@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { buildMskEvent } from '../../../lib/local/msk-event';
 
 describe('buildMskEvent', () => {
+  it('writes header values as Java signed bytes, as the event source does', () => {
+    const event = buildMskEvent({ brokers: ['127.0.0.1:19092'], region: 'eu-west-1' }, [
+      { topic: 'events', partition: 0, offset: '1', timestampMs: 1, key: null, value: null, headers: [{ name: 'test-header', value: Buffer.from('hello-ë', 'utf8') }, { name: 'bin', value: Buffer.from([0, 127, 128, 255]) }] },
+    ]);
+    expect(event.records['events-0']?.[0]?.headers).toEqual([{ 'test-header': [104, 101, 108, 108, 111, 45, -61, -85] }, { bin: [0, 127, -128, -1] }]);
+  });
+
   it('groups records per topic-partition with base64 key and value and headers as byte arrays', () => {
     const event = buildMskEvent({ brokers: ['127.0.0.1:19092', '127.0.0.1:19094'], region: 'eu-west-1' }, [
       { topic: 'events', partition: 0, offset: '5', timestampMs: 1_700_000_000_000, key: Buffer.from('k'), value: Buffer.from('{}'), headers: [{ name: 'h', value: Buffer.from('AB') }] },

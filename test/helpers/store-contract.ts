@@ -1,0 +1,176 @@
+/**
+ * The idempotency store's contract as one table of cases, run against every implementation:
+ * the DynamoDB store on dynalite (test/integration/idempotency) and the in-memory fake the
+ * unit tests use (test/unit/idempotency), so that the fake cannot drift from the real store.
+ * Each case writes some items (`given`), does one operation (`when`) and states its result
+ * and the stored item afterwards; expected values are written by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import type { FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../../lib/idempotency/types';
+
+/** The store under test; `returnsExisting` when a failed claim returns the item (DynamoDB, not dynalite). */
+export interface ContractSubject {
+  store: IdempotencyStore & FencedCompletionStore;
+  returnsExisting: boolean;
+}
+
+const NOW_MS = 1_800_000_000_000; // 2027-01-15T08:00:00Z
+const TTL_SEC = 1_800_086_400; // a day later
+const K = 'key';
+
+type Op =
+  | { claim: { owner: string; leaseExpiresAtMs: number; expiresAtEpochSec?: number; payloadHash?: string }; atMs?: number }
+  | { completeIfOwned: { owner: string; payloadHash?: string; expiresAtEpochSec?: number } }
+  | { completeMany: { owner: string; payloadHash?: string; result?: string; expiresAtEpochSec?: number } }
+  | { release: { owner: string } };
+
+interface ContractCase {
+  name: string;
+  given: Op[];
+  when: Op;
+  /** What `when` resolves with; for a failed claim, `existing` is checked only where the store returns it. */
+  result: unknown;
+  /** The item read at `readAtMs` (default NOW_MS) afterwards; undefined = absent. */
+  stored: Omit<IdempotencyRecord, 'key'> | undefined;
+  readAtMs?: number;
+}
+
+const claimBy = (owner: string, leaseExpiresAtMs = NOW_MS + 30_000, payloadHash = 'h1', atMs = NOW_MS): Op => ({
+  claim: { owner, leaseExpiresAtMs, payloadHash },
+  atMs,
+});
+const inProgress = (owner: string, leaseExpiresAtMs = NOW_MS + 30_000, payloadHash = 'h1'): Omit<IdempotencyRecord, 'key'> => ({
+  status: 'IN_PROGRESS',
+  owner,
+  leaseExpiresAtMs,
+  expiresAtEpochSec: TTL_SEC,
+  payloadHash,
+});
+const completed = (owner: string, payloadHash = 'h1'): Omit<IdempotencyRecord, 'key'> => ({ status: 'COMPLETED', owner, leaseExpiresAtMs: 0, expiresAtEpochSec: TTL_SEC, payloadHash });
+
+/** The cases; `result` of a refused claim lists the item the store returns with it. */
+export const STORE_CONTRACT: ContractCase[] = [
+  { name: 'claims an absent key', given: [], when: claimBy('a'), result: { claimed: true }, stored: inProgress('a') },
+  {
+    name: 'refuses a claim under another owner\'s live lease, returning the holder',
+    given: [claimBy('a')],
+    when: claimBy('b', NOW_MS + 60_000, 'h2', NOW_MS + 1_000),
+    result: { claimed: false, existing: { key: K, ...inProgress('a') } },
+    stored: inProgress('a'),
+  },
+  {
+    name: 'renews its own live claim',
+    given: [claimBy('a')],
+    when: claimBy('a', NOW_MS + 40_000, 'h1', NOW_MS + 10_000),
+    result: { claimed: true },
+    stored: inProgress('a', NOW_MS + 40_000),
+  },
+  {
+    name: 'lets a claim whose lease ran out be taken over',
+    given: [claimBy('a', NOW_MS + 1_000)],
+    when: claimBy('b', NOW_MS + 32_000, 'h1', NOW_MS + 2_000),
+    result: { claimed: true },
+    stored: inProgress('b', NOW_MS + 32_000),
+  },
+  {
+    name: 'never lets a COMPLETED key be claimed again, even long after its lease, returning it',
+    given: [claimBy('a'), { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }],
+    when: claimBy('b', NOW_MS + 3_630_000, 'h2', NOW_MS + 3_600_000),
+    result: { claimed: false, existing: { key: K, ...completed('a') } },
+    stored: completed('a'),
+  },
+  {
+    name: 'treats an item past its TTL as absent, before DynamoDB deletes it',
+    given: [{ claim: { owner: 'a', leaseExpiresAtMs: 0, expiresAtEpochSec: 1_800_000_010, payloadHash: 'h1' }, atMs: NOW_MS }],
+    when: { claim: { owner: 'b', leaseExpiresAtMs: 1_800_000_040_000, expiresAtEpochSec: TTL_SEC, payloadHash: 'h2' }, atMs: 1_800_000_010_000 },
+    result: { claimed: true },
+    stored: inProgress('b', 1_800_000_040_000, 'h2'),
+  },
+  {
+    name: 'completes a claim its owner still holds, with the payload hash',
+    given: [claimBy('a')],
+    when: { completeIfOwned: { owner: 'a', payloadHash: 'h1' } },
+    result: [],
+    stored: completed('a'),
+  },
+  {
+    name: 'completes again what its owner completed already',
+    given: [claimBy('a'), { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }],
+    when: { completeIfOwned: { owner: 'a', payloadHash: 'h1' } },
+    result: [],
+    stored: completed('a'),
+  },
+  {
+    name: 'refuses to complete a claim another owner took over',
+    given: [claimBy('a', NOW_MS + 1_000), claimBy('b', NOW_MS + 32_000, 'h1', NOW_MS + 2_000)],
+    when: { completeIfOwned: { owner: 'a', payloadHash: 'h1' } },
+    result: [K],
+    stored: inProgress('b', NOW_MS + 32_000),
+  },
+  {
+    name: 'refuses to complete a claim another owner completed',
+    given: [claimBy('b'), { completeIfOwned: { owner: 'b', payloadHash: 'h2' } }],
+    when: { completeIfOwned: { owner: 'a', payloadHash: 'h1' } },
+    result: [K],
+    stored: completed('b', 'h2'),
+  },
+  { name: 'refuses to complete a key nobody holds', given: [], when: { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }, result: [K], stored: undefined },
+  {
+    name: 'completes unconditionally with completeMany (the produce API\'s completion), storing the result',
+    given: [claimBy('a')],
+    when: { completeMany: { owner: 'a', payloadHash: 'h1', result: '{"ok":true}' } },
+    result: undefined,
+    stored: { ...completed('a'), result: '{"ok":true}' },
+  },
+  { name: 'releases its own IN_PROGRESS claim', given: [claimBy('a')], when: { release: { owner: 'a' } }, result: undefined, stored: undefined },
+  { name: 'leaves another owner\'s claim alone on release', given: [claimBy('a')], when: { release: { owner: 'b' } }, result: undefined, stored: inProgress('a') },
+  {
+    name: 'leaves a COMPLETED key alone on release',
+    given: [claimBy('a'), { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }],
+    when: { release: { owner: 'a' } },
+    result: undefined,
+    stored: completed('a'),
+  },
+];
+
+async function apply(store: ContractSubject['store'], key: string, op: Op): Promise<unknown> {
+  if ('claim' in op) {
+    const { expiresAtEpochSec = TTL_SEC, ...claim } = op.claim;
+    return store.claim({ key, expiresAtEpochSec, ...claim }, op.atMs ?? NOW_MS);
+  }
+  if ('completeIfOwned' in op) {
+    const refused = await store.completeIfOwned([{ key, expiresAtEpochSec: TTL_SEC, ...op.completeIfOwned }]);
+    return refused.map((refusedKey) => (refusedKey === key ? K : refusedKey));
+  }
+  if ('completeMany' in op) return store.completeMany([{ key, expiresAtEpochSec: TTL_SEC, ...op.completeMany }]);
+  return store.releaseMany([key], op.release.owner);
+}
+
+/** The key as the case names it, in the result of a refused claim. */
+function withCaseKey(result: unknown, key: string): unknown {
+  if (typeof result !== 'object' || result === null || !('existing' in result)) return result;
+  const { existing, ...rest } = result as { existing: IdempotencyRecord };
+  return { ...rest, existing: { ...existing, key: existing.key === key ? K : existing.key } };
+}
+
+/**
+ * Defines the contract's tests for the store `subject()` gives (called in each test, after
+ * the test framework's hooks ran). Keys are unique per case and `prefix`, so one table serves all.
+ */
+export function describeStoreContract(title: string, prefix: string, subject: () => ContractSubject): void {
+  describe(title, () => {
+    it.each(STORE_CONTRACT.map((c, index) => [c.name, c, index] as const))('%s', async (_, c, index) => {
+      const { store, returnsExisting } = subject();
+      const key = `${prefix}-${index}`;
+      for (const op of c.given) await apply(store, key, op);
+      const result = withCaseKey(await apply(store, key, c.when), key);
+      if (!returnsExisting && typeof c.result === 'object' && c.result !== null && 'existing' in c.result) {
+        expect(result).toEqual({ claimed: false });
+      } else {
+        expect(result).toEqual(c.result);
+      }
+      const stored = (await store.getMany([key], c.readAtMs ?? NOW_MS)).get(key);
+      expect(stored === undefined ? undefined : { ...stored, key: undefined }).toEqual(c.stored === undefined ? undefined : { ...c.stored, key: undefined });
+    });
+  });
+}

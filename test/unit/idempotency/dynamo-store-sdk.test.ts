@@ -1,0 +1,134 @@
+/**
+ * The branch only real DynamoDB takes: a conditional write that fails returns the item that
+ * failed it (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), on the exception's `Item`;
+ * dynalite does not, so the integration tests never see it. A mocked SDK client answers as
+ * DynamoDB does (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
+ */
+import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBatchHandler } from '../../../lib/consume/batch-handler';
+import { recordPayloadHash } from '../../../lib/consume/message-id';
+import { StoreUnavailableError } from '../../../lib/errors';
+import { DynamoIdempotencyStore } from '../../../lib/idempotency/dynamo-store';
+import { silentLogger, type Logger } from '../../../lib/logger';
+import { failed, kafkaEvent } from '../../helpers/kafka-events';
+import { FakeClock } from '../consume/fake-store';
+
+const dynamo = mockClient(DynamoDBClient);
+afterEach(() => {
+  dynamo.reset();
+});
+
+const NOW_MS = 1_800_000_000_000;
+
+/** What DynamoDB throws for a failed condition with ALL_OLD: the stored item on `Item`. */
+function conditionFailed(item?: Record<string, AttributeValue>): ConditionalCheckFailedException {
+  return new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 }, ...(item === undefined ? {} : { Item: item }) });
+}
+
+const completedItem = (id: string, payloadHash?: string): Record<string, AttributeValue> => ({
+  id: { S: id },
+  status: { S: 'COMPLETED' },
+  owner: { S: 'inv-1/orders-0' },
+  leaseExpiresAtMs: { N: '0' },
+  expiresAtEpochSec: { N: '1800086400' },
+  ...(payloadHash === undefined ? {} : { payloadHash: { S: payloadHash } }),
+});
+
+function store(): DynamoIdempotencyStore {
+  return new DynamoIdempotencyStore(new DynamoDBClient({ region: 'us-east-1' }), 'idempotency');
+}
+
+describe('DynamoIdempotencyStore with DynamoDB\'s answers', () => {
+  it('asks for the item that fails the claim\'s condition, and returns it mapped', async () => {
+    dynamo.on(PutItemCommand).rejects(conditionFailed(completedItem('k', 'h1')));
+    const outcome = await store().claim({ key: 'k', owner: 'inv-2/orders-0', leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: 1_800_086_400, payloadHash: 'h2' }, NOW_MS);
+    expect(outcome).toEqual({
+      claimed: false,
+      existing: { key: 'k', status: 'COMPLETED', owner: 'inv-1/orders-0', leaseExpiresAtMs: 0, expiresAtEpochSec: 1_800_086_400, payloadHash: 'h1' },
+    });
+    const input = dynamo.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(input?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+    expect(input?.Item).toEqual({
+      id: { S: 'k' },
+      status: { S: 'IN_PROGRESS' },
+      owner: { S: 'inv-2/orders-0' },
+      leaseExpiresAtMs: { N: String(NOW_MS + 30_000) },
+      expiresAtEpochSec: { N: '1800086400' },
+      payloadHash: { S: 'h2' },
+    });
+  });
+
+  it('returns a refused claim without `existing` when the answer has no item (as dynalite answers)', async () => {
+    dynamo.on(PutItemCommand).rejects(conditionFailed());
+    expect(await store().claim({ key: 'k', owner: 'o', leaseExpiresAtMs: NOW_MS, expiresAtEpochSec: 1 }, NOW_MS)).toEqual({ claimed: false });
+  });
+
+  it('makes any other failure a StoreUnavailableError', async () => {
+    dynamo.on(PutItemCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    await expect(store().claim({ key: 'k', owner: 'o', leaseExpiresAtMs: NOW_MS, expiresAtEpochSec: 1 }, NOW_MS)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store().completeIfOwned([{ key: 'k', owner: 'o', expiresAtEpochSec: 1 }])).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('completes each key with its own write conditional on the owner, and lists the keys refused', async () => {
+    dynamo.on(PutItemCommand).callsFake((input: { Item?: Record<string, AttributeValue> }) => {
+      if (input.Item?.id?.S === 'lost') throw conditionFailed(completedItem('lost'));
+      return {};
+    });
+    expect(await store().completeIfOwned([{ key: 'mine', owner: 'o', expiresAtEpochSec: 1 }, { key: 'lost', owner: 'o', expiresAtEpochSec: 1 }])).toEqual(['lost']);
+    const inputs = dynamo.commandCalls(PutItemCommand).map((call) => call.args[0].input);
+    expect(inputs).toHaveLength(2);
+    for (const input of inputs) {
+      expect(input.ConditionExpression).toBe('#owner = :owner');
+      expect(input.ExpressionAttributeValues).toEqual({ ':owner': { S: 'o' } });
+    }
+  });
+});
+
+describe('the consumer on DynamoDB\'s answers', () => {
+  const VALUE = Buffer.from('{"amount":5}');
+
+  /** A record completed by another invocation between the batch read and the claim, with `storedHash`. */
+  function raced(storedHash: string | undefined) {
+    const key = 'consume:test:pay-1';
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: { idempotency: [] } });
+    dynamo.on(PutItemCommand).rejects(conditionFailed(completedItem(key, storedHash)));
+    const failures: string[] = [];
+    const logger: Logger = { ...silentLogger, warn: (message, fields) => void (message === 'record failed' && failures.push(String(fields?.reason))) };
+    const applied: number[] = [];
+    const handler = createBatchHandler({
+      store: store(),
+      processor: { process: async (record) => void applied.push(record.offset) },
+      clock: new FakeClock(),
+      logger,
+      scope: 'test',
+      leaseMs: 30_000,
+      ttlSeconds: 86_400,
+    });
+    const event = kafkaEvent([{ offset: 3, rawValue: VALUE, headers: { 'message-id': 'pay-1' } }]);
+    return { handler, event, failures, applied };
+  }
+
+  it('skips a record the failed claim shows COMPLETED with the same payload, without reading it again', async () => {
+    const { handler, event, applied } = raced(recordPayloadHash({ key: null, value: VALUE }));
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(applied).toEqual([]);
+    expect(dynamo.commandCalls(BatchGetItemCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(1);
+  });
+
+  it('fails a record the failed claim shows COMPLETED with another payload, without reading it again', async () => {
+    const { handler, event, applied, failures } = raced('another-hash');
+    expect(await handler(event)).toEqual({ batchItemFailures: [failed('orders-0', 3)] });
+    expect(applied).toEqual([]);
+    expect(failures).toEqual(['message id reused with a different payload']);
+    expect(dynamo.commandCalls(BatchGetItemCommand)).toHaveLength(1);
+  });
+});
