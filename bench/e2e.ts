@@ -14,6 +14,7 @@ import { GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/clien
 import { createDynamoClient } from '../lib/dynamo/client';
 import { startLocalRuntime } from '../lib/local/runtime';
 import { createLogger } from '../lib/logger';
+import { localSinkId } from './records';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -80,7 +81,7 @@ try {
     const startedMs = Date.now();
     await post([{ key: `latency-${sample}`, value: { sample }, headers: [{ name: 'message-id', value: Buffer.from(messageId).toString('base64') }] }]);
     for (;;) {
-      const { Item } = await dynamo.send(new GetItemCommand({ TableName: tables.messages, Key: { messageId: { S: messageId } } }));
+      const { Item } = await dynamo.send(new GetItemCommand({ TableName: tables.messages, Key: { messageId: { S: localSinkId(messageId) } } }));
       if (Item !== undefined) {
         latencies.push(Date.parse(Item.processedAt?.S ?? '0') - startedMs);
         break;

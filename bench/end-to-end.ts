@@ -6,7 +6,7 @@
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EndToEndFigure } from './report';
 import { countsBetween, totalRequests } from './dynamo-counter';
-import { makeRecords, produceRequestBody, type BenchRecord } from './records';
+import { localSinkId, makeRecords, produceRequestBody, type BenchRecord } from './records';
 import { median } from './stats';
 
 const RECORDS_PER_REQUEST = 100;
@@ -26,13 +26,17 @@ async function post(baseUrl: string, topic: string, records: readonly BenchRecor
 /** Ids among `ids` (at most 100) that are items of `table`; counts its own requests in `polls`. */
 async function present(client: DynamoDBClient, table: string, ids: readonly string[], polls: { count: number }): Promise<Set<string>> {
   const found = new Set<string>();
-  let keys = ids.map((id) => ({ messageId: { S: id } }));
+  const idOfSinkId = new Map(ids.map((id) => [localSinkId(id), id]));
+  let keys = [...idOfSinkId.keys()].map((sinkId) => ({ messageId: { S: sinkId } }));
   while (keys.length > 0) {
     polls.count++;
     const response = await client.send(
       new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys, ProjectionExpression: 'messageId', ConsistentRead: true } } }),
     );
-    for (const item of response.Responses?.[table] ?? []) if (item.messageId?.S !== undefined) found.add(item.messageId.S);
+    for (const item of response.Responses?.[table] ?? []) {
+      const id = idOfSinkId.get(item.messageId?.S ?? '');
+      if (id !== undefined) found.add(id);
+    }
     keys = (response.UnprocessedKeys?.[table]?.Keys ?? []) as typeof keys;
   }
   return found;

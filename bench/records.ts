@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import { callerQualifiedId } from '../lib/consume/message-id';
+import { callerOf } from '../lib/produce/caller';
 
 /** One record to produce or consume. */
 export interface BenchRecord {
@@ -63,3 +65,12 @@ export function mskEvent(topic: string, partitions: number, records: readonly Be
     records: grouped,
   };
 }
+
+/**
+ * The sink's key of a message the bench posted to the local pipeline: its message id,
+ * qualified by the caller the produce function stamped (the local runtime's anonymous one).
+ */
+export function localSinkId(messageId: string): string {
+  return callerQualifiedId(callerOf(undefined).digest, messageId);
+}
+

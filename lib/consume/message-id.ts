@@ -63,7 +63,12 @@ export function messageIdentityOf(record: ConsumedRecord): { messageId: string; 
   const messageId = messageIdOf(record);
   const callerId = callerIdOf(record);
   if (callerId === undefined) return { messageId };
-  return { messageId: `caller:${Buffer.from(callerId, 'utf8').toString('base64url')}:${messageId}`, callerId };
+  return { messageId: callerQualifiedId(callerId, messageId), callerId };
+}
+
+/** The identity of message `messageId` from caller `callerId`, as {@link messageIdentityOf} makes it. */
+export function callerQualifiedId(callerId: string, messageId: string): string {
+  return `caller:${Buffer.from(callerId, 'utf8').toString('base64url')}:${messageId}`;
 }
 
 /** The idempotency key of a message identity for consumer `scope`. */

@@ -11,6 +11,9 @@ import { testBrokers, testDynamo, testDynamoEndpoint, uniqueName, waitFor } from
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const READY = /^ready http=(\S+) kafka=(\S+) dynamodb=(\S+)$/m;
+// Message id `start-test-1` from the local runtime's anonymous caller, whose digest is
+// sha256:2f183a4e… (SHA-256 of "anonymous"), as base64url in the sink's caller-qualified key.
+const SINK_ID = 'caller:c2hhMjU2OjJmMTgzYTRlNjQ0OTNhZjNmMzc3Zjc0NWVkYTUwMjM2M2NkM2U3ZWY2ZTRkMjY2ZDQ0NDc1OGRlMGE4NWZjYzg:start-test-1';
 
 describe('npm start', () => {
   it('prints the ready line with no runtime warning, takes a message to the sink, and exits 0 on SIGTERM', { timeout: 90_000 }, async () => {
@@ -53,7 +56,7 @@ describe('npm start', () => {
       });
       expect(response.status).toBe(200);
       const item = await waitFor('the sink item', async () => {
-        const { Item } = await testDynamo().send(new GetItemCommand({ TableName: messagesTable, Key: { messageId: { S: 'start-test-1' } } }));
+        const { Item } = await testDynamo().send(new GetItemCommand({ TableName: messagesTable, Key: { messageId: { S: SINK_ID } } }));
         return Item;
       });
       expect(item.value).toEqual({ M: { hello: { S: 'world' } } });
