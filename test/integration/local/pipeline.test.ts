@@ -13,6 +13,8 @@ import { DynamoMessagesTable } from '../../../lib/dynamo/messages-table';
 import { inspectTopic } from '../../../lib/local/inspect';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../../lib/local/runtime';
 import { silentLogger } from '../../../lib/logger';
+import { createProduceRuntime } from '../../../lib/produce';
+import { asCaller, b64, iamAuthorizer, produceEvent } from '../../helpers/http-events';
 import { testConfig, testBrokers, testDynamo, testDynamoEndpoint, testKafka, uniqueName, waitFor } from '../../helpers/infra';
 
 const runtimes: LocalRuntime[] = [];
@@ -315,6 +317,33 @@ describe('local pipeline', () => {
       ['caller:YWxpY2U:order-1', 'alice', 'alice'],
       ['caller:Ym9i:order-1', 'bob', 'bob'],
       ['order-1', undefined, 'nobody'],
+    ]);
+  });
+
+  it('keeps two authenticated callers\' messages with one message-id, sent through the produce function, as two sink items', async () => {
+    const w = world();
+    const runtime = await w.start();
+    const produce = createProduceRuntime(runtime.config, { logger: silentLogger });
+    try {
+      for (const [arn, from] of [
+        ['arn:aws:iam::111122223333:role/alice', 'alice'],
+        ['arn:aws:iam::444455556666:role/bob', 'bob'],
+      ] as const) {
+        const body = { records: [{ value: { from }, headers: [{ name: 'message-id', value: b64('order-7') }] }] };
+        const response = await produce.handler(asCaller(produceEvent(w.topic, body), iamAuthorizer(arn)));
+        expect(response.statusCode, response.body).toBe(200);
+      }
+    } finally {
+      await produce.close();
+    }
+    const items = await waitFor('2 sink items', async () => {
+      const found = await scanSink(w.tables.messages);
+      return found.length >= 2 ? found : undefined;
+    });
+    // Each caller is the SHA-256 digest of "iam:<role ARN>"; the sink's key carries it in base64url.
+    expect(items.map((item) => [item.messageId, item.callerId, (item.value as { from?: string }).from]).sort()).toEqual([
+      ['caller:c2hhMjU2OjFkNDI0MmUyYjU1MjUxZTc1MzI5MWI0NDUyNTcxYTIwNzg4YWVhOTdjN2JhM2JlOGUzMmVlYmY4NDhlYTdkZGM:order-7', 'sha256:1d4242e2b55251e753291b4452571a20788aea97c7ba3be8e32eebf848ea7ddc', 'bob'],
+      ['caller:c2hhMjU2Ojg5MmU5YjZjMDBkNmEzYmRhNmNkMzUwZDAyMDY1MDY4ZDQwNGFkODJkMWYwMWI2NDE1Y2VkMThmOTkxYTk0NmQ:order-7', 'sha256:892e9b6c00d6a3bda6cd350d02065068d404ad82d1f01b6415ced18f991a946d', 'alice'],
     ]);
   });
 
