@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../lib/dynamo/client';
-import { startLocalRuntime } from '../lib/local/runtime';
+import { startLocalRuntime } from '../local/runtime';
 import { createLogger } from '../lib/logger';
 import { localSinkId } from './records';
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig } from '../lib/config';
-import { ensureTopics } from '../lib/kafka/admin';
+import { ensureTopics } from '../local/kafka/admin';
 import { silentLogger } from '../lib/logger';
 import { createProduceRuntime } from '../lib/produce';
 import { median, percentile } from './stats';

@@ -11,8 +11,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createDynamoClient } from '../lib/dynamo/client';
-import { ensureTables } from '../lib/dynamo/tables';
-import { ensureTopics } from '../lib/kafka/admin';
+import { ensureTables } from '../local/dynamo/tables';
+import { ensureTopics } from '../local/kafka/admin';
 import { createKafka } from '../lib/kafka/client';
 import { createLogger, silentLogger } from '../lib/logger';
 import { Bundler, measureColdStarts, type ColdStartEntry } from './cold-start';
@@ -31,11 +31,11 @@ import { SubjectName } from './subject-names';
 import { createProduceRuntime } from '../lib/produce';
 import { createConsumeRuntime } from '../lib/consume';
 import { hasPipeline, startPipeline, type Pipeline } from './pipeline';
-import { freePort } from '../lib/local/ports';
+import { freePort } from '../local/ports';
 
 /** The topic the local event source emulator feeds to the consume function (one file, shared with serverless.yml). */
 function eventSourceTopic(): string {
-  const file = new URL('../lib/consume/event-source.json', import.meta.url);
+  const file = new URL('../deploy/event-source.json', import.meta.url);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { topic: string }).topic : 'events';
 }
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadConfig, externalServices, type AppConfig } from '../lib/config';
-import { startKafkaBroker, type KafkaBroker } from '../lib/local/kafka-broker';
-import { freePort } from '../lib/local/ports';
+import { startKafkaBroker, type KafkaBroker } from '../local/kafka-broker';
+import { freePort } from '../local/ports';
 import type { Logger } from '../lib/logger';
 import { startCountedStore, type CountedStore } from './store-client';
 

@@ -4,7 +4,7 @@
  * can be no better than the store's ceiling divided by the requests each record needs.
  */
 import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { ensureTables } from '../lib/dynamo/tables';
+import { ensureTables } from '../local/dynamo/tables';
 import { median } from './stats';
 
 /** The store's own speed. */

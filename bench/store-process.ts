@@ -19,7 +19,7 @@ interface Counted {
   snapshot(): Record<string, number>;
 }
 
-// dynalite as lib/local/dynamo-store.ts starts it (tables active at once), but with its server
+// dynalite as local/dynamo-store.ts starts it (tables active at once), but with its server
 // in hand: counting on the server itself costs nothing, where a proxy adds a hop per request.
 async function startCountedDynalite(): Promise<Counted> {
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;

@@ -5,8 +5,8 @@
  * (default 5000) of silence; with it, it stops once it has read what the topic held at start.
  */
 import { getConfig } from '../lib/config';
-import { readEventSourceSettings } from '../lib/local/event-source-settings';
-import { inspectTopic } from '../lib/local/inspect';
+import { readEventSourceSettings } from '../local/event-source-settings';
+import { inspectTopic } from '../local/inspect';
 import { createLogger } from '../lib/logger';
 
 const USAGE = 'usage: npm run inspect -- <topic> [--from-beginning] [--limit N] [--group G] [--idle-ms MS]';

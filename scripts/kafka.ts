@@ -2,7 +2,7 @@
  * `npm run kafka -- fetch|start`: fetch the broker's jars, or run a broker in the foreground
  * on 127.0.0.1:19092 until Ctrl-C (for use with KAFKA_BROKERS in another shell).
  */
-import { ensureKafkaJars, KafkaBrokerError, startKafkaBroker } from '../lib/local/kafka-broker';
+import { ensureKafkaJars, KafkaBrokerError, startKafkaBroker } from '../local/kafka-broker';
 import { createLogger } from '../lib/logger';
 
 const logger = createLogger('info');

@@ -118,15 +118,15 @@ module.exports = {
 
   /** The consumed topic's ARN. */
   consumeTopicArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'topic', await resolveVariable('file(./lib/consume/event-source.json):topic')),
+    dataPlaneArn(await cluster(resolveVariable), 'topic', await resolveVariable('file(./deploy/event-source.json):topic')),
 
   /** The dead-letter topic's ARN (the event source mapping writes failed records there). */
   deadLetterTopicArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'topic', await resolveVariable('file(./lib/consume/event-source.json):onFailureTopic')),
+    dataPlaneArn(await cluster(resolveVariable), 'topic', await resolveVariable('file(./deploy/event-source.json):onFailureTopic')),
 
   /** The consumer group's ARN. */
   consumerGroupArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'group', await resolveVariable('file(./lib/consume/event-source.json):consumerGroupId')),
+    dataPlaneArn(await cluster(resolveVariable), 'group', await resolveVariable('file(./deploy/event-source.json):consumerGroupId')),
 
   /**
    * `resources.extensions`: the provisioned-mode properties of the one event source mapping the
@@ -135,7 +135,7 @@ module.exports = {
   extensions: async ({ resolveVariable }) => {
     const kafkaSource = await resolveVariable('param:kafkaSource');
     const clusterArn = kafkaSource === 'msk' ? await resolveVariable('param:kafkaClusterArn') : undefined;
-    const topic = await resolveVariable('file(./lib/consume/event-source.json):topic');
+    const topic = await resolveVariable('file(./deploy/event-source.json):topic');
     const properties = await resolveVariable('self:custom.eventSourceMapping.properties');
     const skips = await resolveVariable('self:custom.checkov');
     const checkov = (...lists) => ({ Metadata: { checkov: { skip: lists.flat() } } });

@@ -1,18 +1,18 @@
 /**
- * `npm start`: the whole pipeline on this machine (see lib/local/runtime.ts). Prints one
+ * `npm start`: the whole pipeline on this machine (see local/runtime.ts). Prints one
  * `ready http=... kafka=... dynamodb=...` line when it accepts requests, then a curl example.
  * Ctrl-C or SIGTERM stops it cleanly; a second signal exits at once.
  *
  * Logs are human-readable on a terminal and JSON lines otherwise; `--json` forces JSON.
- * `--topic T`, `--on-failure-topic T` and `--group G` override lib/consume/event-source.json,
+ * `--topic T`, `--on-failure-topic T` and `--group G` override deploy/event-source.json,
  * so that two pipelines can share one broker without sharing records or a consumer group.
  * `--function-timeout S` sets the consume function's timeout in seconds (default 60, as deployed).
  */
 import { systemClock } from '../lib/clock';
 import { AppError } from '../lib/errors';
-import type { EventSourceSettings } from '../lib/local/event-source-settings';
-import { createPrettyLogger } from '../lib/local/pretty-logger';
-import { startLocalRuntime, type LocalRuntime } from '../lib/local/runtime';
+import type { EventSourceSettings } from '../local/event-source-settings';
+import { createPrettyLogger } from '../local/pretty-logger';
+import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { createLogger, errorFields } from '../lib/logger';
 
 const USAGE = 'usage: npm start -- [--json] [--topic T] [--on-failure-topic T] [--group G] [--function-timeout S]';

@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig, type AppConfig } from '../../lib/config';
 import { createDynamoClient } from '../../lib/dynamo/client';
-import { ensureTables } from '../../lib/dynamo/tables';
-import { ensureTopics } from '../../lib/kafka/admin';
-import { freePort } from '../../lib/local/ports';
+import { ensureTables } from '../../local/dynamo/tables';
+import { ensureTopics } from '../../local/kafka/admin';
+import { freePort } from '../../local/ports';
 import type { Logger } from '../../lib/logger';
 import { chaosMessage, outsideDynamo, outsideKafka, scanTable } from './observe';
 import { startSinkCounter, type SinkCounter } from './sink-counter';
@@ -30,9 +30,9 @@ export interface EventSourceSettings {
   onFailureTopic: string;
 }
 
-/** Reads `lib/consume/event-source.json`. */
+/** Reads `deploy/event-source.json`. */
 export function readEventSourceSettings(): EventSourceSettings {
-  const file = fileURLToPath(new URL('../../lib/consume/event-source.json', import.meta.url));
+  const file = fileURLToPath(new URL('../../deploy/event-source.json', import.meta.url));
   return JSON.parse(readFileSync(file, 'utf8')) as EventSourceSettings;
 }
 

@@ -2,7 +2,7 @@
  * What every scenario shares: its options, a timer, and a waitFor that polls a condition
  * instead of sleeping.
  */
-import { waitUntil as pollUntil } from '../../lib/local/wait-until';
+import { waitUntil as pollUntil } from '../../local/wait-until';
 import type { Logger } from '../../lib/logger';
 import { zeroCounts, type ScenarioCounts, type ScenarioReport } from './report';
 

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startKafkaBroker, type KafkaBroker } from '../../lib/local/kafka-broker';
-import { freePort } from '../../lib/local/ports';
+import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker';
+import { freePort } from '../../local/ports';
 import type { Logger } from '../../lib/logger';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -5,7 +5,7 @@
  * Stopping the store is then stopping a process, as in a real outage: requests in flight
  * fail on their connection, and nothing of dynalite's shutdown reaches the scenario's process.
  */
-import { startDynamoStore } from '../../lib/local/dynamo-store';
+import { startDynamoStore } from '../../local/dynamo-store';
 
 const [portArgument, path] = process.argv.slice(2);
 if (portArgument === undefined || path === undefined) {

@@ -5,9 +5,9 @@
  */
 import type { TestProject } from 'vitest/node';
 import { externalServices } from '../../lib/config';
-import { startKafkaBroker, type KafkaBroker } from '../../lib/local/kafka-broker';
-import { startDynamoStore, type DynamoStore } from '../../lib/local/dynamo-store';
-import { freePort } from '../../lib/local/ports';
+import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker';
+import { startDynamoStore, type DynamoStore } from '../../local/dynamo-store';
+import { freePort } from '../../local/ports';
 import { createLogger } from '../../lib/logger';
 
 declare module 'vitest' {

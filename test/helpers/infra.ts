@@ -7,9 +7,9 @@ import { inject } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig, type AppConfig } from '../../lib/config';
-import { ensureTables } from '../../lib/dynamo/tables';
-import { ensureTopics } from '../../lib/kafka/admin';
-import { waitUntil } from '../../lib/local/wait-until';
+import { ensureTables } from '../../local/dynamo/tables';
+import { ensureTopics } from '../../local/kafka/admin';
+import { waitUntil } from '../../local/wait-until';
 
 /** A name no other test uses, safe as a topic or table name. */
 export function uniqueName(prefix: string): string {

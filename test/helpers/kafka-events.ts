@@ -3,7 +3,7 @@
  * under `"<topic>-<partition>"`, key and value base64, headers as `{name: [byte, ...]}` (signed).
  */
 import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
-import { javaSignedBytes } from '../../lib/local/msk-event';
+import { javaSignedBytes } from '../../local/msk-event';
 
 /** A record to put in an event; text is encoded as UTF-8. */
 export interface RecordSpec {

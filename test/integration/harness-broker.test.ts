@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { KafkaBrokerError, startKafkaBroker } from '../../lib/local/kafka-broker';
-import { freePort } from '../../lib/local/ports';
+import { KafkaBrokerError, startKafkaBroker } from '../../local/kafka-broker';
+import { freePort } from '../../local/ports';
 import { silentLogger } from '../../lib/logger';
 import { testBrokers } from '../helpers/infra';
 

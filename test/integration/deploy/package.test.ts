@@ -23,7 +23,7 @@ import { BUNDLE_BUILD_OPTIONS } from '../../../scripts/package-bundles';
 import { loadConfig } from '../../../lib/config';
 import { consumeIdempotencyKey } from '../../../lib/consume/message-id';
 import { produceIdempotencyKey } from '../../../lib/produce/idempotency';
-import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../lib/local/event-source-emulator';
+import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../local/event-source-emulator';
 import {
   ROOT,
   asList,
@@ -207,7 +207,7 @@ describe('consume event source mapping', () => {
     Topics: ['events'],
   };
 
-  it('reads the MSK topic with every setting from lib/consume/event-source.json and provisioned mode', () => {
+  it('reads the MSK topic with every setting from deploy/event-source.json and provisioned mode', () => {
     const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEvents');
     expect(esm).toMatchObject(provisionedMode);
     expect(esm.EventSourceArn).toBe(CLUSTER);

@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MSKEvent } from 'aws-lambda';
-import { startEventSourceEmulator, type EventSourceEmulator, type KafkaEventHandler } from '../../../lib/local/event-source-emulator';
-import type { EventSourceSettings } from '../../../lib/local/event-source-settings';
+import { startEventSourceEmulator, type EventSourceEmulator, type KafkaEventHandler } from '../../../local/event-source-emulator';
+import type { EventSourceSettings } from '../../../local/event-source-settings';
 import { silentLogger } from '../../../lib/logger';
 import { createTestTopic, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/infra';
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { startHttpServer, type HttpServer } from '../../../lib/local/http-server';
+import { startHttpServer, type HttpServer } from '../../../local/http-server';
 import { silentLogger } from '../../../lib/logger';
 
 const servers: HttpServer[] = [];

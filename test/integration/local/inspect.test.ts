@@ -1,6 +1,6 @@
 /** The inspect tool against the real broker: what it prints, and what it leaves alone. */
 import { describe, expect, it } from 'vitest';
-import { inspectTopic, InspectUsageError, type InspectedRecord } from '../../../lib/local/inspect';
+import { inspectTopic, InspectUsageError, type InspectedRecord } from '../../../local/inspect';
 import { silentLogger } from '../../../lib/logger';
 import { createTestTopic, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/infra';
 

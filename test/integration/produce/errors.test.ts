@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { createLogger, silentLogger } from '../../../lib/logger';
-import { freePort } from '../../../lib/local/ports';
+import { freePort } from '../../../local/ports';
 import { createTestTables, createTestTopic, testConfig, testKafka, uniqueName } from '../../helpers/infra';
 import { b64, BINARY_V2, httpEvent, produceEvent } from '../../helpers/http-events';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { createDynamoClient } from '../../../lib/dynamo/client';
 import { DynamoIdempotencyStore } from '../../../lib/idempotency/dynamo-store';
-import { ensureTopics } from '../../../lib/kafka/admin';
+import { ensureTopics } from '../../../local/kafka/admin';
 import { silentLogger } from '../../../lib/logger';
 import type { Clock } from '../../../lib/clock';
 import type { AppConfig } from '../../../lib/config';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetterRecord } from '../../../lib/local/dead-letter';
+import { deadLetterRecord } from '../../../local/dead-letter';
 
 describe('deadLetterRecord', () => {
   it('keeps the key, value and headers and appends the failure metadata headers', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventSourceSettingsError, parseEventSourceSettings, readEventSourceSettings } from '../../../lib/local/event-source-settings';
+import { EventSourceSettingsError, parseEventSourceSettings, readEventSourceSettings } from '../../../local/event-source-settings';
 
 const valid = {
   topic: 'events',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FailureReasons } from '../../../lib/local/failure-reasons';
+import { FailureReasons } from '../../../local/failure-reasons';
 
 describe('FailureReasons', () => {
   it('gives the last reason recorded for a position once, and nothing for another position', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMskEvent } from '../../../lib/local/msk-event';
+import { buildMskEvent } from '../../../local/msk-event';
 
 describe('buildMskEvent', () => {
   it('writes header values as Java signed bytes, as the event source does', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPrettyLogger } from '../../../lib/local/pretty-logger';
+import { createPrettyLogger } from '../../../local/pretty-logger';
 
 describe('createPrettyLogger', () => {
   it('writes time, level, component, message and key=value fields on one line', () => {

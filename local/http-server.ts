@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { systemClock, type Clock } from '../clock';
-import { PayloadTooLargeError, toAppError } from '../errors';
-import { errorFields, type Logger } from '../logger';
+import { systemClock, type Clock } from '../lib/clock';
+import { PayloadTooLargeError, toAppError } from '../lib/errors';
+import { errorFields, type Logger } from '../lib/logger';
 
 /** The function behind the server: an HTTP API (payload v2) handler. */
 export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;

@@ -16,11 +16,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MSKEvent } from 'aws-lambda';
-import type { AppConfig } from '../config';
-import { systemClock, type Clock } from '../clock';
-import { createPartitionConsumer, type FetchedRecord, type PartitionBatch, type PartitionConsumer, type PartitionControl } from '../kafka/consumer';
-import { createKafkaRecordProducer, type RecordProducer } from '../kafka/producer';
-import { errorFields, type Logger } from '../logger';
+import type { AppConfig } from '../lib/config';
+import { systemClock, type Clock } from '../lib/clock';
+import { createPartitionConsumer, type FetchedRecord, type PartitionBatch, type PartitionConsumer, type PartitionControl } from './kafka/consumer';
+import { createKafkaRecordProducer, type RecordProducer } from '../lib/kafka/producer';
+import { errorFields, type Logger } from '../lib/logger';
 import { batchOutcome, type BatchOutcome } from './batch-outcome';
 import { deadLetterRecord } from './dead-letter';
 import { StartingPosition, type EventSourceSettings } from './event-source-settings';
@@ -80,7 +80,7 @@ export interface EventSourceEmulator {
 // Lambda's synchronous invocation payload limit; a batch is cut before it.
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 200, maxMs: 5_000 };
-// Well inside the consumer's session timeout (lib/kafka/consumer.ts).
+// Well inside the consumer's session timeout (local/kafka/consumer.ts).
 const HEARTBEAT_EVERY_MS = 1_000;
 // The consume function's timeout in serverless.yml (consumeFunctionTimeoutSec).
 export const DEFAULT_INVOCATION_TIMEOUT_MS = 60_000;

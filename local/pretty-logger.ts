@@ -2,8 +2,8 @@
  * A logger for people at a terminal: one short line per event, `time level [component]
  * message key=value ...`. `npm start` uses it on a TTY; pipes and `--json` get JSON lines.
  */
-import { systemClock, type Clock } from '../clock';
-import { LogLevel, type Logger } from '../logger';
+import { systemClock, type Clock } from '../lib/clock';
+import { LogLevel, type Logger } from '../lib/logger';
 
 function show(value: unknown): string {
   if (typeof value === 'string') return /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value;

@@ -3,7 +3,7 @@
  * event-source emulator can put the last one into a dead-lettered record's `x-failure-reason`.
  * Lambda itself only reports which records failed; the reason is in the function's logs.
  */
-import type { RecordFailure } from '../consume';
+import type { RecordFailure } from '../lib/consume';
 
 // Reasons of records that later succeed are never taken; the oldest go first past this bound.
 const MAX_KEPT = 10_000;

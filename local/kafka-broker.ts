@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isKafkaReachable, waitForKafka } from '../kafka/admin';
+import { isKafkaReachable, waitForKafka } from './kafka/admin';
 import { isPortOpen } from './ports';
-import type { Logger } from '../logger';
+import type { Logger } from '../lib/logger';
 
 /** The pinned broker version; 3.9.x is the line kafkajs 2.2.4 is known to work with. */
 export const KAFKA_VERSION = '3.9.1';

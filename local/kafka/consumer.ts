@@ -5,10 +5,10 @@
  * see kafkajs types.
  */
 import type { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
-import type { KafkaConfig } from '../config';
-import type { Logger } from '../logger';
-import { resolveKafkaClientDeps } from './auth';
-import { createKafka, type KafkaClientDeps } from './client';
+import type { KafkaConfig } from '../../lib/config';
+import type { Logger } from '../../lib/logger';
+import { resolveKafkaClientDeps } from '../../lib/kafka/auth';
+import { createKafka, type KafkaClientDeps } from '../../lib/kafka/client';
 
 /** One record as fetched. Offsets are decimal strings because Kafka offsets are 64-bit. */
 export interface FetchedRecord {

@@ -7,8 +7,8 @@
  * record for stream sources (condition, approximateInvokeCount, the source position), so
  * that the original bytes stay untouched for a replay.
  */
-import type { FetchedRecord } from '../kafka/consumer';
-import type { OutgoingRecord } from '../kafka/producer';
+import type { FetchedRecord } from './kafka/consumer';
+import type { OutgoingRecord } from '../lib/kafka/producer';
 
 /** Names of the failure metadata headers added to a dead-lettered record. */
 export const FailureHeader = {

@@ -2,10 +2,10 @@
  * Read-only offset questions for local tooling: where each partition of a topic ends, and
  * what a consumer group has committed. Nothing here changes a group's offsets.
  */
-import type { KafkaConfig } from '../config';
-import type { Logger } from '../logger';
-import { resolveKafkaClientDeps } from './auth';
-import { createKafka } from './client';
+import type { KafkaConfig } from '../../lib/config';
+import type { Logger } from '../../lib/logger';
+import { resolveKafkaClientDeps } from '../../lib/kafka/auth';
+import { createKafka } from '../../lib/kafka/client';
 
 /** One partition's offset, as a decimal string (Kafka offsets are 64-bit). */
 export interface PartitionOffset {

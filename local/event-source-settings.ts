@@ -1,9 +1,9 @@
 /**
  * The consume function's Kafka event source mapping settings, read from the one file that
- * `serverless.yml` also reads (`lib/consume/event-source.json`), so the deployed mapping
+ * `serverless.yml` also reads (`deploy/event-source.json`), so the deployed mapping
  * and the local emulator never disagree.
  */
-import settingsFile from '../consume/event-source.json';
+import settingsFile from '../deploy/event-source.json';
 
 /** Where a consumer group without committed offsets starts reading. */
 export const StartingPosition = { TrimHorizon: 'TRIM_HORIZON', Latest: 'LATEST' } as const;
@@ -73,7 +73,7 @@ export function parseEventSourceSettings(raw: Record<string, unknown>): EventSou
   return settings;
 }
 
-/** The settings from `lib/consume/event-source.json`. */
+/** The settings from `deploy/event-source.json`. */
 export function readEventSourceSettings(): EventSourceSettings {
   return parseEventSourceSettings(settingsFile as Record<string, unknown>);
 }

@@ -4,16 +4,16 @@
  * tables, the produce function behind an HTTP server, and the consume function fed by the
  * event-source emulator. This is the one place that wires everything together.
  */
-import { externalServices, loadConfig, type AppConfig, type ExternalServices } from '../config';
-import { createConsumeRuntime } from '../consume/index';
-import type { RecordProcessor } from '../consume/processor';
-import { createDynamoClient } from '../dynamo/client';
-import { ensureTables } from '../dynamo/tables';
-import { ensureTopics } from '../kafka/admin';
-import { resolveKafkaClientDeps } from '../kafka/auth';
-import { createKafka } from '../kafka/client';
-import { createLogger, type Logger } from '../logger';
-import { createProduceRuntime } from '../produce/index';
+import { externalServices, loadConfig, type AppConfig, type ExternalServices } from '../lib/config';
+import { createConsumeRuntime } from '../lib/consume/index';
+import type { RecordProcessor } from '../lib/consume/processor';
+import { createDynamoClient } from '../lib/dynamo/client';
+import { ensureTables } from './dynamo/tables';
+import { ensureTopics } from './kafka/admin';
+import { resolveKafkaClientDeps } from '../lib/kafka/auth';
+import { createKafka } from '../lib/kafka/client';
+import { createLogger, type Logger } from '../lib/logger';
+import { createProduceRuntime } from '../lib/produce/index';
 import { FailureReasons } from './failure-reasons';
 import { startDynamoStore, type DynamoStore } from './dynamo-store';
 import { startEventSourceEmulator, type EventSourceEmulator, type RetryBackoff } from './event-source-emulator';
@@ -35,7 +35,7 @@ export interface LocalRuntimeOptions {
   external?: ExternalServices;
   /** Environment-style configuration on top of `process.env` (table names, `PORT`, ...). */
   env?: Record<string, string>;
-  /** Overrides of `lib/consume/event-source.json` (tests use unique topics and groups). */
+  /** Overrides of `deploy/event-source.json` (tests use unique topics and groups). */
   eventSource?: Partial<EventSourceSettings>;
   /** Batching window in milliseconds instead of the settings' whole seconds. */
   batchingWindowMs?: number;

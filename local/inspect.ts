@@ -6,11 +6,11 @@
  * `signal` aborts.
  */
 import { randomBytes } from 'node:crypto';
-import { systemClock, type Clock } from '../clock';
-import type { AppConfig } from '../config';
-import { createPartitionConsumer, type FetchedRecord } from '../kafka/consumer';
-import { createOffsetReader } from '../kafka/offsets';
-import { errorFields, type Logger } from '../logger';
+import { systemClock, type Clock } from '../lib/clock';
+import type { AppConfig } from '../lib/config';
+import { createPartitionConsumer, type FetchedRecord } from './kafka/consumer';
+import { createOffsetReader } from './kafka/offsets';
+import { errorFields, type Logger } from '../lib/logger';
 
 /** One printed line. Raw bytes are base64 (as in the Lambda event); `decoded` is for reading. */
 export interface InspectedRecord {

@@ -11,7 +11,7 @@ import {
   type KeySchemaElement,
   type AttributeDefinition,
 } from '@aws-sdk/client-dynamodb';
-import definitions from './tables.json';
+import definitions from '../../deploy/tables.json';
 
 /** The logical tables the project uses. */
 export type TableRole = keyof typeof definitions;

@@ -5,7 +5,7 @@
  * Shape: https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html
  */
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
-import type { FetchedRecord } from '../kafka/consumer';
+import type { FetchedRecord } from './kafka/consumer';
 
 /** Where the emulated cluster lives, for `eventSourceArn` and `bootstrapServers`. */
 export interface EmulatedCluster {
