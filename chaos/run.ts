@@ -4,10 +4,14 @@
  * it), and exits non-zero when any promise was broken.
  *
  * Options: `--only=name,name` runs some scenarios; `--short` uses the sizes of the
- * `npm test` version; `--seed=N` changes the generated garbage.
+ * `npm test` version; `--seed=N` changes the generated garbage. A run of every scenario at
+ * full size writes `chaos/RESULTS.md`; other runs write `chaos/.tmp/RESULTS.md`.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
 import { createLogger } from '../lib/logger';
-import { detailLines, exitCode, passed, summaryLine, type ScenarioReport } from './lib/report';
+import { detailLines, exitCode, passed, resultsMarkdown, summaryLine, type ScenarioReport } from './lib/report';
 import type { ScenarioOptions } from './lib/scenario';
 import { ACKED_MEANS_DURABLE_FULL, ACKED_MEANS_DURABLE_SHORT, runAckedMeansDurable } from './scenarios/acked-means-durable';
 import { CONSUMER_CRASH_FULL, CONSUMER_CRASH_SHORT, runConsumerCrash } from './scenarios/consumer-crash';
@@ -39,6 +43,22 @@ function argument(name: string): string | undefined {
   return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
 }
 
+function machineLine(): string {
+  const cpus = os.cpus();
+  const memoryGiB = Math.round((os.totalmem() / 1024 ** 3) * 10) / 10;
+  return `${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${memoryGiB} GiB, ${os.type()} ${os.release()} ${os.arch()}, Node.js ${process.versions.node}`;
+}
+
+/** Writes the results file: the committed one only for a run of every scenario at full size. */
+async function writeResults(reports: readonly ScenarioReport[], { startedMs, full }: { startedMs: number; full: boolean }): Promise<void> {
+  const dir = join(import.meta.dirname, full ? '.' : '.tmp');
+  await mkdir(dir, { recursive: true });
+  const options = process.argv.slice(2).join(' ');
+  const path = join(dir, 'RESULTS.md');
+  await writeFile(path, resultsMarkdown(reports, { generatedAt: new Date().toISOString(), durationMs: Date.now() - startedMs, machine: machineLine(), options }));
+  process.stderr.write(`chaos: wrote ${full ? 'chaos/RESULTS.md' : 'chaos/.tmp/RESULTS.md'}\n`);
+}
+
 async function main(): Promise<number> {
   const only = argument('only')?.split(',');
   const unknown = only?.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name)) ?? [];
@@ -46,6 +66,7 @@ async function main(): Promise<number> {
     process.stderr.write(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
     return 2;
   }
+  const startedMs = Date.now();
   const short = process.argv.includes('--short');
   const seed = Number(argument('seed') ?? 8);
   // Infrastructure logs go to stderr, and only warnings: stdout is the summary.
@@ -56,6 +77,7 @@ async function main(): Promise<number> {
     reports.push(report);
     process.stdout.write(`${summaryLine(report)}\n${detailLines(report).join('\n')}\n`);
   }
+  await writeResults(reports, { startedMs, full: only === undefined && !short });
   const failed = reports.filter((report) => !passed(report)).map((report) => report.scenario);
   process.stdout.write(`chaos: ${reports.length - failed.length}/${reports.length} scenarios kept every promise${failed.length > 0 ? `; broken: ${failed.join(', ')}` : ''}\n`);
   return exitCode(reports);
