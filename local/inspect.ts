@@ -28,7 +28,10 @@ export interface InspectedRecord {
   decoded: {
     /** The key as UTF-8 text, or null when absent or not valid UTF-8. */
     key: string | null;
-    /** The value parsed as JSON; else its UTF-8 text; null when absent or not valid UTF-8. */
+    /**
+     * The value parsed as JSON when that keeps every number as written; else its UTF-8 text;
+     * null when absent or not valid UTF-8.
+     */
     value: unknown;
     /** Header values as UTF-8 text (base64 when not valid UTF-8), by name (the last wins). */
     headers: Record<string, string>;
@@ -72,11 +75,25 @@ function text(bytes: Buffer | null): string | null {
   }
 }
 
+/** What JSON.parse passes a reviver for a primitive value (Node.js 21+): the value's source text. */
+type ReviverContext = { source?: string } | undefined;
+
+/**
+ * The value parsed as JSON when parsing keeps every number as written; else its text. The
+ * produce API stores numbers digit for digit (`12345678901234567890`, `0.10`, `1e400`), which
+ * a double would show as something else (`12345678901234567000`, `0.1`, `null`): such a value
+ * is shown as the text that is stored, so that reading never suggests the data changed.
+ */
 function parsed(bytes: Buffer | null): unknown {
   const value = text(bytes);
   if (value === null) return null;
+  let exact = true;
   try {
-    return JSON.parse(value) as unknown;
+    const result: unknown = JSON.parse(value, (_key, parsedValue: unknown, context?: ReviverContext) => {
+      if (typeof parsedValue === 'number' && context?.source !== JSON.stringify(parsedValue)) exact = false;
+      return parsedValue;
+    });
+    return exact ? result : value;
   } catch {
     return value;
   }
