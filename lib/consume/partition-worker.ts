@@ -122,6 +122,8 @@ interface PartitionRun {
   plans: RecordPlan[];
   /** Index of the first record that fails before any request; -1 when none. */
   stopIndex: number;
+  /** The records before this index are worked on (the stop, or all of them). */
+  end: number;
   claimer: Claimer;
   window: ClaimWindow;
   completions: CompletionWriter;
@@ -139,13 +141,15 @@ function startRun(partition: DecodedPartition, deps: PartitionWorkerDeps, offset
   const plans = planPartition(partition.entries, deps.scope, deps.known, owner, clock.nowMs());
   // Without time to wait, a key known to be held stops the partition before any request for it.
   const stopIndex = firstStopIndex(plans, canWait);
+  const end = stopIndex === -1 ? plans.length : stopIndex;
   const claimer = createClaimer({ store, clock, owner, leaseMs: deps.leaseMs, ttlSeconds: deps.ttlSeconds });
   const lease = createLeaseKeeper({ claimer, clock, leaseMs: deps.leaseMs, every: deps.every });
   return {
     plans,
     stopIndex,
+    end,
     claimer,
-    window: createClaimWindow(plans, stopIndex === -1 ? plans.length : stopIndex, deps.claimsAhead, claimer),
+    window: createClaimWindow(plans, end, deps.claimsAhead, claimer),
     completions: createCompletionWriter({ store, clock, owner, ttlSeconds: deps.ttlSeconds }),
     patience,
     step: { store, processor: deps.processor, clock, claimer, lease, patience, canWait, invocationId: deps.invocationId },
@@ -167,9 +171,8 @@ async function handBackBeforePause(run: PartitionRun, position: number): Promise
 
 /** Takes the records before the known stop through their effects, in order; resolves with the duplicates skipped. */
 async function runRecords(run: PartitionRun, deps: PartitionWorkerDeps): Promise<number> {
-  const { plans, stops } = run;
+  const { plans, stops, end } = run;
   const { clock } = deps;
-  const end = run.stopIndex === -1 ? plans.length : run.stopIndex;
   let skippedDuplicates = 0;
   let position = 0;
   for (let i = 0; i < end; i += 1) {
