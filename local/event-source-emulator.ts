@@ -21,10 +21,13 @@ import { systemClock, type Clock } from '../lib/clock';
 import { createPartitionConsumer, type FetchedRecord, type PartitionBatch, type PartitionConsumer, type PartitionControl } from './kafka/consumer';
 import { createKafkaRecordProducer, type RecordProducer } from '../lib/kafka/producer';
 import { errorFields, type Logger } from '../lib/logger';
+import { decideBatch, retryBackoffMs, type BatchDecision, type FailedBatchDecision, type FailingPosition, type RetryBackoff } from './batch-decision';
 import { batchOutcome, type BatchOutcome } from './batch-outcome';
 import { deadLetterRecord } from './dead-letter';
 import { StartingPosition, type EventSourceSettings } from './event-source-settings';
 import { buildMskEvent, emulatedClusterArn, type EmulatedCluster } from './msk-event';
+
+export type { RetryBackoff } from './batch-decision';
 
 /** The function the emulator feeds: the consume runtime's handler, or any with its shape. */
 export type KafkaEventHandler = (event: MSKEvent, context: EmulatedContext) => Promise<unknown>;
@@ -34,12 +37,6 @@ export interface EmulatedContext {
   awsRequestId: string;
   /** Milliseconds until the invocation times out (`invocationTimeoutMs` after it started). */
   getRemainingTimeInMillis(): number;
-}
-
-/** Backoff between attempts of a failing position: `initialMs * 2^(attempt-1)`, at most `maxMs`. */
-export interface RetryBackoff {
-  initialMs: number;
-  maxMs: number;
 }
 
 /** Options of {@link startEventSourceEmulator}. */
@@ -87,12 +84,6 @@ export const DEFAULT_INVOCATION_TIMEOUT_MS = 60_000;
 // With a batching window the broker holds each fetch until this many bytes arrived or the
 // window passed, which is how records gather into batches without a timer here.
 const WINDOW_MIN_BYTES = 1024 * 1024;
-
-interface FailingPosition {
-  offset: bigint;
-  /** Failed attempts so far at this offset. */
-  attempts: number;
-}
 
 function recordBytes(record: FetchedRecord): number {
   let bytes = 200 + Math.ceil(((record.key?.length ?? 0) + (record.value?.length ?? 0)) * (4 / 3));
@@ -191,7 +182,7 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
   const retryLater = (control: PartitionControl, offset: bigint, attempt: number): number => {
     control.seek(offset);
     control.pause();
-    const delayMs = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1));
+    const delayMs = retryBackoffMs(attempt, backoff);
     const timer = setTimeout(() => {
       resumeTimers.delete(timer);
       if (!stopping) control.resume();
@@ -217,98 +208,125 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     return batchOutcome({ topic: first.topic, partition: first.partition, offsets: records.map((record) => BigInt(record.offset)) }, answer);
   };
 
+  /** The fields every batch log line carries. */
+  const summaryOf = (batch: PartitionBatch, offsets: readonly bigint[], startedMs: number) => ({
+    topic: batch.topic,
+    partition: batch.partition,
+    firstOffset: (offsets[0] as bigint).toString(),
+    lastOffset: (offsets[offsets.length - 1] as bigint).toString(),
+    delivered: offsets.length,
+    durationMs: clock.nowMs() - startedMs,
+  });
+  type Summary = ReturnType<typeof summaryOf>;
+
+  /**
+   * Sends the records `decision` names to the on-failure topic and commits past them;
+   * resolves with where the partition resumes, or undefined when the send failed (the
+   * position is then tried again later).
+   */
+  const deadLetter = async (
+    batch: PartitionBatch,
+    control: PartitionControl,
+    records: readonly FetchedRecord[],
+    decision: Extract<BatchDecision, { kind: 'dead-letter' }>,
+    summary: Summary,
+  ): Promise<bigint | undefined> => {
+    const { position, deadLetterOffsets, resumeAtOffset, functionError } = decision;
+    const doomed = records.filter((record) => deadLetterOffsets.includes(BigInt(record.offset)));
+    const nowMs = clock.nowMs();
+    try {
+      await deadLetters.send(
+        settings.onFailureTopic,
+        doomed.map((record) => {
+          const reason = functionError === 'BatchItemFailure' ? options.failureReason?.(record.topic, record.partition, Number(record.offset)) : undefined;
+          return deadLetterRecord(record, { invokeCount: position.attempts, functionError, eventSourceArn, failedAtMs: nowMs, ...(reason === undefined ? {} : { reason }) });
+        }),
+        { timeoutMs: config.produce.timeoutMs },
+      );
+    } catch (error) {
+      // Not moving past a record that is nowhere else: try the destination again later.
+      logger.error('event source: writing to the on-failure topic failed', { ...summary, onFailureTopic: settings.onFailureTopic, ...errorFields(error) });
+      retryLater(control, position.offset, position.attempts);
+      return undefined;
+    }
+    await control.commit(resumeAtOffset);
+    failing.delete(batch.partition);
+    stats.deadLettered += doomed.length;
+    logger.warn('event source: records sent to the on-failure topic', {
+      ...summary,
+      processed: decision.processed,
+      skipped: decision.skipped,
+      retried: 0,
+      deadLettered: doomed.length,
+      deadLetteredOffsets: doomed.map((record) => record.offset),
+      onFailureTopic: settings.onFailureTopic,
+      attempt: position.attempts,
+      functionError,
+    });
+    return resumeAtOffset;
+  };
+
+  /**
+   * Acts on a failed batch: commits what was done before the failure, then delivers again
+   * after a backoff or dead-letters. Resolves true when the partition moved past the batch.
+   */
+  const afterFailure = async (
+    batch: PartitionBatch,
+    control: PartitionControl,
+    records: readonly FetchedRecord[],
+    decision: FailedBatchDecision,
+    summary: Summary,
+  ): Promise<boolean> => {
+    const { processed, position, functionError } = decision;
+    if (processed > 0) {
+      await control.commit(position.offset);
+      stats.processed += processed;
+    }
+    failing.set(batch.partition, position);
+    if (decision.kind === 'retry') {
+      stats.retried += 1;
+      const backoffMs = retryLater(control, position.offset, position.attempts);
+      logger.info('event source: batch failed, will retry', {
+        ...summary,
+        processed,
+        skipped: records.length - processed,
+        retried: records.length - processed,
+        failedOffset: position.offset.toString(),
+        attempt: position.attempts,
+        maximumRetryAttempts: settings.maximumRetryAttempts,
+        backoffMs,
+        functionError,
+      });
+      return false;
+    }
+    const resumeAtOffset = await deadLetter(batch, control, records, decision, summary);
+    if (resumeAtOffset === undefined) return false;
+    if (decision.skipped > 0) {
+      // The records after the dead-lettered one were not processed: deliver them next.
+      control.seek(resumeAtOffset);
+      return false;
+    }
+    control.advance(resumeAtOffset);
+    return true;
+  };
+
   const handleBatch = async (batch: PartitionBatch, control: PartitionControl): Promise<void> => {
     for (const records of chunks(batch.records, settings.batchSize)) {
       if (stopping || !control.isActive()) return;
       const startedMs = clock.nowMs();
-      const firstOffset = BigInt((records[0] as FetchedRecord).offset);
-      const lastOffset = BigInt((records[records.length - 1] as FetchedRecord).offset);
+      const offsets = records.map((record) => BigInt(record.offset));
       const outcome = await whileHeartbeating(control, () => invoke(records));
-      const summary = {
-        topic: batch.topic,
-        partition: batch.partition,
-        firstOffset: firstOffset.toString(),
-        lastOffset: lastOffset.toString(),
-        delivered: records.length,
-        durationMs: clock.nowMs() - startedMs,
-      };
-      if (outcome.kind === 'succeeded') {
-        await control.commit(lastOffset + 1n);
-        control.advance(lastOffset + 1n);
+      const summary = summaryOf(batch, offsets, startedMs);
+      const decision = decideBatch({ outcome, offsets, previous: failing.get(batch.partition), maximumRetryAttempts: settings.maximumRetryAttempts, backoff });
+      if (decision.kind === 'advance') {
+        await control.commit(decision.commitOffset);
+        control.advance(decision.commitOffset);
         failing.delete(batch.partition);
-        stats.processed += records.length;
-        logger.info('event source: batch processed', { ...summary, processed: records.length, skipped: 0, retried: 0 });
+        stats.processed += decision.processed;
+        logger.info('event source: batch processed', { ...summary, processed: decision.processed, skipped: 0, retried: 0 });
         continue;
       }
-
-      const { failedOffset, functionError } = outcome;
-      const processed = Number(failedOffset - firstOffset);
-      if (processed > 0) {
-        await control.commit(failedOffset);
-        stats.processed += processed;
-      }
-      const previous = failing.get(batch.partition);
-      const attempts = previous?.offset === failedOffset ? previous.attempts + 1 : 1;
-      failing.set(batch.partition, { offset: failedOffset, attempts });
-      const notProcessed = records.length - processed;
-
-      if (attempts <= settings.maximumRetryAttempts) {
-        stats.retried += 1;
-        const backoffMs = retryLater(control, failedOffset, attempts);
-        logger.info('event source: batch failed, will retry', {
-          ...summary,
-          processed,
-          skipped: notProcessed,
-          retried: notProcessed,
-          failedOffset: failedOffset.toString(),
-          attempt: attempts,
-          maximumRetryAttempts: settings.maximumRetryAttempts,
-          backoffMs,
-          functionError,
-        });
-        return;
-      }
-
-      // Retries exhausted: a reported record goes alone; after a thrown error the whole rest of the batch goes.
-      const failed = records.filter((record) => BigInt(record.offset) >= failedOffset);
-      const doomed = functionError === 'BatchItemFailure' ? failed.slice(0, 1) : failed;
-      const nowMs = clock.nowMs();
-      try {
-        await deadLetters.send(
-          settings.onFailureTopic,
-          doomed.map((record) => {
-            const reason = functionError === 'BatchItemFailure' ? options.failureReason?.(record.topic, record.partition, Number(record.offset)) : undefined;
-            return deadLetterRecord(record, { invokeCount: attempts, functionError, eventSourceArn, failedAtMs: nowMs, ...(reason === undefined ? {} : { reason }) });
-          }),
-          { timeoutMs: config.produce.timeoutMs },
-        );
-      } catch (error) {
-        // Not moving past a record that is nowhere else: try the destination again later.
-        logger.error('event source: writing to the on-failure topic failed', { ...summary, onFailureTopic: settings.onFailureTopic, ...errorFields(error) });
-        retryLater(control, failedOffset, attempts);
-        return;
-      }
-      const resumeAt = BigInt((doomed[doomed.length - 1] as FetchedRecord).offset) + 1n;
-      await control.commit(resumeAt);
-      failing.delete(batch.partition);
-      stats.deadLettered += doomed.length;
-      logger.warn('event source: records sent to the on-failure topic', {
-        ...summary,
-        processed,
-        skipped: Number(lastOffset + 1n - resumeAt),
-        retried: 0,
-        deadLettered: doomed.length,
-        deadLetteredOffsets: doomed.map((record) => record.offset),
-        onFailureTopic: settings.onFailureTopic,
-        attempt: attempts,
-        functionError,
-      });
-      if (resumeAt <= lastOffset) {
-        // The records after the dead-lettered one were not processed: deliver them next.
-        control.seek(resumeAt);
-        return;
-      }
-      control.advance(resumeAt);
+      if (!(await afterFailure(batch, control, records, decision, summary))) return;
     }
   };
 

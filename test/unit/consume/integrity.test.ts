@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { createBatchHandler, type BatchHandlerDeps } from '../../../lib/consume/batch-handler';
 import type { ConsumedRecord } from '../../../lib/consume/event';
-import type { Every } from '../../../lib/consume/lease';
 import type { ProcessContext, RecordProcessor } from '../../../lib/consume/processor';
 import { IdempotencyStatus } from '../../../lib/idempotency/types';
 import type { Logger } from '../../../lib/logger';
 import { failed, kafkaEvent, type RecordSpec } from '../../helpers/kafka-events';
 import { FakeClock, FakeStore } from './fake-store';
+import { manualEvery } from './manual-every';
 
 /** Records every `record failed` warning as `<partition>:<offset> <reason>`. */
 class WarningLog implements Logger {
@@ -178,16 +178,6 @@ describe('one owner per partition worker', () => {
 });
 
 describe('claims fenced while the effect runs', () => {
-  /** An {@link Every} the test ticks by hand. */
-  function manualEvery() {
-    const ticks = new Set<() => void>();
-    const every: Every = (_, tick) => {
-      ticks.add(tick);
-      return () => ticks.delete(tick);
-    };
-    return { every, tick: () => ticks.forEach((tick) => tick()), active: () => ticks.size };
-  }
-
   it('renews a claim issued ahead before its effect when less than half its lease is left', async () => {
     const clock = new FakeClock();
     const leases: number[] = [];

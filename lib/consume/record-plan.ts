@@ -1,0 +1,109 @@
+/**
+ * What to do with each record of a partition, from what the batch read already tells and
+ * before any request: fail it (malformed, or a message id reused with another payload), skip
+ * it (a duplicate), or claim it, noting when another owner holds it under a live lease.
+ * Pure: the partition worker acts on these plans.
+ */
+import { IdempotencyStatus, type IdempotencyRecord } from '../idempotency/types';
+import type { ConsumedRecord, PartitionEntry } from './event';
+import { consumeIdempotencyKey, isSamePayload, messageIdentityOf, recordPayloadHash, MESSAGE_ID_REUSED } from './message-id';
+
+/** Why a record was not done, for the log and the report. */
+export interface Failure {
+  reason: string;
+  error?: unknown;
+}
+
+/** A record to claim, with the identity and payload hash its claim and completion carry. */
+export interface ClaimPlan {
+  kind: 'claim';
+  record: ConsumedRecord;
+  /** The message identity the processor is told (caller-qualified when it has a caller). */
+  messageId: string;
+  callerId?: string;
+  /** The record's idempotency key. */
+  key: string;
+  hash: string;
+  /** The batch read found the key IN_PROGRESS under another owner's live lease. */
+  held?: IdempotencyRecord;
+}
+
+/** What to do with one record. */
+export type RecordPlan =
+  /** Known to fail before any request: a malformed record, or a message id reused with another payload. */
+  | { kind: 'invalid'; failure: Failure }
+  | { kind: 'duplicate' }
+  | ClaimPlan;
+
+/** What is known of a well-formed record when it is planned. */
+export interface RecordFacts {
+  key: string;
+  hash: string;
+  /** Payload hash of an earlier record of the partition with the same key; undefined when none. */
+  earlierHash?: string;
+  /** The key as the batch read found it; undefined when absent. */
+  known?: IdempotencyRecord;
+}
+
+/** How {@link planRecord} decides: skip, fail as reused, or claim (held by another live owner or not). */
+export type RecordDecision = { kind: 'duplicate' } | { kind: 'reused' } | { kind: 'claim'; held?: IdempotencyRecord };
+
+/**
+ * Decides what to do with a well-formed record: the same message twice in one partition is
+ * done once the first copy is, and a key already COMPLETED is skipped; either with another
+ * payload is not the same message. A key IN_PROGRESS under a live lease (`>= nowMs`) of an
+ * owner other than `owner` is claimed only after waiting for it.
+ */
+export function planRecord(facts: RecordFacts, owner: string, nowMs: number): RecordDecision {
+  const { hash, earlierHash, known } = facts;
+  if (earlierHash !== undefined) return earlierHash === hash ? { kind: 'duplicate' } : { kind: 'reused' };
+  if (known?.status === IdempotencyStatus.Completed) return isSamePayload(known.payloadHash, hash) ? { kind: 'duplicate' } : { kind: 'reused' };
+  if (known?.status === IdempotencyStatus.InProgress && known.leaseExpiresAtMs >= nowMs && known.owner !== owner) return { kind: 'claim', held: known };
+  return { kind: 'claim' };
+}
+
+/**
+ * Plans each entry of a partition in order (see {@link planRecord}); keys are prefixed by
+ * `scope`, `known` holds the keys the batch read found.
+ */
+export function planPartition(
+  entries: readonly PartitionEntry[],
+  scope: string,
+  known: ReadonlyMap<string, IdempotencyRecord>,
+  owner: string,
+  nowMs: number,
+): RecordPlan[] {
+  const seen = new Map<string, string>();
+  return entries.map((entry): RecordPlan => {
+    if (!('record' in entry)) return { kind: 'invalid', failure: { reason: 'malformed record', error: entry.malformed.error } };
+    const { messageId, callerId } = messageIdentityOf(entry.record);
+    const key = consumeIdempotencyKey(scope, messageId);
+    const hash = recordPayloadHash(entry.record);
+    const facts: RecordFacts = { key, hash };
+    const earlierHash = seen.get(key);
+    if (earlierHash === undefined) seen.set(key, hash);
+    else facts.earlierHash = earlierHash;
+    const knownRecord = known.get(key);
+    if (knownRecord !== undefined) facts.known = knownRecord;
+    const decision = planRecord(facts, owner, nowMs);
+    if (decision.kind === 'duplicate') return decision;
+    if (decision.kind === 'reused') return { kind: 'invalid', failure: { reason: MESSAGE_ID_REUSED } };
+    const plan: ClaimPlan = { kind: 'claim', record: entry.record, messageId, key, hash };
+    if (callerId !== undefined) plan.callerId = callerId;
+    if (decision.held !== undefined) plan.held = decision.held;
+    return plan;
+  });
+}
+
+/**
+ * Index of the first record at which the partition stops before any request: an invalid
+ * one, or, when the invocation cannot wait, one held by another owner. -1 when none.
+ */
+export function firstStopIndex(plans: readonly RecordPlan[], canWait: boolean): number {
+  return plans.findIndex((plan) => plan.kind === 'invalid' || (!canWait && plan.kind === 'claim' && plan.held !== undefined));
+}
+
+/** The other owner's record holding `plan`'s key when its lease is still live at `nowMs`; else undefined. */
+export function liveHolder(plan: ClaimPlan, nowMs: number): IdempotencyRecord | undefined {
+  return plan.held !== undefined && plan.held.leaseExpiresAtMs >= nowMs ? plan.held : undefined;
+}

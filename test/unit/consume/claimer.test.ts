@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { createClaimer } from '../../../lib/consume/claimer';
+import { IdempotencyStatus } from '../../../lib/idempotency/types';
+import { FakeClock, FakeStore } from './fake-store';
+import { START_MS, storedRecord } from './plans';
+
+function setup() {
+  const store = new FakeStore();
+  const clock = new FakeClock();
+  const claimer = createClaimer({ store, clock, owner: 'inv-1/orders-0', leaseMs: 30_000, ttlSeconds: 86_400 });
+  return { store, clock, claimer };
+}
+
+describe('createClaimer', () => {
+  it('claims a key for its owner with a lease and a TTL, and holds it until then', async () => {
+    const { store, claimer } = setup();
+    expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toEqual({ outcome: { claimed: true } });
+    expect(store.items.get('k1')).toEqual({
+      key: 'k1',
+      status: IdempotencyStatus.InProgress,
+      owner: 'inv-1/orders-0',
+      payloadHash: 'h1',
+      leaseExpiresAtMs: START_MS + 30_000,
+      // 1_800_000_000 s + one day.
+      expiresAtEpochSec: 1_800_086_400,
+    });
+    expect(claimer.leaseExpiresAtMs('k1')).toBe(START_MS + 30_000);
+    expect(claimer.heldKeys()).toEqual(['k1']);
+  });
+
+  it('renews the lease of a key it holds', async () => {
+    const { clock, claimer } = setup();
+    await claimer.claim({ key: 'k1', hash: 'h1' });
+    clock.nowValueMs += 20_000;
+    await claimer.claim({ key: 'k1', hash: 'h1' });
+    expect(claimer.leaseExpiresAtMs('k1')).toBe(START_MS + 50_000);
+  });
+
+  it('holds nothing for a key another owner holds, and stops holding a key taken over', async () => {
+    const { store, claimer } = setup();
+    store.returnExisting = true;
+    store.items.set('k2', storedRecord(IdempotencyStatus.InProgress, { key: 'k2' }));
+    expect(await claimer.claim({ key: 'k2', hash: 'h2' })).toEqual({ outcome: { claimed: false, existing: storedRecord(IdempotencyStatus.InProgress, { key: 'k2' }) } });
+    await claimer.claim({ key: 'k1', hash: 'h1' });
+    store.items.set('k1', storedRecord(IdempotencyStatus.InProgress, { key: 'k1' }));
+    await claimer.claim({ key: 'k1', hash: 'h1' });
+    expect(claimer.heldKeys()).toEqual([]);
+    expect(claimer.leaseExpiresAtMs('k1')).toBeUndefined();
+  });
+
+  it('answers a request that failed with its error instead of rejecting', async () => {
+    const { store, claimer } = setup();
+    store.failClaims.add('k1');
+    expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toEqual({ error: new Error('store unreachable') });
+    expect(claimer.heldKeys()).toEqual([]);
+  });
+
+  it('releases only the keys it holds, and nothing at all when it holds none of them', async () => {
+    const { store, claimer } = setup();
+    await claimer.claim({ key: 'k1', hash: 'h1' });
+    await claimer.claim({ key: 'k2', hash: 'h2' });
+    await claimer.release(['k1', 'k3']);
+    expect(store.requests.release).toBe(1);
+    expect([...store.items.keys()]).toEqual(['k2']);
+    expect(claimer.heldKeys()).toEqual(['k2']);
+    await claimer.release(['k1', 'k3']);
+    expect(store.requests.release).toBe(1);
+  });
+
+  it('keeps holding the keys when the release fails', async () => {
+    const { store, claimer } = setup();
+    await claimer.claim({ key: 'k1', hash: 'h1' });
+    store.releaseMany = async () => {
+      throw new Error('store unreachable');
+    };
+    await expect(claimer.release(['k1'])).rejects.toThrow('store unreachable');
+    expect(claimer.heldKeys()).toEqual(['k1']);
+  });
+});

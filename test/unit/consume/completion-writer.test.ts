@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { createCompletionWriter, type CompletionEntry } from '../../../lib/consume/completion-writer';
+import { createPatience } from '../../../lib/consume/patience';
+import { IdempotencyStatus } from '../../../lib/idempotency/types';
+import { FakeClock, FakeStore } from './fake-store';
+import { START_MS, storedRecord } from './plans';
+
+const OWNER = 'me';
+const LOST = 'claim lost: its lease ran out and another invocation took the message over';
+
+function setup() {
+  const store = new FakeStore();
+  const clock = new FakeClock();
+  const writer = createCompletionWriter({ store, clock, owner: OWNER, ttlSeconds: 86_400 });
+  let sleeps = 0;
+  const onSleep: (() => void)[] = [];
+  /** Patience until `deadlineMs` (undefined: never waits) whose sleeps move the fake clock. */
+  const patience = (deadlineMs?: number) =>
+    createPatience(clock, deadlineMs, async (ms) => {
+      clock.nowValueMs += ms;
+      onSleep[sleeps]?.();
+      sleeps += 1;
+    });
+  return { store, clock, writer, patience, onSleep, sleeps: () => sleeps };
+}
+
+/** Entries for records `from..to-1`, each claimed by `OWNER` in `store`. */
+function claimed(store: FakeStore, from: number, to: number): CompletionEntry[] {
+  const entries: CompletionEntry[] = [];
+  for (let index = from; index < to; index += 1) {
+    const entry = { index, key: `k${index}`, hash: `h${index}` };
+    store.items.set(entry.key, storedRecord(IdempotencyStatus.InProgress, { key: entry.key, owner: OWNER }));
+    entries.push(entry);
+  }
+  return entries;
+}
+
+describe('createCompletionWriter', () => {
+  it('writes a group as soon as it holds 25, the rest at the end, each conditional on the claim', async () => {
+    const { store, writer, patience } = setup();
+    const entries = claimed(store, 0, 30);
+    for (const entry of entries.slice(0, 25)) writer.add(entry);
+    expect(store.requests.complete).toBe(25);
+    for (const entry of entries.slice(25)) writer.add(entry);
+    expect(store.requests.complete).toBe(25);
+    const report = await writer.finish(patience());
+    expect(report).toEqual({ written: entries, refusedKeys: new Set(), failures: [] });
+    expect(store.requests.complete).toBe(30);
+    expect(store.items.get('k29')).toEqual({ key: 'k29', status: IdempotencyStatus.Completed, owner: OWNER, payloadHash: 'h29', leaseExpiresAtMs: 0, expiresAtEpochSec: 1_800_086_400 });
+  });
+
+  it('writes the group in hand on flush, and nothing when it is empty', async () => {
+    const { store, writer } = setup();
+    writer.flush();
+    expect(store.requests.complete).toBe(0);
+    for (const entry of claimed(store, 0, 2)) writer.add(entry);
+    writer.flush();
+    writer.flush();
+    expect(store.requests.complete).toBe(2);
+  });
+
+  it('reports a completion refused (the claim taken over) as a lost claim at the first such record of its group', async () => {
+    const { store, writer, patience } = setup();
+    const entries = claimed(store, 0, 4);
+    for (const index of [1, 3]) store.items.set(`k${index}`, storedRecord(IdempotencyStatus.InProgress, { key: `k${index}`, leaseExpiresAtMs: START_MS + 60_000 }));
+    for (const entry of entries) writer.add(entry);
+    const report = await writer.finish(patience());
+    expect(report).toEqual({ written: entries, refusedKeys: new Set(['k1', 'k3']), failures: [{ index: 1, failure: { reason: LOST } }] });
+    expect(store.items.get('k1')?.owner).toBe('other');
+  });
+
+  it('reports a group that failed to write at its first record, and the groups after it as they went', async () => {
+    const { store, writer, patience } = setup();
+    store.failCompletionCalls.add(1);
+    const entries = claimed(store, 0, 30);
+    for (const entry of entries) writer.add(entry);
+    const report = await writer.finish(patience());
+    expect(report).toEqual({
+      written: entries.slice(25),
+      refusedKeys: new Set(),
+      failures: [{ index: 0, failure: { reason: 'completion failed', error: new Error('store unreachable') } }],
+    });
+  });
+
+  it('writes a failed group again while the invocation may wait', async () => {
+    const { store, writer, patience, onSleep, sleeps } = setup();
+    store.failCompletions = true;
+    onSleep[1] = () => {
+      store.failCompletions = false;
+    };
+    const entries = claimed(store, 0, 3);
+    for (const entry of entries) writer.add(entry);
+    const report = await writer.finish(patience(START_MS + 60_000));
+    expect(report).toEqual({ written: entries, refusedKeys: new Set(), failures: [] });
+    expect(sleeps()).toBe(2);
+    // Three attempts of three conditional writes.
+    expect(store.requests.complete).toBe(9);
+  });
+
+  it('does not write again without time to wait', async () => {
+    const { store, writer, patience } = setup();
+    store.failCompletions = true;
+    for (const entry of claimed(store, 0, 3)) writer.add(entry);
+    expect((await writer.finish(patience())).failures).toHaveLength(1);
+    expect(store.requests.complete).toBe(3);
+  });
+});

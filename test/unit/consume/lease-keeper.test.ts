@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { createClaimer } from '../../../lib/consume/claimer';
+import { createLeaseKeeper } from '../../../lib/consume/lease-keeper';
+import { IdempotencyStatus } from '../../../lib/idempotency/types';
+import { FakeClock, FakeStore } from './fake-store';
+import { manualEvery } from './manual-every';
+import { START_MS, storedRecord } from './plans';
+
+const target = { key: 'k1', hash: 'h1' };
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+function setup() {
+  const store = new FakeStore();
+  const clock = new FakeClock();
+  const manual = manualEvery();
+  const claimer = createClaimer({ store, clock, owner: 'me', leaseMs: 30_000, ttlSeconds: 86_400 });
+  const lease = createLeaseKeeper({ claimer, clock, leaseMs: 30_000, every: manual.every });
+  return { store, clock, claimer, lease, ...manual };
+}
+
+describe('renewalDueBeforeEffect', () => {
+  it.each([
+    { name: 'just claimed', elapsedMs: 0, expected: false },
+    { name: 'exactly half the lease left', elapsedMs: 15_000, expected: false },
+    { name: 'less than half left', elapsedMs: 15_001, expected: true },
+    { name: 'lease run out', elapsedMs: 31_000, expected: true },
+  ])('$name: $expected', async ({ elapsedMs, expected }) => {
+    const { clock, claimer, lease } = setup();
+    await claimer.claim(target);
+    clock.nowValueMs += elapsedMs;
+    expect(lease.renewalDueBeforeEffect('k1')).toBe(expected);
+  });
+
+  it('is due for a key not held', () => {
+    expect(setup().lease.renewalDueBeforeEffect('k1')).toBe(true);
+  });
+});
+
+describe('runEffect', () => {
+  it('renews the claim at each tick while the effect runs, and stops when it ends', async () => {
+    const { store, clock, claimer, lease, tick, active } = setup();
+    await claimer.claim(target);
+    const leases: number[] = [];
+    const result = await lease.runEffect(target, async () => {
+      for (let i = 0; i < 2; i += 1) {
+        clock.nowValueMs += 10_000;
+        tick();
+        await nextTurn();
+        leases.push(store.items.get('k1')?.leaseExpiresAtMs ?? 0);
+      }
+    });
+    expect(result).toBe('done');
+    expect(leases).toEqual([START_MS + 40_000, START_MS + 50_000]);
+    expect(store.requests.claim).toBe(3);
+    expect(active()).toBe(0);
+  });
+
+  it('issues no second renewal while one is in flight', async () => {
+    const { store, claimer, lease, tick } = setup();
+    await claimer.claim(target);
+    await lease.runEffect(target, async () => {
+      tick();
+      tick();
+    });
+    expect(store.requests.claim).toBe(2);
+  });
+
+  it('reports the claim lost when a renewal finds the key taken over', async () => {
+    const { store, claimer, lease, tick } = setup();
+    await claimer.claim(target);
+    const result = await lease.runEffect(target, async () => {
+      store.items.set('k1', storedRecord(IdempotencyStatus.InProgress, { key: 'k1', leaseExpiresAtMs: START_MS + 60_000 }));
+      tick();
+      await nextTurn();
+      // No further renewal once lost.
+      tick();
+    });
+    expect(result).toBe('lost');
+    expect(store.requests.claim).toBe(2);
+  });
+
+  it('keeps the claim when a renewal cannot reach the store, trying again at the next tick', async () => {
+    const { store, claimer, lease, tick } = setup();
+    await claimer.claim(target);
+    const result = await lease.runEffect(target, async () => {
+      store.failClaims.add('k1');
+      tick();
+      await nextTurn();
+      store.failClaims.clear();
+      tick();
+      await nextTurn();
+    });
+    expect(result).toBe('done');
+    expect(store.requests.claim).toBe(3);
+  });
+
+  it('rejects with the effect\'s error, having stopped renewing', async () => {
+    const { claimer, lease, active } = setup();
+    await claimer.claim(target);
+    await expect(lease.runEffect(target, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(active()).toBe(0);
+  });
+});

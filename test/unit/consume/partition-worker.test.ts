@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { decodeKafkaEvent, type ConsumedRecord } from '../../../lib/consume/event';
+import { processPartition, type PartitionWorkerDeps, type RecordFailure } from '../../../lib/consume/partition-worker';
+import { realSleep } from '../../../lib/consume/patience';
+import { IdempotencyStatus, type IdempotencyRecord } from '../../../lib/idempotency/types';
+import { silentLogger } from '../../../lib/logger';
+import { kafkaEvent, type RecordSpec } from '../../helpers/kafka-events';
+import { FakeClock, FakeStore } from './fake-store';
+import { START_MS, storedRecord } from './plans';
+
+/** Runs one partition of `specs` without a deadline (nothing is waited for). */
+async function run(specs: RecordSpec[], options: { known?: IdempotencyRecord[]; effect?: (record: ConsumedRecord, store: FakeStore) => void; malformedOffset?: number } = {}) {
+  const store = new FakeStore();
+  const event = kafkaEvent(specs) as unknown as { records: Record<string, Record<string, unknown>[]> };
+  const malformed = event.records['orders-0']?.find((record) => record.offset === options.malformedOffset);
+  if (malformed !== undefined) malformed.value = '%%%';
+  const partition = decodeKafkaEvent(event).partitions[0];
+  if (partition === undefined) throw new Error('no partition');
+  const failures: RecordFailure[] = [];
+  const applied: number[] = [];
+  const deps: PartitionWorkerDeps = {
+    store,
+    processor: {
+      async process(record) {
+        options.effect?.(record, store);
+        applied.push(record.offset);
+      },
+    },
+    clock: new FakeClock(),
+    logger: silentLogger,
+    invocationId: 'inv-1',
+    scope: 'test',
+    leaseMs: 30_000,
+    ttlSeconds: 86_400,
+    claimsAhead: 2,
+    known: new Map((options.known ?? []).map((record) => [record.key, record])),
+    sleep: realSleep,
+    onRecordFailed: (failure) => failures.push(failure),
+  };
+  for (const record of options.known ?? []) store.items.set(record.key, record);
+  const outcome = await processPartition(partition, deps);
+  return { outcome, store, failures, applied };
+}
+
+const key = (offset: number) => `consume:test:orders-0-${offset}`;
+const failure = (offset: number, reason: string): RecordFailure => ({ topic: 'orders', partition: 0, offset, reason });
+
+describe('processPartition', () => {
+  it('processes and completes every record, counting the duplicates skipped', async () => {
+    const done = storedRecord(IdempotencyStatus.Completed, { key: 'consume:test:m-1' });
+    const { outcome, store, applied, failures } = await run([{ offset: 4, headers: { 'message-id': 'm-1' } }, { offset: 5 }, { offset: 6 }], { known: [done] });
+    expect(outcome).toEqual({ partitionKey: 'orders-0', offsets: [4, 5, 6], processed: 2, skippedDuplicates: 1 });
+    expect(applied).toEqual([5, 6]);
+    expect(failures).toEqual([]);
+    expect(store.items.get(key(5))?.status).toBe(IdempotencyStatus.Completed);
+    expect(store.requests).toEqual({ getMany: 0, claim: 2, completeMany: 0, complete: 2, release: 0 });
+  });
+
+  it('stops at a malformed record, claiming nothing at or after it', async () => {
+    const { outcome, failures, store } = await run([{ offset: 0 }, { offset: 1 }, { offset: 2 }], { malformedOffset: 1 });
+    expect(outcome).toEqual({ partitionKey: 'orders-0', offsets: [0, 1, 2], processed: 1, skippedDuplicates: 0, firstFailedOffset: 1 });
+    expect(failures).toEqual([failure(1, 'malformed record')]);
+    expect(store.requests.claim).toBe(1);
+  });
+
+  it('stops before any request at a key another owner holds when it cannot wait', async () => {
+    const held = storedRecord(IdempotencyStatus.InProgress, { key: key(1), leaseExpiresAtMs: START_MS + 10_000 });
+    const { outcome, failures, store } = await run([{ offset: 0 }, { offset: 1 }, { offset: 2 }], { known: [held] });
+    expect(outcome.firstFailedOffset).toBe(1);
+    expect(failures).toEqual([failure(1, 'held by another invocation')]);
+    expect(store.requests.claim).toBe(1);
+  });
+
+  it('moves the stop back to a record whose completion was refused, and releases the claims it will not complete', async () => {
+    const { outcome, failures, applied, store } = await run([0, 1, 2, 3, 4].map((offset) => ({ offset })), {
+      effect: (record, fake) => {
+        // Offset 1 is taken over right after its effect; offset 3 then fails.
+        if (record.offset === 1) fake.items.set(key(1), storedRecord(IdempotencyStatus.InProgress, { key: key(1), leaseExpiresAtMs: START_MS + 60_000 }));
+        if (record.offset === 3) throw new Error('not valid');
+      },
+    });
+    expect(applied).toEqual([0, 1, 2]);
+    expect(outcome).toMatchObject({ processed: 1, firstFailedOffset: 1 });
+    expect(failures).toEqual([failure(3, 'processor failed'), failure(1, 'claim lost: its lease ran out and another invocation took the message over')]);
+    // Offsets 0 and 2 completed, 1 left to its new owner; 3 (failed) and 4 (claimed ahead) released.
+    expect([...store.items.entries()].map(([itemKey, item]) => `${itemKey} ${item.status}`)).toEqual([
+      `${key(0)} COMPLETED`,
+      `${key(1)} IN_PROGRESS`,
+      `${key(2)} COMPLETED`,
+    ]);
+    expect(store.requests.release).toBe(2);
+  });
+});
