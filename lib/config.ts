@@ -4,6 +4,7 @@
  * deployment fails at cold start rather than on the first request.
  */
 import { ConfigError } from './errors';
+import { isTopicName } from './kafka/topic-name';
 
 /** How the Kafka client authenticates. */
 export const KafkaAuthMode = {
@@ -143,7 +144,7 @@ function parseAllowedTopics(env: Env, inLambda: boolean): ReadonlySet<string> | 
     return '*';
   }
   for (const topic of topics) {
-    if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new ConfigError('ALLOWED_TOPICS', `"${topic}" is not a valid topic name`);
+    if (!isTopicName(topic)) throw new ConfigError('ALLOWED_TOPICS', `"${topic}" is not a valid topic name`);
   }
   return new Set(topics);
 }

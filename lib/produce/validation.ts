@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from '../errors';
 import { CALLER_HEADER } from '../headers';
+import { isTopicName, TOPIC_NAME_RULE } from '../kafka/topic-name';
 import { DUPLICATE_MEMBER, RawJson, readJson, type Place, type ReadObject } from './json-body';
 
 /** How keys and values are embedded in the JSON body. */
@@ -44,8 +45,6 @@ export interface ProduceLimits {
   maxRequestBytes: number;
 }
 
-// Kafka's own rule for topic names (org.apache.kafka.common.internals.Topic).
-const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MAX_PARTITION = 2_147_483_647;
 const SCHEMA_FIELDS = new Set(['key_schema', 'value_schema', 'key_schema_id', 'value_schema_id']);
@@ -58,8 +57,8 @@ const HEADER_FIELDS = new Set(['name', 'value']);
  * @throws {ValidationError} for an illegal name; {@link TopicNotAllowedError} when not in `allowedTopics`.
  */
 export function checkTopic(topic: string, allowedTopics: ReadonlySet<string> | '*'): void {
-  if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
-    throw new ValidationError('topic: must be 1 to 249 characters of letters, digits, ".", "_" and "-"');
+  if (!isTopicName(topic)) {
+    throw new ValidationError(`topic: must be ${TOPIC_NAME_RULE}`);
   }
   if (allowedTopics !== '*' && !allowedTopics.has(topic)) {
     throw new TopicNotAllowedError(`topic "${topic}" is not open for producing`);
