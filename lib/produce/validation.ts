@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from '../errors';
 import { CALLER_HEADER } from '../headers';
+import { isBase64, isPlainObject } from '../json-checks';
 import { isTopicName, TOPIC_NAME_RULE } from '../kafka/topic-name';
 import { DUPLICATE_MEMBER, RawJson, readJson, type Place, type ReadObject } from './json-body';
 
@@ -45,7 +46,6 @@ export interface ProduceLimits {
   maxRequestBytes: number;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MAX_PARTITION = 2_147_483_647;
 const SCHEMA_FIELDS = new Set(['key_schema', 'value_schema', 'key_schema_id', 'value_schema_id']);
 const RECORD_FIELDS = new Set(['key', 'value', 'partition', 'headers']);
@@ -81,8 +81,9 @@ export function embeddedFormatOf(contentType: string | undefined): EmbeddedForma
   return format;
 }
 
+// A key or value kept as written (RawJson) is an object too, but never a field of the request.
 function isObject(value: unknown): value is ReadObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof RawJson);
+  return isPlainObject(value) && !(value instanceof RawJson);
 }
 
 function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, path: string): void {
@@ -95,7 +96,7 @@ function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, pa
 }
 
 function base64Bytes(value: unknown, path: string): Buffer {
-  if (typeof value !== 'string' || !BASE64.test(value)) throw new ValidationError(`${path}: must be a base64 string`);
+  if (!isBase64(value)) throw new ValidationError(`${path}: must be a base64 string`);
   return Buffer.from(value, 'base64');
 }
 
