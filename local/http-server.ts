@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { systemClock, type Clock } from '../lib/clock';
 import { PayloadTooLargeError, toAppError } from '../lib/errors';
 import { errorFields, type Logger } from '../lib/logger';
+import { PRODUCE_ROUTE_KEY, topicSegmentOf } from '../lib/produce/route';
 
 /** The function behind the server: an HTTP API (payload v2) handler. */
 export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
@@ -39,7 +40,6 @@ export interface HttpServer {
 }
 
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?json\b|application\/(x-www-form-urlencoded|xml)\b)/i;
-const ROUTE = /^\/topics\/([^/]+)\/?$/;
 const ERROR_HEADERS = { 'content-type': 'application/vnd.kafka.v2+json' } as const;
 /** Longest a refused request's remaining body is drained before its connection is closed anyway. */
 const DRAIN_AFTER_REFUSAL_MS = 5_000;
@@ -136,14 +136,14 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: nu
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const cookies = request.headers.cookie?.split(';').map((cookie) => cookie.trim()).filter((cookie) => cookie !== '');
-  const route = ROUTE.exec(rawPath);
+  const segment = topicSegmentOf(rawPath);
   let topic: string | undefined;
   try {
-    topic = route?.[1] === undefined ? undefined : decodeURIComponent(route[1]);
+    topic = segment === undefined ? undefined : decodeURIComponent(segment);
   } catch {
-    topic = route?.[1];
+    topic = segment;
   }
-  const routeKey = topic === undefined ? '$default' : 'POST /topics/{topic}';
+  const routeKey = topic === undefined ? '$default' : PRODUCE_ROUTE_KEY;
   const text = TEXT_TYPES.test(headers['content-type'] ?? '');
   const time = new Date(nowMs);
   return {
