@@ -8,7 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { systemClock, type Clock } from '../lib/clock';
-import { PayloadTooLargeError, toAppError } from '../lib/errors';
+import { InternalError, PayloadTooLargeError } from '../lib/errors';
+import { errorAnswer, type ErrorAnswer } from '../lib/http/error-response';
+import { KAFKA_V2_MEDIA_TYPE } from '../lib/http/json-response';
 import { errorFields, type Logger } from '../lib/logger';
 import { PRODUCE_ROUTE_KEY, topicSegmentOf } from '../lib/produce/route';
 
@@ -40,7 +42,7 @@ export interface HttpServer {
 }
 
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?json\b|application\/(x-www-form-urlencoded|xml)\b)/i;
-const ERROR_HEADERS = { 'content-type': 'application/vnd.kafka.v2+json' } as const;
+const ERROR_HEADERS = { 'content-type': KAFKA_V2_MEDIA_TYPE } as const;
 /** Longest a refused request's remaining body is drained before its connection is closed anyway. */
 const DRAIN_AFTER_REFUSAL_MS = 5_000;
 
@@ -49,12 +51,8 @@ function send(response: ServerResponse, statusCode: number, headers: Record<stri
   response.end(body);
 }
 
-function errorBody(errorCode: number, message: string): Buffer {
-  return Buffer.from(JSON.stringify({ error_code: errorCode, message }));
-}
-
-function sendError(response: ServerResponse, statusCode: number, errorCode: number, message: string): void {
-  send(response, statusCode, ERROR_HEADERS, errorBody(errorCode, message));
+function sendError(response: ServerResponse, answer: ErrorAnswer): void {
+  send(response, answer.statusCode, ERROR_HEADERS, Buffer.from(JSON.stringify(answer.body)));
 }
 
 /**
@@ -65,9 +63,9 @@ function sendError(response: ServerResponse, statusCode: number, errorCode: numb
  * kernel send a TCP reset, which can reach the client before the answer and surface as
  * ECONNRESET instead of a 413.
  */
-function refuse(request: IncomingMessage, response: ServerResponse, statusCode: number, errorCode: number, message: string): void {
-  const body = errorBody(errorCode, message);
-  response.writeHead(statusCode, { ...ERROR_HEADERS, 'content-length': String(body.length), connection: 'close' });
+function refuse(request: IncomingMessage, response: ServerResponse, answer: ErrorAnswer): void {
+  const body = Buffer.from(JSON.stringify(answer.body));
+  response.writeHead(answer.statusCode, { ...ERROR_HEADERS, 'content-length': String(body.length), connection: 'close' });
   response.write(body);
   let timer: NodeJS.Timeout | undefined;
   const finish = (): void => {
@@ -207,15 +205,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       try {
         body = await readBody(request, options.maxBodyBytes);
       } catch (error) {
-        const appError = toAppError(error);
-        refuse(request, response, appError.httpStatus, appError.code, appError.message);
+        refuse(request, response, errorAnswer(error));
         return;
       }
       try {
         writeResult(response, await handler(toHttpApiEvent(request, body, clock.nowMs())));
       } catch (error) {
         logger.error('the HTTP handler threw', errorFields(error));
-        if (!response.headersSent) sendError(response, 500, 50002, 'internal error');
+        // The handler answers its own errors, so a throw is a failure of the function itself: a bare 500.
+        if (!response.headersSent) sendError(response, errorAnswer(new InternalError('the HTTP handler threw', { cause: error })));
         else response.destroy();
       }
     })();
