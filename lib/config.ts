@@ -82,7 +82,7 @@ const MiB = 1024 * 1024;
  * and API Gateway may deliver the body base64-encoded (4/3 of its size): 4 MiB becomes
  * 5,592,408 bytes, leaving about 680 KiB for the headers and request context of the event.
  */
-export const DEFAULT_MAX_REQUEST_BYTES = 4 * MiB;
+const DEFAULT_MAX_REQUEST_BYTES = 4 * MiB;
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();

@@ -185,10 +185,3 @@ export class InternalError extends AppError {
   readonly code = ErrorCode.Internal;
   readonly retriable = false;
 }
-
-/** Wraps anything thrown into an {@link AppError}, keeping AppErrors as they are. */
-export function toAppError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new InternalError(message, { cause: error });
-}

@@ -126,7 +126,7 @@ function headersOf(request: IncomingMessage): Record<string, string> {
 }
 
 /** Builds the payload v2 event for a request and its body. */
-export function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: number): APIGatewayProxyEventV2 {
+function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: number): APIGatewayProxyEventV2 {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const rawPath = url.pathname;
   const method = (request.method ?? 'GET').toUpperCase();

@@ -83,7 +83,7 @@ function parsed(bytes: Buffer | null): unknown {
 }
 
 /** The printed form of a record. */
-export function inspectedRecord(record: FetchedRecord): InspectedRecord {
+function inspectedRecord(record: FetchedRecord): InspectedRecord {
   return {
     topic: record.topic,
     partition: record.partition,

@@ -24,7 +24,7 @@ import type { ProduceHttpRequest } from './route';
 import { checkBodySize, checkTopic, embeddedFormatOf, parseProduceBody, type ProduceRecord } from './validation';
 
 /** Response header marking a stored response replayed for a repeated Idempotency-Key. */
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
+const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 /** Collaborators of {@link ProduceService}. */
 export interface ProduceServiceDeps {

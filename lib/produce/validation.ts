@@ -25,7 +25,7 @@ export const EmbeddedFormat = {
 export type EmbeddedFormat = (typeof EmbeddedFormat)[keyof typeof EmbeddedFormat];
 
 /** Accepted request media types and the format each implies. */
-export const PRODUCE_MEDIA_TYPES: Readonly<Record<string, EmbeddedFormat>> = {
+const PRODUCE_MEDIA_TYPES: Readonly<Record<string, EmbeddedFormat>> = {
   'application/vnd.kafka.json.v2+json': EmbeddedFormat.Json,
   'application/json': EmbeddedFormat.Json,
   'application/vnd.kafka.binary.v2+json': EmbeddedFormat.Binary,
@@ -105,7 +105,7 @@ function base64Bytes(value: unknown, path: string): Buffer {
  * itself stores at most 32 levels), and consumers that parse records recursively are spared
  * hostile ones.
  */
-export const MAX_JSON_DEPTH = 100;
+const MAX_JSON_DEPTH = 100;
 
 function embedded(value: unknown, format: EmbeddedFormat, path: string): Buffer | null {
   if (value === null || value === undefined) return null;

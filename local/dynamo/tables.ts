@@ -24,10 +24,7 @@ export interface TableDefinition {
 }
 
 /** Definitions by role, as declared in `tables.json`. */
-export const tableDefinitions: Readonly<Record<TableRole, TableDefinition>> = definitions as Record<TableRole, TableDefinition>;
-
-/** Name of the attribute holding an item's expiry, in epoch seconds (DynamoDB TTL's unit). */
-export const TTL_ATTRIBUTE = 'expiresAtEpochSec';
+const tableDefinitions: Readonly<Record<TableRole, TableDefinition>> = definitions as Record<TableRole, TableDefinition>;
 
 async function waitActive(client: DynamoDBClient, name: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -50,7 +50,7 @@ const inProgress = (owner: string, leaseExpiresAtMs = NOW_MS + 30_000, payloadHa
 const completed = (owner: string, payloadHash = 'h1'): Omit<IdempotencyRecord, 'key'> => ({ status: 'COMPLETED', owner, leaseExpiresAtMs: 0, expiresAtEpochSec: TTL_SEC, payloadHash });
 
 /** The cases; `result` of a refused claim lists the item the store returns with it. */
-export const STORE_CONTRACT: ContractCase[] = [
+const STORE_CONTRACT: ContractCase[] = [
   { name: 'claims an absent key', given: [], when: claimBy('a'), result: { claimed: true }, stored: inProgress('a') },
   {
     name: 'refuses a claim under another owner\'s live lease, returning the holder',
