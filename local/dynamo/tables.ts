@@ -17,13 +17,13 @@ import definitions from '../../deploy/tables.json';
 export type TableRole = keyof typeof definitions;
 
 /** One table's key schema and, where it expires items, its TTL attribute. */
-export interface TableDefinition {
+interface TableDefinition {
   KeySchema: KeySchemaElement[];
   AttributeDefinitions: AttributeDefinition[];
   TimeToLiveAttribute?: string;
 }
 
-/** Definitions by role, as declared in `tables.json`. */
+/** Definitions by role, as declared in `deploy/tables.json`. */
 const tableDefinitions: Readonly<Record<TableRole, TableDefinition>> = definitions as Record<TableRole, TableDefinition>;
 
 async function waitActive(client: DynamoDBClient, name: string, timeoutMs: number): Promise<void> {
