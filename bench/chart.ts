@@ -26,7 +26,7 @@ function passes(bar: RatioBar): boolean | undefined {
 }
 
 /** Smallest ratio the scale shows; bars start there. */
-export const SCALE_MIN_RATIO = 0.1;
+const SCALE_MIN_RATIO = 0.1;
 
 /**
  * Renders `bars` as an SVG document: one bar per ratio on a shared logarithmic scale (ratios

@@ -50,7 +50,7 @@ export interface ColdStartFigure {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Where the baselines' bundles are written; ignored by git. */
-export const BUNDLE_DIR = join(ROOT, 'bench', '.tmp', 'bundles');
+const BUNDLE_DIR = join(ROOT, 'bench', '.tmp', 'bundles');
 
 // Baselines are bundled with the deploy step's own options, so they are bundled exactly alike.
 const BUILD_OPTIONS: BuildOptions = { ...BUNDLE_BUILD_OPTIONS, logLevel: 'error' };

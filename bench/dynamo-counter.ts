@@ -27,7 +27,7 @@ export function countsBetween(before: Record<string, number>, after: Record<stri
 }
 
 /** The operation a DynamoDB request names, for example `PutItem`. */
-export function operationOf(request: IncomingMessage): string {
+function operationOf(request: IncomingMessage): string {
   const amzTarget = request.headers['x-amz-target'];
   return typeof amzTarget === 'string' ? (amzTarget.split('.').pop() ?? amzTarget) : 'unknown';
 }

@@ -7,7 +7,7 @@
  *     [--concurrency N] [--samples N] [--window-ms MS]
  *
  * Without the two variables it starts its own broker and store, as `npm start` does.
- * `--window-ms` overrides the batching window (default: event-source.json's, in seconds).
+ * `--window-ms` overrides the batching window (default: deploy/event-source.json's, in seconds).
  */
 import { randomBytes } from 'node:crypto';
 import { GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';

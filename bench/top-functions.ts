@@ -19,7 +19,7 @@ interface Profile {
 }
 
 /** Where a script lives, shortened to its package (or project folder) and file. */
-export function shortLocation(url: string): string {
+function shortLocation(url: string): string {
   if (url === '') return '(native)';
   const modules = url.lastIndexOf('node_modules/');
   if (modules >= 0) return url.slice(modules + 'node_modules/'.length);
@@ -28,7 +28,7 @@ export function shortLocation(url: string): string {
 }
 
 /** Self time in milliseconds by function, and by package, largest first. */
-export function topFunctions(profile: Profile): { byFunction: [string, number][]; byPackage: [string, number][] } {
+function topFunctions(profile: Profile): { byFunction: [string, number][]; byPackage: [string, number][] } {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();

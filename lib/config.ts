@@ -4,6 +4,7 @@
  * deployment fails at cold start rather than on the first request.
  */
 import { ConfigError } from './errors';
+import { isTopicName } from './kafka/topic-name';
 
 /** How the Kafka client authenticates. */
 export const KafkaAuthMode = {
@@ -81,7 +82,7 @@ const MiB = 1024 * 1024;
  * and API Gateway may deliver the body base64-encoded (4/3 of its size): 4 MiB becomes
  * 5,592,408 bytes, leaving about 680 KiB for the headers and request context of the event.
  */
-export const DEFAULT_MAX_REQUEST_BYTES = 4 * MiB;
+const DEFAULT_MAX_REQUEST_BYTES = 4 * MiB;
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -143,7 +144,7 @@ function parseAllowedTopics(env: Env, inLambda: boolean): ReadonlySet<string> | 
     return '*';
   }
   for (const topic of topics) {
-    if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw new ConfigError('ALLOWED_TOPICS', `"${topic}" is not a valid topic name`);
+    if (!isTopicName(topic)) throw new ConfigError('ALLOWED_TOPICS', `"${topic}" is not a valid topic name`);
   }
   return new Set(topics);
 }

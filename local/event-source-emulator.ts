@@ -22,6 +22,7 @@ import { createPartitionConsumer, type FetchedRecord, type PartitionBatch, type 
 import { createKafkaRecordProducer, type RecordProducer } from '../lib/kafka/producer';
 import { errorFields, type Logger } from '../lib/logger';
 import { decideBatch, retryBackoffMs, type BatchDecision, type FailedBatchDecision, type FailingPosition, type RetryBackoff } from './batch-decision';
+import { withTimeout } from '../lib/timeout';
 import { batchOutcome, type BatchOutcome } from './batch-outcome';
 import { deadLetterRecord } from './dead-letter';
 import { StartingPosition, type EventSourceSettings } from './event-source-settings';
@@ -108,20 +109,6 @@ function chunks(records: readonly FetchedRecord[], batchSize: number): FetchedRe
   }
   if (current.length > 0) result.push(current);
   return result;
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -4,6 +4,7 @@
  * and the local emulator never disagree.
  */
 import settingsFile from '../deploy/event-source.json';
+import { isTopicName } from '../lib/kafka/topic-name';
 
 /** Where a consumer group without committed offsets starts reading. */
 export const StartingPosition = { TrimHorizon: 'TRIM_HORIZON', Latest: 'LATEST' } as const;
@@ -37,7 +38,7 @@ function wholeNumber(value: unknown, name: string, min: number, max: number): nu
 }
 
 function topicName(value: unknown, name: string): string {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(value)) {
+  if (!isTopicName(value)) {
     throw new EventSourceSettingsError(`event-source.json: ${name} must be a Kafka topic name, got ${JSON.stringify(value)}`);
   }
   return value;

@@ -8,8 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { systemClock, type Clock } from '../lib/clock';
-import { PayloadTooLargeError, toAppError } from '../lib/errors';
+import { InternalError, PayloadTooLargeError } from '../lib/errors';
+import { errorAnswer, type ErrorAnswer } from '../lib/http/error-response';
+import { KAFKA_V2_MEDIA_TYPE } from '../lib/http/json-response';
 import { errorFields, type Logger } from '../lib/logger';
+import { PRODUCE_ROUTE_KEY, topicSegmentOf } from '../lib/produce/route';
 
 /** The function behind the server: an HTTP API (payload v2) handler. */
 export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
@@ -39,8 +42,7 @@ export interface HttpServer {
 }
 
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?json\b|application\/(x-www-form-urlencoded|xml)\b)/i;
-const ROUTE = /^\/topics\/([^/]+)\/?$/;
-const ERROR_HEADERS = { 'content-type': 'application/vnd.kafka.v2+json' } as const;
+const ERROR_HEADERS = { 'content-type': KAFKA_V2_MEDIA_TYPE } as const;
 /** Longest a refused request's remaining body is drained before its connection is closed anyway. */
 const DRAIN_AFTER_REFUSAL_MS = 5_000;
 
@@ -49,12 +51,8 @@ function send(response: ServerResponse, statusCode: number, headers: Record<stri
   response.end(body);
 }
 
-function errorBody(errorCode: number, message: string): Buffer {
-  return Buffer.from(JSON.stringify({ error_code: errorCode, message }));
-}
-
-function sendError(response: ServerResponse, statusCode: number, errorCode: number, message: string): void {
-  send(response, statusCode, ERROR_HEADERS, errorBody(errorCode, message));
+function sendError(response: ServerResponse, answer: ErrorAnswer): void {
+  send(response, answer.statusCode, ERROR_HEADERS, Buffer.from(JSON.stringify(answer.body)));
 }
 
 /**
@@ -65,9 +63,9 @@ function sendError(response: ServerResponse, statusCode: number, errorCode: numb
  * kernel send a TCP reset, which can reach the client before the answer and surface as
  * ECONNRESET instead of a 413.
  */
-function refuse(request: IncomingMessage, response: ServerResponse, statusCode: number, errorCode: number, message: string): void {
-  const body = errorBody(errorCode, message);
-  response.writeHead(statusCode, { ...ERROR_HEADERS, 'content-length': String(body.length), connection: 'close' });
+function refuse(request: IncomingMessage, response: ServerResponse, answer: ErrorAnswer): void {
+  const body = Buffer.from(JSON.stringify(answer.body));
+  response.writeHead(answer.statusCode, { ...ERROR_HEADERS, 'content-length': String(body.length), connection: 'close' });
   response.write(body);
   let timer: NodeJS.Timeout | undefined;
   const finish = (): void => {
@@ -128,7 +126,7 @@ function headersOf(request: IncomingMessage): Record<string, string> {
 }
 
 /** Builds the payload v2 event for a request and its body. */
-export function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: number): APIGatewayProxyEventV2 {
+function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: number): APIGatewayProxyEventV2 {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const rawPath = url.pathname;
   const method = (request.method ?? 'GET').toUpperCase();
@@ -136,14 +134,14 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: nu
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const cookies = request.headers.cookie?.split(';').map((cookie) => cookie.trim()).filter((cookie) => cookie !== '');
-  const route = ROUTE.exec(rawPath);
+  const segment = topicSegmentOf(rawPath);
   let topic: string | undefined;
   try {
-    topic = route?.[1] === undefined ? undefined : decodeURIComponent(route[1]);
+    topic = segment === undefined ? undefined : decodeURIComponent(segment);
   } catch {
-    topic = route?.[1];
+    topic = segment;
   }
-  const routeKey = topic === undefined ? '$default' : 'POST /topics/{topic}';
+  const routeKey = topic === undefined ? '$default' : PRODUCE_ROUTE_KEY;
   const text = TEXT_TYPES.test(headers['content-type'] ?? '');
   const time = new Date(nowMs);
   return {
@@ -207,15 +205,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       try {
         body = await readBody(request, options.maxBodyBytes);
       } catch (error) {
-        const appError = toAppError(error);
-        refuse(request, response, appError.httpStatus, appError.code, appError.message);
+        refuse(request, response, errorAnswer(error));
         return;
       }
       try {
         writeResult(response, await handler(toHttpApiEvent(request, body, clock.nowMs())));
       } catch (error) {
         logger.error('the HTTP handler threw', errorFields(error));
-        if (!response.headersSent) sendError(response, 500, 50002, 'internal error');
+        // The handler answers its own errors, so a throw is a failure of the function itself: a bare 500.
+        if (!response.headersSent) sendError(response, errorAnswer(new InternalError('the HTTP handler threw', { cause: error })));
         else response.destroy();
       }
     })();

@@ -13,11 +13,11 @@ import { isPortOpen } from './ports';
 import type { Logger } from '../lib/logger';
 
 /** The pinned broker version; 3.9.x is the line kafkajs 2.2.4 is known to work with. */
-export const KAFKA_VERSION = '3.9.1';
+const KAFKA_VERSION = '3.9.1';
 const SCALA_VERSION = '2.13';
 
 /** Where the broker's jars are cached, per version, outside the repository. */
-export const KAFKA_CACHE_DIR = join(homedir(), '.cache', 'serverless-kafka-pipeline', `kafka_${SCALA_VERSION}-${KAFKA_VERSION}`);
+const KAFKA_CACHE_DIR = join(homedir(), '.cache', 'serverless-kafka-pipeline', `kafka_${SCALA_VERSION}-${KAFKA_VERSION}`);
 
 /** A running (or reused) broker. */
 export interface KafkaBroker {

@@ -28,7 +28,7 @@ export interface BundleResult {
 }
 
 /** Where bundles are written, relative to the project root. */
-export const BUNDLE_ROOT = '.esbuild';
+const BUNDLE_ROOT = '.esbuild';
 
 // esbuild turns kafkajs' CommonJS `require('crypto')` calls into a shim that needs a real
 // `require` in ESM output; Node provides one through createRequire.

@@ -37,7 +37,7 @@ function parseRequest(bytes: Buffer): ParsedRequest {
 }
 
 /** The payload v2 event for a request; bodies that are not valid UTF-8 arrive base64, as API Gateway sends them. */
-export function apiEvent(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, base64 = false): Record<string, unknown> {
+function apiEvent(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, base64 = false): Record<string, unknown> {
   const [rawPath = '/', rawQueryString = ''] = path.split('?');
   const topicMatch = /^\/topics\/([^/]+)$/.exec(rawPath);
   const text = body?.toString('utf8');

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withTimeout } from '../../lib/timeout';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const READY_LINE = /^ready http=(\S+) kafka=(\S+) dynamodb=(\S+)/;
@@ -99,19 +100,13 @@ export async function startPipeline(options: StartPipelineOptions): Promise<Pipe
     void exited.then((code) => reject(new Error(`pipeline exited (${code}) before ready:\n${lines.slice(-30).join('\n')}`)));
   });
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`pipeline not ready after ${timeoutMs} ms:\n${lines.slice(-30).join('\n')}`)), timeoutMs);
-  });
   let addresses: ReadyAddresses;
   try {
-    addresses = await Promise.race([ready, timeout]);
+    addresses = await withTimeout(ready, timeoutMs, () => new Error(`pipeline not ready after ${timeoutMs} ms:\n${lines.slice(-30).join('\n')}`));
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
   let alive = true;
   void exited.then(() => {

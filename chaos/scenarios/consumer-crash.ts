@@ -72,7 +72,7 @@ function toSinkItem(item: Record<string, unknown>): SinkItem | undefined {
 }
 
 /** Headers with bytes above 127: a non-ASCII message id, a binary value, and every fourth message a non-ASCII caller. */
-export function nonAsciiHeaders(runId: string, n: number): Record<string, string | Buffer> {
+function nonAsciiHeaders(runId: string, n: number): Record<string, string | Buffer> {
   return {
     'message-id': `${runId}-nº-${n}-été`,
     'x-trace': Buffer.from([0x00, 0x7f, 0x80, 0xc3, 0xab, 0xff]),

@@ -12,6 +12,7 @@
  *   fails, and with it the rest of its partition, while other partitions proceed.
  */
 import { MalformedEventError } from '../errors';
+import { isBase64, isPlainObject } from '../json-checks';
 
 /** The event sources this decoder accepts. */
 export const KafkaEventSource = {
@@ -78,18 +79,12 @@ export interface DecodedEvent {
   recordCount: number;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isWholeNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function base64(value: unknown, path: string): Buffer {
-  if (typeof value !== 'string' || !BASE64.test(value)) throw new MalformedEventError(`${path} is not base64`);
+  if (!isBase64(value)) throw new MalformedEventError(`${path} is not base64`);
   return Buffer.from(value, 'base64');
 }
 
@@ -128,7 +123,7 @@ function headers(value: unknown, path: string): RecordHeader[] {
   const result: RecordHeader[] = [];
   value.forEach((header: unknown, index) => {
     const headerPath = `${path}.headers[${index}]`;
-    if (!isObject(header)) throw new MalformedEventError(`${headerPath} is not an object`);
+    if (!isPlainObject(header)) throw new MalformedEventError(`${headerPath} is not an object`);
     for (const [name, bytes] of Object.entries(header)) {
       result.push({ name, value: headerBytes(bytes, `${headerPath}[${JSON.stringify(name)}]`) });
     }
@@ -138,7 +133,7 @@ function headers(value: unknown, path: string): RecordHeader[] {
 
 function schemaMetadata(value: unknown, path: string): SchemaMetadata | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!isObject(value)) throw new MalformedEventError(`${path} is not an object`);
+  if (!isPlainObject(value)) throw new MalformedEventError(`${path} is not an object`);
   const result: SchemaMetadata = {};
   for (const field of ['dataFormat', 'schemaId'] as const) {
     const text = value[field];
@@ -175,7 +170,7 @@ function decodePartition(groupKey: string, group: unknown): DecodedPartition {
   let topicPartition: { topic: string; partition: number } | undefined;
   group.forEach((raw: unknown, index) => {
     const path = `${groupPath}[${index}]`;
-    if (!isObject(raw)) throw new MalformedEventError(`${path} is not an object`);
+    if (!isPlainObject(raw)) throw new MalformedEventError(`${path} is not an object`);
     const { topic, partition, offset } = raw;
     if (typeof topic !== 'string' || topic === '') throw new MalformedEventError(`${path}.topic is not a non-empty string`);
     if (!isWholeNumber(partition)) throw new MalformedEventError(`${path}.partition is not a non-negative integer`);
@@ -206,12 +201,12 @@ function decodePartition(groupKey: string, group: unknown): DecodedPartition {
  *   `records["t-0"][2].offset`) when the event is not a Kafka event or a record cannot be identified.
  */
 export function decodeKafkaEvent(event: unknown): DecodedEvent {
-  if (!isObject(event)) throw new MalformedEventError('event is not an object');
+  if (!isPlainObject(event)) throw new MalformedEventError('event is not an object');
   const { eventSource, records } = event;
   if (eventSource !== KafkaEventSource.Msk && eventSource !== KafkaEventSource.SelfManaged) {
     throw new MalformedEventError(`eventSource is ${JSON.stringify(eventSource)}, not "aws:kafka" or "SelfManagedKafka"`);
   }
-  if (!isObject(records)) throw new MalformedEventError('records is not an object');
+  if (!isPlainObject(records)) throw new MalformedEventError('records is not an object');
   const partitions = Object.keys(records).map((groupKey) => decodePartition(groupKey, records[groupKey]));
   const recordCount = partitions.reduce((sum, partition) => sum + partition.entries.length, 0);
   return { eventSource, partitions, recordCount };

@@ -1,11 +1,13 @@
 /**
  * The one mapping from errors to HTTP: handlers throw, and this turns the error into a status
- * and a REST Proxy error body `{"error_code", "message"}`. Unexpected errors become a plain
- * 500 50002 and are logged; no stack trace or internal message reaches the client.
+ * and a REST Proxy error body `{"error_code", "message"}`, both from the table in `status.ts`.
+ * Unexpected errors become a plain 500 50002 and are logged; no stack trace or internal
+ * message reaches the client.
  */
 import { AppError, InternalError, MethodNotAllowedError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { jsonResponse, type HttpResponse } from './json-response';
+import { httpErrorAnswerOf } from './status';
 
 /** The REST Proxy error body. */
 export interface ErrorBody {
@@ -13,21 +15,38 @@ export interface ErrorBody {
   message: string;
 }
 
+/** The status and body that answer an error, and the {@link AppError} they were chosen for. */
+export interface ErrorAnswer {
+  statusCode: number;
+  body: ErrorBody;
+  appError: AppError;
+}
+
 /**
- * Builds the response for `error`. The body carries the AppError's message, which names what
- * failed in the API's terms only; the dependency's own detail (its `cause`: host, port, ARN,
- * the client library's text) is logged, with the request id `logger` carries, never answered.
- * Server-side failures are logged as errors, client errors that a dependency reported as warnings.
+ * The answer to `error`. A known {@link AppError} answers with its message, which names what
+ * failed in the API's terms only; anything else, and an {@link InternalError} whatever its
+ * message, answers 500 "internal error".
  */
-export function errorResponse(error: unknown, logger: Logger): HttpResponse {
+export function errorAnswer(error: unknown): ErrorAnswer {
   const known = error instanceof AppError && !(error instanceof InternalError);
   const appError = known ? error : new InternalError('internal error', { cause: error });
-  if (appError.httpStatus >= 500) {
-    logger.error('request failed', { ...errorFields(error), httpStatus: appError.httpStatus });
+  const { status, errorCode } = httpErrorAnswerOf(appError);
+  return { statusCode: status, body: { error_code: errorCode, message: appError.message }, appError };
+}
+
+/**
+ * Builds the response for `error` (see {@link errorAnswer}). The dependency's own detail (its
+ * `cause`: host, port, ARN, the client library's text) is logged, with the request id
+ * `logger` carries, never answered. Server-side failures are logged as errors, client errors
+ * that a dependency reported as warnings.
+ */
+export function errorResponse(error: unknown, logger: Logger): HttpResponse {
+  const { statusCode, body, appError } = errorAnswer(error);
+  if (statusCode >= 500) {
+    logger.error('request failed', { ...errorFields(error), httpStatus: statusCode });
   } else if (error instanceof Error && error.cause !== undefined) {
-    logger.warn('request refused', { ...errorFields(error), httpStatus: appError.httpStatus });
+    logger.warn('request refused', { ...errorFields(error), httpStatus: statusCode });
   }
-  const body: ErrorBody = { error_code: appError.code, message: appError.message };
   const headers: Record<string, string> = appError instanceof MethodNotAllowedError ? { Allow: 'POST' } : {};
-  return jsonResponse(appError.httpStatus, body, headers);
+  return jsonResponse(statusCode, body, headers);
 }

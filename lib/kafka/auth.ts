@@ -44,7 +44,7 @@ export const awsKafkaAuthProviders: KafkaAuthProviders = {
 };
 
 /** Signs a new token this long before the current one expires, so a reconnect never presents a stale one. */
-export const IAM_TOKEN_REFRESH_MARGIN_MS = 60_000;
+const IAM_TOKEN_REFRESH_MARGIN_MS = 60_000;
 
 /**
  * Parses a SCRAM secret in the format Amazon MSK uses for `AmazonMSK_` secrets:

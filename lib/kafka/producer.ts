@@ -13,6 +13,7 @@ import type { KafkaConfig } from '../config';
 import type { Clock } from '../clock';
 import { ProduceTimeoutError, TopicNotFoundError } from '../errors';
 import { errorFields, type Logger } from '../logger';
+import { withTimeout } from '../timeout';
 import { resolveKafkaClientDeps } from './auth';
 import { createKafka } from './client';
 import { fromKafkaError } from './errors';
@@ -102,18 +103,8 @@ function toHeaders(headers: OutgoingRecord['headers']): IHeaders {
 }
 
 /** Rejects with {@link ProduceTimeoutError} when `promise` has not settled after `timeoutMs`. */
-async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProduceTimeoutError(`${what}: no answer within ${timeoutMs} ms`)), Math.max(0, timeoutMs));
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  return withTimeout(promise, timeoutMs, () => new ProduceTimeoutError(`${what}: no answer within ${timeoutMs} ms`));
 }
 
 /**

@@ -38,7 +38,7 @@ export interface AuthorizerContext {
 }
 
 /** The identity of requests that carry none. */
-export const ANONYMOUS_IDENTITY = 'anonymous';
+const ANONYMOUS_IDENTITY = 'anonymous';
 
 function nonEmpty(value: unknown): value is string {
   return typeof value === 'string' && value !== '';

@@ -1,5 +1,6 @@
 /** The REST Proxy v2 produce response body and the per-record entries it lists. */
 import type { AppError } from '../errors';
+import { httpErrorAnswerOf } from '../http/status';
 import type { PartitionAck } from '../kafka/producer';
 
 /** One record's outcome, in request order. */
@@ -23,9 +24,9 @@ export function produceResponseBody(offsets: OffsetEntry[]): ProduceResponseBody
   return { key_schema_id: null, value_schema_id: null, offsets };
 }
 
-/** An entry for a record that was not acknowledged, carrying `error`'s code and message. */
+/** An entry for a record that was not acknowledged, carrying `error`'s REST Proxy code and its message. */
 export function failedEntry(error: AppError): OffsetEntry {
-  return { partition: null, offset: null, error_code: error.code, error: error.message };
+  return { partition: null, offset: null, error_code: httpErrorAnswerOf(error).errorCode, error: error.message };
 }
 
 /**

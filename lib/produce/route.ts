@@ -18,7 +18,18 @@ export interface ProduceHttpRequest {
   caller: Caller;
 }
 
+/** The produce API's route as API Gateway names it (`serverless.yml` declares the same). */
+export const PRODUCE_ROUTE_KEY = 'POST /topics/{topic}';
+
 const TOPIC_PATH = /^\/topics\/([^/]+)\/?$/;
+
+/**
+ * The `{topic}` segment of a `/topics/{topic}` path (one trailing slash allowed), still
+ * percent-encoded; undefined for any other path.
+ */
+export function topicSegmentOf(path: string): string | undefined {
+  return TOPIC_PATH.exec(path)?.[1];
+}
 
 /** API Gateway's id of the request (also in its access log), to find a request's log lines. */
 export function requestIdOf(event: APIGatewayProxyEventV2): string {
@@ -38,10 +49,10 @@ export function headerValue(headers: APIGatewayProxyEventV2['headers'] | undefin
 function topicOf(event: APIGatewayProxyEventV2): string | undefined {
   const fromRoute = event.pathParameters?.topic;
   if (fromRoute !== undefined) return fromRoute;
-  const match = TOPIC_PATH.exec(event.rawPath ?? '');
-  if (match?.[1] === undefined) return undefined;
+  const segment = topicSegmentOf(event.rawPath ?? '');
+  if (segment === undefined) return undefined;
   try {
-    return decodeURIComponent(match[1]);
+    return decodeURIComponent(segment);
   } catch {
     throw new ValidationError('topic: the path segment is not valid percent-encoding');
   }
@@ -54,9 +65,9 @@ function topicOf(event: APIGatewayProxyEventV2): string | undefined {
  */
 export function readProduceRequest(event: APIGatewayProxyEventV2): ProduceHttpRequest {
   const topic = topicOf(event);
-  if (topic === undefined) throw new RouteNotFoundError(`no route for ${event.rawPath ?? '(no path)'}; use POST /topics/{topic}`);
+  if (topic === undefined) throw new RouteNotFoundError(`no route for ${event.rawPath ?? '(no path)'}; use ${PRODUCE_ROUTE_KEY}`);
   const method = event.requestContext?.http?.method?.toUpperCase();
-  if (method !== 'POST') throw new MethodNotAllowedError(`${method ?? 'this method'} is not allowed; use POST /topics/{topic}`);
+  if (method !== 'POST') throw new MethodNotAllowedError(`${method ?? 'this method'} is not allowed; use ${PRODUCE_ROUTE_KEY}`);
   const rawBody = event.body ?? '';
   return {
     topic,

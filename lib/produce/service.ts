@@ -6,12 +6,14 @@
 import type { AppConfig } from '../config';
 import type { Clock } from '../clock';
 import {
+  ErrorCode,
   PartitionNotFoundError,
   ProduceTimeoutError,
   RecordsNotAcknowledgedError,
   RecordsRejectedError,
 } from '../errors';
 import { jsonResponse, type HttpResponse } from '../http/json-response';
+import { HTTP_ERROR_ANSWERS, httpErrorAnswerOf } from '../http/status';
 import type { RecordProducer } from '../kafka/producer';
 import { errorFields, type Logger } from '../logger';
 import { callerLogFields, withCaller } from './caller';
@@ -22,7 +24,7 @@ import type { ProduceHttpRequest } from './route';
 import { checkBodySize, checkTopic, embeddedFormatOf, parseProduceBody, type ProduceRecord } from './validation';
 
 /** Response header marking a stored response replayed for a repeated Idempotency-Key. */
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
+const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 /** Collaborators of {@link ProduceService}. */
 export interface ProduceServiceDeps {
@@ -116,12 +118,13 @@ export class ProduceService {
         (partition) => new RecordsNotAcknowledgedError(`the broker did not acknowledge partition ${partition}`),
       );
       const body = produceResponseBody(offsets);
-      return jsonResponse(allAcknowledged(offsets) ? 200 : 503, body);
+      return jsonResponse(allAcknowledged(offsets) ? 200 : HTTP_ERROR_ANSWERS[ErrorCode.RecordsNotAcknowledged].status, body);
     } catch (error) {
       if (error instanceof RecordsNotAcknowledgedError || error instanceof RecordsRejectedError) {
         // Each entry's `error` is the message in the API's terms; the broker's detail is logged here.
-        logger.error('records not acknowledged', { topic, records: records.length, httpStatus: error.httpStatus, ...errorFields(error) });
-        return jsonResponse(error.httpStatus, produceResponseBody(records.map(() => failedEntry(error))));
+        const { status } = httpErrorAnswerOf(error);
+        logger.error('records not acknowledged', { topic, records: records.length, httpStatus: status, ...errorFields(error) });
+        return jsonResponse(status, produceResponseBody(records.map(() => failedEntry(error))));
       }
       throw error;
     }

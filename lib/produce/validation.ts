@@ -11,6 +11,8 @@ import {
   ValidationError,
 } from '../errors';
 import { CALLER_HEADER } from '../headers';
+import { isBase64, isPlainObject } from '../json-checks';
+import { isTopicName, TOPIC_NAME_RULE } from '../kafka/topic-name';
 import { DUPLICATE_MEMBER, RawJson, readJson, type Place, type ReadObject } from './json-body';
 
 /** How keys and values are embedded in the JSON body. */
@@ -23,7 +25,7 @@ export const EmbeddedFormat = {
 export type EmbeddedFormat = (typeof EmbeddedFormat)[keyof typeof EmbeddedFormat];
 
 /** Accepted request media types and the format each implies. */
-export const PRODUCE_MEDIA_TYPES: Readonly<Record<string, EmbeddedFormat>> = {
+const PRODUCE_MEDIA_TYPES: Readonly<Record<string, EmbeddedFormat>> = {
   'application/vnd.kafka.json.v2+json': EmbeddedFormat.Json,
   'application/json': EmbeddedFormat.Json,
   'application/vnd.kafka.binary.v2+json': EmbeddedFormat.Binary,
@@ -44,9 +46,6 @@ export interface ProduceLimits {
   maxRequestBytes: number;
 }
 
-// Kafka's own rule for topic names (org.apache.kafka.common.internals.Topic).
-const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MAX_PARTITION = 2_147_483_647;
 const SCHEMA_FIELDS = new Set(['key_schema', 'value_schema', 'key_schema_id', 'value_schema_id']);
 const RECORD_FIELDS = new Set(['key', 'value', 'partition', 'headers']);
@@ -58,8 +57,8 @@ const HEADER_FIELDS = new Set(['name', 'value']);
  * @throws {ValidationError} for an illegal name; {@link TopicNotAllowedError} when not in `allowedTopics`.
  */
 export function checkTopic(topic: string, allowedTopics: ReadonlySet<string> | '*'): void {
-  if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
-    throw new ValidationError('topic: must be 1 to 249 characters of letters, digits, ".", "_" and "-"');
+  if (!isTopicName(topic)) {
+    throw new ValidationError(`topic: must be ${TOPIC_NAME_RULE}`);
   }
   if (allowedTopics !== '*' && !allowedTopics.has(topic)) {
     throw new TopicNotAllowedError(`topic "${topic}" is not open for producing`);
@@ -82,8 +81,9 @@ export function embeddedFormatOf(contentType: string | undefined): EmbeddedForma
   return format;
 }
 
+// A key or value kept as written (RawJson) is an object too, but never a field of the request.
 function isObject(value: unknown): value is ReadObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof RawJson);
+  return isPlainObject(value) && !(value instanceof RawJson);
 }
 
 function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, path: string): void {
@@ -96,7 +96,7 @@ function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, pa
 }
 
 function base64Bytes(value: unknown, path: string): Buffer {
-  if (typeof value !== 'string' || !BASE64.test(value)) throw new ValidationError(`${path}: must be a base64 string`);
+  if (!isBase64(value)) throw new ValidationError(`${path}: must be a base64 string`);
   return Buffer.from(value, 'base64');
 }
 
@@ -105,7 +105,7 @@ function base64Bytes(value: unknown, path: string): Buffer {
  * itself stores at most 32 levels), and consumers that parse records recursively are spared
  * hostile ones.
  */
-export const MAX_JSON_DEPTH = 100;
+const MAX_JSON_DEPTH = 100;
 
 function embedded(value: unknown, format: EmbeddedFormat, path: string): Buffer | null {
   if (value === null || value === undefined) return null;

@@ -17,17 +17,14 @@ import definitions from '../../deploy/tables.json';
 export type TableRole = keyof typeof definitions;
 
 /** One table's key schema and, where it expires items, its TTL attribute. */
-export interface TableDefinition {
+interface TableDefinition {
   KeySchema: KeySchemaElement[];
   AttributeDefinitions: AttributeDefinition[];
   TimeToLiveAttribute?: string;
 }
 
-/** Definitions by role, as declared in `tables.json`. */
-export const tableDefinitions: Readonly<Record<TableRole, TableDefinition>> = definitions as Record<TableRole, TableDefinition>;
-
-/** Name of the attribute holding an item's expiry, in epoch seconds (DynamoDB TTL's unit). */
-export const TTL_ATTRIBUTE = 'expiresAtEpochSec';
+/** Definitions by role, as declared in `deploy/tables.json`. */
+const tableDefinitions: Readonly<Record<TableRole, TableDefinition>> = definitions as Record<TableRole, TableDefinition>;
 
 async function waitActive(client: DynamoDBClient, name: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin, Kafka as KafkaClient } from 'kafkajs';
+import { withTimeout } from '../../lib/timeout';
 
 /** A topic to create. */
 export interface TopicSpec {
@@ -88,19 +89,5 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number)
     }
     if (Date.now() > deadline) throw new Error(`the leaders of ${topics.join(', ')} were not known within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -27,7 +27,7 @@ export interface RecordSpec {
 export type WireRecord = Record<string, unknown>;
 
 /** Default topic of {@link wireRecord}. */
-export const TEST_TOPIC = 'orders';
+const TEST_TOPIC = 'orders';
 
 const bytes = (value: string | Buffer): Buffer => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 

@@ -1,7 +1,8 @@
 /**
  * The idempotency store's contract as one table of cases, run against every implementation:
- * the DynamoDB store on dynalite (test/integration/idempotency) and the in-memory fake the
- * unit tests use (test/unit/idempotency), so that the fake cannot drift from the real store.
+ * the DynamoDB store on dynalite (test/integration/idempotency) and the in-memory store the
+ * unit tests use (memory-idempotency-store.ts, in test/unit/idempotency), so that it cannot
+ * drift from the real store.
  * Each case writes some items (`given`), does one operation (`when`) and states its result
  * and the stored item afterwards; expected values are written by hand.
  */
@@ -49,7 +50,7 @@ const inProgress = (owner: string, leaseExpiresAtMs = NOW_MS + 30_000, payloadHa
 const completed = (owner: string, payloadHash = 'h1'): Omit<IdempotencyRecord, 'key'> => ({ status: 'COMPLETED', owner, leaseExpiresAtMs: 0, expiresAtEpochSec: TTL_SEC, payloadHash });
 
 /** The cases; `result` of a refused claim lists the item the store returns with it. */
-export const STORE_CONTRACT: ContractCase[] = [
+const STORE_CONTRACT: ContractCase[] = [
   { name: 'claims an absent key', given: [], when: claimBy('a'), result: { claimed: true }, stored: inProgress('a') },
   {
     name: 'refuses a claim under another owner\'s live lease, returning the holder',
@@ -85,6 +86,21 @@ export const STORE_CONTRACT: ContractCase[] = [
     when: { claim: { owner: 'b', leaseExpiresAtMs: 1_800_000_040_000, expiresAtEpochSec: TTL_SEC, payloadHash: 'h2' }, atMs: 1_800_000_010_000 },
     result: { claimed: true },
     stored: inProgress('b', 1_800_000_040_000, 'h2'),
+  },
+  {
+    name: 'leaves an item past its TTL out of reads, before DynamoDB deletes it',
+    given: [{ claim: { owner: 'a', leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: 1_800_000_010, payloadHash: 'h1' }, atMs: NOW_MS }],
+    when: { release: { owner: 'b' } },
+    result: undefined,
+    stored: undefined,
+    readAtMs: 1_800_000_010_000,
+  },
+  {
+    name: 'does not let its owner claim a COMPLETED key again',
+    given: [claimBy('a'), { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }],
+    when: claimBy('a', NOW_MS + 40_000, 'h1', NOW_MS + 10_000),
+    result: { claimed: false, existing: { key: K, ...completed('a') } },
+    stored: completed('a'),
   },
   {
     name: 'completes a claim its owner still holds, with the payload hash',

@@ -15,13 +15,13 @@ const execFileAsync = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** The virtualenv the tools live in. */
-export const VENV_DIR = join(ROOT, '.venv');
+const VENV_DIR = join(ROOT, '.venv');
 
 /**
  * What is installed, pinned: a new pin here reinstalls on the next run. Newer versions add
  * checks, so an unpinned install could turn the suite red on a day nothing here changed.
  */
-export const TEMPLATE_TOOL_REQUIREMENTS = ['cfn-lint==1.58.0', 'checkov==3.3.30'] as const;
+const TEMPLATE_TOOL_REQUIREMENTS = ['cfn-lint==1.58.0', 'checkov==3.3.30'] as const;
 
 /** The tools the deploy tests run. */
 export type TemplateTool = 'cfn-lint' | 'checkov';

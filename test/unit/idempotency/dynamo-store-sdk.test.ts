@@ -19,7 +19,7 @@ import { StoreUnavailableError } from '../../../lib/errors';
 import { DynamoIdempotencyStore } from '../../../lib/idempotency/dynamo-store';
 import { silentLogger, type Logger } from '../../../lib/logger';
 import { failed, kafkaEvent } from '../../helpers/kafka-events';
-import { FakeClock } from '../consume/fake-store';
+import { FakeClock } from '../../helpers/fake-clock';
 
 const dynamo = mockClient(DynamoDBClient);
 afterEach(() => {

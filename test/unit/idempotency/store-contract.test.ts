@@ -1,11 +1,10 @@
-/** The store contract (test/helpers/store-contract.ts) against the in-memory fake the consume unit tests use. */
+/** The store contract (test/helpers/store-contract.ts) against the one in-memory store the unit tests use. */
 import { describeStoreContract } from '../../helpers/store-contract';
-import { FakeStore } from '../consume/fake-store';
+import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
 
-describeStoreContract('FakeStore, returning the item with a refused claim (as DynamoDB does)', 'fake-returning', () => {
-  const store = new FakeStore();
-  store.returnExisting = true;
-  return { store, returnsExisting: true };
-});
+describeStoreContract('MemoryIdempotencyStore, returning the item with a refused claim (as DynamoDB does)', 'memory-returning', () => ({
+  store: new MemoryIdempotencyStore({ returnExisting: true }),
+  returnsExisting: true,
+}));
 
-describeStoreContract('FakeStore, not returning the item (as dynalite does)', 'fake-silent', () => ({ store: new FakeStore(), returnsExisting: false }));
+describeStoreContract('MemoryIdempotencyStore, not returning the item (as dynalite does)', 'memory-silent', () => ({ store: new MemoryIdempotencyStore(), returnsExisting: false }));

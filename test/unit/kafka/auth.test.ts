@@ -7,6 +7,7 @@ import {
   type KafkaAuthProviders,
 } from '../../../lib/kafka/auth';
 import { createKafka } from '../../../lib/kafka/client';
+import { httpErrorAnswerOf } from '../../../lib/http/status';
 import type { KafkaConfig } from '../../../lib/config';
 import { ConfigError, KafkaUnavailableError } from '../../../lib/errors';
 import { createLogger, type Logger } from '../../../lib/logger';
@@ -129,7 +130,7 @@ describe('createKafkaClientDepsResolver', () => {
     const error = await resolve(config, logger).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(KafkaUnavailableError);
     expect((error as KafkaUnavailableError).retriable).toBe(true);
-    expect((error as KafkaUnavailableError).httpStatus).toBe(503);
+    expect(httpErrorAnswerOf(error as KafkaUnavailableError).status).toBe(503);
     const deps = await resolve(config, logger);
     expect(deps.scramCredentials).toEqual({ username: 'pipeline', password: PASSWORD });
     expect(providers.secretReads).toHaveLength(2);

@@ -8,7 +8,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoIdempotencyStore } from '../../../lib/idempotency/dynamo-store';
 import { fromKafkaError } from '../../../lib/kafka/errors';
 import { asCaller, httpEvent, iamAuthorizer, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
-import { fakeProducer, memoryStore } from './fakes';
+import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
+import { fakeProducer } from './fakes';
 
 const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', AWS_REGION: 'us-east-1' });
 const body = (result: { body?: string }) => JSON.parse(result.body as string);
@@ -16,7 +17,7 @@ const body = (result: { body?: string }) => JSON.parse(result.body as string);
 describe('produce handler with a fake producer and store', () => {
   it('answers 503 listing the records of a partition the broker did not acknowledge, never 200', async () => {
     const producer = fakeProducer({ partitions: 2, send: () => ({ partitions: [0, 1, 0], acks: [{ partition: 0, baseOffset: 7n }] }) });
-    const runtime = createProduceRuntime(config, { logger: silentLogger, producer, store: memoryStore() });
+    const runtime = createProduceRuntime(config, { logger: silentLogger, producer, store: new MemoryIdempotencyStore({ returnExisting: true }) });
     const result = await runtime.handler(produceEvent('t', { records: [{ value: 1 }, { value: 2 }, { value: 3 }] }));
     expect(result.statusCode).toBe(503);
     expect(body(result)).toEqual({
@@ -33,7 +34,7 @@ describe('produce handler with a fake producer and store', () => {
   it('answers 503 with 50003 entries for a retriable broker refusal and 500 with 50002 for a final one', async () => {
     const retriable = createProduceRuntime(config, {
       logger: silentLogger,
-      store: memoryStore(),
+      store: new MemoryIdempotencyStore({ returnExisting: true }),
       producer: fakeProducer({ send: () => Promise.reject(new RecordsNotAcknowledgedError('NOT_ENOUGH_REPLICAS')) }),
     });
     const soft = await retriable.handler(produceEvent('t', { records: [{ value: 1 }, { value: 2 }] }));
@@ -44,7 +45,7 @@ describe('produce handler with a fake producer and store', () => {
     ]);
     const final = createProduceRuntime(config, {
       logger: silentLogger,
-      store: memoryStore(),
+      store: new MemoryIdempotencyStore({ returnExisting: true }),
       producer: fakeProducer({ send: () => Promise.reject(new RecordsRejectedError('TOPIC_AUTHORIZATION_FAILED')) }),
     });
     const hard = await final.handler(produceEvent('t', { records: [{ value: 1 }] }));
@@ -56,7 +57,7 @@ describe('produce handler with a fake producer and store', () => {
     const lines: string[] = [];
     const runtime = createProduceRuntime(config, {
       logger: createLogger('error', (line) => lines.push(line)),
-      store: memoryStore(),
+      store: new MemoryIdempotencyStore({ returnExisting: true }),
       producer: fakeProducer({ send: () => Promise.reject(new TypeError('secret internals at /var/task/x.js:1')) }),
     });
     const result = await runtime.handler(produceEvent('t', { records: [{ value: 1 }] }));
@@ -66,7 +67,7 @@ describe('produce handler with a fake producer and store', () => {
   });
 
   it('releases the key of a request that was not fully acknowledged', async () => {
-    const store = memoryStore();
+    const store = new MemoryIdempotencyStore({ returnExisting: true });
     const runtime = createProduceRuntime(config, {
       logger: silentLogger,
       store,
@@ -78,8 +79,8 @@ describe('produce handler with a fake producer and store', () => {
   });
 
   it('still answers 200 when storing the response fails, since the records are acknowledged', async () => {
-    const store = memoryStore();
-    store.failCompletion = true;
+    const store = new MemoryIdempotencyStore({ returnExisting: true });
+    store.failCompletions = true;
     const runtime = createProduceRuntime(config, {
       logger: silentLogger,
       store,
@@ -90,7 +91,7 @@ describe('produce handler with a fake producer and store', () => {
   });
 
   it('rejects an Idempotency-Key that is empty-looking or too long with 422', async () => {
-    const runtime = createProduceRuntime(config, { logger: silentLogger, store: memoryStore(), producer: fakeProducer({}) });
+    const runtime = createProduceRuntime(config, { logger: silentLogger, store: new MemoryIdempotencyStore({ returnExisting: true }), producer: fakeProducer({}) });
     for (const key of [' padded', 'x'.repeat(256), 'tab\there']) {
       const result = await runtime.handler(produceEvent('t', { records: [{ value: 1 }] }, { headers: { 'idempotency-key': key } }));
       expect(result.statusCode).toBe(422);
@@ -100,7 +101,7 @@ describe('produce handler with a fake producer and store', () => {
 
   it('decodes a base64-encoded body and reads the topic from path parameters', async () => {
     const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: 41n }] }) });
-    const runtime = createProduceRuntime(config, { logger: silentLogger, store: memoryStore(), producer });
+    const runtime = createProduceRuntime(config, { logger: silentLogger, store: new MemoryIdempotencyStore({ returnExisting: true }), producer });
     const result = await runtime.handler(
       httpEvent({
         path: '/topics/orders',
@@ -117,7 +118,7 @@ describe('produce handler with a fake producer and store', () => {
   it('scopes Idempotency-Key per caller: one key from two callers is two requests, each replayed its own answer', async () => {
     let nextOffset = 0n;
     const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: nextOffset++ }] }) });
-    const runtime = createProduceRuntime(config, { logger: silentLogger, store: memoryStore(), producer });
+    const runtime = createProduceRuntime(config, { logger: silentLogger, store: new MemoryIdempotencyStore({ returnExisting: true }), producer });
     const request = produceEvent('t', { records: [{ value: 1 }] }, { headers: { 'idempotency-key': 'order-42' } });
     const alice = asCaller(request, iamAuthorizer('arn:aws:iam::123456789012:user/alice'));
     const bob = asCaller(request, jwtAuthorizer({ iss: 'https://issuer.example.com/', sub: 'bob' }));
@@ -138,7 +139,7 @@ describe('produce handler with a fake producer and store', () => {
   it('logs each request with its caller and digest, never the access key', async () => {
     const lines: string[] = [];
     const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: 0n }] }) });
-    const runtime = createProduceRuntime(config, { logger: createLogger('info', (line) => lines.push(line)), store: memoryStore(), producer });
+    const runtime = createProduceRuntime(config, { logger: createLogger('info', (line) => lines.push(line)), store: new MemoryIdempotencyStore({ returnExisting: true }), producer });
     await runtime.handler(asCaller(produceEvent('t', { records: [{ value: 1 }] }), iamAuthorizer('arn:aws:iam::123456789012:user/alice')));
     expect(JSON.parse(lines[0] as string)).toMatchObject({
       message: 'produce request',
@@ -177,7 +178,7 @@ describe('produce handler with a fake producer and store', () => {
     const unreachable = new KafkaJSConnectionError('Connection error: getaddrinfo ENOTFOUND b-1.internal.example.com', {
       broker: 'b-1.internal.example.com:9098',
     });
-    const down = createProduceRuntime(config, { logger, store: memoryStore(), producer: fakeProducer({ send: () => Promise.reject(fromKafkaError(unreachable)) }) });
+    const down = createProduceRuntime(config, { logger, store: new MemoryIdempotencyStore({ returnExisting: true }), producer: fakeProducer({ send: () => Promise.reject(fromKafkaError(unreachable)) }) });
     const whole = await down.handler(produceEvent('t', { records: [{ value: 1 }] }));
     expect(whole.statusCode).toBe(503);
     expect(body(whole)).toEqual({ error_code: 50301, message: 'Kafka is unavailable; retry later' });
@@ -188,7 +189,7 @@ describe('produce handler with a fake producer and store', () => {
       code: 19,
       retriable: true,
     } as unknown as string);
-    const refusing = createProduceRuntime(config, { logger, store: memoryStore(), producer: fakeProducer({ send: () => Promise.reject(fromKafkaError(replicas)) }) });
+    const refusing = createProduceRuntime(config, { logger, store: new MemoryIdempotencyStore({ returnExisting: true }), producer: fakeProducer({ send: () => Promise.reject(fromKafkaError(replicas)) }) });
     const perRecord = await refusing.handler(produceEvent('t', { records: [{ value: 1 }, { value: 2 }] }));
     expect(perRecord.statusCode).toBe(503);
     expect(body(perRecord).offsets).toEqual([

@@ -17,6 +17,7 @@ import {
   TopicNotFoundError,
   ValidationError,
 } from '../../../lib/errors';
+import { httpErrorAnswerOf } from '../../../lib/http/status';
 import { fromKafkaError } from '../../../lib/kafka/errors';
 
 const protocol = (type: string, retriable: boolean) =>
@@ -29,8 +30,8 @@ describe('fromKafkaError', () => {
     const exhausted = new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 3, retryTime: 800 });
     const mapped = fromKafkaError(exhausted);
     expect(mapped).toBeInstanceOf(KafkaUnavailableError);
-    expect(mapped.httpStatus).toBe(503);
-    expect(mapped.code).toBe(50301);
+    expect(httpErrorAnswerOf(mapped).status).toBe(503);
+    expect(httpErrorAnswerOf(mapped).errorCode).toBe(50301);
   });
 
   it('maps request timeouts to 504', () => {
@@ -51,10 +52,10 @@ describe('fromKafkaError', () => {
   it('falls back on kafkajs retriability for protocol errors without a row', () => {
     const notEnough = fromKafkaError(protocol('NOT_ENOUGH_REPLICAS', true));
     expect(notEnough).toBeInstanceOf(RecordsNotAcknowledgedError);
-    expect([notEnough.httpStatus, notEnough.code]).toEqual([503, 50003]);
+    expect([httpErrorAnswerOf(notEnough).status, httpErrorAnswerOf(notEnough).errorCode]).toEqual([503, 50003]);
     const policy = fromKafkaError(protocol('POLICY_VIOLATION', false));
     expect(policy).toBeInstanceOf(RecordsRejectedError);
-    expect([policy.httpStatus, policy.code]).toEqual([500, 50002]);
+    expect([httpErrorAnswerOf(policy).status, httpErrorAnswerOf(policy).errorCode]).toEqual([500, 50002]);
   });
 
   it('treats kafkajs "Broker not connected" as unavailable, other retriable errors as unavailable and the rest as internal', () => {

@@ -3,7 +3,8 @@ import { loadConfig } from '../../../lib/config';
 import { silentLogger } from '../../../lib/logger';
 import { createProduceRuntime } from '../../../lib/produce';
 import { BINARY_V2, httpEvent, JSON_V2 } from '../../helpers/http-events';
-import { fakeProducer, memoryStore } from './fakes';
+import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
+import { fakeProducer } from './fakes';
 
 /** mulberry32: a tiny seeded generator, so every run sees the same bodies. */
 function random(seed: number): () => number {
@@ -107,7 +108,7 @@ describe('generated malformed produce requests', () => {
 
   it('always answer 4xx with exactly {error_code, message}, and never reach Kafka', async () => {
     const producer = fakeProducer({});
-    const runtime = createProduceRuntime(config, { logger: silentLogger, producer, store: memoryStore() });
+    const runtime = createProduceRuntime(config, { logger: silentLogger, producer, store: new MemoryIdempotencyStore({ returnExisting: true }) });
     const cases = generate(400, random(20_261_127));
     const statuses = new Set<number>();
     for (const { body, contentType, why } of cases) {

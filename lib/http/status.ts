@@ -1,0 +1,49 @@
+/**
+ * The one table from what went wrong to how the HTTP API answers it: the status and the
+ * Kafka REST Proxy `error_code` for each {@link ErrorCode} (CONTRACT: Produce). Errors carry
+ * no HTTP of their own; the produce handler and the local HTTP server both answer from here.
+ * REST Proxy error codes are the status followed by two digits:
+ * https://docs.confluent.io/platform/current/kafka-rest/api.html#errors
+ */
+import { ErrorCode, type AppError } from '../errors';
+
+/** How the HTTP API answers one kind of error. */
+export interface HttpErrorAnswer {
+  /** The HTTP status of the response. */
+  status: number;
+  /** The REST Proxy `error_code`: of the whole request, or of each failed record. */
+  errorCode: number;
+}
+
+/**
+ * Each code's answer. Two domain codes share the REST Proxy's 50002 on the wire (a record the
+ * broker refused for good, and an unexpected failure), as the contract fixes them; their
+ * own codes tell them apart in logs and in code.
+ */
+export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = {
+  [ErrorCode.BodyNotJson]: { status: 400, errorCode: 40001 },
+  [ErrorCode.MalformedEvent]: { status: 400, errorCode: 40002 },
+  [ErrorCode.TopicNotAllowed]: { status: 403, errorCode: 40301 },
+  [ErrorCode.RouteNotFound]: { status: 404, errorCode: 40400 },
+  [ErrorCode.TopicNotFound]: { status: 404, errorCode: 40401 },
+  [ErrorCode.PartitionNotFound]: { status: 404, errorCode: 40402 },
+  [ErrorCode.MethodNotAllowed]: { status: 405, errorCode: 40501 },
+  [ErrorCode.IdempotencyInProgress]: { status: 409, errorCode: 40901 },
+  [ErrorCode.PayloadTooLarge]: { status: 413, errorCode: 41301 },
+  [ErrorCode.UnsupportedMediaType]: { status: 415, errorCode: 41501 },
+  [ErrorCode.Validation]: { status: 422, errorCode: 42201 },
+  [ErrorCode.IdempotencyKeyMismatch]: { status: 422, errorCode: 42202 },
+  [ErrorCode.UnprocessableRecord]: { status: 422, errorCode: 42203 },
+  [ErrorCode.Config]: { status: 500, errorCode: 50001 },
+  [ErrorCode.RecordsRejected]: { status: 500, errorCode: 50002 },
+  [ErrorCode.Internal]: { status: 500, errorCode: 50002 },
+  [ErrorCode.RecordsNotAcknowledged]: { status: 503, errorCode: 50003 },
+  [ErrorCode.KafkaUnavailable]: { status: 503, errorCode: 50301 },
+  [ErrorCode.StoreUnavailable]: { status: 503, errorCode: 50302 },
+  [ErrorCode.ProduceTimeout]: { status: 504, errorCode: 50401 },
+};
+
+/** How the HTTP API answers `error`. */
+export function httpErrorAnswerOf(error: AppError): HttpErrorAnswer {
+  return HTTP_ERROR_ANSWERS[error.code];
+}
