@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../../lib/errors';
 import { createClaimer } from '../../../lib/consume/claimer';
 import { IdempotencyStatus } from '../../../lib/idempotency/types';
 import { FakeClock, FakeStore } from './fake-store';
@@ -51,7 +52,7 @@ describe('createClaimer', () => {
   it('answers a request that failed with its error instead of rejecting', async () => {
     const { store, claimer } = setup();
     store.failClaims.add('k1');
-    expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toEqual({ error: new Error('store unreachable') });
+    expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toEqual({ error: new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') }) });
     expect(claimer.heldKeys()).toEqual([]);
   });
 

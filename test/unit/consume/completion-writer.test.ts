@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../../lib/errors';
 import { createCompletionWriter, type CompletionEntry } from '../../../lib/consume/completion-writer';
 import { createPatience } from '../../../lib/consume/patience';
 import { IdempotencyStatus } from '../../../lib/idempotency/types';
@@ -78,7 +79,7 @@ describe('createCompletionWriter', () => {
     expect(report).toEqual({
       written: entries.slice(25),
       refusedKeys: new Set(),
-      failures: [{ index: 0, failure: { reason: 'completion failed', error: new Error('store unreachable') } }],
+      failures: [{ index: 0, failure: { reason: 'completion failed', error: new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') }) } }],
     });
   });
 

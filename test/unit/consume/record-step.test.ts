@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../../lib/errors';
 import type { ClaimResult } from '../../../lib/consume/claim-verdict';
 import { createClaimer } from '../../../lib/consume/claimer';
 import type { ConsumedRecord } from '../../../lib/consume/event';
@@ -117,7 +118,7 @@ describe('runRecord', () => {
 
     const hurried = setup(false);
     hurried.store.failClaims.add(KEY);
-    expect(await hurried.run(claimPlan(7))).toEqual({ kind: 'failed', failure: { reason: 'claim failed', error: new Error('store unreachable') } });
+    expect(await hurried.run(claimPlan(7))).toEqual({ kind: 'failed', failure: { reason: 'claim failed', error: new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') }) } });
   });
 
   it('renews a claim with less than half its lease left before the effect', async () => {
