@@ -70,7 +70,13 @@ export function packageOf(inputPath: string): string {
 
 /** Bytes by package of what a cold start of `entry` loads, from an esbuild metafile of the same build. */
 async function coldLoadedComposition(entry: string): Promise<Record<string, number>> {
-  const result = await build({ ...BUILD_OPTIONS, entryPoints: { index: join(ROOT, entry) }, outdir: join(BUNDLE_DIR, 'metafile'), write: false, metafile: true });
+  const result = await build({
+    ...BUILD_OPTIONS,
+    entryPoints: { index: join(ROOT, entry) },
+    outdir: join(BUNDLE_DIR, 'metafile'),
+    write: false,
+    metafile: true,
+  });
   const outputs = result.metafile?.outputs ?? {};
   const entryOutput = Object.keys(outputs).find((path) => path.endsWith('/index.mjs'));
   const reached = new Set<string>();

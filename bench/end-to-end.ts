@@ -81,7 +81,12 @@ export async function measureEndToEnd(
   // Warm-up: connections, the topic's metadata and the emulator's first poll.
   const warmup = makeRecords(10, 'e2e-warmup');
   await post(baseUrl, topic, warmup);
-  await waitForAll(client, messagesTable, warmup.map((record) => record.messageId), 60_000);
+  await waitForAll(
+    client,
+    messagesTable,
+    warmup.map((record) => record.messageId),
+    60_000,
+  );
   const elapsed: number[] = [];
   const requestsPerMessage: number[] = [];
   let requestsByOperation: Record<string, number> = {};
@@ -98,7 +103,13 @@ export async function measureEndToEnd(
         while (next < requests.length) await post(baseUrl, topic, requests[next++] as BenchRecord[]);
       }),
     );
-    await waitForAll(client, messagesTable, requests.flat().map((record) => record.messageId), 30_000, polls);
+    await waitForAll(
+      client,
+      messagesTable,
+      requests.flat().map((record) => record.messageId),
+      30_000,
+      polls,
+    );
     elapsed.push(performance.now() - started);
     const counted = countsBetween(before, await snapshot());
     // This measurement's own reads are not the pipeline's work.

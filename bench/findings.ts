@@ -54,9 +54,13 @@ export function deriveFindings(results: BenchResults): string[] {
       const { singles, batched } = requestMix(ours);
       const oursCap = singleItemPerSec / singles;
       findings.push(
-        `${SubjectName.ConsumeHandler}: ${singles.toFixed(2)} single-item and ${batched.toFixed(3)} batched requests per new record (${Object.entries(ours.requestsByOperation)
+        `${SubjectName.ConsumeHandler}: ${singles.toFixed(2)} single-item and ${batched.toFixed(3)} batched requests per new record (${Object.entries(
+          ours.requestsByOperation,
+        )
           .map(([operation, count]) => `${operation} ${count}`)
-          .join(', ')} for ${ours.batchSize} records). With single-item writes the store's bottleneck, the calibrated rate allows about ${round(oursCap)} records/s; best measured ${round(oursBest)} records/s${oursBest > oursCap * 1.1 ? ' (above the estimate: the handler keeps more requests in flight than the calibration, and the store overlaps some of their work)' : ''}. Against the baseline's cap the request mix allows at most about ${(oursCap / baselineCap).toFixed(1)}x on this store, whatever the concurrency.` +
+          .join(
+            ', ',
+          )} for ${ours.batchSize} records). With single-item writes the store's bottleneck, the calibrated rate allows about ${round(oursCap)} records/s; best measured ${round(oursBest)} records/s${oursBest > oursCap * 1.1 ? ' (above the estimate: the handler keeps more requests in flight than the calibration, and the store overlaps some of their work)' : ''}. Against the baseline's cap the request mix allows at most about ${(oursCap / baselineCap).toFixed(1)}x on this store, whatever the concurrency.` +
           (singles > 1.5
             ? ` Writing the messages-table items in batches (BatchWriteItem of up to 25 claimed records of a partition, in offset order, before their completions as now) would leave one single-item request per record, the conditional claim, and lift the cap to about ${round(singleItemPerSec)} records/s (${(singleItemPerSec / baselineCap).toFixed(1)}x).`
             : ''),
@@ -89,7 +93,9 @@ export function deriveFindings(results: BenchResults): string[] {
     if (figure.coldLoadedBytes < BUNDLE_LIMIT_BYTES) continue;
     const kb = (bytes: number): string => `${(bytes / 1000).toFixed(0)} KB`;
     const parts = Object.entries(figure.coldLoadedByPackage);
-    const sdk = parts.filter(([name]) => name.startsWith('@aws-sdk/') || name.startsWith('@smithy/') || name.startsWith('@aws/')).reduce((sum, [, bytes]) => sum + bytes, 0);
+    const sdk = parts
+      .filter(([name]) => name.startsWith('@aws-sdk/') || name.startsWith('@smithy/') || name.startsWith('@aws/'))
+      .reduce((sum, [, bytes]) => sum + bytes, 0);
     const kafkajs = figure.coldLoadedByPackage.kafkajs ?? 0;
     const own = figure.coldLoadedByPackage.project ?? 0;
     findings.push(
@@ -106,9 +112,9 @@ export function deriveFindings(results: BenchResults): string[] {
     findings.push(
       overheadMs > 0
         ? `${SubjectName.ProduceHandler} at 100 records/request: p50 ${handler100.p50Ms.toFixed(2)} ms against ${direct100.p50Ms.toFixed(2)} ms for kafkajs alone, an overhead of ${overheadMs.toFixed(2)} ms per request (${((overheadMs / handler100.p50Ms) * 100).toFixed(0)}% of its time).` +
-          (results.produceHandlerCpuMsPer100 === undefined
-            ? ''
-            : ` Of that, ${results.produceHandlerCpuMsPer100.toFixed(2)} ms is the handler's own work (measured with Kafka taken out: JSON parsing with strict UTF-8 decoding, validation, JSON.stringify and a Buffer per value, the response); the remaining ${Math.max(0, overheadMs - results.produceHandlerCpuMsPer100).toFixed(2)} ms lies outside it: the Kafka producer layer (lib/kafka/producer.ts: deadline timer, metadata cache, a partition and a header map computed per record) and noise. Idempotence is not it: with the producer's idempotence turned off, \`bench/produce-latency.ts\` showed the same gap (p50 4.59 against 3.52 ms, 1.30x). The broker's acks=-1 round-trip is the same for both. On Lambda the round-trip to MSK is longer than on loopback, so the same overhead weighs less.`)
+            (results.produceHandlerCpuMsPer100 === undefined
+              ? ''
+              : ` Of that, ${results.produceHandlerCpuMsPer100.toFixed(2)} ms is the handler's own work (measured with Kafka taken out: JSON parsing with strict UTF-8 decoding, validation, JSON.stringify and a Buffer per value, the response); the remaining ${Math.max(0, overheadMs - results.produceHandlerCpuMsPer100).toFixed(2)} ms lies outside it: the Kafka producer layer (lib/kafka/producer.ts: deadline timer, metadata cache, a partition and a header map computed per record) and noise. Idempotence is not it: with the producer's idempotence turned off, \`bench/produce-latency.ts\` showed the same gap (p50 4.59 against 3.52 ms, 1.30x). The broker's acks=-1 round-trip is the same for both. On Lambda the round-trip to MSK is longer than on loopback, so the same overhead weighs less.`)
         : `${SubjectName.ProduceHandler} at 100 records/request: p50 ${handler100.p50Ms.toFixed(2)} ms against ${direct100.p50Ms.toFixed(2)} ms for kafkajs alone: no overhead measurable above the noise; both wait on the broker's acks=-1 round-trip.`,
     );
   }

@@ -53,8 +53,7 @@ async function main(): Promise<void> {
   for (const size of [1, 100]) {
     const values = Array.from({ length: size }, (_, i) => ({ id: i, note: 'benchmark record', at: '2026-11-27T00:00:00Z' }));
     const body = JSON.stringify({ records: values.map((value, i) => ({ key: `k${i}`, value })) });
-    const messages = () =>
-      values.map((value, i) => ({ key: `"k${i}"`, value: JSON.stringify(value), headers: { 'message-id': randomUUID() } }));
+    const messages = () => values.map((value, i) => ({ key: `"k${i}"`, value: JSON.stringify(value), headers: { 'message-id': randomUUID() } }));
     const handlerMs: number[] = [];
     const directMs: number[] = [];
     const viaHandler = async (): Promise<void> => {

@@ -139,12 +139,7 @@ async function runRound(subject: ProduceSubject, recordsPerRequest: number, requ
  * Measures every subject at every size. Subjects take turns within a round, so that a burst
  * of load from elsewhere on the machine hits all of them rather than one.
  */
-export async function measureProduce(
-  subjects: readonly ProduceSubject[],
-  sizes: readonly number[],
-  rounds: number,
-  quick: boolean,
-): Promise<ProduceFigure[]> {
+export async function measureProduce(subjects: readonly ProduceSubject[], sizes: readonly number[], rounds: number, quick: boolean): Promise<ProduceFigure[]> {
   for (const subject of subjects) {
     // Warm-up: connections, metadata, JIT.
     for (let index = 0; index < 5; index++) await subject.send(makeRecords(10, `warmup-${index}`));

@@ -73,4 +73,3 @@ export function mskEvent(topic: string, partitions: number, records: readonly Be
 export function localSinkId(messageId: string): string {
   return callerQualifiedId(callerOf(undefined).digest, messageId);
 }
-

@@ -86,7 +86,10 @@ export function evaluateGoals(results: BenchResults): GoalVerdict[] {
   const produceRatio = handler && direct ? ratio(handler.recordsPerSec, direct.recordsPerSec) : null;
   verdicts.push({
     goal: 'Produce at 100 records/request >= 0.8x direct kafkajs throughput',
-    figure: produceRatio === null ? 'not measured' : `${fixed(produceRatio)}x (${Math.round(handler?.recordsPerSec ?? 0)} vs ${Math.round(direct?.recordsPerSec ?? 0)} records/s)`,
+    figure:
+      produceRatio === null
+        ? 'not measured'
+        : `${fixed(produceRatio)}x (${Math.round(handler?.recordsPerSec ?? 0)} vs ${Math.round(direct?.recordsPerSec ?? 0)} records/s)`,
     met: produceRatio === null ? null : produceRatio >= 0.8,
   });
 
@@ -133,7 +136,10 @@ export function evaluateGoals(results: BenchResults): GoalVerdict[] {
       functions.length === 0
         ? 'not measured'
         : functions
-            .map((figure) => `${figure.name} ${fixed(figure.coldLoadedBytes / 1000, 1)} KB (${fixed(figure.totalJsBytes / 1000, 1)} KB with the chunks only some configurations load)`)
+            .map(
+              (figure) =>
+                `${figure.name} ${fixed(figure.coldLoadedBytes / 1000, 1)} KB (${fixed(figure.totalJsBytes / 1000, 1)} KB with the chunks only some configurations load)`,
+            )
             .join('; '),
     met: functions.length < COLD_START_PAIRS.length ? null : functions.every((figure) => figure.coldLoadedBytes < BUNDLE_LIMIT_BYTES),
   });
@@ -202,7 +208,7 @@ export function renderMarkdown(results: BenchResults, goals: readonly GoalVerdic
     '',
     '## Produce',
     '',
-    'Requests are sent one at a time (as one Lambda invocation at a time would), each carrying the same JSON records with a `message-id` header. Throughput is records acknowledged with acks=-1 per second; latency is per request. The produce handler is called in the bench process as Lambda calls it; the local HTTP server is `npm start`\'s, in its own process, over a kept-alive loopback connection; the baseline is a plain kafkajs producer sending the same records.',
+    "Requests are sent one at a time (as one Lambda invocation at a time would), each carrying the same JSON records with a `message-id` header. Throughput is records acknowledged with acks=-1 per second; latency is per request. The produce handler is called in the bench process as Lambda calls it; the local HTTP server is `npm start`'s, in its own process, over a kept-alive loopback connection; the baseline is a plain kafkajs producer sending the same records.",
     '',
   ];
   if (results.produce.length > 0) {
@@ -234,7 +240,7 @@ export function renderMarkdown(results: BenchResults, goals: readonly GoalVerdic
   sections.push(
     '## Consume',
     '',
-    'The same MSK events go to the consume handler and to the baseline: Powertools for AWS Lambda\'s `makeIdempotent` with its DynamoDB persistence layer around a per-record function (parse the JSON value, put it into the messages table), in a sequential in-order loop. Each new batch is followed by the same event again (fully duplicate). DynamoDB requests are counted at the store.',
+    "The same MSK events go to the consume handler and to the baseline: Powertools for AWS Lambda's `makeIdempotent` with its DynamoDB persistence layer around a per-record function (parse the JSON value, put it into the messages table), in a sequential in-order loop. Each new batch is followed by the same event again (fully duplicate). DynamoDB requests are counted at the store.",
     '',
   );
   if (results.consume.length > 0) {
@@ -315,7 +321,10 @@ export function renderMarkdown(results: BenchResults, goals: readonly GoalVerdic
 /** Writes `results.json`, `RESULTS.md` and `results.svg` into `folder`. */
 export function writeReport(folder: string, results: BenchResults): GoalVerdict[] {
   const goals = evaluateGoals(results);
-  writeFileSync(join(folder, 'results.json'), `${JSON.stringify({ ...results, goals }, (_, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? significant(value, 6) : value), 2)}\n`);
+  writeFileSync(
+    join(folder, 'results.json'),
+    `${JSON.stringify({ ...results, goals }, (_, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? significant(value, 6) : value), 2)}\n`,
+  );
   writeFileSync(join(folder, 'RESULTS.md'), renderMarkdown(results, goals));
   writeFileSync(join(folder, 'results.svg'), ratioChartSvg('Ratios to the baselines measured in the same run', ratioBars(results)));
   return goals;

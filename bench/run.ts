@@ -104,7 +104,12 @@ async function consume(services: BenchServices, results: BenchResults): Promise<
     idempotencyTable: baselineConfig.tables.idempotency,
     messagesTable: baselineConfig.tables.messages,
   });
-  subjects.push({ name: SubjectName.PowertoolsConsumer, messagesTable: baselineConfig.tables.messages, handle: (event) => baseline(event), close: async () => undefined });
+  subjects.push({
+    name: SubjectName.PowertoolsConsumer,
+    messagesTable: baselineConfig.tables.messages,
+    handle: (event) => baseline(event),
+    close: async () => undefined,
+  });
   try {
     const { figures, newRecordsBySubject } = await measureConsume(subjects, services.store, settings.consumeShapes, topic);
     results.consume = figures;
@@ -113,7 +118,9 @@ async function consume(services: BenchServices, results: BenchResults): Promise<
       const expected = newRecordsBySubject.get(subject.name) ?? 0;
       const written = await countItems(client, subject.messagesTable);
       const verdict = written === expected ? 'as expected' : 'MISMATCH';
-      results.checks.push(`${subject.name}: ${written} items in its messages table for ${expected} distinct new records, duplicates included in the input (${verdict}).`);
+      results.checks.push(
+        `${subject.name}: ${written} items in its messages table for ${expected} distinct new records, duplicates included in the input (${verdict}).`,
+      );
     }
   } finally {
     for (const subject of subjects) await subject.close();

@@ -32,8 +32,7 @@ export async function startBenchServices(logger: Logger): Promise<BenchServices>
   try {
     const kafkaBrokers =
       external.kafkaBrokers ??
-      (broker = await startKafkaBroker({ port: await freePort(), controllerPort: await freePort(), logger, defaultPartitions: 4 }))
-        .brokers;
+      (broker = await startKafkaBroker({ port: await freePort(), controllerPort: await freePort(), logger, defaultPartitions: 4 })).brokers;
     store = await startCountedStore(external.dynamoEndpoint);
     return {
       kafkaBrokers,

@@ -55,7 +55,10 @@ async function writeResults(reports: readonly ScenarioReport[], { startedMs, ful
   await mkdir(dir, { recursive: true });
   const options = process.argv.slice(2).join(' ');
   const path = join(dir, 'RESULTS.md');
-  await writeFile(path, resultsMarkdown(reports, { generatedAt: new Date().toISOString(), durationMs: Date.now() - startedMs, machine: machineLine(), options }));
+  await writeFile(
+    path,
+    resultsMarkdown(reports, { generatedAt: new Date().toISOString(), durationMs: Date.now() - startedMs, machine: machineLine(), options }),
+  );
   process.stderr.write(`chaos: wrote ${full ? 'chaos/RESULTS.md' : 'chaos/.tmp/RESULTS.md'}\n`);
 }
 
@@ -79,7 +82,9 @@ async function main(): Promise<number> {
   }
   await writeResults(reports, { startedMs, full: only === undefined && !short });
   const failed = reports.filter((report) => !passed(report)).map((report) => report.scenario);
-  process.stdout.write(`chaos: ${reports.length - failed.length}/${reports.length} scenarios kept every promise${failed.length > 0 ? `; broken: ${failed.join(', ')}` : ''}\n`);
+  process.stdout.write(
+    `chaos: ${reports.length - failed.length}/${reports.length} scenarios kept every promise${failed.length > 0 ? `; broken: ${failed.join(', ')}` : ''}\n`,
+  );
   return exitCode(reports);
 }
 

@@ -92,7 +92,10 @@ function text(env: Env, name: string): string | undefined {
 function list(env: Env, name: string): string[] | undefined {
   const value = text(env, name);
   if (value === undefined) return undefined;
-  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   if (items.length === 0) throw new ConfigError(name, 'must list at least one value');
   return items;
 }
@@ -158,7 +161,10 @@ function consumeLeaseMs(env: Env, functionTimeoutSec: number): number {
   const timeoutMs = functionTimeoutSec * 1000;
   const leaseMs = integer(env, 'CONSUME_LEASE_MS', Math.floor(timeoutMs / 2), 100);
   if (leaseMs >= timeoutMs) {
-    throw new ConfigError('CONSUME_LEASE_MS', `must be below the consume function's timeout (CONSUME_FUNCTION_TIMEOUT_SEC = ${functionTimeoutSec} s), got ${leaseMs}`);
+    throw new ConfigError(
+      'CONSUME_LEASE_MS',
+      `must be below the consume function's timeout (CONSUME_FUNCTION_TIMEOUT_SEC = ${functionTimeoutSec} s), got ${leaseMs}`,
+    );
   }
   return leaseMs;
 }
@@ -191,7 +197,8 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     // SCRAM keeps the password off the wire but not the records, and does not bind the session
     // to the authentication; MSK offers SCRAM only over TLS. Local brokers (tests, npm start)
     // have no TLS listener, so the rule applies in Lambda only.
-    if (inLambda && !kafka.ssl) throw new ConfigError('KAFKA_SSL', 'must be true with KAFKA_AUTH=scram-sha-512 in Lambda: SCRAM without TLS sends records in the clear');
+    if (inLambda && !kafka.ssl)
+      throw new ConfigError('KAFKA_SSL', 'must be true with KAFKA_AUTH=scram-sha-512 in Lambda: SCRAM without TLS sends records in the clear');
   }
   const dynamoEndpoint = text(env, 'DYNAMODB_ENDPOINT');
   if (dynamoEndpoint !== undefined && !/^https?:\/\/\S+$/.test(dynamoEndpoint)) {

@@ -35,8 +35,7 @@ export interface BatchFacts {
 /** What to do with a batch. */
 export type BatchDecision =
   /** Everything done: commit (and move on) to `commitOffset`; the partition no longer fails. */
-  | { kind: 'advance'; commitOffset: bigint; processed: number }
-  | FailedBatchDecision;
+  { kind: 'advance'; commitOffset: bigint; processed: number } | FailedBatchDecision;
 
 /** A batch that failed from `position.offset`: the records before it (`processed`, by offset) are committed first. */
 export type FailedBatchDecision = {
@@ -73,7 +72,12 @@ export function decideBatch(facts: BatchFacts): BatchDecision {
   if (outcome.kind === 'succeeded') return { kind: 'advance', commitOffset: last + 1n, processed: offsets.length };
   const { failedOffset, functionError } = outcome;
   const attempts = facts.previous?.offset === failedOffset ? facts.previous.attempts + 1 : 1;
-  const failed = { processed: Number(failedOffset - first), position: { offset: failedOffset, attempts }, functionError, backoffMs: retryBackoffMs(attempts, facts.backoff) };
+  const failed = {
+    processed: Number(failedOffset - first),
+    position: { offset: failedOffset, attempts },
+    functionError,
+    backoffMs: retryBackoffMs(attempts, facts.backoff),
+  };
   if (attempts <= facts.maximumRetryAttempts) return { kind: 'retry', ...failed };
   // Retries exhausted: a reported record goes alone; after a thrown error the whole rest of the batch goes.
   const unprocessed = offsets.filter((offset) => offset >= failedOffset);

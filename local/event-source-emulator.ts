@@ -226,7 +226,13 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
         settings.onFailureTopic,
         doomed.map((record) => {
           const reason = functionError === 'BatchItemFailure' ? options.failureReason?.(record.topic, record.partition, Number(record.offset)) : undefined;
-          return deadLetterRecord(record, { invokeCount: position.attempts, functionError, eventSourceArn, failedAtMs: nowMs, ...(reason === undefined ? {} : { reason }) });
+          return deadLetterRecord(record, {
+            invokeCount: position.attempts,
+            functionError,
+            eventSourceArn,
+            failedAtMs: nowMs,
+            ...(reason === undefined ? {} : { reason }),
+          });
         }),
         { timeoutMs: config.produce.timeoutMs },
       );

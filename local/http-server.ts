@@ -133,7 +133,10 @@ function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: number): 
   const headers = headersOf(request);
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
-  const cookies = request.headers.cookie?.split(';').map((cookie) => cookie.trim()).filter((cookie) => cookie !== '');
+  const cookies = request.headers.cookie
+    ?.split(';')
+    .map((cookie) => cookie.trim())
+    .filter((cookie) => cookie !== '');
   const segment = topicSegmentOf(rawPath);
   let topic: string | undefined;
   try {

@@ -166,9 +166,12 @@ export async function inspectTopic(options: InspectOptions): Promise<number> {
       lastRecordMs = clock.nowMs();
     },
   });
-  const idle = setInterval(() => {
-    if (clock.nowMs() - lastRecordMs >= options.idleMs) finish();
-  }, Math.min(250, options.idleMs));
+  const idle = setInterval(
+    () => {
+      if (clock.nowMs() - lastRecordMs >= options.idleMs) finish();
+    },
+    Math.min(250, options.idleMs),
+  );
   try {
     await consumer.start(async (batch, control) => {
       for (const record of batch.records) {

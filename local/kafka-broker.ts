@@ -233,11 +233,9 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
   const formatted = existsSync(join(dataDir, 'logs', 'meta.properties'));
   const format = formatted
     ? { status: 0, stdout: '', stderr: '' }
-    : spawnSync(
-        'java',
-        [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomUUID().replaceAll('-', '').slice(0, 22), '-c', propertiesFile],
-        { encoding: 'utf8' },
-      );
+    : spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomUUID().replaceAll('-', '').slice(0, 22), '-c', propertiesFile], {
+        encoding: 'utf8',
+      });
   if (format.status !== 0) {
     discard();
     throw new KafkaBrokerError(`formatting KRaft storage failed:\n${format.stdout}${format.stderr}`);

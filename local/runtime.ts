@@ -110,7 +110,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const dynamoEndpoint = external.dynamoEndpoint ?? (store as DynamoStore).endpoint;
 
     // The consume function's timeout sets its lease's default, as CONSUME_FUNCTION_TIMEOUT_SEC does in Lambda.
-    const timeoutEnv = options.functionTimeoutMs === undefined ? {} : { CONSUME_FUNCTION_TIMEOUT_SEC: String(Math.max(1, Math.ceil(options.functionTimeoutMs / 1000))) };
+    const timeoutEnv =
+      options.functionTimeoutMs === undefined ? {} : { CONSUME_FUNCTION_TIMEOUT_SEC: String(Math.max(1, Math.ceil(options.functionTimeoutMs / 1000))) };
     const config = loadConfig({ ...timeoutEnv, ...options.env, KAFKA_BROKERS: kafkaBrokers.join(','), DYNAMODB_ENDPOINT: dynamoEndpoint });
     const kafka = createKafka(config.kafka, await resolveKafkaClientDeps(config.kafka, logger));
     await ensureTopics(kafka, [

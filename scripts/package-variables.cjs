@@ -87,7 +87,9 @@ module.exports = {
    * not become a truthy string in the template. Anything but true/false fails packaging.
    */
   deletionProtection: async ({ resolveVariable }) => {
-    const value = String(await resolveVariable('param:deletionProtection')).trim().toLowerCase();
+    const value = String(await resolveVariable('param:deletionProtection'))
+      .trim()
+      .toLowerCase();
     if (value !== 'true' && value !== 'false') throw new Error(`param deletionProtection must be true or false, got "${value}"`);
     return value === 'true';
   },
@@ -101,7 +103,10 @@ module.exports = {
 
   /** Bootstrap brokers of param kafkaBrokers (comma list) as a list, for the self-managed event source. */
   brokerList: async ({ resolveVariable }) =>
-    String(await resolveVariable('param:kafkaBrokers')).split(',').map((broker) => broker.trim()).filter(Boolean),
+    String(await resolveVariable('param:kafkaBrokers'))
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
 
   /** The cluster ARN itself, as the kafka-cluster:Connect resource. */
   clusterArn: async ({ resolveVariable }) => {
@@ -112,7 +117,10 @@ module.exports = {
   /** Topic ARNs the produce function may write to: one per entry of param allowedTopics. */
   produceTopicArns: async ({ resolveVariable }) => {
     const parsed = await cluster(resolveVariable);
-    const topics = String(await resolveVariable('param:allowedTopics')).split(',').map((topic) => topic.trim()).filter(Boolean);
+    const topics = String(await resolveVariable('param:allowedTopics'))
+      .split(',')
+      .map((topic) => topic.trim())
+      .filter(Boolean);
     return topics.map((topic) => dataPlaneArn(parsed, 'topic', topic));
   },
 

@@ -24,9 +24,7 @@ function runServerless(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
       stdio: 'inherit',
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`serverless ${args[0]} failed (${signal ?? `exit code ${code}`})`)),
-    );
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`serverless ${args[0]} failed (${signal ?? `exit code ${code}`})`))));
   });
 }
 

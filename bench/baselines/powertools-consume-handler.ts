@@ -15,5 +15,4 @@ const consume = createPowertoolsConsumer({
 });
 
 /** Lambda handler of the baseline consumer. */
-export const handler = (event: MSKEvent | SelfManagedKafkaEvent, context?: Context): Promise<BaselineBatchResponse> =>
-  consume(event, context);
+export const handler = (event: MSKEvent | SelfManagedKafkaEvent, context?: Context): Promise<BaselineBatchResponse> => consume(event, context);

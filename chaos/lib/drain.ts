@@ -14,7 +14,12 @@ import { waitUntil, type ScenarioRecorder } from './scenario';
  *
  * @throws Error when the environment has no broker.
  */
-export async function drainAndAccount(env: ChaosEnvironment, recorder: ScenarioRecorder, acknowledged: readonly string[], timeoutMs: number): Promise<Accounting> {
+export async function drainAndAccount(
+  env: ChaosEnvironment,
+  recorder: ScenarioRecorder,
+  acknowledged: readonly string[],
+  timeoutMs: number,
+): Promise<Accounting> {
   const broker = env.broker;
   if (broker === undefined) throw new Error('no broker');
   await waitUntil(
@@ -26,7 +31,9 @@ export async function drainAndAccount(env: ChaosEnvironment, recorder: ScenarioR
     timeoutMs,
     250,
   ).catch(() => undefined);
-  const topicIds = (await readTopic(broker.brokers, env.settings.topic)).map((record) => chaosMessage(record.value)?.id).filter((id): id is string => id !== undefined);
+  const topicIds = (await readTopic(broker.brokers, env.settings.topic))
+    .map((record) => chaosMessage(record.value)?.id)
+    .filter((id): id is string => id !== undefined);
   const result = account({ acknowledged, onTopic: topicIds, effects: await env.sinkEffects() });
   Object.assign(recorder.counts, { onTopic: result.onTopic, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
   if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');

@@ -86,12 +86,24 @@ export function apiOnlyGarbage(prng: Prng, topic: string, count: number): Garbag
   const json = { 'content-type': 'application/vnd.kafka.json.v2+json' };
   const valid = Buffer.from('{"records":[{"value":{"ok":true}}]}');
   const families: (() => GarbageApiEvent)[] = [
-    () => ({ kind: 'base64-flag-not-base64', event: { ...apiEvent('POST', `/topics/${topic}`, json, valid), body: '%%%not base64%%%', isBase64Encoded: true }, allowedStatuses: [400] }),
+    () => ({
+      kind: 'base64-flag-not-base64',
+      event: { ...apiEvent('POST', `/topics/${topic}`, json, valid), body: '%%%not base64%%%', isBase64Encoded: true },
+      allowedStatuses: [400],
+    }),
     () => ({ kind: 'base64-of-garbage', event: apiEvent('POST', `/topics/${topic}`, json, prng.bytes(prng.int(1, 64)), true), allowedStatuses: [400, 422] }),
     () => ({ kind: 'no-body', event: apiEvent('POST', `/topics/${topic}`, json, undefined), allowedStatuses: [400, 422] }),
     () => ({ kind: 'no-headers', event: { ...apiEvent('POST', `/topics/${topic}`, {}, valid), headers: undefined }, allowedStatuses: [415] }),
-    () => ({ kind: 'no-path-parameters', event: { ...apiEvent('POST', `/topics/${topic}`, json, valid), pathParameters: undefined }, allowedStatuses: [200, 404] }),
-    () => ({ kind: 'upper-case-header-names', event: apiEvent('POST', `/topics/${topic}`, { 'Content-Type': 'application/json' }, valid), allowedStatuses: [200, 415] }),
+    () => ({
+      kind: 'no-path-parameters',
+      event: { ...apiEvent('POST', `/topics/${topic}`, json, valid), pathParameters: undefined },
+      allowedStatuses: [200, 404],
+    }),
+    () => ({
+      kind: 'upper-case-header-names',
+      event: apiEvent('POST', `/topics/${topic}`, { 'Content-Type': 'application/json' }, valid),
+      allowedStatuses: [200, 415],
+    }),
   ];
   return Array.from({ length: count }, (_, i) => (i < families.length ? (families[i] as () => GarbageApiEvent) : prng.pick(families))());
 }

@@ -35,7 +35,10 @@ const SHAPES: Record<string, Shape> = {
   'record-empty': (_, base) => ({ ...base(), records: { 'chaos-0': [{}] } }),
   'offset-string': (_, base) => ({ ...base(), records: { 'chaos-0': [{ topic: 'chaos', partition: 0, offset: 'seven', value: 'e30=', headers: [] }] } }),
   'partition-string': (_, base) => ({ ...base(), records: { 'chaos-x': [{ topic: 'chaos', partition: 'x', offset: 1, value: 'e30=', headers: [] }] } }),
-  'prototype-keys': () => JSON.parse('{"eventSource":"aws:kafka","records":{"__proto__":[{"topic":"__proto__","partition":0,"offset":0,"value":"e30=","headers":[]}],"constructor":[]}}') as unknown,
+  'prototype-keys': () =>
+    JSON.parse(
+      '{"eventSource":"aws:kafka","records":{"__proto__":[{"topic":"__proto__","partition":0,"offset":0,"value":"e30=","headers":[]}],"constructor":[]}}',
+    ) as unknown,
 };
 
 /** Record-level garbage inside a well-shaped event: value bytes and, where the contract says so, a required failure. */
@@ -75,7 +78,14 @@ export function generateGarbageEvents(prng: Prng, topic: string, count: number, 
     const good: EventRecordSpec = { topic, partition: 2, offset, key: 'good', value: JSON.stringify({ id: goodId }) };
     const bad = BAD_VALUES[kind];
     if (bad !== undefined) {
-      const badRecord: EventRecordSpec = { topic, partition: 0, offset, key: 'bad', value: bad.value, ...(bad.headers === undefined ? {} : { headers: bad.headers }) };
+      const badRecord: EventRecordSpec = {
+        topic,
+        partition: 0,
+        offset,
+        key: 'bad',
+        value: bad.value,
+        ...(bad.headers === undefined ? {} : { headers: bad.headers }),
+      };
       events.push({
         kind,
         event: kafkaEvent([badRecord, good]),

@@ -36,7 +36,11 @@ const BINARY_V2 = 'application/vnd.kafka.binary.v2+json';
 
 /** Builds request bytes with a correct Content-Length and `Connection: close`. */
 export function rawRequest(method: string, path: string | Buffer, headers: readonly Header[], body: Buffer = Buffer.alloc(0)): Buffer {
-  const head: Buffer[] = [Buffer.from(`${method} `, 'latin1'), Buffer.isBuffer(path) ? path : Buffer.from(path, 'latin1'), Buffer.from(' HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n', 'latin1')];
+  const head: Buffer[] = [
+    Buffer.from(`${method} `, 'latin1'),
+    Buffer.isBuffer(path) ? path : Buffer.from(path, 'latin1'),
+    Buffer.from(' HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n', 'latin1'),
+  ];
   for (const [name, value] of headers) {
     head.push(Buffer.from(`${name}: `, 'latin1'), Buffer.isBuffer(value) ? value : Buffer.from(value, 'latin1'), Buffer.from('\r\n', 'latin1'));
   }
@@ -228,7 +232,16 @@ const GENERATORS: Record<string, Generator> = {
   }),
   'bad-route': (prng, target) => {
     const method = prng.pick(['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'POST']);
-    const path = prng.pick(['/', '/topics', '/topics/', `/topics/${target.topic}/partitions/0`, '/topic/x', '/%2e%2e/%2e%2e', `/topics/${target.topic}?x=${'y'.repeat(1_000)}`, '//topics//x']);
+    const path = prng.pick([
+      '/',
+      '/topics',
+      '/topics/',
+      `/topics/${target.topic}/partitions/0`,
+      '/topic/x',
+      '/%2e%2e/%2e%2e',
+      `/topics/${target.topic}?x=${'y'.repeat(1_000)}`,
+      '//topics//x',
+    ]);
     const allowed = method === 'POST' && path.startsWith(`/topics/${target.topic}?`) ? [200, 400, 404] : [404, 405];
     return { bytes: rawRequest(method, path, [['Content-Type', JSON_V2]], Buffer.from(validBody(prng))), allowedStatuses: allowed };
   },
@@ -249,7 +262,11 @@ const HUGE: Record<string, Generator> = {
     allowedStatuses: [413],
   }),
   'record-over-broker-limit': (prng, target) => ({
-    bytes: post(target, JSON_V2, JSON.stringify({ records: [{ value: 'y'.repeat(Math.min(target.maxRequestBytes - 1_024, 1_100_000 + prng.int(0, 100_000))) }] })),
+    bytes: post(
+      target,
+      JSON_V2,
+      JSON.stringify({ records: [{ value: 'y'.repeat(Math.min(target.maxRequestBytes - 1_024, 1_100_000 + prng.int(0, 100_000))) }] }),
+    ),
     allowedStatuses: [200, 413, 422],
   }),
 };

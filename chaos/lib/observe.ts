@@ -57,34 +57,42 @@ export async function readTopic(brokers: string[], topic: string, timeoutMs = 60
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`reading ${topic}: partitions ${[...remaining].join(',')} not finished after ${timeoutMs} ms`)), timeoutMs);
-      void consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          for (const message of batch.messages) {
-            const headers: Record<string, string> = {};
-            for (const [name, value] of Object.entries(message.headers ?? {})) {
-              if (value !== undefined) headers[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+      const timer = setTimeout(
+        () => reject(new Error(`reading ${topic}: partitions ${[...remaining].join(',')} not finished after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      void consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const message of batch.messages) {
+              const headers: Record<string, string> = {};
+              for (const [name, value] of Object.entries(message.headers ?? {})) {
+                if (value !== undefined) headers[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+              }
+              const offset = Number(message.offset);
+              if (offset < (ends.get(batch.partition) ?? 0)) {
+                records.push({ partition: batch.partition, offset, key: message.key?.toString('utf8') ?? null, value: message.value, headers });
+              }
             }
-            const offset = Number(message.offset);
-            if (offset < (ends.get(batch.partition) ?? 0)) {
-              records.push({ partition: batch.partition, offset, key: message.key?.toString('utf8') ?? null, value: message.value, headers });
+            // Transaction markers can leave the last offset unread; the batch's own end is authoritative.
+            const reached = Math.max(Number(batch.lastOffset()) + 1, ...batch.messages.map((m) => Number(m.offset) + 1));
+            if (reached >= (ends.get(batch.partition) ?? 0)) remaining.delete(batch.partition);
+            if (remaining.size === 0) {
+              clearTimeout(timer);
+              resolve();
             }
-          }
-          // Transaction markers can leave the last offset unread; the batch's own end is authoritative.
-          const reached = Math.max(Number(batch.lastOffset()) + 1, ...batch.messages.map((m) => Number(m.offset) + 1));
-          if (reached >= (ends.get(batch.partition) ?? 0)) remaining.delete(batch.partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      }).catch(reject);
+          },
+        })
+        .catch(reject);
     });
   } finally {
     await consumer.disconnect();
     const cleanup = kafka.admin();
-    await cleanup.connect().then(() => cleanup.deleteGroups([groupId])).catch(() => undefined);
+    await cleanup
+      .connect()
+      .then(() => cleanup.deleteGroups([groupId]))
+      .catch(() => undefined);
     await cleanup.disconnect().catch(() => undefined);
   }
   return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);

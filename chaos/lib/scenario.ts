@@ -34,12 +34,23 @@ export class ScenarioRecorder {
   }
 
   report(): ScenarioReport {
-    return { scenario: this.scenario, counts: { ...this.counts }, broken: [...this.broken], details: { ...this.details }, durationMs: Date.now() - this.startedMs };
+    return {
+      scenario: this.scenario,
+      counts: { ...this.counts },
+      broken: [...this.broken],
+      details: { ...this.details },
+      durationMs: Date.now() - this.startedMs,
+    };
   }
 }
 
 /** Polls `check` until it returns something other than undefined/false; see {@link pollUntil}. */
-export function waitUntil<T>(description: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 100): Promise<T> {
+export function waitUntil<T>(
+  description: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<T> {
   return pollUntil(description, check, timeoutMs, intervalMs);
 }
 

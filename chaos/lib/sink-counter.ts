@@ -74,7 +74,10 @@ export async function startSinkCounter(upstream: string, table: string, keyName 
           upstreamResponse.on('end', () => {
             const responseBody = Buffer.concat(answer);
             if (upstreamResponse.statusCode === 200) {
-              const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+              const operation =
+                String(req.headers['x-amz-target'] ?? '')
+                  .split('.')
+                  .pop() ?? '';
               try {
                 const parsedRequest = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
                 const parsedResponse = JSON.parse(responseBody.toString('utf8') || '{}') as Record<string, unknown>;

@@ -24,9 +24,23 @@ export interface AckedMeansDurableSize {
 }
 
 /** Sizes of `npm run chaos`. */
-export const ACKED_MEANS_DURABLE_FULL: AckedMeansDurableSize = { messages: 5_000, recordsPerRequest: 5, clients: 8, keys: 50, requestDeadlineMs: 180_000, drainTimeoutMs: 180_000 };
+export const ACKED_MEANS_DURABLE_FULL: AckedMeansDurableSize = {
+  messages: 5_000,
+  recordsPerRequest: 5,
+  clients: 8,
+  keys: 50,
+  requestDeadlineMs: 180_000,
+  drainTimeoutMs: 180_000,
+};
 /** Sizes of the version inside `npm test`. */
-export const ACKED_MEANS_DURABLE_SHORT: AckedMeansDurableSize = { messages: 200, recordsPerRequest: 5, clients: 4, keys: 10, requestDeadlineMs: 45_000, drainTimeoutMs: 30_000 };
+export const ACKED_MEANS_DURABLE_SHORT: AckedMeansDurableSize = {
+  messages: 200,
+  recordsPerRequest: 5,
+  clients: 4,
+  keys: 10,
+  requestDeadlineMs: 45_000,
+  drainTimeoutMs: 30_000,
+};
 
 /** Statuses a broker outage may legitimately cause: in progress elsewhere, unavailable, timed out, or no connection. */
 const OUTAGE_STATUSES = new Set(['200', '409', '503', '504', 'network']);
@@ -96,7 +110,12 @@ async function body(env: ChaosEnvironment, size: AckedMeansDurableSize, recorder
       recorder.bump('broker_down_ms', Date.now() - downMs);
       const recoveringMs = Date.now();
       const acknowledgedBefore = acknowledged.length;
-      await waitUntil('an acknowledgement after the restart', () => acknowledged.length > acknowledgedBefore || next >= requests, size.requestDeadlineMs, 20).catch(() => undefined);
+      await waitUntil(
+        'an acknowledgement after the restart',
+        () => acknowledged.length > acknowledgedBefore || next >= requests,
+        size.requestDeadlineMs,
+        20,
+      ).catch(() => undefined);
       recorder.bump('recovery_ms', Date.now() - recoveringMs);
     }
   };
@@ -105,7 +124,9 @@ async function body(env: ChaosEnvironment, size: AckedMeansDurableSize, recorder
   const producedMs = Date.now();
   recorder.details.produce_ms = producedMs - startedMs;
   recorder.counts.acknowledged = acknowledged.length;
-  recorder.details.statuses = Object.entries(statuses).map(([status, count]) => `${status}:${count}`).join(',');
+  recorder.details.statuses = Object.entries(statuses)
+    .map(([status, count]) => `${status}:${count}`)
+    .join(',');
   recorder.expect(pipeline.alive, 'the pipeline process survives broker restarts');
   const unexpected = Object.keys(statuses).filter((status) => !OUTAGE_STATUSES.has(status));
   recorder.expect(unexpected.length === 0, `a broker outage answers only 409/503/504, saw ${unexpected.join(',')}`);

@@ -86,7 +86,9 @@ async function body(env: ChaosEnvironment, size: ConcurrentRedeliverySize, recor
           break;
         }
         if (round > 0) recorder.counts.retries += pending.reduce((sum, delivery) => sum + delivery.records.length, 0);
-        const failed = await Promise.all(pending.map(async (delivery) => ({ consumer: delivery.consumer, records: await deliver(delivery.consumer, delivery.records) })));
+        const failed = await Promise.all(
+          pending.map(async (delivery) => ({ consumer: delivery.consumer, records: await deliver(delivery.consumer, delivery.records) })),
+        );
         pending = failed.filter((delivery) => delivery.records.length > 0);
       }
     }
@@ -95,7 +97,11 @@ async function body(env: ChaosEnvironment, size: ConcurrentRedeliverySize, recor
   }
   recorder.details.invocations = invocation;
   recorder.expect(stuck === 0, `every redelivered record is eventually done (${stuck} still failing after ${size.maxRounds} rounds)`);
-  const result = account({ acknowledged: records.map((r) => JSON.parse(String(r.value)).id as string), onTopic: records.map((r) => JSON.parse(String(r.value)).id as string), effects: await env.sinkEffects() });
+  const result = account({
+    acknowledged: records.map((r) => JSON.parse(String(r.value)).id as string),
+    onTopic: records.map((r) => JSON.parse(String(r.value)).id as string),
+    effects: await env.sinkEffects(),
+  });
   Object.assign(recorder.counts, { inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
   if (result.duplicatedExamples.length > 0) recorder.details.duplicated_examples = result.duplicatedExamples.join(',');
   if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');

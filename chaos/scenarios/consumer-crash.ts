@@ -109,17 +109,27 @@ async function body(env: ChaosEnvironment, size: ConsumerCrashSize, recorder: Sc
   let midBatch = 0;
   for (let kill = 1; kill <= size.kills; kill += 1) {
     const threshold = Math.floor((size.messages * kill) / (size.kills + 2));
-    const seen = await waitUntil(`${threshold} messages in the sink`, async () => {
-      const count = await countTable(env.dynamo, env.tables.messages);
-      return count > threshold ? count : undefined;
-    }, size.drainTimeoutMs, 25);
+    const seen = await waitUntil(
+      `${threshold} messages in the sink`,
+      async () => {
+        const count = await countTable(env.dynamo, env.tables.messages);
+        return count > threshold ? count : undefined;
+      },
+      size.drainTimeoutMs,
+      25,
+    );
     await pipeline.kill();
     recorder.bump('kills');
     if (seen < size.messages) midBatch += 1;
     pipeline = await env.startPipeline(pipelineEnv);
   }
   recorder.details.kills_mid_run = midBatch;
-  await waitUntil('every message in the sink', async () => (await countTable(env.dynamo, env.tables.messages)) >= size.messages, size.drainTimeoutMs, 250).catch(() => undefined);
+  await waitUntil(
+    'every message in the sink',
+    async () => (await countTable(env.dynamo, env.tables.messages)) >= size.messages,
+    size.drainTimeoutMs,
+    250,
+  ).catch(() => undefined);
   const items = (await scanTable(env.dynamo, env.tables.messages)).map(toSinkItem).filter((item): item is SinkItem => item !== undefined);
   const result = account({ acknowledged: messages.map((m) => m.id), onTopic: messages.map((m) => m.id), effects: await env.sinkEffects() });
   Object.assign(recorder.counts, { onTopic: size.messages, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });

@@ -62,12 +62,16 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
   const config = env.config();
   const pipeline = await env.startPipeline();
   const { hostname, port } = new URL(pipeline.http);
-  const requests = generateGarbageRequests(createPrng(seed), {
-    topic,
-    partitions: env.settings.partitions,
-    maxRequestBytes: config.produce.maxRequestBytes,
-    maxRecordsPerRequest: config.produce.maxRecordsPerRequest,
-  }, size.requests);
+  const requests = generateGarbageRequests(
+    createPrng(seed),
+    {
+      topic,
+      partitions: env.settings.partitions,
+      maxRequestBytes: config.produce.maxRequestBytes,
+      maxRecordsPerRequest: config.produce.maxRecordsPerRequest,
+    },
+    size.requests,
+  );
   const problems: string[] = [];
   const violationsByKind = new Map<string, number>();
   const statuses = new Map<number | string, number>();
@@ -78,7 +82,11 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
     const id = `${env.runId}-probe-${n}`;
     const body = Buffer.from(JSON.stringify({ records: [{ key: id, value: { id } }] }));
     recorder.counts.sent += 1;
-    const response = await sendRaw(hostname, Number(port), rawRequest('POST', `/topics/${topic}`, [['Content-Type', 'application/vnd.kafka.json.v2+json']], body));
+    const response = await sendRaw(
+      hostname,
+      Number(port),
+      rawRequest('POST', `/topics/${topic}`, [['Content-Type', 'application/vnd.kafka.json.v2+json']], body),
+    );
     if (response?.status === 200) acknowledged.push(id);
     else probesFailed += 1;
   };
@@ -103,7 +111,10 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
   };
   await Promise.all(Array.from({ length: size.concurrency }, worker));
   await probe(-1);
-  recorder.details.http_statuses = [...statuses].sort().map(([status, count]) => `${status}:${count}`).join(',');
+  recorder.details.http_statuses = [...statuses]
+    .sort()
+    .map(([status, count]) => `${status}:${count}`)
+    .join(',');
   recorder.details.probes_failed = probesFailed;
   if (violationsByKind.size > 0) recorder.details.http_violations_by_kind = [...violationsByKind].map(([kind, count]) => `${kind}:${count}`).join(',');
   for (const problem of problems) recorder.broken.push(`HTTP ${problem}`);
@@ -116,7 +127,10 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
   recorder.counts.deadLettered = await countTopic(broker.brokers, env.settings.onFailureTopic);
   if (result.lost > 0) {
     // Why the consumer fell behind, in its own words.
-    const warnings = pipeline.output().split('\n').filter((line) => /"level":"(warn|error)"/.test(line));
+    const warnings = pipeline
+      .output()
+      .split('\n')
+      .filter((line) => /"level":"(warn|error)"/.test(line));
     recorder.details.consumer_warnings = warnings.length;
     const last = warnings.at(-1);
     if (last !== undefined) recorder.details.consumer_last_warning = JSON.stringify(last.slice(0, 400));
@@ -131,9 +145,17 @@ async function apiEventGarbage(env: ChaosEnvironment, size: GarbageInputSize, se
   const topic = env.settings.topic;
   const config = env.config();
   const prng = createPrng(seed + 2);
-  const target = { topic, partitions: env.settings.partitions, maxRequestBytes: config.produce.maxRequestBytes, maxRecordsPerRequest: config.produce.maxRecordsPerRequest };
+  const target = {
+    topic,
+    partitions: env.settings.partitions,
+    maxRequestBytes: config.produce.maxRequestBytes,
+    maxRecordsPerRequest: config.produce.maxRecordsPerRequest,
+  };
   // Huge bodies are left to the HTTP part: API Gateway itself refuses payloads above its limit.
-  const events = [...toApiEvents(generateGarbageRequests(prng, target, size.requests, Number.MAX_SAFE_INTEGER)), ...apiOnlyGarbage(prng, topic, Math.ceil(size.requests / 10))];
+  const events = [
+    ...toApiEvents(generateGarbageRequests(prng, target, size.requests, Number.MAX_SAFE_INTEGER)),
+    ...apiOnlyGarbage(prng, topic, Math.ceil(size.requests / 10)),
+  ];
   const runtime = createProduceRuntime(config, { logger: silentLogger });
   const problems: string[] = [];
   try {
@@ -194,9 +216,13 @@ async function eventGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed:
         response = await runtime.handler(garbage.event as KafkaEvent, { awsRequestId: `garbage-${index}` });
       } catch (error) {
         const typed = error instanceof AppError && !(error instanceof InternalError);
-        outcomes.set(typed ? `rejected-${(error as AppError).code}` : 'crashed', (outcomes.get(typed ? `rejected-${(error as AppError).code}` : 'crashed') ?? 0) + 1);
+        outcomes.set(
+          typed ? `rejected-${(error as AppError).code}` : 'crashed',
+          (outcomes.get(typed ? `rejected-${(error as AppError).code}` : 'crashed') ?? 0) + 1,
+        );
         if (!typed) problem(`#${index} ${garbage.kind}: handler threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-        else if (garbage.good !== undefined) problem(`#${index} ${garbage.kind}: a well-shaped event was rejected whole (${(error as AppError).code}), blocking its good records`);
+        else if (garbage.good !== undefined)
+          problem(`#${index} ${garbage.kind}: a well-shaped event was rejected whole (${(error as AppError).code}), blocking its good records`);
         continue;
       }
       if (!isBatchResponse(response)) {

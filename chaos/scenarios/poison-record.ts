@@ -50,7 +50,8 @@ async function body(env: ChaosEnvironment, size: PoisonRecordSize, recorder: Sce
   const messages: DirectMessage[] = [];
   for (let partition = 0; partition < partitions; partition += 1) {
     for (let n = 0; n < size.messagesPerPartition; n += 1) {
-      if (partition === POISON_PARTITION && n === size.poisonAfter) messages.push({ id: `${env.runId}-poison`, key: 'poison', seq: 0, partition, rawValue: POISON_VALUE });
+      if (partition === POISON_PARTITION && n === size.poisonAfter)
+        messages.push({ id: `${env.runId}-poison`, key: 'poison', seq: 0, partition, rawValue: POISON_VALUE });
       messages.push({ id: `${env.runId}-p${partition}-${n}`, key: `${env.runId}-p${partition}`, seq: n, partition });
     }
   }
@@ -62,11 +63,21 @@ async function body(env: ChaosEnvironment, size: PoisonRecordSize, recorder: Sce
   const poisonOffset = size.poisonAfter;
 
   const pipeline = await env.startPipeline();
-  await waitUntil('every good record in the sink', async () => (await countTable(env.dynamo, env.tables.messages)) >= good.length, size.drainTimeoutMs, 250).catch(() => undefined);
-  const dlq = await waitUntil('the poison record on the dead-letter topic', async () => {
-    const records = await readTopic(broker.brokers, onFailureTopic);
-    return records.length > 0 ? records : undefined;
-  }, size.drainTimeoutMs, 500).catch(() => [] as TopicRecord[]);
+  await waitUntil(
+    'every good record in the sink',
+    async () => (await countTable(env.dynamo, env.tables.messages)) >= good.length,
+    size.drainTimeoutMs,
+    250,
+  ).catch(() => undefined);
+  const dlq = await waitUntil(
+    'the poison record on the dead-letter topic',
+    async () => {
+      const records = await readTopic(broker.brokers, onFailureTopic);
+      return records.length > 0 ? records : undefined;
+    },
+    size.drainTimeoutMs,
+    500,
+  ).catch(() => [] as TopicRecord[]);
 
   const sinkIds = await env.sinkEffects();
   const result = account({ acknowledged: good.map((m) => m.id), onTopic: good.map((m) => m.id), effects: sinkIds });
@@ -78,7 +89,10 @@ async function body(env: ChaosEnvironment, size: PoisonRecordSize, recorder: Sce
     const where = `${poison.headers[SOURCE_TOPIC]}/${poison.headers[SOURCE_PARTITION]}/${poison.headers[SOURCE_OFFSET]}`;
     recorder.details.dead_letter_source = where;
     recorder.details.dead_letter_invoke_count = poison.headers[INVOKE_COUNT] ?? 'none';
-    recorder.expect(where === `${topic}/${POISON_PARTITION}/${poisonOffset}`, `the dead-letter record names ${topic}/${POISON_PARTITION}/${poisonOffset} as its source (saw ${where})`);
+    recorder.expect(
+      where === `${topic}/${POISON_PARTITION}/${poisonOffset}`,
+      `the dead-letter record names ${topic}/${POISON_PARTITION}/${poisonOffset} as its source (saw ${where})`,
+    );
     recorder.expect(poison.value?.toString('utf8') === POISON_VALUE, 'the dead-letter record carries the original value unchanged');
     recorder.expect(poison.headers[INVOKE_COUNT] === String(maximumRetryAttempts + 1), `the dead-letter record was invoked 1 + ${maximumRetryAttempts} times`);
   }

@@ -29,7 +29,13 @@ export interface StoreOutageSize {
 /** Sizes of `npm run chaos`. */
 export const STORE_OUTAGE_FULL: StoreOutageSize = { requestsPerPhase: 200, unkeyedDuringOutage: 200, drainTimeoutMs: 120_000, minOutageMs: 20_000 };
 /** Sizes of the version inside `npm test`. */
-export const STORE_OUTAGE_SHORT: StoreOutageSize = { requestsPerPhase: 15, unkeyedDuringOutage: 15, drainTimeoutMs: 40_000, minOutageMs: 15_000, functionTimeoutSeconds: 10 };
+export const STORE_OUTAGE_SHORT: StoreOutageSize = {
+  requestsPerPhase: 15,
+  unkeyedDuringOutage: 15,
+  drainTimeoutMs: 40_000,
+  minOutageMs: 15_000,
+  functionTimeoutSeconds: 10,
+};
 
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runStoreOutage(options: ScenarioOptions<StoreOutageSize>): Promise<ScenarioReport> {
@@ -67,7 +73,11 @@ async function body(env: ChaosEnvironment, size: StoreOutageSize, recorder: Scen
   const recordBody = (id: string): string => JSON.stringify({ records: [{ key: id, value: { id } }] });
   const send = async (id: string, key: string | undefined, deadlineMs: number): Promise<boolean> => {
     recorder.counts.sent += 1;
-    const outcome = await produceUntilAcknowledged(pipeline.http, topic, recordBody(id), { ...(key === undefined ? {} : { idempotencyKey: key }), deadlineMs, retryDelayMs: 200 });
+    const outcome = await produceUntilAcknowledged(pipeline.http, topic, recordBody(id), {
+      ...(key === undefined ? {} : { idempotencyKey: key }),
+      deadlineMs,
+      retryDelayMs: 200,
+    });
     recorder.counts.retries += outcome.attempts - 1;
     if (outcome.acknowledged) acknowledged.push(id);
     return outcome.acknowledged;
@@ -84,12 +94,18 @@ async function body(env: ChaosEnvironment, size: StoreOutageSize, recorder: Scen
   const keyedStatuses: number[] = [];
   for (let i = 0; i < size.requestsPerPhase; i += 1) {
     recorder.counts.sent += 1;
-    const answer = await postOnce(pipeline.http, topic, recordBody(`${env.runId}-during-${i}`), `${env.runId}-during-${i}`).catch(() => ({ status: 0, json: undefined }));
+    const answer = await postOnce(pipeline.http, topic, recordBody(`${env.runId}-during-${i}`), `${env.runId}-during-${i}`).catch(() => ({
+      status: 0,
+      json: undefined,
+    }));
     keyedStatuses.push(answer.status);
     if (answer.status === 200) acknowledged.push(`${env.runId}-during-${i}`);
   }
   recorder.details.keyed_during_outage = histogram(keyedStatuses);
-  recorder.expect(keyedStatuses.every((status) => status === 503), 'produce with an Idempotency-Key answers 503 while the store is down');
+  recorder.expect(
+    keyedStatuses.every((status) => status === 503),
+    'produce with an Idempotency-Key answers 503 while the store is down',
+  );
 
   // Produce without a key does not need the store; what Kafka acknowledged must arrive later.
   for (let i = 0; i < size.unkeyedDuringOutage; i += 1) {
@@ -102,7 +118,9 @@ async function body(env: ChaosEnvironment, size: StoreOutageSize, recorder: Scen
   // The consumer, given records while the store is down, must report them failed, not skip them.
   const runtime = createConsumeRuntime(env.config(), { logger: silentLogger });
   try {
-    const event = kafkaEvent([0, 1, 2].map((partition) => ({ topic, partition, offset: 900_000 + partition, value: JSON.stringify({ id: `${env.runId}-probe-${partition}` }) })));
+    const event = kafkaEvent(
+      [0, 1, 2].map((partition) => ({ topic, partition, offset: 900_000 + partition, value: JSON.stringify({ id: `${env.runId}-probe-${partition}` }) })),
+    );
     let reported: boolean;
     try {
       const response = await runtime.handler(event as unknown as KafkaEvent);
@@ -117,7 +135,11 @@ async function body(env: ChaosEnvironment, size: StoreOutageSize, recorder: Scen
     await runtime.close();
   }
   // The consumer must have met the outage too: its failed invocations are in the emulator's log.
-  const failedInvocations = (): number => pipeline.output().split('\n').filter((line) => line.includes('batch failed, will retry')).length;
+  const failedInvocations = (): number =>
+    pipeline
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('batch failed, will retry')).length;
   const seen = await waitUntil('the emulator to log a failed invocation', () => failedInvocations() > 0, size.drainTimeoutMs, 100)
     .then(() => true)
     .catch(() => false);
@@ -154,4 +176,3 @@ function histogram(statuses: readonly number[]): string {
   for (const status of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
   return [...counts].map(([status, count]) => `${status}:${count}`).join(',');
 }
-

@@ -50,7 +50,9 @@ export function createClaimWindow(plans: readonly RecordPlan[], end: number, cla
       const held = liveHolder(planAt(index), nowMs);
       // Nothing is claimed ahead of a held key until it has been waited for.
       if (held === undefined) issueFor(position);
-      return claims.get(index) ?? (held === undefined ? claimer.claim(planAt(index)) : Promise.resolve<ClaimResult>({ outcome: { claimed: false, existing: held } }));
+      return (
+        claims.get(index) ?? (held === undefined ? claimer.claim(planAt(index)) : Promise.resolve<ClaimResult>({ outcome: { claimed: false, existing: held } }))
+      );
     },
     async handBack(position) {
       const ahead = claimIndexes.slice(position + 1, issued);

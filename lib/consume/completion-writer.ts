@@ -64,7 +64,9 @@ export function createCompletionWriter(deps: CompletionWriterDeps): CompletionWr
   const writeGroup = (group: CompletionGroup): void => {
     if (group.entries.length === 0 || group.write !== undefined) return;
     const expiresAt = expiresAtEpochSec(deps.clock.nowMs(), deps.ttlSeconds);
-    group.write = deps.store.completeIfOwned(group.entries.map(({ key, hash }) => ({ key, owner: deps.owner, payloadHash: hash, expiresAtEpochSec: expiresAt })));
+    group.write = deps.store.completeIfOwned(
+      group.entries.map(({ key, hash }) => ({ key, owner: deps.owner, payloadHash: hash, expiresAtEpochSec: expiresAt })),
+    );
     // Observed at the end; until then a rejection must not count as unhandled.
     group.write.catch(() => {});
   };

@@ -31,9 +31,7 @@ export interface ClaimPlan {
 /** What to do with one record. */
 export type RecordPlan =
   /** Known to fail before any request: a malformed record, or a message id reused with another payload. */
-  | { kind: 'invalid'; failure: Failure }
-  | { kind: 'duplicate' }
-  | ClaimPlan;
+  { kind: 'invalid'; failure: Failure } | { kind: 'duplicate' } | ClaimPlan;
 
 /** What is known of a well-formed record when it is planned. */
 export interface RecordFacts {

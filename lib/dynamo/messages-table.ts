@@ -3,12 +3,7 @@
  * keyed by `messageId` (the message identity, caller-qualified when the record has a caller),
  * written at most once.
  */
-import {
-  ConditionalCheckFailedException,
-  PutItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { convertToAttr } from '@aws-sdk/util-dynamodb';
 import { StoreUnavailableError, UnprocessableRecordError } from '../errors';
 

@@ -120,9 +120,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
           for (let attempt = 0; pending.length > 0; attempt += 1) {
             if (attempt > UNPROCESSED_RETRIES) throw new Error('unprocessed keys remained after retries');
             if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-            const response = await this.client.send(
-              new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
-            );
+            const response = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
             for (const item of response.Responses?.[this.tableName] ?? []) {
               const record = fromItem(item);
               if (!isExpired(record.expiresAtEpochSec, nowMs)) found.set(record.key, record);

@@ -78,10 +78,7 @@ function requireRegion(config: KafkaConfig): string {
  * Creates a resolver with its own caches: each SCRAM secret is read once (a failed read is
  * tried again next time), and an IAM token is reused until shortly before it expires.
  */
-export function createKafkaClientDepsResolver(
-  providers: KafkaAuthProviders = awsKafkaAuthProviders,
-  clock: Clock = systemClock,
-): KafkaClientDepsResolver {
+export function createKafkaClientDepsResolver(providers: KafkaAuthProviders = awsKafkaAuthProviders, clock: Clock = systemClock): KafkaClientDepsResolver {
   const secrets = new Map<string, Promise<ScramCredentials>>();
 
   const scramCredentials = (secretArn: string, region: string): Promise<ScramCredentials> => {

@@ -30,9 +30,7 @@ function sasl(config: KafkaConfig, deps: KafkaClientDeps): SASLOptions | undefin
     case KafkaAuthMode.ScramSha512: {
       const credentials =
         deps.scramCredentials ??
-        (config.username !== undefined && config.password !== undefined
-          ? { username: config.username, password: config.password }
-          : undefined);
+        (config.username !== undefined && config.password !== undefined ? { username: config.username, password: config.password } : undefined);
       if (credentials === undefined) {
         throw new ConfigError('KAFKA_SASL_SECRET_ARN', 'SCRAM credentials were not resolved before creating the client');
       }

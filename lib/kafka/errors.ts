@@ -25,8 +25,7 @@ type ErrorFactory = (cause: unknown) => AppError;
 
 const unavailable: ErrorFactory = (cause) => new KafkaUnavailableError('Kafka is unavailable; retry later', { cause });
 const timedOut: ErrorFactory = (cause) => new ProduceTimeoutError('Kafka did not answer in time; retry later', { cause });
-const notAcknowledged: ErrorFactory = (cause) =>
-  new RecordsNotAcknowledgedError('Kafka did not acknowledge the record; retrying may succeed', { cause });
+const notAcknowledged: ErrorFactory = (cause) => new RecordsNotAcknowledgedError('Kafka did not acknowledge the record; retrying may succeed', { cause });
 const rejected: ErrorFactory = (cause) => new RecordsRejectedError('Kafka refused the record; retrying will not help', { cause });
 
 /** kafkajs error classes (their `name`) that concern the connection rather than the records. */
@@ -41,7 +40,7 @@ const BY_ERROR_NAME: Readonly<Record<string, ErrorFactory>> = {
   KafkaJSTimeout: timedOut,
   KafkaJSLockTimeout: timedOut,
   // Wrong credentials or mechanism: a deployment fault, not the client's, and retrying will not help.
-  KafkaJSSASLAuthenticationError: (cause) => new InternalError('Kafka refused the function\'s credentials', { cause }),
+  KafkaJSSASLAuthenticationError: (cause) => new InternalError("Kafka refused the function's credentials", { cause }),
 };
 
 const TOO_LARGE = "Kafka refused the records as too large for the topic's max.message.bytes";

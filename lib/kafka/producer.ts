@@ -255,4 +255,3 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
     },
   };
 }
-

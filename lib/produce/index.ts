@@ -39,8 +39,7 @@ export interface ProduceRuntimeOptions {
 export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeOptions = {}): ProduceRuntime {
   const logger = options.logger ?? createLogger('info', undefined, { component: 'produce' });
   const clock = options.clock ?? systemClock;
-  const producer =
-    options.producer ?? createKafkaRecordProducer(config.kafka, { logger, clock, timeoutMs: config.produce.timeoutMs });
+  const producer = options.producer ?? createKafkaRecordProducer(config.kafka, { logger, clock, timeoutMs: config.produce.timeoutMs });
   const dynamoStore = options.store === undefined ? lazyDynamoStore(config) : undefined;
   const store = options.store ?? (dynamoStore as LazyDynamoStore).store;
   const service = new ProduceService({
@@ -87,12 +86,10 @@ interface LazyDynamoStore {
 function lazyDynamoStore(config: AppConfig): LazyDynamoStore {
   let loaded: Promise<{ store: IdempotencyStore; destroy(): void }> | undefined;
   const load = (): Promise<{ store: IdempotencyStore; destroy(): void }> => {
-    loaded ??= Promise.all([import('../dynamo/client'), import('../idempotency/dynamo-store')]).then(
-      ([{ createDynamoClient }, { DynamoIdempotencyStore }]) => {
-        const client = createDynamoClient(config.aws);
-        return { store: new DynamoIdempotencyStore(client, config.tables.idempotency), destroy: () => client.destroy() };
-      },
-    );
+    loaded ??= Promise.all([import('../dynamo/client'), import('../idempotency/dynamo-store')]).then(([{ createDynamoClient }, { DynamoIdempotencyStore }]) => {
+      const client = createDynamoClient(config.aws);
+      return { store: new DynamoIdempotencyStore(client, config.tables.idempotency), destroy: () => client.destroy() };
+    });
     // A failed load (it should not happen: the chunk ships in the bundle) is tried again next time.
     loaded.catch(() => {
       loaded = undefined;

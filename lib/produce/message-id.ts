@@ -5,18 +5,13 @@
 import type { ProduceRecord } from './validation';
 import { MESSAGE_ID_HEADER } from '../headers';
 
-
 /**
  * Returns the records with a `message-id` header each: the client's own header if it sent
  * one, else `<idempotencyKey>:<index>` when a key was given, else `newId()`.
  *
  * @param newId - source of fresh ids (a UUID generator in production).
  */
-export function withMessageIds(
-  records: readonly ProduceRecord[],
-  idempotencyKey: string | undefined,
-  newId: () => string,
-): ProduceRecord[] {
+export function withMessageIds(records: readonly ProduceRecord[], idempotencyKey: string | undefined, newId: () => string): ProduceRecord[] {
   return records.map((record, index) => {
     if (record.headers.some((header) => header.name === MESSAGE_ID_HEADER)) return record;
     const id = idempotencyKey === undefined ? newId() : `${idempotencyKey}:${index}`;

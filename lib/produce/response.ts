@@ -37,11 +37,7 @@ export function failedEntry(error: AppError): OffsetEntry {
  *
  * @param partitions - the partition of each record, in request order.
  */
-export function recordOffsets(
-  partitions: readonly number[],
-  acks: readonly PartitionAck[],
-  unacknowledged: (partition: number) => AppError,
-): OffsetEntry[] {
+export function recordOffsets(partitions: readonly number[], acks: readonly PartitionAck[], unacknowledged: (partition: number) => AppError): OffsetEntry[] {
   const baseOffsets = new Map(acks.map((ack) => [ack.partition, ack.baseOffset]));
   const seen = new Map<number, number>();
   return partitions.map((partition) => {

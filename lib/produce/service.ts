@@ -5,13 +5,7 @@
  */
 import type { AppConfig } from '../config';
 import type { Clock } from '../clock';
-import {
-  ErrorCode,
-  PartitionNotFoundError,
-  ProduceTimeoutError,
-  RecordsNotAcknowledgedError,
-  RecordsRejectedError,
-} from '../errors';
+import { ErrorCode, PartitionNotFoundError, ProduceTimeoutError, RecordsNotAcknowledgedError, RecordsRejectedError } from '../errors';
 import { jsonResponse, type HttpResponse } from '../http/json-response';
 import { HTTP_ERROR_ANSWERS, httpErrorAnswerOf } from '../http/status';
 import type { RecordProducer } from '../kafka/producer';

@@ -3,13 +3,7 @@
  * Proxy v2 body, turned into records of raw bytes. Every failure is a 4xx {@link AppError}
  * whose message names the offending field (for example `records[3].value`).
  */
-import {
-  BodyNotJsonError,
-  PayloadTooLargeError,
-  TopicNotAllowedError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../errors';
+import { BodyNotJsonError, PayloadTooLargeError, TopicNotAllowedError, UnsupportedMediaTypeError, ValidationError } from '../errors';
 import { CALLER_HEADER } from '../headers';
 import { isBase64, isPlainObject } from '../json-checks';
 import { isTopicName, TOPIC_NAME_RULE } from '../kafka/topic-name';
@@ -74,9 +68,7 @@ export function embeddedFormatOf(contentType: string | undefined): EmbeddedForma
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const format = PRODUCE_MEDIA_TYPES[mediaType];
   if (format === undefined) {
-    throw new UnsupportedMediaTypeError(
-      `Content-Type "${contentType ?? ''}" is not supported; use one of ${Object.keys(PRODUCE_MEDIA_TYPES).join(', ')}`,
-    );
+    throw new UnsupportedMediaTypeError(`Content-Type "${contentType ?? ''}" is not supported; use one of ${Object.keys(PRODUCE_MEDIA_TYPES).join(', ')}`);
   }
   return format;
 }

@@ -43,11 +43,7 @@ async function waitActive(client: DynamoDBClient, name: string, timeoutMs: numbe
  * Dynalite lacks UpdateTimeToLive, so TTL is not switched on here; expiry is also
  * enforced by the code that reads items, which never trusts an expired one.
  */
-export async function ensureTables(
-  client: DynamoDBClient,
-  names: Readonly<Record<TableRole, string>>,
-  timeoutMs = 10_000,
-): Promise<void> {
+export async function ensureTables(client: DynamoDBClient, names: Readonly<Record<TableRole, string>>, timeoutMs = 10_000): Promise<void> {
   await Promise.all(
     (Object.keys(names) as TableRole[]).map(async (role) => {
       const name = names[role];
@@ -57,9 +53,7 @@ export async function ensureTables(
       } catch (error) {
         if (!(error instanceof ResourceNotFoundException)) throw error;
         try {
-          await client.send(
-            new CreateTableCommand({ TableName: name, KeySchema, AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }),
-          );
+          await client.send(new CreateTableCommand({ TableName: name, KeySchema, AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }));
         } catch (createError) {
           // Another process created it between our describe and create: that is fine.
           if (!(createError instanceof ResourceInUseException)) throw createError;

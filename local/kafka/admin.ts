@@ -25,7 +25,10 @@ export async function isKafkaReachable(brokers: string[], timeoutMs = 3_000): Pr
     logLevel: logLevel.NOTHING,
   }).admin();
   try {
-    await withTimeout(admin.connect().then(() => admin.describeCluster()), timeoutMs);
+    await withTimeout(
+      admin.connect().then(() => admin.describeCluster()),
+      timeoutMs,
+    );
     return true;
   } catch {
     return false;
@@ -66,7 +69,11 @@ export async function ensureTopics(kafka: KafkaClient, topics: TopicSpec[], time
     await admin.createTopics({
       topics: missing.map(({ topic, numPartitions }) => ({ topic, numPartitions, replicationFactor: -1 })),
     });
-    await waitForLeaders(admin, missing.map(({ topic }) => topic), timeoutMs);
+    await waitForLeaders(
+      admin,
+      missing.map(({ topic }) => topic),
+      timeoutMs,
+    );
   } finally {
     await admin.disconnect();
   }

@@ -43,10 +43,7 @@ export function wireRecord(spec: RecordSpec): WireRecord {
   if (spec.key !== undefined) record.key = bytes(spec.key).toString('base64');
   if (spec.rawValue !== undefined) record.value = bytes(spec.rawValue).toString('base64');
   else if (spec.value !== null) record.value = Buffer.from(JSON.stringify(spec.value ?? { offset: spec.offset }), 'utf8').toString('base64');
-  const headers = [
-    ...Object.entries(spec.headers ?? {}).map(([name, value]) => ({ name, value })),
-    ...(spec.headerList ?? []),
-  ];
+  const headers = [...Object.entries(spec.headers ?? {}).map(([name, value]) => ({ name, value })), ...(spec.headerList ?? [])];
   // Signed, as the event source serialises a Java byte[].
   record.headers = headers.map(({ name, value }) => ({ [name]: javaSignedBytes(bytes(value)) }));
   return record;

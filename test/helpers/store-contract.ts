@@ -47,13 +47,19 @@ const inProgress = (owner: string, leaseExpiresAtMs = NOW_MS + 30_000, payloadHa
   expiresAtEpochSec: TTL_SEC,
   payloadHash,
 });
-const completed = (owner: string, payloadHash = 'h1'): Omit<IdempotencyRecord, 'key'> => ({ status: 'COMPLETED', owner, leaseExpiresAtMs: 0, expiresAtEpochSec: TTL_SEC, payloadHash });
+const completed = (owner: string, payloadHash = 'h1'): Omit<IdempotencyRecord, 'key'> => ({
+  status: 'COMPLETED',
+  owner,
+  leaseExpiresAtMs: 0,
+  expiresAtEpochSec: TTL_SEC,
+  payloadHash,
+});
 
 /** The cases; `result` of a refused claim lists the item the store returns with it. */
 const STORE_CONTRACT: ContractCase[] = [
   { name: 'claims an absent key', given: [], when: claimBy('a'), result: { claimed: true }, stored: inProgress('a') },
   {
-    name: 'refuses a claim under another owner\'s live lease, returning the holder',
+    name: "refuses a claim under another owner's live lease, returning the holder",
     given: [claimBy('a')],
     when: claimBy('b', NOW_MS + 60_000, 'h2', NOW_MS + 1_000),
     result: { claimed: false, existing: { key: K, ...inProgress('a') } },
@@ -132,14 +138,20 @@ const STORE_CONTRACT: ContractCase[] = [
   },
   { name: 'refuses to complete a key nobody holds', given: [], when: { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }, result: [K], stored: undefined },
   {
-    name: 'completes unconditionally with completeMany (the produce API\'s completion), storing the result',
+    name: "completes unconditionally with completeMany (the produce API's completion), storing the result",
     given: [claimBy('a')],
     when: { completeMany: { owner: 'a', payloadHash: 'h1', result: '{"ok":true}' } },
     result: undefined,
     stored: { ...completed('a'), result: '{"ok":true}' },
   },
   { name: 'releases its own IN_PROGRESS claim', given: [claimBy('a')], when: { release: { owner: 'a' } }, result: undefined, stored: undefined },
-  { name: 'leaves another owner\'s claim alone on release', given: [claimBy('a')], when: { release: { owner: 'b' } }, result: undefined, stored: inProgress('a') },
+  {
+    name: "leaves another owner's claim alone on release",
+    given: [claimBy('a')],
+    when: { release: { owner: 'b' } },
+    result: undefined,
+    stored: inProgress('a'),
+  },
   {
     name: 'leaves a COMPLETED key alone on release',
     given: [claimBy('a'), { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }],

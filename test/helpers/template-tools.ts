@@ -72,11 +72,10 @@ export async function ensureTemplateTools(log: (message: string) => void = () =>
     );
   }
   try {
-    await execFileAsync(
-      join(VENV_DIR, 'bin', 'pip'),
-      ['install', '--quiet', '--disable-pip-version-check', ...TEMPLATE_TOOL_REQUIREMENTS],
-      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
-    );
+    await execFileAsync(join(VENV_DIR, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...TEMPLATE_TOOL_REQUIREMENTS], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } catch (error) {
     const { stderr } = error as { stderr?: string };
     throw new Error(`installing ${TEMPLATE_TOOL_REQUIREMENTS.join(' ')} into .venv/ failed:\n${stderr ?? (error as Error).message}`, {

@@ -28,15 +28,21 @@ describe('loadConfig', () => {
   it.each([
     [{}, { functionTimeoutSec: 60, leaseMs: 30_000 }],
     [{ CONSUME_FUNCTION_TIMEOUT_SEC: '120' }, { functionTimeoutSec: 120, leaseMs: 60_000 }],
-    [{ CONSUME_FUNCTION_TIMEOUT_SEC: '120', CONSUME_LEASE_MS: '20000' }, { functionTimeoutSec: 120, leaseMs: 20_000 }],
+    [
+      { CONSUME_FUNCTION_TIMEOUT_SEC: '120', CONSUME_LEASE_MS: '20000' },
+      { functionTimeoutSec: 120, leaseMs: 20_000 },
+    ],
     // The consume lease is its own setting: the produce lease does not move it.
-    [{ IDEMPOTENCY_LEASE_MS: '90000', PRODUCE_TIMEOUT_MS: '60000' }, { functionTimeoutSec: 60, leaseMs: 30_000 }],
+    [
+      { IDEMPOTENCY_LEASE_MS: '90000', PRODUCE_TIMEOUT_MS: '60000' },
+      { functionTimeoutSec: 60, leaseMs: 30_000 },
+    ],
   ])('derives the consume lease from the consume timeout: %j', (env, consume) => {
     expect(loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', ...env }).consume).toEqual(consume);
   });
 
   it.each([
-    [{ CONSUME_LEASE_MS: '60000' }, 'CONSUME_LEASE_MS: must be below the consume function\'s timeout (CONSUME_FUNCTION_TIMEOUT_SEC = 60 s), got 60000'],
+    [{ CONSUME_LEASE_MS: '60000' }, "CONSUME_LEASE_MS: must be below the consume function's timeout (CONSUME_FUNCTION_TIMEOUT_SEC = 60 s), got 60000"],
     [{ CONSUME_LEASE_MS: '50' }, 'CONSUME_LEASE_MS: must be between 100 and 9007199254740991, got 50'],
     [{ CONSUME_FUNCTION_TIMEOUT_SEC: '901' }, 'CONSUME_FUNCTION_TIMEOUT_SEC: must be between 1 and 900, got 901'],
   ])('rejects a consume lease or timeout out of range: %j', (env, message) => {
@@ -61,7 +67,10 @@ describe('loadConfig', () => {
     [{ ...lambda, KAFKA_AUTH: 'plain' }, 'KAFKA_AUTH'],
     [{ ...lambda, KAFKA_AUTH: 'scram-sha-512' }, 'KAFKA_SASL_SECRET_ARN'],
     [{ ...lambda, KAFKA_SSL: 'yes' }, 'KAFKA_SSL'],
-    [{ ...lambda, KAFKA_AUTH: 'scram-sha-512', KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s', KAFKA_SSL: 'false' }, 'KAFKA_SSL'],
+    [
+      { ...lambda, KAFKA_AUTH: 'scram-sha-512', KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s', KAFKA_SSL: 'false' },
+      'KAFKA_SSL',
+    ],
     [{ ...lambda, KAFKA_AUTH: 'scram-sha-512', KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s', KAFKA_SSL: '' }, 'KAFKA_SSL'],
     [{ ...lambda, DYNAMODB_ENDPOINT: 'localhost:8000' }, 'DYNAMODB_ENDPOINT'],
   ])('rejects %o naming %s', (env, variable) => {

@@ -18,13 +18,13 @@ describe('withTimeout', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('passes on the promise\'s own rejection', async () => {
+  it("passes on the promise's own rejection", async () => {
     const raced = withTimeout(Promise.reject(new TypeError('boom')), 100);
     await expect(raced).rejects.toThrow(new TypeError('boom'));
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('rejects with Lambda\'s wording by default when the time runs out', async () => {
+  it("rejects with Lambda's wording by default when the time runs out", async () => {
     const raced = withTimeout(new Promise<never>(() => undefined), 250);
     const outcome = expect(raced).rejects.toThrow('Task timed out after 250 ms');
     await vi.advanceTimersByTimeAsync(249);
@@ -33,7 +33,7 @@ describe('withTimeout', () => {
     await outcome;
   });
 
-  it('rejects with the caller\'s error, built only when the time runs out', async () => {
+  it("rejects with the caller's error, built only when the time runs out", async () => {
     const onTimeout = vi.fn(() => new LateError('no answer within 50 ms'));
     const raced = withTimeout(new Promise<never>(() => undefined), 50, onTimeout);
     const outcome = expect(raced).rejects.toBeInstanceOf(LateError);

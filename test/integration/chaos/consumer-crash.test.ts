@@ -6,7 +6,9 @@ import { reportText } from './report-text';
 describe('chaos: consumer crash (short)', () => {
   // Each SIGKILL costs the consumer group's session timeout before the restarted process gets
   // its partitions, and the killed invocation's claims block their records until their lease ends.
-  it('brings each message to the sink exactly once, in per-key order, across two SIGKILLs mid-run, half of them with non-ASCII header bytes', { timeout: 180_000 }, async () => {
+  it('brings each message to the sink exactly once, in per-key order, across two SIGKILLs mid-run, half of them with non-ASCII header bytes', {
+    timeout: 180_000,
+  }, async () => {
     const report = await runConsumerCrash({ logger: silentLogger, size: CONSUMER_CRASH_SHORT });
     const text = reportText(report);
     expect(report.details.kills, text).toBe(2);

@@ -76,9 +76,14 @@ describe('consume function against the store', () => {
     expect(await consume.handler(kafkaEvent([...a, ...b]))).toEqual({
       batchItemFailures: [failed('orders-0', 102), failed('orders-0', 103), failed('orders-0', 104)],
     });
-    expect(await messageIds(dynamo, config.tables.messages)).toEqual(
-      ['orders-0-100', 'orders-0-101', 'orders-1-200', 'orders-1-201', 'orders-1-202', 'orders-1-203'],
-    );
+    expect(await messageIds(dynamo, config.tables.messages)).toEqual([
+      'orders-0-100',
+      'orders-0-101',
+      'orders-1-200',
+      'orders-1-201',
+      'orders-1-202',
+      'orders-1-203',
+    ]);
     // The claims issued ahead of the failure were released, so the retry need not wait for a lease.
     const inProgress = (await scanAll(dynamo, config.tables.idempotency)).filter((claim) => claim.status !== 'COMPLETED');
     expect(inProgress).toEqual([]);
@@ -93,10 +98,21 @@ describe('consume function against the store', () => {
 
   it('fails a value that is not JSON every time, keeping the partition at it', async () => {
     const consume = runtime();
-    const event = kafkaEvent([{ offset: 0, value: { ok: 1 } }, { offset: 1, rawValue: 'not json' }, { offset: 2, value: { ok: 2 } }]);
+    const event = kafkaEvent([
+      { offset: 0, value: { ok: 1 } },
+      { offset: 1, rawValue: 'not json' },
+      { offset: 2, value: { ok: 2 } },
+    ]);
     const expected: KafkaBatchResponse = { batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)] };
     expect(await consume.handler(event)).toEqual(expected);
-    expect(await consume.handler(kafkaEvent([{ offset: 1, rawValue: 'not json' }, { offset: 2, value: { ok: 2 } }]))).toEqual(expected);
+    expect(
+      await consume.handler(
+        kafkaEvent([
+          { offset: 1, rawValue: 'not json' },
+          { offset: 2, value: { ok: 2 } },
+        ]),
+      ),
+    ).toEqual(expected);
     expect(await messageIds(dynamo, config.tables.messages)).toEqual(['orders-0-0']);
   });
 
@@ -211,16 +227,20 @@ describe('consume function against the store', () => {
   });
 
   it('fails a record whose message id was completed with another payload, and skips one with the same payload', async () => {
-    expect(await runtime().handler(kafkaEvent([{ offset: 1, key: 'k', value: { amount: 5 }, headers: { 'message-id': 'pay-1' } }]))).toEqual({ batchItemFailures: [] });
+    expect(await runtime().handler(kafkaEvent([{ offset: 1, key: 'k', value: { amount: 5 }, headers: { 'message-id': 'pay-1' } }]))).toEqual({
+      batchItemFailures: [],
+    });
     expect(await runtime().handler(kafkaEvent([{ offset: 2, key: 'k', value: { amount: 500 }, headers: { 'message-id': 'pay-1' } }]))).toEqual({
       batchItemFailures: [failed('orders-0', 2)],
     });
-    expect(await runtime().handler(kafkaEvent([{ offset: 3, key: 'k', value: { amount: 5 }, headers: { 'message-id': 'pay-1' } }]))).toEqual({ batchItemFailures: [] });
+    expect(await runtime().handler(kafkaEvent([{ offset: 3, key: 'k', value: { amount: 5 }, headers: { 'message-id': 'pay-1' } }]))).toEqual({
+      batchItemFailures: [],
+    });
     expect(await scanAll(dynamo, config.tables.messages)).toMatchObject([{ messageId: 'pay-1', offset: 1, value: { amount: 5 } }]);
     expect(processor.total()).toBe(1);
   });
 
-  it('keeps two callers\' records with one message id as two items, each with its caller', async () => {
+  it("keeps two callers' records with one message id as two items, each with its caller", async () => {
     const event = kafkaEvent([
       { offset: 1, value: { from: 'alice' }, headers: { 'message-id': 'same', 'x-caller-id': 'alice' } },
       { offset: 2, value: { from: 'bob' }, headers: { 'message-id': 'same', 'x-caller-id': 'bob' } },
@@ -228,7 +248,9 @@ describe('consume function against the store', () => {
     ]);
     expect(await runtime().handler(event)).toEqual({ batchItemFailures: [] });
     const items = await scanAll(dynamo, config.tables.messages);
-    expect(items.map(({ messageId, callerId, value }) => ({ messageId, callerId, value })).sort((a, b) => (String(a.messageId) < String(b.messageId) ? -1 : 1))).toEqual([
+    expect(
+      items.map(({ messageId, callerId, value }) => ({ messageId, callerId, value })).sort((a, b) => (String(a.messageId) < String(b.messageId) ? -1 : 1)),
+    ).toEqual([
       // "alice" and "bob" in base64url.
       { messageId: 'caller:YWxpY2U:same', callerId: 'alice', value: { from: 'alice' } },
       { messageId: 'caller:Ym9i:same', callerId: 'bob', value: { from: 'bob' } },

@@ -34,11 +34,10 @@ process.exit(0);
 export async function invokeBundle(name: string, env: Record<string, string>, event: unknown): Promise<ColdInvocation> {
   const bundleUrl = pathToFileURL(join(ROOT, '.esbuild', name, 'index.mjs')).href;
   const startedMs = performance.now();
-  const result = await run(
-    process.execPath,
-    ['--input-type=module', '--eval', RUNNER, bundleUrl, JSON.stringify(event)],
-    { PATH: process.env.PATH ?? '', ...env },
-  );
+  const result = await run(process.execPath, ['--input-type=module', '--eval', RUNNER, bundleUrl, JSON.stringify(event)], {
+    PATH: process.env.PATH ?? '',
+    ...env,
+  });
   const wallMs = performance.now() - startedMs;
   const line = result.stdout.split('\n').find((text) => text.startsWith('RESULT '));
   if (result.code !== 0 || line === undefined) {

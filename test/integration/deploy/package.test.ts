@@ -24,16 +24,7 @@ import { loadConfig } from '../../../lib/config';
 import { consumeIdempotencyKey } from '../../../lib/consume/message-id';
 import { produceIdempotencyKey } from '../../../lib/produce/idempotency';
 import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../local/event-source-emulator';
-import {
-  ROOT,
-  asList,
-  iamStatements,
-  packageStack,
-  packageVariant,
-  run,
-  type CfnTemplate,
-  type PackageResult,
-} from './stack';
+import { ROOT, asList, iamStatements, packageStack, packageVariant, run, type CfnTemplate, type PackageResult } from './stack';
 
 const CLUSTER = 'arn:aws:kafka:us-east-1:123456789012:cluster/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
 const TOPIC_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:topic/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
@@ -316,7 +307,9 @@ describe('IAM', () => {
 
   it('lets produce write only to the allowed topics, and reach only the idempotency table', () => {
     const statements = Object.fromEntries(
-      iamStatements(template).filter(({ role }) => role === 'ProduceRole').map(({ statement }) => [statement.Sid, statement]),
+      iamStatements(template)
+        .filter(({ role }) => role === 'ProduceRole')
+        .map(({ statement }) => [statement.Sid, statement]),
     );
     expect(statements.KafkaConnect).toMatchObject({
       Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
@@ -340,7 +333,9 @@ describe('IAM', () => {
 
   it('lets the consume role read its topic and group, write the dead-letter topic, and write the sink', () => {
     const statements = Object.fromEntries(
-      iamStatements(template).filter(({ role }) => role === 'ConsumeRole').map(({ statement }) => [statement.Sid, statement]),
+      iamStatements(template)
+        .filter(({ role }) => role === 'ConsumeRole')
+        .map(({ statement }) => [statement.Sid, statement]),
     );
     expect(statements.MskEventSourceCluster).toMatchObject({ Action: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'], Resource: CLUSTER });
     expect(statements.KafkaReadTopic).toMatchObject({ Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], Resource: `${TOPIC_PREFIX}/events` });
@@ -368,7 +363,9 @@ describe('IAM', () => {
   });
 
   it('grants no DynamoDB action the code never calls', () => {
-    const actions = iamStatements(template).flatMap(({ statement }) => asList<string>(statement.Action)).filter((action) => action.startsWith('dynamodb:'));
+    const actions = iamStatements(template)
+      .flatMap(({ statement }) => asList<string>(statement.Action))
+      .filter((action) => action.startsWith('dynamodb:'));
     expect([...new Set(actions)].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem']);
   });
 
@@ -408,11 +405,21 @@ describe('validation and scanning', () => {
 
   it('checkov finds nothing that is not fixed or explained', async () => {
     const result = await run(templateToolPath('checkov'), [
-      '--file', packaged.templatePath, '--framework', 'cloudformation', '--skip-download', '--compact', '--output', 'json',
+      '--file',
+      packaged.templatePath,
+      '--framework',
+      'cloudformation',
+      '--skip-download',
+      '--compact',
+      '--output',
+      'json',
     ]);
     const report = JSON.parse(result.stdout) as {
       summary: { passed: number; failed: number; skipped: number };
-      results: { failed_checks: { check_id: string; resource: string }[]; skipped_checks: { check_id: string; resource: string; check_result: { suppress_comment: string } }[] };
+      results: {
+        failed_checks: { check_id: string; resource: string }[];
+        skipped_checks: { check_id: string; resource: string; check_result: { suppress_comment: string } }[];
+      };
     };
     process.stderr.write(`[deploy] checkov: ${JSON.stringify(report.summary)}\n`);
     expect(result.stderr).toBe('');

@@ -138,10 +138,14 @@ describe('event source emulator', () => {
 
     // The group settles on "latest" a moment after joining; keep producing until one arrives.
     let sent = 0;
-    await waitFor('a record produced after start', async () => {
-      await produce(settings.topic, [{ partition: 0, value: `new-${sent++}` }]);
-      return delivered.some((value) => value.startsWith('new-'));
-    }, { intervalMs: 200 });
+    await waitFor(
+      'a record produced after start',
+      async () => {
+        await produce(settings.topic, [{ partition: 0, value: `new-${sent++}` }]);
+        return delivered.some((value) => value.startsWith('new-'));
+      },
+      { intervalMs: 200 },
+    );
     expect(delivered).not.toContain('old');
   });
 
@@ -249,7 +253,10 @@ describe('event source emulator', () => {
     );
 
     await waitFor('the first attempt', () => deliveries.some((record) => record.value === 'poison'));
-    await produce(settings.topic, [{ partition: 1, value: 'p1-later' }, { partition: 2, value: 'p2-later' }]);
+    await produce(settings.topic, [
+      { partition: 1, value: 'p1-later' },
+      { partition: 2, value: 'p2-later' },
+    ]);
     await waitFor('the other partitions delivered', () => deliveries.filter((record) => record.value.endsWith('-later')).length === 2);
 
     expect(deliveries.filter((record) => record.value === 'poison')).toHaveLength(1);

@@ -36,7 +36,14 @@ describe('inspect', () => {
     await fill(topic);
     const lines: string[] = [];
 
-    const printed = await inspectTopic({ config: testConfig(), topic, fromBeginning: true, idleMs: 20_000, write: (line) => lines.push(line), logger: silentLogger });
+    const printed = await inspectTopic({
+      config: testConfig(),
+      topic,
+      fromBeginning: true,
+      idleMs: 20_000,
+      write: (line) => lines.push(line),
+      logger: silentLogger,
+    });
 
     const records = lines.map((line) => JSON.parse(line) as InspectedRecord).sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
     expect(printed).toBe(3);
@@ -57,12 +64,20 @@ describe('inspect', () => {
     const topic = await createTestTopic('inspect', 1);
     await fill(topic);
     const lines: string[] = [];
-    const printed = await inspectTopic({ config: testConfig(), topic, fromBeginning: true, limit: 1, idleMs: 20_000, write: (line) => lines.push(line), logger: silentLogger });
+    const printed = await inspectTopic({
+      config: testConfig(),
+      topic,
+      fromBeginning: true,
+      limit: 1,
+      idleMs: 20_000,
+      write: (line) => lines.push(line),
+      logger: silentLogger,
+    });
     expect(printed).toBe(1);
     expect(lines).toHaveLength(1);
   });
 
-  it('leaves another group\'s committed offsets exactly as they were', async () => {
+  it("leaves another group's committed offsets exactly as they were", async () => {
     const topic = await createTestTopic('inspect', 2);
     await fill(topic);
     const pipelineGroup = uniqueName('pipeline-group');
@@ -97,9 +112,18 @@ describe('inspect', () => {
     ).rejects.toThrow(/does not exist/);
   });
 
-  it('refuses to join the pipeline\'s own group', async () => {
+  it("refuses to join the pipeline's own group", async () => {
     await expect(
-      inspectTopic({ config: testConfig(), topic: 'events', fromBeginning: true, groupId: 'consume-function', forbiddenGroups: ['consume-function'], idleMs: 1_000, write: () => undefined, logger: silentLogger }),
+      inspectTopic({
+        config: testConfig(),
+        topic: 'events',
+        fromBeginning: true,
+        groupId: 'consume-function',
+        forbiddenGroups: ['consume-function'],
+        idleMs: 1_000,
+        write: () => undefined,
+        logger: silentLogger,
+      }),
     ).rejects.toBeInstanceOf(InspectUsageError);
   });
 });

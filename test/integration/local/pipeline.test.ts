@@ -140,9 +140,15 @@ async function postKeyed(runtime: LocalRuntime, topic: string, options: { keys: 
   const firstSeq = options.firstSeq ?? 0;
   await Promise.all(
     Array.from({ length: options.workers }, async (_, worker) => {
-      const keys = Array.from({ length: options.keys }, (__, index) => `key-${String(index).padStart(2, '0')}`).filter((__, index) => index % options.workers === worker);
+      const keys = Array.from({ length: options.keys }, (__, index) => `key-${String(index).padStart(2, '0')}`).filter(
+        (__, index) => index % options.workers === worker,
+      );
       for (let seq = firstSeq; seq < firstSeq + options.perKey; seq += 1) {
-        await post(runtime, topic, keys.map((key) => ({ key, value: { key, seq } })));
+        await post(
+          runtime,
+          topic,
+          keys.map((key) => ({ key, value: { key, seq } })),
+        );
       }
     }),
   );
@@ -170,7 +176,9 @@ function expectPerKeyOrder(items: SinkItem[]): void {
       const before = bySeq[index - 1] as SinkItem;
       const after = bySeq[index] as SinkItem;
       expect(after.offset, `${key} seq ${after.value.seq} comes after seq ${before.value.seq} in the log`).toBeGreaterThan(before.offset);
-      expect(Date.parse(after.processedAt), `${key} seq ${after.value.seq} is processed after seq ${before.value.seq}`).toBeGreaterThanOrEqual(Date.parse(before.processedAt));
+      expect(Date.parse(after.processedAt), `${key} seq ${after.value.seq} is processed after seq ${before.value.seq}`).toBeGreaterThanOrEqual(
+        Date.parse(before.processedAt),
+      );
     }
   }
 }
@@ -181,10 +189,14 @@ describe('local pipeline', () => {
     const runtime = await w.start();
 
     await postKeyed(runtime, w.topic, { keys: 20, perKey: 50, workers: 10 });
-    const items = await waitFor('1,000 sink items', async () => {
-      const found = await scanSink(w.tables.messages);
-      return found.length >= 1_000 ? found : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 250 });
+    const items = await waitFor(
+      '1,000 sink items',
+      async () => {
+        const found = await scanSink(w.tables.messages);
+        return found.length >= 1_000 ? found : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250 },
+    );
     // The last sink write is visible a moment before its processor call returns and is counted.
     await waitFor('the last processor calls to return', () => w.applied.size >= 1_000, { timeoutMs: 10_000 });
 
@@ -300,7 +312,7 @@ describe('local pipeline', () => {
     expect(runtime.emulator.stats().deadLettered).toBe(1);
   });
 
-  it('keeps two callers\' records with the same message-id, written straight to Kafka, as two sink items', async () => {
+  it("keeps two callers' records with the same message-id, written straight to Kafka, as two sink items", async () => {
     const w = world();
     await w.start();
     await produceStraight(w.topic, [
@@ -320,7 +332,7 @@ describe('local pipeline', () => {
     ]);
   });
 
-  it('keeps two authenticated callers\' messages with one message-id, sent through the produce function, as two sink items', async () => {
+  it("keeps two authenticated callers' messages with one message-id, sent through the produce function, as two sink items", async () => {
     const w = world();
     const runtime = await w.start();
     const produce = createProduceRuntime(runtime.config, { logger: silentLogger });
@@ -342,8 +354,16 @@ describe('local pipeline', () => {
     });
     // Each caller is the SHA-256 digest of "iam:<role ARN>"; the sink's key carries it in base64url.
     expect(items.map((item) => [item.messageId, item.callerId, (item.value as { from?: string }).from]).sort()).toEqual([
-      ['caller:c2hhMjU2OjFkNDI0MmUyYjU1MjUxZTc1MzI5MWI0NDUyNTcxYTIwNzg4YWVhOTdjN2JhM2JlOGUzMmVlYmY4NDhlYTdkZGM:order-7', 'sha256:1d4242e2b55251e753291b4452571a20788aea97c7ba3be8e32eebf848ea7ddc', 'bob'],
-      ['caller:c2hhMjU2Ojg5MmU5YjZjMDBkNmEzYmRhNmNkMzUwZDAyMDY1MDY4ZDQwNGFkODJkMWYwMWI2NDE1Y2VkMThmOTkxYTk0NmQ:order-7', 'sha256:892e9b6c00d6a3bda6cd350d02065068d404ad82d1f01b6415ced18f991a946d', 'alice'],
+      [
+        'caller:c2hhMjU2OjFkNDI0MmUyYjU1MjUxZTc1MzI5MWI0NDUyNTcxYTIwNzg4YWVhOTdjN2JhM2JlOGUzMmVlYmY4NDhlYTdkZGM:order-7',
+        'sha256:1d4242e2b55251e753291b4452571a20788aea97c7ba3be8e32eebf848ea7ddc',
+        'bob',
+      ],
+      [
+        'caller:c2hhMjU2Ojg5MmU5YjZjMDBkNmEzYmRhNmNkMzUwZDAyMDY1MDY4ZDQwNGFkODJkMWYwMWI2NDE1Y2VkMThmOTkxYTk0NmQ:order-7',
+        'sha256:892e9b6c00d6a3bda6cd350d02065068d404ad82d1f01b6415ced18f991a946d',
+        'alice',
+      ],
     ]);
   });
 
@@ -361,10 +381,14 @@ describe('local pipeline', () => {
 
     const second = await w.start();
     await postKeyed(second, w.topic, { keys: 6, perKey: 25, workers: 3, firstSeq: 25 });
-    const items = await waitFor('300 sink items', async () => {
-      const found = await scanSink(w.tables.messages);
-      return found.length >= 300 ? found : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    const items = await waitFor(
+      '300 sink items',
+      async () => {
+        const found = await scanSink(w.tables.messages);
+        return found.length >= 300 ? found : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
 
     expect(appliedBeforeRestart).toBeGreaterThanOrEqual(40);
     expect(appliedBeforeRestart).toBeLessThan(150);
@@ -374,10 +398,14 @@ describe('local pipeline', () => {
     expectPerKeyOrder(items);
   });
 
-  it('lets inspect print the topic without changing the consume group\'s committed offsets', async () => {
+  it("lets inspect print the topic without changing the consume group's committed offsets", async () => {
     const w = world();
     const runtime = await w.start();
-    await post(runtime, w.topic, [{ key: 'a', value: { n: 1 } }, { key: 'b', value: { n: 2 } }, { key: 'c', value: { n: 3 } }]);
+    await post(runtime, w.topic, [
+      { key: 'a', value: { n: 1 } },
+      { key: 'b', value: { n: 2 } },
+      { key: 'c', value: { n: 3 } },
+    ]);
     await waitFor('3 sink items', async () => (await scanSink(w.tables.messages)).length >= 3);
     const before = await waitFor('all 3 committed', async () => {
       const offsets = await committed(w.groupId, w.topic);
@@ -386,7 +414,14 @@ describe('local pipeline', () => {
     });
 
     const lines: string[] = [];
-    const printed = await inspectTopic({ config: testConfig(), topic: w.topic, fromBeginning: true, idleMs: 20_000, write: (line) => lines.push(line), logger: silentLogger });
+    const printed = await inspectTopic({
+      config: testConfig(),
+      topic: w.topic,
+      fromBeginning: true,
+      idleMs: 20_000,
+      write: (line) => lines.push(line),
+      logger: silentLogger,
+    });
 
     expect(printed).toBe(3);
     expect(lines.map((line) => (JSON.parse(line) as { decoded: { value: { n: number } } }).decoded.value.n).sort()).toEqual([1, 2, 3]);
@@ -398,7 +433,10 @@ describe('local pipeline', () => {
 });
 
 /** Writes records as a foreign client would: straight to the topic, not through the HTTP API. */
-async function produceStraight(topic: string, messages: { partition: number; key?: string; value: string; headers: Record<string, string | Buffer> }[]): Promise<void> {
+async function produceStraight(
+  topic: string,
+  messages: { partition: number; key?: string; value: string; headers: Record<string, string | Buffer> }[],
+): Promise<void> {
   const producer = testKafka().producer();
   await producer.connect();
   try {

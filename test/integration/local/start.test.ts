@@ -52,7 +52,9 @@ describe('npm start', () => {
       const response = await fetch(`${httpUrl}/topics/${topic}`, {
         method: 'POST',
         headers: { 'content-type': 'application/vnd.kafka.json.v2+json' },
-        body: JSON.stringify({ records: [{ key: 'k', value: { hello: 'world' }, headers: [{ name: 'message-id', value: Buffer.from('start-test-1').toString('base64') }] }] }),
+        body: JSON.stringify({
+          records: [{ key: 'k', value: { hello: 'world' }, headers: [{ name: 'message-id', value: Buffer.from('start-test-1').toString('base64') }] }],
+        }),
       });
       expect(response.status).toBe(200);
       const item = await waitFor('the sink item', async () => {

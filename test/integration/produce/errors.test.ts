@@ -107,7 +107,14 @@ describe('produce errors, each with its status and REST Proxy body', () => {
   });
 
   it('404 40402 naming the record whose partition does not exist', async () => {
-    const result = await runtime.handler(produceEvent(topic, { records: [{ value: 1, partition: 1 }, { value: 2, partition: 2 }] }));
+    const result = await runtime.handler(
+      produceEvent(topic, {
+        records: [
+          { value: 1, partition: 1 },
+          { value: 2, partition: 2 },
+        ],
+      }),
+    );
     expect(result.statusCode).toBe(404);
     expect(bodyOf(result)).toEqual({
       error_code: 40402,

@@ -123,10 +123,7 @@ describe('Idempotency-Key against the real broker and store', () => {
     const solo = await createTestTopic('produce-idem-race', 1);
     const body = JSON.stringify({ records: [{ value: 'once' }] });
     const headers = { 'idempotency-key': 'race-1' };
-    const results = await Promise.all([
-      runtime.handler(produceEvent(solo, body, { headers })),
-      runtime.handler(produceEvent(solo, body, { headers })),
-    ]);
+    const results = await Promise.all([runtime.handler(produceEvent(solo, body, { headers })), runtime.handler(produceEvent(solo, body, { headers }))]);
     const produced = results.filter((result) => result.statusCode === 200 && result.headers?.['Idempotent-Replayed'] === undefined);
     const others = results.filter((result) => !produced.includes(result));
     expect(produced).toHaveLength(1);

@@ -24,7 +24,15 @@ describe('produce round trip against the real broker', () => {
     const json = await runtime.handler(
       produceEvent(topic, {
         records: [
-          { key: 'user-1', value: { n: 1 }, partition: 2, headers: [{ name: 'trace', value: b64('abc') }, { name: 'constructor', value: b64('c') }] },
+          {
+            key: 'user-1',
+            value: { n: 1 },
+            partition: 2,
+            headers: [
+              { name: 'trace', value: b64('abc') },
+              { name: 'constructor', value: b64('c') },
+            ],
+          },
           { key: 'user-1', value: { n: 2 }, partition: 2 },
           { value: [1, 2, 3], partition: 0 },
           { key: { k: 1 }, value: 'text', partition: 2, headers: [{ name: 'message-id', value: b64('client-id-7') }] },
@@ -50,7 +58,16 @@ describe('produce round trip against the real broker', () => {
         {
           records: [
             { key: Buffer.from([0, 255, 7]).toString('base64'), value: Buffer.from([1, 2, 3, 254]).toString('base64'), partition: 1 },
-            { key: null, value: b64('second'), partition: 0, headers: [{ name: 'h', value: b64('1') }, { name: 'h', value: b64('2') }, { name: 'h', value: b64('3') }] },
+            {
+              key: null,
+              value: b64('second'),
+              partition: 0,
+              headers: [
+                { name: 'h', value: b64('1') },
+                { name: 'h', value: b64('2') },
+                { name: 'h', value: b64('3') },
+              ],
+            },
           ],
         },
         { contentType: BINARY_V2 },
@@ -166,7 +183,16 @@ describe('produce round trip against the real broker', () => {
     // murmur2("foobar") = -790332482 in Kafka's own tests; & 0x7fffffff = 1357151166; % 4 = 2.
     // murmur2("21") = -973932308; & 0x7fffffff = 1173551340; % 4 = 0.
     const response = await runtime.handler(
-      produceEvent(topic, { records: [{ key: b64('foobar'), value: b64('a') }, { key: b64('21'), value: b64('b') }] }, { contentType: BINARY_V2 }),
+      produceEvent(
+        topic,
+        {
+          records: [
+            { key: b64('foobar'), value: b64('a') },
+            { key: b64('21'), value: b64('b') },
+          ],
+        },
+        { contentType: BINARY_V2 },
+      ),
     );
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body as string).offsets.map((entry: { partition: number }) => entry.partition)).toEqual([2, 0]);

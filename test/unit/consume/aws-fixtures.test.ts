@@ -111,7 +111,16 @@ const expected: Record<string, { eventSource: string; records: Record<string, un
   'null-key.json': {
     eventSource: 'aws:kafka',
     records: [
-      { topic: 'events', partition: 1, offset: 40, timestampMs: 1767225600002, timestampType: 'CREATE_TIME', key: null, value: hex('{"keyless":true}'), headers: [] },
+      {
+        topic: 'events',
+        partition: 1,
+        offset: 40,
+        timestampMs: 1767225600002,
+        timestampType: 'CREATE_TIME',
+        key: null,
+        value: hex('{"keyless":true}'),
+        headers: [],
+      },
     ],
   },
   'tombstone.json': {
@@ -124,7 +133,16 @@ const expected: Record<string, { eventSource: string; records: Record<string, un
   'log-append-time.json': {
     eventSource: 'aws:kafka',
     records: [
-      { topic: 'events', partition: 0, offset: 300, timestampMs: 1767225601000, timestampType: 'LOG_APPEND_TIME', key: hex('k'), value: hex('"v"'), headers: [] },
+      {
+        topic: 'events',
+        partition: 0,
+        offset: 300,
+        timestampMs: 1767225601000,
+        timestampType: 'LOG_APPEND_TIME',
+        key: hex('k'),
+        value: hex('"v"'),
+        headers: [],
+      },
     ],
   },
   'schema-metadata.json': {
@@ -148,7 +166,11 @@ const expected: Record<string, { eventSource: string; records: Record<string, un
 
 describe('AWS-shaped Kafka events', () => {
   it('has an expectation for every fixture file', () => {
-    expect(readdirSync(DIR).filter((name) => name.endsWith('.json')).sort()).toEqual(Object.keys(expected).sort());
+    expect(
+      readdirSync(DIR)
+        .filter((name) => name.endsWith('.json'))
+        .sort(),
+    ).toEqual(Object.keys(expected).sort());
   });
 
   it.each(Object.entries(expected))('decodes %s', (name, { eventSource, records }) => {

@@ -159,7 +159,12 @@ describe('idempotency and round trips', () => {
   it('skips a record whose message-id was completed under another offset with the same payload', async () => {
     const { handler, processor } = setup();
     await handler(kafkaEvent([{ offset: 1, value: { n: 1 }, headers: { 'message-id': 'm-1' } }]));
-    await handler(kafkaEvent([{ offset: 2, value: { n: 1 }, headers: { 'message-id': 'm-1' } }, { offset: 3, headers: { 'message-id': 'm-2' } }]));
+    await handler(
+      kafkaEvent([
+        { offset: 2, value: { n: 1 }, headers: { 'message-id': 'm-1' } },
+        { offset: 3, headers: { 'message-id': 'm-2' } },
+      ]),
+    );
     expect(processor.applied).toEqual(['orders-0:1', 'orders-0:3']);
   });
 
@@ -188,7 +193,13 @@ describe('idempotency and round trips', () => {
       const original = store.getMany.bind(store);
       store.getMany = async (keys, nowMs) => {
         const found = await original(keys, nowMs);
-        store.items.set('consume:test:orders-0-0', { key: 'consume:test:orders-0-0', status: IdempotencyStatus.Completed, owner: 'other', leaseExpiresAtMs: 0, expiresAtEpochSec: 4_000_000_000 });
+        store.items.set('consume:test:orders-0-0', {
+          key: 'consume:test:orders-0-0',
+          status: IdempotencyStatus.Completed,
+          owner: 'other',
+          leaseExpiresAtMs: 0,
+          expiresAtEpochSec: 4_000_000_000,
+        });
         return found;
       };
       const response = await handler(kafkaEvent(recordRange(0, 0, 2)));
@@ -273,7 +284,7 @@ describe('waiting within the invocation', () => {
     expiresAtEpochSec: 4_000_000_000,
   });
 
-  it('takes over a crashed invocation\'s key once its lease runs out before the deadline', async () => {
+  it("takes over a crashed invocation's key once its lease runs out before the deadline", async () => {
     const { handler, store, processor, clock, context } = waiting();
     const startedMs = clock.nowMs();
     store.items.set('consume:test:orders-0-1', heldBy('crashed', startedMs + 5_000));

@@ -39,7 +39,13 @@ describe('claimVerdict', () => {
   const notClaimed = (existing?: IdempotencyRecord): ClaimResult => ({ outcome: existing === undefined ? { claimed: false } : { claimed: false, existing } });
   const cases: { name: string; result: ClaimResult; canWait: boolean; looked: boolean; expected: ClaimVerdict }[] = [
     { name: 'claimed', result: { outcome: { claimed: true } }, canWait: false, looked: false, expected: { kind: 'claimed' } },
-    { name: 'request failed: wait', result: { error: storeDown }, canWait: true, looked: false, expected: { kind: 'wait', failure: { reason: 'claim failed', error: storeDown }, lookAtOnce: false } },
+    {
+      name: 'request failed: wait',
+      result: { error: storeDown },
+      canWait: true,
+      looked: false,
+      expected: { kind: 'wait', failure: { reason: 'claim failed', error: storeDown }, lookAtOnce: false },
+    },
     { name: 'COMPLETED returned, same payload', result: notClaimed(completed('h1')), canWait: false, looked: false, expected: { kind: 'duplicate' } },
     { name: 'COMPLETED returned, another payload', result: notClaimed(completed('h2')), canWait: true, looked: false, expected: REUSED },
     { name: 'held, returned item', result: notClaimed(storedRecord(IdempotencyStatus.InProgress)), canWait: true, looked: false, expected: held(false) },

@@ -20,7 +20,10 @@ const held = storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: STAR
 
 describe('createClaimWindow', () => {
   it('issues claims up to claimsAhead beyond the record in hand, once each', async () => {
-    const { window, claimedKeys, store } = setup([0, 1, 2, 3, 4, 5].map((offset) => claimPlan(offset)), 2);
+    const { window, claimedKeys, store } = setup(
+      [0, 1, 2, 3, 4, 5].map((offset) => claimPlan(offset)),
+      2,
+    );
     expect(await window.claimAt(0, 0, START_MS)).toEqual({ outcome: { claimed: true } });
     expect(claimedKeys()).toEqual([key(0), key(1), key(2)]);
     expect(await window.claimAt(1, 1, START_MS)).toEqual({ outcome: { claimed: true } });
@@ -50,7 +53,10 @@ describe('createClaimWindow', () => {
   });
 
   it('hands back the claims issued beyond a position and issues them again when reached', async () => {
-    const { window, claimedKeys, store, claimer } = setup([0, 1, 2, 3].map((offset) => claimPlan(offset)), 3);
+    const { window, claimedKeys, store, claimer } = setup(
+      [0, 1, 2, 3].map((offset) => claimPlan(offset)),
+      3,
+    );
     await window.claimAt(0, 0, START_MS);
     await window.claimAt(1, 1, START_MS);
     await window.handBack(1);
@@ -64,7 +70,10 @@ describe('createClaimWindow', () => {
   });
 
   it('keeps the claims it could not hand back, and does not throw', async () => {
-    const { window, claimer, store } = setup([0, 1].map((offset) => claimPlan(offset)), 1);
+    const { window, claimer, store } = setup(
+      [0, 1].map((offset) => claimPlan(offset)),
+      1,
+    );
     await window.claimAt(0, 0, START_MS);
     store.releaseMany = async () => {
       throw new Error('store unreachable');

@@ -41,7 +41,9 @@ describe('createClaimer', () => {
     const { store, claimer } = setup();
     store.returnExisting = true;
     store.items.set('k2', storedRecord(IdempotencyStatus.InProgress, { key: 'k2' }));
-    expect(await claimer.claim({ key: 'k2', hash: 'h2' })).toEqual({ outcome: { claimed: false, existing: storedRecord(IdempotencyStatus.InProgress, { key: 'k2' }) } });
+    expect(await claimer.claim({ key: 'k2', hash: 'h2' })).toEqual({
+      outcome: { claimed: false, existing: storedRecord(IdempotencyStatus.InProgress, { key: 'k2' }) },
+    });
     await claimer.claim({ key: 'k1', hash: 'h1' });
     store.items.set('k1', storedRecord(IdempotencyStatus.InProgress, { key: 'k1' }));
     await claimer.claim({ key: 'k1', hash: 'h1' });
@@ -52,7 +54,9 @@ describe('createClaimer', () => {
   it('answers a request that failed with its error instead of rejecting', async () => {
     const { store, claimer } = setup();
     store.failClaims.add('k1');
-    expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toEqual({ error: new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') }) });
+    expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toEqual({
+      error: new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') }),
+    });
     expect(claimer.heldKeys()).toEqual([]);
   });
 

@@ -47,7 +47,14 @@ describe('createCompletionWriter', () => {
     const report = await writer.finish(patience());
     expect(report).toEqual({ written: entries, refusedKeys: new Set(), failures: [] });
     expect(store.requests.complete).toBe(30);
-    expect(store.items.get('k29')).toEqual({ key: 'k29', status: IdempotencyStatus.Completed, owner: OWNER, payloadHash: 'h29', leaseExpiresAtMs: 0, expiresAtEpochSec: 1_800_086_400 });
+    expect(store.items.get('k29')).toEqual({
+      key: 'k29',
+      status: IdempotencyStatus.Completed,
+      owner: OWNER,
+      payloadHash: 'h29',
+      leaseExpiresAtMs: 0,
+      expiresAtEpochSec: 1_800_086_400,
+    });
   });
 
   it('writes the group in hand on flush, and nothing when it is empty', async () => {
@@ -63,7 +70,8 @@ describe('createCompletionWriter', () => {
   it('reports a completion refused (the claim taken over) as a lost claim at the first such record of its group', async () => {
     const { store, writer, patience } = setup();
     const entries = claimed(store, 0, 4);
-    for (const index of [1, 3]) store.items.set(`k${index}`, storedRecord(IdempotencyStatus.InProgress, { key: `k${index}`, leaseExpiresAtMs: START_MS + 60_000 }));
+    for (const index of [1, 3])
+      store.items.set(`k${index}`, storedRecord(IdempotencyStatus.InProgress, { key: `k${index}`, leaseExpiresAtMs: START_MS + 60_000 }));
     for (const entry of entries) writer.add(entry);
     const report = await writer.finish(patience());
     expect(report).toEqual({ written: entries, refusedKeys: new Set(['k1', 'k3']), failures: [{ index: 1, failure: { reason: LOST } }] });
@@ -79,7 +87,15 @@ describe('createCompletionWriter', () => {
     expect(report).toEqual({
       written: entries.slice(25),
       refusedKeys: new Set(),
-      failures: [{ index: 0, failure: { reason: 'completion failed', error: new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') }) } }],
+      failures: [
+        {
+          index: 0,
+          failure: {
+            reason: 'completion failed',
+            error: new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') }),
+          },
+        },
+      ],
     });
   });
 

@@ -51,7 +51,10 @@ function onlyRecord(decoded: DecodedEvent): ConsumedRecord {
 
 type Mutable = { records: Record<string, Record<string, unknown>[]> };
 function broken(mutate: (record: Record<string, unknown>) => void): unknown {
-  const event = kafkaEvent([{ partition: 2, offset: 0 }, { partition: 2, offset: 1 }]) as unknown as Mutable;
+  const event = kafkaEvent([
+    { partition: 2, offset: 0 },
+    { partition: 2, offset: 1 },
+  ]) as unknown as Mutable;
   mutate(event.records['orders-2']?.[1] as Record<string, unknown>);
   return event;
 }
@@ -79,7 +82,13 @@ describe('decodeKafkaEvent', () => {
 
   it('keeps an absent or null key and value as null, repeated headers in order, and schema metadata', () => {
     const wire: Record<string, unknown> = {
-      ...wireRecord({ offset: 3, headerList: [{ name: 'h', value: 'one' }, { name: 'h', value: 'two' }] }),
+      ...wireRecord({
+        offset: 3,
+        headerList: [
+          { name: 'h', value: 'one' },
+          { name: 'h', value: 'two' },
+        ],
+      }),
       key: null,
       valueSchemaMetadata: { dataFormat: 'AVRO', schemaId: '1234' },
       keySchemaMetadata: { dataFormat: 'JSON' },
@@ -126,9 +135,15 @@ describe('decodeKafkaEvent', () => {
     [{ eventSource: 'aws:kafka', records: { 't-0': { offset: 1 } } }, 'records["t-0"] is not an array'],
     [{ eventSource: 'aws:kafka', records: { 't-0': [null] } }, 'records["t-0"][0] is not an object'],
     [{ eventSource: 'aws:kafka', records: { 't-0': [{ partition: 0, offset: 1 }] } }, 'records["t-0"][0].topic is not a non-empty string'],
-    [{ eventSource: 'aws:kafka', records: { 't-x': [{ topic: 't', partition: 'x', offset: 1 }] } }, 'records["t-x"][0].partition is not a non-negative integer'],
+    [
+      { eventSource: 'aws:kafka', records: { 't-x': [{ topic: 't', partition: 'x', offset: 1 }] } },
+      'records["t-x"][0].partition is not a non-negative integer',
+    ],
     [{ eventSource: 'aws:kafka', records: { 't-0': [{ topic: 't', partition: 0, offset: -1 }] } }, 'records["t-0"][0].offset is not a non-negative integer'],
-    [{ eventSource: 'aws:kafka', records: { 't-0': [{ topic: 't', partition: 1, offset: 1 }] } }, 'records["t-0"][0] is topic "t" partition 1, not of group "t-0"'],
+    [
+      { eventSource: 'aws:kafka', records: { 't-0': [{ topic: 't', partition: 1, offset: 1 }] } },
+      'records["t-0"][0] is topic "t" partition 1, not of group "t-0"',
+    ],
   ])('throws for an unidentifiable event %#', (event, message) => {
     expect(() => decodeKafkaEvent(event)).toThrow(new MalformedEventError(message));
   });
@@ -138,14 +153,38 @@ describe('decodeKafkaEvent', () => {
     ['padding only', (r: Record<string, unknown>) => (r.value = '===='), 'records["orders-2"][1].value is not base64'],
     ['key not a string', (r: Record<string, unknown>) => (r.key = 12), 'records["orders-2"][1].key is not base64'],
     ['headers not an array', (r: Record<string, unknown>) => (r.headers = {}), 'records["orders-2"][1].headers is not an array'],
-    ['header value a string', (r: Record<string, unknown>) => (r.headers = [{ 'message-id': 'abc' }]), 'records["orders-2"][1].headers[0]["message-id"] is not an array of bytes'],
-    ['header byte over 255', (r: Record<string, unknown>) => (r.headers = [{ h: [1, 999] }]), 'records["orders-2"][1].headers[0]["h"][1] is not a byte (an integer from -128 to 255)'],
-    ['header byte under -128', (r: Record<string, unknown>) => (r.headers = [{ h: [-129] }]), 'records["orders-2"][1].headers[0]["h"][0] is not a byte (an integer from -128 to 255)'],
-    ['header byte not an integer', (r: Record<string, unknown>) => (r.headers = [{ h: [1, 2, 3.5] }]), 'records["orders-2"][1].headers[0]["h"][2] is not a byte (an integer from -128 to 255)'],
-    ['header byte a string', (r: Record<string, unknown>) => (r.headers = [{ h: ['1'] }]), 'records["orders-2"][1].headers[0]["h"][0] is not a byte (an integer from -128 to 255)'],
+    [
+      'header value a string',
+      (r: Record<string, unknown>) => (r.headers = [{ 'message-id': 'abc' }]),
+      'records["orders-2"][1].headers[0]["message-id"] is not an array of bytes',
+    ],
+    [
+      'header byte over 255',
+      (r: Record<string, unknown>) => (r.headers = [{ h: [1, 999] }]),
+      'records["orders-2"][1].headers[0]["h"][1] is not a byte (an integer from -128 to 255)',
+    ],
+    [
+      'header byte under -128',
+      (r: Record<string, unknown>) => (r.headers = [{ h: [-129] }]),
+      'records["orders-2"][1].headers[0]["h"][0] is not a byte (an integer from -128 to 255)',
+    ],
+    [
+      'header byte not an integer',
+      (r: Record<string, unknown>) => (r.headers = [{ h: [1, 2, 3.5] }]),
+      'records["orders-2"][1].headers[0]["h"][2] is not a byte (an integer from -128 to 255)',
+    ],
+    [
+      'header byte a string',
+      (r: Record<string, unknown>) => (r.headers = [{ h: ['1'] }]),
+      'records["orders-2"][1].headers[0]["h"][0] is not a byte (an integer from -128 to 255)',
+    ],
     ['header value null', (r: Record<string, unknown>) => (r.headers = [{ h: null }]), 'records["orders-2"][1].headers[0]["h"] is not an array of bytes'],
     ['missing timestamp', (r: Record<string, unknown>) => delete r.timestamp, 'records["orders-2"][1].timestamp is not a number'],
-    ['schema metadata not an object', (r: Record<string, unknown>) => (r.valueSchemaMetadata = 'AVRO'), 'records["orders-2"][1].valueSchemaMetadata is not an object'],
+    [
+      'schema metadata not an object',
+      (r: Record<string, unknown>) => (r.valueSchemaMetadata = 'AVRO'),
+      'records["orders-2"][1].valueSchemaMetadata is not an object',
+    ],
   ])('returns a malformed record for %s, keeping its neighbours', (_, mutate, message) => {
     const decoded = decodeKafkaEvent(broken(mutate));
     const [first, second] = decoded.partitions[0]?.entries ?? [];
@@ -154,7 +193,9 @@ describe('decodeKafkaEvent', () => {
   });
 
   it('reads prototype-looking group keys as data', () => {
-    const event = JSON.parse('{"eventSource":"aws:kafka","records":{"__proto__":[{"topic":"__proto__","partition":0,"offset":0}],"constructor":[]}}') as unknown;
+    const event = JSON.parse(
+      '{"eventSource":"aws:kafka","records":{"__proto__":[{"topic":"__proto__","partition":0,"offset":0}],"constructor":[]}}',
+    ) as unknown;
     expect(() => decodeKafkaEvent(event)).toThrow('records["__proto__"][0] is topic "__proto__" partition 0, not of group "__proto__"');
   });
 });

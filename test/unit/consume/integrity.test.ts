@@ -47,7 +47,12 @@ function setup(overrides: Partial<BatchHandlerDeps> = {}) {
 
 const REUSED = 'message id reused with a different payload';
 const LOST = 'claim lost: its lease ran out and another invocation took the message over';
-const withId = (offset: number, id: string, value: unknown, extra: Partial<RecordSpec> = {}): RecordSpec => ({ offset, value, headers: { 'message-id': id }, ...extra });
+const withId = (offset: number, id: string, value: unknown, extra: Partial<RecordSpec> = {}): RecordSpec => ({
+  offset,
+  value,
+  headers: { 'message-id': id },
+  ...extra,
+});
 
 describe('a message id reused with another payload', () => {
   it('fails when the id was completed with another payload, and costs no request beyond the batch read', async () => {
@@ -106,7 +111,13 @@ describe('a message id reused with another payload', () => {
 
   it('treats a completion stored without a hash (written before hashes were stored) as the same message', async () => {
     const { handler, store, processor } = setup();
-    store.items.set('consume:test:m-1', { key: 'consume:test:m-1', status: IdempotencyStatus.Completed, owner: 'old', leaseExpiresAtMs: 0, expiresAtEpochSec: 4_000_000_000 });
+    store.items.set('consume:test:m-1', {
+      key: 'consume:test:m-1',
+      status: IdempotencyStatus.Completed,
+      owner: 'old',
+      leaseExpiresAtMs: 0,
+      expiresAtEpochSec: 4_000_000_000,
+    });
     expect(await handler(kafkaEvent([withId(2, 'm-1', { anything: true })]))).toEqual({ batchItemFailures: [] });
     expect(processor.applied).toEqual([]);
   });
@@ -119,7 +130,7 @@ describe('a message id reused with another payload', () => {
 });
 
 describe('caller identity', () => {
-  it('applies two callers\' records with one message id as two messages, each under its caller-qualified identity', async () => {
+  it("applies two callers' records with one message id as two messages, each under its caller-qualified identity", async () => {
     const { handler, processor, store } = setup();
     const event = kafkaEvent([
       { offset: 1, value: { from: 'alice' }, headers: { 'message-id': 'same', 'x-caller-id': 'alice' } },
@@ -137,7 +148,12 @@ describe('caller identity', () => {
 
   it('keeps the bare message id for a record without a caller, and for one with an empty caller header', async () => {
     const { handler, processor } = setup();
-    await handler(kafkaEvent([{ offset: 1, headers: { 'message-id': 'plain' } }, { offset: 2, headers: { 'message-id': 'empty', 'x-caller-id': '' } }]));
+    await handler(
+      kafkaEvent([
+        { offset: 1, headers: { 'message-id': 'plain' } },
+        { offset: 2, headers: { 'message-id': 'empty', 'x-caller-id': '' } },
+      ]),
+    );
     expect(processor.contexts).toEqual([
       { messageId: 'plain', invocationId: expect.any(String) },
       { messageId: 'empty', invocationId: expect.any(String) },
@@ -156,7 +172,7 @@ describe('one owner per partition worker', () => {
     expect(processor.applied).toHaveLength(1);
   });
 
-  it('reports the other partition\'s copy failed when the invocation cannot wait', async () => {
+  it("reports the other partition's copy failed when the invocation cannot wait", async () => {
     const { handler, processor } = setup();
     const response = await handler(sameIdInTwoPartitions);
     expect(processor.applied).toHaveLength(1);
@@ -172,7 +188,13 @@ describe('one owner per partition worker', () => {
       owners.push(request.owner);
       return claim(request, nowMs);
     };
-    await handler(kafkaEvent([{ offset: 1, partition: 0 }, { offset: 1, partition: 3 }]), { awsRequestId: 'req-1' });
+    await handler(
+      kafkaEvent([
+        { offset: 1, partition: 0 },
+        { offset: 1, partition: 3 },
+      ]),
+      { awsRequestId: 'req-1' },
+    );
     expect(owners.sort()).toEqual([expect.stringMatching(/^req-1:[0-9a-f-]{36}\/orders-0$/), expect.stringMatching(/^req-1:[0-9a-f-]{36}\/orders-3$/)]);
   });
 });
@@ -238,7 +260,13 @@ describe('claims fenced while the effect runs', () => {
         // The renewals could not run (a blocked event loop, an unreachable store) and the lease ran out...
         clock.nowValueMs += 31_000;
         // ...so a redelivery took the message over.
-        store.items.set('consume:test:orders-0-0', { key: 'consume:test:orders-0-0', status: IdempotencyStatus.InProgress, owner: 'redelivery', leaseExpiresAtMs: clock.nowMs() + 30_000, expiresAtEpochSec: 4_000_000_000 });
+        store.items.set('consume:test:orders-0-0', {
+          key: 'consume:test:orders-0-0',
+          status: IdempotencyStatus.InProgress,
+          owner: 'redelivery',
+          leaseExpiresAtMs: clock.nowMs() + 30_000,
+          expiresAtEpochSec: 4_000_000_000,
+        });
         tick();
         await new Promise((resolve) => setImmediate(resolve));
       }),
@@ -255,10 +283,18 @@ describe('claims fenced while the effect runs', () => {
       processor: new RecordingProcessor((record) => {
         if (record.offset !== 1) return;
         // Taken over with no renewal tick in between: only the conditional completion can tell.
-        store.items.set('consume:test:orders-0-1', { key: 'consume:test:orders-0-1', status: IdempotencyStatus.InProgress, owner: 'redelivery', leaseExpiresAtMs: 4_000_000_000_000, expiresAtEpochSec: 4_000_000_000 });
+        store.items.set('consume:test:orders-0-1', {
+          key: 'consume:test:orders-0-1',
+          status: IdempotencyStatus.InProgress,
+          owner: 'redelivery',
+          leaseExpiresAtMs: 4_000_000_000_000,
+          expiresAtEpochSec: 4_000_000_000,
+        });
       }),
     });
-    expect(await handler(kafkaEvent([{ offset: 0 }, { offset: 1 }, { offset: 2 }]))).toEqual({ batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)] });
+    expect(await handler(kafkaEvent([{ offset: 0 }, { offset: 1 }, { offset: 2 }]))).toEqual({
+      batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)],
+    });
     expect(log.failures).toEqual([`orders-0:1 ${LOST}`]);
     expect(store.items.get('consume:test:orders-0-1')).toMatchObject({ status: IdempotencyStatus.InProgress, owner: 'redelivery' });
     expect(store.items.get('consume:test:orders-0-0')?.status).toBe(IdempotencyStatus.Completed);

@@ -94,7 +94,7 @@ describe('runEffect', () => {
     expect(store.requests.claim).toBe(3);
   });
 
-  it('rejects with the effect\'s error, having stopped renewing', async () => {
+  it("rejects with the effect's error, having stopped renewing", async () => {
     const { claimer, lease, active } = setup();
     await claimer.claim(target);
     await expect(lease.runEffect(target, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

@@ -48,7 +48,7 @@ describe('messages processor', () => {
     ]);
   });
 
-  it('writes the caller as an attribute, and two callers\' equal message ids as two items', async () => {
+  it("writes the caller as an attribute, and two callers' equal message ids as two items", async () => {
     const table = new FakeTable();
     const processor = createMessagesProcessor(table, new FakeClock(1_800_000_000_000));
     await processor.process(record(), { messageId: 'caller:YWxpY2U:same', callerId: 'alice', invocationId: 'inv' });
@@ -81,9 +81,7 @@ describe('messages processor', () => {
     ['a tombstone', null, 'value is absent (tombstone), not JSON'],
   ])('fails a value that is %s without quoting it', async (_, value, message) => {
     const table = new FakeTable();
-    await expect(createMessagesProcessor(table, new FakeClock()).process(record({ value }), context)).rejects.toThrow(
-      new UnprocessableRecordError(message),
-    );
+    await expect(createMessagesProcessor(table, new FakeClock()).process(record({ value }), context)).rejects.toThrow(new UnprocessableRecordError(message));
     expect(table.items).toEqual([]);
   });
 });

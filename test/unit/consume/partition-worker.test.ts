@@ -9,7 +9,10 @@ import { FakeClock, FakeStore } from './fake-store';
 import { START_MS, storedRecord } from './plans';
 
 /** Runs one partition of `specs` without a deadline (nothing is waited for). */
-async function run(specs: RecordSpec[], options: { known?: IdempotencyRecord[]; effect?: (record: ConsumedRecord, store: FakeStore) => void; malformedOffset?: number } = {}) {
+async function run(
+  specs: RecordSpec[],
+  options: { known?: IdempotencyRecord[]; effect?: (record: ConsumedRecord, store: FakeStore) => void; malformedOffset?: number } = {},
+) {
   const store = new FakeStore();
   const event = kafkaEvent(specs) as unknown as { records: Record<string, Record<string, unknown>[]> };
   const malformed = event.records['orders-0']?.find((record) => record.offset === options.malformedOffset);
@@ -72,13 +75,16 @@ describe('processPartition', () => {
   });
 
   it('moves the stop back to a record whose completion was refused, and releases the claims it will not complete', async () => {
-    const { outcome, failures, applied, store } = await run([0, 1, 2, 3, 4].map((offset) => ({ offset })), {
-      effect: (record, fake) => {
-        // Offset 1 is taken over right after its effect; offset 3 then fails.
-        if (record.offset === 1) fake.items.set(key(1), storedRecord(IdempotencyStatus.InProgress, { key: key(1), leaseExpiresAtMs: START_MS + 60_000 }));
-        if (record.offset === 3) throw new Error('not valid');
+    const { outcome, failures, applied, store } = await run(
+      [0, 1, 2, 3, 4].map((offset) => ({ offset })),
+      {
+        effect: (record, fake) => {
+          // Offset 1 is taken over right after its effect; offset 3 then fails.
+          if (record.offset === 1) fake.items.set(key(1), storedRecord(IdempotencyStatus.InProgress, { key: key(1), leaseExpiresAtMs: START_MS + 60_000 }));
+          if (record.offset === 3) throw new Error('not valid');
+        },
       },
-    });
+    );
     expect(applied).toEqual([0, 1, 2]);
     expect(outcome).toMatchObject({ processed: 1, firstFailedOffset: 1 });
     expect(failures).toEqual([failure(3, 'processor failed'), failure(1, 'claim lost: its lease ran out and another invocation took the message over')]);

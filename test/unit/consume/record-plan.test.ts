@@ -19,17 +19,41 @@ describe('planRecord', () => {
       facts: { key: 'k', hash: 'h1', earlierHash: 'h1', known: storedRecord(IdempotencyStatus.Completed, { payloadHash: 'h2' }) },
       expected: { kind: 'duplicate' },
     },
-    { name: 'COMPLETED with the same payload: duplicate', facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.Completed, { payloadHash: 'h1' }) }, expected: { kind: 'duplicate' } },
-    { name: 'COMPLETED with another payload: reused', facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.Completed, { payloadHash: 'h2' }) }, expected: { kind: 'reused' } },
-    { name: 'COMPLETED without a stored hash: duplicate', facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.Completed) }, expected: { kind: 'duplicate' } },
-    { name: 'IN_PROGRESS under another owner\'s live lease: claim, held', facts: { key: 'k', hash: 'h1', known: inProgress }, expected: { kind: 'claim', held: inProgress } },
+    {
+      name: 'COMPLETED with the same payload: duplicate',
+      facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.Completed, { payloadHash: 'h1' }) },
+      expected: { kind: 'duplicate' },
+    },
+    {
+      name: 'COMPLETED with another payload: reused',
+      facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.Completed, { payloadHash: 'h2' }) },
+      expected: { kind: 'reused' },
+    },
+    {
+      name: 'COMPLETED without a stored hash: duplicate',
+      facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.Completed) },
+      expected: { kind: 'duplicate' },
+    },
+    {
+      name: "IN_PROGRESS under another owner's live lease: claim, held",
+      facts: { key: 'k', hash: 'h1', known: inProgress },
+      expected: { kind: 'claim', held: inProgress },
+    },
     {
       name: 'IN_PROGRESS with a lease ending this very millisecond: still held',
       facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: NOW_MS }) },
       expected: { kind: 'claim', held: storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: NOW_MS }) },
     },
-    { name: 'IN_PROGRESS with a lease that ran out: claim', facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: NOW_MS - 1 }) }, expected: { kind: 'claim' } },
-    { name: 'IN_PROGRESS under this owner: claim (renews)', facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { owner: OWNER }) }, expected: { kind: 'claim' } },
+    {
+      name: 'IN_PROGRESS with a lease that ran out: claim',
+      facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: NOW_MS - 1 }) },
+      expected: { kind: 'claim' },
+    },
+    {
+      name: 'IN_PROGRESS under this owner: claim (renews)',
+      facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { owner: OWNER }) },
+      expected: { kind: 'claim' },
+    },
   ];
 
   it.each(cases)('$name', ({ facts, expected }) => {
@@ -50,14 +74,24 @@ describe('planPartition', () => {
   });
 
   it('qualifies the identity by the caller header', () => {
-    const [plan] = planPartition(entriesOf([{ offset: 1, headers: { 'message-id': 'm', 'x-caller-id': 'alice' } }]), 'test', new Map(), OWNER, NOW_MS) as ClaimPlan[];
+    const [plan] = planPartition(
+      entriesOf([{ offset: 1, headers: { 'message-id': 'm', 'x-caller-id': 'alice' } }]),
+      'test',
+      new Map(),
+      OWNER,
+      NOW_MS,
+    ) as ClaimPlan[];
     expect(plan).toMatchObject({ key: 'consume:test:caller:YWxpY2U:m', messageId: 'caller:YWxpY2U:m', callerId: 'alice' });
   });
 
   it('plans repeated ids in a partition: same payload a duplicate, another payload invalid', () => {
     const id = { 'message-id': 'm-1' };
     const plans = planPartition(
-      entriesOf([{ offset: 1, value: { a: 1 }, headers: id }, { offset: 2, value: { a: 1 }, headers: id }, { offset: 3, value: { a: 2 }, headers: id }]),
+      entriesOf([
+        { offset: 1, value: { a: 1 }, headers: id },
+        { offset: 2, value: { a: 1 }, headers: id },
+        { offset: 3, value: { a: 2 }, headers: id },
+      ]),
       'test',
       new Map(),
       OWNER,

@@ -60,7 +60,11 @@ describe('runRecord', () => {
 
   it.each([
     { name: 'the same payload: a duplicate', payloadHash: 'h7', expected: { kind: 'duplicate' } },
-    { name: 'another payload: a reused id', payloadHash: 'other', expected: { kind: 'failed', failure: { reason: 'message id reused with a different payload' } } },
+    {
+      name: 'another payload: a reused id',
+      payloadHash: 'other',
+      expected: { kind: 'failed', failure: { reason: 'message id reused with a different payload' } },
+    },
   ])('skips the effect of a key the claim finds COMPLETED with $name', async ({ payloadHash, expected }) => {
     const { run, store, contexts } = setup(false);
     store.returnExisting = true;
@@ -118,7 +122,13 @@ describe('runRecord', () => {
 
     const hurried = setup(false);
     hurried.store.failClaims.add(KEY);
-    expect(await hurried.run(claimPlan(7))).toEqual({ kind: 'failed', failure: { reason: 'claim failed', error: new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') }) } });
+    expect(await hurried.run(claimPlan(7))).toEqual({
+      kind: 'failed',
+      failure: {
+        reason: 'claim failed',
+        error: new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') }),
+      },
+    });
   });
 
   it('renews a claim with less than half its lease left before the effect', async () => {

@@ -51,9 +51,12 @@ const CASES: [AppError, number, number][] = [
 ];
 
 describe('httpErrorAnswerOf', () => {
-  it.each(CASES.map(([error, status, errorCode]) => [error.name, error, status, errorCode] as const))('%s answers %i with error_code %i', (_, error, status, errorCode) => {
-    expect(httpErrorAnswerOf(error)).toEqual({ status, errorCode });
-  });
+  it.each(CASES.map(([error, status, errorCode]) => [error.name, error, status, errorCode] as const))(
+    '%s answers %i with error_code %i',
+    (_, error, status, errorCode) => {
+      expect(httpErrorAnswerOf(error)).toEqual({ status, errorCode });
+    },
+  );
 
   it('has one row for every error code, and every class has a code of its own', () => {
     expect(Object.keys(HTTP_ERROR_ANSWERS).sort()).toEqual(Object.values(ErrorCode).sort());

@@ -4,13 +4,7 @@
  * dynalite does not, so the integration tests never see it. A mocked SDK client answers as
  * DynamoDB does (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
  */
-import {
-  BatchGetItemCommand,
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  PutItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBatchHandler } from '../../../lib/consume/batch-handler';
@@ -30,7 +24,11 @@ const NOW_MS = 1_800_000_000_000;
 
 /** What DynamoDB throws for a failed condition with ALL_OLD: the stored item on `Item`. */
 function conditionFailed(item?: Record<string, AttributeValue>): ConditionalCheckFailedException {
-  return new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 }, ...(item === undefined ? {} : { Item: item }) });
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: { httpStatusCode: 400 },
+    ...(item === undefined ? {} : { Item: item }),
+  });
 }
 
 const completedItem = (id: string, payloadHash?: string): Record<string, AttributeValue> => ({
@@ -46,10 +44,13 @@ function store(): DynamoIdempotencyStore {
   return new DynamoIdempotencyStore(new DynamoDBClient({ region: 'us-east-1' }), 'idempotency');
 }
 
-describe('DynamoIdempotencyStore with DynamoDB\'s answers', () => {
-  it('asks for the item that fails the claim\'s condition, and returns it mapped', async () => {
+describe("DynamoIdempotencyStore with DynamoDB's answers", () => {
+  it("asks for the item that fails the claim's condition, and returns it mapped", async () => {
     dynamo.on(PutItemCommand).rejects(conditionFailed(completedItem('k', 'h1')));
-    const outcome = await store().claim({ key: 'k', owner: 'inv-2/orders-0', leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: 1_800_086_400, payloadHash: 'h2' }, NOW_MS);
+    const outcome = await store().claim(
+      { key: 'k', owner: 'inv-2/orders-0', leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: 1_800_086_400, payloadHash: 'h2' },
+      NOW_MS,
+    );
     expect(outcome).toEqual({
       claimed: false,
       existing: { key: 'k', status: 'COMPLETED', owner: 'inv-1/orders-0', leaseExpiresAtMs: 0, expiresAtEpochSec: 1_800_086_400, payloadHash: 'h1' },
@@ -82,7 +83,12 @@ describe('DynamoIdempotencyStore with DynamoDB\'s answers', () => {
       if (input.Item?.id?.S === 'lost') throw conditionFailed(completedItem('lost'));
       return {};
     });
-    expect(await store().completeIfOwned([{ key: 'mine', owner: 'o', expiresAtEpochSec: 1 }, { key: 'lost', owner: 'o', expiresAtEpochSec: 1 }])).toEqual(['lost']);
+    expect(
+      await store().completeIfOwned([
+        { key: 'mine', owner: 'o', expiresAtEpochSec: 1 },
+        { key: 'lost', owner: 'o', expiresAtEpochSec: 1 },
+      ]),
+    ).toEqual(['lost']);
     const inputs = dynamo.commandCalls(PutItemCommand).map((call) => call.args[0].input);
     expect(inputs).toHaveLength(2);
     for (const input of inputs) {
@@ -92,7 +98,7 @@ describe('DynamoIdempotencyStore with DynamoDB\'s answers', () => {
   });
 });
 
-describe('the consumer on DynamoDB\'s answers', () => {
+describe("the consumer on DynamoDB's answers", () => {
   const VALUE = Buffer.from('{"amount":5}');
 
   /** A record completed by another invocation between the batch read and the claim, with `storedHash`. */

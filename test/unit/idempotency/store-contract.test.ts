@@ -7,4 +7,7 @@ describeStoreContract('MemoryIdempotencyStore, returning the item with a refused
   returnsExisting: true,
 }));
 
-describeStoreContract('MemoryIdempotencyStore, not returning the item (as dynalite does)', 'memory-silent', () => ({ store: new MemoryIdempotencyStore(), returnsExisting: false }));
+describeStoreContract('MemoryIdempotencyStore, not returning the item (as dynalite does)', 'memory-silent', () => ({
+  store: new MemoryIdempotencyStore(),
+  returnsExisting: false,
+}));

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SASLOptions } from 'kafkajs';
-import {
-  createKafkaClientDepsResolver,
-  parseScramSecret,
-  type IamToken,
-  type KafkaAuthProviders,
-} from '../../../lib/kafka/auth';
+import { createKafkaClientDepsResolver, parseScramSecret, type IamToken, type KafkaAuthProviders } from '../../../lib/kafka/auth';
 import { createKafka } from '../../../lib/kafka/client';
 import { httpErrorAnswerOf } from '../../../lib/http/status';
 import type { KafkaConfig } from '../../../lib/config';

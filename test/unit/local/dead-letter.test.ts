@@ -4,7 +4,15 @@ import { deadLetterRecord } from '../../../local/dead-letter';
 describe('deadLetterRecord', () => {
   it('keeps the key, value and headers and appends the failure metadata headers', () => {
     const record = deadLetterRecord(
-      { topic: 'events', partition: 2, offset: '41', timestampMs: 1_700_000_000_000, key: Buffer.from('k'), value: Buffer.from('oops'), headers: [{ name: 'message-id', value: Buffer.from('m-1') }] },
+      {
+        topic: 'events',
+        partition: 2,
+        offset: '41',
+        timestampMs: 1_700_000_000_000,
+        key: Buffer.from('k'),
+        value: Buffer.from('oops'),
+        headers: [{ name: 'message-id', value: Buffer.from('m-1') }],
+      },
       { invokeCount: 4, functionError: 'BatchItemFailure', eventSourceArn: 'arn:x', failedAtMs: 1_700_000_060_000 },
     );
 
@@ -25,13 +33,22 @@ describe('deadLetterRecord', () => {
     ]);
   });
 
-  it('adds the consume function\'s reason after the function error when there is one', () => {
+  it("adds the consume function's reason after the function error when there is one", () => {
     const record = deadLetterRecord(
       { topic: 'events', partition: 0, offset: '7', timestampMs: 1_700_000_000_000, key: null, value: Buffer.from('{}'), headers: [] },
-      { invokeCount: 4, functionError: 'BatchItemFailure', reason: 'message id reused with a different payload', eventSourceArn: 'arn:x', failedAtMs: 1_700_000_060_000 },
+      {
+        invokeCount: 4,
+        functionError: 'BatchItemFailure',
+        reason: 'message id reused with a different payload',
+        eventSourceArn: 'arn:x',
+        failedAtMs: 1_700_000_060_000,
+      },
     );
     const names = record.headers.map(({ name }) => name);
-    expect(names.slice(names.indexOf('x-failure-function-error'), names.indexOf('x-failure-function-error') + 2)).toEqual(['x-failure-function-error', 'x-failure-reason']);
+    expect(names.slice(names.indexOf('x-failure-function-error'), names.indexOf('x-failure-function-error') + 2)).toEqual([
+      'x-failure-function-error',
+      'x-failure-reason',
+    ]);
     expect(record.headers.find(({ name }) => name === 'x-failure-reason')?.value.toString()).toBe('message id reused with a different payload');
   });
 });

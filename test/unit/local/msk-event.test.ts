@@ -4,14 +4,33 @@ import { buildMskEvent } from '../../../local/msk-event';
 describe('buildMskEvent', () => {
   it('writes header values as Java signed bytes, as the event source does', () => {
     const event = buildMskEvent({ brokers: ['127.0.0.1:19092'], region: 'eu-west-1' }, [
-      { topic: 'events', partition: 0, offset: '1', timestampMs: 1, key: null, value: null, headers: [{ name: 'test-header', value: Buffer.from('hello-ë', 'utf8') }, { name: 'bin', value: Buffer.from([0, 127, 128, 255]) }] },
+      {
+        topic: 'events',
+        partition: 0,
+        offset: '1',
+        timestampMs: 1,
+        key: null,
+        value: null,
+        headers: [
+          { name: 'test-header', value: Buffer.from('hello-ë', 'utf8') },
+          { name: 'bin', value: Buffer.from([0, 127, 128, 255]) },
+        ],
+      },
     ]);
     expect(event.records['events-0']?.[0]?.headers).toEqual([{ 'test-header': [104, 101, 108, 108, 111, 45, -61, -85] }, { bin: [0, 127, -128, -1] }]);
   });
 
   it('groups records per topic-partition with base64 key and value and headers as byte arrays', () => {
     const event = buildMskEvent({ brokers: ['127.0.0.1:19092', '127.0.0.1:19094'], region: 'eu-west-1' }, [
-      { topic: 'events', partition: 0, offset: '5', timestampMs: 1_700_000_000_000, key: Buffer.from('k'), value: Buffer.from('{}'), headers: [{ name: 'h', value: Buffer.from('AB') }] },
+      {
+        topic: 'events',
+        partition: 0,
+        offset: '5',
+        timestampMs: 1_700_000_000_000,
+        key: Buffer.from('k'),
+        value: Buffer.from('{}'),
+        headers: [{ name: 'h', value: Buffer.from('AB') }],
+      },
       { topic: 'events', partition: 1, offset: '9', timestampMs: 1_700_000_000_001, key: null, value: null, headers: [] },
       { topic: 'events', partition: 0, offset: '6', timestampMs: 1_700_000_000_002, key: null, value: Buffer.from('x'), headers: [] },
     ]);
@@ -22,7 +41,16 @@ describe('buildMskEvent', () => {
       bootstrapServers: '127.0.0.1:19092,127.0.0.1:19094',
       records: {
         'events-0': [
-          { topic: 'events', partition: 0, offset: 5, timestamp: 1_700_000_000_000, timestampType: 'CREATE_TIME', key: 'aw==', value: 'e30=', headers: [{ h: [65, 66] }] },
+          {
+            topic: 'events',
+            partition: 0,
+            offset: 5,
+            timestamp: 1_700_000_000_000,
+            timestampType: 'CREATE_TIME',
+            key: 'aw==',
+            value: 'e30=',
+            headers: [{ h: [65, 66] }],
+          },
           { topic: 'events', partition: 0, offset: 6, timestamp: 1_700_000_000_002, timestampType: 'CREATE_TIME', value: 'eA==', headers: [] },
         ],
         'events-1': [{ topic: 'events', partition: 1, offset: 9, timestamp: 1_700_000_000_001, timestampType: 'CREATE_TIME', headers: [] }],

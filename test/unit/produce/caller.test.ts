@@ -23,7 +23,13 @@ describe('callerOf', () => {
       'iam:arn:aws:iam::123456789012:user/alice',
       ALICE,
     ],
-    ['the same user name in another account', iam({ userArn: 'arn:aws:iam::210987654321:user/alice' }), 'iam', 'iam:arn:aws:iam::210987654321:user/alice', ALICE_OTHER_ACCOUNT],
+    [
+      'the same user name in another account',
+      iam({ userArn: 'arn:aws:iam::210987654321:user/alice' }),
+      'iam',
+      'iam:arn:aws:iam::210987654321:user/alice',
+      ALICE_OTHER_ACCOUNT,
+    ],
     [
       'a JWT subject',
       jwt({ iss: 'https://issuer.example.com/', sub: 'user-1', aud: 'x', scope: 'produce' }),
@@ -31,7 +37,13 @@ describe('callerOf', () => {
       'jwt:https://issuer.example.com/\nuser-1',
       JWT_USER_1,
     ],
-    ['another JWT subject of the same issuer', jwt({ iss: 'https://issuer.example.com/', sub: 'user-2' }), 'jwt', 'jwt:https://issuer.example.com/\nuser-2', JWT_USER_2],
+    [
+      'another JWT subject of the same issuer',
+      jwt({ iss: 'https://issuer.example.com/', sub: 'user-2' }),
+      'jwt',
+      'jwt:https://issuer.example.com/\nuser-2',
+      JWT_USER_2,
+    ],
     ['a JWT without a subject', jwt({ iss: 'https://issuer.example.com/' }), 'anonymous', 'anonymous', ANONYMOUS],
     ['an IAM authorizer with no identity fields', iam({}), 'anonymous', 'anonymous', ANONYMOUS],
   ])('%s', (_, context, kind, identity, digest) => {

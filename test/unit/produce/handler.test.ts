@@ -91,7 +91,11 @@ describe('produce handler with a fake producer and store', () => {
   });
 
   it('rejects an Idempotency-Key that is empty-looking or too long with 422', async () => {
-    const runtime = createProduceRuntime(config, { logger: silentLogger, store: new MemoryIdempotencyStore({ returnExisting: true }), producer: fakeProducer({}) });
+    const runtime = createProduceRuntime(config, {
+      logger: silentLogger,
+      store: new MemoryIdempotencyStore({ returnExisting: true }),
+      producer: fakeProducer({}),
+    });
     for (const key of [' padded', 'x'.repeat(256), 'tab\there']) {
       const result = await runtime.handler(produceEvent('t', { records: [{ value: 1 }] }, { headers: { 'idempotency-key': key } }));
       expect(result.statusCode).toBe(422);
@@ -139,7 +143,11 @@ describe('produce handler with a fake producer and store', () => {
   it('logs each request with its caller and digest, never the access key', async () => {
     const lines: string[] = [];
     const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: 0n }] }) });
-    const runtime = createProduceRuntime(config, { logger: createLogger('info', (line) => lines.push(line)), store: new MemoryIdempotencyStore({ returnExisting: true }), producer });
+    const runtime = createProduceRuntime(config, {
+      logger: createLogger('info', (line) => lines.push(line)),
+      store: new MemoryIdempotencyStore({ returnExisting: true }),
+      producer,
+    });
     await runtime.handler(asCaller(produceEvent('t', { records: [{ value: 1 }] }), iamAuthorizer('arn:aws:iam::123456789012:user/alice')));
     expect(JSON.parse(lines[0] as string)).toMatchObject({
       message: 'produce request',
@@ -153,7 +161,9 @@ describe('produce handler with a fake producer and store', () => {
 
   it('answers a store that denies access without account, role, ARN or error text, and logs the detail with the request id', async () => {
     const denied = Object.assign(
-      new Error('User: arn:aws:sts::123456789012:assumed-role/produce-role/fn is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/idempotency'),
+      new Error(
+        'User: arn:aws:sts::123456789012:assumed-role/produce-role/fn is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/idempotency',
+      ),
       { name: 'AccessDeniedException' },
     );
     const client = { send: () => Promise.reject(denied) } as unknown as DynamoDBClient;
@@ -178,7 +188,11 @@ describe('produce handler with a fake producer and store', () => {
     const unreachable = new KafkaJSConnectionError('Connection error: getaddrinfo ENOTFOUND b-1.internal.example.com', {
       broker: 'b-1.internal.example.com:9098',
     });
-    const down = createProduceRuntime(config, { logger, store: new MemoryIdempotencyStore({ returnExisting: true }), producer: fakeProducer({ send: () => Promise.reject(fromKafkaError(unreachable)) }) });
+    const down = createProduceRuntime(config, {
+      logger,
+      store: new MemoryIdempotencyStore({ returnExisting: true }),
+      producer: fakeProducer({ send: () => Promise.reject(fromKafkaError(unreachable)) }),
+    });
     const whole = await down.handler(produceEvent('t', { records: [{ value: 1 }] }));
     expect(whole.statusCode).toBe(503);
     expect(body(whole)).toEqual({ error_code: 50301, message: 'Kafka is unavailable; retry later' });
@@ -189,7 +203,11 @@ describe('produce handler with a fake producer and store', () => {
       code: 19,
       retriable: true,
     } as unknown as string);
-    const refusing = createProduceRuntime(config, { logger, store: new MemoryIdempotencyStore({ returnExisting: true }), producer: fakeProducer({ send: () => Promise.reject(fromKafkaError(replicas)) }) });
+    const refusing = createProduceRuntime(config, {
+      logger,
+      store: new MemoryIdempotencyStore({ returnExisting: true }),
+      producer: fakeProducer({ send: () => Promise.reject(fromKafkaError(replicas)) }),
+    });
     const perRecord = await refusing.handler(produceEvent('t', { records: [{ value: 1 }, { value: 2 }] }));
     expect(perRecord.statusCode).toBe(503);
     expect(body(perRecord).offsets).toEqual([

@@ -133,9 +133,7 @@ describe('readJson rejects what is not UTF-8 JSON', () => {
   });
 
   it('rejects invalid UTF-8, including in a raw value', () => {
-    expect(() => readJson(Buffer.from([0x7b, 0x22, 0x76, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), RAW_VALUE)).toThrow(
-      new JsonSyntaxError('not valid UTF-8', 0),
-    );
+    expect(() => readJson(Buffer.from([0x7b, 0x22, 0x76, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), RAW_VALUE)).toThrow(new JsonSyntaxError('not valid UTF-8', 0));
   });
 
   it('names the byte where reading stopped', () => {

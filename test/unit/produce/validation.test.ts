@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BodyNotJsonError,
-  PayloadTooLargeError,
-  TopicNotAllowedError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../../lib/errors';
+import { BodyNotJsonError, PayloadTooLargeError, TopicNotAllowedError, UnsupportedMediaTypeError, ValidationError } from '../../../lib/errors';
 import { checkTopic, EmbeddedFormat, embeddedFormatOf, parseProduceBody } from '../../../lib/produce/validation';
 
 const limits = { maxRecordsPerRequest: 3, maxRequestBytes: 1_000 };
@@ -74,7 +68,9 @@ describe('parseProduceBody', () => {
 
   it('requires base64 for binary keys and values', () => {
     expect(() => parse({ records: [{ value: 'abc' }] }, EmbeddedFormat.Binary)).toThrow(new ValidationError('records[0].value: must be a base64 string'));
-    expect(() => parse({ records: [{ key: 5, value: 'YQ==' }] }, EmbeddedFormat.Binary)).toThrow(new ValidationError('records[0].key: must be a base64 string'));
+    expect(() => parse({ records: [{ key: 5, value: 'YQ==' }] }, EmbeddedFormat.Binary)).toThrow(
+      new ValidationError('records[0].key: must be a base64 string'),
+    );
   });
 
   it('rejects keys and values nested deeper than 100 levels with 422, and accepts 100', () => {
@@ -108,7 +104,18 @@ describe('parseProduceBody', () => {
   });
 
   it('rejects a client-supplied caller header, in any case, with 422 naming it', () => {
-    const withHeader = (name: string) => ({ records: [{ value: 1 }, { value: 2, headers: [{ name: 'trace', value: 'eA==' }, { name, value: 'eA==' }] }] });
+    const withHeader = (name: string) => ({
+      records: [
+        { value: 1 },
+        {
+          value: 2,
+          headers: [
+            { name: 'trace', value: 'eA==' },
+            { name, value: 'eA==' },
+          ],
+        },
+      ],
+    });
     for (const name of ['x-caller-id', 'X-Caller-Id']) {
       expect(() => parse(withHeader(name))).toThrow(
         new ValidationError('records[1].headers[1].name: "x-caller-id" is set by the API from the authenticated caller and cannot be sent'),
