@@ -4,7 +4,7 @@
  * followed by the very same event again (a fully duplicate batch, as after a redelivery).
  * DynamoDB requests are counted at the store, so both sides are counted the same way.
  */
-import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MSKEvent } from 'aws-lambda';
 import type { CountedStore } from './store-client';
 import { countsBetween, totalRequests } from './dynamo-counter';

@@ -128,6 +128,7 @@ const HOSTILE_IDEMPOTENCY_KEYS = (prng: Prng): readonly (string | Buffer)[] => [
   '"; DROP TABLE idempotency; --',
   '__proto__',
   'constructor',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Log4Shell-style probe, meant literally.
   '${jndi:ldap://127.0.0.1/a}',
   `${prng.int(0, 1e9)}\t${prng.int(0, 1e9)}`,
   '../../../../etc/passwd',
@@ -139,11 +140,11 @@ const HOSTILE_HEADERS: readonly Header[] = [
   ['constructor', 'x'],
   ['Content-Encoding', 'gzip'],
   ['Content-Encoding', 'br, deflate'],
-  ['X-Forwarded-For', '127.0.0.1, ::1, ' + 'a'.repeat(2_000)],
+  ['X-Forwarded-For', `127.0.0.1, ::1, ${'a'.repeat(2_000)}`],
   ['Accept', 'text/html'],
   ['Accept-Charset', 'utf-16'],
   ['Message-Id', 'spoofed'],
-  ['Cookie', 'a=' + 'b'.repeat(3_000)],
+  ['Cookie', `a=${'b'.repeat(3_000)}`],
   ['Authorization', 'Bearer \u00ff\u00fe'],
 ];
 
@@ -245,7 +246,7 @@ const GENERATORS: Record<string, Generator> = {
     const allowed = method === 'POST' && path.startsWith(`/topics/${target.topic}?`) ? [200, 400, 404] : [404, 405];
     return { bytes: rawRequest(method, path, [['Content-Type', JSON_V2]], Buffer.from(validBody(prng))), allowedStatuses: allowed };
   },
-  'bad-topic': (prng, target) => {
+  'bad-topic': (prng, _target) => {
     const topic = prng.pick(['no-such-topic-chaos', 'a'.repeat(300), '%00', '%E9t%C3', 'a%2Fb', '..', '.', 'topic%20with%20space', '%F0%9F%92%A9']);
     return { bytes: rawRequest('POST', `/topics/${topic}`, [['Content-Type', JSON_V2]], Buffer.from(validBody(prng))), allowedStatuses: [400, 403, 404, 422] };
   },

@@ -175,7 +175,7 @@ describe('produce round trip against the real broker', () => {
     expect(read).toHaveLength(500);
     // Each response entry names where its record is: the value read there is the request's value.
     const byPlace = new Map(read.map((record) => [`${record.partition}/${record.offset}`, record.value?.toString()]));
-    offsets.forEach((entry, i) => expect(byPlace.get(`${entry.partition}/${entry.offset}`)).toBe(`{"i":${i}}`));
+    for (const [i, entry] of offsets.entries()) expect(byPlace.get(`${entry.partition}/${entry.offset}`)).toBe(`{"i":${i}}`);
   });
 
   it('places keyed records as the Java client does (murmur2 of the key bytes)', async () => {

@@ -8,5 +8,11 @@ export function manualEvery() {
     ticks.add(tick);
     return () => ticks.delete(tick);
   };
-  return { every, tick: () => ticks.forEach((tick) => tick()), active: () => ticks.size };
+  return {
+    every,
+    tick: () => {
+      for (const tick of ticks) tick();
+    },
+    active: () => ticks.size,
+  };
 }

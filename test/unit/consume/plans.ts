@@ -1,7 +1,7 @@
 /** Stored records and record plans for the partition worker's unit tests. */
 import { decodeKafkaEvent, type PartitionEntry } from '../../../lib/consume/event';
 import type { ClaimPlan } from '../../../lib/consume/record-plan';
-import { IdempotencyStatus, type IdempotencyRecord } from '../../../lib/idempotency/types';
+import type { IdempotencyStatus, IdempotencyRecord } from '../../../lib/idempotency/types';
 import { kafkaEvent, type RecordSpec } from '../../helpers/kafka-events';
 import { FakeClock } from './fake-store';
 
