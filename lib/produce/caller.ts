@@ -22,7 +22,8 @@ export interface Caller {
   kind: CallerKind;
   /**
    * The canonical identity string the digest is computed over: `iam:<userArn>`,
-   * `jwt:<iss>\n<sub>` or `anonymous`. Never a token or a secret; fit for logs.
+   * `cognito:<identity pool id>\n<identity id>`, `jwt:<iss>\n<sub>` or `anonymous`. Never a
+   * token or a secret; fit for logs.
    */
   identity: string;
   /** `sha256:` and the lowercase hex SHA-256 of {@link identity}: 71 ASCII bytes. */
@@ -32,7 +33,12 @@ export interface Caller {
 /** The part of an HTTP API v2 request context this module reads; every field may be absent. */
 export interface AuthorizerContext {
   authorizer?: {
-    iam?: { userArn?: unknown; accountId?: unknown; callerId?: unknown } | null;
+    iam?: {
+      userArn?: unknown;
+      accountId?: unknown;
+      callerId?: unknown;
+      cognitoIdentity?: { identityId?: unknown; identityPoolId?: unknown } | null;
+    } | null;
     jwt?: { claims?: Record<string, unknown> | null } | null;
   } | null;
 }
@@ -56,6 +62,12 @@ export function callerDigest(identity: string): string {
 function canonicalIdentity(context: AuthorizerContext | undefined): { kind: CallerKind; identity: string } {
   const iam = context?.authorizer?.iam;
   if (iam !== undefined && iam !== null) {
+    // Every user of a Cognito identity pool assumes the pool's role under the same session
+    // name, so the ARN cannot tell them apart; the pool's identity id does.
+    const cognito = iam.cognitoIdentity;
+    if (cognito !== undefined && cognito !== null && nonEmpty(cognito.identityPoolId) && nonEmpty(cognito.identityId)) {
+      return { kind: CallerKind.Iam, identity: `cognito:${cognito.identityPoolId}\n${cognito.identityId}` };
+    }
     // The full ARN, session name included: sessions of one role may be different people
     // (IAM Identity Center puts the user in the session name), so they are not merged.
     if (nonEmpty(iam.userArn)) return { kind: CallerKind.Iam, identity: `iam:${iam.userArn}` };

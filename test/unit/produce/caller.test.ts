@@ -31,6 +31,20 @@ describe('callerOf', () => {
       ALICE_OTHER_ACCOUNT,
     ],
     [
+      "a Cognito identity pool user, told apart by the identity id (the role and session name are the pool's)",
+      iam({
+        userArn: 'arn:aws:sts::123456789012:assumed-role/Cognito_PoolAuth_Role/CognitoIdentityCredentials',
+        cognitoIdentity: {
+          amr: ['authenticated'],
+          identityId: 'us-east-1:9d8c7b6a-5f4e-4d3c-a2b1-0fedcba98765',
+          identityPoolId: 'us-east-1:4f1c2b9e-0a1b-4c2d-8e3f-123456789abc',
+        },
+      }),
+      'iam',
+      'cognito:us-east-1:4f1c2b9e-0a1b-4c2d-8e3f-123456789abc\nus-east-1:9d8c7b6a-5f4e-4d3c-a2b1-0fedcba98765',
+      'sha256:e7267622ef41e74c70724688629503f01d007a70739950946d6d926130a65372',
+    ],
+    [
       'a JWT subject',
       jwt({ iss: 'https://issuer.example.com/', sub: 'user-1', aud: 'x', scope: 'produce' }),
       'jwt',
