@@ -94,22 +94,30 @@ export interface PartitionOutcome {
 }
 
 /** Where the partition stops: the lowest index failed so far, each failure logged and told as found. */
-interface StopLog {
+export interface StopLog {
   failedIndex(): number | undefined;
-  /** Fails the record at `index`, or the earlier one already failed (the partition stops at the lower). */
+  /**
+   * Records that the record at `index` failed. The partition stops at the lowest such index;
+   * only a failure that moves the stop earlier is told to `onRecordFailed` (its reason is the
+   * one the report carries), while every failure is logged under its own record's offset.
+   */
   fail(index: number, failure: Failure): void;
 }
 
-function createStopLog(partition: DecodedPartition, offsets: readonly number[], deps: PartitionWorkerDeps): StopLog {
+/** A {@link StopLog} for one partition. */
+export function createStopLog(partition: DecodedPartition, offsets: readonly number[], deps: Pick<PartitionWorkerDeps, 'logger' | 'onRecordFailed'>): StopLog {
   let failedIndex: number | undefined;
   return {
     failedIndex: () => failedIndex,
     fail(index, { reason, error }) {
-      failedIndex = Math.min(index, failedIndex ?? index);
-      deps.onRecordFailed?.({ topic: partition.topic, partition: partition.partition, offset: offsets[failedIndex] as number, reason });
+      const offset = offsets[index] as number;
+      if (failedIndex === undefined || index < failedIndex) {
+        failedIndex = index;
+        deps.onRecordFailed?.({ topic: partition.topic, partition: partition.partition, offset, reason });
+      }
       deps.logger.warn('record failed', {
         partition: partition.partitionKey,
-        offset: offsets[failedIndex],
+        offset,
         reason,
         ...(error === undefined ? {} : errorFields(error)),
       });
