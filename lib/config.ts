@@ -153,17 +153,26 @@ function parseAllowedTopics(env: Env, inLambda: boolean): ReadonlySet<string> | 
 }
 
 /**
- * `CONSUME_LEASE_MS`: by default half the consume function's timeout. Below the timeout, so
- * that a redelivery can outwait a crashed invocation's claims within its own invocation; the
- * running invocation renews its claims, so the lease need not cover a whole batch.
+ * How much of a consume invocation's remaining time is kept back from waiting, to write
+ * completions, release claims and answer: a quarter of it, at most 5 s. Also bounds the lease.
+ */
+export function consumeAnswerReserveMs(remainingMs: number): number {
+  return Math.min(5_000, remainingMs / 4);
+}
+
+/**
+ * `CONSUME_LEASE_MS`: by default half the consume function's timeout. At most the timeout less
+ * the answer reserve, so that a redelivery can outwait a crashed invocation's claims within its
+ * own invocation; the running invocation renews its claims, so the lease need not cover a whole batch.
  */
 function consumeLeaseMs(env: Env, functionTimeoutSec: number): number {
   const timeoutMs = functionTimeoutSec * 1000;
   const leaseMs = integer(env, 'CONSUME_LEASE_MS', Math.floor(timeoutMs / 2), 100);
-  if (leaseMs >= timeoutMs) {
+  const maxLeaseMs = timeoutMs - consumeAnswerReserveMs(timeoutMs);
+  if (leaseMs > maxLeaseMs) {
     throw new ConfigError(
       'CONSUME_LEASE_MS',
-      `must be below the consume function's timeout (CONSUME_FUNCTION_TIMEOUT_SEC = ${functionTimeoutSec} s), got ${leaseMs}`,
+      `must be at most the consume function's timeout less ${consumeAnswerReserveMs(timeoutMs)} ms kept to answer (CONSUME_FUNCTION_TIMEOUT_SEC = ${functionTimeoutSec} s, so at most ${maxLeaseMs}), got ${leaseMs}`,
     );
   }
   return leaseMs;

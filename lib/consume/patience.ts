@@ -5,6 +5,7 @@
  * up the event source's retries, which are meant for records that fail every time; it never
  * reaches past the invocation's own deadline, and without a known deadline there is no waiting.
  */
+import { consumeAnswerReserveMs } from '../config';
 import type { Clock } from '../clock';
 
 /** Sleeps `ms` milliseconds (injected so that unit tests move a fake clock instead). */
@@ -20,8 +21,6 @@ export interface PauseSteps {
 }
 
 const DEFAULT_STEPS: PauseSteps = { initialMs: 100, maxMs: 2_000 };
-// At most this much of an invocation's remaining time is kept back from waiting.
-const MAX_RESERVE_MS = 5_000;
 
 /** Waiting with growing pauses until a deadline. */
 export interface Patience {
@@ -57,8 +56,7 @@ export function createPatience(clock: Clock, deadlineMs: number | undefined, sle
  */
 export function waitDeadlineMs(nowMs: number, remainingMs: number | undefined): number | undefined {
   if (remainingMs === undefined || !Number.isFinite(remainingMs)) return undefined;
-  const reserveMs = Math.min(MAX_RESERVE_MS, remainingMs / 4);
-  return nowMs + remainingMs - reserveMs;
+  return nowMs + remainingMs - consumeAnswerReserveMs(remainingMs);
 }
 
 /** Whether an error says that trying again later may succeed (`retriable: true`, as on a StoreUnavailableError). */

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
   it.each([
     [{}, { functionTimeoutSec: 60, leaseMs: 30_000 }],
     [{ CONSUME_FUNCTION_TIMEOUT_SEC: '120' }, { functionTimeoutSec: 120, leaseMs: 60_000 }],
+    [{ CONSUME_LEASE_MS: '55000' }, { functionTimeoutSec: 60, leaseMs: 55_000 }],
     [
       { CONSUME_FUNCTION_TIMEOUT_SEC: '120', CONSUME_LEASE_MS: '20000' },
       { functionTimeoutSec: 120, leaseMs: 20_000 },
@@ -42,7 +43,18 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ CONSUME_LEASE_MS: '60000' }, "CONSUME_LEASE_MS: must be below the consume function's timeout (CONSUME_FUNCTION_TIMEOUT_SEC = 60 s), got 60000"],
+    [
+      { CONSUME_LEASE_MS: '55001' },
+      "CONSUME_LEASE_MS: must be at most the consume function's timeout less 5000 ms kept to answer (CONSUME_FUNCTION_TIMEOUT_SEC = 60 s, so at most 55000), got 55001",
+    ],
+    [
+      { CONSUME_FUNCTION_TIMEOUT_SEC: '30', CONSUME_LEASE_MS: '30000' },
+      "CONSUME_LEASE_MS: must be at most the consume function's timeout less 5000 ms kept to answer (CONSUME_FUNCTION_TIMEOUT_SEC = 30 s, so at most 25000), got 30000",
+    ],
+    [
+      { CONSUME_FUNCTION_TIMEOUT_SEC: '8', CONSUME_LEASE_MS: '6001' },
+      "CONSUME_LEASE_MS: must be at most the consume function's timeout less 2000 ms kept to answer (CONSUME_FUNCTION_TIMEOUT_SEC = 8 s, so at most 6000), got 6001",
+    ],
     [{ CONSUME_LEASE_MS: '50' }, 'CONSUME_LEASE_MS: must be between 100 and 9007199254740991, got 50'],
     [{ CONSUME_FUNCTION_TIMEOUT_SEC: '901' }, 'CONSUME_FUNCTION_TIMEOUT_SEC: must be between 1 and 900, got 901'],
   ])('rejects a consume lease or timeout out of range: %j', (env, message) => {
