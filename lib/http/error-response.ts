@@ -4,7 +4,7 @@
  * Unexpected errors become a plain 500 50002 and are logged; no stack trace or internal
  * message reaches the client.
  */
-import { AppError, InternalError, MethodNotAllowedError } from '../errors';
+import { AppError, ConfigError, InternalError, MethodNotAllowedError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { jsonResponse, type HttpResponse } from './json-response';
 import { httpErrorAnswerOf } from './status';
@@ -24,11 +24,13 @@ export interface ErrorAnswer {
 
 /**
  * The answer to `error`. A known {@link AppError} answers with its message, which names what
- * failed in the API's terms only; anything else, and an {@link InternalError} whatever its
- * message, answers 500 "internal error".
+ * failed in the API's terms only; anything else, and an {@link InternalError} or a
+ * {@link ConfigError} whatever its message, answers 500 "internal error".
  */
 export function errorAnswer(error: unknown): ErrorAnswer {
-  const known = error instanceof AppError && !(error instanceof InternalError);
+  // A ConfigError met while serving (a malformed secret, say) names variables and settings:
+  // the operator's business, not the caller's.
+  const known = error instanceof AppError && !(error instanceof InternalError) && !(error instanceof ConfigError);
   const appError = known ? error : new InternalError('internal error', { cause: error });
   const { status, errorCode } = httpErrorAnswerOf(appError);
   return { statusCode: status, body: { error_code: errorCode, message: appError.message }, appError };

@@ -179,7 +179,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
         }),
       );
     } catch (error) {
-      throw new StoreUnavailableError(`idempotency store: completion failed: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
     }
     return refused;
   }

@@ -15,7 +15,7 @@ import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdem
 import { withMessageIds } from './message-id';
 import { allAcknowledged, failedEntry, produceResponseBody, recordOffsets } from './response';
 import type { ProduceHttpRequest } from './route';
-import { checkBodySize, checkTopic, embeddedFormatOf, parseProduceBody, type ProduceRecord } from './validation';
+import { checkTopic, embeddedFormatOf, parseProduceBody, type ProduceRecord } from './validation';
 
 /** Response header marking a stored response replayed for a repeated Idempotency-Key. */
 const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -49,7 +49,6 @@ export class ProduceService {
     logger.info('produce request', { topic: request.topic, ...callerLogFields(caller), hasIdempotencyKey: idempotencyKey !== undefined });
     checkTopic(request.topic, settings.allowedTopics);
     const format = embeddedFormatOf(request.contentType);
-    checkBodySize(request.body, settings);
     const records = parseProduceBody(request.body, format, settings);
     if (idempotencyKey === undefined) {
       return this.send(request.topic, withCaller(withMessageIds(records, undefined, this.deps.newMessageId), caller), logger);

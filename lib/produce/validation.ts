@@ -7,7 +7,7 @@ import { BodyNotJsonError, PayloadTooLargeError, TopicNotAllowedError, Unsupport
 import { CALLER_HEADER } from '../headers';
 import { isBase64, isPlainObject } from '../json-checks';
 import { isTopicName, TOPIC_NAME_RULE } from '../kafka/topic-name';
-import { DUPLICATE_MEMBER, RawJson, readJson, type Place, type ReadObject } from './json-body';
+import { DUPLICATE_MEMBER, JsonSyntaxError, RawJson, readJson, type Place, type ReadObject } from './json-body';
 
 /** How keys and values are embedded in the JSON body. */
 export const EmbeddedFormat = {
@@ -159,7 +159,7 @@ function bodyPlace(format: EmbeddedFormat): Place {
  *
  * @throws {PayloadTooLargeError} when the body is larger than `maxRequestBytes`.
  */
-export function checkBodySize(body: Uint8Array, limits: ProduceLimits): void {
+function checkBodySize(body: Uint8Array, limits: ProduceLimits): void {
   if (body.byteLength > limits.maxRequestBytes) {
     throw new PayloadTooLargeError(`the body has ${body.byteLength} bytes; the limit is ${limits.maxRequestBytes}`);
   }
@@ -178,8 +178,10 @@ export function parseProduceBody(body: Uint8Array, format: EmbeddedFormat, limit
   try {
     parsed = readJson(body, bodyPlace(format));
   } catch (error) {
-    // The reader's message is about the client's own body (what and at which byte), so it is the answer.
-    throw new BodyNotJsonError(`the body is not UTF-8 JSON: ${(error as Error).message}`);
+    // The reader's message is about the client's own body (what and at which byte), so it is the
+    // answer; any other error is a fault of ours and must not pass for the client's.
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    throw new BodyNotJsonError(`the body is not UTF-8 JSON: ${error.message}`);
   }
   if (!isObject(parsed)) throw new ValidationError('body: must be an object {"records": [...]}');
   if (parsed[DUPLICATE_MEMBER] !== undefined) throw new ValidationError(`${parsed[DUPLICATE_MEMBER]}: given more than once`);

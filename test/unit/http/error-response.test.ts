@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, KafkaUnavailableError } from '../../../lib/errors';
+import { errorAnswer } from '../../../lib/http/error-response';
+
+describe('errorAnswer', () => {
+  it('answers a configuration problem met while serving as an internal error, naming no variable', () => {
+    const answer = errorAnswer(new ConfigError('KAFKA_SASL_SECRET_ARN', 'the secret must hold {"username","password"}'));
+    expect({ statusCode: answer.statusCode, body: answer.body }).toEqual({ statusCode: 500, body: { error_code: 50002, message: 'internal error' } });
+  });
+
+  it('answers a known error with its own message', () => {
+    const answer = errorAnswer(new KafkaUnavailableError('Kafka is unavailable; retry later'));
+    expect({ statusCode: answer.statusCode, body: answer.body }).toEqual({
+      statusCode: 503,
+      body: { error_code: 50301, message: 'Kafka is unavailable; retry later' },
+    });
+  });
+});
