@@ -32,7 +32,7 @@
 import type { Clock } from '../clock';
 import { errorFields, type Logger } from '../logger';
 import type { FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../idempotency/types';
-import { HELD_BY_ANOTHER } from './claim-verdict';
+import { DEADLINE_REACHED, HELD_BY_ANOTHER } from './failure-reason';
 import { createClaimWindow, type ClaimWindow } from './claim-window';
 import { createClaimer, type Claimer } from './claimer';
 import { createCompletionWriter, type CompletionWriter } from './completion-writer';
@@ -91,20 +91,27 @@ export interface PartitionOutcome {
   skippedDuplicates: number;
   /** Offset of the first record not done; undefined when all are done. */
   firstFailedOffset?: number;
+  /** Why the record at `firstFailedOffset` failed (see `./failure-reason`). */
+  stopReason?: string;
 }
 
 /** Where the partition stops: the lowest index failed so far, each failure logged and told as found. */
 interface StopLog {
   failedIndex(): number | undefined;
+  /** The reason of the record at {@link StopLog.failedIndex}. */
+  stopReason(): string | undefined;
   /** Fails the record at `index`, or the earlier one already failed (the partition stops at the lower). */
   fail(index: number, failure: Failure): void;
 }
 
 function createStopLog(partition: DecodedPartition, offsets: readonly number[], deps: PartitionWorkerDeps): StopLog {
   let failedIndex: number | undefined;
+  let stopReason: string | undefined;
   return {
     failedIndex: () => failedIndex,
+    stopReason: () => stopReason,
     fail(index, { reason, error }) {
+      if (failedIndex === undefined || index < failedIndex) stopReason = reason;
       failedIndex = Math.min(index, failedIndex ?? index);
       deps.onRecordFailed?.({ topic: partition.topic, partition: partition.partition, offset: offsets[failedIndex] as number, reason });
       deps.logger.warn('record failed', {
@@ -184,7 +191,7 @@ async function runRecords(run: PartitionRun, deps: PartitionWorkerDeps): Promise
     if (plan.kind !== 'claim') break;
     // Past the deadline the time left is for completions and the answer: no new records.
     if (deps.waitDeadlineMs !== undefined && clock.nowMs() >= deps.waitDeadlineMs) {
-      stops.fail(i, { reason: 'invocation deadline reached' });
+      stops.fail(i, { reason: DEADLINE_REACHED });
       break;
     }
     const at = position;
@@ -235,5 +242,7 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
   const outcome: PartitionOutcome = { partitionKey: partition.partitionKey, offsets, processed, skippedDuplicates };
   const failedIndex = run.stops.failedIndex();
   if (failedIndex !== undefined) outcome.firstFailedOffset = offsets[failedIndex] as number;
+  const stopReason = run.stops.stopReason();
+  if (stopReason !== undefined) outcome.stopReason = stopReason;
   return outcome;
 }
