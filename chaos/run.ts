@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../lib/logger';
+import { createProgress } from '../local/progress';
 import { detailLines, exitCode, passed, resultsMarkdown, summaryLine, type ScenarioReport } from './lib/report';
 import type { ScenarioOptions } from './lib/scenario';
 import { ACKED_MEANS_DURABLE_FULL, ACKED_MEANS_DURABLE_SHORT, runAckedMeansDurable } from './scenarios/acked-means-durable';
@@ -75,11 +76,15 @@ async function main(): Promise<number> {
   // Infrastructure logs go to stderr, and only warnings: stdout is the summary.
   const logger = createLogger('warn', (line) => process.stderr.write(`${line}\n`));
   const reports: ScenarioReport[] = [];
-  for (const scenario of SCENARIOS.filter((s) => only === undefined || only.includes(s.name))) {
+  const chosen = SCENARIOS.filter((s) => only === undefined || only.includes(s.name));
+  const progress = createProgress({ label: 'chaos', steps: chosen.length });
+  for (const scenario of chosen) {
+    progress.step(scenario.name);
     const report = await scenario.run({ logger, seed }, short);
     reports.push(report);
     process.stdout.write(`${summaryLine(report)}\n${detailLines(report).join('\n')}\n`);
   }
+  progress.finish();
   await writeResults(reports, { startedMs, full: only === undefined && !short });
   const failed = reports.filter((report) => !passed(report)).map((report) => report.scenario);
   process.stdout.write(
