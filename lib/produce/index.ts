@@ -73,7 +73,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     async handler(event, context) {
       const requestId = requestIdOf(event);
       observability.begin(context, requestId);
-      // Outside Lambda there is no correlation id on the logger: every line names the request.
+      // A logger of the caller's own (local runtime, tests) carries no correlation id: each line names the request.
       const requestLogger = options.logger === undefined ? logger : withFields(logger, { requestId });
       try {
         const response = await answer(service, event, requestLogger);
