@@ -15,6 +15,8 @@ export interface ProgressState {
   stepStartedMs: number;
   /** Units done of the current step, when it says. */
   done?: { count: number; total: number; unit: string };
+  /** What the step says of itself otherwise, e.g. `sent 120, acknowledged 118`. */
+  detail?: string;
 }
 
 /** Reports a run's progress. */
@@ -23,6 +25,8 @@ export interface Progress {
   step(name: string): void;
   /** How far the current step is: `count` of `total` `unit`. */
   advance(count: number, total: number, unit: string): void;
+  /** How far the current step is, in its own words. */
+  detail(text: string): void;
   /** Stops the periodic lines. */
   finish(): void;
 }
@@ -34,7 +38,8 @@ function elapsed(ms: number): string {
 
 /** One progress line, e.g. `[bench] 2/5 consume: 3/12 rounds, 1m04s`. */
 export function progressLine(state: ProgressState, nowMs: number): string {
-  const how = state.done === undefined ? '' : ` ${state.done.count}/${state.done.total} ${state.done.unit},`;
+  const done = state.done === undefined ? '' : ` ${state.done.count}/${state.done.total} ${state.done.unit},`;
+  const how = state.detail === undefined ? done : `${done} ${state.detail},`;
   return `[${state.label}] ${state.stepIndex}/${state.steps} ${state.stepName}:${how} ${elapsed(nowMs - state.stepStartedMs)}`;
 }
 
@@ -65,6 +70,9 @@ export function createProgress(options: ProgressOptions): Progress {
     },
     advance(count, total, unit) {
       if (state !== undefined) state.done = { count, total, unit };
+    },
+    detail(text) {
+      if (state !== undefined) state.detail = text;
     },
     finish() {
       clearInterval(timer);

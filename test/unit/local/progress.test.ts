@@ -9,6 +9,10 @@ describe('progressLine', () => {
     expect(progressLine({ ...base, done: { count: 3, total: 12, unit: 'rounds' } }, 64_000)).toBe('[bench] 2/5 consume: 3/12 rounds, 1m04s');
   });
 
+  it('adds what the step says of itself', () => {
+    expect(progressLine({ ...base, stepName: 'poison-record', detail: 'sent 40, retries 3' }, 2_000)).toBe('[bench] 2/5 poison-record: sent 40, retries 3, 2s');
+  });
+
   it('leaves out how far when the step does not say', () => {
     expect(progressLine(base, 9_999)).toBe('[bench] 2/5 consume: 9s');
   });
@@ -26,11 +30,12 @@ describe('createProgress', () => {
     const progress = createProgress({ label: 'chaos', steps: 2, write: (line) => lines.push(line), clock, everyMs: 1_000 });
     progress.step('poison-record');
     progress.advance(1, 4, 'phases');
+    progress.detail('sent 7');
     clock.nowValueMs = 1_000;
     vi.advanceTimersByTime(1_000);
     progress.step('store-outage');
     progress.finish();
     vi.advanceTimersByTime(5_000);
-    expect(lines).toEqual(['[chaos] 1/2 poison-record: 0s', '[chaos] 1/2 poison-record: 1/4 phases, 1s', '[chaos] 2/2 store-outage: 0s']);
+    expect(lines).toEqual(['[chaos] 1/2 poison-record: 0s', '[chaos] 1/2 poison-record: 1/4 phases, sent 7, 1s', '[chaos] 2/2 store-outage: 0s']);
   });
 });
