@@ -181,6 +181,7 @@ export async function measureColdStarts(
   entries: readonly ColdStartEntry[],
   rounds: number,
   check: (entry: ColdStartEntry, result: unknown) => void,
+  onRun: (done: number, total: number) => void = () => undefined,
 ): Promise<ColdStartFigure[]> {
   mkdirSync(BUNDLE_DIR, { recursive: true });
   // A package.json of its own, so that Node loads the bundles as ES modules whatever the repository says.
@@ -190,7 +191,10 @@ export async function measureColdStarts(
     const dir = entry.bundler === Bundler.Deploy ? (await bundleFunction(ROOT, entry.entry)).dir : await bundleBaseline(entry.entry, entry.name);
     const indexFile = join(dir, 'index.mjs');
     const runs: Run[] = [];
-    for (let round = 0; round < rounds; round++) runs.push(await coldRun(indexFile, entry.event, entry.env, (result) => check(entry, result)));
+    for (let round = 0; round < rounds; round++) {
+      runs.push(await coldRun(indexFile, entry.event, entry.env, (result) => check(entry, result)));
+      onRun(entries.indexOf(entry) * rounds + round + 1, entries.length * rounds);
+    }
     figures.push({
       name: entry.name,
       entry: entry.entry,

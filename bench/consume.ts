@@ -85,6 +85,7 @@ export async function measureConsume(
   store: CountedStore,
   shapes: readonly ConsumeShape[],
   topic: string,
+  onRound: (done: number, total: number) => void = () => undefined,
 ): Promise<{ figures: ConsumeFigure[]; newRecordsBySubject: Map<string, number> }> {
   const newRecordsBySubject = new Map<string, number>(subjects.map((subject) => [subject.name, 0]));
   for (const subject of subjects) {
@@ -95,6 +96,8 @@ export async function measureConsume(
   }
   const figures: ConsumeFigure[] = [];
   let nextOffset = 1_000;
+  const totalRounds = shapes.reduce((sum, shape) => sum + shape.rounds, 0);
+  let roundsDone = 0;
   for (const shape of shapes) {
     const results = new Map<string, { new: Round[]; duplicate: Round[] }>(subjects.map((subject) => [subject.name, { new: [], duplicate: [] }]));
     for (let round = 0; round < shape.rounds; round++) {
@@ -107,6 +110,8 @@ export async function measureConsume(
         subjectResults?.duplicate.push(await timed(subject, store, event, shape.batchSize));
         newRecordsBySubject.set(subject.name, (newRecordsBySubject.get(subject.name) ?? 0) + shape.batchSize);
       }
+      roundsDone += 1;
+      onRound(roundsDone, totalRounds);
     }
     for (const subject of subjects) {
       for (const kind of [BatchKind.New, BatchKind.Duplicate]) {

@@ -139,7 +139,13 @@ async function runRound(subject: ProduceSubject, recordsPerRequest: number, requ
  * Measures every subject at every size. Subjects take turns within a round, so that a burst
  * of load from elsewhere on the machine hits all of them rather than one.
  */
-export async function measureProduce(subjects: readonly ProduceSubject[], sizes: readonly number[], rounds: number, quick: boolean): Promise<ProduceFigure[]> {
+export async function measureProduce(
+  subjects: readonly ProduceSubject[],
+  sizes: readonly number[],
+  rounds: number,
+  quick: boolean,
+  onRound: (done: number, total: number) => void = () => undefined,
+): Promise<ProduceFigure[]> {
   for (const subject of subjects) {
     // Warm-up: connections, metadata, JIT.
     for (let index = 0; index < 5; index++) await subject.send(makeRecords(10, `warmup-${index}`));
@@ -152,6 +158,7 @@ export async function measureProduce(subjects: readonly ProduceSubject[], sizes:
       for (const subject of subjects) {
         results.get(subject.name)?.push(await runRound(subject, size, requests, `p${size}-r${round}`));
       }
+      onRound(sizes.indexOf(size) * rounds + round + 1, sizes.length * rounds);
     }
     for (const subject of subjects) {
       const subjectRounds = results.get(subject.name) ?? [];

@@ -32,6 +32,7 @@ import { createProduceRuntime } from '../lib/produce';
 import { createConsumeRuntime } from '../lib/consume';
 import { hasPipeline, startPipeline, type Pipeline } from './pipeline';
 import { freePort } from '../local/ports';
+import { createProgress } from '../local/progress';
 
 /** The topic the local event source emulator feeds to the consume function (one file, shared with serverless.yml). */
 function eventSourceTopic(): string {
@@ -46,6 +47,8 @@ const only = onlyArg === undefined ? undefined : new Set(onlyArg.slice('--only='
 const wanted = (part: string): boolean => only === undefined || only.has(part);
 
 const logger = createLogger('info', (line) => process.stderr.write(`[bench] ${line}\n`));
+const PARTS = ['store', 'produce', 'consume', 'cold-start', 'end-to-end'] as const;
+const progress = createProgress({ label: 'bench', steps: PARTS.filter(wanted).length });
 
 const settings = {
   quick,
@@ -76,7 +79,9 @@ async function produce(services: BenchServices, results: BenchResults, pipeline:
   subjects.push(handlerSubject(createProduceRuntime(config, { logger: silentLogger }), topic));
   if (pipeline !== undefined) subjects.push(httpSubject(pipeline.httpUrl, topic, async () => undefined));
   try {
-    results.produce = await measureProduce(subjects, settings.produceSizes, settings.produceRounds, quick);
+    results.produce = await measureProduce(subjects, settings.produceSizes, settings.produceRounds, quick, (done, total) =>
+      progress.advance(done, total, 'rounds'),
+    );
     results.produceHandlerCpuMsPer100 = await measureHandlerCpu(config, 100, quick ? 100 : 500, settings.produceRounds);
   } finally {
     for (const subject of subjects) await subject.close();
@@ -111,7 +116,9 @@ async function consume(services: BenchServices, results: BenchResults): Promise<
     close: async () => undefined,
   });
   try {
-    const { figures, newRecordsBySubject } = await measureConsume(subjects, services.store, settings.consumeShapes, topic);
+    const { figures, newRecordsBySubject } = await measureConsume(subjects, services.store, settings.consumeShapes, topic, (done, total) =>
+      progress.advance(done, total, 'rounds'),
+    );
     results.consume = figures;
     const client = createDynamoClient(baselineConfig.aws);
     for (const subject of subjects) {
@@ -160,11 +167,16 @@ async function coldStart(services: BenchServices, results: BenchResults): Promis
   add(consumePair.baseline, 'bench/baselines/powertools-consume-handler.ts', 'consume', Bundler.Bench);
   const client = createDynamoClient({ region: 'us-east-1', dynamoEndpoint: services.store.endpoint });
   for (const entry of entries) await ensureTables(client, { idempotency: entry.env.IDEMPOTENCY_TABLE as string, messages: entry.env.MESSAGES_TABLE as string });
-  results.coldStart = await measureColdStarts(entries, settings.coldStartRounds, (entry, result) => {
-    const shaped = result as { statusCode?: number; batchItemFailures?: unknown[]; body?: string };
-    const ok = 'statusCode' in shaped ? shaped.statusCode === 200 : shaped.batchItemFailures?.length === 0;
-    if (!ok) throw new Error(`the first invocation of ${entry.name} did not succeed: ${JSON.stringify(result).slice(0, 500)}`);
-  });
+  results.coldStart = await measureColdStarts(
+    entries,
+    settings.coldStartRounds,
+    (entry, result) => {
+      const shaped = result as { statusCode?: number; batchItemFailures?: unknown[]; body?: string };
+      const ok = 'statusCode' in shaped ? shaped.statusCode === 200 : shaped.batchItemFailures?.length === 0;
+      if (!ok) throw new Error(`the first invocation of ${entry.name} did not succeed: ${JSON.stringify(result).slice(0, 500)}`);
+    },
+    (done, total) => progress.advance(done, total, 'cold starts'),
+  );
 }
 
 async function main(): Promise<void> {
@@ -185,6 +197,7 @@ async function main(): Promise<void> {
   const step = async (name: string, part: () => Promise<void>): Promise<void> => {
     if (!wanted(name)) return;
     const stepStarted = performance.now();
+    progress.step(name);
     logger.info(`measuring ${name}`);
     try {
       await part();
@@ -234,6 +247,7 @@ async function main(): Promise<void> {
       );
     });
   } finally {
+    progress.finish();
     await pipeline?.stop();
     await services.stop();
   }

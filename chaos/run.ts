@@ -11,8 +11,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../lib/logger';
-import { detailLines, exitCode, passed, resultsMarkdown, summaryLine, type ScenarioReport } from './lib/report';
-import type { ScenarioOptions } from './lib/scenario';
+import { createProgress } from '../local/progress';
+import { detailLines, exitCode, passed, resultsMarkdown, summaryLine, type ScenarioCounts, type ScenarioReport } from './lib/report';
+import type { ScenarioOptions, ScenarioRecorder } from './lib/scenario';
 import { ACKED_MEANS_DURABLE_FULL, ACKED_MEANS_DURABLE_SHORT, runAckedMeansDurable } from './scenarios/acked-means-durable';
 import { CONSUMER_CRASH_FULL, CONSUMER_CRASH_SHORT, runConsumerCrash } from './scenarios/consumer-crash';
 import { CONCURRENT_REDELIVERY_FULL, CONCURRENT_REDELIVERY_SHORT, runConcurrentRedelivery } from './scenarios/concurrent-redelivery';
@@ -62,6 +63,11 @@ async function writeResults(reports: readonly ScenarioReport[], { startedMs, ful
   process.stderr.write(`chaos: wrote ${full ? 'chaos/RESULTS.md' : 'chaos/.tmp/RESULTS.md'}\n`);
 }
 
+/** A running scenario's counts, for its progress line. */
+function countsText({ sent, acknowledged, inSink, retries }: ScenarioCounts): string {
+  return `sent ${sent}, acknowledged ${acknowledged}, in sink ${inSink}, retries ${retries}`;
+}
+
 async function main(): Promise<number> {
   const only = argument('only')?.split(',');
   const unknown = only?.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name)) ?? [];
@@ -75,11 +81,23 @@ async function main(): Promise<number> {
   // Infrastructure logs go to stderr, and only warnings: stdout is the summary.
   const logger = createLogger('warn', (line) => process.stderr.write(`${line}\n`));
   const reports: ScenarioReport[] = [];
-  for (const scenario of SCENARIOS.filter((s) => only === undefined || only.includes(s.name))) {
-    const report = await scenario.run({ logger, seed }, short);
+  const chosen = SCENARIOS.filter((s) => only === undefined || only.includes(s.name));
+  const progress = createProgress({ label: 'chaos', steps: chosen.length });
+  let running: ScenarioRecorder | undefined;
+  // The counts move inside the scenario; the progress line takes them as it is written.
+  const counts = setInterval(() => {
+    if (running !== undefined) progress.detail(countsText(running.counts));
+  }, 1_000);
+  counts.unref();
+  for (const scenario of chosen) {
+    progress.step(scenario.name);
+    const report = await scenario.run({ logger, seed, watch: (recorder) => (running = recorder) }, short);
+    running = undefined;
     reports.push(report);
     process.stdout.write(`${summaryLine(report)}\n${detailLines(report).join('\n')}\n`);
   }
+  clearInterval(counts);
+  progress.finish();
   await writeResults(reports, { startedMs, full: only === undefined && !short });
   const failed = reports.filter((report) => !passed(report)).map((report) => report.scenario);
   process.stdout.write(

@@ -65,11 +65,28 @@ export interface AppConfig {
      */
     leaseMs: number;
   };
+  observability: ObservabilityConfig;
   /** HTTP port of the local runtime. */
   port: number;
   /** True when running inside AWS Lambda. */
   inLambda: boolean;
 }
+
+/** Log and metric settings of the Lambda functions, under the names Powertools for AWS Lambda documents. */
+export interface ObservabilityConfig {
+  /** `POWERTOOLS_SERVICE_NAME`: the `service` key of every log line and the `service` dimension of every metric. */
+  serviceName: string;
+  /** `POWERTOOLS_METRICS_NAMESPACE`: the CloudWatch namespace the metrics are published under. */
+  metricsNamespace: string;
+  /** `POWERTOOLS_LOG_LEVEL`: lines below it are dropped (unless sampled, see `debugSampleRate`). */
+  logLevel: LogLevelName;
+  /** `POWERTOOLS_LOGGER_SAMPLE_RATE`: the share of invocations (0 to 1) that log at DEBUG whatever the level. */
+  debugSampleRate: number;
+}
+
+/** Log levels Powertools Logger knows, lowest first. */
+export const LOG_LEVEL_NAMES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -115,6 +132,26 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
   throw new ConfigError(name, `must be true or false, got "${value}"`);
+}
+
+function ratio(env: Env, name: string, fallback: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!/^\d*\.?\d+$/.test(value) || parsed > 1) throw new ConfigError(name, `must be a number from 0 to 1, got "${value}"`);
+  return parsed;
+}
+
+function parseObservability(env: Env): ObservabilityConfig {
+  const level = (text(env, 'POWERTOOLS_LOG_LEVEL') ?? 'INFO').toUpperCase();
+  const levels: readonly string[] = LOG_LEVEL_NAMES;
+  if (!levels.includes(level)) throw new ConfigError('POWERTOOLS_LOG_LEVEL', `must be one of ${LOG_LEVEL_NAMES.join(', ')}, got "${level}"`);
+  return {
+    serviceName: text(env, 'POWERTOOLS_SERVICE_NAME') ?? 'kafka-pipeline',
+    metricsNamespace: text(env, 'POWERTOOLS_METRICS_NAMESPACE') ?? 'KafkaPipeline',
+    logLevel: level as LogLevelName,
+    debugSampleRate: ratio(env, 'POWERTOOLS_LOGGER_SAMPLE_RATE', 0),
+  };
 }
 
 function parseBrokers(env: Env, inLambda: boolean): string[] {
@@ -240,6 +277,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
       functionTimeoutSec: consumeFunctionTimeoutSec,
       leaseMs: consumeLeaseMs(env, consumeFunctionTimeoutSec),
     },
+    observability: parseObservability(env),
     port: integer(env, 'PORT', 3000, 0, 65_535),
     inLambda,
   };

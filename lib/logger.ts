@@ -1,6 +1,8 @@
 /**
- * A minimal structured logger: one JSON object per line, as CloudWatch Logs Insights
- * expects. Record contents and credentials are never passed to it by this project.
+ * The project's logging interface, which every module logs through, and the helpers around
+ * it. In Lambda it is backed by Powertools Logger (`observability/lambda.ts`); the JSON-lines
+ * {@link createLogger} here serves the local runtime, the benchmarks, the fault injection and
+ * the tests. Record contents and credentials are never passed to either by this project.
  */
 
 /** Severity, lowest first. */
@@ -58,7 +60,7 @@ export function withFields(logger: Logger, fields: Record<string, unknown>): Log
 }
 
 /**
- * Creates a JSON-lines logger.
+ * Creates a JSON-lines logger for tooling outside Lambda.
  *
  * @param minLevel - lines below this level are dropped.
  * @param write - sink for each line (stdout by default).

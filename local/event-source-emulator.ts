@@ -66,6 +66,11 @@ export interface EmulatorStats {
   /** Invocations that failed and were scheduled again. */
   retried: number;
   deadLettered: number;
+  /**
+   * Records written to the topic and not yet committed, summed over the partitions as of each
+   * one's last batch: what Lambda's `OffsetLag` metric shows for the event source mapping.
+   */
+  offsetLag: number;
 }
 
 /** A running emulator. */
@@ -143,7 +148,14 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
   const windowMs = options.batchingWindowMs ?? settings.maximumBatchingWindowInSeconds * 1_000;
   const cluster: EmulatedCluster = { brokers: config.kafka.brokers, region: config.aws.region };
   const eventSourceArn = emulatedClusterArn(cluster);
-  const stats: EmulatorStats = { invocations: 0, delivered: 0, processed: 0, retried: 0, deadLettered: 0 };
+  const stats: EmulatorStats = { invocations: 0, delivered: 0, processed: 0, retried: 0, deadLettered: 0, offsetLag: 0 };
+  const lagByPartition = new Map<number, number>();
+  /** The partition's lag once it resumes at `nextOffset`: records after it, up to the batch's high watermark. */
+  const lagAfter = (batch: PartitionBatch, nextOffset: bigint): number => {
+    const lag = Math.max(0, Number(BigInt(batch.highWatermark) - nextOffset));
+    lagByPartition.set(batch.partition, lag);
+    return lag;
+  };
   const failing = new Map<number, FailingPosition>();
   const resumeTimers = new Set<NodeJS.Timeout>();
   let stopping = false;
@@ -255,6 +267,7 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
       onFailureTopic: settings.onFailureTopic,
       attempt: position.attempts,
       functionError,
+      offsetLag: lagAfter(batch, resumeAtOffset),
     });
     return resumeAtOffset;
   };
@@ -289,6 +302,8 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
         maximumRetryAttempts: settings.maximumRetryAttempts,
         backoffMs,
         functionError,
+        offsetLag: lagAfter(batch, position.offset),
+        deadLettered: 0,
       });
       return false;
     }
@@ -316,7 +331,14 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
         control.advance(decision.commitOffset);
         failing.delete(batch.partition);
         stats.processed += decision.processed;
-        logger.info('event source: batch processed', { ...summary, processed: decision.processed, skipped: 0, retried: 0 });
+        logger.info('event source: batch processed', {
+          ...summary,
+          processed: decision.processed,
+          skipped: 0,
+          retried: 0,
+          deadLettered: 0,
+          offsetLag: lagAfter(batch, decision.commitOffset),
+        });
         continue;
       }
       if (!(await afterFailure(batch, control, records, decision, summary))) return;
@@ -336,7 +358,7 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
 
   let stopped: Promise<void> | undefined;
   return {
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, offsetLag: [...lagByPartition.values()].reduce((sum, lag) => sum + lag, 0) }),
     stop() {
       stopped ??= (async () => {
         stopping = true;

@@ -14,7 +14,11 @@ import { resolveKafkaClientDeps } from '../lib/kafka/auth';
 import { createKafka } from '../lib/kafka/client';
 import { createLogger, type Logger } from '../lib/logger';
 import { createProduceRuntime } from '../lib/produce/index';
+import { MetricName } from '../lib/observability/metrics';
+import { systemClock } from '../lib/clock';
 import { FailureReasons } from './failure-reasons';
+import { startFlowSummary, type FlowCounts } from './flow-summary';
+import { createMetricTotals } from './metric-totals';
 import { startDynamoStore, type DynamoStore } from './dynamo-store';
 import { startEventSourceEmulator, type EventSourceEmulator, type RetryBackoff } from './event-source-emulator';
 import { parseEventSourceSettings, readEventSourceSettings, type EventSourceSettings } from './event-source-settings';
@@ -45,6 +49,8 @@ export interface LocalRuntimeOptions {
   logger?: Logger;
   /** Replaces the consume function's business step (tests count what it applies). */
   processor?: RecordProcessor;
+  /** Logs a `flow` line this often while records move (`npm start`: every 5 s); none by default. */
+  flowSummaryEveryMs?: number;
 }
 
 /** A running local pipeline. */
@@ -55,6 +61,8 @@ export interface LocalRuntime {
   kafkaBrokers: string[];
   dynamoEndpoint: string;
   emulator: EventSourceEmulator;
+  /** Totals since start: records produced, consumed, retried and dead-lettered, and the offset lag. */
+  flow(): FlowCounts;
   /** The line scripts wait for: `ready http=... kafka=... dynamodb=...`. */
   readyLine: string;
   /** Stops taking requests, lets the emulator finish and commit, disconnects, stops what it started. */
@@ -125,7 +133,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamo.destroy();
     }
 
-    const produce = createProduceRuntime(config, { logger: childLogger(logger, 'produce') });
+    const produceMetrics = createMetricTotals();
+    const produce = createProduceRuntime(config, { logger: childLogger(logger, 'produce'), metrics: produceMetrics });
     cleanups.push(() => produce.close());
     const server: HttpServer = await startHttpServer({
       handler: (event) => produce.handler(event),
@@ -158,6 +167,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       failureReason: (topic, partition, offset) => failureReasons.take(topic, partition, offset),
     });
     cleanups.push(() => emulator.stop());
+    const flow = (): FlowCounts => {
+      const { processed, retried, deadLettered, offsetLag } = emulator.stats();
+      return { produced: produceMetrics.total(MetricName.RecordsProduced), consumed: processed, retried, deadLettered, offsetLag };
+    };
+    if (options.flowSummaryEveryMs !== undefined) {
+      const summary = startFlowSummary({ read: flow, logger: childLogger(logger, 'flow'), clock: systemClock, everyMs: options.flowSummaryEveryMs });
+      cleanups.push(async () => summary.stop());
+    }
 
     let stopped: Promise<void> | undefined;
     return {
@@ -167,6 +184,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       kafkaBrokers,
       dynamoEndpoint,
       emulator,
+      flow,
       readyLine: `ready http=${server.url} kafka=${kafkaBrokers.join(',')} dynamodb=${dynamoEndpoint}`,
       stop() {
         // Order matters: no new requests first; then (in reverse start order) the emulator

@@ -15,6 +15,9 @@ import { createPrettyLogger } from '../local/pretty-logger';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { createLogger, errorFields } from '../lib/logger';
 
+// How often the one-line summary of records flowing is printed (nothing when idle).
+const FLOW_SUMMARY_EVERY_MS = 5_000;
+
 const USAGE = 'usage: npm start -- [--json] [--topic T] [--on-failure-topic T] [--group G] [--function-timeout S]';
 
 interface Arguments {
@@ -95,6 +98,7 @@ try {
   runtime = await startLocalRuntime({
     logger,
     eventSource: args.eventSource,
+    flowSummaryEveryMs: FLOW_SUMMARY_EVERY_MS,
     ...(args.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: args.functionTimeoutMs }),
   });
 } catch (error) {

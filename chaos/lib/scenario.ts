@@ -12,6 +12,8 @@ export interface ScenarioOptions<Size> {
   size: Size;
   /** Seed for anything generated. */
   seed?: number;
+  /** Told of the scenario's recorder once it exists, so that a runner can show how far it is. */
+  watch?: (recorder: ScenarioRecorder) => void;
 }
 
 /** Collects a scenario's figures and broken promises while it runs. */

@@ -49,6 +49,7 @@ const OUTAGE_STATUSES = new Set(['200', '409', '503', '504', 'network']);
 export async function runAckedMeansDurable(options: ScenarioOptions<AckedMeansDurableSize>): Promise<ScenarioReport> {
   const { size, logger } = options;
   const recorder = new ScenarioRecorder('acked-means-durable');
+  options.watch?.(recorder);
   let env: ChaosEnvironment | undefined;
   return guarded(recorder, async () => {
     env = await createEnvironment({ logger });

@@ -29,6 +29,7 @@ export const CONCURRENT_REDELIVERY_SHORT: ConcurrentRedeliverySize = { messages:
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runConcurrentRedelivery(options: ScenarioOptions<ConcurrentRedeliverySize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('concurrent-redelivery');
+  options.watch?.(recorder);
   let env: ChaosEnvironment | undefined;
   return guarded(recorder, async () => {
     env = await createEnvironment({ logger: options.logger, broker: false });

@@ -83,6 +83,7 @@ function nonAsciiHeaders(runId: string, n: number): Record<string, string | Buff
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runConsumerCrash(options: ScenarioOptions<ConsumerCrashSize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('consumer-crash');
+  options.watch?.(recorder);
   let env: ChaosEnvironment | undefined;
   return guarded(recorder, async () => {
     env = await createEnvironment({ logger: options.logger });

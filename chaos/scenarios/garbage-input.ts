@@ -46,6 +46,7 @@ const MAX_EXAMPLES = 8;
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runGarbageInput(options: ScenarioOptions<GarbageInputSize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('garbage-input');
+  options.watch?.(recorder);
   let env: ChaosEnvironment | undefined;
   return guarded(recorder, async () => {
     env = await createEnvironment({ logger: options.logger });

@@ -30,6 +30,7 @@ const POISON_VALUE = '{"this is": not JSON';
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runPoisonRecord(options: ScenarioOptions<PoisonRecordSize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('poison-record');
+  options.watch?.(recorder);
   let env: ChaosEnvironment | undefined;
   return guarded(recorder, async () => {
     env = await createEnvironment({ logger: options.logger });

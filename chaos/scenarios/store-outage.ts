@@ -40,6 +40,7 @@ export const STORE_OUTAGE_SHORT: StoreOutageSize = {
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
 export async function runStoreOutage(options: ScenarioOptions<StoreOutageSize>): Promise<ScenarioReport> {
   const recorder = new ScenarioRecorder('store-outage');
+  options.watch?.(recorder);
   let env: ChaosEnvironment | undefined;
   return guarded(recorder, async () => {
     env = await createEnvironment({ logger: options.logger });

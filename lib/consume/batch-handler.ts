@@ -12,8 +12,11 @@ import type { Clock } from '../clock';
 import { MalformedEventError } from '../errors';
 import type { IdempotencyRecord } from '../idempotency/types';
 import { errorFields, type Logger } from '../logger';
+import { noMetrics, type MetricsRecorder } from '../observability/metrics';
 import { failureReport, type KafkaBatchResponse } from './batch';
+import { recordBatchMetrics, summarizeBatch } from './batch-summary';
 import { decodeKafkaEvent, entryOffset, type DecodedEvent } from './event';
+import { STORE_UNREADABLE } from './failure-reason';
 import { mapBounded } from './map-bounded';
 import type { Every } from './lease';
 import { consumeIdempotencyKey, messageIdentityOf } from './message-id';
@@ -41,6 +44,8 @@ export interface BatchHandlerDeps extends BatchHandlerOptions {
   processor: RecordProcessor;
   clock: Clock;
   logger: Logger;
+  /** Where the invocation's counts go as metrics; none by default. */
+  metrics?: MetricsRecorder;
   /** Consumer scope prefixed to every idempotency key. */
   scope: string;
   /** How long a claim holds a record before another invocation may take it over (`CONSUME_LEASE_MS`). */
@@ -65,7 +70,7 @@ function allFailed(decoded: DecodedEvent): PartitionOutcome[] {
   return decoded.partitions.map((partition) => {
     const offsets = partition.entries.map(entryOffset);
     const outcome: PartitionOutcome = { partitionKey: partition.partitionKey, offsets, processed: 0, skippedDuplicates: 0 };
-    if (offsets[0] !== undefined) outcome.firstFailedOffset = offsets[0];
+    if (offsets[0] !== undefined) Object.assign(outcome, { firstFailedOffset: offsets[0], stopReason: STORE_UNREADABLE });
     return outcome;
   });
 }
@@ -107,7 +112,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         known = keys.length === 0 ? new Map() : await store.getMany(keys, clock.nowMs());
       } catch (error) {
         if (await patience.pause()) continue;
-        logger.error('idempotency store unreadable, every record reported failed', { invocationId, ...errorFields(error) });
+        logger.error(`${STORE_UNREADABLE}, every record reported failed`, { invocationId, ...errorFields(error) });
         break;
       }
     }
@@ -128,17 +133,12 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     }
 
     const response = failureReport(outcomes);
-    logger.info('consume batch', {
-      invocationId,
-      eventSource: decoded.eventSource,
-      records: decoded.recordCount,
-      partitions: decoded.partitions.length,
-      processed: outcomes.reduce((sum, outcome) => sum + outcome.processed, 0),
-      skippedDuplicates: outcomes.reduce((sum, outcome) => sum + outcome.skippedDuplicates, 0),
-      failed: response.batchItemFailures.length,
-      failedPartitions: outcomes.filter((outcome) => outcome.firstFailedOffset !== undefined).length,
-      durationMs: clock.nowMs() - startedMs,
-    });
+    for (const { partitionKey, offsets, processed, skippedDuplicates, firstFailedOffset } of outcomes) {
+      logger.debug('partition done', { invocationId, partition: partitionKey, records: offsets.length, processed, skippedDuplicates, firstFailedOffset });
+    }
+    const summary = summarizeBatch(outcomes, decoded.recordCount, clock.nowMs() - startedMs);
+    logger.info('consume batch', { invocationId, eventSource: decoded.eventSource, ...summary });
+    recordBatchMetrics(deps.metrics ?? noMetrics, summary);
     return response;
   };
 }

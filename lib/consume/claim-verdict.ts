@@ -4,17 +4,12 @@
  * which is waited for while the invocation has time. Pure: the record step acts on verdicts.
  */
 import { IdempotencyStatus, type ClaimOutcome, type IdempotencyRecord } from '../idempotency/types';
-import { isSamePayload, MESSAGE_ID_REUSED } from './message-id';
+import { CLAIM_FAILED, HELD_BY_ANOTHER, MESSAGE_ID_REUSED } from './failure-reason';
+import { isSamePayload } from './message-id';
 import type { Failure } from './record-plan';
 
 /** A claim request's result: the store's outcome, or the error the request failed with. */
 export type ClaimResult = { outcome: ClaimOutcome } | { error: unknown };
-
-/** Why a record fails whose key another invocation still holds. */
-export const HELD_BY_ANOTHER = 'held by another invocation';
-
-/** Why a record fails when its claim was taken over while, or after, its effect ran. */
-export const CLAIM_LOST = 'claim lost: its lease ran out and another invocation took the message over';
 
 /** What to do after a claim attempt. */
 export type ClaimVerdict =
@@ -52,7 +47,7 @@ export interface ClaimAttempt {
 
 /** Interprets the result of a claim request for a record whose payload hash is `hash`. */
 export function claimVerdict(result: ClaimResult, hash: string, attempt: ClaimAttempt): ClaimVerdict {
-  if ('error' in result) return { kind: 'wait', failure: { reason: 'claim failed', error: result.error }, lookAtOnce: false };
+  if ('error' in result) return { kind: 'wait', failure: { reason: CLAIM_FAILED, error: result.error }, lookAtOnce: false };
   const { outcome } = result;
   if (outcome.claimed) return { kind: 'claimed' };
   if (outcome.existing?.status === IdempotencyStatus.Completed) return completedVerdict(outcome.existing, hash);

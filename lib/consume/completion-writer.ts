@@ -8,7 +8,7 @@
 import type { Clock } from '../clock';
 import { expiresAtEpochSec } from '../idempotency/keys';
 import type { FencedCompletionStore } from '../idempotency/types';
-import { CLAIM_LOST } from './claim-verdict';
+import { CLAIM_LOST, COMPLETION_FAILED } from './failure-reason';
 import type { Patience } from './patience';
 import type { Failure } from './record-plan';
 
@@ -118,7 +118,7 @@ function report(groups: readonly CompletionGroup[], writes: readonly PromiseSett
     // The effects happened but are not recorded as done: report them failed. Their retry is
     // safe because the processor's effect is conditional on the message id.
     const first = group.entries[0] as CompletionEntry;
-    result.failures.push({ index: first.index, failure: { reason: 'completion failed', error: write.reason } });
+    result.failures.push({ index: first.index, failure: { reason: COMPLETION_FAILED, error: write.reason } });
   }
   return result;
 }

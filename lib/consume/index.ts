@@ -8,9 +8,14 @@ import type { AppConfig } from '../config';
 import { createDynamoClient } from '../dynamo/client';
 import { DynamoMessagesTable } from '../dynamo/messages-table';
 import { DynamoIdempotencyStore } from '../idempotency/dynamo-store';
-import { createLogger, type Logger } from '../logger';
+import type { Logger } from '../logger';
+import { createLambdaObservability } from '../observability/lambda';
+import type { MetricsRecorder } from '../observability/metrics';
+import { observabilityOf } from '../observability/observability';
 import type { KafkaBatchResponse } from './batch';
 import { createBatchHandler, type BatchHandlerOptions, type InvocationContext } from './batch-handler';
+import { batchCorrelationId } from './correlation-id';
+import type { ConsumeStore } from './partition-worker';
 import { createMessagesProcessor } from './messages-processor';
 import type { RecordProcessor } from './processor';
 
@@ -37,28 +42,38 @@ export interface ConsumeRuntime {
 
 /** Options of {@link createConsumeRuntime}. */
 export interface ConsumeRuntimeOptions extends BatchHandlerOptions {
+  /** Replaces Powertools Logger (local tooling, tests). */
   logger?: Logger;
+  /** Where a given `logger`'s runtime records metrics; none by default. */
+  metrics?: MetricsRecorder;
   clock?: Clock;
   /** The business step; defaults to writing JSON values to `MESSAGES_TABLE`. */
   processor?: RecordProcessor;
+  /** Replaces the DynamoDB idempotency store (unit tests). */
+  store?: ConsumeStore;
   /** Prefix of idempotency keys; defaults to the function's name (`config.kafka.clientId`). */
   scope?: string;
 }
 
 /**
  * Builds the consume runtime: one DynamoDB client, the idempotency store on
- * `IDEMPOTENCY_TABLE`, and the processor (by default the messages table writer).
+ * `IDEMPOTENCY_TABLE`, and the processor (by default the messages table writer). Without a
+ * `logger` it logs through Powertools Logger and, in Lambda, publishes the batch's metrics
+ * through Powertools Metrics once per invocation.
  */
 export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeOptions = {}): ConsumeRuntime {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger('info', undefined, { component: 'consume' });
+  const observability =
+    options.logger === undefined ? createLambdaObservability(config.observability, config.inLambda) : observabilityOf(options.logger, options.metrics);
+  const { logger } = observability;
   const client = createDynamoClient(config.aws);
   const processor = options.processor ?? createMessagesProcessor(new DynamoMessagesTable(client, config.tables.messages), clock);
   const handle = createBatchHandler({
-    store: new DynamoIdempotencyStore(client, config.tables.idempotency),
+    store: options.store ?? new DynamoIdempotencyStore(client, config.tables.idempotency),
     processor,
     clock,
     logger,
+    metrics: observability.metrics,
     scope: options.scope ?? config.kafka.clientId,
     leaseMs: config.consume.leaseMs,
     ttlSeconds: config.idempotency.ttlSeconds,
@@ -69,7 +84,14 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
     ...(options.onRecordFailed === undefined ? {} : { onRecordFailed: options.onRecordFailed }),
   });
   return {
-    handler: (event, context) => handle(event, context),
+    async handler(event, context) {
+      observability.begin(context, batchCorrelationId(event));
+      try {
+        return await handle(event, context);
+      } finally {
+        observability.end();
+      }
+    },
     close: async () => {
       client.destroy();
     },

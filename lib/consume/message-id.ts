@@ -86,9 +86,6 @@ export function recordPayloadHash(record: Pick<ConsumedRecord, 'key' | 'value'>)
   return payloadHash(JSON.stringify([part(record.key), part(record.value)]));
 }
 
-/** Why a record fails whose message id was already applied with another payload. */
-export const MESSAGE_ID_REUSED = 'message id reused with a different payload';
-
 /**
  * Whether a record with payload hash `hash` is the message already stored with `storedHash`.
  * A completion written before hashes were stored has none; it counts as the same message,

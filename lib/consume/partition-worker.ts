@@ -32,7 +32,7 @@
 import type { Clock } from '../clock';
 import { errorFields, type Logger } from '../logger';
 import type { FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../idempotency/types';
-import { HELD_BY_ANOTHER } from './claim-verdict';
+import { DEADLINE_REACHED, HELD_BY_ANOTHER } from './failure-reason';
 import { createClaimWindow, type ClaimWindow } from './claim-window';
 import { createClaimer, type Claimer } from './claimer';
 import { createCompletionWriter, type CompletionWriter } from './completion-writer';
@@ -91,11 +91,15 @@ export interface PartitionOutcome {
   skippedDuplicates: number;
   /** Offset of the first record not done; undefined when all are done. */
   firstFailedOffset?: number;
+  /** Why the record at `firstFailedOffset` failed (see `./failure-reason`). */
+  stopReason?: string;
 }
 
 /** Where the partition stops: the lowest index failed so far, each failure logged and told as found. */
 export interface StopLog {
   failedIndex(): number | undefined;
+  /** The reason of the record at {@link StopLog.failedIndex}. */
+  stopReason(): string | undefined;
   /**
    * Records that the record at `index` failed. The partition stops at the lowest such index;
    * only a failure that moves the stop earlier is told to `onRecordFailed` (its reason is the
@@ -107,12 +111,15 @@ export interface StopLog {
 /** A {@link StopLog} for one partition. */
 export function createStopLog(partition: DecodedPartition, offsets: readonly number[], deps: Pick<PartitionWorkerDeps, 'logger' | 'onRecordFailed'>): StopLog {
   let failedIndex: number | undefined;
+  let stopReason: string | undefined;
   return {
     failedIndex: () => failedIndex,
+    stopReason: () => stopReason,
     fail(index, { reason, error }) {
       const offset = offsets[index] as number;
       if (failedIndex === undefined || index < failedIndex) {
         failedIndex = index;
+        stopReason = reason;
         deps.onRecordFailed?.({ topic: partition.topic, partition: partition.partition, offset, reason });
       }
       deps.logger.warn('record failed', {
@@ -192,7 +199,7 @@ async function runRecords(run: PartitionRun, deps: PartitionWorkerDeps): Promise
     if (plan.kind !== 'claim') break;
     // Past the deadline the time left is for completions and the answer: no new records.
     if (deps.waitDeadlineMs !== undefined && clock.nowMs() >= deps.waitDeadlineMs) {
-      stops.fail(i, { reason: 'invocation deadline reached' });
+      stops.fail(i, { reason: DEADLINE_REACHED });
       break;
     }
     const at = position;
@@ -243,5 +250,7 @@ export async function processPartition(partition: DecodedPartition, deps: Partit
   const outcome: PartitionOutcome = { partitionKey: partition.partitionKey, offsets, processed, skippedDuplicates };
   const failedIndex = run.stops.failedIndex();
   if (failedIndex !== undefined) outcome.firstFailedOffset = offsets[failedIndex] as number;
+  const stopReason = run.stops.stopReason();
+  if (stopReason !== undefined) outcome.stopReason = stopReason;
   return outcome;
 }

@@ -6,7 +6,8 @@
  */
 import { IdempotencyStatus, type IdempotencyRecord } from '../idempotency/types';
 import type { ConsumedRecord, PartitionEntry } from './event';
-import { consumeIdempotencyKey, isSamePayload, messageIdentityOf, recordPayloadHash, MESSAGE_ID_REUSED } from './message-id';
+import { MALFORMED_RECORD, MESSAGE_ID_REUSED } from './failure-reason';
+import { consumeIdempotencyKey, isSamePayload, messageIdentityOf, recordPayloadHash } from './message-id';
 
 /** Why a record was not done, for the log and the report. */
 export interface Failure {
@@ -73,7 +74,7 @@ export function planPartition(
 ): RecordPlan[] {
   const seen = new Map<string, string>();
   return entries.map((entry): RecordPlan => {
-    if (!('record' in entry)) return { kind: 'invalid', failure: { reason: 'malformed record', error: entry.malformed.error } };
+    if (!('record' in entry)) return { kind: 'invalid', failure: { reason: MALFORMED_RECORD, error: entry.malformed.error } };
     const { messageId, callerId } = messageIdentityOf(entry.record);
     const key = consumeIdempotencyKey(scope, messageId);
     const hash = recordPayloadHash(entry.record);

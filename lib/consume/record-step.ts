@@ -7,7 +7,8 @@
  */
 import type { Clock } from '../clock';
 import type { IdempotencyRecord, IdempotencyStore } from '../idempotency/types';
-import { claimVerdict, lookVerdict, CLAIM_LOST, HELD_BY_ANOTHER, type ClaimResult, type ClaimVerdict } from './claim-verdict';
+import { claimVerdict, lookVerdict, type ClaimResult, type ClaimVerdict } from './claim-verdict';
+import { CLAIM_FAILED, CLAIM_LOST, HELD_BY_ANOTHER, PROCESSOR_FAILED } from './failure-reason';
 import type { Claimer } from './claimer';
 import type { LeaseKeeper } from './lease-keeper';
 import { isTransient, type Patience } from './patience';
@@ -37,7 +38,7 @@ async function lookThenClaim(plan: ClaimPlan, deps: RecordStepDeps): Promise<Cla
   try {
     seen = (await deps.store.getMany([plan.key], nowMs)).get(plan.key);
   } catch (error) {
-    return { kind: 'wait', failure: { reason: 'claim failed', error }, lookAtOnce: false };
+    return { kind: 'wait', failure: { reason: CLAIM_FAILED, error }, lookAtOnce: false };
   }
   const verdict = lookVerdict(seen, plan.hash, deps.claimer.owner, nowMs);
   if (verdict !== undefined) return verdict;
@@ -94,7 +95,7 @@ export async function runRecord(plan: ClaimPlan, first: Promise<ClaimResult>, de
     try {
       return await runEffect(plan, deps);
     } catch (error) {
-      failure = { reason: 'processor failed', error };
+      failure = { reason: PROCESSOR_FAILED, error };
       if (!isTransient(error)) return { kind: 'failed', failure };
     }
   }

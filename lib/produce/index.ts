@@ -3,14 +3,18 @@
  * Clients are created here and connect on first use.
  */
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { AppConfig } from '../config';
 import { systemClock, type Clock } from '../clock';
 import { errorResponse } from '../http/error-response';
-import { toLambdaResult } from '../http/json-response';
+import { toLambdaResult, type HttpResponse } from '../http/json-response';
 import type { IdempotencyStore } from '../idempotency/types';
 import { createKafkaRecordProducer, type RecordProducer } from '../kafka/producer';
-import { createLogger, withFields, type Logger } from '../logger';
+import { outcomeClassOf } from '../http/outcome-class';
+import { withFields, type Logger } from '../logger';
+import { createLambdaObservability } from '../observability/lambda';
+import { MetricName, type MetricsRecorder } from '../observability/metrics';
+import { observabilityOf } from '../observability/observability';
 import { ProduceIdempotency } from './idempotency';
 import { readProduceRequest, requestIdOf } from './route';
 import { ProduceService } from './service';
@@ -18,14 +22,17 @@ import { ProduceService } from './service';
 /** The produce function's handler and its teardown. */
 export interface ProduceRuntime {
   /** Handles an API Gateway HTTP API (payload v2) or Function URL event. Never throws. */
-  handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2>;
+  handler(event: APIGatewayProxyEventV2, context?: Partial<Context>): Promise<APIGatewayProxyStructuredResultV2>;
   /** Disconnects the producer and the store client. */
   close(): Promise<void>;
 }
 
 /** Optional collaborators; defaults are the real ones. */
 export interface ProduceRuntimeOptions {
+  /** Replaces Powertools Logger (local tooling, tests). */
   logger?: Logger;
+  /** Where a given `logger`'s runtime records metrics; none by default. */
+  metrics?: MetricsRecorder;
   clock?: Clock;
   /** Replaces the Kafka producer (tests of the HTTP layer). */
   producer?: RecordProducer;
@@ -35,9 +42,13 @@ export interface ProduceRuntimeOptions {
 
 /**
  * Builds the produce runtime from configuration. Nothing connects until the first request.
+ * Without a `logger` it logs through Powertools Logger, with API Gateway's request id as the
+ * correlation id, and in Lambda publishes each request's metrics through Powertools Metrics.
  */
 export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeOptions = {}): ProduceRuntime {
-  const logger = options.logger ?? createLogger('info', undefined, { component: 'produce' });
+  const observability =
+    options.logger === undefined ? createLambdaObservability(config.observability, config.inLambda) : observabilityOf(options.logger, options.metrics);
+  const { logger, metrics } = observability;
   const clock = options.clock ?? systemClock;
   const producer = options.producer ?? createKafkaRecordProducer(config.kafka, { logger, clock, timeoutMs: config.produce.timeoutMs });
   const dynamoStore = options.store === undefined ? lazyDynamoStore(config) : undefined;
@@ -54,16 +65,22 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     }),
     clock,
     logger,
+    metrics,
     newMessageId: randomUUID,
   });
 
   return {
-    async handler(event) {
-      const requestLogger = withFields(logger, { requestId: requestIdOf(event) });
+    async handler(event, context) {
+      const requestId = requestIdOf(event);
+      observability.begin(context, requestId);
+      // A logger of the caller's own (local runtime, tests) carries no correlation id: each line names the request.
+      const requestLogger = options.logger === undefined ? logger : withFields(logger, { requestId });
       try {
-        return toLambdaResult(await service.produce(readProduceRequest(event), requestLogger));
-      } catch (error) {
-        return toLambdaResult(errorResponse(error, requestLogger));
+        const response = await answer(service, event, requestLogger);
+        metrics.count(MetricName.Requests, 1, { name: 'outcome', value: outcomeClassOf(response.statusCode) });
+        return toLambdaResult(response);
+      } finally {
+        observability.end();
       }
     },
     async close() {
@@ -71,6 +88,15 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
       await dynamoStore?.close();
     },
   };
+}
+
+/** The response to one event: the service's, or the error's (it never throws). */
+async function answer(service: ProduceService, event: APIGatewayProxyEventV2, logger: Logger): Promise<HttpResponse> {
+  try {
+    return await service.produce(readProduceRequest(event), logger);
+  } catch (error) {
+    return errorResponse(error, logger);
+  }
 }
 
 interface LazyDynamoStore {

@@ -10,6 +10,7 @@ import { jsonResponse, type HttpResponse } from '../http/json-response';
 import { HTTP_ERROR_ANSWERS, httpErrorAnswerOf } from '../http/status';
 import type { RecordProducer } from '../kafka/producer';
 import { errorFields, type Logger } from '../logger';
+import { MetricName, noMetrics, type MetricsRecorder } from '../observability/metrics';
 import { callerLogFields, withCaller } from './caller';
 import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdempotency } from './idempotency';
 import { withMessageIds } from './message-id';
@@ -27,6 +28,8 @@ export interface ProduceServiceDeps {
   idempotency: ProduceIdempotency;
   clock: Clock;
   logger: Logger;
+  /** Records produced, acknowledgement waits and replays; none by default. */
+  metrics?: MetricsRecorder;
   /** Fresh message ids for records without one. */
   newMessageId: () => string;
 }
@@ -58,7 +61,10 @@ export class ProduceService {
     const mediaType = (request.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const hash = produceRequestHash(request.topic, mediaType, request.body);
     const begun = await this.deps.idempotency.begin(caller.digest, request.topic, idempotencyKey, hash);
-    if (begun.kind === 'replay') return jsonResponse(200, begun.body, { [REPLAYED_HEADER]: 'true' });
+    if (begun.kind === 'replay') {
+      this.metrics.count(MetricName.IdempotentReplays, 1);
+      return jsonResponse(200, begun.body, { [REPLAYED_HEADER]: 'true' });
+    }
     return this.sendHolding(begun.held, request.topic, withCaller(withMessageIds(records, idempotencyKey, this.deps.newMessageId), caller), logger);
   }
 
@@ -95,7 +101,7 @@ export class ProduceService {
   }
 
   private async send(topic: string, records: ProduceRecord[], logger: Logger): Promise<HttpResponse> {
-    const { producer, clock, settings } = this.deps;
+    const { clock, settings } = this.deps;
     const startedMs = clock.nowMs();
     const remainingMs = (): number => {
       const remaining = settings.timeoutMs - (clock.nowMs() - startedMs);
@@ -104,12 +110,14 @@ export class ProduceService {
     };
     try {
       await this.checkPartitions(topic, records, remainingMs);
-      const outcome = await producer.send(topic, records, { timeoutMs: remainingMs() });
+      const outcome = await this.sendTimed(topic, records, remainingMs());
       const offsets = recordOffsets(
         outcome.partitions,
         outcome.acks,
         (partition) => new RecordsNotAcknowledgedError(`the broker did not acknowledge partition ${partition}`),
       );
+      this.metrics.count(MetricName.RecordsProduced, offsets.filter((entry) => entry.error_code === null).length);
+      logger.debug('records acknowledged', { topic, records: records.length, partitions: new Set(outcome.partitions).size });
       const body = produceResponseBody(offsets);
       return jsonResponse(allAcknowledged(offsets) ? 200 : HTTP_ERROR_ANSWERS[ErrorCode.RecordsNotAcknowledged].status, body);
     } catch (error) {
@@ -120,6 +128,21 @@ export class ProduceService {
         return jsonResponse(status, produceResponseBody(records.map(() => failedEntry(error))));
       }
       throw error;
+    }
+  }
+
+  private get metrics(): MetricsRecorder {
+    return this.deps.metrics ?? noMetrics;
+  }
+
+  /** Sends with acks=all, recording how long the broker took to acknowledge (or to fail). */
+  private async sendTimed(topic: string, records: ProduceRecord[], timeoutMs: number): ReturnType<RecordProducer['send']> {
+    const { producer, clock } = this.deps;
+    const startedMs = clock.nowMs();
+    try {
+      return await producer.send(topic, records, { timeoutMs });
+    } finally {
+      this.metrics.durationMs(MetricName.AckWait, clock.nowMs() - startedMs);
     }
   }
 

@@ -61,6 +61,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', ...env })).toThrow(message);
   });
 
+  it('reads the Powertools settings, with defaults', () => {
+    const unset = { POWERTOOLS_SERVICE_NAME: '', POWERTOOLS_METRICS_NAMESPACE: '', POWERTOOLS_LOG_LEVEL: '', POWERTOOLS_LOGGER_SAMPLE_RATE: '' };
+    expect(loadConfig(unset).observability).toEqual({ serviceName: 'kafka-pipeline', metricsNamespace: 'KafkaPipeline', logLevel: 'INFO', debugSampleRate: 0 });
+    const set = {
+      POWERTOOLS_SERVICE_NAME: 'orders',
+      POWERTOOLS_METRICS_NAMESPACE: 'Shop',
+      POWERTOOLS_LOG_LEVEL: 'debug',
+      POWERTOOLS_LOGGER_SAMPLE_RATE: '0.05',
+    };
+    expect(loadConfig(set).observability).toEqual({ serviceName: 'orders', metricsNamespace: 'Shop', logLevel: 'DEBUG', debugSampleRate: 0.05 });
+  });
+
+  it.each([
+    [{ POWERTOOLS_LOG_LEVEL: 'LOUD' }, 'POWERTOOLS_LOG_LEVEL: must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, got "LOUD"'],
+    [{ POWERTOOLS_LOGGER_SAMPLE_RATE: '1.5' }, 'POWERTOOLS_LOGGER_SAMPLE_RATE: must be a number from 0 to 1, got "1.5"'],
+    [{ POWERTOOLS_LOGGER_SAMPLE_RATE: 'half' }, 'POWERTOOLS_LOGGER_SAMPLE_RATE: must be a number from 0 to 1, got "half"'],
+  ])('rejects a malformed Powertools setting: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('parses lists and numbers', () => {
     const config = loadConfig({ ...lambda, KAFKA_BROKERS: 'b-1:9098, b-2:9098', ALLOWED_TOPICS: 'orders,payments', MAX_RECORDS_PER_REQUEST: '10' });
     expect(config.kafka.brokers).toEqual(['b-1:9098', 'b-2:9098']);

@@ -14,6 +14,8 @@ export interface ColdInvocation {
   coldStartMs: number;
   /** The same, measured outside: from spawning the process to its exit, in ms. */
   wallMs: number;
+  /** The JSON lines the bundle wrote to stdout (its logs and EMF metrics), parsed. */
+  stdoutJson: Record<string, unknown>[];
 }
 
 // Runs inside the child. It exits explicitly because a warm container's clients (the Kafka
@@ -44,5 +46,9 @@ export async function invokeBundle(name: string, env: Record<string, string>, ev
     throw new Error(`bundle ${name} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
   const { response, coldStartMs } = JSON.parse(line.slice('RESULT '.length)) as { response: unknown; coldStartMs: number };
-  return { response, coldStartMs, wallMs };
+  const stdoutJson = result.stdout
+    .split('\n')
+    .filter((text) => text.startsWith('{'))
+    .map((text) => JSON.parse(text) as Record<string, unknown>);
+  return { response, coldStartMs, wallMs, stdoutJson };
 }

@@ -596,6 +596,17 @@ process.stdout.write(url.host + ' ' + url.searchParams.get('Action'));`;
     const invocation = await invokeBundle('consume', env, event);
     process.stderr.write(`[deploy] consume bundle cold start ${invocation.coldStartMs.toFixed(0)} ms (process wall ${invocation.wallMs.toFixed(0)} ms)\n`);
     expect(invocation.response).toEqual({ batchItemFailures: [] });
+    // The template's Powertools settings reach the bundle: its batch log line and its metrics.
+    expect(invocation.stdoutJson.find((line) => line.message === 'consume batch')).toMatchObject({
+      level: 'INFO',
+      service: 'serverless-kafka-pipeline-consume',
+      function_request_id: 'bundle-test',
+      correlation_id: 'events-2@41',
+      processed: 1,
+    });
+    const emf = invocation.stdoutJson.find((line) => line.RecordsProcessed !== undefined);
+    expect(emf).toMatchObject({ service: 'serverless-kafka-pipeline-consume', RecordsReceived: 1, RecordsProcessed: 1, RecordsFailed: 0 });
+    expect(emf?._aws).toMatchObject({ CloudWatchMetrics: [{ Namespace: 'KafkaPipeline' }] });
     const { Item } = await testDynamo().send(
       new GetItemCommand({ TableName: config.tables.messages, Key: { messageId: { S: 'bundle-msg-1' } }, ConsistentRead: true }),
     );

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MSKEvent } from 'aws-lambda';
 import { startEventSourceEmulator, type EventSourceEmulator, type KafkaEventHandler } from '../../../local/event-source-emulator';
 import type { EventSourceSettings } from '../../../local/event-source-settings';
-import { silentLogger } from '../../../lib/logger';
+import { createLogger, silentLogger, type Logger } from '../../../lib/logger';
 import { createTestTopic, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/infra';
 
 const running: EventSourceEmulator[] = [];
@@ -29,12 +29,17 @@ async function settingsFor(overrides: Partial<EventSourceSettings> = {}): Promis
   };
 }
 
-async function start(settings: EventSourceSettings, handler: KafkaEventHandler, retryBackoff = { initialMs: 20, maxMs: 100 }): Promise<EventSourceEmulator> {
+async function start(
+  settings: EventSourceSettings,
+  handler: KafkaEventHandler,
+  retryBackoff = { initialMs: 20, maxMs: 100 },
+  logger: Logger = silentLogger,
+): Promise<EventSourceEmulator> {
   const emulator = await startEventSourceEmulator({
     config: testConfig(),
     settings,
     handler,
-    logger: silentLogger,
+    logger,
     batchingWindowMs: 20,
     retryBackoff,
   });
@@ -187,6 +192,39 @@ describe('event source emulator', () => {
       return offsets[0] === '2' && offsets[1] === '1' && offsets[2] === '1';
     });
     expect(delivered.map((record) => record.value).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it("logs each batch's offset lag after it and the records dead-lettered, as Lambda's Kafka metrics would show", async () => {
+    const settings = await settingsFor({ partitions: 1, topic: await createTestTopic('emulator-lag', 1) });
+    await produce(settings.topic, [
+      { partition: 0, value: 'a' },
+      { partition: 0, value: 'b' },
+      { partition: 0, value: 'c' },
+    ]);
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('info', (line) => lines.push(JSON.parse(line)));
+    let failedOnce = false;
+    const emulator = await start(
+      settings,
+      async (event) => {
+        // The first delivery of offset 1 fails; the redelivery from there succeeds.
+        if (failedOnce || !seen(event).some((record) => record.offset === 1)) return { batchItemFailures: [] };
+        failedOnce = true;
+        return { batchItemFailures: [{ itemIdentifier: { partition: `${settings.topic}-0`, offset: 1 } }] };
+      },
+      undefined,
+      logger,
+    );
+
+    await waitFor('the partition committed to its end', async () => (await committed(settings.consumerGroupId, settings.topic))[0] === '3');
+    await waitFor('the second batch logged', () => lines.some((line) => line.message === 'event source: batch processed'));
+    const batches = lines.filter((line) => String(line.message).startsWith('event source: batch'));
+    expect(batches.map(({ message, offsetLag, deadLettered }) => ({ message, offsetLag, deadLettered }))).toEqual([
+      // Offsets 1 and 2 of 3 written are not committed yet.
+      { message: 'event source: batch failed, will retry', offsetLag: 2, deadLettered: 0 },
+      { message: 'event source: batch processed', offsetLag: 0, deadLettered: 0 },
+    ]);
+    expect(emulator.stats()).toMatchObject({ processed: 3, retried: 1, deadLettered: 0, offsetLag: 0 });
   });
 
   it('redelivers from the lowest reported failure, retries it maximumRetryAttempts times, dead-letters it, and other partitions proceed', async () => {

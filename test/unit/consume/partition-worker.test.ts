@@ -61,7 +61,14 @@ describe('processPartition', () => {
 
   it('stops at a malformed record, claiming nothing at or after it', async () => {
     const { outcome, failures, store } = await run([{ offset: 0 }, { offset: 1 }, { offset: 2 }], { malformedOffset: 1 });
-    expect(outcome).toEqual({ partitionKey: 'orders-0', offsets: [0, 1, 2], processed: 1, skippedDuplicates: 0, firstFailedOffset: 1 });
+    expect(outcome).toEqual({
+      partitionKey: 'orders-0',
+      offsets: [0, 1, 2],
+      processed: 1,
+      skippedDuplicates: 0,
+      firstFailedOffset: 1,
+      stopReason: 'malformed record',
+    });
     expect(failures).toEqual([failure(1, 'malformed record')]);
     expect(store.requests.claim).toBe(1);
   });
