@@ -16,7 +16,7 @@ import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdem
 import { withMessageIds } from './message-id';
 import { allAcknowledged, failedEntry, produceResponseBody, recordOffsets } from './response';
 import type { ProduceHttpRequest } from './route';
-import { checkTopic, embeddedFormatOf, parseProduceBody, type ProduceRecord } from './validation';
+import { checkTopic, embeddedFormatOf, mediaTypeOf, parseProduceBody, type ProduceRecord } from './validation';
 
 /** Response header marking a stored response replayed for a repeated Idempotency-Key. */
 const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -58,8 +58,7 @@ export class ProduceService {
     }
 
     checkIdempotencyKey(idempotencyKey);
-    const mediaType = (request.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    const hash = produceRequestHash(request.topic, mediaType, request.body);
+    const hash = produceRequestHash(request.topic, mediaTypeOf(request.contentType), request.body);
     const begun = await this.deps.idempotency.begin(caller.digest, request.topic, idempotencyKey, hash);
     if (begun.kind === 'replay') {
       this.metrics.count(MetricName.IdempotentReplays, 1);

@@ -59,14 +59,18 @@ export function checkTopic(topic: string, allowedTopics: ReadonlySet<string> | '
   }
 }
 
+/** The media type of a `Content-Type` header: lower case, without parameters such as `charset`. */
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
 /**
  * The embedded format named by a `Content-Type` header; parameters such as `charset` are ignored.
  *
  * @throws {UnsupportedMediaTypeError} for a missing or unsupported media type.
  */
 export function embeddedFormatOf(contentType: string | undefined): EmbeddedFormat {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const format = PRODUCE_MEDIA_TYPES[mediaType];
+  const format = PRODUCE_MEDIA_TYPES[mediaTypeOf(contentType)];
   if (format === undefined) {
     throw new UnsupportedMediaTypeError(`Content-Type "${contentType ?? ''}" is not supported; use one of ${Object.keys(PRODUCE_MEDIA_TYPES).join(', ')}`);
   }
