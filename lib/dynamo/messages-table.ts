@@ -37,6 +37,18 @@ export interface MessagesTable {
    * @throws {StoreUnavailableError} for any other failure.
    */
   putOnce(item: MessageItem): Promise<PutOnceOutcome>;
+  /**
+   * Writes every item, overwriting any item of the same `messageId`: BatchWriteItem, 25 items
+   * a request, unprocessed items written again. Only for messages no earlier attempt may have
+   * written, since an overwrite of a written message would be a second effect; the others go
+   * through {@link MessagesTable.putOnce}. `items` must not repeat a `messageId`.
+   *
+   * @throws {UnprocessableRecordError} when an item cannot be stored (a value DynamoDB cannot
+   *   hold, or a request refused for its content); which item is then unknown when the
+   *   store refused the whole request, and the items of that request were not written.
+   * @throws {StoreUnavailableError} for any other failure; some items may have been written.
+   */
+  putAll(items: readonly MessageItem[]): Promise<void>;
 }
 
 // Errors DynamoDB raises for the item itself; retrying the same item cannot succeed.
@@ -54,6 +66,10 @@ function toAttribute(value: unknown, field: string): AttributeValue {
 
 /** {@link MessagesTable} on DynamoDB. */
 export class DynamoMessagesTable implements MessagesTable {
+  async putAll(_items: readonly MessageItem[]): Promise<void> {
+    throw new Error('not yet');
+  }
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,

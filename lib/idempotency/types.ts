@@ -41,7 +41,14 @@ export interface Completion {
 
 /** Outcome of {@link IdempotencyStore.claim}. */
 export type ClaimOutcome =
-  | { claimed: true }
+  /**
+   * The key is the caller's now. `previous` is the item the claim replaced, when there was
+   * one: an abandoned or expired claim, an item past its TTL, or the caller's own claim
+   * (a renewal). DynamoDB returns it with the write (`ReturnValues: ALL_OLD`), so it costs
+   * no request; a claim that replaced another owner's item tells the consumer that an
+   * earlier attempt may have applied the effect.
+   */
+  | { claimed: true; previous?: IdempotencyRecord }
   /**
    * The key is held (COMPLETED, or IN_PROGRESS under a live lease). `existing` is the
    * stored record when the store could return it with the failed write (DynamoDB can;
@@ -94,4 +101,21 @@ export interface FencedCompletionStore {
    * @throws {StoreUnavailableError} when the store cannot be reached.
    */
   completeIfOwned(completions: readonly Completion[]): Promise<string[]>;
+}
+
+/**
+ * Claims given up after their effect may have run, for the consumer: the key is not deleted
+ * (which would let the next claim believe no effect ever ran) but kept IN_PROGRESS with its
+ * lease ended, so that the next claim takes it over at once and learns from
+ * {@link ClaimOutcome} `previous` that an earlier attempt may have applied the effect.
+ */
+export interface ClaimAbandonStore {
+  /**
+   * Ends the lease of each claim still IN_PROGRESS under `claim.owner` (its item is written
+   * again with `leaseExpiresAtMs` 0), with one conditional write per key. Keys held or
+   * completed by another owner, or gone, are left alone.
+   *
+   * @throws {StoreUnavailableError} when the store cannot be reached.
+   */
+  abandonMany(claims: readonly Claim[]): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * (lib/idempotency/dynamo-store.ts) and its items as it maps them. The store contract
  * (store-contract.ts) runs against it and against the DynamoDB store alike. It counts the
  * requests the real one would send (BatchGetItem per 100 keys, BatchWriteItem per 25, one
- * conditional PutItem per fenced completion, one DeleteItem per released key), and its
+ * conditional PutItem per fenced completion or abandoned claim, one DeleteItem per released key), and its
  * switches make it fail as an unreachable store does.
  */
 import { StoreUnavailableError } from '../../lib/errors';
@@ -12,6 +12,7 @@ import {
   IdempotencyStatus,
   type Claim,
   type ClaimOutcome,
+  type ClaimAbandonStore,
   type Completion,
   type FencedCompletionStore,
   type IdempotencyRecord,
@@ -26,6 +27,8 @@ export interface RequestCounts {
   /** Conditional completions, one request each. */
   complete: number;
   release: number;
+  /** Abandoned claims, one conditional PutItem each. */
+  abandon: number;
 }
 
 const BATCH_GET_LIMIT = 100;
@@ -45,10 +48,10 @@ function completed(completion: Completion): IdempotencyRecord {
   return stored({ ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 });
 }
 
-/** An {@link IdempotencyStore} and {@link FencedCompletionStore} in a Map. */
-export class MemoryIdempotencyStore implements IdempotencyStore, FencedCompletionStore {
+/** An {@link IdempotencyStore}, {@link FencedCompletionStore} and {@link ClaimAbandonStore} in a Map. */
+export class MemoryIdempotencyStore implements IdempotencyStore, FencedCompletionStore, ClaimAbandonStore {
   readonly items = new Map<string, IdempotencyRecord>();
-  readonly requests: RequestCounts = { getMany: 0, claim: 0, completeMany: 0, complete: 0, release: 0 };
+  readonly requests: RequestCounts = { getMany: 0, claim: 0, completeMany: 0, complete: 0, release: 0, abandon: 0 };
   /** Return the existing item on a failed claim, as DynamoDB does (dynalite does not). */
   returnExisting: boolean;
   /** Every completeMany / completeIfOwned call fails. */
@@ -66,8 +69,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore, FencedCompletio
 
   /** All requests counted so far. */
   total(): number {
-    const { getMany, claim, completeMany, complete, release } = this.requests;
-    return getMany + claim + completeMany + complete + release;
+    const { getMany, claim, completeMany, complete, release, abandon } = this.requests;
+    return getMany + claim + completeMany + complete + release + abandon;
   }
 
   async claim(claim: Claim, nowMs: number): Promise<ClaimOutcome> {
@@ -81,7 +84,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore, FencedCompletio
       (existing.status === IdempotencyStatus.InProgress && (existing.leaseExpiresAtMs < nowMs || existing.owner === claim.owner));
     if (!free) return this.returnExisting ? { claimed: false, existing: { ...existing } } : { claimed: false };
     this.items.set(claim.key, stored({ ...claim, status: IdempotencyStatus.InProgress }));
-    return { claimed: true };
+    return existing === undefined ? { claimed: true } : { claimed: true, previous: { ...existing } };
   }
 
   async getMany(keys: readonly string[], nowMs: number): Promise<Map<string, IdempotencyRecord>> {
@@ -122,6 +125,16 @@ export class MemoryIdempotencyStore implements IdempotencyStore, FencedCompletio
     for (const key of keys) {
       const item = this.items.get(key);
       if (item?.owner === owner && item.status === IdempotencyStatus.InProgress) this.items.delete(key);
+    }
+  }
+
+  async abandonMany(claims: readonly Claim[]): Promise<void> {
+    this.requests.abandon += claims.length;
+    for (const claim of claims) {
+      const item = this.items.get(claim.key);
+      if (item?.owner === claim.owner && item.status === IdempotencyStatus.InProgress) {
+        this.items.set(claim.key, stored({ ...claim, status: IdempotencyStatus.InProgress, leaseExpiresAtMs: 0 }));
+      }
     }
   }
 
