@@ -27,6 +27,7 @@ export const ErrorCode = {
   ProduceTimeout: 'PRODUCE_TIMEOUT',
   MalformedEvent: 'MALFORMED_EVENT',
   UnprocessableRecord: 'UNPROCESSABLE_RECORD',
+  RunStopped: 'RUN_STOPPED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -178,6 +179,24 @@ export class MalformedEventError extends AppError {
 export class UnprocessableRecordError extends AppError {
   readonly code = ErrorCode.UnprocessableRecord;
   readonly retriable = false;
+}
+
+/**
+ * A consume processor applied only the first `applied` records of a run (see
+ * `RecordProcessor.processRun`); the record after them failed with `cause`. Retriable when
+ * its cause is.
+ */
+export class RunStoppedError extends AppError {
+  readonly code = ErrorCode.RunStopped;
+  readonly retriable: boolean;
+  constructor(
+    /** How many records of the run, from its first, are durably applied. */
+    readonly applied: number,
+    cause: unknown,
+  ) {
+    super(`run stopped after ${applied} record(s): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.retriable = typeof cause === 'object' && cause !== null && (cause as { retriable?: unknown }).retriable === true;
+  }
 }
 
 /** An unexpected failure with no better classification. Never used for bad input. */

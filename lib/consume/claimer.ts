@@ -1,15 +1,17 @@
 /**
  * Claims of one owner (a partition worker): issues claim requests with a fresh lease and keeps
  * which keys the owner holds IN_PROGRESS (claimed, not yet completed or released) and until
- * when. A claim of a key the owner holds renews its lease.
+ * when. A claim of a key the owner holds renews its lease. It also knows which keys may have
+ * had an effect already (taken over from another owner, or attempted here): those are never
+ * deleted, only abandoned, so that whoever claims them next knows it too.
  */
 import type { Clock } from '../clock';
 import { expiresAtEpochSec } from '../idempotency/keys';
-import type { IdempotencyStore } from '../idempotency/types';
+import type { Claim, ClaimAbandonStore, IdempotencyStore } from '../idempotency/types';
 import type { ClaimResult } from './claim-verdict';
 
 /** What the claimer needs of the store. */
-export type ClaimStore = Pick<IdempotencyStore, 'claim' | 'releaseMany'>;
+export type ClaimStore = Pick<IdempotencyStore, 'claim' | 'releaseMany'> & ClaimAbandonStore;
 
 /** The claims of one owner; see {@link createClaimer}. */
 export interface Claimer {
@@ -20,9 +22,14 @@ export interface Claimer {
   leaseExpiresAtMs(key: string): number | undefined;
   /** Keys the owner holds. */
   heldKeys(): string[];
+  /** Whether an effect for `key` may have run: its claim took over another owner's, or {@link Claimer.markAttempted} named it. */
+  earlierAttempt(key: string): boolean;
+  /** Notes that effects for `keys` are about to start. */
+  markAttempted(keys: readonly string[]): void;
   /**
-   * Releases those of `keys` the owner holds, with one request; they count as no longer held
-   * once it succeeded.
+   * Gives up those of `keys` the owner holds: deleted when no effect for them may have run
+   * (one DeleteItem each), else abandoned (see {@link ClaimAbandonStore}). They count as no
+   * longer held once the requests succeeded.
    *
    * @throws {StoreUnavailableError} when the store cannot be reached (the keys stay held).
    */
@@ -41,27 +48,48 @@ export interface ClaimerDeps {
 /** Creates the {@link Claimer} of `deps.owner`. */
 export function createClaimer(deps: ClaimerDeps): Claimer {
   const { store, clock, owner } = deps;
-  const held = new Map<string, number>();
+  const held = new Map<string, Claim>();
+  const attempted = new Set<string>();
   return {
     owner,
     claim({ key, hash }) {
       const nowMs = clock.nowMs();
-      const leaseExpiresAtMs = nowMs + deps.leaseMs;
-      return store.claim({ key, owner, payloadHash: hash, leaseExpiresAtMs, expiresAtEpochSec: expiresAtEpochSec(nowMs, deps.ttlSeconds) }, nowMs).then(
+      const claim: Claim = {
+        key,
+        owner,
+        payloadHash: hash,
+        leaseExpiresAtMs: nowMs + deps.leaseMs,
+        expiresAtEpochSec: expiresAtEpochSec(nowMs, deps.ttlSeconds),
+      };
+      return store.claim(claim, nowMs).then(
         (outcome): ClaimResult => {
-          if (outcome.claimed) held.set(key, leaseExpiresAtMs);
-          else held.delete(key);
+          if (outcome.claimed) {
+            held.set(key, claim);
+            // Another owner's item, whatever its state: its attempt may have applied the effect.
+            if (outcome.previous !== undefined && outcome.previous.owner !== owner) attempted.add(key);
+          } else {
+            held.delete(key);
+          }
           return { outcome };
         },
         (error: unknown): ClaimResult => ({ error }),
       );
     },
-    leaseExpiresAtMs: (key) => held.get(key),
+    leaseExpiresAtMs: (key) => held.get(key)?.leaseExpiresAtMs,
     heldKeys: () => [...held.keys()],
+    earlierAttempt: (key) => attempted.has(key),
+    markAttempted(keys) {
+      for (const key of keys) attempted.add(key);
+    },
     async release(keys) {
       const ours = keys.filter((key) => held.has(key));
       if (ours.length === 0) return;
-      await store.releaseMany(ours, owner);
+      const untouched = ours.filter((key) => !attempted.has(key));
+      const abandoned = ours.filter((key) => attempted.has(key)).map((key) => held.get(key) as Claim);
+      await Promise.all([
+        untouched.length === 0 ? undefined : store.releaseMany(untouched, owner),
+        abandoned.length === 0 ? undefined : store.abandonMany(abandoned),
+      ]);
       for (const key of ours) held.delete(key);
     },
   };

@@ -1,13 +1,15 @@
 /**
- * Writes one owner's completions 25 at a time: in the background as each group fills, the
- * group in hand before a pause (so that an invocation waiting on one of its records sees it
- * COMPLETED), and the rest when the partition ends. Each completion is conditional on the
- * owner still holding the claim; a group that fails to write is written again while the
- * invocation may wait.
+ * Writes one owner's completions, a group at a time: the partition worker flushes the group
+ * after each run of effects (at most 25 records), so a completion is never held back behind
+ * later effects while its claim goes unrenewed. A completion whose claim has at least half
+ * its lease left is written without a condition, all of them with one BatchWriteItem; the
+ * others each with a write conditional on the owner still holding the claim (the fence, see
+ * {@link ./lease}). A group that fails to write is written again while the invocation may wait.
  */
 import type { Clock } from '../clock';
 import { expiresAtEpochSec } from '../idempotency/keys';
-import type { FencedCompletionStore } from '../idempotency/types';
+import type { Completion, FencedCompletionStore, IdempotencyStore } from '../idempotency/types';
+import { completionNeedsNoFence } from './lease';
 import { CLAIM_LOST, COMPLETION_FAILED } from './failure-reason';
 import type { Patience } from './patience';
 import type { Failure } from './record-plan';
@@ -42,13 +44,16 @@ export interface CompletionWriter {
 
 /** Collaborators of a {@link CompletionWriter}. */
 export interface CompletionWriterDeps {
-  store: FencedCompletionStore;
+  store: FencedCompletionStore & Pick<IdempotencyStore, 'completeMany'>;
   clock: Clock;
   owner: string;
   ttlSeconds: number;
+  leaseMs: number;
+  /** Lease end (epoch ms) of a key the owner holds, undefined when it does not (the claimer's). */
+  leaseExpiresAtMs(key: string): number | undefined;
 }
 
-// Completions written together (each one conditional: a PutItem of its own).
+// Completions written together: DynamoDB's BatchWriteItem limit.
 const COMPLETIONS_PER_WRITE = 25;
 
 /** Records whose effect ran, waiting to be written COMPLETED together. */
@@ -63,10 +68,18 @@ export function createCompletionWriter(deps: CompletionWriterDeps): CompletionWr
   const groups: CompletionGroup[] = [{ entries: [] }];
   const writeGroup = (group: CompletionGroup): void => {
     if (group.entries.length === 0 || group.write !== undefined) return;
-    const expiresAt = expiresAtEpochSec(deps.clock.nowMs(), deps.ttlSeconds);
-    group.write = deps.store.completeIfOwned(
-      group.entries.map(({ key, hash }) => ({ key, owner: deps.owner, payloadHash: hash, expiresAtEpochSec: expiresAt })),
-    );
+    const nowMs = deps.clock.nowMs();
+    const expiresAt = expiresAtEpochSec(nowMs, deps.ttlSeconds);
+    const unfenced: Completion[] = [];
+    const fenced: Completion[] = [];
+    for (const { key, hash } of group.entries) {
+      const completion = { key, owner: deps.owner, payloadHash: hash, expiresAtEpochSec: expiresAt };
+      (completionNeedsNoFence(deps.leaseExpiresAtMs(key), nowMs, deps.leaseMs) ? unfenced : fenced).push(completion);
+    }
+    group.write = Promise.all([
+      unfenced.length === 0 ? undefined : deps.store.completeMany(unfenced),
+      fenced.length === 0 ? [] : deps.store.completeIfOwned(fenced),
+    ]).then(([, refused]) => refused);
     // Observed at the end; until then a rejection must not count as unhandled.
     group.write.catch(() => {});
   };

@@ -1,5 +1,5 @@
 /**
- * Keeps a record's claim alive around its effect (the rule is in {@link ./lease}): renewed
+ * Keeps the claims of a run of records alive around their effects (the rule is in {@link ./lease}): renewed
  * first when less than half its lease is left, renewed every third of the lease while the
  * effect runs, and reported lost when a renewal finds the key taken over.
  */
@@ -18,10 +18,19 @@ export interface LeaseKeeper {
   /** Whether `key`'s claim must be renewed before an effect starts under it (a key not held counts as expired). */
   renewalDueBeforeEffect(key: string): boolean;
   /**
-   * Runs `effect` while renewing `target`'s claim. Resolves 'lost' when a renewal found the
-   * key taken over, else 'done'; rejects with the effect's error.
+   * Runs `effect` while renewing the claims of `targets`, and tells how it went and which
+   * keys a renewal found taken over. Never rejects.
    */
-  runEffect(target: LeasedKey, effect: () => Promise<void>): Promise<'done' | 'lost'>;
+  runEffect(targets: readonly LeasedKey[], effect: () => Promise<void>): Promise<EffectOutcome>;
+}
+
+/** How an effect run under {@link LeaseKeeper.runEffect} went. */
+export interface EffectOutcome {
+  /** Keys a renewal found taken over while the effect ran. */
+  lost: ReadonlySet<string>;
+  /** Whether the effect threw, and what. */
+  failed: boolean;
+  error?: unknown;
 }
 
 /** Collaborators of a {@link LeaseKeeper}. */
@@ -34,17 +43,23 @@ export interface LeaseKeeperDeps {
 }
 
 /**
- * Renews `target`'s claim every third of the lease. `lost()` tells whether a renewal found
- * the key taken over; a renewal that fails to reach the store is tried again at the next
- * tick (the completion is fenced in any case).
+ * Renews the claims of `targets` every third of the lease. `lost()` names the keys a renewal
+ * found taken over; a renewal that fails to reach the store is tried again at the next tick
+ * (an unrenewed claim is completed only under the owner condition in any case).
  */
-function keepAlive(target: LeasedKey, claimer: Claimer, leaseMs: number, every: Every): { lost(): boolean; stop(): Promise<void> } {
-  let lost = false;
+function keepAlive(targets: readonly LeasedKey[], claimer: Claimer, leaseMs: number, every: Every): { lost(): ReadonlySet<string>; stop(): Promise<void> } {
+  const lost = new Set<string>();
   let renewal: Promise<void> | undefined;
   const cancel = every(renewEveryMs(leaseMs), () => {
-    if (renewal !== undefined || lost) return;
-    renewal = claimer.claim(target).then((result) => {
-      if ('outcome' in result && !result.outcome.claimed) lost = true;
+    if (renewal !== undefined) return;
+    const live = targets.filter(({ key }) => !lost.has(key));
+    renewal = Promise.all(
+      live.map((target) =>
+        claimer.claim(target).then((result) => {
+          if ('outcome' in result && !result.outcome.claimed) lost.add(target.key);
+        }),
+      ),
+    ).then(() => {
       renewal = undefined;
     });
   });
@@ -62,14 +77,17 @@ export function createLeaseKeeper(deps: LeaseKeeperDeps): LeaseKeeper {
   const every = deps.every ?? realEvery;
   return {
     renewalDueBeforeEffect: (key) => renewalDue(deps.claimer.leaseExpiresAtMs(key) ?? 0, deps.clock.nowMs(), deps.leaseMs),
-    async runEffect(target, effect) {
-      const alive = keepAlive(target, deps.claimer, deps.leaseMs, every);
+    async runEffect(targets, effect) {
+      const alive = keepAlive(targets, deps.claimer, deps.leaseMs, every);
+      let outcome: Omit<EffectOutcome, 'lost'>;
       try {
         await effect();
-      } finally {
-        await alive.stop();
+        outcome = { failed: false };
+      } catch (error) {
+        outcome = { failed: true, error };
       }
-      return alive.lost() ? 'lost' : 'done';
+      await alive.stop();
+      return { ...outcome, lost: alive.lost() };
     },
   };
 }

@@ -1,13 +1,14 @@
 /**
  * The default {@link RecordProcessor} (the demo's business step): the record's value, parsed
  * as UTF-8 JSON, is written to `MESSAGES_TABLE` exactly once, keyed by the message identity
- * (the message id, qualified by its caller when it has one).
+ * (the message id, qualified by its caller when it has one). It applies runs of records with
+ * one BatchWriteItem.
  */
 import type { Clock } from '../clock';
 import type { MessagesTable, MessageItem } from '../dynamo/messages-table';
-import { UnprocessableRecordError } from '../errors';
+import { RunStoppedError, UnprocessableRecordError } from '../errors';
 import type { ConsumedRecord } from './event';
-import type { ProcessContext, RecordProcessor } from './processor';
+import type { ProcessContext, RecordProcessor, RunItem } from './processor';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
@@ -28,23 +29,81 @@ function parseValue(value: Buffer | null): unknown {
   }
 }
 
+function messageItemOf(record: ConsumedRecord, context: ProcessContext, clock: Clock): MessageItem {
+  const item: MessageItem = {
+    messageId: context.messageId,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    value: parseValue(record.value),
+    processedAt: new Date(clock.nowMs()).toISOString(),
+  };
+  // The key is informational; bytes that are not UTF-8 are kept with replacement characters.
+  if (context.callerId !== undefined) item.callerId = context.callerId;
+  if (record.key !== null) item.key = lenientUtf8.decode(record.key);
+  return item;
+}
+
+/** Writes `items` one at a time, each only if absent, in order; a failure says how many went before it. */
+async function putEachOnce(table: MessagesTable, items: readonly MessageItem[]): Promise<void> {
+  for (const [i, item] of items.entries()) {
+    try {
+      // 'already-written' is success: an earlier attempt wrote it and did not complete it.
+      await table.putOnce(item);
+    } catch (error) {
+      throw new RunStoppedError(i, error);
+    }
+  }
+}
+
+/**
+ * Applies a run: the messages no effect was ever attempted for are written together
+ * (BatchWriteItem), those an earlier attempt may have written each only if absent
+ * (a conditional PutItem), so that no message is written twice. A value that is not JSON
+ * stops the run at its record, after the records before it are written.
+ */
+async function writeRun(table: MessagesTable, clock: Clock, run: readonly RunItem[]): Promise<void> {
+  const items: MessageItem[] = [];
+  let unusable: { index: number; error: unknown } | undefined;
+  for (const [index, { record, context }] of run.entries()) {
+    try {
+      items.push(messageItemOf(record, context, clock));
+    } catch (error) {
+      unusable = { index, error };
+      break;
+    }
+  }
+  const again = (index: number): boolean => (run[index] as RunItem).context.earlierAttempt;
+  try {
+    await table.putAll(items.filter((_, index) => !again(index)));
+  } catch (error) {
+    if (!(error instanceof UnprocessableRecordError)) throw error;
+    // The store refused an item for its content, and its request was not written: write
+    // one at a time (each only if absent) to apply the records before it and stop there.
+    await putEachOnce(table, items);
+    items.length = 0;
+  }
+  for (const [index, item] of items.entries()) {
+    if (!again(index)) continue;
+    try {
+      await table.putOnce(item);
+    } catch (error) {
+      throw new RunStoppedError(index, error);
+    }
+  }
+  if (unusable !== undefined) throw new RunStoppedError(unusable.index, unusable.error);
+}
+
 /** Creates the default processor writing to `table`. */
 export function createMessagesProcessor(table: MessagesTable, clock: Clock): RecordProcessor {
   return {
+    processRun: (run) => writeRun(table, clock, run),
     async process(record: ConsumedRecord, context: ProcessContext): Promise<void> {
-      const item: MessageItem = {
-        messageId: context.messageId,
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        value: parseValue(record.value),
-        processedAt: new Date(clock.nowMs()).toISOString(),
-      };
-      // The key is informational; bytes that are not UTF-8 are kept with replacement characters.
-      if (context.callerId !== undefined) item.callerId = context.callerId;
-      if (record.key !== null) item.key = lenientUtf8.decode(record.key);
-      // 'already-written' is success: an earlier delivery wrote it and crashed before completing.
-      await table.putOnce(item);
+      try {
+        await writeRun(table, clock, [{ record, context }]);
+      } catch (error) {
+        throw error instanceof RunStoppedError ? error.cause : error;
+      }
     },
   };
 }

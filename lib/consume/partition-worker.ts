@@ -1,15 +1,16 @@
 /**
- * Processes one partition's records strictly one after another in offset order, with the
- * idempotency protocol: claim, then effect, then completion.
+ * Processes one partition's records in offset order, with the idempotency protocol: claim,
+ * then effect, then completion, a run of up to 25 claimed records at a time.
  *
  * Round trips are kept low: the batch's COMPLETED keys were read up front (one BatchGetItem
  * per 100 records), so a duplicate costs no request here; claims for the next records are
- * issued ahead of processing (up to `claimsAhead`) so their latency overlaps the effects;
- * completions are written 25 at a time (one BatchWriteItem), in the background as each group
- * fills and for the rest when the partition ends, which keeps the time between an effect and
- * its completion short without costing a request more. When the partition stops on a
- * failure, the claims issued ahead are released so that the retry can take them at once.
- * A record is counted as done only once its completion is written.
+ * issued ahead of processing (up to `claimsAhead`) so their latency overlaps the effects; the
+ * claimed records are applied in runs (the default processor writes a run with one
+ * BatchWriteItem), and each run's completions are written together right after it (one
+ * BatchWriteItem while the claims have most of their lease left). A new record thus costs
+ * its conditional claim and about two twenty-fifths of a request. When the partition stops
+ * on a failure, the claims issued ahead are released so that the retry can take them at
+ * once. A record is counted as done only once its completion is written.
  *
  * What clears by itself is waited out while the invocation has time (see {@link ./patience}):
  * a key another invocation holds (it completes it, or its lease runs out after a crash), a
@@ -25,13 +26,14 @@
  * while still owned.
  *
  * The parts: {@link ./record-plan} decides from the batch read, {@link ./claim-window} issues
- * claims ahead, {@link ./record-step} takes a record through claim and effect (its lease kept
- * by {@link ./lease-keeper}), {@link ./completion-writer} writes completions; this file wires
- * them together and reports where the partition stopped.
+ * claims ahead, {@link ./record-step} takes a record to its claim, {@link ./run-step} applies
+ * a run of claimed records (their leases kept by {@link ./lease-keeper}),
+ * {@link ./completion-writer} writes completions; this file wires them together and reports
+ * where the partition stopped.
  */
 import type { Clock } from '../clock';
 import { errorFields, type Logger } from '../logger';
-import type { FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../idempotency/types';
+import type { ClaimAbandonStore, FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../idempotency/types';
 import { DEADLINE_REACHED, HELD_BY_ANOTHER } from './failure-reason';
 import { createClaimWindow, type ClaimWindow } from './claim-window';
 import { createClaimer, type Claimer } from './claimer';
@@ -40,12 +42,13 @@ import { entryOffset, type DecodedPartition } from './event';
 import type { Every } from './lease';
 import { createLeaseKeeper } from './lease-keeper';
 import { createPatience, type Patience, type Sleep } from './patience';
-import type { RecordProcessor } from './processor';
-import { firstStopIndex, planPartition, type Failure, type RecordPlan } from './record-plan';
-import { runRecord, type RecordStepDeps } from './record-step';
+import { RUN_LIMIT, type RecordProcessor } from './processor';
+import { firstStopIndex, planPartition, type ClaimPlan, type Failure, type RecordPlan } from './record-plan';
+import { acquireRecord, type RecordStepDeps } from './record-step';
+import { applyRun, type RunMember, type RunStepDeps } from './run-step';
 
-/** What the consumer needs of the idempotency store: claims, reads, releases and fenced completions. */
-export type ConsumeStore = IdempotencyStore & FencedCompletionStore;
+/** What the consumer needs of the idempotency store: claims, reads, releases, abandons and completions. */
+export type ConsumeStore = IdempotencyStore & FencedCompletionStore & ClaimAbandonStore;
 
 /** What a partition worker needs; the same for every partition of a batch. */
 export interface PartitionWorkerDeps {
@@ -144,6 +147,7 @@ interface PartitionRun {
   completions: CompletionWriter;
   patience: Patience;
   step: RecordStepDeps;
+  runStep: RunStepDeps;
   stops: StopLog;
 }
 
@@ -159,15 +163,35 @@ function startRun(partition: DecodedPartition, deps: PartitionWorkerDeps, offset
   const end = stopIndex === -1 ? plans.length : stopIndex;
   const claimer = createClaimer({ store, clock, owner, leaseMs: deps.leaseMs, ttlSeconds: deps.ttlSeconds });
   const lease = createLeaseKeeper({ claimer, clock, leaseMs: deps.leaseMs, every: deps.every });
+  const completions = createCompletionWriter({
+    store,
+    clock,
+    owner,
+    ttlSeconds: deps.ttlSeconds,
+    leaseMs: deps.leaseMs,
+    leaseExpiresAtMs: claimer.leaseExpiresAtMs,
+  });
   return {
     plans,
     stopIndex,
     end,
     claimer,
     window: createClaimWindow(plans, end, deps.claimsAhead, claimer),
-    completions: createCompletionWriter({ store, clock, owner, ttlSeconds: deps.ttlSeconds }),
+    completions,
     patience,
-    step: { store, processor: deps.processor, clock, claimer, lease, patience, canWait, invocationId: deps.invocationId },
+    step: { store, clock, claimer, lease, patience, canWait },
+    runStep: {
+      processor: deps.processor,
+      clock,
+      claimer,
+      lease,
+      patience,
+      invocationId: deps.invocationId,
+      ...(deps.waitDeadlineMs === undefined ? {} : { waitDeadlineMs: deps.waitDeadlineMs }),
+      onApplied: (members) => {
+        for (const { index, plan } of members) completions.add({ index, key: plan.key, hash: plan.hash });
+      },
+    },
     stops: createStopLog(partition, offsets, deps),
   };
 }
@@ -184,12 +208,27 @@ async function handBackBeforePause(run: PartitionRun, position: number): Promise
   await run.window.handBack(position);
 }
 
-/** Takes the records before the known stop through their effects, in order; resolves with the duplicates skipped. */
+/**
+ * Applies the claimed records gathered so far as one run and writes their completions;
+ * resolves false when the partition stops in it.
+ */
+async function applyGathered(run: PartitionRun, gathered: RunMember[], position: number): Promise<boolean> {
+  if (gathered.length === 0) return true;
+  const members = gathered.splice(0);
+  const stop = await applyRun(members, run.runStep, () => handBackBeforePause(run, position));
+  run.completions.flush();
+  if (stop === undefined) return true;
+  run.stops.fail(stop.index, stop.failure);
+  return false;
+}
+
+/** Takes the records before the known stop through their effects, in order and in runs; resolves with the duplicates skipped. */
 async function runRecords(run: PartitionRun, deps: PartitionWorkerDeps): Promise<number> {
   const { plans, stops, end } = run;
   const { clock } = deps;
   let skippedDuplicates = 0;
   let position = 0;
+  const gathered: RunMember[] = [];
   for (let i = 0; i < end; i += 1) {
     const plan = plans[i] as RecordPlan;
     if (plan.kind === 'duplicate') {
@@ -199,22 +238,31 @@ async function runRecords(run: PartitionRun, deps: PartitionWorkerDeps): Promise
     if (plan.kind !== 'claim') break;
     // Past the deadline the time left is for completions and the answer: no new records.
     if (deps.waitDeadlineMs !== undefined && clock.nowMs() >= deps.waitDeadlineMs) {
-      stops.fail(i, { reason: DEADLINE_REACHED });
-      break;
+      if (await applyGathered(run, gathered, position)) stops.fail(i, { reason: DEADLINE_REACHED });
+      return skippedDuplicates;
     }
     const at = position;
-    const result = await runRecord(plan, run.window.claimAt(i, at, clock.nowMs()), run.step, () => handBackBeforePause(run, at));
+    // Before a pause, the run gathered so far is applied: nothing claimed here waits unapplied.
+    const handBack = async (): Promise<boolean> => {
+      if (!(await applyGathered(run, gathered, at))) return false;
+      await handBackBeforePause(run, at);
+      return true;
+    };
+    const result = await acquireRecord(plan, run.window.claimAt(i, at, clock.nowMs()), run.step, handBack);
     position += 1;
+    if (result.kind === 'given-up') return skippedDuplicates;
     if (result.kind === 'duplicate') {
       skippedDuplicates += 1;
       continue;
     }
     if (result.kind === 'failed') {
-      stops.fail(i, result.failure);
-      break;
+      if (await applyGathered(run, gathered, at)) stops.fail(i, result.failure);
+      return skippedDuplicates;
     }
-    run.completions.add({ index: i, key: plan.key, hash: plan.hash });
+    gathered.push({ index: i, plan: plan as ClaimPlan });
+    if (gathered.length === RUN_LIMIT && !(await applyGathered(run, gathered, position))) return skippedDuplicates;
   }
+  await applyGathered(run, gathered, position);
   return skippedDuplicates;
 }
 

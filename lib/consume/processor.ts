@@ -1,9 +1,17 @@
 /**
  * The one place a user of this project implements the business step for consumed records.
- * The runtime calls it once per record, in offset order within a partition, between claiming
- * the record's idempotency key and marking it complete.
+ * The runtime claims a run of up to {@link RUN_LIMIT} records of one partition, in offset
+ * order, and applies them: together with `processRun` when the processor has it, else one
+ * after another with `process`; then it marks them complete.
  */
 import type { ConsumedRecord } from './event';
+
+/**
+ * Most records applied together: DynamoDB's BatchWriteItem limit, so a run's effects (in the
+ * default processor) and its completions are one request each.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
+ */
+export const RUN_LIMIT = 25;
 
 /** What the runtime tells the processor about the record in hand. */
 export interface ProcessContext {
@@ -18,6 +26,20 @@ export interface ProcessContext {
   callerId?: string;
   /** Id of the invocation processing the record (Lambda's request id locally generated otherwise). */
   invocationId: string;
+  /**
+   * True when an effect for this message may have run before: the claim took over one that
+   * an earlier attempt held (it crashed, timed out, failed after starting its effect, or lost
+   * its lease), or an attempt in this invocation failed after starting. The effect must then
+   * be conditional on `messageId` (write only what is not written). False when no effect for
+   * the message ever started, so a plain write applies it once.
+   */
+  earlierAttempt: boolean;
+}
+
+/** One record of a run, with its context. */
+export interface RunItem {
+  record: ConsumedRecord;
+  context: ProcessContext;
 }
 
 /**
@@ -26,9 +48,19 @@ export interface ProcessContext {
  * An error whose `retriable` property is true (a dependency that may come back, like the
  * default processor's StoreUnavailableError) is tried again within the invocation while its
  * remaining time allows, instead of using up one of the event source's retries.
- * After a crash between the effect and its completion the record is delivered again, so the
- * effect should be safe to repeat (a conditional write keyed by `context.messageId` makes it so).
+ * After a crash between the effect and its completion the record is delivered again, with
+ * `context.earlierAttempt` true: the effect must then be safe to repeat (a conditional write
+ * keyed by `context.messageId` makes it so).
  */
 export interface RecordProcessor {
   process(record: ConsumedRecord, context: ProcessContext): Promise<void>;
+  /**
+   * Optional: applies a run of claimed records of one partition (1 to {@link RUN_LIMIT}, in
+   * offset order) together, for instance with one batched write. Resolve when every effect is
+   * durable. Throw a `RunStoppedError(applied, cause)` when the first `applied` records are
+   * durable and the next one failed; any other error counts as none applied, and each record
+   * of the run is then tried again with `earlierAttempt` true. Either way the partition stops
+   * at the first record not applied, and the report starts there.
+   */
+  processRun?(items: readonly RunItem[]): Promise<void>;
 }

@@ -1,34 +1,34 @@
 /**
- * Takes one record from its claim through its effect: skips it when its key turns out done,
- * waits out what clears by itself (a key another invocation holds, a store that cannot be
- * reached, a processor error marked retriable) while the invocation has time, renews a claim
- * with little lease left before the effect, and fails the record when its claim was lost.
- * Its completion is left to the caller.
+ * Takes one record to a claim its effect may start under: skips it when its key turns out
+ * done, waits out what clears by itself (a key another invocation holds, a store that cannot
+ * be reached) while the invocation has time, and renews a claim with little lease left. The
+ * effect and the completion are left to the caller (see {@link ./run-step}).
  */
 import type { Clock } from '../clock';
 import type { IdempotencyRecord, IdempotencyStore } from '../idempotency/types';
 import { claimVerdict, lookVerdict, type ClaimResult, type ClaimVerdict } from './claim-verdict';
-import { CLAIM_FAILED, CLAIM_LOST, HELD_BY_ANOTHER, PROCESSOR_FAILED } from './failure-reason';
+import { CLAIM_FAILED, HELD_BY_ANOTHER } from './failure-reason';
 import type { Claimer } from './claimer';
 import type { LeaseKeeper } from './lease-keeper';
-import { isTransient, type Patience } from './patience';
-import type { RecordProcessor } from './processor';
+import type { Patience } from './patience';
 import type { ClaimPlan, Failure } from './record-plan';
 
-/** What became of one record: its effect ran (its completion is still to write), it was done already, or it failed. */
-export type RecordResult = { kind: 'done' } | { kind: 'duplicate' } | { kind: 'failed'; failure: Failure };
+/**
+ * What became of one record: it is claimed (its effect may start), it was done already, it
+ * failed, or it was given up because the hand-back before a pause stopped the partition
+ * earlier (the stop is recorded there).
+ */
+export type AcquireResult = { kind: 'claimed' } | { kind: 'duplicate' } | { kind: 'failed'; failure: Failure } | { kind: 'given-up' };
 
-/** Collaborators of {@link runRecord}, the same for every record of a partition. */
+/** Collaborators of {@link acquireRecord}, the same for every record of a partition. */
 export interface RecordStepDeps {
   store: Pick<IdempotencyStore, 'getMany'>;
-  processor: RecordProcessor;
   clock: Clock;
   claimer: Claimer;
   lease: LeaseKeeper;
   patience: Patience;
   /** Whether the invocation may wait (it has a known deadline). */
   canWait: boolean;
-  invocationId: string;
 }
 
 /** Looks at the key before claiming it: a completed key needs no claim, a held one is not worth a write. */
@@ -45,28 +45,24 @@ async function lookThenClaim(plan: ClaimPlan, deps: RecordStepDeps): Promise<Cla
   return claimVerdict(await deps.claimer.claim(plan), plan.hash, { canWait: deps.canWait, looked: true });
 }
 
-/** Runs the processor under `plan`'s claim, kept alive meanwhile. */
-async function runEffect(plan: ClaimPlan, deps: RecordStepDeps): Promise<RecordResult> {
-  const context = { messageId: plan.messageId, invocationId: deps.invocationId, ...(plan.callerId === undefined ? {} : { callerId: plan.callerId }) };
-  if ((await deps.lease.runEffect(plan, () => deps.processor.process(plan.record, context))) === 'lost') {
-    return { kind: 'failed', failure: { reason: CLAIM_LOST } };
-  }
-  deps.patience.reset();
-  return { kind: 'done' };
-}
-
 /**
- * Takes `plan`'s record from its first claim (`first`, issued ahead or not) through its effect.
- * `handBack` runs before each pause (see the partition worker). Never throws.
+ * Takes `plan`'s record from its first claim (`first`, issued ahead or not) to a claim its
+ * effect may start under. `handBack` runs before each pause (see the partition worker) and
+ * resolves false when the partition stopped meanwhile. Never throws.
  */
-export async function runRecord(plan: ClaimPlan, first: Promise<ClaimResult>, deps: RecordStepDeps, handBack: () => Promise<void>): Promise<RecordResult> {
+export async function acquireRecord(
+  plan: ClaimPlan,
+  first: Promise<ClaimResult>,
+  deps: RecordStepDeps,
+  handBack: () => Promise<boolean>,
+): Promise<AcquireResult> {
   let claim: Promise<ClaimResult> | undefined = first;
   let failure: Failure = { reason: HELD_BY_ANOTHER };
   let pauseFirst = false;
   let renewed = false;
   for (;;) {
     if (pauseFirst) {
-      await handBack();
+      if (!(await handBack())) return { kind: 'given-up' };
       if (!(await deps.patience.pause())) return { kind: 'failed', failure };
     }
     pauseFirst = true;
@@ -91,12 +87,6 @@ export async function runRecord(plan: ClaimPlan, first: Promise<ClaimResult>, de
       pauseFirst = false;
       continue;
     }
-    renewed = false;
-    try {
-      return await runEffect(plan, deps);
-    } catch (error) {
-      failure = { reason: PROCESSOR_FAILED, error };
-      if (!isTransient(error)) return { kind: 'failed', failure };
-    }
+    return { kind: 'claimed' };
   }
 }

@@ -37,6 +37,8 @@ export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = 
   [ErrorCode.Config]: { status: 500, errorCode: 50001 },
   [ErrorCode.RecordsRejected]: { status: 500, errorCode: 50002 },
   [ErrorCode.Internal]: { status: 500, errorCode: 50002 },
+  // Consume-side only; never answered over HTTP, mapped as an unexpected failure would be.
+  [ErrorCode.RunStopped]: { status: 500, errorCode: 50002 },
   [ErrorCode.RecordsNotAcknowledged]: { status: 503, errorCode: 50003 },
   [ErrorCode.KafkaUnavailable]: { status: 503, errorCode: 50301 },
   [ErrorCode.StoreUnavailable]: { status: 503, errorCode: 50302 },

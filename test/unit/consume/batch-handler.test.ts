@@ -3,7 +3,7 @@ import { createBatchHandler, type BatchHandlerDeps } from '../../../lib/consume/
 import type { ConsumedRecord } from '../../../lib/consume/event';
 import type { RecordProcessor } from '../../../lib/consume/processor';
 import { MalformedEventError } from '../../../lib/errors';
-import { IdempotencyStatus } from '../../../lib/idempotency/types';
+import { IdempotencyStatus, type IdempotencyRecord } from '../../../lib/idempotency/types';
 import { silentLogger } from '../../../lib/logger';
 import { failed, kafkaEvent, recordRange, wireRecord } from '../../helpers/kafka-events';
 import { FakeClock, FakeStore } from './fake-store';
@@ -127,11 +127,12 @@ describe('malformed input', () => {
 });
 
 describe('idempotency and round trips', () => {
-  it('costs a new record one claim and one conditional completion, plus its share of one read per 100', async () => {
+  it('costs a new record one claim, plus its share of one read per 100 and of one completion write per run of 25', async () => {
     const { handler, store } = setup();
     await handler(kafkaEvent([...recordRange(0, 0, 100), ...recordRange(1, 0, 100)]));
-    // 200 keys: 2 reads; 200 claims; 200 completions, each conditional on still owning the claim.
-    expect(store.requests).toEqual({ getMany: 2, claim: 200, completeMany: 0, complete: 200, release: 0 });
+    // 200 keys: 2 reads; 200 claims; 8 runs of 25, each completed with one write (the claims
+    // have most of their lease left, so no condition is needed).
+    expect(store.requests).toEqual({ getMany: 2, claim: 200, completeMany: 8, complete: 0, release: 0, abandon: 0 });
   });
 
   it('costs a replayed batch one read per 100 records and applies nothing again', async () => {
@@ -144,12 +145,17 @@ describe('idempotency and round trips', () => {
     expect(processor.applied).toHaveLength(200);
   });
 
-  it('releases the failed record and the claims issued ahead of it, and the retry starts from the failure', async () => {
+  it('abandons the failed record, releases the rest of its run, and the retry starts from the failure', async () => {
     const { handler, store, processor } = setup(['orders-0:2'], { claimsAhead: 3 });
     expect((await handler(kafkaEvent(recordRange(0, 0, 10)))).batchItemFailures[0]).toEqual(failed('orders-0', 2));
-    // Claims of offsets 0..5 issued (3 ahead of offset 2); 2 completed, 4 released.
-    expect(store.requests).toEqual({ getMany: 1, claim: 6, completeMany: 0, complete: 2, release: 4 });
-    expect([...store.items.values()].map((item) => item.status)).toEqual([IdempotencyStatus.Completed, IdempotencyStatus.Completed]);
+    // One run of all 10 claims; 0 and 1 completed with one write; 2, whose effect was
+    // attempted, abandoned (kept, its lease ended); 3..9, never started, released.
+    expect(store.requests).toEqual({ getMany: 1, claim: 10, completeMany: 1, complete: 0, release: 7, abandon: 1 });
+    expect([...store.items.values()].map((item) => `${item.status} ${item.leaseExpiresAtMs}`)).toEqual([
+      `${IdempotencyStatus.Completed} 0`,
+      `${IdempotencyStatus.Completed} 0`,
+      `${IdempotencyStatus.InProgress} 0`,
+    ]);
 
     processor.failing.clear();
     expect(await handler(kafkaEvent(recordRange(0, 2, 8)))).toEqual({ batchItemFailures: [] });
@@ -208,28 +214,31 @@ describe('idempotency and round trips', () => {
     }
   });
 
-  it('reports records failed when their completion cannot be written, and releases their claims', async () => {
+  it('reports records failed when their completion cannot be written, and abandons their claims (their effects ran)', async () => {
     const { handler, store, processor } = setup();
     store.failCompletions = true;
     expect(await handler(kafkaEvent(recordRange(0, 0, 3)))).toEqual({
       batchItemFailures: [failed('orders-0', 0), failed('orders-0', 1), failed('orders-0', 2)],
     });
     expect(processor.applied).toEqual(['orders-0:0', 'orders-0:1', 'orders-0:2']);
-    expect(store.items.size).toBe(0);
+    expect([...store.items.values()].map((item) => `${item.status} ${item.leaseExpiresAtMs}`)).toEqual(Array(3).fill(`${IdempotencyStatus.InProgress} 0`));
+    expect(store.requests).toMatchObject({ abandon: 3, release: 0 });
   });
 
-  it('writes completions in groups of 25 while the partition runs, and reports from the first group that failed to write', async () => {
+  it('writes the completions of each run of 25 after it, and reports from the first run whose completions failed to write', async () => {
     const { handler, store, processor } = setup();
     store.failCompletionCalls.add(2);
     const response = await handler(kafkaEvent(recordRange(0, 0, 60)));
     expect(response.batchItemFailures[0]).toEqual(failed('orders-0', 25));
     expect(response.batchItemFailures).toHaveLength(35);
     expect(processor.applied).toHaveLength(60);
-    // Three groups (25, 25, 10), one conditional write per record; the second group fails.
-    expect(store.requests.complete).toBe(60);
-    // Offsets 0-24 and 50-59 are COMPLETED (the latter will be skipped on retry); 25-49 were released.
-    expect([...store.items.keys()].length).toBe(35);
-    expect(store.items.has('consume:test:orders-0-25')).toBe(false);
+    // Three runs (25, 25, 10), one completion write each; the second fails.
+    expect(store.requests).toMatchObject({ completeMany: 3, complete: 0 });
+    // Offsets 0-24 and 50-59 are COMPLETED (the latter will be skipped on retry); 25-49 were
+    // applied but not completed, so they are abandoned: the retry takes them over at once.
+    const statuses = [...store.items.values()].map((item) => `${item.status} ${item.leaseExpiresAtMs}`);
+    expect(statuses.filter((status) => status === `${IdempotencyStatus.Completed} 0`)).toHaveLength(35);
+    expect(store.items.get('consume:test:orders-0-25')).toMatchObject({ status: IdempotencyStatus.InProgress, leaseExpiresAtMs: 0 });
   });
 
   it('fails a record whose claim cannot be written', async () => {
@@ -253,6 +262,76 @@ describe('idempotency and round trips', () => {
     const records = [0, 1, 2, 3, 4, 5].flatMap((partition) => recordRange(partition, 0, 2));
     expect(await handler(kafkaEvent(records))).toEqual({ batchItemFailures: [] });
     expect(peak).toBe(3);
+  });
+});
+
+describe('runs', () => {
+  /** A processor applying runs together, recording the offsets of each run. */
+  function runProcessor() {
+    const runs: number[][] = [];
+    const processor: RecordProcessor = {
+      process: () => Promise.reject(new Error('process must not be called when processRun exists')),
+      async processRun(items) {
+        runs.push(items.map(({ record }) => record.offset));
+      },
+    };
+    return { processor, runs };
+  }
+
+  it('hands a partition to processRun in runs of at most 25, in offset order, each completed with one write', async () => {
+    const { processor, runs } = runProcessor();
+    const { handler, store } = setup([], { processor });
+    expect(await handler(kafkaEvent(recordRange(0, 0, 60)))).toEqual({ batchItemFailures: [] });
+    expect(runs.map((offsets) => [offsets[0], offsets.length])).toEqual([
+      [0, 25],
+      [25, 25],
+      [50, 10],
+    ]);
+    expect(runs.flat()).toEqual([...Array(60).keys()]);
+    expect(store.requests).toEqual({ getMany: 1, claim: 60, completeMany: 3, complete: 0, release: 0, abandon: 0 });
+  });
+
+  it('leaves duplicates out of a run without breaking it', async () => {
+    const { processor, runs } = runProcessor();
+    const { handler } = setup([], { processor });
+    await handler(kafkaEvent(recordRange(0, 2, 2)));
+    await handler(kafkaEvent(recordRange(0, 0, 6)));
+    expect(runs).toEqual([
+      [2, 3],
+      [0, 1, 4, 5],
+    ]);
+  });
+
+  it('applies the run gathered so far before waiting for a held key', async () => {
+    const { processor, runs } = runProcessor();
+    const clock = new FakeClock();
+    const { handler, store } = setup([], {
+      processor,
+      clock,
+      sleep: async (ms) => {
+        // The holder completes the key while this invocation waits; by then the run before it is complete.
+        expect(store.items.get('consume:test:orders-0-1')?.status).toBe(IdempotencyStatus.Completed);
+        clock.nowValueMs += ms;
+        store.items.set('consume:test:orders-0-2', {
+          ...(store.items.get('consume:test:orders-0-2') as IdempotencyRecord),
+          status: IdempotencyStatus.Completed,
+        });
+      },
+    });
+    const startedMs = clock.nowMs();
+    store.items.set('consume:test:orders-0-2', {
+      key: 'consume:test:orders-0-2',
+      status: IdempotencyStatus.InProgress,
+      owner: 'live',
+      leaseExpiresAtMs: startedMs + 30_000,
+      expiresAtEpochSec: 4_000_000_000,
+    });
+    const context = { awsRequestId: 'r-1', getRemainingTimeInMillis: () => startedMs + 60_000 - clock.nowMs() };
+    expect(await handler(kafkaEvent(recordRange(0, 0, 5)), context)).toEqual({ batchItemFailures: [] });
+    expect(runs).toEqual([
+      [0, 1],
+      [3, 4],
+    ]);
   });
 });
 

@@ -9,10 +9,14 @@ import { START_MS, storedRecord } from './plans';
 const OWNER = 'me';
 const LOST = 'claim lost: its lease ran out and another invocation took the message over';
 
+const LEASE_MS = 30_000;
+
+/** `leases` holds the lease end the owner knows of each key it holds (absent: not held). */
 function setup() {
   const store = new FakeStore();
   const clock = new FakeClock();
-  const writer = createCompletionWriter({ store, clock, owner: OWNER, ttlSeconds: 86_400 });
+  const leases = new Map<string, number>();
+  const writer = createCompletionWriter({ store, clock, owner: OWNER, ttlSeconds: 86_400, leaseMs: LEASE_MS, leaseExpiresAtMs: (key) => leases.get(key) });
   let sleeps = 0;
   const onSleep: (() => void)[] = [];
   /** Patience until `deadlineMs` (undefined: never waits) whose sleeps move the fake clock. */
@@ -22,31 +26,31 @@ function setup() {
       onSleep[sleeps]?.();
       sleeps += 1;
     });
-  return { store, clock, writer, patience, onSleep, sleeps: () => sleeps };
+  return { store, clock, leases, writer, patience, onSleep, sleeps: () => sleeps };
 }
 
-/** Entries for records `from..to-1`, each claimed by `OWNER` in `store`. */
-function claimed(store: FakeStore, from: number, to: number): CompletionEntry[] {
+/** Entries for records `from..to-1`, each claimed by `OWNER` in `store` at START_MS with a full lease (none known to the owner when `leases` is undefined). */
+function claimed(store: FakeStore, from: number, to: number, leases?: Map<string, number>): CompletionEntry[] {
   const entries: CompletionEntry[] = [];
   for (let index = from; index < to; index += 1) {
     const entry = { index, key: `k${index}`, hash: `h${index}` };
-    store.items.set(entry.key, storedRecord(IdempotencyStatus.InProgress, { key: entry.key, owner: OWNER }));
+    store.items.set(entry.key, storedRecord(IdempotencyStatus.InProgress, { key: entry.key, owner: OWNER, leaseExpiresAtMs: START_MS + LEASE_MS }));
+    leases?.set(entry.key, START_MS + LEASE_MS);
     entries.push(entry);
   }
   return entries;
 }
 
 describe('createCompletionWriter', () => {
-  it('writes a group as soon as it holds 25, the rest at the end, each conditional on the claim', async () => {
-    const { store, writer, patience } = setup();
-    const entries = claimed(store, 0, 30);
+  it('writes claims with at least half their lease left together, without a condition: 25 in one request, the rest at the end', async () => {
+    const { store, leases, writer, patience } = setup();
+    const entries = claimed(store, 0, 30, leases);
     for (const entry of entries.slice(0, 25)) writer.add(entry);
-    expect(store.requests.complete).toBe(25);
+    expect(store.requests).toMatchObject({ completeMany: 1, complete: 0 });
     for (const entry of entries.slice(25)) writer.add(entry);
-    expect(store.requests.complete).toBe(25);
     const report = await writer.finish(patience());
     expect(report).toEqual({ written: entries, refusedKeys: new Set(), failures: [] });
-    expect(store.requests.complete).toBe(30);
+    expect(store.requests).toMatchObject({ completeMany: 2, complete: 0 });
     expect(store.items.get('k29')).toEqual({
       key: 'k29',
       status: IdempotencyStatus.Completed,
@@ -55,6 +59,24 @@ describe('createCompletionWriter', () => {
       leaseExpiresAtMs: 0,
       expiresAtEpochSec: 1_800_086_400,
     });
+  });
+
+  it('fences the completion of a claim with less than half its lease left, or not held, with a conditional write each', async () => {
+    const { store, clock, leases, writer, patience } = setup();
+    const entries = claimed(store, 0, 3, leases);
+    // k0 was claimed later than the others: exactly half of its lease is left.
+    leases.set('k0', START_MS + 15_001 + 15_000);
+    leases.delete('k2');
+    clock.nowValueMs = START_MS + 15_001;
+    for (const entry of entries) writer.add(entry);
+    const report = await writer.finish(patience());
+    expect(report).toEqual({ written: entries, refusedKeys: new Set(), failures: [] });
+    expect(store.requests).toMatchObject({ completeMany: 1, complete: 2 });
+    expect([...store.items.values()].map(({ status }) => status)).toEqual([
+      IdempotencyStatus.Completed,
+      IdempotencyStatus.Completed,
+      IdempotencyStatus.Completed,
+    ]);
   });
 
   it('writes the group in hand on flush, and nothing when it is empty', async () => {

@@ -155,8 +155,8 @@ describe('caller identity', () => {
       ]),
     );
     expect(processor.contexts).toEqual([
-      { messageId: 'plain', invocationId: expect.any(String) },
-      { messageId: 'empty', invocationId: expect.any(String) },
+      { messageId: 'plain', invocationId: expect.any(String), earlierAttempt: false },
+      { messageId: 'empty', invocationId: expect.any(String), earlierAttempt: false },
     ]);
   });
 });
@@ -278,16 +278,20 @@ describe('claims fenced while the effect runs', () => {
 
   it('does not complete a record whose claim was taken over after its effect (the completion is fenced)', async () => {
     const { every } = manualEvery();
+    const clock = new FakeClock();
     const { handler, store, log } = setup({
       every,
+      clock,
       processor: new RecordingProcessor((record) => {
         if (record.offset !== 1) return;
-        // Taken over with no renewal tick in between: only the conditional completion can tell.
+        // The effect outlasts the lease with no renewal tick in between, and a redelivery
+        // takes the record over: only the conditional completion can tell.
+        clock.nowValueMs += 31_000;
         store.items.set('consume:test:orders-0-1', {
           key: 'consume:test:orders-0-1',
           status: IdempotencyStatus.InProgress,
           owner: 'redelivery',
-          leaseExpiresAtMs: 4_000_000_000_000,
+          leaseExpiresAtMs: clock.nowValueMs + 30_000,
           expiresAtEpochSec: 4_000_000_000,
         });
       }),

@@ -41,7 +41,7 @@ describe('runEffect', () => {
     const { store, clock, claimer, lease, tick, active } = setup();
     await claimer.claim(target);
     const leases: number[] = [];
-    const result = await lease.runEffect(target, async () => {
+    const result = await lease.runEffect([target], async () => {
       for (let i = 0; i < 2; i += 1) {
         clock.nowValueMs += 10_000;
         tick();
@@ -49,7 +49,7 @@ describe('runEffect', () => {
         leases.push(store.items.get('k1')?.leaseExpiresAtMs ?? 0);
       }
     });
-    expect(result).toBe('done');
+    expect(result).toEqual({ failed: false, lost: new Set() });
     expect(leases).toEqual([START_MS + 40_000, START_MS + 50_000]);
     expect(store.requests.claim).toBe(3);
     expect(active()).toBe(0);
@@ -58,7 +58,7 @@ describe('runEffect', () => {
   it('issues no second renewal while one is in flight', async () => {
     const { store, claimer, lease, tick } = setup();
     await claimer.claim(target);
-    await lease.runEffect(target, async () => {
+    await lease.runEffect([target], async () => {
       tick();
       tick();
     });
@@ -68,21 +68,21 @@ describe('runEffect', () => {
   it('reports the claim lost when a renewal finds the key taken over', async () => {
     const { store, claimer, lease, tick } = setup();
     await claimer.claim(target);
-    const result = await lease.runEffect(target, async () => {
+    const result = await lease.runEffect([target], async () => {
       store.items.set('k1', storedRecord(IdempotencyStatus.InProgress, { key: 'k1', leaseExpiresAtMs: START_MS + 60_000 }));
       tick();
       await nextTurn();
       // No further renewal once lost.
       tick();
     });
-    expect(result).toBe('lost');
+    expect(result).toEqual({ failed: false, lost: new Set(['k1']) });
     expect(store.requests.claim).toBe(2);
   });
 
   it('keeps the claim when a renewal cannot reach the store, trying again at the next tick', async () => {
     const { store, claimer, lease, tick } = setup();
     await claimer.claim(target);
-    const result = await lease.runEffect(target, async () => {
+    const result = await lease.runEffect([target], async () => {
       store.failClaims.add('k1');
       tick();
       await nextTurn();
@@ -90,14 +90,33 @@ describe('runEffect', () => {
       tick();
       await nextTurn();
     });
-    expect(result).toBe('done');
+    expect(result).toEqual({ failed: false, lost: new Set() });
     expect(store.requests.claim).toBe(3);
   });
 
-  it("rejects with the effect's error, having stopped renewing", async () => {
+  it("resolves with the effect's error, having stopped renewing", async () => {
     const { claimer, lease, active } = setup();
     await claimer.claim(target);
-    await expect(lease.runEffect(target, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const boom = new Error('boom');
+    expect(await lease.runEffect([target], async () => Promise.reject(boom))).toEqual({ failed: true, error: boom, lost: new Set() });
     expect(active()).toBe(0);
+  });
+
+  it('renews every claim of a run at each tick, and names only the keys taken over', async () => {
+    const { store, claimer, lease, tick } = setup();
+    const second = { key: 'k2', hash: 'h2' };
+    await claimer.claim(target);
+    await claimer.claim(second);
+    const result = await lease.runEffect([target, second], async () => {
+      store.items.set('k2', storedRecord(IdempotencyStatus.InProgress, { key: 'k2', leaseExpiresAtMs: START_MS + 60_000 }));
+      tick();
+      await nextTurn();
+      // Only k1 is renewed once k2 is lost.
+      tick();
+      await nextTurn();
+    });
+    expect(result).toEqual({ failed: false, lost: new Set(['k2']) });
+    expect(store.requests.claim).toBe(5);
+    expect(store.items.get('k1')?.owner).toBe('me');
   });
 });

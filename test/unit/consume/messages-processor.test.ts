@@ -3,15 +3,34 @@ import type { MessageItem, MessagesTable, PutOnceOutcome } from '../../../lib/dy
 import type { ConsumedRecord } from '../../../lib/consume/event';
 import { createMessagesProcessor } from '../../../lib/consume/messages-processor';
 import { callerIdOf, messageIdOf, messageIdentityOf, recordPayloadHash } from '../../../lib/consume/message-id';
-import { UnprocessableRecordError } from '../../../lib/errors';
+import { RunStoppedError, StoreUnavailableError, UnprocessableRecordError } from '../../../lib/errors';
+import type { RunItem } from '../../../lib/consume/processor';
 import { FakeClock } from './fake-store';
 
+/** A messages table in an array that logs its calls (`putAll` with its message ids, `putOnce` with its one). */
 class FakeTable implements MessagesTable {
   readonly items: MessageItem[] = [];
+  readonly calls: string[] = [];
+  /** Makes putAll refuse its request, as the store does for an item too large. */
+  refuseBatches = false;
+  /** Message ids whose putOnce throws `failure`. */
+  readonly failing = new Map<string, Error>();
   async putOnce(item: MessageItem): Promise<PutOnceOutcome> {
+    this.calls.push(`putOnce ${item.messageId}`);
+    const failure = this.failing.get(item.messageId);
+    if (failure !== undefined) throw failure;
     if (this.items.some((existing) => existing.messageId === item.messageId)) return 'already-written';
     this.items.push(item);
     return 'written';
+  }
+  async putAll(items: readonly MessageItem[]): Promise<void> {
+    this.calls.push(`putAll ${items.map(({ messageId }) => messageId).join(',')}`);
+    if (this.refuseBatches) throw new UnprocessableRecordError('messages table refused the request');
+    for (const item of items) {
+      const at = this.items.findIndex((existing) => existing.messageId === item.messageId);
+      if (at === -1) this.items.push(item);
+      else this.items[at] = item;
+    }
   }
 }
 
@@ -29,7 +48,15 @@ function record(overrides: Partial<ConsumedRecord> = {}): ConsumedRecord {
   };
 }
 
-const context = { messageId: 'm-1', invocationId: 'inv' };
+const context = { messageId: 'm-1', invocationId: 'inv', earlierAttempt: false };
+
+/** A run of records at offsets 40.. with message ids `ids`, values `values` (JSON `1` by default), an earlier attempt for the ids in `again`. */
+function run(ids: string[], options: { again?: string[]; values?: Record<string, Buffer> } = {}): RunItem[] {
+  return ids.map((messageId, i) => ({
+    record: record({ offset: 40 + i, value: options.values?.[messageId] ?? Buffer.from('1') }),
+    context: { messageId, invocationId: 'inv', earlierAttempt: options.again?.includes(messageId) ?? false },
+  }));
+}
 
 describe('messages processor', () => {
   it('writes the parsed value with its position, key and processing time', async () => {
@@ -51,8 +78,8 @@ describe('messages processor', () => {
   it("writes the caller as an attribute, and two callers' equal message ids as two items", async () => {
     const table = new FakeTable();
     const processor = createMessagesProcessor(table, new FakeClock(1_800_000_000_000));
-    await processor.process(record(), { messageId: 'caller:YWxpY2U:same', callerId: 'alice', invocationId: 'inv' });
-    await processor.process(record(), { messageId: 'caller:Ym9i:same', callerId: 'bob', invocationId: 'inv' });
+    await processor.process(record(), { messageId: 'caller:YWxpY2U:same', callerId: 'alice', invocationId: 'inv', earlierAttempt: false });
+    await processor.process(record(), { messageId: 'caller:Ym9i:same', callerId: 'bob', invocationId: 'inv', earlierAttempt: false });
     expect(table.items.map((item) => [item.messageId, item.callerId])).toEqual([
       ['caller:YWxpY2U:same', 'alice'],
       ['caller:Ym9i:same', 'bob'],
@@ -83,6 +110,74 @@ describe('messages processor', () => {
     const table = new FakeTable();
     await expect(createMessagesProcessor(table, new FakeClock()).process(record({ value }), context)).rejects.toThrow(new UnprocessableRecordError(message));
     expect(table.items).toEqual([]);
+  });
+});
+
+describe('messages processor, runs', () => {
+  it('writes a run of new messages with one putAll, in offset order', async () => {
+    const table = new FakeTable();
+    await createMessagesProcessor(table, new FakeClock()).processRun?.(run(['a', 'b', 'c']));
+    expect(table.calls).toEqual(['putAll a,b,c']);
+    expect(table.items.map(({ messageId, offset }) => [messageId, offset])).toEqual([
+      ['a', 40],
+      ['b', 41],
+      ['c', 42],
+    ]);
+  });
+
+  it('writes a message an earlier attempt may have written only if absent, keeping the item written first', async () => {
+    const table = new FakeTable();
+    const processor = createMessagesProcessor(table, new FakeClock(1_800_000_000_000));
+    await processor.processRun?.(run(['a']));
+    await processor.processRun?.(
+      run(['a', 'b'], { again: ['a'], values: { a: Buffer.from('2') } }).map((item) => ({ ...item, record: { ...item.record, offset: 99 } })),
+    );
+    expect(table.calls).toEqual(['putAll a', 'putAll b', 'putOnce a']);
+    expect(table.items.map(({ messageId, offset, value }) => [messageId, offset, value])).toEqual([
+      ['a', 40, 1],
+      ['b', 99, 1],
+    ]);
+  });
+
+  it('stops a run at a value that is not JSON, the records before it written', async () => {
+    const table = new FakeTable();
+    const processor = createMessagesProcessor(table, new FakeClock());
+    const attempt = processor.processRun?.(run(['a', 'b', 'c'], { values: { b: Buffer.from('oops') } }));
+    await expect(attempt).rejects.toEqual(new RunStoppedError(1, new UnprocessableRecordError('value is not valid JSON')));
+    await expect(attempt).rejects.toMatchObject({ applied: 1, cause: new UnprocessableRecordError('value is not valid JSON') });
+    expect(table.items.map(({ messageId }) => messageId)).toEqual(['a']);
+  });
+
+  it('writes one at a time, each only if absent, when the store refuses the batch for an item, and stops at that item', async () => {
+    const table = new FakeTable();
+    table.refuseBatches = true;
+    const tooLarge = new UnprocessableRecordError('messages table refused the item: Item size has exceeded the maximum allowed size');
+    table.failing.set('b', tooLarge);
+    const attempt = createMessagesProcessor(table, new FakeClock()).processRun?.(run(['a', 'b', 'c']));
+    await expect(attempt).rejects.toMatchObject({ applied: 1, cause: tooLarge });
+    expect(table.calls).toEqual(['putAll a,b,c', 'putOnce a', 'putOnce b']);
+  });
+
+  it('passes a store failure of the batch on as is: none of the run counts as applied', async () => {
+    const table = new FakeTable();
+    const unavailable = new StoreUnavailableError('messages table: write failed');
+    table.putAll = () => Promise.reject(unavailable);
+    await expect(createMessagesProcessor(table, new FakeClock()).processRun?.(run(['a', 'b']))).rejects.toBe(unavailable);
+  });
+
+  it('stops at a message written only if absent whose write failed', async () => {
+    const table = new FakeTable();
+    const unavailable = new StoreUnavailableError('messages table: put failed');
+    table.failing.set('b', unavailable);
+    const attempt = createMessagesProcessor(table, new FakeClock()).processRun?.(run(['a', 'b', 'c'], { again: ['b'] }));
+    await expect(attempt).rejects.toMatchObject({ applied: 1, cause: unavailable });
+  });
+
+  it('throws the cause itself when called record by record', async () => {
+    const table = new FakeTable();
+    await expect(createMessagesProcessor(table, new FakeClock()).process(record({ value: Buffer.from('oops') }), context)).rejects.toEqual(
+      new UnprocessableRecordError('value is not valid JSON'),
+    );
   });
 });
 

@@ -11,7 +11,7 @@ import { START_MS, storedRecord } from './plans';
 /** Runs one partition of `specs` without a deadline (nothing is waited for). */
 async function run(
   specs: RecordSpec[],
-  options: { known?: IdempotencyRecord[]; effect?: (record: ConsumedRecord, store: FakeStore) => void; malformedOffset?: number } = {},
+  options: { known?: IdempotencyRecord[]; effect?: (record: ConsumedRecord, store: FakeStore, clock: FakeClock) => void; malformedOffset?: number } = {},
 ) {
   const store = new FakeStore();
   const event = kafkaEvent(specs) as unknown as { records: Record<string, Record<string, unknown>[]> };
@@ -21,15 +21,16 @@ async function run(
   if (partition === undefined) throw new Error('no partition');
   const failures: RecordFailure[] = [];
   const applied: number[] = [];
+  const clock = new FakeClock();
   const deps: PartitionWorkerDeps = {
     store,
     processor: {
       async process(record) {
-        options.effect?.(record, store);
+        options.effect?.(record, store, clock);
         applied.push(record.offset);
       },
     },
-    clock: new FakeClock(),
+    clock,
     logger: silentLogger,
     invocationId: 'inv-1',
     scope: 'test',
@@ -56,7 +57,8 @@ describe('processPartition', () => {
     expect(applied).toEqual([5, 6]);
     expect(failures).toEqual([]);
     expect(store.items.get(key(5))?.status).toBe(IdempotencyStatus.Completed);
-    expect(store.requests).toEqual({ getMany: 0, claim: 2, completeMany: 0, complete: 2, release: 0 });
+    // One run: its completions in one unconditional write (the claims have their whole lease left).
+    expect(store.requests).toEqual({ getMany: 0, claim: 2, completeMany: 1, complete: 0, release: 0, abandon: 0 });
   });
 
   it('stops at a malformed record, claiming nothing at or after it', async () => {
@@ -81,13 +83,17 @@ describe('processPartition', () => {
     expect(store.requests.claim).toBe(1);
   });
 
-  it('moves the stop back to a record whose completion was refused, and releases the claims it will not complete', async () => {
+  it('moves the stop back to a record whose fenced completion was refused, abandons the claim it attempted and releases the one it did not', async () => {
     const { outcome, failures, applied, store } = await run(
       [0, 1, 2, 3, 4].map((offset) => ({ offset })),
       {
-        effect: (record, fake) => {
-          // Offset 1 is taken over right after its effect; offset 3 then fails.
-          if (record.offset === 1) fake.items.set(key(1), storedRecord(IdempotencyStatus.InProgress, { key: key(1), leaseExpiresAtMs: START_MS + 60_000 }));
+        effect: (record, fake, clock) => {
+          // The effect of offset 1 outlasts the lease, unrenewed, and another owner takes it
+          // over; offset 3 then fails, and 4 is not started.
+          if (record.offset === 1) {
+            clock.nowValueMs += 31_000;
+            fake.items.set(key(1), storedRecord(IdempotencyStatus.InProgress, { key: key(1), leaseExpiresAtMs: clock.nowValueMs + 30_000 }));
+          }
           if (record.offset === 3) throw new Error('not valid');
         },
       },
@@ -95,12 +101,13 @@ describe('processPartition', () => {
     expect(applied).toEqual([0, 1, 2]);
     expect(outcome).toMatchObject({ processed: 1, firstFailedOffset: 1 });
     expect(failures).toEqual([failure(3, 'processor failed'), failure(1, 'claim lost: its lease ran out and another invocation took the message over')]);
-    // Offsets 0 and 2 completed, 1 left to its new owner; 3 (failed) and 4 (claimed ahead) released.
-    expect([...store.items.entries()].map(([itemKey, item]) => `${itemKey} ${item.status}`)).toEqual([
-      `${key(0)} COMPLETED`,
-      `${key(1)} IN_PROGRESS`,
-      `${key(2)} COMPLETED`,
-    ]);
-    expect(store.requests.release).toBe(2);
+    // Offsets 0 and 2 completed under the owner condition, 1 left to its new owner; 3
+    // (attempted, failed) abandoned with its lease ended; 4 (claimed, never started) released.
+    expect(
+      [...store.items.entries()].map(([itemKey, item]) => `${itemKey} ${item.status} ${item.owner === 'other' ? 'other' : 'ours'} ${item.leaseExpiresAtMs}`),
+    ).toEqual([`${key(0)} COMPLETED ours 0`, `${key(1)} IN_PROGRESS other ${START_MS + 61_000}`, `${key(2)} COMPLETED ours 0`, `${key(3)} IN_PROGRESS ours 0`]);
+    // 0 and 1 are completed under the condition (less than half their lease left); 2 and 3
+    // were renewed before their effects, and 2 is completed without it.
+    expect(store.requests).toMatchObject({ claim: 7, completeMany: 1, complete: 2, abandon: 1, release: 1 });
   });
 });

@@ -2,12 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../../lib/errors';
 import type { ClaimResult } from '../../../lib/consume/claim-verdict';
 import { createClaimer } from '../../../lib/consume/claimer';
-import type { ConsumedRecord } from '../../../lib/consume/event';
 import { createLeaseKeeper } from '../../../lib/consume/lease-keeper';
 import { createPatience } from '../../../lib/consume/patience';
-import type { ProcessContext } from '../../../lib/consume/processor';
 import type { ClaimPlan } from '../../../lib/consume/record-plan';
-import { runRecord } from '../../../lib/consume/record-step';
+import { acquireRecord } from '../../../lib/consume/record-step';
 import { IdempotencyStatus } from '../../../lib/idempotency/types';
 import { FakeClock, FakeStore } from './fake-store';
 import { manualEvery } from './manual-every';
@@ -18,7 +16,7 @@ const KEY = 'consume:test:orders-0-7';
 const HELD = { reason: 'held by another invocation' };
 
 /** A record step over the fake store; `canWait` gives the invocation 60 s, and `onSleep[n]` runs after the n-th sleep. */
-function setup(canWait: boolean, effect: (record: ConsumedRecord) => Promise<void> | void = () => {}) {
+function setup(canWait: boolean) {
   const store = new FakeStore();
   const clock = new FakeClock();
   const manual = manualEvery();
@@ -30,32 +28,37 @@ function setup(canWait: boolean, effect: (record: ConsumedRecord) => Promise<voi
     onSleep[sleeps]?.();
     sleeps += 1;
   });
-  const contexts: ProcessContext[] = [];
-  const processor = {
-    async process(record: ConsumedRecord, context: ProcessContext) {
-      await effect(record);
-      contexts.push(context);
-    },
-  };
   const lease = createLeaseKeeper({ claimer, clock, leaseMs: 30_000, every: manual.every });
-  const deps = { store, processor, clock, claimer, lease, patience, canWait, invocationId: 'inv-1' };
+  const deps = { store, clock, claimer, lease, patience, canWait };
   let handBacks = 0;
+  let goOn = true;
   const handBack = async () => {
     handBacks += 1;
+    return goOn;
   };
-  const run = (plan: ClaimPlan, first: Promise<ClaimResult> = claimer.claim(plan)) => runRecord(plan, first, deps, handBack);
-  return { store, clock, claimer, run, contexts, onSleep, tick: manual.tick, sleeps: () => sleeps, handBacks: () => handBacks };
+  const run = (plan: ClaimPlan, first: Promise<ClaimResult> = claimer.claim(plan)) => acquireRecord(plan, first, deps, handBack);
+  const stopAtHandBack = () => {
+    goOn = false;
+  };
+  return { store, clock, claimer, run, onSleep, stopAtHandBack, sleeps: () => sleeps, handBacks: () => handBacks };
 }
 
 const heldByOther = (fields = {}) => storedRecord(IdempotencyStatus.InProgress, { key: KEY, leaseExpiresAtMs: START_MS + 30_000, ...fields });
 const completedBy = (payloadHash: string) => storedRecord(IdempotencyStatus.Completed, { key: KEY, payloadHash });
 
-describe('runRecord', () => {
-  it('runs the effect under the claim and leaves the completion to the caller', async () => {
-    const { run, store, contexts } = setup(false);
-    expect(await run(claimPlan(7, { callerId: 'alice', messageId: 'caller:YWxpY2U:m' }))).toEqual({ kind: 'done' });
-    expect(contexts).toEqual([{ messageId: 'caller:YWxpY2U:m', callerId: 'alice', invocationId: 'inv-1' }]);
-    expect(store.items.get(KEY)?.status).toBe(IdempotencyStatus.InProgress);
+describe('acquireRecord', () => {
+  it('claims a free key and leaves the effect to the caller', async () => {
+    const { run, store } = setup(false);
+    expect(await run(claimPlan(7))).toEqual({ kind: 'claimed' });
+    expect(store.items.get(KEY)).toMatchObject({ status: IdempotencyStatus.InProgress, owner: OWNER, payloadHash: 'h7' });
+  });
+
+  it('gives up without pausing when the hand-back stopped the partition', async () => {
+    const { run, store, stopAtHandBack, sleeps } = setup(true);
+    store.items.set(KEY, heldByOther());
+    stopAtHandBack();
+    expect(await run(claimPlan(7))).toEqual({ kind: 'given-up' });
+    expect(sleeps()).toBe(0);
   });
 
   it.each([
@@ -66,11 +69,10 @@ describe('runRecord', () => {
       expected: { kind: 'failed', failure: { reason: 'message id reused with a different payload' } },
     },
   ])('skips the effect of a key the claim finds COMPLETED with $name', async ({ payloadHash, expected }) => {
-    const { run, store, contexts } = setup(false);
+    const { run, store } = setup(false);
     store.returnExisting = true;
     store.items.set(KEY, completedBy(payloadHash));
     expect(await run(claimPlan(7))).toEqual(expected);
-    expect(contexts).toEqual([]);
   });
 
   it('fails a held key at once when the invocation cannot wait, having handed back first', async () => {
@@ -82,12 +84,11 @@ describe('runRecord', () => {
   });
 
   it('waits for a held key and skips it once its holder completed it, looking before claiming', async () => {
-    const { run, store, onSleep, contexts } = setup(true);
+    const { run, store, onSleep } = setup(true);
     store.returnExisting = true;
     store.items.set(KEY, heldByOther());
     onSleep[1] = () => store.items.set(KEY, completedBy('h7'));
     expect(await run(claimPlan(7))).toEqual({ kind: 'duplicate' });
-    expect(contexts).toEqual([]);
     expect(store.requests).toMatchObject({ claim: 1, getMany: 2 });
   });
 
@@ -100,11 +101,12 @@ describe('runRecord', () => {
   });
 
   it('takes a held key over once its lease ran out while waiting', async () => {
-    const { run, store, clock, contexts } = setup(true);
+    const { run, store, clock, claimer } = setup(true);
     store.items.set(KEY, heldByOther({ leaseExpiresAtMs: START_MS + 1_000 }));
-    expect(await run(claimPlan(7))).toEqual({ kind: 'done' });
-    expect(contexts).toHaveLength(1);
+    expect(await run(claimPlan(7))).toEqual({ kind: 'claimed' });
     expect(clock.nowMs()).toBeGreaterThan(START_MS + 1_000);
+    // The holder may have applied the effect before its lease ran out.
+    expect(claimer.earlierAttempt(KEY)).toBe(true);
   });
 
   it('reports the held key failed once the wait reaches the deadline', async () => {
@@ -118,7 +120,7 @@ describe('runRecord', () => {
     const waiting = setup(true);
     waiting.store.failClaims.add(KEY);
     waiting.onSleep[0] = () => waiting.store.failClaims.clear();
-    expect(await waiting.run(claimPlan(7))).toEqual({ kind: 'done' });
+    expect(await waiting.run(claimPlan(7))).toEqual({ kind: 'claimed' });
 
     const hurried = setup(false);
     hurried.store.failClaims.add(KEY);
@@ -132,40 +134,15 @@ describe('runRecord', () => {
   });
 
   it('renews a claim with less than half its lease left before the effect', async () => {
-    const { run, store, claimer, clock } = setup(false, () => {
-      expect(store.items.get(KEY)?.leaseExpiresAtMs).toBe(START_MS + 50_000);
-    });
+    const { run, store, claimer, clock } = setup(false);
     const plan = claimPlan(7);
     const first = claimer.claim(plan);
     await first;
     clock.nowValueMs += 20_000;
-    expect(await run(plan, first)).toEqual({ kind: 'done' });
+    expect(await run(plan, first)).toEqual({ kind: 'claimed' });
+    expect(store.items.get(KEY)?.leaseExpiresAtMs).toBe(START_MS + 50_000);
     expect(store.requests.claim).toBe(2);
-  });
-
-  it('tries a processor error marked retriable again, and fails any other at once', async () => {
-    let throttled = 2;
-    const retriable = setup(true, () => {
-      if (throttled-- > 0) throw Object.assign(new Error('throttled'), { retriable: true });
-    });
-    expect(await retriable.run(claimPlan(7))).toEqual({ kind: 'done' });
-    expect(retriable.sleeps()).toBe(2);
-
-    const invalid = new Error('not valid');
-    const fatal = setup(true, () => Promise.reject(invalid));
-    expect(await fatal.run(claimPlan(7))).toEqual({ kind: 'failed', failure: { reason: 'processor failed', error: invalid } });
-    expect(fatal.sleeps()).toBe(0);
-  });
-
-  it('fails a record whose claim was taken over during its effect', async () => {
-    const parts = setup(false, async () => {
-      parts.store.items.set(KEY, heldByOther({ leaseExpiresAtMs: START_MS + 90_000 }));
-      parts.tick();
-      await new Promise((resolve) => setImmediate(resolve));
-    });
-    expect(await parts.run(claimPlan(7))).toEqual({
-      kind: 'failed',
-      failure: { reason: 'claim lost: its lease ran out and another invocation took the message over' },
-    });
+    // Its own earlier claim is no earlier attempt.
+    expect(claimer.earlierAttempt(KEY)).toBe(false);
   });
 });
