@@ -19,9 +19,9 @@ import { decodeKafkaEvent, entryOffset, type DecodedEvent } from './event';
 import { STORE_UNREADABLE } from './failure-reason';
 import { mapBounded } from './map-bounded';
 import type { Every } from './lease';
-import { consumeIdempotencyKey, messageIdentityOf } from './message-id';
 import { processPartition, type ConsumeStore, type PartitionOutcome, type RecordFailure } from './partition-worker';
 import { createPatience, realSleep, waitDeadlineMs, type Sleep } from './patience';
+import { identifyEntries } from './record-plan';
 import type { RecordProcessor } from './processor';
 
 /** Tuning of a batch handler; the defaults suit Lambda. */
@@ -98,10 +98,8 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       throw error;
     }
 
-    const keys: string[] = [];
-    for (const partition of decoded.partitions) {
-      for (const entry of partition.entries) if ('record' in entry) keys.push(consumeIdempotencyKey(deps.scope, messageIdentityOf(entry.record).messageId));
-    }
+    const identities = decoded.partitions.map((partition) => identifyEntries(partition.entries, deps.scope));
+    const keys = identities.flat().flatMap((identity) => (identity === undefined ? [] : [identity.key]));
     const deadlineMs = waitDeadlineMs(clock.nowMs(), context?.getRemainingTimeInMillis?.());
     const sleep = deps.sleep ?? realSleep;
     let outcomes: PartitionOutcome[];
@@ -127,8 +125,8 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         ...(deadlineMs === undefined ? {} : { waitDeadlineMs: deadlineMs }),
         sleep,
       };
-      outcomes = await mapBounded(decoded.partitions, deps.partitionConcurrency ?? DEFAULT_PARTITION_CONCURRENCY, (partition) =>
-        processPartition(partition, workerDeps),
+      outcomes = await mapBounded(decoded.partitions, deps.partitionConcurrency ?? DEFAULT_PARTITION_CONCURRENCY, (partition, index) =>
+        processPartition(partition, workerDeps, identities[index]),
       );
     }
 

@@ -43,7 +43,7 @@ import type { Every } from './lease';
 import { createLeaseKeeper } from './lease-keeper';
 import { createPatience, type Patience, type Sleep } from './patience';
 import { RUN_LIMIT, type RecordProcessor } from './processor';
-import { firstStopIndex, planPartition, type ClaimPlan, type Failure, type RecordPlan } from './record-plan';
+import { firstStopIndex, identifyEntries, planPartition, type ClaimPlan, type Failure, type RecordIdentity, type RecordPlan } from './record-plan';
 import { acquireRecord, type RecordStepDeps } from './record-step';
 import { applyRun, type RunMember, type RunStepDeps } from './run-step';
 
@@ -151,13 +151,18 @@ interface PartitionRun {
   stops: StopLog;
 }
 
-function startRun(partition: DecodedPartition, deps: PartitionWorkerDeps, offsets: readonly number[]): PartitionRun {
+function startRun(
+  partition: DecodedPartition,
+  deps: PartitionWorkerDeps,
+  offsets: readonly number[],
+  identities: readonly (RecordIdentity | undefined)[],
+): PartitionRun {
   const { store, clock } = deps;
   // One owner per partition worker: two partitions of one event never share a claim.
   const owner = `${deps.invocationId}/${partition.partitionKey}`;
   const canWait = deps.waitDeadlineMs !== undefined;
   const patience = createPatience(clock, deps.waitDeadlineMs, deps.sleep);
-  const plans = planPartition(partition.entries, deps.scope, deps.known, owner, clock.nowMs());
+  const plans = planPartition(partition.entries, identities, deps.known, owner, clock.nowMs());
   // Without time to wait, a key known to be held stops the partition before any request for it.
   const stopIndex = firstStopIndex(plans, canWait);
   const end = stopIndex === -1 ? plans.length : stopIndex;
@@ -285,10 +290,18 @@ async function settle(run: PartitionRun, logger: Logger): Promise<number> {
   return report.written.filter(({ index }) => failedIndex === undefined || index < failedIndex).length;
 }
 
-/** Processes `partition`; never throws (every failure becomes the partition's stopping point). */
-export async function processPartition(partition: DecodedPartition, deps: PartitionWorkerDeps): Promise<PartitionOutcome> {
+/**
+ * Processes `partition`, whose entries' identities are `identities` (worked out by the batch
+ * handler for its read, else here); never throws (every failure becomes the partition's
+ * stopping point).
+ */
+export async function processPartition(
+  partition: DecodedPartition,
+  deps: PartitionWorkerDeps,
+  identities: readonly (RecordIdentity | undefined)[] = identifyEntries(partition.entries, deps.scope),
+): Promise<PartitionOutcome> {
   const offsets = partition.entries.map(entryOffset);
-  const run = startRun(partition, deps, offsets);
+  const run = startRun(partition, deps, offsets, identities);
   const skippedDuplicates = await runRecords(run, deps);
   if (run.stops.failedIndex() === undefined && run.stopIndex !== -1) {
     const plan = run.plans[run.stopIndex] as RecordPlan;

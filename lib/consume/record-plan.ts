@@ -61,22 +61,45 @@ export function planRecord(facts: RecordFacts, owner: string, nowMs: number): Re
   return { kind: 'claim' };
 }
 
+/** Who a well-formed record is: its message identity, its caller, and its idempotency key. */
+export interface RecordIdentity {
+  messageId: string;
+  callerId?: string;
+  key: string;
+}
+
 /**
- * Plans each entry of a partition in order (see {@link planRecord}); keys are prefixed by
- * `scope`, `known` holds the keys the batch read found.
+ * The identity of each entry of a partition (undefined for a malformed one), worked out once
+ * per invocation: the batch read needs the keys before the records are planned.
+ */
+export function identifyEntries(entries: readonly PartitionEntry[], scope: string): (RecordIdentity | undefined)[] {
+  return entries.map((entry) => {
+    if (!('record' in entry)) return undefined;
+    const { messageId, callerId } = messageIdentityOf(entry.record);
+    const identity: RecordIdentity = { messageId, key: consumeIdempotencyKey(scope, messageId) };
+    if (callerId !== undefined) identity.callerId = callerId;
+    return identity;
+  });
+}
+
+/**
+ * Plans each entry of a partition in order (see {@link planRecord}); `identities` are the
+ * entries' identities ({@link identifyEntries}), `known` holds the keys the batch read found.
  */
 export function planPartition(
   entries: readonly PartitionEntry[],
-  scope: string,
+  identities: readonly (RecordIdentity | undefined)[],
   known: ReadonlyMap<string, IdempotencyRecord>,
   owner: string,
   nowMs: number,
 ): RecordPlan[] {
   const seen = new Map<string, string>();
-  return entries.map((entry): RecordPlan => {
-    if (!('record' in entry)) return { kind: 'invalid', failure: { reason: MALFORMED_RECORD, error: entry.malformed.error } };
-    const { messageId, callerId } = messageIdentityOf(entry.record);
-    const key = consumeIdempotencyKey(scope, messageId);
+  return entries.map((entry, index): RecordPlan => {
+    const identity = identities[index];
+    if (!('record' in entry) || identity === undefined) {
+      return { kind: 'invalid', failure: { reason: MALFORMED_RECORD, error: 'malformed' in entry ? entry.malformed.error : undefined } };
+    }
+    const { messageId, callerId, key } = identity;
     const hash = recordPayloadHash(entry.record);
     const facts: RecordFacts = { key, hash };
     const earlierHash = seen.get(key);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { decodeKafkaEvent } from '../../../lib/consume/event';
-import { firstStopIndex, liveHolder, planPartition, planRecord, type ClaimPlan, type RecordFacts, type RecordPlan } from '../../../lib/consume/record-plan';
-import { IdempotencyStatus } from '../../../lib/idempotency/types';
+import { decodeKafkaEvent, type PartitionEntry } from '../../../lib/consume/event';
+import {
+  firstStopIndex,
+  identifyEntries,
+  liveHolder,
+  planPartition,
+  planRecord,
+  type ClaimPlan,
+  type RecordFacts,
+  type RecordPlan,
+} from '../../../lib/consume/record-plan';
+import { IdempotencyStatus, type IdempotencyRecord } from '../../../lib/idempotency/types';
 import { kafkaEvent } from '../../helpers/kafka-events';
 import { entriesOf, START_MS, storedRecord } from './plans';
 
@@ -62,10 +71,13 @@ describe('planRecord', () => {
 });
 
 describe('planPartition', () => {
+  /** Plans `entries` under scope `test`, their identities worked out as the batch handler does. */
+  const planOf = (entries: PartitionEntry[], known: Map<string, IdempotencyRecord> = new Map()) =>
+    planPartition(entries, identifyEntries(entries, 'test'), known, OWNER, NOW_MS);
   const kinds = (plans: RecordPlan[]) => plans.map((plan) => (plan.kind === 'invalid' ? `invalid: ${plan.failure.reason}` : plan.kind));
 
   it('keys records by scope and message id, falling back to topic-partition-offset', () => {
-    const plans = planPartition(entriesOf([{ offset: 1, headers: { 'message-id': 'm-1' } }, { offset: 2 }]), 'test', new Map(), OWNER, NOW_MS) as ClaimPlan[];
+    const plans = planOf(entriesOf([{ offset: 1, headers: { 'message-id': 'm-1' } }, { offset: 2 }])) as ClaimPlan[];
     expect(plans.map(({ kind, key, messageId }) => ({ kind, key, messageId }))).toEqual([
       { kind: 'claim', key: 'consume:test:m-1', messageId: 'm-1' },
       { kind: 'claim', key: 'consume:test:orders-0-2', messageId: 'orders-0-2' },
@@ -74,28 +86,18 @@ describe('planPartition', () => {
   });
 
   it('qualifies the identity by the caller header', () => {
-    const [plan] = planPartition(
-      entriesOf([{ offset: 1, headers: { 'message-id': 'm', 'x-caller-id': 'alice' } }]),
-      'test',
-      new Map(),
-      OWNER,
-      NOW_MS,
-    ) as ClaimPlan[];
+    const [plan] = planOf(entriesOf([{ offset: 1, headers: { 'message-id': 'm', 'x-caller-id': 'alice' } }])) as ClaimPlan[];
     expect(plan).toMatchObject({ key: 'consume:test:caller:YWxpY2U:m', messageId: 'caller:YWxpY2U:m', callerId: 'alice' });
   });
 
   it('plans repeated ids in a partition: same payload a duplicate, another payload invalid', () => {
     const id = { 'message-id': 'm-1' };
-    const plans = planPartition(
+    const plans = planOf(
       entriesOf([
         { offset: 1, value: { a: 1 }, headers: id },
         { offset: 2, value: { a: 1 }, headers: id },
         { offset: 3, value: { a: 2 }, headers: id },
       ]),
-      'test',
-      new Map(),
-      OWNER,
-      NOW_MS,
     );
     expect(kinds(plans)).toEqual(['claim', 'duplicate', 'invalid: message id reused with a different payload']);
   });
@@ -103,14 +105,14 @@ describe('planPartition', () => {
   it('plans a malformed record invalid, with its decoding error', () => {
     const event = kafkaEvent([{ offset: 1 }, { offset: 2 }]) as unknown as { records: Record<string, Record<string, unknown>[]> };
     (event.records['orders-0']?.[1] as Record<string, unknown>).value = '%%%';
-    const plans = planPartition(decodeKafkaEvent(event).partitions[0]?.entries ?? [], 'test', new Map(), OWNER, NOW_MS);
+    const plans = planOf(decodeKafkaEvent(event).partitions[0]?.entries ?? []);
     expect(kinds(plans)).toEqual(['claim', 'invalid: malformed record']);
     expect(plans[1]).toMatchObject({ failure: { error: expect.any(Error) } });
   });
 
   it('notes a key the batch read found held by another owner', () => {
     const held = storedRecord(IdempotencyStatus.InProgress, { key: 'consume:test:orders-0-1' });
-    const plans = planPartition(entriesOf([{ offset: 1 }]), 'test', new Map([[held.key, held]]), OWNER, NOW_MS);
+    const plans = planOf(entriesOf([{ offset: 1 }]), new Map([[held.key, held]]));
     expect(plans[0]).toMatchObject({ kind: 'claim', held });
   });
 });
