@@ -82,7 +82,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
 
   async claim(claim: Claim, nowMs: number): Promise<ClaimOutcome> {
     try {
-      await this.client.send(
+      const response = await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: toItem({ ...claim, status: IdempotencyStatus.InProgress }),
@@ -97,11 +97,15 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
             ':inProgress': { S: IdempotencyStatus.InProgress },
             ':owner': { S: claim.owner },
           },
+          // The item the claim replaces comes back with the write at no extra cost; the consumer
+          // learns from it that an earlier attempt may have applied the effect.
+          // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValues
+          ReturnValues: 'ALL_OLD',
           // DynamoDB returns the item that failed the condition, saving a read; dynalite does not.
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { claimed: true };
+      return response.Attributes === undefined ? { claimed: true } : { claimed: true, previous: fromItem(response.Attributes) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         return error.Item === undefined ? { claimed: false } : { claimed: false, existing: fromItem(error.Item) };
