@@ -24,6 +24,7 @@ import { isExpired } from './keys';
 import {
   IdempotencyStatus,
   type Claim,
+  type ClaimAbandonStore,
   type ClaimOutcome,
   type Completion,
   type FencedCompletionStore,
@@ -73,8 +74,8 @@ function fromItem(item: Item): IdempotencyRecord {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** DynamoDB-backed {@link IdempotencyStore} and {@link FencedCompletionStore}. */
-export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletionStore {
+/** DynamoDB-backed {@link IdempotencyStore}, {@link FencedCompletionStore} and {@link ClaimAbandonStore}. */
+export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletionStore, ClaimAbandonStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -204,6 +205,33 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
             );
           } catch (error) {
             // Taken over or completed by someone else: not ours to release.
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          }
+        }),
+      );
+    } catch (error) {
+      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
+    }
+  }
+
+  async abandonMany(claims: readonly Claim[]): Promise<void> {
+    try {
+      // A PutItem of the whole item rather than an UpdateItem of the lease: the roles may write
+      // this table with PutItem, BatchWriteItem and DeleteItem only (serverless.yml).
+      await Promise.all(
+        claims.map(async (claim) => {
+          try {
+            await this.client.send(
+              new PutItemCommand({
+                TableName: this.tableName,
+                Item: toItem({ ...claim, status: IdempotencyStatus.InProgress, leaseExpiresAtMs: 0 }),
+                ConditionExpression: '#owner = :owner AND #status = :inProgress',
+                ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+                ExpressionAttributeValues: { ':owner': { S: claim.owner }, ':inProgress': { S: IdempotencyStatus.InProgress } },
+              }),
+            );
+          } catch (error) {
+            // Taken over, completed or gone: not ours to abandon.
             if (!(error instanceof ConditionalCheckFailedException)) throw error;
           }
         }),

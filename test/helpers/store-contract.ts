@@ -7,11 +7,11 @@
  * and the stored item afterwards; expected values are written by hand.
  */
 import { describe, expect, it } from 'vitest';
-import type { FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../../lib/idempotency/types';
+import type { ClaimAbandonStore, FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../../lib/idempotency/types';
 
 /** The store under test; `returnsExisting` when a failed claim returns the item (DynamoDB, not dynalite). */
 export interface ContractSubject {
-  store: IdempotencyStore & FencedCompletionStore;
+  store: IdempotencyStore & FencedCompletionStore & ClaimAbandonStore;
   returnsExisting: boolean;
 }
 
@@ -23,7 +23,9 @@ type Op =
   | { claim: { owner: string; leaseExpiresAtMs: number; expiresAtEpochSec?: number; payloadHash?: string }; atMs?: number }
   | { completeIfOwned: { owner: string; payloadHash?: string; expiresAtEpochSec?: number } }
   | { completeMany: { owner: string; payloadHash?: string; result?: string; expiresAtEpochSec?: number } }
-  | { release: { owner: string } };
+  | { release: { owner: string } }
+  /** Abandons the claim `owner` made with `claimBy` (its lease and payload hash). */
+  | { abandon: { owner: string } };
 
 interface ContractCase {
   name: string;
@@ -168,9 +170,41 @@ const STORE_CONTRACT: ContractCase[] = [
     result: undefined,
     stored: completed('a'),
   },
+  {
+    name: 'abandons its own IN_PROGRESS claim: the item stays, its lease ended',
+    given: [claimBy('a')],
+    when: { abandon: { owner: 'a' } },
+    result: undefined,
+    stored: inProgress('a', 0),
+  },
+  {
+    name: 'lets another owner claim an abandoned key at once, returning the abandoned claim as `previous`',
+    given: [claimBy('a'), { abandon: { owner: 'a' } }],
+    when: claimBy('b', NOW_MS + 31_000, 'h1', NOW_MS + 1_000),
+    result: { claimed: true, previous: { key: K, ...inProgress('a', 0) } },
+    stored: inProgress('b', NOW_MS + 31_000),
+  },
+  {
+    name: "leaves another owner's claim alone on abandon",
+    given: [claimBy('a')],
+    when: { abandon: { owner: 'b' } },
+    result: undefined,
+    stored: inProgress('a'),
+  },
+  {
+    name: 'leaves a COMPLETED key alone on abandon',
+    given: [claimBy('a'), { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }],
+    when: { abandon: { owner: 'a' } },
+    result: undefined,
+    stored: completed('a'),
+  },
+  { name: 'ignores an absent key on abandon', given: [], when: { abandon: { owner: 'a' } }, result: undefined, stored: undefined },
 ];
 
 async function apply(store: ContractSubject['store'], key: string, op: Op): Promise<unknown> {
+  if ('abandon' in op) {
+    return store.abandonMany([{ key, owner: op.abandon.owner, leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: TTL_SEC, payloadHash: 'h1' }]);
+  }
   if ('claim' in op) {
     const { expiresAtEpochSec = TTL_SEC, ...claim } = op.claim;
     return store.claim({ key, expiresAtEpochSec, ...claim }, op.atMs ?? NOW_MS);
