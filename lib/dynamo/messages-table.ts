@@ -3,9 +3,10 @@
  * keyed by `messageId` (the message identity, caller-qualified when the record has a caller),
  * written at most once.
  */
-import { ConditionalCheckFailedException, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, PutItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { convertToAttr } from '@aws-sdk/util-dynamodb';
 import { StoreUnavailableError, UnprocessableRecordError } from '../errors';
+import { BATCH_WRITE_LIMIT, batchWrite, chunks } from './batch-requests';
 
 /** One message as stored. */
 export interface MessageItem {
@@ -33,7 +34,8 @@ export interface MessagesTable {
    * Puts `item` unless an item with its `messageId` exists.
    *
    * @throws {UnprocessableRecordError} when the value cannot be stored as an item at all
-   *   (too large, nested too deeply, a number DynamoDB cannot hold).
+   *   (too large, nested too deeply, a number DynamoDB cannot hold). A value that cannot be
+   *   converted is named in the message by topic, partition and offset, never by its contents.
    * @throws {StoreUnavailableError} for any other failure.
    */
   putOnce(item: MessageItem): Promise<PutOnceOutcome>;
@@ -44,8 +46,10 @@ export interface MessagesTable {
    * through {@link MessagesTable.putOnce}. `items` must not repeat a `messageId`.
    *
    * @throws {UnprocessableRecordError} when an item cannot be stored (a value DynamoDB cannot
-   *   hold, or a request refused for its content); which item is then unknown when the
-   *   store refused the whole request, and the items of that request were not written.
+   *   hold, or a request refused for its content). A value DynamoDB cannot hold is found
+   *   before any request, so nothing is written, and the message names its record by topic,
+   *   partition and offset (never by its contents); a request the store refused as a whole
+   *   names no item, and none of its items were written, while earlier requests' were.
    * @throws {StoreUnavailableError} for any other failure; some items may have been written.
    */
   putAll(items: readonly MessageItem[]): Promise<void>;
@@ -64,28 +68,47 @@ function toAttribute(value: unknown, field: string): AttributeValue {
   }
 }
 
+/**
+ * The item as stored, for both kinds of write.
+ *
+ * @throws {UnprocessableRecordError} when the value cannot be an attribute; the message names
+ *   the record by topic, partition and offset.
+ */
+function toStoredItem(item: MessageItem): Record<string, AttributeValue> {
+  const attributes: Record<string, AttributeValue> = {
+    messageId: { S: item.messageId },
+    topic: { S: item.topic },
+    partition: { N: String(item.partition) },
+    offset: { N: String(item.offset) },
+    value: toAttribute(item.value, `the value of ${item.topic}-${item.partition} offset ${item.offset}`),
+    processedAt: { S: item.processedAt },
+  };
+  if (item.key !== undefined) attributes.key = { S: item.key };
+  if (item.callerId !== undefined) attributes.callerId = { S: item.callerId };
+  return attributes;
+}
+
+/**
+ * The domain error for a failed write of `what` (a put, a batch write). The messages are for
+ * the consumer's logs: this table is written on the consume side only, no client reads them.
+ */
+function writeFailure(error: unknown, what: { refused: string; failed: string }): UnprocessableRecordError | StoreUnavailableError {
+  const name = (error as { name?: unknown }).name;
+  if (typeof name === 'string' && ITEM_REJECTED.has(name)) {
+    return new UnprocessableRecordError(`messages table refused the ${what.refused}: ${(error as Error).message}`, { cause: error });
+  }
+  return new StoreUnavailableError(`messages table: ${what.failed} failed: ${(error as Error).message}`, { cause: error });
+}
+
 /** {@link MessagesTable} on DynamoDB. */
 export class DynamoMessagesTable implements MessagesTable {
-  async putAll(_items: readonly MessageItem[]): Promise<void> {
-    throw new Error('not yet');
-  }
-
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
   ) {}
 
   async putOnce(item: MessageItem): Promise<PutOnceOutcome> {
-    const attributes: Record<string, AttributeValue> = {
-      messageId: { S: item.messageId },
-      topic: { S: item.topic },
-      partition: { N: String(item.partition) },
-      offset: { N: String(item.offset) },
-      value: toAttribute(item.value, 'value'),
-      processedAt: { S: item.processedAt },
-    };
-    if (item.key !== undefined) attributes.key = { S: item.key };
-    if (item.callerId !== undefined) attributes.callerId = { S: item.callerId };
+    const attributes = toStoredItem(item);
     try {
       await this.client.send(
         new PutItemCommand({
@@ -97,11 +120,23 @@ export class DynamoMessagesTable implements MessagesTable {
       return 'written';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'already-written';
-      const name = (error as { name?: unknown }).name;
-      if (typeof name === 'string' && ITEM_REJECTED.has(name)) {
-        throw new UnprocessableRecordError(`messages table refused the item: ${(error as Error).message}`, { cause: error });
+      throw writeFailure(error, { refused: 'item', failed: 'put' });
+    }
+  }
+
+  async putAll(items: readonly MessageItem[]): Promise<void> {
+    // Every item is converted before the first request: a value DynamoDB cannot hold fails the
+    // call with nothing written.
+    const requests: WriteRequest[] = items.map((item) => ({ PutRequest: { Item: toStoredItem(item) } }));
+    // One request after another, in item order: when one fails, the items after it were not sent.
+    for (const chunk of chunks(requests, BATCH_WRITE_LIMIT)) {
+      try {
+        await batchWrite(this.client, this.tableName, chunk);
+      } catch (error) {
+        // A ValidationException refuses the whole request: none of its items were written.
+        // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
+        throw writeFailure(error, { refused: 'request', failed: 'batch write' });
       }
-      throw new StoreUnavailableError(`messages table: put failed: ${(error as Error).message}`, { cause: error });
     }
   }
 }

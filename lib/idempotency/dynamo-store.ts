@@ -7,14 +7,13 @@
  */
 import {
   BatchGetItemCommand,
-  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   PutItemCommand,
   type AttributeValue,
   type DynamoDBClient,
-  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, batchWrite, chunks, sendUntilProcessed } from '../dynamo/batch-requests';
 import { StoreUnavailableError } from '../errors';
 
 // What a client may read: the cause (host, port, account, role, table ARN, the SDK's text)
@@ -24,6 +23,7 @@ import { isExpired } from './keys';
 import {
   IdempotencyStatus,
   type Claim,
+  type ClaimAbandonStore,
   type ClaimOutcome,
   type Completion,
   type FencedCompletionStore,
@@ -32,18 +32,6 @@ import {
 } from './types';
 
 type Item = Record<string, AttributeValue>;
-
-// DynamoDB's per-request limits: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
-// and https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
-const BATCH_GET_LIMIT = 100;
-const BATCH_WRITE_LIMIT = 25;
-const UNPROCESSED_RETRIES = 8;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
-  return result;
-}
 
 function toItem(record: Claim & { status: IdempotencyStatus; result?: string }): Item {
   const item: Item = {
@@ -71,10 +59,8 @@ function fromItem(item: Item): IdempotencyRecord {
   return record;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** DynamoDB-backed {@link IdempotencyStore} and {@link FencedCompletionStore}. */
-export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletionStore {
+/** DynamoDB-backed {@link IdempotencyStore}, {@link FencedCompletionStore} and {@link ClaimAbandonStore}. */
+export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletionStore, ClaimAbandonStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -82,7 +68,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
 
   async claim(claim: Claim, nowMs: number): Promise<ClaimOutcome> {
     try {
-      await this.client.send(
+      const response = await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: toItem({ ...claim, status: IdempotencyStatus.InProgress }),
@@ -97,11 +83,15 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
             ':inProgress': { S: IdempotencyStatus.InProgress },
             ':owner': { S: claim.owner },
           },
+          // The item the claim replaces comes back with the write at no extra cost; the consumer
+          // learns from it that an earlier attempt may have applied the effect.
+          // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValues
+          ReturnValues: 'ALL_OLD',
           // DynamoDB returns the item that failed the condition, saving a read; dynalite does not.
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { claimed: true };
+      return response.Attributes === undefined ? { claimed: true } : { claimed: true, previous: fromItem(response.Attributes) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         return error.Item === undefined ? { claimed: false } : { claimed: false, existing: fromItem(error.Item) };
@@ -115,19 +105,21 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
     const unique = [...new Set(keys)];
     try {
       await Promise.all(
-        chunks(unique, BATCH_GET_LIMIT).map(async (chunk) => {
-          let pending: Item[] = chunk.map((key) => ({ id: { S: key } }));
-          for (let attempt = 0; pending.length > 0; attempt += 1) {
-            if (attempt > UNPROCESSED_RETRIES) throw new Error('unprocessed keys remained after retries');
-            if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-            const response = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-            for (const item of response.Responses?.[this.tableName] ?? []) {
-              const record = fromItem(item);
-              if (!isExpired(record.expiresAtEpochSec, nowMs)) found.set(record.key, record);
-            }
-            pending = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-          }
-        }),
+        chunks(unique, BATCH_GET_LIMIT).map((chunk) =>
+          sendUntilProcessed<Item>(
+            chunk.map((key) => ({ id: { S: key } })),
+            async (pending) => {
+              const response = await this.client.send(
+                new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: [...pending], ConsistentRead: true } } }),
+              );
+              for (const item of response.Responses?.[this.tableName] ?? []) {
+                const record = fromItem(item);
+                if (!isExpired(record.expiresAtEpochSec, nowMs)) found.set(record.key, record);
+              }
+              return response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+            },
+          ),
+        ),
       );
     } catch (error) {
       throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
@@ -138,17 +130,15 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
   async completeMany(completions: readonly Completion[]): Promise<void> {
     try {
       await Promise.all(
-        chunks(completions, BATCH_WRITE_LIMIT).map(async (chunk) => {
-          let pending: WriteRequest[] = chunk.map((completion) => ({
-            PutRequest: { Item: toItem({ ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 }) },
-          }));
-          for (let attempt = 0; pending.length > 0; attempt += 1) {
-            if (attempt > UNPROCESSED_RETRIES) throw new Error('unprocessed writes remained after retries');
-            if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-            const response = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
-            pending = response.UnprocessedItems?.[this.tableName] ?? [];
-          }
-        }),
+        chunks(completions, BATCH_WRITE_LIMIT).map((chunk) =>
+          batchWrite(
+            this.client,
+            this.tableName,
+            chunk.map((completion) => ({
+              PutRequest: { Item: toItem({ ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 }) },
+            })),
+          ),
+        ),
       );
     } catch (error) {
       throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
@@ -200,6 +190,33 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
             );
           } catch (error) {
             // Taken over or completed by someone else: not ours to release.
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          }
+        }),
+      );
+    } catch (error) {
+      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
+    }
+  }
+
+  async abandonMany(claims: readonly Claim[]): Promise<void> {
+    try {
+      // A PutItem of the whole item rather than an UpdateItem of the lease: the roles may write
+      // this table with PutItem, BatchWriteItem and DeleteItem only (serverless.yml).
+      await Promise.all(
+        claims.map(async (claim) => {
+          try {
+            await this.client.send(
+              new PutItemCommand({
+                TableName: this.tableName,
+                Item: toItem({ ...claim, status: IdempotencyStatus.InProgress, leaseExpiresAtMs: 0 }),
+                ConditionExpression: '#owner = :owner AND #status = :inProgress',
+                ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+                ExpressionAttributeValues: { ':owner': { S: claim.owner }, ':inProgress': { S: IdempotencyStatus.InProgress } },
+              }),
+            );
+          } catch (error) {
+            // Taken over, completed or gone: not ours to abandon.
             if (!(error instanceof ConditionalCheckFailedException)) throw error;
           }
         }),

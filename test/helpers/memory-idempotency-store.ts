@@ -6,6 +6,7 @@
  * conditional PutItem per fenced completion or abandoned claim, one DeleteItem per released key), and its
  * switches make it fail as an unreachable store does.
  */
+import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT } from '../../lib/dynamo/batch-requests';
 import { StoreUnavailableError } from '../../lib/errors';
 import { isExpired } from '../../lib/idempotency/keys';
 import {
@@ -30,9 +31,6 @@ export interface RequestCounts {
   /** Abandoned claims, one conditional PutItem each. */
   abandon: number;
 }
-
-const BATCH_GET_LIMIT = 100;
-const BATCH_WRITE_LIMIT = 25;
 
 function unreachable(): StoreUnavailableError {
   return new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') });

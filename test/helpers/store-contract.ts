@@ -7,11 +7,11 @@
  * and the stored item afterwards; expected values are written by hand.
  */
 import { describe, expect, it } from 'vitest';
-import type { FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../../lib/idempotency/types';
+import type { ClaimAbandonStore, FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../../lib/idempotency/types';
 
 /** The store under test; `returnsExisting` when a failed claim returns the item (DynamoDB, not dynalite). */
 export interface ContractSubject {
-  store: IdempotencyStore & FencedCompletionStore;
+  store: IdempotencyStore & FencedCompletionStore & ClaimAbandonStore;
   returnsExisting: boolean;
 }
 
@@ -23,13 +23,18 @@ type Op =
   | { claim: { owner: string; leaseExpiresAtMs: number; expiresAtEpochSec?: number; payloadHash?: string }; atMs?: number }
   | { completeIfOwned: { owner: string; payloadHash?: string; expiresAtEpochSec?: number } }
   | { completeMany: { owner: string; payloadHash?: string; result?: string; expiresAtEpochSec?: number } }
-  | { release: { owner: string } };
+  | { release: { owner: string } }
+  /** Abandons the claim `owner` made with `claimBy` (its lease and payload hash). */
+  | { abandon: { owner: string } };
 
 interface ContractCase {
   name: string;
   given: Op[];
   when: Op;
-  /** What `when` resolves with; for a failed claim, `existing` is checked only where the store returns it. */
+  /**
+   * What `when` resolves with, compared strictly (a `previous: undefined` is not "no previous");
+   * for a failed claim, `existing` is checked only where the store returns it.
+   */
   result: unknown;
   /** The item read at `readAtMs` (default NOW_MS) afterwards; undefined = absent. */
   stored: Omit<IdempotencyRecord, 'key'> | undefined;
@@ -55,9 +60,12 @@ const completed = (owner: string, payloadHash = 'h1'): Omit<IdempotencyRecord, '
   payloadHash,
 });
 
-/** The cases; `result` of a refused claim lists the item the store returns with it. */
+/**
+ * The cases; `result` of a refused claim lists the item the store returns with it, and that of
+ * a claim the item it replaced (`previous`).
+ */
 const STORE_CONTRACT: ContractCase[] = [
-  { name: 'claims an absent key', given: [], when: claimBy('a'), result: { claimed: true }, stored: inProgress('a') },
+  { name: 'claims an absent key, replacing nothing (no `previous`)', given: [], when: claimBy('a'), result: { claimed: true }, stored: inProgress('a') },
   {
     name: "refuses a claim under another owner's live lease, returning the holder",
     given: [claimBy('a')],
@@ -66,17 +74,17 @@ const STORE_CONTRACT: ContractCase[] = [
     stored: inProgress('a'),
   },
   {
-    name: 'renews its own live claim',
+    name: 'renews its own live claim, returning that claim as `previous`',
     given: [claimBy('a')],
     when: claimBy('a', NOW_MS + 40_000, 'h1', NOW_MS + 10_000),
-    result: { claimed: true },
+    result: { claimed: true, previous: { key: K, ...inProgress('a') } },
     stored: inProgress('a', NOW_MS + 40_000),
   },
   {
-    name: 'lets a claim whose lease ran out be taken over',
+    name: "lets a claim whose lease ran out be taken over, returning the other owner's claim as `previous`",
     given: [claimBy('a', NOW_MS + 1_000)],
     when: claimBy('b', NOW_MS + 32_000, 'h1', NOW_MS + 2_000),
-    result: { claimed: true },
+    result: { claimed: true, previous: { key: K, ...inProgress('a', NOW_MS + 1_000) } },
     stored: inProgress('b', NOW_MS + 32_000),
   },
   {
@@ -87,10 +95,13 @@ const STORE_CONTRACT: ContractCase[] = [
     stored: completed('a'),
   },
   {
-    name: 'treats an item past its TTL as absent, before DynamoDB deletes it',
+    name: 'treats an item past its TTL as absent, before DynamoDB deletes it, returning it as `previous`',
     given: [{ claim: { owner: 'a', leaseExpiresAtMs: 0, expiresAtEpochSec: 1_800_000_010, payloadHash: 'h1' }, atMs: NOW_MS }],
     when: { claim: { owner: 'b', leaseExpiresAtMs: 1_800_000_040_000, expiresAtEpochSec: TTL_SEC, payloadHash: 'h2' }, atMs: 1_800_000_010_000 },
-    result: { claimed: true },
+    result: {
+      claimed: true,
+      previous: { key: K, status: 'IN_PROGRESS', owner: 'a', leaseExpiresAtMs: 0, expiresAtEpochSec: 1_800_000_010, payloadHash: 'h1' },
+    },
     stored: inProgress('b', 1_800_000_040_000, 'h2'),
   },
   {
@@ -159,9 +170,41 @@ const STORE_CONTRACT: ContractCase[] = [
     result: undefined,
     stored: completed('a'),
   },
+  {
+    name: 'abandons its own IN_PROGRESS claim: the item stays, its lease ended',
+    given: [claimBy('a')],
+    when: { abandon: { owner: 'a' } },
+    result: undefined,
+    stored: inProgress('a', 0),
+  },
+  {
+    name: 'lets another owner claim an abandoned key at once, returning the abandoned claim as `previous`',
+    given: [claimBy('a'), { abandon: { owner: 'a' } }],
+    when: claimBy('b', NOW_MS + 31_000, 'h1', NOW_MS + 1_000),
+    result: { claimed: true, previous: { key: K, ...inProgress('a', 0) } },
+    stored: inProgress('b', NOW_MS + 31_000),
+  },
+  {
+    name: "leaves another owner's claim alone on abandon",
+    given: [claimBy('a')],
+    when: { abandon: { owner: 'b' } },
+    result: undefined,
+    stored: inProgress('a'),
+  },
+  {
+    name: 'leaves a COMPLETED key alone on abandon',
+    given: [claimBy('a'), { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }],
+    when: { abandon: { owner: 'a' } },
+    result: undefined,
+    stored: completed('a'),
+  },
+  { name: 'ignores an absent key on abandon', given: [], when: { abandon: { owner: 'a' } }, result: undefined, stored: undefined },
 ];
 
 async function apply(store: ContractSubject['store'], key: string, op: Op): Promise<unknown> {
+  if ('abandon' in op) {
+    return store.abandonMany([{ key, owner: op.abandon.owner, leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: TTL_SEC, payloadHash: 'h1' }]);
+  }
   if ('claim' in op) {
     const { expiresAtEpochSec = TTL_SEC, ...claim } = op.claim;
     return store.claim({ key, expiresAtEpochSec, ...claim }, op.atMs ?? NOW_MS);
@@ -174,11 +217,15 @@ async function apply(store: ContractSubject['store'], key: string, op: Op): Prom
   return store.releaseMany([key], op.release.owner);
 }
 
-/** The key as the case names it, in the result of a refused claim. */
+/** The key as the case names it, in the record a claim returns (`existing` when refused, `previous` when claimed). */
 function withCaseKey(result: unknown, key: string): unknown {
-  if (typeof result !== 'object' || result === null || !('existing' in result)) return result;
-  const { existing, ...rest } = result as { existing: IdempotencyRecord };
-  return { ...rest, existing: { ...existing, key: existing.key === key ? K : existing.key } };
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return result;
+  const renamed: Record<string, unknown> = { ...result };
+  for (const field of ['existing', 'previous'] as const) {
+    const record = renamed[field] as IdempotencyRecord | undefined;
+    if (record !== undefined) renamed[field] = { ...record, key: record.key === key ? K : record.key };
+  }
+  return renamed;
 }
 
 /**
@@ -193,9 +240,9 @@ export function describeStoreContract(title: string, prefix: string, subject: ()
       for (const op of c.given) await apply(store, key, op);
       const result = withCaseKey(await apply(store, key, c.when), key);
       if (!returnsExisting && typeof c.result === 'object' && c.result !== null && 'existing' in c.result) {
-        expect(result).toEqual({ claimed: false });
+        expect(result).toStrictEqual({ claimed: false });
       } else {
-        expect(result).toEqual(c.result);
+        expect(result).toStrictEqual(c.result);
       }
       const stored = (await store.getMany([key], c.readAtMs ?? NOW_MS)).get(key);
       expect(stored === undefined ? undefined : { ...stored, key: undefined }).toEqual(c.stored === undefined ? undefined : { ...c.stored, key: undefined });

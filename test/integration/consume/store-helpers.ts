@@ -49,13 +49,23 @@ export class CountingProcessor implements RecordProcessor {
   }
 }
 
-/** Wraps a messages table, counting the puts that actually wrote an item, per message id. */
+/**
+ * Wraps a messages table, counting the writes that actually wrote an item, per message id: a
+ * put that wrote, and each item of a putAll that succeeded.
+ */
 export class CountingTable implements MessagesTable {
   readonly written = new Map<string, number>();
   constructor(private readonly inner: MessagesTable) {}
   async putOnce(item: MessageItem): Promise<PutOnceOutcome> {
     const outcome = await this.inner.putOnce(item);
-    if (outcome === 'written') this.written.set(item.messageId, (this.written.get(item.messageId) ?? 0) + 1);
+    if (outcome === 'written') this.count(item);
     return outcome;
+  }
+  async putAll(items: readonly MessageItem[]): Promise<void> {
+    await this.inner.putAll(items);
+    for (const item of items) this.count(item);
+  }
+  private count(item: MessageItem): void {
+    this.written.set(item.messageId, (this.written.get(item.messageId) ?? 0) + 1);
   }
 }

@@ -347,7 +347,10 @@ describe('IAM', () => {
       Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
       Resource: `${TOPIC_PREFIX}/events-dlq`,
     });
-    expect(statements.SinkWrites).toMatchObject({ Action: ['dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['MessagesTable', 'Arn'] } });
+    expect(statements.SinkWrites).toMatchObject({
+      Action: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+      Resource: { 'Fn::GetAtt': ['MessagesTable', 'Arn'] },
+    });
     expect(statements.IdempotencyRecords).toEqual({
       Sid: 'IdempotencyRecords',
       Effect: 'Allow',

@@ -23,7 +23,10 @@ describe('DynamoIdempotencyStore against the store', () => {
 
   it('lets a claim whose lease ran out be taken over', async () => {
     await store.claim({ key: 'b', owner: 'inv-1', leaseExpiresAtMs: NOW_MS + 1_000, expiresAtEpochSec: LIVE.expiresAtEpochSec }, NOW_MS);
-    expect(await store.claim({ key: 'b', owner: 'inv-2', ...LIVE }, NOW_MS + 2_000)).toEqual({ claimed: true });
+    expect(await store.claim({ key: 'b', owner: 'inv-2', ...LIVE }, NOW_MS + 2_000)).toEqual({
+      claimed: true,
+      previous: { key: 'b', status: 'IN_PROGRESS', owner: 'inv-1', leaseExpiresAtMs: NOW_MS + 1_000, expiresAtEpochSec: 1_800_086_400 },
+    });
     const records = await store.getMany(['b'], NOW_MS + 2_000);
     expect(records.get('b')).toMatchObject({ status: 'IN_PROGRESS', owner: 'inv-2' });
   });
@@ -49,7 +52,10 @@ describe('DynamoIdempotencyStore against the store', () => {
     await store.completeMany([{ key: 'd', owner: 'inv-1', expiresAtEpochSec: 1_800_000_010 }]);
     const later = 1_800_000_010_000;
     expect((await store.getMany(['d'], later)).has('d')).toBe(false);
-    expect(await store.claim({ key: 'd', owner: 'inv-2', ...LIVE }, later)).toEqual({ claimed: true });
+    expect(await store.claim({ key: 'd', owner: 'inv-2', ...LIVE }, later)).toEqual({
+      claimed: true,
+      previous: { key: 'd', status: 'COMPLETED', owner: 'inv-1', leaseExpiresAtMs: 0, expiresAtEpochSec: 1_800_000_010 },
+    });
   });
 
   it('releases only its own IN_PROGRESS claims', async () => {

@@ -67,6 +67,35 @@ describe("DynamoIdempotencyStore with DynamoDB's answers", () => {
     });
   });
 
+  it('asks for the item a successful claim replaces, and returns it mapped as `previous`', async () => {
+    dynamo.on(PutItemCommand).resolves({
+      Attributes: {
+        id: { S: 'k' },
+        status: { S: 'IN_PROGRESS' },
+        owner: { S: 'inv-1/orders-0' },
+        leaseExpiresAtMs: { N: '0' },
+        expiresAtEpochSec: { N: '1800086400' },
+        payloadHash: { S: 'h1' },
+      },
+    });
+    const outcome = await store().claim(
+      { key: 'k', owner: 'inv-2/orders-0', leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: 1_800_086_400, payloadHash: 'h1' },
+      NOW_MS,
+    );
+    expect(outcome).toStrictEqual({
+      claimed: true,
+      previous: { key: 'k', status: 'IN_PROGRESS', owner: 'inv-1/orders-0', leaseExpiresAtMs: 0, expiresAtEpochSec: 1_800_086_400, payloadHash: 'h1' },
+    });
+    const input = dynamo.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(input?.ReturnValues).toBe('ALL_OLD');
+    expect(input?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+  });
+
+  it('returns a claim of an absent key without `previous` (the answer has no Attributes)', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    expect(await store().claim({ key: 'k', owner: 'o', leaseExpiresAtMs: NOW_MS, expiresAtEpochSec: 1 }, NOW_MS)).toStrictEqual({ claimed: true });
+  });
+
   it('returns a refused claim without `existing` when the answer has no item (as dynalite answers)', async () => {
     dynamo.on(PutItemCommand).rejects(conditionFailed());
     expect(await store().claim({ key: 'k', owner: 'o', leaseExpiresAtMs: NOW_MS, expiresAtEpochSec: 1 }, NOW_MS)).toEqual({ claimed: false });
@@ -95,6 +124,61 @@ describe("DynamoIdempotencyStore with DynamoDB's answers", () => {
       expect(input.ConditionExpression).toBe('#owner = :owner');
       expect(input.ExpressionAttributeValues).toEqual({ ':owner': { S: 'o' } });
     }
+  });
+
+  it('abandons each claim with its own PutItem, conditional on the owner and IN_PROGRESS, ending the lease', async () => {
+    dynamo.on(PutItemCommand).callsFake((input: { Item?: Record<string, AttributeValue> }) => {
+      if (input.Item?.id?.S === 'lost') throw conditionFailed(completedItem('lost'));
+      return {};
+    });
+    await store().abandonMany([
+      { key: 'mine', owner: 'inv-1/orders-0', leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: 1_800_086_400, payloadHash: 'h1' },
+      { key: 'lost', owner: 'inv-1/orders-0', leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: 1_800_086_400 },
+    ]);
+    const inputs = dynamo.commandCalls(PutItemCommand).map((call) => call.args[0].input);
+    expect(inputs).toEqual([
+      {
+        TableName: 'idempotency',
+        Item: {
+          id: { S: 'mine' },
+          status: { S: 'IN_PROGRESS' },
+          owner: { S: 'inv-1/orders-0' },
+          leaseExpiresAtMs: { N: '0' },
+          expiresAtEpochSec: { N: '1800086400' },
+          payloadHash: { S: 'h1' },
+        },
+        ConditionExpression: '#owner = :owner AND #status = :inProgress',
+        ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+        ExpressionAttributeValues: { ':owner': { S: 'inv-1/orders-0' }, ':inProgress': { S: 'IN_PROGRESS' } },
+      },
+      {
+        TableName: 'idempotency',
+        Item: {
+          id: { S: 'lost' },
+          status: { S: 'IN_PROGRESS' },
+          owner: { S: 'inv-1/orders-0' },
+          leaseExpiresAtMs: { N: '0' },
+          expiresAtEpochSec: { N: '1800086400' },
+        },
+        ConditionExpression: '#owner = :owner AND #status = :inProgress',
+        ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+        ExpressionAttributeValues: { ':owner': { S: 'inv-1/orders-0' }, ':inProgress': { S: 'IN_PROGRESS' } },
+      },
+    ]);
+  });
+
+  it('makes any other failure of an abandon a StoreUnavailableError, keeping the SDK text out of its message', async () => {
+    dynamo.on(PutItemCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    const error = await store()
+      .abandonMany([{ key: 'k', owner: 'o', leaseExpiresAtMs: NOW_MS, expiresAtEpochSec: 1 }])
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toBe('the idempotency store is unavailable; retry later');
+  });
+
+  it('sends no request to abandon no claims', async () => {
+    await store().abandonMany([]);
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
   });
 });
 

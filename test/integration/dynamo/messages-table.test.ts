@@ -1,0 +1,107 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoMessagesTable, type MessageItem } from '../../../lib/dynamo/messages-table';
+import { UnprocessableRecordError } from '../../../lib/errors';
+import { createTestTables, testConfig, testDynamo } from '../../helpers/infra';
+import { scanAll } from '../consume/store-helpers';
+
+const PROCESSED_AT = '2027-01-15T08:00:00.000Z';
+
+/** Message `m-<offset>` of orders-<offset mod 3>, value `{ n: offset }`; even offsets have a key. */
+function message(offset: number): MessageItem {
+  return {
+    messageId: `m-${offset}`,
+    topic: 'orders',
+    partition: offset % 3,
+    offset,
+    ...(offset % 2 === 0 ? { key: `k-${offset}` } : {}),
+    value: { n: offset },
+    processedAt: PROCESSED_AT,
+  };
+}
+
+describe('DynamoMessagesTable against the store', () => {
+  const client = testDynamo();
+  let tableName: string;
+  let table: DynamoMessagesTable;
+
+  beforeAll(async () => {
+    const config = testConfig();
+    await createTestTables(config, client);
+    tableName = config.tables.messages;
+    table = new DynamoMessagesTable(client, tableName);
+  });
+
+  async function stored(): Promise<Map<string, Record<string, unknown>>> {
+    return new Map((await scanAll(client, tableName)).map((item) => [String(item.messageId), item]));
+  }
+
+  it('writes 30 messages with putAll (two requests), overwriting one written before', async () => {
+    expect(await table.putOnce({ messageId: 'm-5', topic: 'orders', partition: 2, offset: 5, value: 'earlier', processedAt: '2027-01-15T07:00:00.000Z' })).toBe(
+      'written',
+    );
+    await table.putAll(Array.from({ length: 30 }, (_, offset) => message(offset)));
+
+    const items = await stored();
+    expect(items.size).toBe(30);
+    expect([...items.keys()].sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))).toEqual(
+      // biome-ignore format: one line per ten ids
+      [
+        'm-0', 'm-1', 'm-2', 'm-3', 'm-4', 'm-5', 'm-6', 'm-7', 'm-8', 'm-9',
+        'm-10', 'm-11', 'm-12', 'm-13', 'm-14', 'm-15', 'm-16', 'm-17', 'm-18', 'm-19',
+        'm-20', 'm-21', 'm-22', 'm-23', 'm-24', 'm-25', 'm-26', 'm-27', 'm-28', 'm-29',
+      ],
+    );
+    expect(items.get('m-0')).toEqual({ messageId: 'm-0', topic: 'orders', partition: 0, offset: 0, key: 'k-0', value: { n: 0 }, processedAt: PROCESSED_AT });
+    expect(items.get('m-5')).toEqual({ messageId: 'm-5', topic: 'orders', partition: 2, offset: 5, value: { n: 5 }, processedAt: PROCESSED_AT });
+    expect(items.get('m-24')).toEqual({
+      messageId: 'm-24',
+      topic: 'orders',
+      partition: 0,
+      offset: 24,
+      key: 'k-24',
+      value: { n: 24 },
+      processedAt: PROCESSED_AT,
+    });
+    expect(items.get('m-25')).toEqual({ messageId: 'm-25', topic: 'orders', partition: 1, offset: 25, value: { n: 25 }, processedAt: PROCESSED_AT });
+    expect(items.get('m-29')).toEqual({ messageId: 'm-29', topic: 'orders', partition: 2, offset: 29, value: { n: 29 }, processedAt: PROCESSED_AT });
+    // putOnce still refuses what putAll wrote.
+    expect(await table.putOnce(message(29))).toBe('already-written');
+  });
+
+  it('stores the caller and a value of every JSON kind', async () => {
+    await table.putAll([
+      {
+        messageId: 'caller:YQ:kinds',
+        callerId: 'a',
+        topic: 'orders',
+        partition: 1,
+        offset: 100,
+        value: { text: '', list: [], nested: { flag: true, none: null, n: -1.5 } },
+        processedAt: PROCESSED_AT,
+      },
+    ]);
+    expect((await stored()).get('caller:YQ:kinds')).toEqual({
+      messageId: 'caller:YQ:kinds',
+      callerId: 'a',
+      topic: 'orders',
+      partition: 1,
+      offset: 100,
+      value: { text: '', list: [], nested: { flag: true, none: null, n: -1.5 } },
+      processedAt: PROCESSED_AT,
+    });
+  });
+
+  it('writes nothing when one value cannot be stored', async () => {
+    const before = (await stored()).size;
+    const items = [message(200), { ...message(201), value: { n: Number.POSITIVE_INFINITY } }];
+    await expect(table.putAll(items)).rejects.toBeInstanceOf(UnprocessableRecordError);
+    expect((await stored()).size).toBe(before);
+  });
+
+  it('refuses a request holding an item larger than DynamoDB allows, writing none of its items', async () => {
+    const before = (await stored()).size;
+    const items = [message(300), { ...message(301), value: { blob: 'x'.repeat(450_000) } }];
+    await expect(table.putAll(items)).rejects.toBeInstanceOf(UnprocessableRecordError);
+    expect((await stored()).size).toBe(before);
+  });
+});
