@@ -44,23 +44,36 @@ function messageItemOf(record: ConsumedRecord, context: ProcessContext, clock: C
   return item;
 }
 
-/** Writes `items` one at a time, each only if absent, in order; a failure says how many went before it. */
-async function putEachOnce(table: MessagesTable, items: readonly MessageItem[]): Promise<void> {
+/** Writes `items` (from run index `from`) one at a time, each only if absent, in order; a failure says how many of the run went before it. */
+async function putEachOnce(table: MessagesTable, items: readonly MessageItem[], from: number): Promise<void> {
   for (const [i, item] of items.entries()) {
     try {
       // 'already-written' is success: an earlier attempt wrote it and did not complete it.
       await table.putOnce(item);
     } catch (error) {
-      throw new RunStoppedError(i, error);
+      throw new RunStoppedError(from + i, error);
     }
   }
 }
 
+/** Writes `items` (from run index `from`, none written by an earlier attempt) with one batched write, else one at a time. */
+async function putFresh(table: MessagesTable, items: readonly MessageItem[], from: number): Promise<void> {
+  try {
+    await table.putAll(items);
+  } catch (error) {
+    if (!(error instanceof UnprocessableRecordError)) throw new RunStoppedError(from, error);
+    // The store refused an item for its content, and the request was not written: write
+    // one at a time (each only if absent) to apply the records before it and stop there.
+    await putEachOnce(table, items, from);
+  }
+}
+
 /**
- * Applies a run: the messages no effect was ever attempted for are written together
- * (BatchWriteItem), those an earlier attempt may have written each only if absent
- * (a conditional PutItem), so that no message is written twice. A value that is not JSON
- * stops the run at its record, after the records before it are written.
+ * Applies a run in offset order, in segments: consecutive messages no effect was ever
+ * attempted for are written together (BatchWriteItem), a message an earlier attempt may have
+ * written only if absent (a conditional PutItem), so that no message is written twice and
+ * none is written before the one ahead of it. A value that is not JSON stops the run at its
+ * record, after the records before it are written.
  */
 async function writeRun(table: MessagesTable, clock: Clock, run: readonly RunItem[]): Promise<void> {
   const items: MessageItem[] = [];
@@ -73,23 +86,14 @@ async function writeRun(table: MessagesTable, clock: Clock, run: readonly RunIte
       break;
     }
   }
-  const again = (index: number): boolean => (run[index] as RunItem).context.earlierAttempt;
-  try {
-    await table.putAll(items.filter((_, index) => !again(index)));
-  } catch (error) {
-    if (!(error instanceof UnprocessableRecordError)) throw error;
-    // The store refused an item for its content, and its request was not written: write
-    // one at a time (each only if absent) to apply the records before it and stop there.
-    await putEachOnce(table, items);
-    items.length = 0;
-  }
-  for (const [index, item] of items.entries()) {
-    if (!again(index)) continue;
-    try {
-      await table.putOnce(item);
-    } catch (error) {
-      throw new RunStoppedError(index, error);
-    }
+  let start = 0;
+  while (start < items.length) {
+    const again = (run[start] as RunItem).context.earlierAttempt;
+    let end = start + 1;
+    while (end < items.length && (run[end] as RunItem).context.earlierAttempt === again) end += 1;
+    const segment = items.slice(start, end);
+    await (again ? putEachOnce(table, segment, start) : putFresh(table, segment, start));
+    start = end;
   }
   if (unusable !== undefined) throw new RunStoppedError(unusable.index, unusable.error);
 }

@@ -84,9 +84,10 @@ describe('consume function against the store', () => {
       'orders-1-202',
       'orders-1-203',
     ]);
-    // The claims issued ahead of the failure were released, so the retry need not wait for a lease.
+    // The failed record's claim was abandoned (kept with its lease ended: the retry takes it
+    // over at once and knows an effect may have run); the claims after it were released.
     const inProgress = (await scanAll(dynamo, config.tables.idempotency)).filter((claim) => claim.status !== 'COMPLETED');
-    expect(inProgress).toEqual([]);
+    expect(inProgress).toMatchObject([{ id: 'consume:consume-test:orders-0-102', status: 'IN_PROGRESS', leaseExpiresAtMs: 0 }]);
 
     // What the event source sends next: partition A from the failed offset.
     expect(await consume.handler(kafkaEvent(a.slice(2)))).toEqual({ batchItemFailures: [] });
@@ -181,10 +182,10 @@ describe('consume function against the store', () => {
     expect(claims.map((claim) => claim.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
   });
 
-  it('recovers exactly once after the process running an invocation is killed between effect and completion', async () => {
-    const event = kafkaEvent(recordRange(0, 0, 3));
+  /** Runs the event in a child process that writes (`crashAfter`: an offset, or `run`) and is then killed; resolves once it is dead. */
+  async function dieAfterWriting(event: unknown, crashAfter: string): Promise<void> {
     // One process (no tsx wrapper), so that SIGKILL kills the invocation itself.
-    const child = spawn(process.execPath, ['--import', 'tsx', DYING_CONSUMER, JSON.stringify(event), '1'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', DYING_CONSUMER, JSON.stringify(event), crashAfter], {
       env: {
         ...process.env,
         KAFKA_BROKERS: config.kafka.brokers.join(','),
@@ -199,11 +200,16 @@ describe('consume function against the store', () => {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     try {
-      await waitFor('the child to write offset 1', () => output.includes('effect-written 1'), { timeoutMs: 30_000 });
+      await waitFor(`the child to write ${crashAfter}`, () => output.includes(`effect-written ${crashAfter}`), { timeoutMs: 30_000 });
     } finally {
       child.kill('SIGKILL');
     }
     expect(await exited).toBe('SIGKILL');
+  }
+
+  it('recovers exactly once after the process running an invocation is killed between effect and completion', async () => {
+    const event = kafkaEvent(recordRange(0, 0, 3));
+    await dieAfterWriting(event, '1');
 
     const table = new CountingTable(new DynamoMessagesTable(dynamo, config.tables.messages));
     processor = new CountingProcessor(createMessagesProcessor(table, systemClock));
@@ -213,6 +219,27 @@ describe('consume function against the store', () => {
     expect(await messageIds(dynamo, config.tables.messages)).toEqual(['orders-0-0', 'orders-0-1', 'orders-0-2']);
     // The dead process wrote offsets 0 and 1; after it only offset 2 needed writing.
     expect(Object.fromEntries(table.written)).toEqual({ 'orders-0-2': 1 });
+  });
+
+  it('writes no message twice after the process is killed between a batched run write and its completions', async () => {
+    const event = kafkaEvent(recordRange(0, 0, 3));
+    await dieAfterWriting(event, 'run');
+    expect(await messageIds(dynamo, config.tables.messages)).toEqual(['orders-0-0', 'orders-0-1', 'orders-0-2']);
+
+    // The redelivery takes the dead claims over; each claim returns the dead owner's item, so
+    // the processor is told an earlier attempt may have written: it writes only if absent.
+    const table = new CountingTable(new DynamoMessagesTable(dynamo, config.tables.messages));
+    const contexts: boolean[] = [];
+    processor = new CountingProcessor(createMessagesProcessor(table, systemClock));
+    processor.before = async (_record, context) => {
+      contexts.push(context.earlierAttempt);
+    };
+    const afterLease: Clock = { nowMs: () => Date.now() + config.consume.leaseMs + 1_000 };
+    expect(await runtime(afterLease).handler(event)).toEqual({ batchItemFailures: [] });
+    expect(contexts).toEqual([true, true, true]);
+    expect(Object.fromEntries(table.written)).toEqual({});
+    const claims = await scanAll(dynamo, config.tables.idempotency);
+    expect(claims.map((claim) => claim.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
   });
 
   it('fails a value too large for an item, and stores a message whose id is too long for a key under its hash', async () => {
@@ -269,11 +296,15 @@ describe('consume function against the store', () => {
       slowStarted();
       await slowGate;
     };
-    const slow = runtime().handler(event);
+    // The slow invocation's effect outlasts its lease: its clock moves past it while it waits.
+    let slowElapsedMs = 0;
+    const slowClock: Clock = { nowMs: () => Date.now() + slowElapsedMs };
+    const slow = runtime(slowClock).handler(event);
     await started;
-    // The slow invocation's lease has run out for a redelivery whose clock is past it.
+    // Its lease has run out for a redelivery, which takes the record over.
     const afterLease: Clock = { nowMs: () => Date.now() + config.consume.leaseMs + 1_000 };
     expect(await runtime(afterLease).handler(event)).toEqual({ batchItemFailures: [] });
+    slowElapsedMs = config.consume.leaseMs + 1_000;
     releaseSlow();
     expect(await slow).toEqual({ batchItemFailures: [failed('orders-0', 0)] });
     const [claim] = await scanAll(dynamo, config.tables.idempotency);

@@ -132,7 +132,7 @@ describe('messages processor, runs', () => {
     await processor.processRun?.(
       run(['a', 'b'], { again: ['a'], values: { a: Buffer.from('2') } }).map((item) => ({ ...item, record: { ...item.record, offset: 99 } })),
     );
-    expect(table.calls).toEqual(['putAll a', 'putAll b', 'putOnce a']);
+    expect(table.calls).toEqual(['putAll a', 'putOnce a', 'putAll b']);
     expect(table.items.map(({ messageId, offset, value }) => [messageId, offset, value])).toEqual([
       ['a', 40, 1],
       ['b', 99, 1],
@@ -158,11 +158,19 @@ describe('messages processor, runs', () => {
     expect(table.calls).toEqual(['putAll a,b,c', 'putOnce a', 'putOnce b']);
   });
 
-  it('passes a store failure of the batch on as is: none of the run counts as applied', async () => {
+  it('writes in offset order: each stretch of new messages together, each message written before only if absent', async () => {
+    const table = new FakeTable();
+    await createMessagesProcessor(table, new FakeClock()).processRun?.(run(['a', 'b', 'c', 'd', 'e'], { again: ['c', 'd'] }));
+    expect(table.calls).toEqual(['putAll a,b', 'putOnce c', 'putOnce d', 'putAll e']);
+  });
+
+  it('stops the run at the first record of a batched write the store failed, the records before it written', async () => {
     const table = new FakeTable();
     const unavailable = new StoreUnavailableError('messages table: write failed');
     table.putAll = () => Promise.reject(unavailable);
-    await expect(createMessagesProcessor(table, new FakeClock()).processRun?.(run(['a', 'b']))).rejects.toBe(unavailable);
+    const processor = createMessagesProcessor(table, new FakeClock());
+    await expect(processor.processRun?.(run(['a', 'b']))).rejects.toMatchObject({ applied: 0, cause: unavailable });
+    await expect(processor.processRun?.(run(['a', 'b'], { again: ['a'] }))).rejects.toMatchObject({ applied: 1, cause: unavailable });
   });
 
   it('stops at a message written only if absent whose write failed', async () => {
