@@ -9,7 +9,7 @@ import type { MSKEvent } from 'aws-lambda';
 import type { CountedStore } from './store-client';
 import { countsBetween, totalRequests } from './dynamo-counter';
 import { makeRecords, mskEvent } from './records';
-import { median } from './stats';
+import { median, rotation } from './stats';
 
 /** A consumer of Kafka events with a partial batch response. */
 export interface ConsumeSubject {
@@ -31,6 +31,11 @@ export interface ConsumeFigure {
   kind: BatchKind;
   rounds: number;
   recordsPerSec: number;
+  /**
+   * Median over rounds of this subject's records/s divided by the baseline's on the same kind
+   * of batch in the same round (1 for the baseline itself): drift between rounds cancels out.
+   */
+  ratioToBaseline?: number;
   dynamoRequestsPerRecord: number;
   /** Requests of one batch by operation, from the first round. */
   requestsByOperation: Record<string, number>;
@@ -76,12 +81,15 @@ export interface ConsumeShape {
 }
 
 /**
- * Measures every subject on every shape, subjects taking turns within a round.
+ * Measures every subject on every shape. Each round gives every subject a new batch and then
+ * the same batch again, subject after subject in an order that rotates from round to round,
+ * before the next round starts; ratios are taken per round against `baseline`.
  *
  * @returns figures, and how many new records each subject was given (to compare with its table).
  */
 export async function measureConsume(
   subjects: readonly ConsumeSubject[],
+  baseline: string,
   store: CountedStore,
   shapes: readonly ConsumeShape[],
   topic: string,
@@ -99,9 +107,9 @@ export async function measureConsume(
   const totalRounds = shapes.reduce((sum, shape) => sum + shape.rounds, 0);
   let roundsDone = 0;
   for (const shape of shapes) {
-    const results = new Map<string, { new: Round[]; duplicate: Round[] }>(subjects.map((subject) => [subject.name, { new: [], duplicate: [] }]));
+    const results = new Map<string, Record<BatchKind, Round[]>>(subjects.map((subject) => [subject.name, { new: [], duplicate: [] }]));
     for (let round = 0; round < shape.rounds; round++) {
-      for (const subject of subjects) {
+      for (const subject of rotation(subjects, round)) {
         const records = makeRecords(shape.batchSize, `c${shape.batchSize}x${shape.partitions}-r${round}`);
         const event = mskEvent(topic, shape.partitions, records, nextOffset);
         nextOffset += shape.batchSize;
@@ -113,9 +121,11 @@ export async function measureConsume(
       roundsDone += 1;
       onRound(roundsDone, totalRounds);
     }
+    const baselineResults = results.get(baseline);
     for (const subject of subjects) {
       for (const kind of [BatchKind.New, BatchKind.Duplicate]) {
         const rounds = results.get(subject.name)?.[kind] ?? [];
+        const baselineRounds = baselineResults?.[kind];
         figures.push({
           subject: subject.name,
           batchSize: shape.batchSize,
@@ -123,6 +133,9 @@ export async function measureConsume(
           kind,
           rounds: rounds.length,
           recordsPerSec: median(rounds.map((r) => r.recordsPerSec)),
+          ...(baselineRounds === undefined
+            ? {}
+            : { ratioToBaseline: median(rounds.map((r, index) => r.recordsPerSec / (baselineRounds[index] as Round).recordsPerSec)) }),
           dynamoRequestsPerRecord: median(rounds.map((r) => r.requestsPerRecord)),
           requestsByOperation: rounds[0]?.requestsByOperation ?? {},
         });

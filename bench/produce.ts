@@ -8,7 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { BenchRecord } from './records';
 import { makeRecords, produceRequestBody } from './records';
-import { median, percentile } from './stats';
+import { median, percentile, rotation } from './stats';
 import type { ProduceRuntime } from '../lib/produce';
 import { SubjectName } from './subject-names';
 import { createHttpPoster } from './http-client';
@@ -21,13 +21,20 @@ export interface ProduceSubject {
   close(): Promise<void>;
 }
 
-/** One subject's figures at one request size, medians over rounds. */
+/** One subject's figures at one request size. */
 export interface ProduceFigure {
   subject: string;
   recordsPerRequest: number;
   requestsPerRound: number;
   rounds: number;
+  /** Median over rounds of the round's records acknowledged per second of wall time. */
   recordsPerSec: number;
+  /**
+   * Median over rounds of this subject's records/s divided by the baseline's in the same
+   * round (1 for the baseline itself): drift between rounds cancels out of each quotient.
+   */
+  ratioToBaseline?: number;
+  /** Percentiles of every request of every round. */
   p50Ms: number;
   p99Ms: number;
 }
@@ -109,16 +116,16 @@ export function httpSubject(baseUrl: string, topic: string, close: () => Promise
   };
 }
 
-/** How many requests one round sends at each size: enough for a p99 to mean something at small sizes. */
-export function requestsPerRound(recordsPerRequest: number, quick: boolean): number {
-  const full = recordsPerRequest <= 1 ? 200 : recordsPerRequest <= 10 ? 100 : recordsPerRequest <= 100 ? 40 : 12;
-  return quick ? Math.max(3, Math.ceil(full / 10)) : full;
+/** How many rounds, and requests per round, at one request size. */
+export interface ProduceSize {
+  recordsPerRequest: number;
+  requestsPerRound: number;
+  rounds: number;
 }
 
 interface Round {
   recordsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
+  latenciesMs: number[];
 }
 
 async function runRound(subject: ProduceSubject, recordsPerRequest: number, requests: number, label: string): Promise<Round> {
@@ -132,48 +139,51 @@ async function runRound(subject: ProduceSubject, recordsPerRequest: number, requ
     latenciesMs.push(performance.now() - sent);
   }
   const elapsedMs = performance.now() - started;
-  return {
-    recordsPerSec: (recordsPerRequest * requests) / (elapsedMs / 1000),
-    p50Ms: percentile(latenciesMs, 50),
-    p99Ms: percentile(latenciesMs, 99),
-  };
+  return { recordsPerSec: (recordsPerRequest * requests) / (elapsedMs / 1000), latenciesMs };
 }
 
 /**
- * Measures every subject at every size. Subjects take turns within a round, so that a burst
- * of load from elsewhere on the machine hits all of them rather than one.
+ * Measures every subject at every size. Each round runs every subject once, in an order that
+ * rotates from round to round, before the next round starts; so a burst of load from
+ * elsewhere on the machine hits all subjects of a round alike, and the per-round quotients
+ * against the baseline (the first subject) are what the ratios are taken from.
  */
 export async function measureProduce(
   subjects: readonly ProduceSubject[],
-  sizes: readonly number[],
-  rounds: number,
-  quick: boolean,
+  sizes: readonly ProduceSize[],
   onRound: (done: number, total: number) => void = () => undefined,
 ): Promise<ProduceFigure[]> {
+  const baseline = subjects[0];
+  if (baseline === undefined) return [];
   for (const subject of subjects) {
     // Warm-up: connections, metadata, JIT.
     for (let index = 0; index < 5; index++) await subject.send(makeRecords(10, `warmup-${index}`));
   }
   const figures: ProduceFigure[] = [];
-  for (const size of sizes) {
-    const requests = requestsPerRound(size, quick);
+  const totalRounds = sizes.reduce((sum, size) => sum + size.rounds, 0);
+  let roundsDone = 0;
+  for (const { recordsPerRequest, requestsPerRound, rounds } of sizes) {
     const results = new Map<string, Round[]>(subjects.map((subject) => [subject.name, []]));
     for (let round = 0; round < rounds; round++) {
-      for (const subject of subjects) {
-        results.get(subject.name)?.push(await runRound(subject, size, requests, `p${size}-r${round}`));
+      for (const subject of rotation(subjects, round)) {
+        results.get(subject.name)?.push(await runRound(subject, recordsPerRequest, requestsPerRound, `p${recordsPerRequest}-r${round}`));
       }
-      onRound(sizes.indexOf(size) * rounds + round + 1, sizes.length * rounds);
+      roundsDone += 1;
+      onRound(roundsDone, totalRounds);
     }
+    const baselineRounds = results.get(baseline.name) ?? [];
     for (const subject of subjects) {
       const subjectRounds = results.get(subject.name) ?? [];
+      const latenciesMs = subjectRounds.flatMap((r) => r.latenciesMs);
       figures.push({
         subject: subject.name,
-        recordsPerRequest: size,
-        requestsPerRound: requests,
+        recordsPerRequest,
+        requestsPerRound,
         rounds,
         recordsPerSec: median(subjectRounds.map((r) => r.recordsPerSec)),
-        p50Ms: median(subjectRounds.map((r) => r.p50Ms)),
-        p99Ms: median(subjectRounds.map((r) => r.p99Ms)),
+        ratioToBaseline: median(subjectRounds.map((r, index) => r.recordsPerSec / (baselineRounds[index] as Round).recordsPerSec)),
+        p50Ms: percentile(latenciesMs, 50),
+        p99Ms: percentile(latenciesMs, 99),
       });
     }
   }

@@ -37,3 +37,12 @@ export function significant(value: number, digits = 3): number {
   if (value === 0 || !Number.isFinite(value)) return value;
   return Number(value.toPrecision(digits));
 }
+
+/**
+ * `items` rotated left by `round`: over consecutive rounds each item goes first in turn, so
+ * that no subject always meets the broker straight after the same neighbour.
+ */
+export function rotation<T>(items: readonly T[], round: number): T[] {
+  const shift = items.length === 0 ? 0 : round % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
