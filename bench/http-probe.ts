@@ -113,8 +113,8 @@ async function againstKafka(): Promise<void> {
     bare: 'bare child server, node:http',
   } as const;
   const subjects: [string, Send][] = [
-    [names.direct, (records) => direct.send(records)],
-    [names.handler, (records) => handler.send(records)],
+    [names.direct, (records) => direct.prepare(records)()],
+    [names.handler, (records) => handler.prepare(records)()],
     [names.serverFetch, viaFetch(`${pipeline.httpUrl}${path}`)],
     [names.server, viaNodeHttp(`${pipeline.httpUrl}${path}`)],
     [names.inProcess, viaNodeHttp(`${inProcess.url}${path}`)],

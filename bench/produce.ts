@@ -13,11 +13,18 @@ import type { ProduceRuntime } from '../lib/produce';
 import { SubjectName } from './subject-names';
 import { createHttpPoster } from './http-client';
 
+/** One request, its input already in the subject's own shape: sends, resolves once every record is acknowledged. */
+export type PreparedRequest = () => Promise<void>;
+
 /** Something that produces a list of records and resolves once all are acknowledged. */
 export interface ProduceSubject {
   name: string;
-  /** @throws Error when any record was not acknowledged. */
-  send(records: readonly BenchRecord[]): Promise<void>;
+  /**
+   * Puts `records` into the shape the subject takes (kafkajs messages, a request body) before
+   * the clock starts, as the records themselves are made before it: building a caller's input
+   * is not the subject's cost. The returned request throws when any record was not acknowledged.
+   */
+  prepare(records: readonly BenchRecord[]): PreparedRequest;
   close(): Promise<void>;
 }
 
@@ -47,12 +54,11 @@ export async function kafkajsSubject(brokers: string[], topic: string): Promise<
   await producer.connect();
   return {
     name: SubjectName.KafkajsProducer,
-    send: async (records) => {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: records.map((record) => ({ key: record.key, value: record.valueJson, headers: { 'message-id': record.messageId } })),
-      });
+    prepare: (records) => {
+      const messages = records.map((record) => ({ key: record.key, value: record.valueJson, headers: { 'message-id': record.messageId } }));
+      return async () => {
+        await producer.send({ topic, acks: -1, messages });
+      };
     },
     close: () => producer.disconnect(),
   };
@@ -88,9 +94,12 @@ export function produceEvent(topic: string, body: string): APIGatewayProxyEventV
 export function handlerSubject(runtime: ProduceRuntime, topic: string): ProduceSubject {
   return {
     name: SubjectName.ProduceHandler,
-    send: async (records) => {
-      const response = await runtime.handler(produceEvent(topic, produceRequestBody(records)));
-      if (response.statusCode !== 200) throw new Error(`produce handler answered ${response.statusCode}: ${response.body}`);
+    prepare: (records) => {
+      const body = produceRequestBody(records);
+      return async () => {
+        const response = await runtime.handler(produceEvent(topic, body));
+        if (response.statusCode !== 200) throw new Error(`produce handler answered ${response.statusCode}: ${response.body}`);
+      };
     },
     close: () => runtime.close(),
   };
@@ -105,9 +114,12 @@ export function httpSubject(baseUrl: string, topic: string, close: () => Promise
   const poster = createHttpPoster(`${baseUrl}/topics/${topic}`);
   return {
     name: SubjectName.LocalHttpServer,
-    send: async (records) => {
-      const response = await poster.post(produceRequestBody(records), { 'content-type': CONTENT_TYPE });
-      if (response.status !== 200) throw new Error(`local HTTP server answered ${response.status}: ${response.body}`);
+    prepare: (records) => {
+      const body = produceRequestBody(records);
+      return async () => {
+        const response = await poster.post(body, { 'content-type': CONTENT_TYPE });
+        if (response.status !== 200) throw new Error(`local HTTP server answered ${response.status}: ${response.body}`);
+      };
     },
     close: async () => {
       poster.close();
@@ -129,13 +141,13 @@ interface Round {
 }
 
 async function runRound(subject: ProduceSubject, recordsPerRequest: number, requests: number, label: string): Promise<Round> {
-  // Records are made before the clock starts, so only sending is timed.
-  const batches = Array.from({ length: requests }, (_, index) => makeRecords(recordsPerRequest, `${label}-${index}`));
+  // Records and each subject's input made of them are made before the clock starts, so only sending is timed.
+  const prepared = Array.from({ length: requests }, (_, index) => subject.prepare(makeRecords(recordsPerRequest, `${label}-${index}`)));
   const latenciesMs: number[] = [];
   const started = performance.now();
-  for (const batch of batches) {
+  for (const send of prepared) {
     const sent = performance.now();
-    await subject.send(batch);
+    await send();
     latenciesMs.push(performance.now() - sent);
   }
   const elapsedMs = performance.now() - started;
@@ -157,7 +169,7 @@ export async function measureProduce(
   if (baseline === undefined) return [];
   for (const subject of subjects) {
     // Warm-up: connections, metadata, JIT.
-    for (let index = 0; index < 5; index++) await subject.send(makeRecords(10, `warmup-${index}`));
+    for (let index = 0; index < 5; index++) await subject.prepare(makeRecords(10, `warmup-${index}`))();
   }
   const figures: ProduceFigure[] = [];
   const totalRounds = sizes.reduce((sum, size) => sum + size.rounds, 0);

@@ -323,7 +323,7 @@ export function renderMarkdown(results: BenchResults, goals: readonly GoalVerdic
     ...roundsSection(results),
     '## Produce',
     '',
-    "Requests are sent one at a time (as one Lambda invocation at a time would), each carrying the same JSON records with a `message-id` header. Throughput is records acknowledged with acks=-1 per second; latency is per request. The produce handler is called in the bench process as Lambda calls it; the local HTTP server is `npm start`'s, in its own process, over a kept-alive loopback connection from a node:http client (global fetch would add its own 0.5-0.8 ms per request, the client's cost rather than the server's: bench/http-probe.ts); the baseline is a plain kafkajs producer sending the same records.",
+    "Requests are sent one at a time (as one Lambda invocation at a time would), each carrying the same JSON records with a `message-id` header. Each subject's input (kafkajs messages, the request body) is built from the records before the clock starts, as the records themselves are: a caller's serialisation is not the subject's cost. Throughput is records acknowledged with acks=-1 per second; latency is per request. The produce handler is called in the bench process as Lambda calls it; the local HTTP server is `npm start`'s, in its own process, over a kept-alive loopback connection from a node:http client (global fetch would add its own 0.5-0.8 ms per request, the client's cost rather than the server's: bench/http-probe.ts); the baseline is a plain kafkajs producer sending the same records.",
     '',
   ];
   if (results.produce.length > 0) {
