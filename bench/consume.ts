@@ -81,9 +81,9 @@ export interface ConsumeShape {
 }
 
 /**
- * Measures every subject on every shape. Each round gives every subject a new batch and then
- * the same batch again, subject after subject in an order that rotates from round to round,
- * before the next round starts; ratios are taken per round against `baseline`.
+ * Measures every subject on every shape. Each round gives every subject a new batch, then
+ * every subject the same batch again, subject after subject in an order that rotates from
+ * round to round, before the next round starts; ratios are taken per round against `baseline`.
  *
  * @returns figures, and how many new records each subject was given (to compare with its table).
  */
@@ -109,14 +109,18 @@ export async function measureConsume(
   for (const shape of shapes) {
     const results = new Map<string, Record<BatchKind, Round[]>>(subjects.map((subject) => [subject.name, { new: [], duplicate: [] }]));
     for (let round = 0; round < shape.rounds; round++) {
-      for (const subject of rotation(subjects, round)) {
-        const records = makeRecords(shape.batchSize, `c${shape.batchSize}x${shape.partitions}-r${round}`);
-        const event = mskEvent(topic, shape.partitions, records, nextOffset);
+      const order = rotation(subjects, round);
+      const events = order.map((subject) => {
+        const event = mskEvent(topic, shape.partitions, makeRecords(shape.batchSize, `c${shape.batchSize}x${shape.partitions}-r${round}`), nextOffset);
         nextOffset += shape.batchSize;
-        const subjectResults = results.get(subject.name);
-        subjectResults?.new.push(await timed(subject, store, event, shape.batchSize));
-        subjectResults?.duplicate.push(await timed(subject, store, event, shape.batchSize));
         newRecordsBySubject.set(subject.name, (newRecordsBySubject.get(subject.name) ?? 0) + shape.batchSize);
+        return event;
+      });
+      // Every subject's new batch, then every subject's duplicate: the batches a ratio pairs run back to back.
+      for (const kind of [BatchKind.New, BatchKind.Duplicate]) {
+        for (const [index, subject] of order.entries()) {
+          results.get(subject.name)?.[kind].push(await timed(subject, store, events[index] as MSKEvent, shape.batchSize));
+        }
       }
       roundsDone += 1;
       onRound(roundsDone, totalRounds);

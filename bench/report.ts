@@ -293,7 +293,7 @@ function roundsSection(results: BenchResults): string[] {
   }
   if (consumeRounds.length > 0) {
     lines.push(
-      `Consume: ${consumeRounds.map((figure) => `${figure.rounds} rounds of ${figure.batchSize} records over ${figure.partitions} partition(s)`).join(', ')}. A round is a new batch and the same batch again for each subject; a 1000-record batch takes the baseline seconds and averages over thousands of requests by itself, so the large shapes need fewer rounds than the small ones to be as stable, and the whole run stays within about four minutes.`,
+      `Consume: ${consumeRounds.map((figure) => `${figure.rounds} rounds of ${figure.batchSize} records over ${figure.partitions} partition(s)`).join(', ')}. A round gives each subject a new batch, then each the same batch again (so the new batches a ratio pairs run back to back); a 1000-record batch takes the baseline seconds and averages over thousands of requests by itself, so the large shapes need fewer rounds than the small ones to be as stable, and the whole run stays within about four minutes.`,
       '',
     );
   }

@@ -58,7 +58,7 @@ const progress = createProgress({ label: 'bench', steps: PARTS.filter(wanted).le
 // 0.3 s for all three subjects, so the goal size gets many short rounds (51); the other sizes,
 // which no goal reads, get 15. Consume rounds are long (a 1000-record batch takes the baseline
 // about 4 s, new and again duplicate), and one batch already averages over many requests:
-// 15 rounds for 100-record batches, 5 for 1000-record ones.
+// 21 rounds for 100-record batches, 5 for 1000-record ones.
 const settings = {
   quick,
   produceSizes: (quick
@@ -78,8 +78,8 @@ const settings = {
         { batchSize: 100, partitions: 4, rounds: 1 },
       ]
     : [
-        { batchSize: 100, partitions: 1, rounds: 15 },
-        { batchSize: 100, partitions: 4, rounds: 15 },
+        { batchSize: 100, partitions: 1, rounds: 21 },
+        { batchSize: 100, partitions: 4, rounds: 21 },
         { batchSize: 1000, partitions: 1, rounds: 5 },
         { batchSize: 1000, partitions: 4, rounds: 5 },
       ]) satisfies ConsumeShape[],
