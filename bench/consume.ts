@@ -9,7 +9,7 @@ import type { MSKEvent } from 'aws-lambda';
 import type { CountedStore } from './store-client';
 import { countsBetween, totalRequests } from './dynamo-counter';
 import { makeRecords, mskEvent } from './records';
-import { median, rotation } from './stats';
+import { median, pairedRatios, rotation } from './stats';
 
 /** A consumer of Kafka events with a partial batch response. */
 export interface ConsumeSubject {
@@ -36,6 +36,8 @@ export interface ConsumeFigure {
    * of batch in the same round (1 for the baseline itself): drift between rounds cancels out.
    */
   ratioToBaseline?: number;
+  /** The per-round ratios the median above is taken from, in round order (subjects other than the baseline). */
+  roundRatios?: number[];
   dynamoRequestsPerRecord: number;
   /** Requests of one batch by operation, from the first round. */
   requestsByOperation: Record<string, number>;
@@ -139,7 +141,11 @@ export async function measureConsume(
           recordsPerSec: median(rounds.map((r) => r.recordsPerSec)),
           ...(baselineRounds === undefined
             ? {}
-            : { ratioToBaseline: median(rounds.map((r, index) => r.recordsPerSec / (baselineRounds[index] as Round).recordsPerSec)) }),
+            : pairedRatios(
+                rounds.map((r) => r.recordsPerSec),
+                baselineRounds.map((r) => r.recordsPerSec),
+                subject.name === baseline,
+              )),
           dynamoRequestsPerRecord: median(rounds.map((r) => r.requestsPerRecord)),
           requestsByOperation: rounds[0]?.requestsByOperation ?? {},
         });

@@ -8,7 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { BenchRecord } from './records';
 import { makeRecords, produceRequestBody } from './records';
-import { median, percentile, rotation } from './stats';
+import { median, pairedRatios, percentile, rotation } from './stats';
 import type { ProduceRuntime } from '../lib/produce';
 import { SubjectName } from './subject-names';
 import { createHttpPoster } from './http-client';
@@ -41,6 +41,8 @@ export interface ProduceFigure {
    * round (1 for the baseline itself): drift between rounds cancels out of each quotient.
    */
   ratioToBaseline?: number;
+  /** The per-round ratios the median above is taken from, in round order (subjects other than the baseline). */
+  roundRatios?: number[];
   /** Percentiles of every request of every round. */
   p50Ms: number;
   p99Ms: number;
@@ -193,7 +195,11 @@ export async function measureProduce(
         requestsPerRound,
         rounds,
         recordsPerSec: median(subjectRounds.map((r) => r.recordsPerSec)),
-        ratioToBaseline: median(subjectRounds.map((r, index) => r.recordsPerSec / (baselineRounds[index] as Round).recordsPerSec)),
+        ...pairedRatios(
+          subjectRounds.map((r) => r.recordsPerSec),
+          baselineRounds.map((r) => r.recordsPerSec),
+          subject === baseline,
+        ),
         p50Ms: percentile(latenciesMs, 50),
         p99Ms: percentile(latenciesMs, 99),
       });

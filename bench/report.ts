@@ -272,6 +272,14 @@ function table(header: string[], rows: string[][]): string {
 
 const verdictText = (met: boolean | null): string => (met === null ? 'not measured' : met ? 'met' : 'MISSED');
 
+/** The range of per-round ratios of each figure that kept them, as one sentence. */
+function roundSpread<T extends { roundRatios?: number[] }>(figures: readonly T[], label: (figure: T) => string): string {
+  const ranges = figures
+    .filter((figure) => figure.roundRatios !== undefined && figure.roundRatios.length > 0)
+    .map((figure) => `${label(figure)} ${fixed(Math.min(...(figure.roundRatios as number[])))} to ${fixed(Math.max(...(figure.roundRatios as number[])))}`);
+  return ranges.length === 0 ? '' : ` Per-round ratios in this run: ${ranges.join('; ')}.`;
+}
+
 /**
  * How the rounds were run and why so many: the ratios' stability between runs depends on it.
  */
@@ -287,13 +295,19 @@ function roundsSection(results: BenchResults): string[] {
   ];
   if (produceRounds.length > 0) {
     lines.push(
-      `Produce: ${produceRounds.map((figure) => `${figure.rounds} rounds of ${figure.requestsPerRound} requests at ${figure.recordsPerRequest} records/request`).join(', ')}. The goals are judged at ${GOAL_RECORDS_PER_REQUEST} records/request, whose ratio read 0.83x, 0.70x and 0.72x in three runs of 3 rounds each; a round there takes well under a second for all subjects, so it gets many short rounds, enough that two consecutive runs agree within 0.05. The other sizes, which no goal reads, get fewer.`,
+      `Produce: ${produceRounds.map((figure) => `${figure.rounds} rounds of ${figure.requestsPerRound} requests at ${figure.recordsPerRequest} records/request`).join(', ')}. The goals are judged at ${GOAL_RECORDS_PER_REQUEST} records/request, whose ratio read 0.83x, 0.70x and 0.72x in three runs of 3 rounds each. A round there takes a fraction of a second for all three subjects, so it gets many short rounds, enough that two consecutive runs on this machine agree within 0.05; the other sizes, which no goal reads, get fewer.${roundSpread(
+        results.produce.filter((figure) => figure.recordsPerRequest === GOAL_RECORDS_PER_REQUEST),
+        (figure) => figure.subject,
+      )}`,
       '',
     );
   }
   if (consumeRounds.length > 0) {
     lines.push(
-      `Consume: ${consumeRounds.map((figure) => `${figure.rounds} rounds of ${figure.batchSize} records over ${figure.partitions} partition(s)`).join(', ')}. A round gives each subject a new batch, then each the same batch again (so the new batches a ratio pairs run back to back); a 1000-record batch takes the baseline seconds and averages over thousands of requests by itself, so the large shapes need fewer rounds than the small ones to be as stable, and the whole run stays within about four minutes.`,
+      `Consume: ${consumeRounds.map((figure) => `${figure.rounds} rounds of ${figure.batchSize} records over ${figure.partitions} partition(s)`).join(', ')}. A round gives each subject a new batch, then each the same batch again, so the new batches a ratio pairs run back to back. The 100-record shapes take about a second a round and get 21, which keeps their ratios within 0.05 from one run to the next. A 1000-record round takes the two subjects about 12 s, so 5 is what fits in a run of about four minutes; between consecutive runs here their ratios still moved by 0.04 to 0.16 over 1 partition and by 0.23 to 0.45 over 4. Most of that is not noise that more rounds would average away: the handler keeps many requests in flight over 4 partitions while the baseline makes one at a time, so when other work on the shared cores takes CPU from the bench process and the one-threaded store, the handler loses more than the baseline and the ratio itself changes (1000 records over 4 partitions read 1.1x in a run that started at a load average of 5, 2.0x in one that started at 1).${roundSpread(
+        consumeRounds,
+        (figure) => `${figure.batchSize} x ${figure.partitions}`,
+      )}`,
       '',
     );
   }
