@@ -3,7 +3,7 @@
  * subject beside the baseline it is compared with. Writes bench/results.json, bench/RESULTS.md
  * and bench/results.svg.
  *
- * Flags: `--quick` (one round, smaller batches: a smoke run, not figures to quote) and
+ * Flags: `--quick` (one to three rounds, fewer sizes and shapes: a smoke run, not figures to quote) and
  * `--only=store,produce,consume,cold-start,end-to-end` (a subset). Either writes its report
  * to bench/.tmp/ instead, so that bench/RESULTS.md always comes from a full run.
  */
