@@ -1,6 +1,6 @@
 /**
  * The bench's HTTP client: node:http over one kept-alive connection. Global fetch (undici)
- * costs about 0.6-0.8 ms more per request on this loopback path than node:http does against
+ * costs about 0.6-0.85 ms more per request on this loopback path than node:http does against
  * the same server (bench/http-probe.ts), which is the client's cost, not the server's; a
  * produce request at 100 records takes 3-4 ms in all, so fetch alone would move the local
  * HTTP server's ratio by about 0.1.
