@@ -9,7 +9,7 @@ import type { MSKEvent } from 'aws-lambda';
 import type { CountedStore } from './store-client';
 import { countsBetween, totalRequests } from './dynamo-counter';
 import { makeRecords, mskEvent } from './records';
-import { median } from './stats';
+import { median, pairedRatios, rotation } from './stats';
 
 /** A consumer of Kafka events with a partial batch response. */
 export interface ConsumeSubject {
@@ -31,6 +31,13 @@ export interface ConsumeFigure {
   kind: BatchKind;
   rounds: number;
   recordsPerSec: number;
+  /**
+   * Median over rounds of this subject's records/s divided by the baseline's on the same kind
+   * of batch in the same round (1 for the baseline itself): drift between rounds cancels out.
+   */
+  ratioToBaseline?: number;
+  /** The per-round ratios the median above is taken from, in round order (subjects other than the baseline). */
+  roundRatios?: number[];
   dynamoRequestsPerRecord: number;
   /** Requests of one batch by operation, from the first round. */
   requestsByOperation: Record<string, number>;
@@ -76,12 +83,15 @@ export interface ConsumeShape {
 }
 
 /**
- * Measures every subject on every shape, subjects taking turns within a round.
+ * Measures every subject on every shape. Each round gives every subject a new batch, then
+ * every subject the same batch again, subject after subject in an order that rotates from
+ * round to round, before the next round starts; ratios are taken per round against `baseline`.
  *
  * @returns figures, and how many new records each subject was given (to compare with its table).
  */
 export async function measureConsume(
   subjects: readonly ConsumeSubject[],
+  baseline: string,
   store: CountedStore,
   shapes: readonly ConsumeShape[],
   topic: string,
@@ -99,23 +109,29 @@ export async function measureConsume(
   const totalRounds = shapes.reduce((sum, shape) => sum + shape.rounds, 0);
   let roundsDone = 0;
   for (const shape of shapes) {
-    const results = new Map<string, { new: Round[]; duplicate: Round[] }>(subjects.map((subject) => [subject.name, { new: [], duplicate: [] }]));
+    const results = new Map<string, Record<BatchKind, Round[]>>(subjects.map((subject) => [subject.name, { new: [], duplicate: [] }]));
     for (let round = 0; round < shape.rounds; round++) {
-      for (const subject of subjects) {
-        const records = makeRecords(shape.batchSize, `c${shape.batchSize}x${shape.partitions}-r${round}`);
-        const event = mskEvent(topic, shape.partitions, records, nextOffset);
+      const order = rotation(subjects, round);
+      const events = order.map((subject) => {
+        const event = mskEvent(topic, shape.partitions, makeRecords(shape.batchSize, `c${shape.batchSize}x${shape.partitions}-r${round}`), nextOffset);
         nextOffset += shape.batchSize;
-        const subjectResults = results.get(subject.name);
-        subjectResults?.new.push(await timed(subject, store, event, shape.batchSize));
-        subjectResults?.duplicate.push(await timed(subject, store, event, shape.batchSize));
         newRecordsBySubject.set(subject.name, (newRecordsBySubject.get(subject.name) ?? 0) + shape.batchSize);
+        return event;
+      });
+      // Every subject's new batch, then every subject's duplicate: the batches a ratio pairs run back to back.
+      for (const kind of [BatchKind.New, BatchKind.Duplicate]) {
+        for (const [index, subject] of order.entries()) {
+          results.get(subject.name)?.[kind].push(await timed(subject, store, events[index] as MSKEvent, shape.batchSize));
+        }
       }
       roundsDone += 1;
       onRound(roundsDone, totalRounds);
     }
+    const baselineResults = results.get(baseline);
     for (const subject of subjects) {
       for (const kind of [BatchKind.New, BatchKind.Duplicate]) {
         const rounds = results.get(subject.name)?.[kind] ?? [];
+        const baselineRounds = baselineResults?.[kind];
         figures.push({
           subject: subject.name,
           batchSize: shape.batchSize,
@@ -123,6 +139,13 @@ export async function measureConsume(
           kind,
           rounds: rounds.length,
           recordsPerSec: median(rounds.map((r) => r.recordsPerSec)),
+          ...(baselineRounds === undefined
+            ? {}
+            : pairedRatios(
+                rounds.map((r) => r.recordsPerSec),
+                baselineRounds.map((r) => r.recordsPerSec),
+                subject.name === baseline,
+              )),
           dynamoRequestsPerRecord: median(rounds.map((r) => r.requestsPerRecord)),
           requestsByOperation: rounds[0]?.requestsByOperation ?? {},
         });

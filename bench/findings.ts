@@ -3,6 +3,7 @@
  * requests each record needs, and where a subject falls short of its goal.
  */
 import type { ConsumeFigure } from './consume';
+import type { ProduceFigure } from './produce';
 import { BUNDLE_LIMIT_BYTES, COLD_START_PAIRS, type BenchResults } from './report';
 import { SubjectName } from './subject-names';
 
@@ -118,5 +119,21 @@ export function deriveFindings(results: BenchResults): string[] {
         : `${SubjectName.ProduceHandler} at 100 records/request: p50 ${handler100.p50Ms.toFixed(2)} ms against ${direct100.p50Ms.toFixed(2)} ms for kafkajs alone: no overhead measurable above the noise; both wait on the broker's acks=-1 round-trip.`,
     );
   }
+  const http100 = results.produce.find((figure) => figure.subject === SubjectName.LocalHttpServer && figure.recordsPerRequest === 100);
+  if (http100 !== undefined && handler100 !== undefined) findings.push(httpServerFinding(http100, handler100));
   return findings;
+}
+
+/**
+ * Where the local HTTP server's time over the in-process handler goes. The split comes from
+ * bench/http-probe.ts (server code timed apart from Kafka, a bare node:http server in a child
+ * process, fetch against node:http), the totals from this run.
+ */
+function httpServerFinding(http: ProduceFigure, handler: ProduceFigure): string {
+  const overheadMs = http.p50Ms - handler.p50Ms;
+  return (
+    `${SubjectName.LocalHttpServer} at 100 records/request: p50 ${http.p50Ms.toFixed(2)} ms against ${handler.p50Ms.toFixed(2)} ms for the same handler called in process, ${overheadMs.toFixed(2)} ms more per request. ` +
+    "`bench/http-probe.ts` splits it: the server's own work (reading the body, building the payload v2 event, writing the response) is 0.06-0.1 ms; nearly all the rest is the HTTP round trip between two processes (0.75-1.0 ms to a bare node:http server in a child process that answers at once, the client's own work included), which on two shared cores is dear because every request now wakes two idle processes in turn instead of one, and the server process waits on the broker in between. Logging (one JSON line per request to a pipe) and Powertools are not it: the npm start process spends its CPU in kafkajs and its socket writes, and sending its log lines to a file instead of the bench's pipe did not make it faster. " +
+    "The bench sends these requests with node:http over a kept-alive connection; global fetch (undici), which it used before, added 0.6-0.85 ms of its own per request on the same path, the client's cost that had been counted against the server. The HTTP path cannot be faster than the handler itself, so its ratio is the handler's less this round trip."
+  );
 }

@@ -27,11 +27,12 @@ export function hasPipeline(): boolean {
 
 /**
  * Starts scripts/start.ts with `env` on top of the bench's environment and waits for its ready line.
+ * `nodeArgs` go to its Node.js process (for example `--cpu-prof`, which NODE_OPTIONS refuses).
  *
  * @throws Error with its last output when it exits or is not ready within `readyTimeoutMs`.
  */
-export async function startPipeline(env: Record<string, string>, readyTimeoutMs = 120_000): Promise<Pipeline> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+export async function startPipeline(env: Record<string, string>, readyTimeoutMs = 120_000, nodeArgs: readonly string[] = []): Promise<Pipeline> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'scripts/start.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,25 +8,42 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { BenchRecord } from './records';
 import { makeRecords, produceRequestBody } from './records';
-import { median, percentile } from './stats';
+import { median, pairedRatios, percentile, rotation } from './stats';
 import type { ProduceRuntime } from '../lib/produce';
 import { SubjectName } from './subject-names';
+import { createHttpPoster } from './http-client';
+
+/** One request, its input already in the subject's own shape: sends, resolves once every record is acknowledged. */
+export type PreparedRequest = () => Promise<void>;
 
 /** Something that produces a list of records and resolves once all are acknowledged. */
 export interface ProduceSubject {
   name: string;
-  /** @throws Error when any record was not acknowledged. */
-  send(records: readonly BenchRecord[]): Promise<void>;
+  /**
+   * Puts `records` into the shape the subject takes (kafkajs messages, a request body) before
+   * the clock starts, as the records themselves are made before it: building a caller's input
+   * is not the subject's cost. The returned request throws when any record was not acknowledged.
+   */
+  prepare(records: readonly BenchRecord[]): PreparedRequest;
   close(): Promise<void>;
 }
 
-/** One subject's figures at one request size, medians over rounds. */
+/** One subject's figures at one request size. */
 export interface ProduceFigure {
   subject: string;
   recordsPerRequest: number;
   requestsPerRound: number;
   rounds: number;
+  /** Median over rounds of the round's records acknowledged per second of wall time. */
   recordsPerSec: number;
+  /**
+   * Median over rounds of this subject's records/s divided by the baseline's in the same
+   * round (1 for the baseline itself): drift between rounds cancels out of each quotient.
+   */
+  ratioToBaseline?: number;
+  /** The per-round ratios the median above is taken from, in round order (subjects other than the baseline). */
+  roundRatios?: number[];
+  /** Percentiles of every request of every round. */
   p50Ms: number;
   p99Ms: number;
 }
@@ -39,12 +56,11 @@ export async function kafkajsSubject(brokers: string[], topic: string): Promise<
   await producer.connect();
   return {
     name: SubjectName.KafkajsProducer,
-    send: async (records) => {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: records.map((record) => ({ key: record.key, value: record.valueJson, headers: { 'message-id': record.messageId } })),
-      });
+    prepare: (records) => {
+      const messages = records.map((record) => ({ key: record.key, value: record.valueJson, headers: { 'message-id': record.messageId } }));
+      return async () => {
+        await producer.send({ topic, acks: -1, messages });
+      };
     },
     close: () => producer.disconnect(),
   };
@@ -80,96 +96,112 @@ export function produceEvent(topic: string, body: string): APIGatewayProxyEventV
 export function handlerSubject(runtime: ProduceRuntime, topic: string): ProduceSubject {
   return {
     name: SubjectName.ProduceHandler,
-    send: async (records) => {
-      const response = await runtime.handler(produceEvent(topic, produceRequestBody(records)));
-      if (response.statusCode !== 200) throw new Error(`produce handler answered ${response.statusCode}: ${response.body}`);
+    prepare: (records) => {
+      const body = produceRequestBody(records);
+      return async () => {
+        const response = await runtime.handler(produceEvent(topic, body));
+        if (response.statusCode !== 200) throw new Error(`produce handler answered ${response.statusCode}: ${response.body}`);
+      };
     },
     close: () => runtime.close(),
   };
 }
 
-/** The local HTTP server, over a kept-alive loopback connection. */
+/**
+ * The local HTTP server, over a kept-alive loopback connection. The client is node:http
+ * rather than global fetch: fetch's own cost per request is about as large as the server's
+ * whole overhead (see {@link createHttpPoster}), and it is not the server's.
+ */
 export function httpSubject(baseUrl: string, topic: string, close: () => Promise<void>): ProduceSubject {
+  const poster = createHttpPoster(`${baseUrl}/topics/${topic}`);
   return {
     name: SubjectName.LocalHttpServer,
-    send: async (records) => {
-      const response = await fetch(`${baseUrl}/topics/${topic}`, {
-        method: 'POST',
-        headers: { 'content-type': CONTENT_TYPE },
-        body: produceRequestBody(records),
-      });
-      const text = await response.text();
-      if (response.status !== 200) throw new Error(`local HTTP server answered ${response.status}: ${text}`);
+    prepare: (records) => {
+      const body = produceRequestBody(records);
+      return async () => {
+        const response = await poster.post(body, { 'content-type': CONTENT_TYPE });
+        if (response.status !== 200) throw new Error(`local HTTP server answered ${response.status}: ${response.body}`);
+      };
     },
-    close,
+    close: async () => {
+      poster.close();
+      await close();
+    },
   };
 }
 
-/** How many requests one round sends at each size: enough for a p99 to mean something at small sizes. */
-export function requestsPerRound(recordsPerRequest: number, quick: boolean): number {
-  const full = recordsPerRequest <= 1 ? 200 : recordsPerRequest <= 10 ? 100 : recordsPerRequest <= 100 ? 40 : 12;
-  return quick ? Math.max(3, Math.ceil(full / 10)) : full;
+/** How many rounds, and requests per round, at one request size. */
+export interface ProduceSize {
+  recordsPerRequest: number;
+  requestsPerRound: number;
+  rounds: number;
 }
 
 interface Round {
   recordsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
+  latenciesMs: number[];
 }
 
 async function runRound(subject: ProduceSubject, recordsPerRequest: number, requests: number, label: string): Promise<Round> {
-  // Records are made before the clock starts, so only sending is timed.
-  const batches = Array.from({ length: requests }, (_, index) => makeRecords(recordsPerRequest, `${label}-${index}`));
+  // Records and each subject's input made of them are made before the clock starts, so only sending is timed.
+  const prepared = Array.from({ length: requests }, (_, index) => subject.prepare(makeRecords(recordsPerRequest, `${label}-${index}`)));
   const latenciesMs: number[] = [];
   const started = performance.now();
-  for (const batch of batches) {
+  for (const send of prepared) {
     const sent = performance.now();
-    await subject.send(batch);
+    await send();
     latenciesMs.push(performance.now() - sent);
   }
   const elapsedMs = performance.now() - started;
-  return {
-    recordsPerSec: (recordsPerRequest * requests) / (elapsedMs / 1000),
-    p50Ms: percentile(latenciesMs, 50),
-    p99Ms: percentile(latenciesMs, 99),
-  };
+  return { recordsPerSec: (recordsPerRequest * requests) / (elapsedMs / 1000), latenciesMs };
 }
 
 /**
- * Measures every subject at every size. Subjects take turns within a round, so that a burst
- * of load from elsewhere on the machine hits all of them rather than one.
+ * Measures every subject at every size. Each round runs every subject once, in an order that
+ * rotates from round to round, before the next round starts; so a burst of load from
+ * elsewhere on the machine hits all subjects of a round alike, and the per-round quotients
+ * against the baseline (the first subject) are what the ratios are taken from.
  */
 export async function measureProduce(
   subjects: readonly ProduceSubject[],
-  sizes: readonly number[],
-  rounds: number,
-  quick: boolean,
+  sizes: readonly ProduceSize[],
   onRound: (done: number, total: number) => void = () => undefined,
 ): Promise<ProduceFigure[]> {
+  const baseline = subjects[0];
+  if (baseline === undefined) return [];
   for (const subject of subjects) {
     // Warm-up: connections, metadata, JIT.
-    for (let index = 0; index < 5; index++) await subject.send(makeRecords(10, `warmup-${index}`));
+    for (let index = 0; index < 5; index++) await subject.prepare(makeRecords(10, `warmup-${index}`))();
   }
   const figures: ProduceFigure[] = [];
-  for (const size of sizes) {
-    const requests = requestsPerRound(size, quick);
+  const totalRounds = sizes.reduce((sum, size) => sum + size.rounds, 0);
+  let roundsDone = 0;
+  for (const { recordsPerRequest, requestsPerRound, rounds } of sizes) {
     const results = new Map<string, Round[]>(subjects.map((subject) => [subject.name, []]));
     for (let round = 0; round < rounds; round++) {
-      for (const subject of subjects) {
-        results.get(subject.name)?.push(await runRound(subject, size, requests, `p${size}-r${round}`));
+      for (const subject of rotation(subjects, round)) {
+        results.get(subject.name)?.push(await runRound(subject, recordsPerRequest, requestsPerRound, `p${recordsPerRequest}-r${round}`));
       }
-      onRound(sizes.indexOf(size) * rounds + round + 1, sizes.length * rounds);
+      roundsDone += 1;
+      onRound(roundsDone, totalRounds);
     }
+    const baselineRounds = results.get(baseline.name) ?? [];
     for (const subject of subjects) {
       const subjectRounds = results.get(subject.name) ?? [];
+      const latenciesMs = subjectRounds.flatMap((r) => r.latenciesMs);
       figures.push({
         subject: subject.name,
-        recordsPerRequest: size,
-        requestsPerRound: requests,
+        recordsPerRequest,
+        requestsPerRound,
         rounds,
         recordsPerSec: median(subjectRounds.map((r) => r.recordsPerSec)),
-        p50Ms: median(subjectRounds.map((r) => r.p50Ms)),
-        p99Ms: median(subjectRounds.map((r) => r.p99Ms)),
+        ...pairedRatios(
+          subjectRounds.map((r) => r.recordsPerSec),
+          baselineRounds.map((r) => r.recordsPerSec),
+          subject === baseline,
+        ),
+        p50Ms: percentile(latenciesMs, 50),
+        p99Ms: percentile(latenciesMs, 99),
       });
     }
   }

@@ -3,7 +3,7 @@
  * subject beside the baseline it is compared with. Writes bench/results.json, bench/RESULTS.md
  * and bench/results.svg.
  *
- * Flags: `--quick` (one round, smaller batches: a smoke run, not figures to quote) and
+ * Flags: `--quick` (one to three rounds, fewer sizes and shapes: a smoke run, not figures to quote) and
  * `--only=store,produce,consume,cold-start,end-to-end` (a subset). Either writes its report
  * to bench/.tmp/ instead, so that bench/RESULTS.md always comes from a full run.
  */
@@ -21,9 +21,10 @@ import { measureEndToEnd } from './end-to-end';
 import { deriveFindings } from './findings';
 import { machineDetails } from './machine';
 import { createPowertoolsConsumer } from './baselines/powertools-consumer';
-import { handlerSubject, httpSubject, kafkajsSubject, measureProduce, produceEvent, type ProduceSubject } from './produce';
+import { handlerSubject, httpSubject, kafkajsSubject, measureProduce, produceEvent, type ProduceSize, type ProduceSubject } from './produce';
 import { makeRecords, mskEvent, produceRequestBody } from './records';
-import { COLD_START_PAIRS, writeReport, type BenchResults } from './report';
+import { COLD_START_PAIRS, goalFigures, writeReport, type BenchResults } from './report';
+import { compareGoalFigures, formatDifferences } from './stability';
 import { benchConfig, benchName, startBenchServices, type BenchServices } from './services';
 import { calibrateStore } from './store-calibration';
 import { measureHandlerCpu } from './produce-cpu';
@@ -50,21 +51,39 @@ const logger = createLogger('info', (line) => process.stderr.write(`[bench] ${li
 const PARTS = ['store', 'produce', 'consume', 'cold-start', 'end-to-end'] as const;
 const progress = createProgress({ label: 'bench', steps: PARTS.filter(wanted).length });
 
+// Round counts: every round runs each subject once (order rotating), and a goal ratio is the
+// median of the per-round quotients subject/baseline. They are chosen so that two consecutive
+// full runs agree within 0.05 on every goal ratio (check with `npm run bench:compare`), while
+// the whole run stays within about four minutes. A round at 100 records/request takes about
+// 0.3 s for all three subjects, so the goal size gets many short rounds (51); the other sizes,
+// which no goal reads, get 15. Consume rounds are long (a 1000-record batch takes the baseline
+// about 4 s, new and again duplicate), and one batch already averages over many requests:
+// 21 rounds for 100-record batches, 5 for 1000-record ones.
 const settings = {
   quick,
-  produceRounds: quick ? 1 : 3,
-  produceSizes: [1, 10, 100, 500],
+  produceSizes: (quick
+    ? [
+        { recordsPerRequest: 1, requestsPerRound: 20, rounds: 1 },
+        { recordsPerRequest: 100, requestsPerRound: 10, rounds: 3 },
+      ]
+    : [
+        { recordsPerRequest: 1, requestsPerRound: 40, rounds: 15 },
+        { recordsPerRequest: 10, requestsPerRound: 30, rounds: 15 },
+        { recordsPerRequest: 100, requestsPerRound: 20, rounds: 51 },
+        { recordsPerRequest: 500, requestsPerRound: 6, rounds: 15 },
+      ]) satisfies ProduceSize[],
   consumeShapes: (quick
     ? [
         { batchSize: 100, partitions: 1, rounds: 1 },
         { batchSize: 100, partitions: 4, rounds: 1 },
       ]
     : [
-        { batchSize: 100, partitions: 1, rounds: 3 },
-        { batchSize: 100, partitions: 4, rounds: 3 },
-        { batchSize: 1000, partitions: 1, rounds: 3 },
-        { batchSize: 1000, partitions: 4, rounds: 3 },
+        { batchSize: 100, partitions: 1, rounds: 21 },
+        { batchSize: 100, partitions: 4, rounds: 21 },
+        { batchSize: 1000, partitions: 1, rounds: 5 },
+        { batchSize: 1000, partitions: 4, rounds: 5 },
       ]) satisfies ConsumeShape[],
+  produceCpuRounds: quick ? 1 : 3,
   coldStartRounds: quick ? 1 : 5,
   endToEndMessages: quick ? 500 : 2000,
   endToEndRounds: quick ? 1 : 3,
@@ -79,10 +98,8 @@ async function produce(services: BenchServices, results: BenchResults, pipeline:
   subjects.push(handlerSubject(createProduceRuntime(config, { logger: silentLogger }), topic));
   if (pipeline !== undefined) subjects.push(httpSubject(pipeline.httpUrl, topic, async () => undefined));
   try {
-    results.produce = await measureProduce(subjects, settings.produceSizes, settings.produceRounds, quick, (done, total) =>
-      progress.advance(done, total, 'rounds'),
-    );
-    results.produceHandlerCpuMsPer100 = await measureHandlerCpu(config, 100, quick ? 100 : 500, settings.produceRounds);
+    results.produce = await measureProduce(subjects, settings.produceSizes, (done, total) => progress.advance(done, total, 'rounds'));
+    results.produceHandlerCpuMsPer100 = await measureHandlerCpu(config, 100, quick ? 100 : 500, settings.produceCpuRounds);
   } finally {
     for (const subject of subjects) await subject.close();
   }
@@ -116,8 +133,13 @@ async function consume(services: BenchServices, results: BenchResults): Promise<
     close: async () => undefined,
   });
   try {
-    const { figures, newRecordsBySubject } = await measureConsume(subjects, services.store, settings.consumeShapes, topic, (done, total) =>
-      progress.advance(done, total, 'rounds'),
+    const { figures, newRecordsBySubject } = await measureConsume(
+      subjects,
+      SubjectName.PowertoolsConsumer,
+      services.store,
+      settings.consumeShapes,
+      topic,
+      (done, total) => progress.advance(done, total, 'rounds'),
     );
     results.consume = figures;
     const client = createDynamoClient(baselineConfig.aws);
@@ -256,7 +278,14 @@ async function main(): Promise<void> {
   // Only a full run replaces the published results; a quick or partial one goes to bench/.tmp/.
   const folder = quick || only !== undefined ? join('bench', '.tmp') : 'bench';
   mkdirSync(join(ROOT, folder), { recursive: true });
+  const previousFile = join(ROOT, folder, 'results.json');
+  const previous = existsSync(previousFile) ? (JSON.parse(readFileSync(previousFile, 'utf8')) as BenchResults) : undefined;
   const goals = writeReport(join(ROOT, folder), results);
+  if (previous !== undefined) {
+    // The run before this one, to see at a glance whether the goal ratios hold still.
+    process.stdout.write(`goal figures, the previous run (${previous.generatedAt}) against this one:\n`);
+    process.stdout.write(`${formatDifferences(compareGoalFigures(goalFigures(previous), goalFigures(results))).join('\n')}\n`);
+  }
   for (const goal of goals) process.stdout.write(`${goal.met === null ? 'n/a ' : goal.met ? 'MET ' : 'MISS'} ${goal.goal}: ${goal.figure}\n`);
   process.stdout.write(`wrote ${folder}/results.json, ${folder}/RESULTS.md and ${folder}/results.svg in ${Math.round(results.durationSec)} s\n`);
 }

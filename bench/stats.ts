@@ -37,3 +37,28 @@ export function significant(value: number, digits = 3): number {
   if (value === 0 || !Number.isFinite(value)) return value;
   return Number(value.toPrecision(digits));
 }
+
+/**
+ * `items` rotated left by `round`: over consecutive rounds each item goes first in turn, so
+ * that no subject always meets the broker straight after the same neighbour.
+ */
+export function rotation<T>(items: readonly T[], round: number): T[] {
+  const shift = items.length === 0 ? 0 : round % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/**
+ * Ratios of paired rounds: `values[i] / baselines[i]` for each round, and their median. The
+ * per-round ratios themselves (rounded to 3 decimals) are left out for the baseline, whose
+ * every ratio is 1.
+ *
+ * @throws Error when there are no rounds.
+ */
+export function pairedRatios(
+  values: readonly number[],
+  baselines: readonly number[],
+  isBaseline: boolean,
+): { ratioToBaseline: number; roundRatios?: number[] } {
+  const ratios = values.map((value, index) => value / (baselines[index] as number));
+  return { ratioToBaseline: median(ratios), ...(isBaseline ? {} : { roundRatios: ratios.map((value) => Number(value.toFixed(3))) }) };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile, ratio, significant } from '../../../bench/stats';
+import { median, pairedRatios, percentile, ratio, significant } from '../../../bench/stats';
 
 describe('percentile (nearest rank)', () => {
   const hundred = Array.from({ length: 100 }, (_, index) => 100 - index); // 100, 99, ..., 1
@@ -49,5 +49,15 @@ describe('ratio and significant', () => {
     expect(significant(1234.567)).toBe(1230);
     expect(significant(0.0123456)).toBe(0.0123);
     expect(significant(0)).toBe(0);
+  });
+});
+
+describe('pairedRatios', () => {
+  it('divides each round by the baseline of the same round and takes the median', () => {
+    expect(pairedRatios([80, 90, 60], [100, 100, 50], false)).toEqual({ ratioToBaseline: 0.9, roundRatios: [0.8, 0.9, 1.2] });
+  });
+
+  it('keeps no per-round ratios for the baseline itself', () => {
+    expect(pairedRatios([100, 50], [100, 50], true)).toEqual({ ratioToBaseline: 1 });
   });
 });
