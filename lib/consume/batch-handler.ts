@@ -64,7 +64,7 @@ export interface InvocationContext {
 export type BatchHandler = (event: unknown, context?: InvocationContext) => Promise<KafkaBatchResponse>;
 
 const DEFAULT_PARTITION_CONCURRENCY = 8;
-const DEFAULT_CLAIMS_AHEAD = 10;
+const DEFAULT_CLAIMS_AHEAD = 25;
 
 function allFailed(decoded: DecodedEvent): PartitionOutcome[] {
   return decoded.partitions.map((partition) => {

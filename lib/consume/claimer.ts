@@ -7,17 +7,28 @@
  */
 import type { Clock } from '../clock';
 import { expiresAtEpochSec } from '../idempotency/keys';
-import type { Claim, ClaimAbandonStore, IdempotencyStore } from '../idempotency/types';
+import type { Claim, ConsumeClaimStore, IdempotencyStore } from '../idempotency/types';
 import type { ClaimResult } from './claim-verdict';
 
 /** What the claimer needs of the store. */
-export type ClaimStore = Pick<IdempotencyStore, 'claim' | 'releaseMany'> & ClaimAbandonStore;
+export type ClaimStore = Pick<IdempotencyStore, 'claim' | 'releaseMany'> & ConsumeClaimStore;
+
+/** A key to claim for a payload hash; `absent` when a read found no item for it. */
+export interface ClaimTarget {
+  key: string;
+  hash: string;
+  absent?: boolean;
+}
 
 /** The claims of one owner; see {@link createClaimer}. */
 export interface Claimer {
   readonly owner: string;
-  /** Claims (or renews) `key` for a payload hash `hash`; never rejects: a failed request is `{ error }`. */
-  claim(target: { key: string; hash: string }): Promise<ClaimResult>;
+  /**
+   * Claims (or renews) `target.key` for a payload hash `target.hash`; never rejects: a failed
+   * request is `{ error }`. A key read as absent is claimed with the cheaper condition the
+   * first time (see {@link ConsumeClaimStore.claimAbsent}), with the full one once refused.
+   */
+  claim(target: ClaimTarget): Promise<ClaimResult>;
   /** Lease end (epoch ms) of a key the owner holds; undefined when it does not. */
   leaseExpiresAtMs(key: string): number | undefined;
   /** Keys the owner holds. */
@@ -28,7 +39,7 @@ export interface Claimer {
   markAttempted(keys: readonly string[]): void;
   /**
    * Gives up those of `keys` the owner holds: deleted when no effect for them may have run
-   * (one DeleteItem each), else abandoned (see {@link ClaimAbandonStore}). They count as no
+   * (one DeleteItem each), else abandoned (see {@link ConsumeClaimStore}). They count as no
    * longer held once the requests succeeded.
    *
    * @throws {StoreUnavailableError} when the store cannot be reached (the keys stay held).
@@ -50,9 +61,11 @@ export function createClaimer(deps: ClaimerDeps): Claimer {
   const { store, clock, owner } = deps;
   const held = new Map<string, Claim>();
   const attempted = new Set<string>();
+  /** Keys whose claim as absent was refused: from then on they take the full claim. */
+  const notAbsent = new Set<string>();
   return {
     owner,
-    claim({ key, hash }) {
+    claim({ key, hash, absent }) {
       const nowMs = clock.nowMs();
       const claim: Claim = {
         key,
@@ -61,8 +74,10 @@ export function createClaimer(deps: ClaimerDeps): Claimer {
         leaseExpiresAtMs: nowMs + deps.leaseMs,
         expiresAtEpochSec: expiresAtEpochSec(nowMs, deps.ttlSeconds),
       };
-      return store.claim(claim, nowMs).then(
+      const asAbsent = absent === true && !held.has(key) && !notAbsent.has(key);
+      return (asAbsent ? store.claimAbsent(claim) : store.claim(claim, nowMs)).then(
         (outcome): ClaimResult => {
+          if (asAbsent && !outcome.claimed) notAbsent.add(key);
           if (outcome.claimed) {
             held.set(key, claim);
             // Another owner's item, whatever its state: its attempt may have applied the effect.

@@ -33,7 +33,7 @@
  */
 import type { Clock } from '../clock';
 import { errorFields, type Logger } from '../logger';
-import type { ClaimAbandonStore, FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../idempotency/types';
+import type { ConsumeClaimStore, FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../idempotency/types';
 import { DEADLINE_REACHED, HELD_BY_ANOTHER } from './failure-reason';
 import { createClaimWindow, type ClaimWindow } from './claim-window';
 import { createClaimer, type Claimer } from './claimer';
@@ -48,7 +48,7 @@ import { acquireRecord, type RecordStepDeps } from './record-step';
 import { applyRun, type RunMember, type RunStepDeps } from './run-step';
 
 /** What the consumer needs of the idempotency store: claims, reads, releases, abandons and completions. */
-export type ConsumeStore = IdempotencyStore & FencedCompletionStore & ClaimAbandonStore;
+export type ConsumeStore = IdempotencyStore & FencedCompletionStore & ConsumeClaimStore;
 
 /** What a partition worker needs; the same for every partition of a batch. */
 export interface PartitionWorkerDeps {

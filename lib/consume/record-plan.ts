@@ -27,6 +27,8 @@ export interface ClaimPlan {
   hash: string;
   /** The batch read found the key IN_PROGRESS under another owner's live lease. */
   held?: IdempotencyRecord;
+  /** The batch read found no item for the key (its first claim takes the cheaper condition). */
+  absent?: true;
 }
 
 /** What to do with one record. */
@@ -113,6 +115,7 @@ export function planPartition(
     const plan: ClaimPlan = { kind: 'claim', record: entry.record, messageId, key, hash };
     if (callerId !== undefined) plan.callerId = callerId;
     if (decision.held !== undefined) plan.held = decision.held;
+    if (knownRecord === undefined) plan.absent = true;
     return plan;
   });
 }

@@ -23,7 +23,7 @@ import { isExpired } from './keys';
 import {
   IdempotencyStatus,
   type Claim,
-  type ClaimAbandonStore,
+  type ConsumeClaimStore,
   type ClaimOutcome,
   type Completion,
   type FencedCompletionStore,
@@ -59,12 +59,31 @@ function fromItem(item: Item): IdempotencyRecord {
   return record;
 }
 
-/** DynamoDB-backed {@link IdempotencyStore}, {@link FencedCompletionStore} and {@link ClaimAbandonStore}. */
-export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletionStore, ClaimAbandonStore {
+/** DynamoDB-backed {@link IdempotencyStore}, {@link FencedCompletionStore} and {@link ConsumeClaimStore}. */
+export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletionStore, ConsumeClaimStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
   ) {}
+
+  async claimAbsent(claim: Claim): Promise<ClaimOutcome> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ ...claim, status: IdempotencyStatus.InProgress }),
+          ConditionExpression: 'attribute_not_exists(id)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return error.Item === undefined ? { claimed: false } : { claimed: false, existing: fromItem(error.Item) };
+      }
+      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
+    }
+  }
 
   async claim(claim: Claim, nowMs: number): Promise<ClaimOutcome> {
     try {

@@ -104,12 +104,24 @@ export interface FencedCompletionStore {
 }
 
 /**
- * Claims given up after their effect may have run, for the consumer: the key is not deleted
- * (which would let the next claim believe no effect ever ran) but kept IN_PROGRESS with its
- * lease ended, so that the next claim takes it over at once and learns from
- * {@link ClaimOutcome} `previous` that an earlier attempt may have applied the effect.
+ * The consumer's claims beyond the shared store's: a cheaper claim of a key known absent, and
+ * claims given up after their effect may have run. Such a claim is not deleted (which would
+ * let the next claim believe no effect ever ran) but kept IN_PROGRESS with its lease ended,
+ * so that the next claim takes it over at once and learns from {@link ClaimOutcome}
+ * `previous` that an earlier attempt may have applied the effect.
  */
-export interface ClaimAbandonStore {
+export interface ConsumeClaimStore {
+  /**
+   * Claims `claim.key` only when no item holds it, with the simplest condition
+   * (`attribute_not_exists`): for a key a read just found absent, the common case. Refused when
+   * any item exists, even one {@link IdempotencyStore.claim} could take over; the caller then
+   * looks at the key and claims it that way. The local store (dynalite) parses a condition on
+   * every request, and this one costs it a fraction of the full claim's.
+   *
+   * @throws {StoreUnavailableError} when the store cannot be reached.
+   */
+  claimAbsent(claim: Claim): Promise<ClaimOutcome>;
+
   /**
    * Ends the lease of each claim still IN_PROGRESS under `claim.owner` (its item is written
    * again with `leaseExpiresAtMs` 0), with one conditional write per key. Keys held or

@@ -13,7 +13,7 @@ import {
   IdempotencyStatus,
   type Claim,
   type ClaimOutcome,
-  type ClaimAbandonStore,
+  type ConsumeClaimStore,
   type Completion,
   type FencedCompletionStore,
   type IdempotencyRecord,
@@ -46,8 +46,8 @@ function completed(completion: Completion): IdempotencyRecord {
   return stored({ ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 });
 }
 
-/** An {@link IdempotencyStore}, {@link FencedCompletionStore} and {@link ClaimAbandonStore} in a Map. */
-export class MemoryIdempotencyStore implements IdempotencyStore, FencedCompletionStore, ClaimAbandonStore {
+/** An {@link IdempotencyStore}, {@link FencedCompletionStore} and {@link ConsumeClaimStore} in a Map. */
+export class MemoryIdempotencyStore implements IdempotencyStore, FencedCompletionStore, ConsumeClaimStore {
   readonly items = new Map<string, IdempotencyRecord>();
   readonly requests: RequestCounts = { getMany: 0, claim: 0, completeMany: 0, complete: 0, release: 0, abandon: 0 };
   /** Return the existing item on a failed claim, as DynamoDB does (dynalite does not). */
@@ -83,6 +83,16 @@ export class MemoryIdempotencyStore implements IdempotencyStore, FencedCompletio
     if (!free) return this.returnExisting ? { claimed: false, existing: { ...existing } } : { claimed: false };
     this.items.set(claim.key, stored({ ...claim, status: IdempotencyStatus.InProgress }));
     return existing === undefined ? { claimed: true } : { claimed: true, previous: { ...existing } };
+  }
+
+  async claimAbsent(claim: Claim): Promise<ClaimOutcome> {
+    this.requests.claim += 1;
+    if (this.failClaims.has(claim.key)) throw unreachable();
+    const existing = this.items.get(claim.key);
+    // The DynamoDB store's condition: attribute_not_exists(id), whatever the item's state.
+    if (existing !== undefined) return this.returnExisting ? { claimed: false, existing: { ...existing } } : { claimed: false };
+    this.items.set(claim.key, stored({ ...claim, status: IdempotencyStatus.InProgress }));
+    return { claimed: true };
   }
 
   async getMany(keys: readonly string[], nowMs: number): Promise<Map<string, IdempotencyRecord>> {

@@ -7,11 +7,11 @@
  * and the stored item afterwards; expected values are written by hand.
  */
 import { describe, expect, it } from 'vitest';
-import type { ClaimAbandonStore, FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../../lib/idempotency/types';
+import type { ConsumeClaimStore, FencedCompletionStore, IdempotencyRecord, IdempotencyStore } from '../../lib/idempotency/types';
 
 /** The store under test; `returnsExisting` when a failed claim returns the item (DynamoDB, not dynalite). */
 export interface ContractSubject {
-  store: IdempotencyStore & FencedCompletionStore & ClaimAbandonStore;
+  store: IdempotencyStore & FencedCompletionStore & ConsumeClaimStore;
   returnsExisting: boolean;
 }
 
@@ -21,6 +21,8 @@ const K = 'key';
 
 type Op =
   | { claim: { owner: string; leaseExpiresAtMs: number; expiresAtEpochSec?: number; payloadHash?: string }; atMs?: number }
+  /** A claim only while no item holds the key. */
+  | { claimAbsent: { owner: string } }
   | { completeIfOwned: { owner: string; payloadHash?: string; expiresAtEpochSec?: number } }
   | { completeMany: { owner: string; payloadHash?: string; result?: string; expiresAtEpochSec?: number } }
   | { release: { owner: string } }
@@ -199,11 +201,36 @@ const STORE_CONTRACT: ContractCase[] = [
     stored: completed('a'),
   },
   { name: 'ignores an absent key on abandon', given: [], when: { abandon: { owner: 'a' } }, result: undefined, stored: undefined },
+  { name: 'claims an absent key with claimAbsent', given: [], when: { claimAbsent: { owner: 'a' } }, result: { claimed: true }, stored: inProgress('a') },
+  {
+    name: 'refuses claimAbsent for a claim whose lease ran out, returning it',
+    given: [claimBy('a', NOW_MS - 1)],
+    when: { claimAbsent: { owner: 'b' } },
+    result: { claimed: false, existing: { key: K, ...inProgress('a', NOW_MS - 1) } },
+    stored: inProgress('a', NOW_MS - 1),
+  },
+  {
+    name: "refuses claimAbsent for the owner's own claim, returning it",
+    given: [claimBy('a')],
+    when: { claimAbsent: { owner: 'a' } },
+    result: { claimed: false, existing: { key: K, ...inProgress('a') } },
+    stored: inProgress('a'),
+  },
+  {
+    name: 'refuses claimAbsent for a COMPLETED key, returning it',
+    given: [claimBy('a'), { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }],
+    when: { claimAbsent: { owner: 'b' } },
+    result: { claimed: false, existing: { key: K, ...completed('a') } },
+    stored: completed('a'),
+  },
 ];
 
 async function apply(store: ContractSubject['store'], key: string, op: Op): Promise<unknown> {
   if ('abandon' in op) {
     return store.abandonMany([{ key, owner: op.abandon.owner, leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: TTL_SEC, payloadHash: 'h1' }]);
+  }
+  if ('claimAbsent' in op) {
+    return store.claimAbsent({ key, owner: op.claimAbsent.owner, leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: TTL_SEC, payloadHash: 'h1' });
   }
   if ('claim' in op) {
     const { expiresAtEpochSec = TTL_SEC, ...claim } = op.claim;

@@ -12,7 +12,42 @@ function setup() {
   return { store, clock, claimer };
 }
 
+/** Wraps the fake store's two claims to log which one each request took. */
+function logClaims(store: FakeStore): string[] {
+  const calls: string[] = [];
+  const claim = store.claim.bind(store);
+  const claimAbsent = store.claimAbsent.bind(store);
+  store.claim = (request, nowMs) => {
+    calls.push(`claim ${request.key}`);
+    return claim(request, nowMs);
+  };
+  store.claimAbsent = (request) => {
+    calls.push(`claimAbsent ${request.key}`);
+    return claimAbsent(request);
+  };
+  return calls;
+}
+
 describe('createClaimer', () => {
+  it('claims a key read as absent with the absent-only condition, and renews it with the full claim', async () => {
+    const { store, claimer } = setup();
+    const calls = logClaims(store);
+    expect(await claimer.claim({ key: 'k1', hash: 'h1', absent: true })).toEqual({ outcome: { claimed: true } });
+    expect(await claimer.claim({ key: 'k1', hash: 'h1', absent: true })).toMatchObject({ outcome: { claimed: true } });
+    expect(calls).toEqual(['claimAbsent k1', 'claim k1']);
+  });
+
+  it('takes the full claim for a key read as absent once the absent-only claim was refused', async () => {
+    const { store, claimer } = setup();
+    const calls = logClaims(store);
+    // Created after the read, and abandoned since: only the full claim takes it over.
+    store.items.set('k1', storedRecord(IdempotencyStatus.InProgress, { key: 'k1', leaseExpiresAtMs: 0 }));
+    expect(await claimer.claim({ key: 'k1', hash: 'h1', absent: true })).toEqual({ outcome: { claimed: false } });
+    expect(await claimer.claim({ key: 'k1', hash: 'h1', absent: true })).toMatchObject({ outcome: { claimed: true } });
+    expect(calls).toEqual(['claimAbsent k1', 'claim k1']);
+    expect(claimer.earlierAttempt('k1')).toBe(true);
+  });
+
   it('claims a key for its owner with a lease and a TTL, and holds it until then', async () => {
     const { store, claimer } = setup();
     expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toEqual({ outcome: { claimed: true } });

@@ -183,10 +183,11 @@ describe('one owner per partition worker', () => {
   it('claims under an owner naming the invocation and the partition', async () => {
     const owners: string[] = [];
     const { handler, store } = setup();
-    const claim = store.claim.bind(store);
-    store.claim = async (request, nowMs) => {
+    // Both keys are new: each is claimed as absent.
+    const claimAbsent = store.claimAbsent.bind(store);
+    store.claimAbsent = async (request) => {
       owners.push(request.owner);
-      return claim(request, nowMs);
+      return claimAbsent(request);
     };
     await handler(
       kafkaEvent([
