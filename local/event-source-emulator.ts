@@ -13,6 +13,13 @@
  * Retries are per partition: a partition waiting for its backoff is paused, so the other
  * partitions keep flowing. Each invocation carries the records of one partition (an MSK
  * event may carry several; one per invocation keeps partitions independent).
+ *
+ * Batching, as Lambda's poller does it: a partition's records are invoked once `batchSize`
+ * of them are there (or the payload limit is reached), or once the batching window has passed
+ * since the first of them was read, whichever comes first. Records short of a batch are held:
+ * the partition is read again from them shortly, with whatever arrived meanwhile. Like the
+ * poller, which reads on while the function runs, the window of records read during an
+ * earlier invocation has been running since they were read.
  */
 import { randomUUID } from 'node:crypto';
 import type { MSKEvent } from 'aws-lambda';
@@ -87,9 +94,8 @@ const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 200, maxMs: 5_000 };
 const HEARTBEAT_EVERY_MS = 1_000;
 // The consume function's timeout in serverless.yml (consumeFunctionTimeoutSec).
 export const DEFAULT_INVOCATION_TIMEOUT_MS = 60_000;
-// With a batching window the broker holds each fetch until this many bytes arrived or the
-// window passed, which is how records gather into batches without a timer here.
-const WINDOW_MIN_BYTES = 1024 * 1024;
+// How often a partition holding records short of a batch is read again within the window.
+const HOLD_POLL_MS = 50;
 
 function recordBytes(record: FetchedRecord): number {
   let bytes = 200 + Math.ceil(((record.key?.length ?? 0) + (record.value?.length ?? 0)) * (4 / 3));
@@ -97,22 +103,28 @@ function recordBytes(record: FetchedRecord): number {
   return bytes;
 }
 
+/** Records for one invocation; `full` when the batch size or the payload limit cut it. */
+interface Chunk {
+  records: FetchedRecord[];
+  full: boolean;
+}
+
 /** Splits a partition's records into invocations of at most `batchSize` records and the payload limit. */
-function chunks(records: readonly FetchedRecord[], batchSize: number): FetchedRecord[][] {
-  const result: FetchedRecord[][] = [];
+function chunks(records: readonly FetchedRecord[], batchSize: number): Chunk[] {
+  const result: Chunk[] = [];
   let current: FetchedRecord[] = [];
   let bytes = 0;
   for (const record of records) {
     const size = recordBytes(record);
     if (current.length > 0 && (current.length >= batchSize || bytes + size > MAX_PAYLOAD_BYTES)) {
-      result.push(current);
+      result.push({ records: current, full: true });
       current = [];
       bytes = 0;
     }
     current.push(record);
     bytes += size;
   }
-  if (current.length > 0) result.push(current);
+  if (current.length > 0) result.push({ records: current, full: current.length >= batchSize });
   return result;
 }
 
@@ -157,6 +169,17 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     return lag;
   };
   const failing = new Map<number, FailingPosition>();
+  /** Per partition, when each record not yet invoked was first read (its batching window's start). */
+  const firstRead = new Map<number, Map<string, number>>();
+  /** Notes when the records of `batch` were first read, forgetting those before it (invoked or skipped). */
+  const noteRead = (batch: PartitionBatch): Map<string, number> => {
+    const previous = firstRead.get(batch.partition);
+    const nowMs = clock.nowMs();
+    const readAt = new Map<string, number>();
+    for (const record of batch.records) readAt.set(record.offset, previous?.get(record.offset) ?? nowMs);
+    firstRead.set(batch.partition, readAt);
+    return readAt;
+  };
   const resumeTimers = new Set<NodeJS.Timeout>();
   let stopping = false;
 
@@ -171,23 +194,43 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     topic: settings.topic,
     fromBeginning: settings.startingPosition === StartingPosition.TrimHorizon,
     maxWaitTimeMs: Math.max(windowMs, 100),
-    minBytes: windowMs > 0 ? WINDOW_MIN_BYTES : 1,
+    minBytes: 1,
     partitionsConcurrently: Math.max(1, settings.partitions),
     logger,
     onAssigned: (partitions) => logger.info('event source: partitions assigned', { topic: settings.topic, partitions }),
   });
 
-  /** Pauses the partition and delivers again from `offset` after the backoff for `attempt`. */
-  const retryLater = (control: PartitionControl, offset: bigint, attempt: number): number => {
+  /** Pauses the partition and reads it again from `offset` after `delayMs`. */
+  const readAgainLater = (control: PartitionControl, offset: bigint, delayMs: number): void => {
     control.seek(offset);
     control.pause();
-    const delayMs = retryBackoffMs(attempt, backoff);
     const timer = setTimeout(() => {
       resumeTimers.delete(timer);
       if (!stopping) control.resume();
     }, delayMs);
     resumeTimers.add(timer);
+  };
+
+  /** Pauses the partition and delivers again from `offset` after the backoff for `attempt`. */
+  const retryLater = (control: PartitionControl, offset: bigint, attempt: number): number => {
+    const delayMs = retryBackoffMs(attempt, backoff);
+    readAgainLater(control, offset, delayMs);
     return delayMs;
+  };
+
+  /**
+   * Whether to hold `chunk` (short of a batch) for more records rather than invoke it now: while
+   * the window since its first record was first read (`readAt`) lasts. A retry is never held:
+   * Lambda delivers it again as soon as its backoff ends.
+   */
+  const holdForMore = (partition: number, chunk: Chunk, readAt: ReadonlyMap<string, number>, control: PartitionControl): boolean => {
+    if (chunk.full || windowMs <= 0 || failing.has(partition)) return false;
+    const first = (chunk.records[0] as FetchedRecord).offset;
+    const nowMs = clock.nowMs();
+    const leftMs = (readAt.get(first) ?? nowMs) + windowMs - nowMs;
+    if (leftMs <= 0) return false;
+    readAgainLater(control, BigInt(first), Math.min(HOLD_POLL_MS, leftMs));
+    return true;
   };
 
   const invoke = async (records: FetchedRecord[]): Promise<BatchOutcome> => {
@@ -319,8 +362,11 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
   };
 
   const handleBatch = async (batch: PartitionBatch, control: PartitionControl): Promise<void> => {
-    for (const records of chunks(batch.records, settings.batchSize)) {
+    const readAt = noteRead(batch);
+    for (const chunk of chunks(batch.records, settings.batchSize)) {
       if (stopping || !control.isActive()) return;
+      if (holdForMore(batch.partition, chunk, readAt, control)) return;
+      const { records } = chunk;
       const startedMs = clock.nowMs();
       const offsets = records.map((record) => BigInt(record.offset));
       const outcome = await whileHeartbeating(control, () => invoke(records));
