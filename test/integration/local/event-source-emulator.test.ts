@@ -173,6 +173,36 @@ describe('event source emulator', () => {
     expect(offsets).toEqual(Array.from({ length: 25 }, (_, index) => index));
   });
 
+  it('invokes a full batch at once, and holds fewer records until the batching window since they were read has passed', async () => {
+    const settings = await settingsFor({ batchSize: 10 });
+    const windowMs = 3_000;
+    const invocations: { size: number; atMs: number }[] = [];
+    const emulator = await startEventSourceEmulator({
+      config: testConfig(),
+      settings,
+      logger: silentLogger,
+      batchingWindowMs: windowMs,
+      handler: async (event) => {
+        invocations.push({ size: seen(event).length, atMs: Date.now() });
+      },
+    });
+    running.push(emulator);
+    const producer = testKafka().producer();
+    await producer.connect();
+    const producedMs = Date.now();
+    try {
+      await producer.send({ topic: settings.topic, acks: -1, messages: Array.from({ length: 23 }, (_, index) => ({ partition: 1, value: `r${index}` })) });
+    } finally {
+      await producer.disconnect();
+    }
+    await waitFor('23 records delivered', () => invocations.reduce((sum, { size }) => sum + size, 0) >= 23, { timeoutMs: 15_000 });
+    expect(invocations.map(({ size }) => size)).toEqual([10, 10, 3]);
+    const [first, second, tail] = invocations.map(({ atMs }) => atMs - producedMs) as [number, number, number];
+    // The two full batches go at once; the three left wait out the window, which began when they were read.
+    expect(Math.max(first, second)).toBeLessThan(windowMs / 2);
+    expect(tail).toBeGreaterThanOrEqual(windowMs - 100);
+  });
+
   it('commits past a successful batch, so the group ends at every partition end', async () => {
     const settings = await settingsFor();
     const delivered: SeenRecord[] = [];
