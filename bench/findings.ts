@@ -87,7 +87,7 @@ export function deriveFindings(results: BenchResults): string[] {
       `End to end: ${round(e2e.messagesPerSec)} messages/s with ${e2e.dynamoRequestsPerMessage.toFixed(2)} DynamoDB requests per message, the consume path's, so the same store bound applies` +
         (consumeBest === undefined
           ? '.'
-          : `; the consume handler fed directly reached ${round(consumeBest)} records/s. The pipeline is slower still because the emulator invokes one partition's batch (at most the event source's batch size) at a time per partition, waits up to the batching window for a batch to fill, and the pipeline process, the broker and the bench share the machine's cores.`),
+          : `; the consume handler fed directly reached ${round(consumeBest)} records/s. The pipeline is slower because the emulator invokes one partition's batch (at most the event source's batch size) at a time per partition, the last records of a round wait out the batching window as they would on Lambda, and the pipeline process, the broker, the store and the bench share the machine's two cores.`),
     );
   }
   for (const figure of results.coldStart.filter((entry) => COLD_START_PAIRS.some((pair) => pair.subject === entry.name))) {
