@@ -62,3 +62,25 @@ export function pairedRatios(
   const ratios = values.map((value, index) => value / (baselines[index] as number));
   return { ratioToBaseline: median(ratios), ...(isBaseline ? {} : { roundRatios: ratios.map((value) => Number(value.toFixed(3))) }) };
 }
+
+/**
+ * How far the medians of two runs of `roundRatios.length` rounds each, drawn like these
+ * per-round ratios, are expected to lie apart: √2 times the standard error of a median,
+ * which for roughly normal rounds is 1.2533 σ / √n (σ the rounds' standard deviation).
+ * An estimate from one run, to say which goal ratios more rounds could steady and at what cost.
+ *
+ * @throws Error when there are fewer than two rounds.
+ */
+export function expectedRunToRunDifference(roundRatios: readonly number[]): number {
+  const n = roundRatios.length;
+  if (n < 2) throw new Error('a spread needs two rounds or more');
+  const mean = roundRatios.reduce((sum, value) => sum + value, 0) / n;
+  const variance = roundRatios.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);
+  return Math.SQRT2 * ((1.2533 * Math.sqrt(variance)) / Math.sqrt(n));
+}
+
+/** Rounds needed for {@link expectedRunToRunDifference} of rounds like `roundRatios` to come down to `within`. */
+export function roundsToAgreeWithin(roundRatios: readonly number[], within: number): number {
+  const difference = expectedRunToRunDifference(roundRatios);
+  return Math.ceil(roundRatios.length * (difference / within) ** 2);
+}

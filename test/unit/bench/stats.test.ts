@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, pairedRatios, percentile, ratio, significant } from '../../../bench/stats';
+import { median, pairedRatios, percentile, ratio, significant, expectedRunToRunDifference, roundsToAgreeWithin } from '../../../bench/stats';
 
 describe('percentile (nearest rank)', () => {
   const hundred = Array.from({ length: 100 }, (_, index) => 100 - index); // 100, 99, ..., 1
@@ -59,5 +59,24 @@ describe('pairedRatios', () => {
 
   it('keeps no per-round ratios for the baseline itself', () => {
     expect(pairedRatios([100, 50], [100, 50], true)).toEqual({ ratioToBaseline: 1 });
+  });
+});
+
+describe('expectedRunToRunDifference', () => {
+  it('is √2 times 1.2533 σ/√n', () => {
+    // [1, 3]: sample σ = √2, so 1.2533 · √2 / √2 = 1.2533, times √2 = 1.77244.
+    expect(expectedRunToRunDifference([1, 3])).toBeCloseTo(1.77244, 4);
+    expect(expectedRunToRunDifference([2, 2, 2])).toBe(0);
+  });
+
+  it('needs two rounds', () => {
+    expect(() => expectedRunToRunDifference([1])).toThrow('a spread needs two rounds or more');
+  });
+});
+
+describe('roundsToAgreeWithin', () => {
+  it('scales the rounds by the square of how far the difference is from the target', () => {
+    // 2 · (1.77244 / 0.5)² = 25.13, so 26.
+    expect(roundsToAgreeWithin([1, 3], 0.5)).toBe(26);
   });
 });
