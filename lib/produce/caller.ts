@@ -83,26 +83,10 @@ function canonicalIdentity(context: AuthorizerContext | undefined): { kind: Call
   return { kind: CallerKind.Anonymous, identity: ANONYMOUS_IDENTITY };
 }
 
-// Digests of recent identities: a container serves the same few callers over and over, and a
-// SHA-256 per request cost more than the rest of reading the request's envelope. Cleared when
-// full, so that many distinct callers cannot grow it.
-const MAX_REMEMBERED_DIGESTS = 1_000;
-const rememberedDigests = new Map<string, string>();
-
-function rememberedDigest(identity: string): string {
-  let digest = rememberedDigests.get(identity);
-  if (digest === undefined) {
-    if (rememberedDigests.size >= MAX_REMEMBERED_DIGESTS) rememberedDigests.clear();
-    digest = callerDigest(identity);
-    rememberedDigests.set(identity, digest);
-  }
-  return digest;
-}
-
 /** The caller of a request with this request context (anonymous when it carries no identity). */
 export function callerOf(context: AuthorizerContext | undefined): Caller {
   const { kind, identity } = canonicalIdentity(context);
-  return { kind, identity, digest: rememberedDigest(identity) };
+  return { kind, identity, digest: callerDigest(identity) };
 }
 
 /** Fields for the produce log line: the identity (an ARN, or issuer and subject) and its digest. */

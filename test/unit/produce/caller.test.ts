@@ -82,17 +82,6 @@ describe('callerDigest', () => {
   });
 });
 
-describe('callerOf, called again and again', () => {
-  it('keeps giving each identity its own digest, also after more distinct callers than it remembers', () => {
-    const alice = iam({ userArn: 'arn:aws:iam::123456789012:user/alice' });
-    expect(callerOf(alice).digest).toBe(ALICE);
-    for (let index = 0; index < 1_500; index += 1) callerOf(jwt({ iss: 'https://issuer.example', sub: `user-${index}` }));
-    expect(callerOf(alice).digest).toBe(ALICE);
-    expect(callerOf(undefined).digest).toBe(ANONYMOUS);
-    expect(callerOf(alice).digest).toBe(ALICE);
-  });
-});
-
 describe('withCaller', () => {
   it('appends the digest header to every record, after the headers it had', () => {
     const records = [
