@@ -26,6 +26,7 @@ export function contractProblem(response: RawResponse | undefined, allowedStatus
     (Number.isInteger(fields.error_code) && typeof fields.message === 'string' && Math.floor((fields.error_code as number) / 100) === status) ||
     (status >= 500 && Array.isArray(fields.offsets));
   if (!shaped) return `status ${status} body not in the contract's error shape: ${text.slice(0, 120)}`;
-  if (!allowedStatuses.includes(status)) return `status ${status} where the contract allows ${allowedStatuses.join('/')}`;
+  // The answer's own words say which dependency or rule it was: the lead for whoever reads the report.
+  if (!allowedStatuses.includes(status)) return `status ${status} where the contract allows ${allowedStatuses.join('/')} (${text.slice(0, 160)})`;
   return undefined;
 }
