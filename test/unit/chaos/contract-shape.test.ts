@@ -20,7 +20,9 @@ describe('contractProblem', () => {
   });
 
   it('rejects a status the contract does not allow for the request', () => {
-    expect(contractProblem(response(422, '{"error_code":42201,"message":"x"}'), [415])).toBe('status 422 where the contract allows 415 ({"error_code":42201,"message":"x"})');
+    expect(contractProblem(response(422, '{"error_code":42201,"message":"x"}'), [415])).toBe(
+      'status 422 where the contract allows 415 ({"error_code":42201,"message":"x"})',
+    );
   });
 
   it('rejects a body that is not JSON', () => {
