@@ -11,6 +11,7 @@ import {
   DeleteItemCommand,
   PutItemCommand,
   type AttributeValue,
+  type PutItemCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, batchWrite, chunks, sendUntilProcessed } from '../dynamo/batch-requests';
@@ -32,6 +33,17 @@ import {
 } from './types';
 
 type Item = Record<string, AttributeValue>;
+
+/** The condition part of a claim's PutItem. */
+type ClaimCondition = Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues' | 'ReturnValues'>;
+
+// An IN_PROGRESS claim of the owner named by `:owner`: what releasing or abandoning a key requires.
+const OWN_CLAIM = '#owner = :owner AND #status = :inProgress';
+const OWN_CLAIM_NAMES = { '#owner': 'owner', '#status': 'status' };
+
+function ownClaimValues(owner: string): Record<string, AttributeValue> {
+  return { ':owner': { S: owner }, ':inProgress': { S: IdempotencyStatus.InProgress } };
+}
 
 function toItem(record: Claim & { status: IdempotencyStatus; result?: string }): Item {
   const item: Item = {
@@ -67,45 +79,37 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
   ) {}
 
   async claimAbsent(claim: Claim): Promise<ClaimOutcome> {
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem({ ...claim, status: IdempotencyStatus.InProgress }),
-          ConditionExpression: 'attribute_not_exists(id)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { claimed: true };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        return error.Item === undefined ? { claimed: false } : { claimed: false, existing: fromItem(error.Item) };
-      }
-      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
-    }
+    return this.putClaim(claim, { ConditionExpression: 'attribute_not_exists(id)' });
   }
 
   async claim(claim: Claim, nowMs: number): Promise<ClaimOutcome> {
+    return this.putClaim(claim, {
+      // Free when absent, expired but not yet deleted by TTL, an abandoned claim, or the
+      // caller's own claim (which this renews).
+      ConditionExpression:
+        'attribute_not_exists(id) OR expiresAtEpochSec <= :nowSec OR (#status = :inProgress AND (leaseExpiresAtMs < :nowMs OR #owner = :owner))',
+      ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
+      ExpressionAttributeValues: {
+        ':nowSec': { N: String(Math.floor(nowMs / 1000)) },
+        ':nowMs': { N: String(nowMs) },
+        ':inProgress': { S: IdempotencyStatus.InProgress },
+        ':owner': { S: claim.owner },
+      },
+      // The item the claim replaces comes back with the write at no extra cost; the consumer
+      // learns from it that an earlier attempt may have applied the effect.
+      // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValues
+      ReturnValues: 'ALL_OLD',
+    });
+  }
+
+  /** Writes `claim` IN_PROGRESS under `condition`, reading the outcome from the answer. */
+  private async putClaim(claim: Claim, condition: ClaimCondition): Promise<ClaimOutcome> {
     try {
       const response = await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: toItem({ ...claim, status: IdempotencyStatus.InProgress }),
-          // Free when absent, expired but not yet deleted by TTL, an abandoned claim, or the
-          // caller's own claim (which this renews).
-          ConditionExpression:
-            'attribute_not_exists(id) OR expiresAtEpochSec <= :nowSec OR (#status = :inProgress AND (leaseExpiresAtMs < :nowMs OR #owner = :owner))',
-          ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
-          ExpressionAttributeValues: {
-            ':nowSec': { N: String(Math.floor(nowMs / 1000)) },
-            ':nowMs': { N: String(nowMs) },
-            ':inProgress': { S: IdempotencyStatus.InProgress },
-            ':owner': { S: claim.owner },
-          },
-          // The item the claim replaces comes back with the write at no extra cost; the consumer
-          // learns from it that an earlier attempt may have applied the effect.
-          // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValues
-          ReturnValues: 'ALL_OLD',
+          ...condition,
           // DynamoDB returns the item that failed the condition, saving a read; dynalite does not.
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -165,25 +169,70 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
   }
 
   async completeIfOwned(completions: readonly Completion[]): Promise<string[]> {
-    const refused: string[] = [];
+    // BatchWriteItem takes no conditions, so each completion is its own conditional PutItem.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
+    const refused = await this.eachConditional(completions, (completion) =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 }),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: completion.owner } },
+        }),
+      ),
+    );
+    return refused.map(({ key }) => key);
+  }
+
+  async releaseMany(keys: readonly string[], owner: string): Promise<void> {
+    // A key taken over or completed by someone else is not ours to release.
+    await this.eachConditional(keys, (key) =>
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { id: { S: key } },
+          ConditionExpression: OWN_CLAIM,
+          ExpressionAttributeNames: OWN_CLAIM_NAMES,
+          ExpressionAttributeValues: ownClaimValues(owner),
+        }),
+      ),
+    );
+  }
+
+  async abandonMany(claims: readonly Claim[]): Promise<void> {
+    // A PutItem of the whole item rather than an UpdateItem of the lease: the roles may write
+    // this table with PutItem, BatchWriteItem and DeleteItem only (serverless.yml). A key
+    // taken over, completed or gone is not ours to abandon.
+    await this.eachConditional(claims, (claim) =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ ...claim, status: IdempotencyStatus.InProgress, leaseExpiresAtMs: 0 }),
+          ConditionExpression: OWN_CLAIM,
+          ExpressionAttributeNames: OWN_CLAIM_NAMES,
+          ExpressionAttributeValues: ownClaimValues(claim.owner),
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Sends `write`'s conditional request for every item, all at once; resolves with the items
+   * whose condition failed.
+   *
+   * @throws {StoreUnavailableError} when any write fails otherwise.
+   */
+  private async eachConditional<T>(items: readonly T[], write: (item: T) => Promise<unknown>): Promise<T[]> {
+    const refused: T[] = [];
     try {
-      // BatchWriteItem takes no conditions, so each completion is its own conditional PutItem.
-      // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
       await Promise.all(
-        completions.map(async (completion) => {
+        items.map(async (item) => {
           try {
-            await this.client.send(
-              new PutItemCommand({
-                TableName: this.tableName,
-                Item: toItem({ ...completion, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 }),
-                ConditionExpression: '#owner = :owner',
-                ExpressionAttributeNames: { '#owner': 'owner' },
-                ExpressionAttributeValues: { ':owner': { S: completion.owner } },
-              }),
-            );
+            await write(item);
           } catch (error) {
             if (!(error instanceof ConditionalCheckFailedException)) throw error;
-            refused.push(completion.key);
+            refused.push(item);
           }
         }),
       );
@@ -191,57 +240,5 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
       throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
     }
     return refused;
-  }
-
-  async releaseMany(keys: readonly string[], owner: string): Promise<void> {
-    try {
-      await Promise.all(
-        keys.map(async (key) => {
-          try {
-            await this.client.send(
-              new DeleteItemCommand({
-                TableName: this.tableName,
-                Key: { id: { S: key } },
-                ConditionExpression: '#owner = :owner AND #status = :inProgress',
-                ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
-                ExpressionAttributeValues: { ':owner': { S: owner }, ':inProgress': { S: IdempotencyStatus.InProgress } },
-              }),
-            );
-          } catch (error) {
-            // Taken over or completed by someone else: not ours to release.
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          }
-        }),
-      );
-    } catch (error) {
-      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
-    }
-  }
-
-  async abandonMany(claims: readonly Claim[]): Promise<void> {
-    try {
-      // A PutItem of the whole item rather than an UpdateItem of the lease: the roles may write
-      // this table with PutItem, BatchWriteItem and DeleteItem only (serverless.yml).
-      await Promise.all(
-        claims.map(async (claim) => {
-          try {
-            await this.client.send(
-              new PutItemCommand({
-                TableName: this.tableName,
-                Item: toItem({ ...claim, status: IdempotencyStatus.InProgress, leaseExpiresAtMs: 0 }),
-                ConditionExpression: '#owner = :owner AND #status = :inProgress',
-                ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
-                ExpressionAttributeValues: { ':owner': { S: claim.owner }, ':inProgress': { S: IdempotencyStatus.InProgress } },
-              }),
-            );
-          } catch (error) {
-            // Taken over, completed or gone: not ours to abandon.
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          }
-        }),
-      );
-    } catch (error) {
-      throw new StoreUnavailableError(STORE_UNAVAILABLE, { cause: error });
-    }
   }
 }
