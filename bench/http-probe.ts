@@ -24,12 +24,11 @@ import { createKafka } from '../lib/kafka/client';
 import { ensureTables } from '../local/dynamo/tables';
 import { ensureTopics } from '../local/kafka/admin';
 import { startHttpServer } from '../local/http-server';
-import { freePort } from '../local/ports';
 import { createHttpPoster } from './http-client';
 import { startPipeline } from './pipeline';
 import { handlerSubject, kafkajsSubject } from './produce';
 import { makeRecords, produceRequestBody, type BenchRecord } from './records';
-import { benchConfig, benchName, startBenchServices } from './services';
+import { benchConfig, benchName, pipelineEnv, startBenchServices } from './services';
 import { median, percentile } from './stats';
 
 const requests = Number(process.argv[2] ?? 300);
@@ -88,15 +87,11 @@ async function againstKafka(): Promise<void> {
   const topic = benchName('probe');
   await ensureTopics(createKafka(config.kafka, { logger: silentLogger }), [{ topic, numPartitions: 4 }]);
   await ensureTables(createDynamoClient(config.aws), config.tables);
-  const pipelineEnv = {
-    KAFKA_BROKERS: services.kafkaBrokers.join(','),
-    DYNAMODB_ENDPOINT: services.store.endpoint,
-    IDEMPOTENCY_TABLE: config.tables.idempotency,
-    MESSAGES_TABLE: config.tables.messages,
-    ALLOWED_TOPICS: '*',
-    PORT: String(await freePort()),
-  };
-  const pipeline = await startPipeline(pipelineEnv, 120_000, profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+  const pipeline = await startPipeline(
+    await pipelineEnv(services, config),
+    120_000,
+    profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  );
   const direct = await kafkajsSubject(services.kafkaBrokers, topic);
   const handler = handlerSubject(createProduceRuntime(config, { logger: silentLogger }), topic);
   const inProcessRuntime = createProduceRuntime(config, { logger: silentLogger });

@@ -25,14 +25,13 @@ import { handlerSubject, httpSubject, kafkajsSubject, measureProduce, produceEve
 import { makeRecords, mskEvent, produceRequestBody } from './records';
 import { COLD_START_PAIRS, goalFigures, writeReport, type BenchResults } from './report';
 import { compareGoalFigures, formatDifferences } from './stability';
-import { benchConfig, benchName, startBenchServices, type BenchServices } from './services';
+import { benchConfig, benchName, pipelineEnv, startBenchServices, type BenchServices } from './services';
 import { calibrateStore } from './store-calibration';
 import { measureHandlerCpu } from './produce-cpu';
 import { SubjectName } from './subject-names';
 import { createProduceRuntime } from '../lib/produce';
 import { createConsumeRuntime } from '../lib/consume';
 import { hasPipeline, startPipeline, type Pipeline } from './pipeline';
-import { freePort } from '../local/ports';
 import { createProgress } from '../local/progress';
 
 /** The topic the local event source emulator feeds to the consume function (one file, shared with serverless.yml). */
@@ -243,14 +242,7 @@ async function main(): Promise<void> {
         const config = benchConfig(services);
         pipelineTables = config.tables;
         await ensureTables(createDynamoClient(config.aws), config.tables);
-        pipeline = await startPipeline({
-          KAFKA_BROKERS: services.kafkaBrokers.join(','),
-          DYNAMODB_ENDPOINT: services.store.endpoint,
-          IDEMPOTENCY_TABLE: config.tables.idempotency,
-          MESSAGES_TABLE: config.tables.messages,
-          ALLOWED_TOPICS: '*',
-          PORT: String(await freePort()),
-        });
+        pipeline = await startPipeline(await pipelineEnv(services, config));
       }
     }
     await step('produce', () => produce(services, results, pipeline));

@@ -67,3 +67,18 @@ export function benchConfig(services: BenchServices, overrides: Record<string, s
     ...overrides,
   });
 }
+
+/**
+ * The environment of `npm start`'s pipeline in a bench run: the run's broker and store, the
+ * tables of `config`, every topic allowed, and a free port for its HTTP server.
+ */
+export async function pipelineEnv(services: BenchServices, config: AppConfig): Promise<Record<string, string>> {
+  return {
+    KAFKA_BROKERS: services.kafkaBrokers.join(','),
+    DYNAMODB_ENDPOINT: services.store.endpoint,
+    IDEMPOTENCY_TABLE: config.tables.idempotency,
+    MESSAGES_TABLE: config.tables.messages,
+    ALLOWED_TOPICS: '*',
+    PORT: String(await freePort()),
+  };
+}

@@ -4,14 +4,11 @@
  * effect runs, and reported lost when a renewal finds the key taken over.
  */
 import type { Clock } from '../clock';
-import type { Claimer } from './claimer';
+import type { Claimer, ClaimTarget } from './claimer';
 import { realEvery, renewalDue, renewEveryMs, type Every } from './lease';
 
 /** A claimed key and its payload hash, as the claimer renews it. */
-export interface LeasedKey {
-  key: string;
-  hash: string;
-}
+export type LeasedKey = Pick<ClaimTarget, 'key' | 'hash'>;
 
 /** The lease rule applied to one owner's claims; see {@link createLeaseKeeper}. */
 export interface LeaseKeeper {
