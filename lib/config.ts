@@ -190,6 +190,43 @@ function parseAllowedTopics(env: Env, inLambda: boolean): ReadonlySet<string> | 
 }
 
 /**
+ * In Lambda, SCRAM credentials come from Secrets Manager only: a password in the environment
+ * is readable by anyone who may read the function's configuration (`lambda:GetFunctionConfiguration`)
+ * and lands in every deployment artifact that records it.
+ */
+function refusePlaintextKafkaCredentials(env: Env): void {
+  for (const name of ['KAFKA_USERNAME', 'KAFKA_PASSWORD']) {
+    if (text(env, name) !== undefined)
+      throw new ConfigError(name, 'is refused in Lambda: put the SCRAM credentials in a secret and name it in KAFKA_SASL_SECRET_ARN');
+  }
+}
+
+/** Hosts an `http://` endpoint may name in Lambda: the loopback interface, which no packet leaves. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * `DYNAMODB_ENDPOINT`: an http(s) URL. In Lambda plain `http://` would carry every item and
+ * the request signatures in the clear, so only `https://` is accepted, or `http://` to the
+ * loopback interface (a Lambda extension or a stand-in beside the function), where nothing
+ * crosses a network.
+ */
+function parseDynamoEndpoint(env: Env, inLambda: boolean): string | undefined {
+  const endpoint = text(env, 'DYNAMODB_ENDPOINT');
+  if (endpoint === undefined) return undefined;
+  if (!/^https?:\/\/\S+$/.test(endpoint)) throw new ConfigError('DYNAMODB_ENDPOINT', `"${endpoint}" is not an http(s) URL`);
+  if (inLambda && endpoint.startsWith('http://')) {
+    let host: string;
+    try {
+      host = new URL(endpoint).hostname;
+    } catch {
+      throw new ConfigError('DYNAMODB_ENDPOINT', `"${endpoint}" is not an http(s) URL`);
+    }
+    if (!LOOPBACK_HOSTS.has(host)) throw new ConfigError('DYNAMODB_ENDPOINT', 'must be https:// in Lambda (plain http:// only to the loopback interface)');
+  }
+  return endpoint;
+}
+
+/**
  * How much of a consume invocation's remaining time is kept back from waiting, to write
  * completions, release claims and answer: a quarter of it, at most 5 s. Also bounds the lease.
  */
@@ -233,6 +270,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     clientId: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'serverless-kafka-local',
     region: text(env, 'AWS_REGION') ?? 'us-east-1',
   };
+  if (inLambda) refusePlaintextKafkaCredentials(env);
   if (auth === KafkaAuthMode.ScramSha512) {
     const secretArn = text(env, 'KAFKA_SASL_SECRET_ARN');
     const username = text(env, 'KAFKA_USERNAME');
@@ -246,10 +284,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     if (inLambda && !kafka.ssl)
       throw new ConfigError('KAFKA_SSL', 'must be true with KAFKA_AUTH=scram-sha-512 in Lambda: SCRAM without TLS sends records in the clear');
   }
-  const dynamoEndpoint = text(env, 'DYNAMODB_ENDPOINT');
-  if (dynamoEndpoint !== undefined && !/^https?:\/\/\S+$/.test(dynamoEndpoint)) {
-    throw new ConfigError('DYNAMODB_ENDPOINT', `"${dynamoEndpoint}" is not an http(s) URL`);
-  }
+  const dynamoEndpoint = parseDynamoEndpoint(env, inLambda);
   const produceTimeoutMs = integer(env, 'PRODUCE_TIMEOUT_MS', 10_000, 100, 900_000);
   // Lambda's maximum timeout is 900 s.
   const consumeFunctionTimeoutSec = integer(env, 'CONSUME_FUNCTION_TIMEOUT_SEC', 60, 1, 900);

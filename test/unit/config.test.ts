@@ -105,6 +105,22 @@ describe('loadConfig', () => {
     ],
     [{ ...lambda, KAFKA_AUTH: 'scram-sha-512', KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s', KAFKA_SSL: '' }, 'KAFKA_SSL'],
     [{ ...lambda, DYNAMODB_ENDPOINT: 'localhost:8000' }, 'DYNAMODB_ENDPOINT'],
+    [{ ...lambda, DYNAMODB_ENDPOINT: 'http://dynamodb.us-east-1.amazonaws.com' }, 'DYNAMODB_ENDPOINT'],
+    [{ ...lambda, DYNAMODB_ENDPOINT: 'http://10.0.0.7:8000' }, 'DYNAMODB_ENDPOINT'],
+    [{ ...lambda, KAFKA_AUTH: 'scram-sha-512', KAFKA_SSL: 'true', KAFKA_USERNAME: 'u', KAFKA_PASSWORD: 'p' }, 'KAFKA_USERNAME'],
+    [{ ...lambda, KAFKA_AUTH: 'scram-sha-512', KAFKA_SSL: 'true', KAFKA_PASSWORD: 'p' }, 'KAFKA_PASSWORD'],
+    // Refused even beside a secret: the password would still sit in the function's configuration.
+    [
+      {
+        ...lambda,
+        KAFKA_AUTH: 'scram-sha-512',
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s',
+        KAFKA_PASSWORD: 'p',
+      },
+      'KAFKA_PASSWORD',
+    ],
+    [{ ...lambda, KAFKA_USERNAME: 'u' }, 'KAFKA_USERNAME'],
   ])('rejects %o naming %s', (env, variable) => {
     let thrown: unknown;
     try {
@@ -118,11 +134,21 @@ describe('loadConfig', () => {
   });
 
   it('allows SCRAM with TLS in Lambda, and SCRAM without TLS only locally (local brokers have no TLS listener)', () => {
+    const secret = { KAFKA_AUTH: 'scram-sha-512', KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s' };
+    expect(loadConfig({ ...lambda, ...secret, KAFKA_SSL: 'true' }).kafka).toMatchObject({ auth: 'scram-sha-512', ssl: true });
     const scram = { KAFKA_AUTH: 'scram-sha-512', KAFKA_USERNAME: 'u', KAFKA_PASSWORD: 'p' };
-    expect(loadConfig({ ...lambda, ...scram, KAFKA_SSL: 'true' }).kafka).toMatchObject({ auth: 'scram-sha-512', ssl: true });
     expect(loadConfig({ ...scram, AWS_LAMBDA_FUNCTION_NAME: '', KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_SSL: 'false' }).kafka).toMatchObject({
       auth: 'scram-sha-512',
       ssl: false,
+      username: 'u',
+      password: 'p',
     });
+  });
+
+  it('accepts an https DynamoDB endpoint in Lambda, and plain http only to the loopback interface; locally any http(s) URL', () => {
+    for (const endpoint of ['https://dynamodb.eu-west-1.amazonaws.com', 'http://127.0.0.1:8000', 'http://localhost:8000', 'http://[::1]:8000']) {
+      expect(loadConfig({ ...lambda, DYNAMODB_ENDPOINT: endpoint }).aws.dynamoEndpoint).toBe(endpoint);
+    }
+    expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: '', DYNAMODB_ENDPOINT: 'http://10.0.0.7:8000' }).aws.dynamoEndpoint).toBe('http://10.0.0.7:8000');
   });
 });
