@@ -93,13 +93,17 @@ type Env = Readonly<Record<string, string | undefined>>;
 const MiB = 1024 * 1024;
 
 /**
- * Default `MAX_REQUEST_BYTES`: 4 MiB, so that every body the function receives and finds too
- * large is answered with its own 413. Lambda refuses a synchronous invocation whose event is
- * over 6 MB (6,291,456 bytes, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html),
- * and API Gateway may deliver the body base64-encoded (4/3 of its size): 4 MiB becomes
- * 5,592,408 bytes, leaving about 680 KiB for the headers and request context of the event.
+ * Default `MAX_REQUEST_BYTES`: 1 MiB, the Kafka producer's default `max.request.size` and about
+ * the broker's default `message.max.bytes` (1,048,588 bytes,
+ * https://kafka.apache.org/documentation/#brokerconfigs_message.max.bytes): a body larger than
+ * that cannot carry a record the broker would accept anyway, and a smaller cap bounds what one
+ * request may cost the function's memory and the cluster. It may be raised up to 4 MiB, which
+ * still leaves every too-large body to the function's own 413: Lambda refuses a synchronous
+ * invocation whose event is over 6 MB (6,291,456 bytes,
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and API Gateway may
+ * deliver the body base64-encoded (4/3 of its size): 4 MiB becomes 5,592,408 bytes.
  */
-const DEFAULT_MAX_REQUEST_BYTES = 4 * MiB;
+const DEFAULT_MAX_REQUEST_BYTES = MiB;
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();

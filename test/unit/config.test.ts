@@ -19,8 +19,8 @@ describe('loadConfig', () => {
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.produce.allowedTopics).toBe('*');
     expect(config.produce.maxRecordsPerRequest).toBe(500);
-    // 4 MiB: base64-encoded by API Gateway (5,592,408 bytes) it still fits Lambda's 6 MB event.
-    expect(config.produce.maxRequestBytes).toBe(4194304);
+    // 1 MiB, Kafka's default request and message size.
+    expect(config.produce.maxRequestBytes).toBe(1048576);
     expect(config.idempotency.ttlSeconds).toBe(86400);
     expect(config.tables).toEqual({ idempotency: 'idempotency', messages: 'messages' });
   });
@@ -82,10 +82,17 @@ describe('loadConfig', () => {
   });
 
   it('parses lists and numbers', () => {
-    const config = loadConfig({ ...lambda, KAFKA_BROKERS: 'b-1:9098, b-2:9098', ALLOWED_TOPICS: 'orders,payments', MAX_RECORDS_PER_REQUEST: '10' });
+    const config = loadConfig({
+      ...lambda,
+      KAFKA_BROKERS: 'b-1:9098, b-2:9098',
+      ALLOWED_TOPICS: 'orders,payments',
+      MAX_RECORDS_PER_REQUEST: '10',
+      MAX_REQUEST_BYTES: '4194304',
+    });
     expect(config.kafka.brokers).toEqual(['b-1:9098', 'b-2:9098']);
     expect(config.produce.allowedTopics).toEqual(new Set(['orders', 'payments']));
     expect(config.produce.maxRecordsPerRequest).toBe(10);
+    expect(config.produce.maxRequestBytes).toBe(4194304);
     expect(config.inLambda).toBe(true);
   });
 
