@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import { callerQualifiedId } from '../lib/consume/message-id';
-import { callerOf } from '../lib/produce/caller';
+import { ANONYMOUS_CALLER } from '../lib/produce/caller';
 
 /** One record to produce or consume. */
 export interface BenchRecord {
@@ -71,5 +71,5 @@ export function mskEvent(topic: string, partitions: number, records: readonly Be
  * qualified by the caller the produce function stamped (the local runtime's anonymous one).
  */
 export function localSinkId(messageId: string): string {
-  return callerQualifiedId(callerOf(undefined).digest, messageId);
+  return callerQualifiedId(ANONYMOUS_CALLER.digest, messageId);
 }

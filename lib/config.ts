@@ -50,6 +50,13 @@ export interface AppConfig {
     maxRequestBytes: number;
     /** Budget for the broker's acknowledgement of one request. */
     timeoutMs: number;
+    /** How requests become callers (see `lib/produce/caller.ts`). */
+    callers: {
+      /** Requests without an identity are served as the one anonymous caller: locally only. */
+      allowAnonymous: boolean;
+      /** `CALLER_SESSION_NAME_TRUSTED`: role session names are fixed by trust policies and tell callers apart. */
+      trustSessionNames: boolean;
+    };
   };
   idempotency: {
     ttlSeconds: number;
@@ -307,6 +314,10 @@ export function loadConfig(overrides: Env = {}): AppConfig {
       maxRecordsPerRequest: integer(env, 'MAX_RECORDS_PER_REQUEST', 500, 1, 10_000),
       maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', DEFAULT_MAX_REQUEST_BYTES, 1, 100 * MiB),
       timeoutMs: produceTimeoutMs,
+      callers: {
+        allowAnonymous: !inLambda,
+        trustSessionNames: bool(env, 'CALLER_SESSION_NAME_TRUSTED', false),
+      },
     },
     idempotency: {
       ttlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 1),

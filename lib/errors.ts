@@ -10,6 +10,7 @@
 export const ErrorCode = {
   Config: 'CONFIG',
   BodyNotJson: 'BODY_NOT_JSON',
+  Unauthenticated: 'UNAUTHENTICATED',
   Validation: 'VALIDATION',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
@@ -62,6 +63,15 @@ export class ConfigError extends AppError {
   ) {
     super(`${variable}: ${detail}`);
   }
+}
+
+/**
+ * The request carries no usable caller identity (no authorizer context, or a JWT without
+ * `sub`) where anonymous callers are not served: in Lambda.
+ */
+export class UnauthenticatedError extends AppError {
+  readonly code = ErrorCode.Unauthenticated;
+  readonly retriable = false;
 }
 
 /** The request body is not JSON. */

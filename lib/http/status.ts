@@ -23,6 +23,7 @@ export interface HttpErrorAnswer {
 export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = {
   [ErrorCode.BodyNotJson]: { status: 400, errorCode: 40001 },
   [ErrorCode.MalformedEvent]: { status: 400, errorCode: 40002 },
+  [ErrorCode.Unauthenticated]: { status: 401, errorCode: 40101 },
   [ErrorCode.TopicNotAllowed]: { status: 403, errorCode: 40301 },
   [ErrorCode.RouteNotFound]: { status: 404, errorCode: 40400 },
   [ErrorCode.TopicNotFound]: { status: 404, errorCode: 40401 },

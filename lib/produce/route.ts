@@ -1,11 +1,11 @@
 /**
  * Reads what the produce API needs from an API Gateway HTTP API (payload v2) event; a Lambda
  * Function URL delivers the same shape. The caller is whoever API Gateway's authorizer
- * authenticated (see `caller.ts`).
+ * authenticated; the service decides what that context makes (see `caller.ts`).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { MethodNotAllowedError, RouteNotFoundError, ValidationError } from '../errors';
-import { callerOf, type AuthorizerContext, type Caller } from './caller';
+import type { AuthorizerContext } from './caller';
 
 /** The parts of a produce request, taken from the event. */
 export interface ProduceHttpRequest {
@@ -14,8 +14,8 @@ export interface ProduceHttpRequest {
   idempotencyKey: string | undefined;
   /** The raw body bytes (decoded when API Gateway delivered it base64-encoded). */
   body: Buffer;
-  /** The authenticated caller (anonymous without an authorizer). */
-  caller: Caller;
+  /** What API Gateway's authorizer said of the caller; undefined without an authorizer. */
+  authorizer: AuthorizerContext | undefined;
 }
 
 /** The produce API's route as API Gateway names it (`serverless.yml` declares the same). */
@@ -75,6 +75,6 @@ export function readProduceRequest(event: APIGatewayProxyEventV2): ProduceHttpRe
     idempotencyKey: headerValue(event.headers, 'idempotency-key'),
     body: Buffer.from(rawBody, event.isBase64Encoded ? 'base64' : 'utf8'),
     // The plain v2 event type has no authorizer; the authorizer's events add it.
-    caller: callerOf(event.requestContext as AuthorizerContext | undefined),
+    authorizer: event.requestContext as AuthorizerContext | undefined,
   };
 }

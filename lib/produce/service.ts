@@ -11,7 +11,7 @@ import { HTTP_ERROR_ANSWERS, httpErrorAnswerOf } from '../http/status';
 import type { RecordProducer } from '../kafka/producer';
 import { errorFields, type Logger } from '../logger';
 import { MetricName, noMetrics, type MetricsRecorder } from '../observability/metrics';
-import { callerLogFields, withCaller } from './caller';
+import { authenticate, callerLogFields, withCaller, type Caller } from './caller';
 import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdempotency } from './idempotency';
 import { withMessageIds } from './message-id';
 import { allAcknowledged, failedEntry, produceResponseBody, recordOffsets } from './response';
@@ -44,11 +44,13 @@ export class ProduceService {
    * @returns 200 with every record's offset; 503/500 listing records that were not acknowledged;
    *   or a replayed 200 for a repeated Idempotency-Key.
    * @param logger - this request's logger (it carries the request id).
-   * @throws {AppError} for whole-request failures (4xx for bad input, 503/504 for Kafka or the store).
+   * @throws {AppError} for whole-request failures (401 without a caller where one is required,
+   *   4xx for bad input, 503/504 for Kafka or the store).
    */
   async produce(request: ProduceHttpRequest, logger: Logger = this.deps.logger): Promise<HttpResponse> {
     const { settings } = this.deps;
-    const { caller, idempotencyKey } = request;
+    const { idempotencyKey } = request;
+    const caller = this.authenticate(request, logger);
     logger.info('produce request', { topic: request.topic, ...callerLogFields(caller), hasIdempotencyKey: idempotencyKey !== undefined });
     checkTopic(request.topic, settings.allowedTopics);
     const format = embeddedFormatOf(request.contentType);
@@ -65,6 +67,16 @@ export class ProduceService {
       return jsonResponse(200, begun.body, { [REPLAYED_HEADER]: 'true' });
     }
     return this.sendHolding(begun.held, request.topic, withCaller(withMessageIds(records, idempotencyKey, this.deps.newMessageId), caller), logger);
+  }
+
+  /** The request's caller; a refusal is logged, since in Lambda it means a route left without an authorizer. */
+  private authenticate(request: ProduceHttpRequest, logger: Logger): Caller {
+    try {
+      return authenticate(request.authorizer, this.deps.settings.callers);
+    } catch (error) {
+      logger.warn('produce request refused: no authenticated caller', { topic: request.topic, ...errorFields(error) });
+      throw error;
+    }
   }
 
   private async sendHolding(held: HeldKey, topic: string, records: ProduceRecord[], logger: Logger): Promise<HttpResponse> {

@@ -65,10 +65,13 @@ export function asCaller(event: APIGatewayProxyEventV2, authorizer: Record<strin
   return { ...event, requestContext: { ...event.requestContext, authorizer } as APIGatewayProxyEventV2['requestContext'] };
 }
 
-/** An IAM authorizer's context for the principal `userArn` (payload format 2.0). */
-export function iamAuthorizer(userArn: string): Record<string, unknown> {
+/**
+ * An IAM authorizer's context (payload format 2.0) for the principal `userArn`, whose unique
+ * id is `userId` (`AIDA…` for a user, `AROA…:<session name>` for a role session).
+ */
+export function iamAuthorizer(userArn: string, userId: string, principalOrgId: string | null = null): Record<string, unknown> {
   const accountId = userArn.split(':')[4] ?? '';
-  return { iam: { accessKey: 'AKIAEXAMPLE', accountId, callerId: 'AIDAEXAMPLE', cognitoIdentity: null, principalOrgId: null, userArn, userId: 'AIDAEXAMPLE' } };
+  return { iam: { accessKey: 'AKIAEXAMPLE', accountId, callerId: userId, cognitoIdentity: null, principalOrgId, userArn, userId } };
 }
 
 /** A JWT authorizer's context with these claims (payload format 2.0). */

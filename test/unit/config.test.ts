@@ -23,6 +23,13 @@ describe('loadConfig', () => {
     expect(config.produce.maxRequestBytes).toBe(1048576);
     expect(config.idempotency.ttlSeconds).toBe(86400);
     expect(config.tables).toEqual({ idempotency: 'idempotency', messages: 'messages' });
+    // Locally a request without an authorizer is the anonymous caller; session names are not trusted.
+    expect(config.produce.callers).toEqual({ allowAnonymous: true, trustSessionNames: false });
+  });
+
+  it('serves no anonymous caller in Lambda, and trusts session names only when told', () => {
+    expect(loadConfig(lambda).produce.callers).toEqual({ allowAnonymous: false, trustSessionNames: false });
+    expect(loadConfig({ ...lambda, CALLER_SESSION_NAME_TRUSTED: 'true' }).produce.callers).toEqual({ allowAnonymous: false, trustSessionNames: true });
   });
 
   it.each([
@@ -128,6 +135,7 @@ describe('loadConfig', () => {
       'KAFKA_PASSWORD',
     ],
     [{ ...lambda, KAFKA_USERNAME: 'u' }, 'KAFKA_USERNAME'],
+    [{ ...lambda, CALLER_SESSION_NAME_TRUSTED: 'sometimes' }, 'CALLER_SESSION_NAME_TRUSTED'],
   ])('rejects %o naming %s', (env, variable) => {
     let thrown: unknown;
     try {

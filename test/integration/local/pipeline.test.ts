@@ -337,12 +337,12 @@ describe('local pipeline', () => {
     const runtime = await w.start();
     const produce = createProduceRuntime(runtime.config, { logger: silentLogger });
     try {
-      for (const [arn, from] of [
-        ['arn:aws:iam::111122223333:role/alice', 'alice'],
-        ['arn:aws:iam::444455556666:role/bob', 'bob'],
+      for (const [arn, userId, from] of [
+        ['arn:aws:sts::111122223333:assumed-role/alice/session', 'AROAEXAMPLEALICE:session', 'alice'],
+        ['arn:aws:sts::444455556666:assumed-role/bob/session', 'AROAEXAMPLEBOB:session', 'bob'],
       ] as const) {
         const body = { records: [{ value: { from }, headers: [{ name: 'message-id', value: b64('order-7') }] }] };
-        const response = await produce.handler(asCaller(produceEvent(w.topic, body), iamAuthorizer(arn)));
+        const response = await produce.handler(asCaller(produceEvent(w.topic, body), iamAuthorizer(arn, userId)));
         expect(response.statusCode, response.body).toBe(200);
       }
     } finally {
@@ -352,17 +352,17 @@ describe('local pipeline', () => {
       const found = await scanSink(w.tables.messages);
       return found.length >= 2 ? found : undefined;
     });
-    // Each caller is the SHA-256 digest of "iam:<role ARN>"; the sink's key carries it in base64url.
+    // Each caller is the SHA-256 digest of "iam:<role id>"; the sink's key carries it in base64url.
     expect(items.map((item) => [item.messageId, item.callerId, (item.value as { from?: string }).from]).sort()).toEqual([
       [
-        'caller:c2hhMjU2OjFkNDI0MmUyYjU1MjUxZTc1MzI5MWI0NDUyNTcxYTIwNzg4YWVhOTdjN2JhM2JlOGUzMmVlYmY4NDhlYTdkZGM:order-7',
-        'sha256:1d4242e2b55251e753291b4452571a20788aea97c7ba3be8e32eebf848ea7ddc',
-        'bob',
+        'caller:c2hhMjU2Ojc2NzIyYjU2MTA5YzE4NzA3MjFjOTNjMGQ4MTRiYWI0NmM1ZjM2ZmQ0MDhlZjc3ZGQ4ZTM5YmY5NDllMTI2NWY:order-7',
+        'sha256:76722b56109c1870721c93c0d814bab46c5f36fd408ef77dd8e39bf949e1265f',
+        'alice',
       ],
       [
-        'caller:c2hhMjU2Ojg5MmU5YjZjMDBkNmEzYmRhNmNkMzUwZDAyMDY1MDY4ZDQwNGFkODJkMWYwMWI2NDE1Y2VkMThmOTkxYTk0NmQ:order-7',
-        'sha256:892e9b6c00d6a3bda6cd350d02065068d404ad82d1f01b6415ced18f991a946d',
-        'alice',
+        'caller:c2hhMjU2OmFiZTgwYTY4NWQ2N2Y5ZGU2MzY0M2M1N2FhZThmNmMyYzQwNGRmMTAxMzYxZDE3MDBiY2MyZWZiOWI5OTMzNDM:order-7',
+        'sha256:abe80a685d67f9de63643c57aae8f6c2c404df101361d1700bcc2efb9b993343',
+        'bob',
       ],
     ]);
   });

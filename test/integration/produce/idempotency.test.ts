@@ -56,7 +56,8 @@ describe('Idempotency-Key against the real broker and store', () => {
 
   it('scopes the key per caller: two callers with one key both produce, each is replayed its own answer', async () => {
     const headers = { 'idempotency-key': 'shared-key-1' };
-    const alice = (body: unknown) => asCaller(produceEvent(topic, body, { headers }), iamAuthorizer('arn:aws:iam::123456789012:user/alice'));
+    const alice = (body: unknown) =>
+      asCaller(produceEvent(topic, body, { headers }), iamAuthorizer('arn:aws:iam::123456789012:user/alice', 'AIDAEXAMPLEALICE'));
     const bob = (body: unknown) => asCaller(produceEvent(topic, body, { headers }), jwtAuthorizer({ iss: 'https://issuer.example.com/', sub: 'bob' }));
 
     const first = await runtime.handler(alice({ records: [{ value: 'from alice' }] }));
@@ -75,9 +76,9 @@ describe('Idempotency-Key against the real broker and store', () => {
     const [{ offset: lastOffset }] = (offsetsOf(second) as { offset: number }[]).slice(-1) as [{ offset: number }];
     const read = await readBack(topic, lastOffset + 1);
     const ours = read.filter((record) => String(record.headers['message-id']).startsWith('shared-key-1:'));
-    // Expected digests: printf 'iam:arn:aws:iam::123456789012:user/alice' | sha256sum, and the same for bob's issuer and subject.
+    // Expected digests: printf 'iam:AIDAEXAMPLEALICE' | sha256sum, and the same for bob's issuer and subject.
     expect(ours.map((record) => [record.value?.toString(), record.headers['message-id'], record.headers['x-caller-id']])).toEqual([
-      ['"from alice"', 'shared-key-1:0', 'sha256:1d7344df2e1b8d3c27dfa4fb7e4b2949ce9fc4cfa1b74499ccfd596d63d30095'],
+      ['"from alice"', 'shared-key-1:0', 'sha256:52bb9314aaed7ee64c42819cede4206be40e8de4baff18b4e4c0c730c4115196'],
       ['"from bob"', 'shared-key-1:0', 'sha256:339a9d1d8e15598287d43300cd3b55de275e4fefc6176e8a9ea7c8ecd768d4c2'],
       ['"and more"', 'shared-key-1:1', 'sha256:339a9d1d8e15598287d43300cd3b55de275e4fefc6176e8a9ea7c8ecd768d4c2'],
     ]);

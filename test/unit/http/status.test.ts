@@ -18,6 +18,7 @@ import {
   StoreUnavailableError,
   TopicNotAllowedError,
   TopicNotFoundError,
+  UnauthenticatedError,
   UnprocessableRecordError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -30,6 +31,7 @@ import { HTTP_ERROR_ANSWERS, httpErrorAnswerOf } from '../../../lib/http/status'
 const CASES: [AppError, number, number][] = [
   [new BodyNotJsonError('m'), 400, 40001],
   [new MalformedEventError('m'), 400, 40002],
+  [new UnauthenticatedError('m'), 401, 40101],
   [new TopicNotAllowedError('m'), 403, 40301],
   [new RouteNotFoundError('m'), 404, 40400],
   [new TopicNotFoundError('m'), 404, 40401],

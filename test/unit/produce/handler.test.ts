@@ -124,7 +124,7 @@ describe('produce handler with a fake producer and store', () => {
     const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: nextOffset++ }] }) });
     const runtime = createProduceRuntime(config, { logger: silentLogger, store: new MemoryIdempotencyStore({ returnExisting: true }), producer });
     const request = produceEvent('t', { records: [{ value: 1 }] }, { headers: { 'idempotency-key': 'order-42' } });
-    const alice = asCaller(request, iamAuthorizer('arn:aws:iam::123456789012:user/alice'));
+    const alice = asCaller(request, iamAuthorizer('arn:aws:iam::123456789012:user/alice', 'AIDAEXAMPLEALICE'));
     const bob = asCaller(request, jwtAuthorizer({ iss: 'https://issuer.example.com/', sub: 'bob' }));
 
     const first = await runtime.handler(alice);
@@ -148,13 +148,15 @@ describe('produce handler with a fake producer and store', () => {
       store: new MemoryIdempotencyStore({ returnExisting: true }),
       producer,
     });
-    await runtime.handler(asCaller(produceEvent('t', { records: [{ value: 1 }] }), iamAuthorizer('arn:aws:iam::123456789012:user/alice')));
+    await runtime.handler(asCaller(produceEvent('t', { records: [{ value: 1 }] }), iamAuthorizer('arn:aws:iam::123456789012:user/alice', 'AIDAEXAMPLEALICE')));
     expect(JSON.parse(lines[0] as string)).toMatchObject({
       message: 'produce request',
       requestId: 'test-request',
       topic: 't',
-      caller: 'iam:arn:aws:iam::123456789012:user/alice',
-      callerDigest: 'sha256:1d7344df2e1b8d3c27dfa4fb7e4b2949ce9fc4cfa1b74499ccfd596d63d30095',
+      // printf 'iam:AIDAEXAMPLEALICE' | sha256sum
+      caller: 'iam:AIDAEXAMPLEALICE',
+      callerDigest: 'sha256:52bb9314aaed7ee64c42819cede4206be40e8de4baff18b4e4c0c730c4115196',
+      callerArn: 'arn:aws:iam::123456789012:user/alice',
     });
     expect(lines.join('\n')).not.toContain('AKIAEXAMPLE');
   });
