@@ -31,6 +31,22 @@ export interface KafkaConfig {
   region?: string;
 }
 
+/** An entry of `PRODUCE_ALLOWED_PRINCIPALS`. */
+export type AllowedPrincipal =
+  /** Every principal of an account (a 12-digit account id, or its `:root` ARN). */
+  | { kind: 'account'; accountId: string }
+  /** One IAM user, by its ARN (path included). */
+  | { kind: 'user'; arn: string }
+  /** Every session of one IAM role (its ARN's path is not part of a session's ARN, so only the name counts). */
+  | { kind: 'role'; partition: string; accountId: string; roleName: string };
+
+/** Who may produce, beyond what API Gateway's authorizer checked. */
+export interface CallerAllowList {
+  principals: readonly AllowedPrincipal[];
+  /** An AWS Organizations id (`o-…`): every principal of an account in that organisation. */
+  orgId?: string;
+}
+
 /** Whole-application configuration. */
 export interface AppConfig {
   kafka: KafkaConfig;
@@ -56,6 +72,11 @@ export interface AppConfig {
       allowAnonymous: boolean;
       /** `CALLER_SESSION_NAME_TRUSTED`: role session names are fixed by trust policies and tell callers apart. */
       trustSessionNames: boolean;
+      /**
+       * `PRODUCE_ALLOWED_PRINCIPALS` and `PRODUCE_ALLOWED_ORG_ID`: the IAM principals that may
+       * produce; undefined when neither is set (every caller the authorizer let through may).
+       */
+      allowList?: CallerAllowList;
     };
   };
   idempotency: {
@@ -237,6 +258,35 @@ function parseDynamoEndpoint(env: Env, inLambda: boolean): string | undefined {
   return endpoint;
 }
 
+const ACCOUNT_ID = /^\d{12}$/;
+const IAM_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):(root|user\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]+|role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+))$/;
+
+function allowedPrincipal(entry: string): AllowedPrincipal {
+  if (ACCOUNT_ID.test(entry)) return { kind: 'account', accountId: entry };
+  const match = IAM_ARN.exec(entry);
+  if (match === null) {
+    throw new ConfigError(
+      'PRODUCE_ALLOWED_PRINCIPALS',
+      `"${entry}" is not an account id or an IAM user, role or root ARN (arn:aws:iam::<account>:user/<name>, :role/<name>, :root)`,
+    );
+  }
+  const [, partition = '', accountId = '', resource = '', roleName] = match;
+  if (resource === 'root') return { kind: 'account', accountId };
+  if (roleName !== undefined) return { kind: 'role', partition, accountId, roleName };
+  return { kind: 'user', arn: entry };
+}
+
+/** `PRODUCE_ALLOWED_PRINCIPALS` and `PRODUCE_ALLOWED_ORG_ID`; undefined when neither is set. */
+function parseAllowList(env: Env): CallerAllowList | undefined {
+  const principals = list(env, 'PRODUCE_ALLOWED_PRINCIPALS')?.map(allowedPrincipal);
+  const orgId = text(env, 'PRODUCE_ALLOWED_ORG_ID');
+  if (orgId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(orgId)) {
+    throw new ConfigError('PRODUCE_ALLOWED_ORG_ID', `"${orgId}" is not an AWS Organizations id (o- and 10 to 32 lowercase letters or digits)`);
+  }
+  if (principals === undefined && orgId === undefined) return undefined;
+  return { principals: principals ?? [], ...(orgId === undefined ? {} : { orgId }) };
+}
+
 /**
  * How much of a consume invocation's remaining time is kept back from waiting, to write
  * completions, release claims and answer: a quarter of it, at most 5 s. Also bounds the lease.
@@ -296,6 +346,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
       throw new ConfigError('KAFKA_SSL', 'must be true with KAFKA_AUTH=scram-sha-512 in Lambda: SCRAM without TLS sends records in the clear');
   }
   const dynamoEndpoint = parseDynamoEndpoint(env, inLambda);
+  const allowList = parseAllowList(env);
   const produceTimeoutMs = integer(env, 'PRODUCE_TIMEOUT_MS', 10_000, 100, 900_000);
   // Lambda's maximum timeout is 900 s.
   const consumeFunctionTimeoutSec = integer(env, 'CONSUME_FUNCTION_TIMEOUT_SEC', 60, 1, 900);
@@ -317,6 +368,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
       callers: {
         allowAnonymous: !inLambda,
         trustSessionNames: bool(env, 'CALLER_SESSION_NAME_TRUSTED', false),
+        ...(allowList === undefined ? {} : { allowList }),
       },
     },
     idempotency: {

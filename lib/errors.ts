@@ -15,6 +15,7 @@ export const ErrorCode = {
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   TopicNotAllowed: 'TOPIC_NOT_ALLOWED',
+  CallerNotAllowed: 'CALLER_NOT_ALLOWED',
   TopicNotFound: 'TOPIC_NOT_FOUND',
   PartitionNotFound: 'PARTITION_NOT_FOUND',
   RouteNotFound: 'ROUTE_NOT_FOUND',
@@ -101,6 +102,12 @@ export class UnsupportedMediaTypeError extends AppError {
 /** The topic is not in `ALLOWED_TOPICS`. */
 export class TopicNotAllowedError extends AppError {
   readonly code = ErrorCode.TopicNotAllowed;
+  readonly retriable = false;
+}
+
+/** The authenticated caller is not on the produce allow-list (`PRODUCE_ALLOWED_PRINCIPALS`, `PRODUCE_ALLOWED_ORG_ID`). */
+export class CallerNotAllowedError extends AppError {
+  readonly code = ErrorCode.CallerNotAllowed;
   readonly retriable = false;
 }
 

@@ -25,6 +25,7 @@ export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = 
   [ErrorCode.MalformedEvent]: { status: 400, errorCode: 40002 },
   [ErrorCode.Unauthenticated]: { status: 401, errorCode: 40101 },
   [ErrorCode.TopicNotAllowed]: { status: 403, errorCode: 40301 },
+  [ErrorCode.CallerNotAllowed]: { status: 403, errorCode: 40302 },
   [ErrorCode.RouteNotFound]: { status: 404, errorCode: 40400 },
   [ErrorCode.TopicNotFound]: { status: 404, errorCode: 40401 },
   [ErrorCode.PartitionNotFound]: { status: 404, errorCode: 40402 },

@@ -11,6 +11,7 @@ import { HTTP_ERROR_ANSWERS, httpErrorAnswerOf } from '../http/status';
 import type { RecordProducer } from '../kafka/producer';
 import { errorFields, type Logger } from '../logger';
 import { MetricName, noMetrics, type MetricsRecorder } from '../observability/metrics';
+import { checkCallerAllowed } from './allow-list';
 import { authenticate, callerLogFields, withCaller, type Caller } from './caller';
 import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdempotency } from './idempotency';
 import { withMessageIds } from './message-id';
@@ -45,7 +46,7 @@ export class ProduceService {
    *   or a replayed 200 for a repeated Idempotency-Key.
    * @param logger - this request's logger (it carries the request id).
    * @throws {AppError} for whole-request failures (401 without a caller where one is required,
-   *   4xx for bad input, 503/504 for Kafka or the store).
+   *   403 for a caller off the allow-list, 4xx for bad input, 503/504 for Kafka or the store).
    */
   async produce(request: ProduceHttpRequest, logger: Logger = this.deps.logger): Promise<HttpResponse> {
     const { settings } = this.deps;
@@ -69,14 +70,25 @@ export class ProduceService {
     return this.sendHolding(begun.held, request.topic, withCaller(withMessageIds(records, idempotencyKey, this.deps.newMessageId), caller), logger);
   }
 
-  /** The request's caller; a refusal is logged, since in Lambda it means a route left without an authorizer. */
+  /**
+   * The request's caller, if it may produce. Refusals are logged: in Lambda a request without a
+   * caller means a route left without an authorizer, and a caller off the allow-list is worth a look.
+   */
   private authenticate(request: ProduceHttpRequest, logger: Logger): Caller {
+    let caller: Caller;
     try {
-      return authenticate(request.authorizer, this.deps.settings.callers);
+      caller = authenticate(request.authorizer, this.deps.settings.callers);
     } catch (error) {
       logger.warn('produce request refused: no authenticated caller', { topic: request.topic, ...errorFields(error) });
       throw error;
     }
+    try {
+      checkCallerAllowed(caller, this.deps.settings.callers.allowList);
+    } catch (error) {
+      logger.warn('produce request refused: caller not allowed', { topic: request.topic, ...callerLogFields(caller), ...errorFields(error) });
+      throw error;
+    }
+    return caller;
   }
 
   private async sendHolding(held: HeldKey, topic: string, records: ProduceRecord[], logger: Logger): Promise<HttpResponse> {

@@ -27,6 +27,26 @@ describe('loadConfig', () => {
     expect(config.produce.callers).toEqual({ allowAnonymous: true, trustSessionNames: false });
   });
 
+  it('parses the produce allow-list: account ids, user, role and root ARNs, an organisation', () => {
+    expect(loadConfig(lambda).produce.callers.allowList).toBeUndefined();
+    const { allowList } = loadConfig({
+      ...lambda,
+      PRODUCE_ALLOWED_PRINCIPALS:
+        '111122223333, arn:aws:iam::111122223333:user/ops/alice,arn:aws-cn:iam::444455556666:role/service/writer,arn:aws:iam::777788889999:root',
+      PRODUCE_ALLOWED_ORG_ID: 'o-a1b2c3d4e5',
+    }).produce.callers;
+    expect(allowList).toEqual({
+      principals: [
+        { kind: 'account', accountId: '111122223333' },
+        { kind: 'user', arn: 'arn:aws:iam::111122223333:user/ops/alice' },
+        { kind: 'role', partition: 'aws-cn', accountId: '444455556666', roleName: 'writer' },
+        { kind: 'account', accountId: '777788889999' },
+      ],
+      orgId: 'o-a1b2c3d4e5',
+    });
+    expect(loadConfig({ ...lambda, PRODUCE_ALLOWED_ORG_ID: 'o-a1b2c3d4e5' }).produce.callers.allowList).toEqual({ principals: [], orgId: 'o-a1b2c3d4e5' });
+  });
+
   it('serves no anonymous caller in Lambda, and trusts session names only when told', () => {
     expect(loadConfig(lambda).produce.callers).toEqual({ allowAnonymous: false, trustSessionNames: false });
     expect(loadConfig({ ...lambda, CALLER_SESSION_NAME_TRUSTED: 'true' }).produce.callers).toEqual({ allowAnonymous: false, trustSessionNames: true });
@@ -136,6 +156,11 @@ describe('loadConfig', () => {
     ],
     [{ ...lambda, KAFKA_USERNAME: 'u' }, 'KAFKA_USERNAME'],
     [{ ...lambda, CALLER_SESSION_NAME_TRUSTED: 'sometimes' }, 'CALLER_SESSION_NAME_TRUSTED'],
+    [{ ...lambda, PRODUCE_ALLOWED_PRINCIPALS: 'alice' }, 'PRODUCE_ALLOWED_PRINCIPALS'],
+    [{ ...lambda, PRODUCE_ALLOWED_PRINCIPALS: 'arn:aws:sts::111122223333:assumed-role/writer/s' }, 'PRODUCE_ALLOWED_PRINCIPALS'],
+    [{ ...lambda, PRODUCE_ALLOWED_PRINCIPALS: 'arn:aws:iam::111122223333:role/*' }, 'PRODUCE_ALLOWED_PRINCIPALS'],
+    [{ ...lambda, PRODUCE_ALLOWED_PRINCIPALS: '1111222233' }, 'PRODUCE_ALLOWED_PRINCIPALS'],
+    [{ ...lambda, PRODUCE_ALLOWED_ORG_ID: 'r-abcd' }, 'PRODUCE_ALLOWED_ORG_ID'],
   ])('rejects %o naming %s', (env, variable) => {
     let thrown: unknown;
     try {

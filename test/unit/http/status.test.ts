@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BodyNotJsonError,
+  CallerNotAllowedError,
   ConfigError,
   ErrorCode,
   IdempotencyInProgressError,
@@ -33,6 +34,7 @@ const CASES: [AppError, number, number][] = [
   [new MalformedEventError('m'), 400, 40002],
   [new UnauthenticatedError('m'), 401, 40101],
   [new TopicNotAllowedError('m'), 403, 40301],
+  [new CallerNotAllowedError('m'), 403, 40302],
   [new RouteNotFoundError('m'), 404, 40400],
   [new TopicNotFoundError('m'), 404, 40401],
   [new PartitionNotFoundError('m'), 404, 40402],

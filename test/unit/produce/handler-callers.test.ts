@@ -71,6 +71,41 @@ describe('callers in Lambda', () => {
   });
 });
 
+describe('the allow-list in Lambda', () => {
+  const config = loadConfig({
+    ...lambdaEnv,
+    PRODUCE_ALLOWED_PRINCIPALS: 'arn:aws:iam::111122223333:role/orders-writer',
+    PRODUCE_ALLOWED_ORG_ID: 'o-a1b2c3d4e5',
+  });
+  const session = (role: string, account: string, orgId: string | null = null) =>
+    asCaller(request(), iamAuthorizer(`arn:aws:sts::${account}:assumed-role/${role}/s`, `AROAEXAMPLE${role.length}:s`, orgId));
+
+  it('serves a listed role and a principal of the listed organisation', async () => {
+    const { runtime, producer } = runtimeFor(config);
+    expect((await runtime.handler(session('orders-writer', '111122223333'))).statusCode).toBe(200);
+    expect((await runtime.handler(session('anything', '444455556666', 'o-a1b2c3d4e5'))).statusCode).toBe(200);
+    expect(producer.sent).toEqual([1, 1]);
+  });
+
+  it.each([
+    ['another role of the account', session('orders-reader', '111122223333')],
+    ['another organisation', session('orders-writer', '444455556666', 'o-zzzzzzzzzz')],
+    ['a JWT caller', asCaller(request(), jwtAuthorizer({ iss: 'https://issuer.example.com/', sub: 'user-1' }))],
+  ])('answers 403 40302 to %s, produces nothing and logs who it was', async (_, event) => {
+    const lines: string[] = [];
+    const { runtime, producer } = runtimeFor(config, lines);
+    const result = await runtime.handler(event);
+    expect(result.statusCode).toBe(403);
+    expect(body(result)).toEqual({ error_code: 40302, message: 'this caller may not produce to this API' });
+    expect(producer.sent).toEqual([]);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      level: 'warn',
+      message: 'produce request refused: caller not allowed',
+      callerDigest: expect.stringMatching(/^sha256:/),
+    });
+  });
+});
+
 describe('callers locally', () => {
   it('serves a request without an authorizer as the anonymous caller', async () => {
     const { runtime } = runtimeFor(loadConfig(localEnv));
