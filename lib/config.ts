@@ -3,6 +3,7 @@
  * a missing or malformed variable throws a {@link ConfigError} naming it, so a bad
  * deployment fails at cold start rather than on the first request.
  */
+import { generateCallerKeyRing, parseCallerKeyRing, type CallerKeyRing } from './caller-mac/key-ring';
 import { ConfigError } from './errors';
 import { isTopicName } from './kafka/topic-name';
 
@@ -93,6 +94,11 @@ export interface AppConfig {
      */
     leaseMs: number;
   };
+  /**
+   * The caller header's MAC keys (`lib/caller-mac/`): in Lambda a Secrets Manager secret
+   * (`CALLER_KEY_SECRET_ARN`); locally `CALLER_KEY`, else a key generated once per process.
+   */
+  callerKeys: { secretArn: string; region: string } | { ring: CallerKeyRing };
   observability: ObservabilityConfig;
   /** HTTP port of the local runtime. */
   port: number;
@@ -287,6 +293,32 @@ function parseAllowList(env: Env): CallerAllowList | undefined {
   return { principals: principals ?? [], ...(orgId === undefined ? {} : { orgId }) };
 }
 
+let processKeyRing: CallerKeyRing | undefined;
+
+/**
+ * `CALLER_KEY_SECRET_ARN` (required in Lambda) or, locally, `CALLER_KEY` (the key ring document
+ * itself). Without either, locally, one key generated for the process: the produce and consume
+ * functions of one `npm start` share it, and records it stamped verify in that process only. In
+ * Lambda a key in the environment is refused: anyone who may read the function's configuration
+ * could then stamp any caller.
+ */
+function parseCallerKeys(env: Env, inLambda: boolean, region: string): AppConfig['callerKeys'] {
+  const secretArn = text(env, 'CALLER_KEY_SECRET_ARN');
+  const given = text(env, 'CALLER_KEY');
+  if (inLambda && given !== undefined)
+    throw new ConfigError('CALLER_KEY', 'is refused in Lambda: put the key ring in a secret and name it in CALLER_KEY_SECRET_ARN');
+  if (secretArn !== undefined) {
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$/.test(secretArn)) {
+      throw new ConfigError('CALLER_KEY_SECRET_ARN', `"${secretArn}" is not a Secrets Manager secret ARN`);
+    }
+    return { secretArn, region };
+  }
+  if (inLambda) throw new ConfigError('CALLER_KEY_SECRET_ARN', 'is required: the secret holding the caller header keys');
+  if (given !== undefined) return { ring: parseCallerKeyRing(given, 'CALLER_KEY') };
+  processKeyRing ??= generateCallerKeyRing();
+  return { ring: processKeyRing };
+}
+
 /**
  * How much of a consume invocation's remaining time is kept back from waiting, to write
  * completions, release claims and answer: a quarter of it, at most 5 s. Also bounds the lease.
@@ -379,6 +411,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
       functionTimeoutSec: consumeFunctionTimeoutSec,
       leaseMs: consumeLeaseMs(env, consumeFunctionTimeoutSec),
     },
+    callerKeys: parseCallerKeys(env, inLambda, text(env, 'AWS_REGION') ?? 'us-east-1'),
     observability: parseObservability(env),
     port: integer(env, 'PORT', 3000, 0, 65_535),
     inLambda,

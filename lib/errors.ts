@@ -26,6 +26,7 @@ export const ErrorCode = {
   RecordsRejected: 'RECORDS_REJECTED',
   KafkaUnavailable: 'KAFKA_UNAVAILABLE',
   StoreUnavailable: 'STORE_UNAVAILABLE',
+  KeyUnavailable: 'KEY_UNAVAILABLE',
   ProduceTimeout: 'PRODUCE_TIMEOUT',
   MalformedEvent: 'MALFORMED_EVENT',
   UnprocessableRecord: 'UNPROCESSABLE_RECORD',
@@ -174,6 +175,12 @@ export class KafkaUnavailableError extends AppError {
 /** The idempotency / sink store could not be reached. */
 export class StoreUnavailableError extends AppError {
   readonly code = ErrorCode.StoreUnavailable;
+  readonly retriable = true;
+}
+
+/** The caller MAC keys could not be read (Secrets Manager unreachable or refusing). */
+export class KeyUnavailableError extends AppError {
+  readonly code = ErrorCode.KeyUnavailable;
   readonly retriable = true;
 }
 

@@ -13,7 +13,8 @@ export const MESSAGE_ID_HEADER = 'message-id';
 /**
  * The authenticated caller of the produce API that wrote the record, stamped by the produce
  * function on every record; a request that sets it itself is refused. Its value is a digest
- * of the caller's identity (see `lib/produce/caller.ts`). The consumer makes it part of the
+ * of the caller's identity (see `lib/produce/caller.ts`) with a MAC over it and the record
+ * (`lib/caller-mac/header.ts`). The consumer makes a caller it verifies part of the
  * idempotency key, so two callers' equal message ids stay two messages.
  */
 export const CALLER_HEADER = 'x-caller-id';

@@ -18,6 +18,7 @@ import { recordBatchMetrics, summarizeBatch } from './batch-summary';
 import { decodeKafkaEvent, entryOffset, type DecodedEvent } from './event';
 import { STORE_UNREADABLE } from './failure-reason';
 import { mapBounded } from './map-bounded';
+import { NO_VERIFIED_CALLER, type CallerCheck } from './message-id';
 import type { Every } from './lease';
 import { processPartition, type ConsumeStore, type PartitionOutcome, type RecordFailure } from './partition-worker';
 import { createPatience, realSleep, waitDeadlineMs, type Sleep } from './patience';
@@ -51,6 +52,11 @@ export interface BatchHandlerDeps extends BatchHandlerOptions {
   /** How long a claim holds a record before another invocation may take it over (`CONSUME_LEASE_MS`). */
   leaseMs: number;
   ttlSeconds: number;
+  /**
+   * Verifies caller headers (the consume runtime passes the MAC check). Default: none verifies,
+   * so no record is ever attributed to a caller it cannot prove.
+   */
+  checkCaller?: CallerCheck;
 }
 
 /** The parts of Lambda's invocation context the handler uses. */
@@ -98,7 +104,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       throw error;
     }
 
-    const identities = decoded.partitions.map((partition) => identifyEntries(partition.entries, deps.scope));
+    const identities = decoded.partitions.map((partition) => identifyEntries(partition.entries, deps.scope, deps.checkCaller ?? NO_VERIFIED_CALLER));
     const keys = identities.flat().flatMap((identity) => (identity === undefined ? [] : [identity.key]));
     const deadlineMs = waitDeadlineMs(clock.nowMs(), context?.getRemainingTimeInMillis?.());
     const sleep = deps.sleep ?? realSleep;

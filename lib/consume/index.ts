@@ -3,17 +3,19 @@
  * container and call per event.
  */
 import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
+import { createCallerKeySource, type CallerKeySource } from '../caller-mac/key-source';
 import { systemClock, type Clock } from '../clock';
 import type { AppConfig } from '../config';
 import { createDynamoClient } from '../dynamo/client';
 import { DynamoMessagesTable } from '../dynamo/messages-table';
 import { DynamoIdempotencyStore } from '../idempotency/dynamo-store';
-import type { Logger } from '../logger';
+import { errorFields, type Logger } from '../logger';
 import { createLambdaObservability } from '../observability/lambda';
 import type { MetricsRecorder } from '../observability/metrics';
 import { observabilityOf } from '../observability/observability';
 import type { KafkaBatchResponse } from './batch';
-import { createBatchHandler, type BatchHandlerOptions, type InvocationContext } from './batch-handler';
+import { createBatchHandler, type BatchHandler, type BatchHandlerOptions, type InvocationContext } from './batch-handler';
+import { createCallerCheck } from './caller-check';
 import { batchCorrelationId } from './correlation-id';
 import type { ConsumeStore } from './partition-worker';
 import { createMessagesProcessor } from './messages-processor';
@@ -34,6 +36,7 @@ export interface ConsumeRuntime {
    * Processes one event and answers with the partial batch response.
    *
    * @throws {MalformedEventError} when the event cannot be trusted to name its records.
+   * @throws {KeyUnavailableError} when the caller keys cannot be read yet; nothing was processed.
    */
   handler(event: KafkaEvent, context?: InvocationContext): Promise<KafkaBatchResponse>;
   /** Releases the DynamoDB client's connections. */
@@ -53,11 +56,14 @@ export interface ConsumeRuntimeOptions extends BatchHandlerOptions {
   store?: ConsumeStore;
   /** Prefix of idempotency keys; defaults to the function's name (`config.kafka.clientId`). */
   scope?: string;
+  /** Replaces the caller MAC keys `config.callerKeys` names (tests of a Lambda configuration). */
+  callerKeys?: CallerKeySource;
 }
 
 /**
  * Builds the consume runtime: one DynamoDB client, the idempotency store on
- * `IDEMPOTENCY_TABLE`, and the processor (by default the messages table writer). Without a
+ * `IDEMPOTENCY_TABLE`, the processor (by default the messages table writer), and the caller
+ * MAC keys, read on the first event. Without a
  * `logger` it logs through Powertools Logger and, in Lambda, publishes the batch's metrics
  * through Powertools Metrics once per invocation.
  */
@@ -68,26 +74,44 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
   const { logger } = observability;
   const client = createDynamoClient(config.aws);
   const processor = options.processor ?? createMessagesProcessor(new DynamoMessagesTable(client, config.tables.messages), clock);
-  const handle = createBatchHandler({
-    store: options.store ?? new DynamoIdempotencyStore(client, config.tables.idempotency),
-    processor,
-    clock,
-    logger,
-    metrics: observability.metrics,
-    scope: options.scope ?? config.kafka.clientId,
-    leaseMs: config.consume.leaseMs,
-    ttlSeconds: config.idempotency.ttlSeconds,
-    ...(options.partitionConcurrency === undefined ? {} : { partitionConcurrency: options.partitionConcurrency }),
-    ...(options.claimsAhead === undefined ? {} : { claimsAhead: options.claimsAhead }),
-    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-    ...(options.every === undefined ? {} : { every: options.every }),
-    ...(options.onRecordFailed === undefined ? {} : { onRecordFailed: options.onRecordFailed }),
-  });
+  const callerKeys = options.callerKeys ?? createCallerKeySource(config.callerKeys);
+  const store = options.store ?? new DynamoIdempotencyStore(client, config.tables.idempotency);
+  let handle: BatchHandler | undefined;
+  // The caller keys are read on the first event, once per container; the handler needs them
+  // to tell records' callers, so no record is processed before they are there.
+  const batchHandler = async (): Promise<BatchHandler> => {
+    const ring = await callerKeys.keys();
+    handle ??= createBatchHandler({
+      store,
+      processor,
+      clock,
+      logger,
+      metrics: observability.metrics,
+      scope: options.scope ?? config.kafka.clientId,
+      leaseMs: config.consume.leaseMs,
+      ttlSeconds: config.idempotency.ttlSeconds,
+      checkCaller: createCallerCheck(ring, observability.metrics),
+      ...(options.partitionConcurrency === undefined ? {} : { partitionConcurrency: options.partitionConcurrency }),
+      ...(options.claimsAhead === undefined ? {} : { claimsAhead: options.claimsAhead }),
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+      ...(options.every === undefined ? {} : { every: options.every }),
+      ...(options.onRecordFailed === undefined ? {} : { onRecordFailed: options.onRecordFailed }),
+    });
+    return handle;
+  };
   return {
     async handler(event, context) {
       observability.begin(context, batchCorrelationId(event));
       try {
-        return await handle(event, context);
+        let ready: BatchHandler;
+        try {
+          ready = await batchHandler();
+        } catch (error) {
+          // Lambda delivers the whole batch again: nothing was processed.
+          logger.error('caller keys unavailable, nothing processed', errorFields(error));
+          throw error;
+        }
+        return await ready(event, context);
       } finally {
         observability.end();
       }

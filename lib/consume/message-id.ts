@@ -9,9 +9,6 @@ import { CALLER_HEADER, MESSAGE_ID_HEADER } from '../headers';
 // DynamoDB caps a partition key at 2048 bytes; longer ids are replaced by their hash.
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
 const MAX_ID_BYTES = 1024;
-// The produce function's caller digest is short; anything longer was not written by it.
-const MAX_CALLER_BYTES = 128;
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function bounded(id: string): string {
@@ -44,24 +41,37 @@ export function messageIdOf(record: ConsumedRecord): string {
 }
 
 /**
- * The caller the produce function stamped on the record (`x-caller-id`): the last such header
- * when it is non-empty valid UTF-8 of at most 128 bytes, else undefined. Like an invalid
- * `message-id`, an invalid caller header counts as absent.
+ * Checks a record's caller header (its bytes) against the record: the caller it proves, or
+ * undefined when it proves none. The consume runtime's check verifies the produce function's
+ * MAC (`lib/consume/caller-check.ts`).
  */
-export function callerIdOf(record: ConsumedRecord): string | undefined {
-  const caller = lastTextHeader(record, CALLER_HEADER);
-  return caller === undefined || Buffer.byteLength(caller, 'utf8') > MAX_CALLER_BYTES ? undefined : caller;
+export type CallerCheck = (header: Buffer, record: ConsumedRecord) => string | undefined;
+
+/** A check no header passes: every record keeps its bare message id. */
+export const NO_VERIFIED_CALLER: CallerCheck = () => undefined;
+
+/**
+ * The caller the produce function stamped on the record (`x-caller-id`): the one the last such
+ * header proves under `check`, else undefined. A header that does not verify (forged, copied
+ * from another record, or written by anyone but the produce function) counts as absent.
+ */
+export function callerIdOf(record: ConsumedRecord, check: CallerCheck): string | undefined {
+  for (let i = record.headers.length - 1; i >= 0; i -= 1) {
+    const header = record.headers[i];
+    if (header?.name === CALLER_HEADER) return check(header.value, record);
+  }
+  return undefined;
 }
 
 /**
  * The identity of the message a record carries, on which it is applied once: its message id,
- * qualified by its caller when it has one, so that two callers' equal ids are two messages.
- * `caller:<caller as base64url>:<message id>`: base64url has no `:`, so the caller part ends
- * unambiguously; records without a caller keep their bare message id.
+ * qualified by its caller when it has one that `check` verifies, so that two callers' equal ids
+ * are two messages. `caller:<caller as base64url>:<message id>`: base64url has no `:`, so the
+ * caller part ends unambiguously; records without a verified caller keep their bare message id.
  */
-export function messageIdentityOf(record: ConsumedRecord): { messageId: string; callerId?: string } {
+export function messageIdentityOf(record: ConsumedRecord, check: CallerCheck): { messageId: string; callerId?: string } {
   const messageId = messageIdOf(record);
-  const callerId = callerIdOf(record);
+  const callerId = callerIdOf(record, check);
   if (callerId === undefined) return { messageId };
   return { messageId: callerQualifiedId(callerId, messageId), callerId };
 }

@@ -41,6 +41,7 @@ import { createCompletionWriter, type CompletionWriter } from './completion-writ
 import { entryOffset, type DecodedPartition } from './event';
 import type { Every } from './lease';
 import { createLeaseKeeper } from './lease-keeper';
+import { NO_VERIFIED_CALLER, type CallerCheck } from './message-id';
 import { createPatience, type Patience, type Sleep } from './patience';
 import { RUN_LIMIT, type RecordProcessor } from './processor';
 import { firstStopIndex, identifyEntries, planPartition, type ClaimPlan, type Failure, type RecordIdentity, type RecordPlan } from './record-plan';
@@ -73,6 +74,8 @@ export interface PartitionWorkerDeps {
   every?: Every;
   /** Told of the record at which the partition stops, with the reason. */
   onRecordFailed?: (failure: RecordFailure) => void;
+  /** Verifies caller headers when the worker works out identities itself; default: none verifies. */
+  checkCaller?: CallerCheck;
 }
 
 /** The record at which a partition stopped, and why. */
@@ -298,7 +301,7 @@ async function settle(run: PartitionRun, logger: Logger): Promise<number> {
 export async function processPartition(
   partition: DecodedPartition,
   deps: PartitionWorkerDeps,
-  identities: readonly (RecordIdentity | undefined)[] = identifyEntries(partition.entries, deps.scope),
+  identities: readonly (RecordIdentity | undefined)[] = identifyEntries(partition.entries, deps.scope, deps.checkCaller ?? NO_VERIFIED_CALLER),
 ): Promise<PartitionOutcome> {
   const offsets = partition.entries.map(entryOffset);
   const run = startRun(partition, deps, offsets, identities);

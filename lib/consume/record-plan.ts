@@ -7,7 +7,7 @@
 import { IdempotencyStatus, type IdempotencyRecord } from '../idempotency/types';
 import type { ConsumedRecord, PartitionEntry } from './event';
 import { MALFORMED_RECORD, MESSAGE_ID_REUSED } from './failure-reason';
-import { consumeIdempotencyKey, isSamePayload, messageIdentityOf, recordPayloadHash } from './message-id';
+import { consumeIdempotencyKey, isSamePayload, messageIdentityOf, recordPayloadHash, type CallerCheck } from './message-id';
 
 /** Why a record was not done, for the log and the report. */
 export interface Failure {
@@ -72,12 +72,13 @@ export interface RecordIdentity {
 
 /**
  * The identity of each entry of a partition (undefined for a malformed one), worked out once
- * per invocation: the batch read needs the keys before the records are planned.
+ * per invocation: the batch read needs the keys before the records are planned. `checkCaller`
+ * verifies caller headers.
  */
-export function identifyEntries(entries: readonly PartitionEntry[], scope: string): (RecordIdentity | undefined)[] {
+export function identifyEntries(entries: readonly PartitionEntry[], scope: string, checkCaller: CallerCheck): (RecordIdentity | undefined)[] {
   return entries.map((entry) => {
     if (!('record' in entry)) return undefined;
-    const { messageId, callerId } = messageIdentityOf(entry.record);
+    const { messageId, callerId } = messageIdentityOf(entry.record, checkCaller);
     const identity: RecordIdentity = { messageId, key: consumeIdempotencyKey(scope, messageId) };
     if (callerId !== undefined) identity.callerId = callerId;
     return identity;

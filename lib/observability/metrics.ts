@@ -17,6 +17,8 @@ export const MetricName = {
   PayloadConflicts: 'PayloadConflicts',
   BatchDuration: 'BatchDuration',
   PartitionsPerEvent: 'PartitionsPerEvent',
+  /** Records whose caller header did not verify (so they count as having no caller), by the `reason` dimension. */
+  CallerHeadersRejected: 'CallerHeadersRejected',
   // produce
   RecordsProduced: 'RecordsProduced',
   /** Requests, split by the `outcome` dimension (`2xx`, `4xx`, `5xx`). */

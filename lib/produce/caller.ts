@@ -1,7 +1,7 @@
 /**
  * Who is calling the produce API, as API Gateway authenticated them (CONTRACT: Produce, "The
  * authenticated caller"). The caller scopes `Idempotency-Key` and is stamped on every record
- * in {@link CALLER_HEADER}.
+ * in {@link CALLER_HEADER}, with a MAC no one without the key can forge.
  *
  * Event shapes (HTTP API payload format 2.0,
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html):
@@ -11,8 +11,10 @@
  * runtime, which has no authorizer, serves it as the one anonymous caller.
  */
 import { createHash } from 'node:crypto';
+import { stampCallerHeader } from '../caller-mac/header';
+import type { CallerKeyRing } from '../caller-mac/key-ring';
 import { UnauthenticatedError } from '../errors';
-import { CALLER_HEADER } from '../headers';
+import { CALLER_HEADER, MESSAGE_ID_HEADER } from '../headers';
 import type { ProduceRecord } from './validation';
 
 /** How the caller was authenticated. */
@@ -167,11 +169,25 @@ export function callerLogFields(caller: Caller): Record<string, string> {
   return { caller: caller.identity, callerDigest: caller.digest, ...(arn === undefined ? {} : { callerArn: arn }) };
 }
 
+/** The bytes of the last header named `name`, the one a Kafka reader takes ("last header wins"); null when none. */
+function lastHeader(record: ProduceRecord, name: string): Buffer | null {
+  for (let i = record.headers.length - 1; i >= 0; i -= 1) {
+    const header = record.headers[i];
+    if (header?.name === name) return header.value;
+  }
+  return null;
+}
+
 /**
- * Returns the records with the caller's digest in {@link CALLER_HEADER}. Validation has
- * already refused requests that set this header themselves, so each record gets exactly one.
+ * Returns the records with the caller header, {@link CALLER_HEADER}: the caller's digest and a
+ * MAC over it and the record (`lib/caller-mac/header.ts`), under the ring's current key. Run it
+ * last: the MAC covers the record's `message-id` header, key and value as they will be sent.
+ * Validation has already refused requests that set this header themselves, so each record
+ * gets exactly one.
  */
-export function withCaller(records: readonly ProduceRecord[], caller: Caller): ProduceRecord[] {
-  const value = Buffer.from(caller.digest, 'ascii');
-  return records.map((record) => ({ ...record, headers: [...record.headers, { name: CALLER_HEADER, value }] }));
+export function withCaller(records: readonly ProduceRecord[], caller: Caller, topic: string, ring: CallerKeyRing): ProduceRecord[] {
+  return records.map((record) => {
+    const stamp = stampCallerHeader(ring, caller.digest, { topic, messageId: lastHeader(record, MESSAGE_ID_HEADER), key: record.key, value: record.value });
+    return { ...record, headers: [...record.headers, { name: CALLER_HEADER, value: Buffer.from(stamp, 'ascii') }] };
+  });
 }

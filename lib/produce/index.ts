@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createCallerKeySource, type CallerKeySource } from '../caller-mac/key-source';
 import type { AppConfig } from '../config';
 import { systemClock, type Clock } from '../clock';
 import { errorResponse } from '../http/error-response';
@@ -38,6 +39,8 @@ export interface ProduceRuntimeOptions {
   producer?: RecordProducer;
   /** Replaces the DynamoDB idempotency store. */
   store?: IdempotencyStore;
+  /** Replaces the caller MAC keys `config.callerKeys` names (tests of a Lambda configuration). */
+  callerKeys?: CallerKeySource;
 }
 
 /**
@@ -67,6 +70,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     logger,
     metrics,
     newMessageId: randomUUID,
+    callerKeys: options.callerKeys ?? createCallerKeySource(config.callerKeys),
   });
 
   return {

@@ -3,6 +3,7 @@
  * with acks=all and answer with each record's partition and offset. It answers 200 only when
  * the broker acknowledged every record; whatever it cannot answer it throws as an AppError.
  */
+import type { CallerKeySource } from '../caller-mac/key-source';
 import type { AppConfig } from '../config';
 import type { Clock } from '../clock';
 import { ErrorCode, PartitionNotFoundError, ProduceTimeoutError, RecordsNotAcknowledgedError, RecordsRejectedError } from '../errors';
@@ -33,6 +34,8 @@ export interface ProduceServiceDeps {
   metrics?: MetricsRecorder;
   /** Fresh message ids for records without one. */
   newMessageId: () => string;
+  /** The keys that MAC the caller header (`lib/caller-mac/`). */
+  callerKeys: CallerKeySource;
 }
 
 /** Produces one HTTP request's records. */
@@ -46,7 +49,8 @@ export class ProduceService {
    *   or a replayed 200 for a repeated Idempotency-Key.
    * @param logger - this request's logger (it carries the request id).
    * @throws {AppError} for whole-request failures (401 without a caller where one is required,
-   *   403 for a caller off the allow-list, 4xx for bad input, 503/504 for Kafka or the store).
+   *   403 for a caller off the allow-list, 4xx for bad input, 503/504 for Kafka, the store or
+   *   the caller keys).
    */
   async produce(request: ProduceHttpRequest, logger: Logger = this.deps.logger): Promise<HttpResponse> {
     const { settings } = this.deps;
@@ -56,8 +60,10 @@ export class ProduceService {
     checkTopic(request.topic, settings.allowedTopics);
     const format = embeddedFormatOf(request.contentType);
     const records = parseProduceBody(request.body, format, settings);
+    // Read once per container; loaded before any claim, so that a failed read leaves nothing to release.
+    const keys = await this.deps.callerKeys.keys();
     if (idempotencyKey === undefined) {
-      return this.send(request.topic, withCaller(withMessageIds(records, undefined, this.deps.newMessageId), caller), logger);
+      return this.send(request.topic, withCaller(withMessageIds(records, undefined, this.deps.newMessageId), caller, request.topic, keys), logger);
     }
 
     checkIdempotencyKey(idempotencyKey);
@@ -67,7 +73,8 @@ export class ProduceService {
       this.metrics.count(MetricName.IdempotentReplays, 1);
       return jsonResponse(200, begun.body, { [REPLAYED_HEADER]: 'true' });
     }
-    return this.sendHolding(begun.held, request.topic, withCaller(withMessageIds(records, idempotencyKey, this.deps.newMessageId), caller), logger);
+    const stamped = withCaller(withMessageIds(records, idempotencyKey, this.deps.newMessageId), caller, request.topic, keys);
+    return this.sendHolding(begun.held, request.topic, stamped, logger);
   }
 
   /**

@@ -10,6 +10,7 @@ import { loadConfig, type AppConfig } from '../../lib/config';
 import { ensureTables } from '../../local/dynamo/tables';
 import { ensureTopics } from '../../local/kafka/admin';
 import { waitUntil } from '../../local/wait-until';
+import { TEST_KEY_RING_TEXT } from './caller-keys';
 
 /** A name no other test uses, safe as a topic or table name. */
 export function uniqueName(prefix: string): string {
@@ -38,6 +39,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     IDEMPOTENCY_TABLE: uniqueName('idempotency'),
     MESSAGES_TABLE: uniqueName('messages'),
     ALLOWED_TOPICS: '*',
+    // Known keys, so that a test can stamp or check a caller header itself.
+    CALLER_KEY: TEST_KEY_RING_TEXT,
     ...overrides,
   });
 }

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
+import { KEY_1, TEST_KEY_RING_TEXT } from '../helpers/caller-keys';
 
-const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'produce', KAFKA_BROKERS: 'b-1:9098', ALLOWED_TOPICS: 'orders' };
+const CALLER_KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:caller-keys-AbCdEf';
+const lambda = {
+  AWS_LAMBDA_FUNCTION_NAME: 'produce',
+  KAFKA_BROKERS: 'b-1:9098',
+  ALLOWED_TOPICS: 'orders',
+  CALLER_KEY_SECRET_ARN: CALLER_KEYS_ARN,
+  CALLER_KEY: '',
+};
 
 describe('loadConfig', () => {
   it('applies the documented defaults locally', () => {
@@ -45,6 +53,17 @@ describe('loadConfig', () => {
       orgId: 'o-a1b2c3d4e5',
     });
     expect(loadConfig({ ...lambda, PRODUCE_ALLOWED_ORG_ID: 'o-a1b2c3d4e5' }).produce.callers.allowList).toEqual({ principals: [], orgId: 'o-a1b2c3d4e5' });
+  });
+
+  it('reads the caller keys from a secret in Lambda, and locally from CALLER_KEY or a key generated once per process', () => {
+    expect(loadConfig({ ...lambda, AWS_REGION: 'eu-west-1' }).callerKeys).toEqual({ secretArn: CALLER_KEYS_ARN, region: 'eu-west-1' });
+    const given = loadConfig({ AWS_LAMBDA_FUNCTION_NAME: '', CALLER_KEY_SECRET_ARN: '', CALLER_KEY: TEST_KEY_RING_TEXT }).callerKeys;
+    expect('ring' in given && given.ring.current.key.export().toString('base64')).toBe(KEY_1);
+    const generated = loadConfig({ AWS_LAMBDA_FUNCTION_NAME: '', CALLER_KEY_SECRET_ARN: '', CALLER_KEY: '' }).callerKeys;
+    const again = loadConfig({ AWS_LAMBDA_FUNCTION_NAME: '', CALLER_KEY_SECRET_ARN: '', CALLER_KEY: '' }).callerKeys;
+    // One key per process, so that the produce and consume functions of one `npm start` agree.
+    expect('ring' in generated && 'ring' in again && generated.ring === again.ring).toBe(true);
+    expect('ring' in generated && generated.ring.current.id).toBe('local');
   });
 
   it('serves no anonymous caller in Lambda, and trusts session names only when told', () => {
@@ -156,6 +175,11 @@ describe('loadConfig', () => {
     ],
     [{ ...lambda, KAFKA_USERNAME: 'u' }, 'KAFKA_USERNAME'],
     [{ ...lambda, CALLER_SESSION_NAME_TRUSTED: 'sometimes' }, 'CALLER_SESSION_NAME_TRUSTED'],
+    [{ ...lambda, CALLER_KEY_SECRET_ARN: '' }, 'CALLER_KEY_SECRET_ARN'],
+    [{ ...lambda, CALLER_KEY_SECRET_ARN: 'caller-keys' }, 'CALLER_KEY_SECRET_ARN'],
+    // A key in the function's environment is readable by whoever may read its configuration.
+    [{ ...lambda, CALLER_KEY: TEST_KEY_RING_TEXT }, 'CALLER_KEY'],
+    [{ AWS_LAMBDA_FUNCTION_NAME: '', CALLER_KEY_SECRET_ARN: '', CALLER_KEY: '{"current":"k1","keys":{"k1":"c2hvcnQ="}}' }, 'CALLER_KEY'],
     [{ ...lambda, PRODUCE_ALLOWED_PRINCIPALS: 'alice' }, 'PRODUCE_ALLOWED_PRINCIPALS'],
     [{ ...lambda, PRODUCE_ALLOWED_PRINCIPALS: 'arn:aws:sts::111122223333:assumed-role/writer/s' }, 'PRODUCE_ALLOWED_PRINCIPALS'],
     [{ ...lambda, PRODUCE_ALLOWED_PRINCIPALS: 'arn:aws:iam::111122223333:role/*' }, 'PRODUCE_ALLOWED_PRINCIPALS'],

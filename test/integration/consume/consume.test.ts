@@ -7,6 +7,7 @@ import { createConsumeRuntime, type ConsumeRuntime, type KafkaBatchResponse } fr
 import { createMessagesProcessor } from '../../../lib/consume/messages-processor';
 import { DynamoMessagesTable } from '../../../lib/dynamo/messages-table';
 import { silentLogger } from '../../../lib/logger';
+import { stampedCallerHeader } from '../../helpers/caller-keys';
 import { createTestTables, testConfig, testDynamo, waitFor } from '../../helpers/infra';
 import { failed, kafkaEvent, recordRange } from '../../helpers/kafka-events';
 import { CountingProcessor, CountingTable, messageIds, scanAll } from './store-helpers';
@@ -267,20 +268,34 @@ describe('consume function against the store', () => {
     expect(processor.total()).toBe(1);
   });
 
-  it("keeps two callers' records with one message id as two items, each with its caller", async () => {
+  it("keeps two callers' records with one message id as two items, each with its caller; a forged caller header attributes nothing", async () => {
+    // printf 'iam:AIDAEXAMPLEALICE' | sha256sum, and the same for bob; each in base64url in the identity.
+    const alice = 'sha256:52bb9314aaed7ee64c42819cede4206be40e8de4baff18b4e4c0c730c4115196';
+    const bob = 'sha256:b17aa054d85fe96b972016d8e18ea988ef47dc23e369223603c2326d16ab9e69';
+    const header = (caller: string, from: string) => stampedCallerHeader(caller, { topic: 'orders', messageId: 'same', value: JSON.stringify({ from }) });
     const event = kafkaEvent([
-      { offset: 1, value: { from: 'alice' }, headers: { 'message-id': 'same', 'x-caller-id': 'alice' } },
-      { offset: 2, value: { from: 'bob' }, headers: { 'message-id': 'same', 'x-caller-id': 'bob' } },
+      { offset: 1, value: { from: 'alice' }, headers: { 'message-id': 'same', 'x-caller-id': header(alice, 'alice') } },
+      { offset: 2, value: { from: 'bob' }, headers: { 'message-id': 'same', 'x-caller-id': header(bob, 'bob') } },
       { offset: 3, value: { from: 'direct' }, headers: { 'message-id': 'same' } },
+      // Bob's digest stamped by someone else (a writer to the topic without the key): not bob's.
+      { offset: 4, value: { from: 'mallory' }, headers: { 'message-id': 'other', 'x-caller-id': bob } },
     ]);
     expect(await runtime().handler(event)).toEqual({ batchItemFailures: [] });
     const items = await scanAll(dynamo, config.tables.messages);
     expect(
       items.map(({ messageId, callerId, value }) => ({ messageId, callerId, value })).sort((a, b) => (String(a.messageId) < String(b.messageId) ? -1 : 1)),
     ).toEqual([
-      // "alice" and "bob" in base64url.
-      { messageId: 'caller:YWxpY2U:same', callerId: 'alice', value: { from: 'alice' } },
-      { messageId: 'caller:Ym9i:same', callerId: 'bob', value: { from: 'bob' } },
+      {
+        messageId: 'caller:c2hhMjU2OjUyYmI5MzE0YWFlZDdlZTY0YzQyODE5Y2VkZTQyMDZiZTQwZThkZTRiYWZmMThiNGU0YzBjNzMwYzQxMTUxOTY:same',
+        callerId: alice,
+        value: { from: 'alice' },
+      },
+      {
+        messageId: 'caller:c2hhMjU2OmIxN2FhMDU0ZDg1ZmU5NmI5NzIwMTZkOGUxOGVhOTg4ZWY0N2RjMjNlMzY5MjIzNjAzYzIzMjZkMTZhYjllNjk:same',
+        callerId: bob,
+        value: { from: 'bob' },
+      },
+      { messageId: 'other', callerId: undefined, value: { from: 'mallory' } },
       { messageId: 'same', callerId: undefined, value: { from: 'direct' } },
     ]);
   });

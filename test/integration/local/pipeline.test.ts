@@ -14,7 +14,9 @@ import { inspectTopic } from '../../../local/inspect';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../../local/runtime';
 import { silentLogger } from '../../../lib/logger';
 import { createProduceRuntime } from '../../../lib/produce';
+import { digestInHeader } from '../../helpers/caller-keys';
 import { asCaller, b64, iamAuthorizer, produceEvent } from '../../helpers/http-events';
+import { readBack } from '../produce/read-back';
 import { testConfig, testBrokers, testDynamo, testDynamoEndpoint, testKafka, uniqueName, waitFor } from '../../helpers/infra';
 
 const runtimes: LocalRuntime[] = [];
@@ -312,24 +314,44 @@ describe('local pipeline', () => {
     expect(runtime.emulator.stats().deadLettered).toBe(1);
   });
 
-  it("keeps two callers' records with the same message-id, written straight to Kafka, as two sink items", async () => {
+  it('attributes no record written straight to the topic to the caller whose header it forges or copies', async () => {
     const w = world();
-    await w.start();
+    const runtime = await w.start();
+    const produce = createProduceRuntime(runtime.config, { logger: silentLogger });
+    try {
+      // The victim produces through the function, which stamps her caller header.
+      const body = { records: [{ partition: 0, value: { from: 'alice' }, headers: [{ name: 'message-id', value: b64('order-1') }] }] };
+      const response = await produce.handler(asCaller(produceEvent(w.topic, body), iamAuthorizer('arn:aws:iam::123456789012:user/alice', 'AIDAEXAMPLEALICE')));
+      expect(response.statusCode, response.body).toBe(200);
+    } finally {
+      await produce.close();
+    }
+    // Anyone who can read and write the topic sees her header, and writes records of their own with it.
+    const [victims] = await readBack(w.topic, 1);
+    const aliceHeader = String(victims?.headers['x-caller-id']);
+    // printf 'iam:AIDAEXAMPLEALICE' | sha256sum
+    const alice = 'sha256:52bb9314aaed7ee64c42819cede4206be40e8de4baff18b4e4c0c730c4115196';
+    expect(digestInHeader(aliceHeader)).toBe(alice);
     await produceStraight(w.topic, [
-      { partition: 0, value: '{"from":"alice"}', headers: { 'message-id': 'order-1', 'x-caller-id': 'alice' } },
-      { partition: 1, value: '{"from":"bob"}', headers: { 'message-id': 'order-1', 'x-caller-id': 'bob' } },
-      { partition: 2, value: '{"from":"nobody"}', headers: { 'message-id': 'order-1' } },
+      // Her digest alone, as the header was before it carried a MAC.
+      { partition: 1, value: '{"from":"mallory-1"}', headers: { 'message-id': 'order-9', 'x-caller-id': alice } },
+      // Her whole header, copied onto another record.
+      { partition: 2, value: '{"from":"mallory-2"}', headers: { 'message-id': 'order-2', 'x-caller-id': aliceHeader } },
+      // Her header and her message id on another payload: to replace her message, or to have it refused as a reused id.
+      { partition: 0, value: '{"from":"mallory-3"}', headers: { 'message-id': 'order-1', 'x-caller-id': aliceHeader } },
     ]);
-    const items = await waitFor('3 sink items', async () => {
+    const items = await waitFor('4 sink items', async () => {
       const found = await scanSink(w.tables.messages);
-      return found.length >= 3 ? found : undefined;
+      return found.length >= 4 ? found : undefined;
     });
     expect(items.map((item) => [item.messageId, item.callerId, (item.value as { from?: string }).from]).sort()).toEqual([
-      // "alice" and "bob" in base64url.
-      ['caller:YWxpY2U:order-1', 'alice', 'alice'],
-      ['caller:Ym9i:order-1', 'bob', 'bob'],
-      ['order-1', undefined, 'nobody'],
+      // Only her own record is hers, and hers is untouched; every other one keeps its bare message id.
+      ['caller:c2hhMjU2OjUyYmI5MzE0YWFlZDdlZTY0YzQyODE5Y2VkZTQyMDZiZTQwZThkZTRiYWZmMThiNGU0YzBjNzMwYzQxMTUxOTY:order-1', alice, 'alice'],
+      ['order-1', undefined, 'mallory-3'],
+      ['order-2', undefined, 'mallory-2'],
+      ['order-9', undefined, 'mallory-1'],
     ]);
+    expect(runtime.emulator.stats().deadLettered).toBe(0);
   });
 
   it("keeps two authenticated callers' messages with one message-id, sent through the produce function, as two sink items", async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { silentLogger } from '../../../lib/logger';
 import { createTestTables, createTestTopic, testConfig } from '../../helpers/infra';
+import { digestInHeader } from '../../helpers/caller-keys';
 import { asCaller, b64, BINARY_V2, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
 import { readBack } from './read-back';
 
@@ -131,7 +132,7 @@ describe('produce round trip against the real broker', () => {
     ]);
   });
 
-  it('stamps every record with the caller digest, anonymous without an authorizer, and refuses a client-supplied one', async () => {
+  it('stamps every record with the caller header (digest and MAC), anonymous without an authorizer locally, and refuses a client-supplied one', async () => {
     const topic = await createTestTopic('produce-caller', 1);
     const anonymous = await runtime.handler(produceEvent(topic, { records: [{ value: 1 }] }));
     const signedIn = await runtime.handler(
@@ -149,11 +150,15 @@ describe('produce round trip against the real broker', () => {
 
     const read = await readBack(topic, 3);
     // printf 'anonymous' | sha256sum; printf 'jwt:https://issuer.example.com/\nuser-1' | sha256sum
-    expect(read.map((record) => [record.value?.toString(), record.headers['x-caller-id']])).toEqual([
+    expect(read.map((record) => [record.value?.toString(), digestInHeader(record.headers['x-caller-id'])])).toEqual([
       ['1', 'sha256:2f183a4e64493af3f377f745eda502363cd3e7ef6e4d266d444758de0a85fcc8'],
       ['2', 'sha256:deaa2cf031256dd489d13641e97c6dd79da1d827218c5b5e1579ad1f15bf950b'],
       ['3', 'sha256:deaa2cf031256dd489d13641e97c6dd79da1d827218c5b5e1579ad1f15bf950b'],
     ]);
+    // Under the configured key k1, each MAC different: it covers its own record.
+    const headers = read.map((record) => String(record.headers['x-caller-id']));
+    expect(headers.every((header) => /^v1\.k1\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/.test(header))).toBe(true);
+    expect(new Set(headers).size).toBe(3);
   });
 
   it('sends a batch of 500 records in one request with contiguous offsets per partition, all on the broker', async () => {

@@ -12,6 +12,9 @@ import type { Logger } from '../../../lib/logger';
 import { failed, kafkaEvent, type RecordSpec } from '../../helpers/kafka-events';
 import { FakeClock, FakeStore } from './fake-store';
 import { manualEvery } from './manual-every';
+import { createCallerCheck } from '../../../lib/consume/caller-check';
+import { noMetrics } from '../../../lib/observability/metrics';
+import { stampedCallerHeader, TEST_KEY_RING } from '../../helpers/caller-keys';
 
 /** Records every `record failed` warning as `<partition>:<offset> <reason>`. */
 class WarningLog implements Logger {
@@ -130,24 +133,56 @@ describe('a message id reused with another payload', () => {
 });
 
 describe('caller identity', () => {
+  // printf 'iam:AIDAEXAMPLEALICE' | sha256sum, and the same for bob.
+  const ALICE = 'sha256:52bb9314aaed7ee64c42819cede4206be40e8de4baff18b4e4c0c730c4115196';
+  const BOB = 'sha256:b17aa054d85fe96b972016d8e18ea988ef47dc23e369223603c2326d16ab9e69';
+  // The same digests in base64url, as the caller-qualified identity carries them.
+  const ALICE_ID = 'c2hhMjU2OjUyYmI5MzE0YWFlZDdlZTY0YzQyODE5Y2VkZTQyMDZiZTQwZThkZTRiYWZmMThiNGU0YzBjNzMwYzQxMTUxOTY';
+  const BOB_ID = 'c2hhMjU2OmIxN2FhMDU0ZDg1ZmU5NmI5NzIwMTZkOGUxOGVhOTg4ZWY0N2RjMjNlMzY5MjIzNjAzYzIzMjZkMTZhYjllNjk';
+  /** A record as the produce function writes it for `caller`: its caller header MAC-ed over it. */
+  const stamped = (offset: number, caller: string, from: string, id = 'same'): RecordSpec => ({
+    offset,
+    value: { from },
+    headers: { 'message-id': id, 'x-caller-id': stampedCallerHeader(caller, { topic: 'orders', messageId: id, value: JSON.stringify({ from }) }) },
+  });
+  const checked = () => setup({ checkCaller: createCallerCheck(TEST_KEY_RING, noMetrics) });
+
   it("applies two callers' records with one message id as two messages, each under its caller-qualified identity", async () => {
-    const { handler, processor, store } = setup();
-    const event = kafkaEvent([
-      { offset: 1, value: { from: 'alice' }, headers: { 'message-id': 'same', 'x-caller-id': 'alice' } },
-      { offset: 2, value: { from: 'bob' }, headers: { 'message-id': 'same', 'x-caller-id': 'bob' } },
-    ]);
+    const { handler, processor, store } = checked();
+    const event = kafkaEvent([stamped(1, ALICE, 'alice'), stamped(2, BOB, 'bob')]);
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
     expect(processor.applied).toEqual(['0:1', '0:2']);
-    // "alice" and "bob" in base64url.
     expect(processor.contexts.map(({ messageId, callerId }) => ({ messageId, callerId }))).toEqual([
-      { messageId: 'caller:YWxpY2U:same', callerId: 'alice' },
-      { messageId: 'caller:Ym9i:same', callerId: 'bob' },
+      { messageId: `caller:${ALICE_ID}:same`, callerId: ALICE },
+      { messageId: `caller:${BOB_ID}:same`, callerId: BOB },
     ]);
-    expect([...store.items.keys()].sort()).toEqual(['consume:test:caller:YWxpY2U:same', 'consume:test:caller:Ym9i:same']);
+    expect([...store.items.keys()].sort()).toEqual([`consume:test:caller:${ALICE_ID}:same`, `consume:test:caller:${BOB_ID}:same`]);
+  });
+
+  it("attributes no forged caller header to its victim: the victim's plain digest, and the victim's header copied onto another record", async () => {
+    const { handler, processor } = checked();
+    const victims = stamped(1, ALICE, 'alice', 'order-1');
+    const copied = { ...(victims.headers as Record<string, string>) };
+    const event = kafkaEvent([
+      victims,
+      // Anyone who can write to the topic: the digest alone, as headers were before they carried a MAC.
+      { offset: 2, value: { from: 'mallory' }, headers: { 'message-id': 'order-1', 'x-caller-id': ALICE } },
+      // The victim's whole valid header on a record of one's own, to suppress or replace the victim's message.
+      { offset: 3, value: { from: 'mallory' }, headers: copied },
+      { offset: 4, value: { from: 'mallory' }, headers: { ...copied, 'message-id': 'order-2' } },
+    ]);
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    // Offset 3 has the bare id and the payload of offset 2: a duplicate of that record, skipped; never the victim's message.
+    expect(processor.applied).toEqual(['0:1', '0:2', '0:4']);
+    expect(processor.contexts.map(({ messageId, callerId }) => ({ messageId, callerId }))).toEqual([
+      { messageId: `caller:${ALICE_ID}:order-1`, callerId: ALICE },
+      { messageId: 'order-1', callerId: undefined },
+      { messageId: 'order-2', callerId: undefined },
+    ]);
   });
 
   it('keeps the bare message id for a record without a caller, and for one with an empty caller header', async () => {
-    const { handler, processor } = setup();
+    const { handler, processor } = checked();
     await handler(
       kafkaEvent([
         { offset: 1, headers: { 'message-id': 'plain' } },
@@ -158,6 +193,12 @@ describe('caller identity', () => {
       { messageId: 'plain', invocationId: expect.any(String), earlierAttempt: false },
       { messageId: 'empty', invocationId: expect.any(String), earlierAttempt: false },
     ]);
+  });
+
+  it('attributes no caller at all without a check: a batch handler never trusts an unchecked header', async () => {
+    const { handler, processor } = setup();
+    await handler(kafkaEvent([stamped(1, ALICE, 'alice')]));
+    expect(processor.contexts.map(({ messageId, callerId }) => ({ messageId, callerId }))).toEqual([{ messageId: 'same', callerId: undefined }]);
   });
 });
 

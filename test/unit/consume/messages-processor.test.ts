@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { MessageItem, MessagesTable, PutOnceOutcome } from '../../../lib/dynamo/messages-table';
 import type { ConsumedRecord } from '../../../lib/consume/event';
 import { createMessagesProcessor } from '../../../lib/consume/messages-processor';
-import { callerIdOf, messageIdOf, messageIdentityOf, recordPayloadHash } from '../../../lib/consume/message-id';
+import { callerIdOf, messageIdOf, messageIdentityOf, NO_VERIFIED_CALLER, recordPayloadHash } from '../../../lib/consume/message-id';
+import { fakeCallerCheck } from '../../helpers/caller-keys';
 import { RunStoppedError, StoreUnavailableError, UnprocessableRecordError } from '../../../lib/errors';
 import type { RunItem } from '../../../lib/consume/processor';
 import { FakeClock } from './fake-store';
@@ -211,16 +212,27 @@ describe('callerIdOf', () => {
 
   it.each([
     ['absent', [], undefined],
-    ['a caller', [caller('c-1')], 'c-1'],
-    ['the last of two', [caller('c-1'), caller('c-2')], 'c-2'],
-    ['non-ASCII UTF-8', [caller('équipe')], 'équipe'],
-    ['128 bytes', [caller('c'.repeat(128))], 'c'.repeat(128)],
-    ['129 bytes (too long: absent)', [caller('c'.repeat(129))], undefined],
+    ['a caller the check proves', [caller('ok:c-1')], 'c-1'],
+    ['the last of two', [caller('ok:c-1'), caller('ok:c-2')], 'c-2'],
+    ['one the check refuses (absent)', [caller('sha256:forged')], undefined],
+    ['a proven one, then a refused last one (absent: the last header is the one read)', [caller('ok:c-1'), caller('forged')], undefined],
     ['empty (absent)', [caller('')], undefined],
-    ['invalid UTF-8 (absent)', [caller(Buffer.from([0xc3, 0x28]))], undefined],
-    ['valid, then an empty last one (absent)', [caller('c-1'), caller('')], undefined],
   ])('reads %s', (_, headers, expected) => {
-    expect(callerIdOf(record({ headers }))).toBe(expected);
+    expect(callerIdOf(record({ headers }), fakeCallerCheck)).toBe(expected);
+  });
+
+  it('hands the check the header bytes and the record', () => {
+    const seen: [string, number][] = [];
+    const withHeader = record({ headers: [caller('ok:c-1')] });
+    callerIdOf(withHeader, (header, checked) => {
+      seen.push([header.toString('utf8'), checked.offset]);
+      return undefined;
+    });
+    expect(seen).toEqual([['ok:c-1', withHeader.offset]]);
+  });
+
+  it('proves no caller under NO_VERIFIED_CALLER', () => {
+    expect(callerIdOf(record({ headers: [caller('ok:c-1')] }), NO_VERIFIED_CALLER)).toBeUndefined();
   });
 });
 
@@ -231,17 +243,22 @@ describe('messageIdentityOf', () => {
     ['no caller: the bare message id', [h('message-id', 'm-1')], { messageId: 'm-1' }],
     ['no headers: the position', [], { messageId: 'orders-1-42' }],
     // "caller-1" in base64url is Y2FsbGVyLTE.
-    ['a caller qualifies the id', [h('message-id', 'm-1'), h('x-caller-id', 'caller-1')], { messageId: 'caller:Y2FsbGVyLTE:m-1', callerId: 'caller-1' }],
+    [
+      'a proven caller qualifies the id',
+      [h('message-id', 'm-1'), h('x-caller-id', 'ok:caller-1')],
+      { messageId: 'caller:Y2FsbGVyLTE:m-1', callerId: 'caller-1' },
+    ],
     // "a:b" in base64url is YTpi: a colon in the caller cannot shift the split.
-    ['a caller with a colon', [h('message-id', 'm-1'), h('x-caller-id', 'a:b')], { messageId: 'caller:YTpi:m-1', callerId: 'a:b' }],
+    ['a caller with a colon', [h('message-id', 'm-1'), h('x-caller-id', 'ok:a:b')], { messageId: 'caller:YTpi:m-1', callerId: 'a:b' }],
+    ['an unproven caller leaves the bare id', [h('message-id', 'm-1'), h('x-caller-id', 'sha256:forged')], { messageId: 'm-1' }],
     ['an empty caller is absent', [h('message-id', 'm-1'), h('x-caller-id', '')], { messageId: 'm-1' }],
   ])('%s', (_, headers, expected) => {
-    expect(messageIdentityOf(record({ headers }))).toEqual(expected);
+    expect(messageIdentityOf(record({ headers }), fakeCallerCheck)).toEqual(expected);
   });
 
   it('gives two callers with one message id two identities', () => {
-    const one = messageIdentityOf(record({ headers: [h('message-id', 'same'), h('x-caller-id', 'alice')] }));
-    const two = messageIdentityOf(record({ headers: [h('message-id', 'same'), h('x-caller-id', 'bob')] }));
+    const one = messageIdentityOf(record({ headers: [h('message-id', 'same'), h('x-caller-id', 'ok:alice')] }), fakeCallerCheck);
+    const two = messageIdentityOf(record({ headers: [h('message-id', 'same'), h('x-caller-id', 'ok:bob')] }), fakeCallerCheck);
     expect(one.messageId).not.toBe(two.messageId);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fakeCallerCheck } from '../../helpers/caller-keys';
 import { decodeKafkaEvent, type PartitionEntry } from '../../../lib/consume/event';
 import {
   firstStopIndex,
@@ -71,9 +72,9 @@ describe('planRecord', () => {
 });
 
 describe('planPartition', () => {
-  /** Plans `entries` under scope `test`, their identities worked out as the batch handler does. */
+  /** Plans `entries` under scope `test`, their identities worked out as the batch handler does (`ok:<caller>` proves a caller). */
   const planOf = (entries: PartitionEntry[], known: Map<string, IdempotencyRecord> = new Map()) =>
-    planPartition(entries, identifyEntries(entries, 'test'), known, OWNER, NOW_MS);
+    planPartition(entries, identifyEntries(entries, 'test', fakeCallerCheck), known, OWNER, NOW_MS);
   const kinds = (plans: RecordPlan[]) => plans.map((plan) => (plan.kind === 'invalid' ? `invalid: ${plan.failure.reason}` : plan.kind));
 
   it('keys records by scope and message id, falling back to topic-partition-offset', () => {
@@ -85,8 +86,8 @@ describe('planPartition', () => {
     expect(plans[0]?.record.offset).toBe(1);
   });
 
-  it('qualifies the identity by the caller header', () => {
-    const [plan] = planOf(entriesOf([{ offset: 1, headers: { 'message-id': 'm', 'x-caller-id': 'alice' } }])) as ClaimPlan[];
+  it('qualifies the identity by a proven caller header', () => {
+    const [plan] = planOf(entriesOf([{ offset: 1, headers: { 'message-id': 'm', 'x-caller-id': 'ok:alice' } }])) as ClaimPlan[];
     expect(plan).toMatchObject({ key: 'consume:test:caller:YWxpY2U:m', messageId: 'caller:YWxpY2U:m', callerId: 'alice' });
   });
 

@@ -8,6 +8,7 @@ import {
   IdempotencyKeyMismatchError,
   InternalError,
   KafkaUnavailableError,
+  KeyUnavailableError,
   MalformedEventError,
   MethodNotAllowedError,
   PartitionNotFoundError,
@@ -51,6 +52,7 @@ const CASES: [AppError, number, number][] = [
   [new RecordsNotAcknowledgedError('m'), 503, 50003],
   [new KafkaUnavailableError('m'), 503, 50301],
   [new StoreUnavailableError('m'), 503, 50302],
+  [new KeyUnavailableError('m'), 503, 50303],
   [new ProduceTimeoutError('m'), 504, 50401],
 ];
 

@@ -9,7 +9,8 @@ import { createConsumeRuntime } from '../../../lib/consume';
 import type { ConsumedRecord, RecordProcessor } from '../../../lib/consume';
 import { RecordsNotAcknowledgedError } from '../../../lib/errors';
 import { createProduceRuntime } from '../../../lib/produce';
-import { produceEvent } from '../../helpers/http-events';
+import { TEST_CALLER_KEYS } from '../../helpers/caller-keys';
+import { asCaller, iamAuthorizer, produceEvent } from '../../helpers/http-events';
 import { kafkaEvent } from '../../helpers/kafka-events';
 import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
 import { fakeProducer } from '../produce/fakes';
@@ -21,7 +22,11 @@ const lambdaEnv = {
   POWERTOOLS_SERVICE_NAME: 'orders-pipeline',
   POWERTOOLS_METRICS_NAMESPACE: 'TestPipeline',
   POWERTOOLS_LOG_LEVEL: 'INFO',
+  CALLER_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:caller-keys-AbCdEf',
 };
+
+/** The event as API Gateway's IAM authorizer delivers it: in Lambda a request without a caller is refused. */
+const asAlice = (event: ReturnType<typeof produceEvent>) => asCaller(event, iamAuthorizer('arn:aws:iam::123456789012:user/alice', 'AIDAEXAMPLEALICE'));
 
 function lambdaContext(functionName: string, awsRequestId: string): Context {
   return {
@@ -85,7 +90,12 @@ const processor: RecordProcessor = {
 
 describe('consume handler in Lambda', () => {
   it('writes one EMF line of batch counts, one per failure class and the cold start', async () => {
-    const runtime = createConsumeRuntime(loadConfig(lambdaEnv), { processor, store: new MemoryIdempotencyStore(), scope: 'metrics-test' });
+    const runtime = createConsumeRuntime(loadConfig(lambdaEnv), {
+      processor,
+      store: new MemoryIdempotencyStore(),
+      scope: 'metrics-test',
+      callerKeys: TEST_CALLER_KEYS,
+    });
     const event = kafkaEvent([
       { partition: 0, offset: 0, value: { n: 0 }, headers: { 'message-id': 'm-0' } },
       // The same message again: skipped as a duplicate.
@@ -122,7 +132,12 @@ describe('consume handler in Lambda', () => {
   });
 
   it('logs JSON lines with the Lambda context and the batch position as correlation id, never the records', async () => {
-    const runtime = createConsumeRuntime(loadConfig(lambdaEnv), { processor, store: new MemoryIdempotencyStore(), scope: 'metrics-test' });
+    const runtime = createConsumeRuntime(loadConfig(lambdaEnv), {
+      processor,
+      store: new MemoryIdempotencyStore(),
+      scope: 'metrics-test',
+      callerKeys: TEST_CALLER_KEYS,
+    });
     await runtime.handler(kafkaEvent([{ partition: 1, offset: 5, value: { secret: 'card-4111' } }]), lambdaContext('pipeline-consume', 'req-2'));
     await runtime.close();
 
@@ -159,9 +174,9 @@ describe('produce handler in Lambda', () => {
         ],
       }),
     });
-    const runtime = createProduceRuntime(config, { producer, store: new MemoryIdempotencyStore({ returnExisting: true }) });
+    const runtime = createProduceRuntime(config, { producer, store: new MemoryIdempotencyStore({ returnExisting: true }), callerKeys: TEST_CALLER_KEYS });
     const result = await runtime.handler(
-      produceEvent('orders', { records: [{ value: 1 }, { value: 2 }, { value: 3 }] }),
+      asAlice(produceEvent('orders', { records: [{ value: 1 }, { value: 2 }, { value: 3 }] })),
       lambdaContext('pipeline-produce', 'req-3'),
     );
     await runtime.close();
@@ -176,9 +191,9 @@ describe('produce handler in Lambda', () => {
 
   it('counts a refused request as 4xx and records not acknowledged as 5xx, with no records produced', async () => {
     const producer = fakeProducer({ send: () => Promise.reject(new RecordsNotAcknowledgedError('NOT_ENOUGH_REPLICAS')) });
-    const runtime = createProduceRuntime(config, { producer, store: new MemoryIdempotencyStore({ returnExisting: true }) });
-    const forbidden = await runtime.handler(produceEvent('payments', { records: [{ value: 1 }] }), lambdaContext('pipeline-produce', 'req-4'));
-    const unacknowledged = await runtime.handler(produceEvent('orders', { records: [{ value: 1 }] }), lambdaContext('pipeline-produce', 'req-5'));
+    const runtime = createProduceRuntime(config, { producer, store: new MemoryIdempotencyStore({ returnExisting: true }), callerKeys: TEST_CALLER_KEYS });
+    const forbidden = await runtime.handler(asAlice(produceEvent('payments', { records: [{ value: 1 }] })), lambdaContext('pipeline-produce', 'req-4'));
+    const unacknowledged = await runtime.handler(asAlice(produceEvent('orders', { records: [{ value: 1 }] })), lambdaContext('pipeline-produce', 'req-5'));
     await runtime.close();
 
     expect([forbidden.statusCode, unacknowledged.statusCode]).toEqual([403, 503]);
@@ -195,8 +210,8 @@ describe('produce handler in Lambda', () => {
 
   it('counts a replayed Idempotency-Key as a replay without producing again', async () => {
     const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: 1n }] }) });
-    const runtime = createProduceRuntime(config, { producer, store: new MemoryIdempotencyStore({ returnExisting: true }) });
-    const request = produceEvent('orders', { records: [{ value: 1 }] }, { headers: { 'Idempotency-Key': 'k-1' } });
+    const runtime = createProduceRuntime(config, { producer, store: new MemoryIdempotencyStore({ returnExisting: true }), callerKeys: TEST_CALLER_KEYS });
+    const request = asAlice(produceEvent('orders', { records: [{ value: 1 }] }, { headers: { 'Idempotency-Key': 'k-1' } }));
     await runtime.handler(request, lambdaContext('pipeline-produce', 'req-6'));
     const replay = await runtime.handler(request, lambdaContext('pipeline-produce', 'req-7'));
     await runtime.close();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UnauthenticatedError } from '../../../lib/errors';
 import { ANONYMOUS_CALLER, authenticate, callerDigest, callerOf, withCaller, type AuthorizerContext } from '../../../lib/produce/caller';
+import { TEST_KEY_RING } from '../../helpers/caller-keys';
 
 // Expected digests computed outside the code under test: printf '<identity>' | sha256sum
 const ANONYMOUS = 'sha256:2f183a4e64493af3f377f745eda502363cd3e7ef6e4d266d444758de0a85fcc8';
@@ -156,19 +157,41 @@ describe('callerDigest', () => {
 });
 
 describe('withCaller', () => {
-  it('appends the digest header to every record, after the headers it had', () => {
+  // Computed outside the code under test (HMAC-SHA-256 under key k1 over the documented layout, in Python):
+  // the anonymous caller's records on topic "events".
+  const KEYED = 'v1.k1.Lxg6TmRJOvPzd_dF7aUCNjzT5-9uTSZtREdY3gqF_Mg.eQUDvAoq23852TL6lnUSHEMpIa2R8omXCKmS7l0X7fc';
+  const BARE = 'v1.k1.Lxg6TmRJOvPzd_dF7aUCNjzT5-9uTSZtREdY3gqF_Mg.DkurzfMOkcRR_JYk65x1dekJRlA9gBGWux_v7F1izcE';
+
+  it('appends a MAC-ed caller header to every record, after the headers it had, bound to its message id, key and value', () => {
     const records = [
-      { key: null, value: Buffer.from('1'), headers: [{ name: 'trace', value: Buffer.from('t') }] },
+      { key: Buffer.from('"k"'), value: Buffer.from('{"a":1}'), headers: [{ name: 'message-id', value: Buffer.from('m-1') }] },
       { key: null, value: null, headers: [] },
     ];
-    const stamped = withCaller(records, ANONYMOUS_CALLER);
+    const stamped = withCaller(records, ANONYMOUS_CALLER, 'events', TEST_KEY_RING);
     expect(stamped.map((record) => record.headers.map((header) => [header.name, header.value.toString('ascii')]))).toEqual([
       [
-        ['trace', 't'],
-        ['x-caller-id', ANONYMOUS],
+        ['message-id', 'm-1'],
+        ['x-caller-id', KEYED],
       ],
-      [['x-caller-id', ANONYMOUS]],
+      [['x-caller-id', BARE]],
     ]);
     expect(records[1]?.headers).toEqual([]);
+  });
+
+  it('binds the last message-id header, the one the consumer reads', () => {
+    const record = (ids: string[]) => ({
+      key: Buffer.from('"k"'),
+      value: Buffer.from('{"a":1}'),
+      headers: ids.map((id) => ({ name: 'message-id', value: Buffer.from(id) })),
+    });
+    const [stamped] = withCaller([record(['other', 'm-1'])], ANONYMOUS_CALLER, 'events', TEST_KEY_RING);
+    expect(stamped?.headers.at(-1)?.value.toString('ascii')).toBe(KEYED);
+  });
+
+  it('stays well under the 128 bytes the consumer reads, whatever the key id', () => {
+    const [stamped] = withCaller([{ key: null, value: null, headers: [] }], ANONYMOUS_CALLER, 'events', TEST_KEY_RING);
+    // v1 . key id . 43 . 43: with the longest key id (32 characters) 123 bytes.
+    expect(stamped?.headers[0]?.value.length).toBe(BARE.length);
+    expect(3 + 32 + 1 + 43 + 1 + 43).toBe(123);
   });
 });

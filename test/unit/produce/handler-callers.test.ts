@@ -6,20 +6,32 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, type AppConfig } from '../../../lib/config';
 import { createLogger, silentLogger } from '../../../lib/logger';
 import { createProduceRuntime } from '../../../lib/produce';
-import { asCaller, iamAuthorizer, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
+import { verifyCallerHeader } from '../../../lib/caller-mac/header';
+import { createCallerKeySource, type CallerKeySource } from '../../../lib/caller-mac/key-source';
+import type { OutgoingRecord } from '../../../lib/kafka/producer';
+import { TEST_CALLER_KEYS, TEST_KEY_RING, TEST_KEY_RING_TEXT } from '../../helpers/caller-keys';
+import { asCaller, b64, iamAuthorizer, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
 import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
 import { fakeProducer } from './fakes';
 
-const lambdaEnv = { AWS_LAMBDA_FUNCTION_NAME: 'pipeline-produce', KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: 't', AWS_REGION: 'us-east-1' };
+const lambdaEnv = {
+  AWS_LAMBDA_FUNCTION_NAME: 'pipeline-produce',
+  KAFKA_BROKERS: '127.0.0.1:1',
+  ALLOWED_TOPICS: 't',
+  AWS_REGION: 'us-east-1',
+  CALLER_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:caller-keys-AbCdEf',
+};
 const localEnv = { AWS_LAMBDA_FUNCTION_NAME: '', KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', AWS_REGION: 'us-east-1' };
 const body = (result: { body?: string }) => JSON.parse(result.body as string);
 const request = (headers: Record<string, string> = {}) => produceEvent('t', { records: [{ value: 1 }] }, { headers });
 
-function runtimeFor(config: AppConfig, lines?: string[]) {
+function runtimeFor(config: AppConfig, lines?: string[], callerKeys: CallerKeySource = TEST_CALLER_KEYS) {
   let offset = 0n;
-  const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: offset++ }] }) });
+  const producer = fakeProducer({
+    send: (records) => ({ partitions: Array(records).fill(0), acks: [{ partition: 0, baseOffset: (offset += BigInt(records)) - BigInt(records) }] }),
+  });
   const logger = lines === undefined ? silentLogger : createLogger('info', (line) => lines.push(line));
-  return { producer, runtime: createProduceRuntime(config, { logger, producer, store: new MemoryIdempotencyStore({ returnExisting: true }) }) };
+  return { producer, runtime: createProduceRuntime(config, { logger, producer, store: new MemoryIdempotencyStore({ returnExisting: true }), callerKeys }) };
 }
 
 describe('callers in Lambda', () => {
@@ -103,6 +115,64 @@ describe('the allow-list in Lambda', () => {
       message: 'produce request refused: caller not allowed',
       callerDigest: expect.stringMatching(/^sha256:/),
     });
+  });
+});
+
+describe('the caller header in Lambda', () => {
+  const config = loadConfig(lambdaEnv);
+  // printf 'iam:AIDAEXAMPLEALICE' | sha256sum
+  const ALICE = 'sha256:52bb9314aaed7ee64c42819cede4206be40e8de4baff18b4e4c0c730c4115196';
+  const alice = (records: unknown[]) => asCaller(produceEvent('t', { records }), iamAuthorizer('arn:aws:iam::123456789012:user/alice', 'AIDAEXAMPLEALICE'));
+
+  it("stamps every record with a header that the consumer's check verifies as the caller, and only for that record", async () => {
+    const { runtime, producer } = runtimeFor(config);
+    const result = await runtime.handler(
+      alice([
+        { key: 'k', value: { n: 1 } },
+        { value: { n: 2 }, headers: [{ name: 'message-id', value: b64('mine') }] },
+      ]),
+    );
+    expect(result.statusCode).toBe(200);
+    const [first, second] = producer.sentRecords;
+    const macedOf = (record: OutgoingRecord) => ({
+      topic: 't',
+      messageId: record.headers.filter((header) => header.name === 'message-id').at(-1)?.value ?? null,
+      key: record.key,
+      value: record.value,
+    });
+    const headerOf = (record: OutgoingRecord) => record.headers.find((header) => header.name === 'x-caller-id')?.value as Buffer;
+    expect(verifyCallerHeader(TEST_KEY_RING, headerOf(first as OutgoingRecord), macedOf(first as OutgoingRecord))).toEqual({ verified: true, callerId: ALICE });
+    expect(verifyCallerHeader(TEST_KEY_RING, headerOf(second as OutgoingRecord), macedOf(second as OutgoingRecord))).toEqual({
+      verified: true,
+      callerId: ALICE,
+    });
+    // One record's header on the other does not verify.
+    expect(verifyCallerHeader(TEST_KEY_RING, headerOf(first as OutgoingRecord), macedOf(second as OutgoingRecord))).toEqual({
+      verified: false,
+      reason: 'bad-mac',
+    });
+  });
+
+  it('reads the key secret once per container', async () => {
+    let reads = 0;
+    const callerKeys = createCallerKeySource({ secretArn: lambdaEnv.CALLER_KEY_SECRET_ARN, region: 'us-east-1' }, async () => {
+      reads += 1;
+      return TEST_KEY_RING_TEXT;
+    });
+    const { runtime } = runtimeFor(config, undefined, callerKeys);
+    for (let n = 0; n < 3; n += 1) expect((await runtime.handler(alice([{ value: n }]))).statusCode).toBe(200);
+    expect(reads).toBe(1);
+  });
+
+  it('answers 503 50303 and produces nothing while the key secret cannot be read, without naming it', async () => {
+    const callerKeys = createCallerKeySource({ secretArn: lambdaEnv.CALLER_KEY_SECRET_ARN, region: 'us-east-1' }, async () => {
+      throw new Error(`AccessDeniedException on ${lambdaEnv.CALLER_KEY_SECRET_ARN}`);
+    });
+    const { runtime, producer } = runtimeFor(config, [], callerKeys);
+    const result = await runtime.handler(alice([{ value: 1 }]));
+    expect(result.statusCode).toBe(503);
+    expect(body(result)).toEqual({ error_code: 50303, message: 'the caller key is unavailable; retry later' });
+    expect(producer.sent).toEqual([]);
   });
 });
 
