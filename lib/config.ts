@@ -67,6 +67,8 @@ export interface AppConfig {
     maxRequestBytes: number;
     /** Budget for the broker's acknowledgement of one request. */
     timeoutMs: number;
+    /** `PRODUCE_RATE_LIMIT_PER_SEC`: requests per caller per second; 0 turns the limit off. */
+    rateLimitPerSec: number;
     /** How requests become callers (see `lib/produce/caller.ts`). */
     callers: {
       /** Requests without an identity are served as the one anonymous caller: locally only. */
@@ -138,6 +140,12 @@ const MiB = 1024 * 1024;
  * deliver the body base64-encoded (4/3 of its size): 4 MiB becomes 5,592,408 bytes.
  */
 const DEFAULT_MAX_REQUEST_BYTES = MiB;
+
+/**
+ * Default `PRODUCE_RATE_LIMIT_PER_SEC` in Lambda: a fifth of the stage's default throttling
+ * (serverless.yml, 100 requests per second), so that no one caller can take it all.
+ */
+const DEFAULT_RATE_LIMIT_PER_SEC = 20;
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -397,6 +405,9 @@ export function loadConfig(overrides: Env = {}): AppConfig {
       maxRecordsPerRequest: integer(env, 'MAX_RECORDS_PER_REQUEST', 500, 1, 10_000),
       maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', DEFAULT_MAX_REQUEST_BYTES, 1, 100 * MiB),
       timeoutMs: produceTimeoutMs,
+      // One DynamoDB item takes at most 1,000 writes per second, so neither may a caller's window.
+      // Off by default locally, where every request is the one anonymous caller.
+      rateLimitPerSec: integer(env, 'PRODUCE_RATE_LIMIT_PER_SEC', inLambda ? DEFAULT_RATE_LIMIT_PER_SEC : 0, 0, 1_000),
       callers: {
         allowAnonymous: !inLambda,
         trustSessionNames: bool(env, 'CALLER_SESSION_NAME_TRUSTED', false),

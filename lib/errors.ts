@@ -22,6 +22,7 @@ export const ErrorCode = {
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   IdempotencyInProgress: 'IDEMPOTENCY_IN_PROGRESS',
   IdempotencyKeyMismatch: 'IDEMPOTENCY_KEY_MISMATCH',
+  RateLimited: 'RATE_LIMITED',
   RecordsNotAcknowledged: 'RECORDS_NOT_ACKNOWLEDGED',
   RecordsRejected: 'RECORDS_REJECTED',
   KafkaUnavailable: 'KAFKA_UNAVAILABLE',
@@ -140,6 +141,19 @@ export class IdempotencyInProgressError extends AppError {
 export class IdempotencyKeyMismatchError extends AppError {
   readonly code = ErrorCode.IdempotencyKeyMismatch;
   readonly retriable = false;
+}
+
+/** The caller made more requests than its rate limit allows (`PRODUCE_RATE_LIMIT_PER_SEC`). */
+export class RateLimitedError extends AppError {
+  readonly code = ErrorCode.RateLimited;
+  readonly retriable = true;
+  constructor(
+    message: string,
+    /** Whole seconds until the caller may send again (the answer's `Retry-After`). */
+    readonly retryAfterSec: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The route exists but not for this HTTP method. */

@@ -4,7 +4,7 @@
  * Unexpected errors become a plain 500 50002 and are logged; no stack trace or internal
  * message reaches the client.
  */
-import { AppError, ConfigError, InternalError, MethodNotAllowedError } from '../errors';
+import { AppError, ConfigError, InternalError, MethodNotAllowedError, RateLimitedError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { jsonResponse, type HttpResponse } from './json-response';
 import { httpErrorAnswerOf } from './status';
@@ -50,5 +50,7 @@ export function errorResponse(error: unknown, logger: Logger): HttpResponse {
     logger.warn('request refused', { ...errorFields(error), httpStatus: statusCode });
   }
   const headers: Record<string, string> = appError instanceof MethodNotAllowedError ? { Allow: 'POST' } : {};
+  // RFC 9110, section 10.2.3: when the client may try again.
+  if (appError instanceof RateLimitedError) headers['Retry-After'] = String(appError.retryAfterSec);
   return jsonResponse(statusCode, body, headers);
 }

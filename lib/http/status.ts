@@ -35,6 +35,7 @@ export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = 
   [ErrorCode.UnsupportedMediaType]: { status: 415, errorCode: 41501 },
   [ErrorCode.Validation]: { status: 422, errorCode: 42201 },
   [ErrorCode.IdempotencyKeyMismatch]: { status: 422, errorCode: 42202 },
+  [ErrorCode.RateLimited]: { status: 429, errorCode: 42901 },
   [ErrorCode.UnprocessableRecord]: { status: 422, errorCode: 42203 },
   [ErrorCode.Config]: { status: 500, errorCode: 50001 },
   [ErrorCode.RecordsRejected]: { status: 500, errorCode: 50002 },

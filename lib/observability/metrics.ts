@@ -25,6 +25,8 @@ export const MetricName = {
   Requests: 'Requests',
   AckWait: 'AckWait',
   IdempotentReplays: 'IdempotentReplays',
+  /** Requests refused with 429 by the per-caller rate limit. */
+  RequestsThrottled: 'RequestsThrottled',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

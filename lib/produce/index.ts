@@ -18,6 +18,7 @@ import { MetricName, type MetricsRecorder } from '../observability/metrics';
 import { observabilityOf } from '../observability/observability';
 import { ProduceIdempotency } from './idempotency';
 import { readProduceRequest, requestIdOf } from './route';
+import { RateLimiter, type RequestCounter } from './rate-limit';
 import { ProduceService } from './service';
 
 /** The produce function's handler and its teardown. */
@@ -41,6 +42,8 @@ export interface ProduceRuntimeOptions {
   store?: IdempotencyStore;
   /** Replaces the caller MAC keys `config.callerKeys` names (tests of a Lambda configuration). */
   callerKeys?: CallerKeySource;
+  /** Replaces the DynamoDB counter of the per-caller rate limit. */
+  requestCounter?: RequestCounter;
 }
 
 /**
@@ -54,8 +57,8 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
   const { logger, metrics } = observability;
   const clock = options.clock ?? systemClock;
   const producer = options.producer ?? createKafkaRecordProducer(config.kafka, { logger, clock, timeoutMs: config.produce.timeoutMs });
-  const dynamoStore = options.store === undefined ? lazyDynamoStore(config) : undefined;
-  const store = options.store ?? (dynamoStore as LazyDynamoStore).store;
+  const dynamo = lazyDynamo(config);
+  const store = options.store ?? dynamo.store;
   const service = new ProduceService({
     settings: config.produce,
     producer,
@@ -71,6 +74,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     metrics,
     newMessageId: randomUUID,
     callerKeys: options.callerKeys ?? createCallerKeySource(config.callerKeys),
+    rateLimiter: new RateLimiter({ counter: options.requestCounter ?? dynamo.counter, clock, perSecond: config.produce.rateLimitPerSec, metrics }),
   });
 
   return {
@@ -89,7 +93,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     },
     async close() {
       await producer.close();
-      await dynamoStore?.close();
+      await dynamo.close();
     },
   };
 }
@@ -103,23 +107,37 @@ async function answer(service: ProduceService, event: APIGatewayProxyEventV2, lo
   }
 }
 
-interface LazyDynamoStore {
+interface LazyDynamo {
   store: IdempotencyStore;
+  counter: RequestCounter;
   close(): Promise<void>;
 }
 
+interface LoadedDynamo {
+  store: IdempotencyStore;
+  counter: RequestCounter;
+  destroy(): void;
+}
+
 /**
- * The DynamoDB idempotency store, loaded on the first request that carries an
- * Idempotency-Key. The AWS SDK is about 40% of the produce bundle and only that kind of
- * request needs it, so keeping it out of the cold start makes every other cold start faster.
+ * The DynamoDB idempotency store and rate-limit counter, loaded on the first request that
+ * needs one: one carrying an Idempotency-Key, or any request while the rate limit is on. The
+ * AWS SDK is about 40% of the produce bundle, so keeping it out of the cold start makes every
+ * cold start faster (and, with the limit off, spares requests without a key the SDK altogether).
  */
-function lazyDynamoStore(config: AppConfig): LazyDynamoStore {
-  let loaded: Promise<{ store: IdempotencyStore; destroy(): void }> | undefined;
-  const load = (): Promise<{ store: IdempotencyStore; destroy(): void }> => {
-    loaded ??= Promise.all([import('../dynamo/client'), import('../idempotency/dynamo-store')]).then(([{ createDynamoClient }, { DynamoIdempotencyStore }]) => {
-      const client = createDynamoClient(config.aws);
-      return { store: new DynamoIdempotencyStore(client, config.tables.idempotency), destroy: () => client.destroy() };
-    });
+function lazyDynamo(config: AppConfig): LazyDynamo {
+  let loaded: Promise<LoadedDynamo> | undefined;
+  const load = (): Promise<LoadedDynamo> => {
+    loaded ??= Promise.all([import('../dynamo/client'), import('../idempotency/dynamo-store'), import('../dynamo/request-counter')]).then(
+      ([{ createDynamoClient }, { DynamoIdempotencyStore }, { DynamoRequestCounter }]) => {
+        const client = createDynamoClient(config.aws);
+        return {
+          store: new DynamoIdempotencyStore(client, config.tables.idempotency),
+          counter: new DynamoRequestCounter(client, config.tables.idempotency),
+          destroy: () => client.destroy(),
+        };
+      },
+    );
     // A failed load (it should not happen: the chunk ships in the bundle) is tried again next time.
     loaded.catch(() => {
       loaded = undefined;
@@ -132,6 +150,9 @@ function lazyDynamoStore(config: AppConfig): LazyDynamoStore {
       getMany: async (keys, nowMs) => (await load()).store.getMany(keys, nowMs),
       completeMany: async (completions) => (await load()).store.completeMany(completions),
       releaseMany: async (keys, owner) => (await load()).store.releaseMany(keys, owner),
+    },
+    counter: {
+      take: async (key, limit, expiresAtEpochSec) => (await load()).counter.take(key, limit, expiresAtEpochSec),
     },
     async close() {
       if (loaded !== undefined) (await loaded.catch(() => undefined))?.destroy();

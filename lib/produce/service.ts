@@ -16,6 +16,7 @@ import { checkCallerAllowed } from './allow-list';
 import { authenticate, callerLogFields, withCaller, type Caller } from './caller';
 import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdempotency } from './idempotency';
 import { withMessageIds } from './message-id';
+import type { RateLimiter } from './rate-limit';
 import { allAcknowledged, failedEntry, produceResponseBody, recordOffsets } from './response';
 import type { ProduceHttpRequest } from './route';
 import { checkTopic, embeddedFormatOf, mediaTypeOf, parseProduceBody, type ProduceRecord } from './validation';
@@ -36,6 +37,8 @@ export interface ProduceServiceDeps {
   newMessageId: () => string;
   /** The keys that MAC the caller header (`lib/caller-mac/`). */
   callerKeys: CallerKeySource;
+  /** The per-caller rate limit. */
+  rateLimiter: Pick<RateLimiter, 'check'>;
 }
 
 /** Produces one HTTP request's records. */
@@ -49,14 +52,16 @@ export class ProduceService {
    *   or a replayed 200 for a repeated Idempotency-Key.
    * @param logger - this request's logger (it carries the request id).
    * @throws {AppError} for whole-request failures (401 without a caller where one is required,
-   *   403 for a caller off the allow-list, 4xx for bad input, 503/504 for Kafka, the store or
-   *   the caller keys).
+   *   403 for a caller off the allow-list, 429 for one over its rate, 4xx for bad input, 503/504
+   *   for Kafka, the store or the caller keys).
    */
   async produce(request: ProduceHttpRequest, logger: Logger = this.deps.logger): Promise<HttpResponse> {
     const { settings } = this.deps;
     const { idempotencyKey } = request;
     const caller = this.authenticate(request, logger);
     logger.info('produce request', { topic: request.topic, ...callerLogFields(caller), hasIdempotencyKey: idempotencyKey !== undefined });
+    // Before any other work: a caller over its rate costs one DynamoDB update and nothing else.
+    await this.deps.rateLimiter.check(caller.digest, logger);
     checkTopic(request.topic, settings.allowedTopics);
     const format = embeddedFormatOf(request.contentType);
     const records = parseProduceBody(request.body, format, settings);

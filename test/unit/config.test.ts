@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       ALLOWED_TOPICS: '',
       MAX_RECORDS_PER_REQUEST: '',
       MAX_REQUEST_BYTES: '',
+      PRODUCE_RATE_LIMIT_PER_SEC: '',
       IDEMPOTENCY_TTL_SECONDS: '',
       IDEMPOTENCY_TABLE: '',
       MESSAGES_TABLE: '',
@@ -33,6 +34,8 @@ describe('loadConfig', () => {
     expect(config.tables).toEqual({ idempotency: 'idempotency', messages: 'messages' });
     // Locally a request without an authorizer is the anonymous caller; session names are not trusted.
     expect(config.produce.callers).toEqual({ allowAnonymous: true, trustSessionNames: false });
+    // Locally every request is the anonymous caller: no per-caller limit unless asked for.
+    expect(config.produce.rateLimitPerSec).toBe(0);
   });
 
   it('parses the produce allow-list: account ids, user, role and root ARNs, an organisation', () => {
@@ -64,6 +67,12 @@ describe('loadConfig', () => {
     // One key per process, so that the produce and consume functions of one `npm start` agree.
     expect('ring' in generated && 'ring' in again && generated.ring === again.ring).toBe(true);
     expect('ring' in generated && generated.ring.current.id).toBe('local');
+  });
+
+  it('limits each caller to 20 requests per second in Lambda by default; PRODUCE_RATE_LIMIT_PER_SEC sets it, 0 turns it off', () => {
+    expect(loadConfig({ ...lambda, PRODUCE_RATE_LIMIT_PER_SEC: '' }).produce.rateLimitPerSec).toBe(20);
+    expect(loadConfig({ ...lambda, PRODUCE_RATE_LIMIT_PER_SEC: '0' }).produce.rateLimitPerSec).toBe(0);
+    expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: '', PRODUCE_RATE_LIMIT_PER_SEC: '5' }).produce.rateLimitPerSec).toBe(5);
   });
 
   it('serves no anonymous caller in Lambda, and trusts session names only when told', () => {
@@ -176,6 +185,9 @@ describe('loadConfig', () => {
     [{ ...lambda, KAFKA_USERNAME: 'u' }, 'KAFKA_USERNAME'],
     [{ ...lambda, CALLER_SESSION_NAME_TRUSTED: 'sometimes' }, 'CALLER_SESSION_NAME_TRUSTED'],
     [{ ...lambda, CALLER_KEY_SECRET_ARN: '' }, 'CALLER_KEY_SECRET_ARN'],
+    [{ ...lambda, PRODUCE_RATE_LIMIT_PER_SEC: 'lots' }, 'PRODUCE_RATE_LIMIT_PER_SEC'],
+    // One DynamoDB item takes at most 1,000 writes per second.
+    [{ ...lambda, PRODUCE_RATE_LIMIT_PER_SEC: '1001' }, 'PRODUCE_RATE_LIMIT_PER_SEC'],
     [{ ...lambda, CALLER_KEY_SECRET_ARN: 'caller-keys' }, 'CALLER_KEY_SECRET_ARN'],
     // A key in the function's environment is readable by whoever may read its configuration.
     [{ ...lambda, CALLER_KEY: TEST_KEY_RING_TEXT }, 'CALLER_KEY'],

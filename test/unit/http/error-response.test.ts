@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, KafkaUnavailableError } from '../../../lib/errors';
-import { errorAnswer } from '../../../lib/http/error-response';
+import { ConfigError, KafkaUnavailableError, RateLimitedError } from '../../../lib/errors';
+import { errorAnswer, errorResponse } from '../../../lib/http/error-response';
+import { silentLogger } from '../../../lib/logger';
 
 describe('errorAnswer', () => {
   it('answers a configuration problem met while serving as an internal error, naming no variable', () => {
@@ -14,5 +15,11 @@ describe('errorAnswer', () => {
       statusCode: 503,
       body: { error_code: 50301, message: 'Kafka is unavailable; retry later' },
     });
+  });
+
+  it('tells a rate-limited client when to come back, in Retry-After (whole seconds)', () => {
+    const response = errorResponse(new RateLimitedError('more than 5 requests per second from this caller; retry after 1 s', 1), silentLogger);
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toMatchObject({ 'Retry-After': '1' });
   });
 });

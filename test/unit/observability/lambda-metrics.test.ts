@@ -23,6 +23,7 @@ const lambdaEnv = {
   POWERTOOLS_METRICS_NAMESPACE: 'TestPipeline',
   POWERTOOLS_LOG_LEVEL: 'INFO',
   CALLER_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:caller-keys-AbCdEf',
+  PRODUCE_RATE_LIMIT_PER_SEC: '0',
 };
 
 /** The event as API Gateway's IAM authorizer delivers it: in Lambda a request without a caller is refused. */

@@ -12,6 +12,7 @@ import type { OutgoingRecord } from '../../../lib/kafka/producer';
 import { TEST_CALLER_KEYS, TEST_KEY_RING, TEST_KEY_RING_TEXT } from '../../helpers/caller-keys';
 import { asCaller, b64, iamAuthorizer, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
 import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
+import { FakeClock } from '../../helpers/fake-clock';
 import { fakeProducer } from './fakes';
 
 const lambdaEnv = {
@@ -20,6 +21,8 @@ const lambdaEnv = {
   ALLOWED_TOPICS: 't',
   AWS_REGION: 'us-east-1',
   CALLER_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:caller-keys-AbCdEf',
+  // The rate limit has tests of its own below; elsewhere it would call DynamoDB.
+  PRODUCE_RATE_LIMIT_PER_SEC: '0',
 };
 const localEnv = { AWS_LAMBDA_FUNCTION_NAME: '', KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', AWS_REGION: 'us-east-1' };
 const body = (result: { body?: string }) => JSON.parse(result.body as string);
@@ -173,6 +176,47 @@ describe('the caller header in Lambda', () => {
     expect(result.statusCode).toBe(503);
     expect(body(result)).toEqual({ error_code: 50303, message: 'the caller key is unavailable; retry later' });
     expect(producer.sent).toEqual([]);
+  });
+});
+
+describe('the per-caller rate limit in Lambda', () => {
+  it('answers 429 42901 with Retry-After to a caller over its rate and produces nothing for it, while another caller is served', async () => {
+    const clock = new FakeClock(1_800_000_000_250);
+    const counts = new Map<string, number>();
+    const requestCounter = {
+      take: async (key: string, limit: number) => {
+        const count = counts.get(key) ?? 0;
+        if (count >= limit) return false;
+        counts.set(key, count + 1);
+        return true;
+      },
+    };
+    const throttled: string[] = [];
+    const metrics = { count: (name: string) => void throttled.push(name), durationMs: () => undefined, flush: () => undefined };
+    const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: 0n }] }) });
+    const runtime = createProduceRuntime(loadConfig({ ...lambdaEnv, PRODUCE_RATE_LIMIT_PER_SEC: '2' }), {
+      logger: silentLogger,
+      metrics,
+      clock,
+      producer,
+      store: new MemoryIdempotencyStore({ returnExisting: true }),
+      callerKeys: TEST_CALLER_KEYS,
+      requestCounter,
+    });
+    const as = (userId: string) => asCaller(request(), iamAuthorizer(`arn:aws:iam::123456789012:user/${userId}`, userId));
+
+    const burst = [];
+    for (let n = 0; n < 5; n += 1) burst.push(await runtime.handler(as('AIDAEXAMPLEALICE')));
+    expect(burst.map((result) => result.statusCode)).toEqual([200, 200, 429, 429, 429]);
+    expect(burst[2]?.headers).toMatchObject({ 'Retry-After': '1' });
+    expect(body(burst[2] as { body?: string })).toEqual({ error_code: 42901, message: 'more than 2 requests per second from this caller; retry after 1 s' });
+    const other = [await runtime.handler(as('AIDAEXAMPLEBOB')), await runtime.handler(as('AIDAEXAMPLEBOB'))];
+    expect(other.map((result) => result.statusCode)).toEqual([200, 200]);
+    expect(producer.sent).toEqual([1, 1, 1, 1]);
+    expect(throttled.filter((name) => name === 'RequestsThrottled')).toHaveLength(3);
+
+    clock.nowValueMs += 1_000;
+    expect((await runtime.handler(as('AIDAEXAMPLEALICE'))).statusCode).toBe(200);
   });
 });
 
