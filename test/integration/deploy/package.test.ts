@@ -5,8 +5,6 @@
  * process against the local broker and store.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,14 +13,17 @@ import { unzipSync } from 'fflate';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, createTestTopic, testBrokers, testConfig, testDynamo, testDynamoEndpoint, testKafka } from '../../helpers/infra';
-import { httpEvent } from '../../helpers/http-events';
+import { TEST_KEY_RING_TEXT } from '../../helpers/caller-keys';
+import { asCaller, httpEvent, iamAuthorizer } from '../../helpers/http-events';
 import { kafkaEvent } from '../../helpers/kafka-events';
 import { ensureTemplateTools, templateToolPath } from '../../helpers/template-tools';
 import { invokeBundle } from './bundle-process';
+import { startSecretsStandIn, type SecretsStandIn } from './secrets-stand-in';
 import { BUNDLE_BUILD_OPTIONS } from '../../../scripts/package-bundles';
 import { loadConfig } from '../../../lib/config';
 import { consumeIdempotencyKey } from '../../../lib/consume/message-id';
 import { produceIdempotencyKey } from '../../../lib/produce/idempotency';
+import { rateLimitKey } from '../../../lib/produce/rate-limit';
 import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../local/event-source-emulator';
 import { ROOT, asList, iamStatements, packageStack, packageVariant, run, type CfnTemplate, type PackageResult } from './stack';
 
@@ -31,6 +32,7 @@ const TOPIC_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:topic/example/0a1b2c3
 const GROUP_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:group/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
 const SCRAM_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_kafka-scram-AbCdEf';
 const ROOT_CA_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-root-ca-AbCdEf';
+const CALLER_KEYS_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:pipeline-caller-keys-AbCdEf';
 
 let packaged: PackageResult;
 let template: CfnTemplate;
@@ -369,12 +371,19 @@ describe('IAM', () => {
     const actions = iamStatements(template)
       .flatMap(({ statement }) => asList<string>(statement.Action))
       .filter((action) => action.startsWith('dynamodb:'));
-    expect([...new Set(actions)].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem']);
+    expect([...new Set(actions)].sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      // The rate limit's counters (lib/dynamo/request-counter.ts).
+      'dynamodb:UpdateItem',
+    ]);
   });
 
   it('reads the SCRAM and CA secrets only by their ARNs when self-managed', () => {
-    const secretStatements = iamStatements(selfManaged.template).filter(({ statement }) =>
-      asList<string>(statement.Action).includes('secretsmanager:GetSecretValue'),
+    const secretStatements = iamStatements(selfManaged.template).filter(
+      ({ statement }) => asList<string>(statement.Action).includes('secretsmanager:GetSecretValue') && statement.Sid !== 'CallerKeySecret',
     );
     expect(secretStatements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
     expect(secretStatements.find(({ role }) => role === 'ConsumeRole')?.statement.Resource).toEqual([SCRAM_SECRET, ROOT_CA_SECRET]);
@@ -393,6 +402,56 @@ describe('IAM', () => {
     }
     expect(JSON.stringify(iamStatements(template))).not.toContain('kms:');
     expect(JSON.stringify(iamStatements(selfManaged.template))).not.toContain('kafka-cluster:');
+  });
+});
+
+describe('callers: their keys, their rate and who may produce', () => {
+  it('gives both functions the caller key secret, and each role that one secret only', () => {
+    for (const t of [template, selfManaged.template]) {
+      for (const fn of ['ProduceLambdaFunction', 'ConsumeLambdaFunction']) {
+        expect(resource(t, fn).Environment.Variables.CALLER_KEY_SECRET_ARN).toBe(CALLER_KEYS_SECRET);
+      }
+      const statements = iamStatements(t).filter(({ statement }) => statement.Sid === 'CallerKeySecret');
+      expect(statements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
+      for (const { statement } of statements) {
+        expect(statement).toEqual({ Sid: 'CallerKeySecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: CALLER_KEYS_SECRET });
+      }
+    }
+    // No other statement reaches it.
+    const others = iamStatements(template).filter(({ statement }) => statement.Sid !== 'CallerKeySecret');
+    expect(JSON.stringify(others)).not.toContain(CALLER_KEYS_SECRET);
+  });
+
+  it("lets produce update only the rate limit's counters, and consume not at all", () => {
+    const statements = iamStatements(template).filter(({ statement }) => asList<string>(statement.Action).includes('dynamodb:UpdateItem'));
+    expect(statements).toEqual([
+      {
+        role: 'ProduceRole',
+        statement: {
+          Sid: 'RateLimitCounters',
+          Effect: 'Allow',
+          Action: ['dynamodb:UpdateItem'],
+          Resource: { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] },
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ratelimit:*'] } },
+        },
+      },
+    ]);
+    expect(rateLimitKey('sha256:ab', 1)).toMatch(/^ratelimit:/);
+  });
+
+  it('passes the rate limit, the session-name rule and the allow-list to produce, and they parse as a Lambda configuration', () => {
+    const variables = resource(template, 'ProduceLambdaFunction').Environment.Variables as Record<string, unknown>;
+    expect(variables).toMatchObject({
+      PRODUCE_RATE_LIMIT_PER_SEC: '20',
+      CALLER_SESSION_NAME_TRUSTED: 'false',
+      PRODUCE_ALLOWED_PRINCIPALS: '',
+      PRODUCE_ALLOWED_ORG_ID: '',
+    });
+    const strings = Object.fromEntries(Object.entries(variables).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    const config = loadConfig({ ...strings, AWS_LAMBDA_FUNCTION_NAME: 'produce', CALLER_KEY: '' });
+    expect(config.produce.rateLimitPerSec).toBe(20);
+    expect(config.produce.callers).toEqual({ allowAnonymous: false, trustSessionNames: false });
+    expect(config.callerKeys).toEqual({ secretArn: CALLER_KEYS_SECRET, region: 'us-east-1' });
   });
 });
 
@@ -454,6 +513,13 @@ describe('validation and scanning', () => {
 });
 
 describe('bundles against the local broker and store', () => {
+  // The template's caller key secret, answered with test keys (the bundles read it as in Lambda).
+  let callerKeys: SecretsStandIn;
+  beforeAll(async () => {
+    callerKeys = await startSecretsStandIn({ [CALLER_KEYS_SECRET]: TEST_KEY_RING_TEXT });
+  });
+  afterAll(() => callerKeys?.close());
+
   /** The function's environment as the template defines it, pointed at the local services. */
   function lambdaEnvironment(t: CfnTemplate, fn: string, overrides: Record<string, string>): Record<string, string> {
     const properties = resource(t, fn);
@@ -469,6 +535,7 @@ describe('bundles against the local broker and store', () => {
       KAFKA_AUTH: 'none',
       KAFKA_SSL: 'false',
       DYNAMODB_ENDPOINT: testDynamoEndpoint(),
+      ...callerKeys.env,
       ...overrides,
     };
   }
@@ -482,13 +549,17 @@ describe('bundles against the local broker and store', () => {
       IDEMPOTENCY_TABLE: config.tables.idempotency,
       MESSAGES_TABLE: config.tables.messages,
     });
-    const event = httpEvent({
-      path: `/topics/${topic}`,
-      pathParameters: { topic },
-      // With an Idempotency-Key, so the lazily loaded store chunk is exercised too.
-      headers: { 'content-type': 'application/vnd.kafka.json.v2+json', 'idempotency-key': 'bundle-key-1' },
-      body: JSON.stringify({ records: [{ key: 'k-1', value: { hello: 'bundle' } }] }),
-    });
+    const event = asCaller(
+      httpEvent({
+        path: `/topics/${topic}`,
+        pathParameters: { topic },
+        // With an Idempotency-Key, so the lazily loaded store chunk is exercised too.
+        headers: { 'content-type': 'application/vnd.kafka.json.v2+json', 'idempotency-key': 'bundle-key-1' },
+        body: JSON.stringify({ records: [{ key: 'k-1', value: { hello: 'bundle' } }] }),
+      }),
+      // In Lambda a request without an authenticated caller is refused.
+      iamAuthorizer('arn:aws:iam::123456789012:user/bundle', 'AIDAEXAMPLEBUNDLE'),
+    );
     const invocation = await invokeBundle('produce', env, event);
     process.stderr.write(`[deploy] produce bundle cold start ${invocation.coldStartMs.toFixed(0)} ms (process wall ${invocation.wallMs.toFixed(0)} ms)\n`);
     const response = invocation.response as { statusCode: number; body: string };
@@ -505,8 +576,12 @@ describe('bundles against the local broker and store', () => {
     } finally {
       await admin.disconnect();
     }
-    const { Items } = await testDynamo().send(new ScanCommand({ TableName: config.tables.idempotency, ConsistentRead: true }));
-    expect(Items?.map((item) => item.status?.S)).toEqual(['COMPLETED']);
+    const { Items = [] } = await testDynamo().send(new ScanCommand({ TableName: config.tables.idempotency, ConsistentRead: true }));
+    expect(Items.filter((item) => item.id?.S?.startsWith('produce:')).map((item) => item.status?.S)).toEqual(['COMPLETED']);
+    // The template's rate limit is on: the request was counted, once, under its caller.
+    expect(Items.filter((item) => item.id?.S?.startsWith('ratelimit:')).map((item) => item.requests?.N)).toEqual(['1']);
+    // The caller keys were read from the template's secret, once.
+    expect(callerKeys.requests.filter((request) => request.secretId === CALLER_KEYS_SECRET).length).toBeGreaterThanOrEqual(1);
   });
 
   it('a bundle with a missing variable fails at cold start naming it, its stack mapped to the TypeScript source', async () => {
@@ -524,22 +599,7 @@ describe('bundles against the local broker and store', () => {
     const config = testConfig();
     await createTestTables(config);
     const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_pipeline-AbCdEf';
-    // A stand-in for the Secrets Manager endpoint, answering GetSecretValue as the service does.
-    const requests: { target: string | undefined; body: string; signed: boolean }[] = [];
-    const server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        requests.push({
-          target: request.headers['x-amz-target'] as string | undefined,
-          body,
-          signed: String(request.headers.authorization).startsWith('AWS4-HMAC-SHA256 Credential=offline/'),
-        });
-        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        response.end(JSON.stringify({ ARN: secretArn, Name: 'AmazonMSK_pipeline', SecretString: '{"username":"u","password":"p"}' }));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const secrets = await startSecretsStandIn({ [secretArn]: '{"username":"u","password":"p"}', [CALLER_KEYS_SECRET]: TEST_KEY_RING_TEXT });
     try {
       const env = lambdaEnvironment(template, 'ProduceLambdaFunction', {
         ALLOWED_TOPICS: topic,
@@ -550,22 +610,27 @@ describe('bundles against the local broker and store', () => {
         // Lambda refuses SCRAM without TLS; the local broker has no TLS listener, so the send fails after the secret is read.
         KAFKA_SSL: 'true',
         PRODUCE_TIMEOUT_MS: '2000',
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        AWS_ACCESS_KEY_ID: 'offline',
-        AWS_SECRET_ACCESS_KEY: 'offline',
+        ...secrets.env,
       });
-      const event = httpEvent({
-        path: `/topics/${topic}`,
-        pathParameters: { topic },
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ records: [{ value: 1 }] }),
-      });
+      const event = asCaller(
+        httpEvent({
+          path: `/topics/${topic}`,
+          pathParameters: { topic },
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ records: [{ value: 1 }] }),
+        }),
+        iamAuthorizer('arn:aws:iam::123456789012:user/bundle', 'AIDAEXAMPLEBUNDLE'),
+      );
       const response = (await invokeBundle('produce', env, event)).response as { statusCode: number };
-      expect(requests).toEqual([{ target: 'secretsmanager.GetSecretValue', body: JSON.stringify({ SecretId: secretArn }), signed: true }]);
+      // The caller keys (to stamp the records), then the SCRAM credentials (to connect): each read once.
+      expect(secrets.requests).toEqual([
+        { target: 'secretsmanager.GetSecretValue', secretId: CALLER_KEYS_SECRET, signed: true },
+        { target: 'secretsmanager.GetSecretValue', secretId: secretArn, signed: true },
+      ]);
       // The local broker has no SASL listener, so the produce itself cannot succeed.
       expect(response.statusCode).not.toBe(200);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await secrets.close();
     }
   });
 
