@@ -107,3 +107,35 @@ export function apiOnlyGarbage(prng: Prng, topic: string, count: number): Garbag
   ];
   return Array.from({ length: count }, (_, i) => (i < families.length ? (families[i] as () => GarbageApiEvent) : prng.pick(families))());
 }
+
+/**
+ * Authorizer contexts that carry no usable caller identity, as a route or function URL left
+ * without an authorizer, or a misconfigured one, would deliver them. In Lambda none may be
+ * served; the contract answers 401.
+ */
+const NO_IDENTITY: Record<string, Record<string, unknown> | null | undefined> = {
+  'no-authorizer': undefined,
+  'null-authorizer': null,
+  'empty-authorizer': {},
+  'jwt-without-sub': { jwt: { claims: { iss: 'https://issuer.example.com/', aud: 'x' }, scopes: null } },
+  'jwt-empty-sub': { jwt: { claims: { iss: 'https://issuer.example.com/', sub: '' }, scopes: null } },
+  'jwt-without-iss': { jwt: { claims: { sub: 'user-1' }, scopes: null } },
+  'jwt-null-claims': { jwt: { claims: null, scopes: null } },
+  'iam-without-principal-id': { iam: { accountId: '123456789012', userArn: 'arn:aws:iam::123456789012:user/alice', callerId: null, userId: null } },
+  'iam-empty-principal-id': { iam: { accountId: '123456789012', userId: '', callerId: '' } },
+  'iam-non-string-principal-id': { iam: { userId: 42, callerId: ['AIDAEXAMPLE'] } },
+  'lambda-authorizer-context': { lambda: { user: 'alice' } },
+};
+
+/** Valid produce requests, each with an authorizer context that names no caller (in Lambda: 401, never served). */
+export function noIdentityGarbage(prng: Prng, topic: string, count: number): GarbageApiEvent[] {
+  const json = { 'content-type': 'application/vnd.kafka.json.v2+json' };
+  const kinds = Object.keys(NO_IDENTITY);
+  return Array.from({ length: count }, (_, i) => {
+    const kind = i < kinds.length ? (kinds[i] as string) : prng.pick(kinds);
+    const event = apiEvent('POST', `/topics/${topic}`, json, Buffer.from(`{"records":[{"value":{"no-identity":${i}}}]}`));
+    const authorizer = NO_IDENTITY[kind];
+    if (authorizer !== undefined) (event.requestContext as Record<string, unknown>).authorizer = authorizer;
+    return { kind: `identity:${kind}`, event, allowedStatuses: [401] };
+  });
+}

@@ -1,7 +1,7 @@
 /**
  * Generates malformed events for the consume handler, deterministically from a seed:
  * events that are not the event source's shape at all, and well-shaped events carrying
- * bad records. Each well-shaped event also carries one good record in a partition of its
+ * bad records, among them records whose caller header is forged. Each well-shaped event also carries one good record in a partition of its
  * own, which must be processed whatever its neighbours contain.
  */
 import { kafkaEvent, type EventRecordSpec } from './kafka-events';
@@ -15,7 +15,34 @@ export interface GarbageEvent {
   good?: { partition: string; offset: number; id: string };
   /** A record that the handler must report as failed when it returns a response. */
   mustFail?: { partition: string; offset: number };
+  /** The id (in its value) of a record whose caller header is forged: it must never be attributed to a caller. */
+  forged?: string;
 }
+
+/**
+ * Stamps a caller header for a record as the produce function would (with the consumer's own
+ * keys), so that the generator can copy a victim's valid header onto records it was not made for.
+ */
+export type VictimStamp = (record: { topic: string; messageId: string; value: string }) => string;
+
+/** The caller whose headers forged records copy: printf 'iam:AIDAEXAMPLEVICTIM' | sha256sum. */
+export const VICTIM_DIGEST = 'sha256:99d9864fd3571a10d6d8461faa3f0dbd608710b1070c096d084bb1442479b1db';
+
+/** Forged caller headers, each for the record `{topic, messageId, value}` it goes on. */
+const FORGED_CALLERS: Record<string, (prng: Prng, stamp: VictimStamp, record: { topic: string; messageId: string; value: string }) => string> = {
+  // The victim's digest alone, as the header was before it carried a MAC.
+  'caller-plain-digest': () => VICTIM_DIGEST,
+  // The header's shape with a MAC nobody computed.
+  'caller-random-mac': (prng) => `v1.local.${Buffer.from(VICTIM_DIGEST.slice(7), 'hex').toString('base64url')}.${prng.bytes(32).toString('base64url')}`,
+  // The victim's valid header, copied from one of the victim's records onto this one.
+  'caller-copied': (_, stamp, record) => stamp({ topic: record.topic, messageId: `${record.messageId}-original`, value: record.value }),
+  // The victim's valid header for this very id, on another payload.
+  'caller-copied-same-id': (_, stamp, record) => stamp({ topic: record.topic, messageId: record.messageId, value: '{"the":"original"}' }),
+  // A key id the consumer does not hold.
+  'caller-unknown-key': (_, stamp, record) => stamp(record).replace(/^v1\.[^.]+\./, 'v1.retired.'),
+  'caller-garbage': (prng) => prng.bytes(prng.int(1, 200)).toString('base64'),
+  'caller-over-long': (_, stamp, record) => `${stamp(record)}${'x'.repeat(200)}`,
+};
 
 type Shape = (prng: Prng, base: () => Record<string, unknown>) => unknown;
 
@@ -60,10 +87,11 @@ const BAD_VALUES: Record<string, { value: Buffer | string | null; mustFail: bool
  * partition 2 the good record). Offsets grow across events so that no two records share
  * a `"<topic>-<partition>-<offset>"` identity.
  */
-export function generateGarbageEvents(prng: Prng, topic: string, count: number, runId: string): GarbageEvent[] {
+export function generateGarbageEvents(prng: Prng, topic: string, count: number, runId: string, stamp: VictimStamp): GarbageEvent[] {
   const shapes = Object.keys(SHAPES);
   const values = Object.keys(BAD_VALUES);
-  const kinds = [...shapes, ...values, 'bad-headers', 'value-not-base64'];
+  const forgeries = Object.keys(FORGED_CALLERS);
+  const kinds = [...shapes, ...values, ...forgeries, 'bad-headers', 'value-not-base64'];
   const base = (): Record<string, unknown> => ({ ...kafkaEvent([]) });
   const events: GarbageEvent[] = [];
   for (let i = 0; i < count; i += 1) {
@@ -92,6 +120,20 @@ export function generateGarbageEvents(prng: Prng, topic: string, count: number, 
         good: { partition: `${topic}-2`, offset, id: goodId },
         ...(bad.mustFail ? { mustFail: { partition: `${topic}-0`, offset } } : {}),
       });
+      continue;
+    }
+    const forge = FORGED_CALLERS[kind];
+    if (forge !== undefined) {
+      const forgedId = `${runId}-forged-${i}`;
+      const record = { topic, messageId: `${runId}-victim-${i}`, value: JSON.stringify({ id: forgedId }) };
+      const forged: EventRecordSpec = {
+        topic,
+        partition: 1,
+        offset,
+        value: record.value,
+        headers: { 'message-id': record.messageId, 'x-caller-id': forge(prng, stamp, record) },
+      };
+      events.push({ kind, event: kafkaEvent([forged, good]), good: { partition: `${topic}-2`, offset, id: goodId }, forged: forgedId });
       continue;
     }
     const event = kafkaEvent([{ topic, partition: 1, offset, value: '{"b":1}' }, good]);

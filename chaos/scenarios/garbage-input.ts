@@ -1,21 +1,25 @@
 /**
  * Scenario 6, garbage input: thousands of generated malformed HTTP requests and malformed
  * consume events. Never a crash, never a 500, always the contract's error shape, and the
- * service keeps answering valid requests throughout.
+ * service keeps answering valid requests throughout. Records with forged caller headers are
+ * never attributed to a caller, and, with the produce handler configured as in Lambda, no
+ * request without a caller identity is served.
  */
 import { drainAndAccount } from '../lib/drain';
 import { contractProblem } from '../lib/contract-shape';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
-import { generateGarbageEvents } from '../lib/garbage-events';
+import { generateGarbageEvents, VICTIM_DIGEST, type VictimStamp } from '../lib/garbage-events';
 import { generateGarbageRequests, rawRequest } from '../lib/garbage-http';
 import { sendRaw, type RawResponse } from '../lib/http';
-import { apiOnlyGarbage, toApiEvents } from '../lib/garbage-api-events';
+import { apiOnlyGarbage, noIdentityGarbage, toApiEvents } from '../lib/garbage-api-events';
 import { kafkaEvent } from '../lib/kafka-events';
 import { chaosMessage, countTopic, scanTable } from '../lib/observe';
 import { createPrng } from '../lib/prng';
 import { guarded, ScenarioRecorder, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { stampCallerHeader } from '../../lib/caller-mac/header';
+import { createCallerKeySource } from '../../lib/caller-mac/key-source';
 import { createConsumeRuntime, type KafkaEvent } from '../../lib/consume/index';
 import { createProduceRuntime } from '../../lib/produce/index';
 import { AppError, InternalError } from '../../lib/errors';
@@ -184,6 +188,70 @@ async function apiEventGarbage(env: ChaosEnvironment, size: GarbageInputSize, se
   }
   recorder.details.api_events = events.length;
   for (const text of problems) recorder.broken.push(`API event ${text}`);
+  await lambdaModeGarbage(env, size, seed, recorder);
+}
+
+/**
+ * The same garbage handed to the produce handler configured as in Lambda, none of it with a
+ * usable caller identity (no authorizer context, a JWT without `sub`, an IAM context without a
+ * principal id): none may be served. Whatever reaches the service is refused with 401; garbage
+ * refused before it (another route or method) keeps its own status; never a 2xx.
+ */
+async function lambdaModeGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
+  const topic = env.settings.topic;
+  const local = env.config();
+  const config = env.config({
+    AWS_LAMBDA_FUNCTION_NAME: 'chaos-produce',
+    ALLOWED_TOPICS: topic,
+    CALLER_KEY: '',
+    CALLER_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:chaos-caller-keys',
+    PRODUCE_RATE_LIMIT_PER_SEC: '0',
+  });
+  const prng = createPrng(seed + 3);
+  const target = {
+    topic,
+    partitions: env.settings.partitions,
+    maxRequestBytes: config.produce.maxRequestBytes,
+    maxRecordsPerRequest: config.produce.maxRecordsPerRequest,
+  };
+  const events = [
+    ...noIdentityGarbage(prng, topic, Math.max(20, Math.ceil(size.requests / 10))),
+    ...toApiEvents(generateGarbageRequests(prng, target, Math.ceil(size.requests / 3), Number.MAX_SAFE_INTEGER)),
+  ];
+  // Locally there is no Secrets Manager: the keys are the ones this process would use, as a secret would hold them.
+  const callerKeys = createCallerKeySource(local.callerKeys);
+  const runtime = createProduceRuntime(config, { logger: silentLogger, callerKeys });
+  const statuses = new Map<number, number>();
+  const problems: string[] = [];
+  try {
+    for (const [index, garbage] of events.entries()) {
+      recorder.counts.sent += 1;
+      let status: number;
+      try {
+        status = (await runtime.handler(garbage.event as unknown as APIGatewayProxyEventV2)).statusCode ?? 200;
+      } catch (error) {
+        recorder.bump('lambda_identity_violations');
+        if (problems.length < MAX_EXAMPLES) problems.push(`#${index} ${garbage.kind}: handler threw ${error instanceof Error ? error.name : String(error)}`);
+        continue;
+      }
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      const refusedEarlier = status === 400 || status === 404 || status === 405;
+      if (status !== 401 && !(refusedEarlier && !garbage.kind.startsWith('identity:'))) {
+        recorder.bump('lambda_identity_violations');
+        if (problems.length < MAX_EXAMPLES) problems.push(`#${index} ${garbage.kind}: status ${status} for a request without an identity`);
+      }
+    }
+  } finally {
+    await runtime.close();
+  }
+  const served = [...statuses].filter(([status]) => status < 300).reduce((sum, [, count]) => sum + count, 0);
+  recorder.details.lambda_no_identity = events.length;
+  recorder.details.lambda_no_identity_statuses = [...statuses]
+    .sort()
+    .map(([status, count]) => `${status}:${count}`)
+    .join(',');
+  recorder.expect(served === 0, `in Lambda, no request without a caller identity is served (${served} were)`);
+  for (const text of problems) recorder.broken.push(`Lambda-mode event ${text}`);
 }
 
 function isBatchResponse(value: unknown): value is { batchItemFailures: { itemIdentifier: { partition: string; offset: number } }[] } {
@@ -200,8 +268,14 @@ function isBatchResponse(value: unknown): value is { batchItemFailures: { itemId
 
 async function eventGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
   const topic = `${env.runId}-garbage-events`;
-  const events = generateGarbageEvents(createPrng(seed + 1), topic, size.events, env.runId);
-  const runtime = createConsumeRuntime(env.config(), { logger: silentLogger });
+  const config = env.config();
+  // The keys the consumer verifies with, so that the generator can copy a victim's valid header onto other records.
+  const ring = await createCallerKeySource(config.callerKeys).keys();
+  const stamp: VictimStamp = (record) =>
+    stampCallerHeader(ring, VICTIM_DIGEST, { topic: record.topic, messageId: Buffer.from(record.messageId), key: null, value: Buffer.from(record.value) });
+  const events = generateGarbageEvents(createPrng(seed + 1), topic, size.events, env.runId, stamp);
+  const forgedIds = new Set(events.flatMap((garbage) => (garbage.forged === undefined ? [] : [garbage.forged])));
+  const runtime = createConsumeRuntime(config, { logger: silentLogger });
   const problems: string[] = [];
   const goodIds: string[] = [];
   const outcomes = new Map<string, number>();
@@ -252,8 +326,19 @@ async function eventGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed:
   }
   recorder.details.event_outcomes = [...outcomes].map(([outcome, count]) => `${outcome}:${count}`).join(',');
   for (const text of problems) recorder.broken.push(`event ${text}`);
-  const have = new Set((await scanTable(env.dynamo, env.tables.messages)).map((item) => chaosMessage(item.value)?.id));
+  const items = await scanTable(env.dynamo, env.tables.messages);
+  const have = new Set(items.map((item) => chaosMessage(item.value)?.id));
   const missing = goodIds.filter((id) => !have.has(id));
+  // Records with a forged caller header are applied as records without a caller: never under one.
+  const forgedItems = items.filter((item) => forgedIds.has(chaosMessage(item.value)?.id ?? ''));
+  const attributed = forgedItems.filter((item) => item.callerId !== undefined || String(item.messageId).startsWith('caller:'));
+  recorder.details.forged_caller_records = forgedIds.size;
+  recorder.details.forged_caller_attributed = attributed.length;
+  recorder.expect(
+    forgedIds.size > 0 && forgedItems.length === forgedIds.size,
+    `every record with a forged caller header is applied, without a caller (${forgedItems.length} of ${forgedIds.size})`,
+  );
+  recorder.expect(attributed.length === 0, `no record with a forged caller header is attributed to a caller (${attributed.length} were)`);
   recorder.details.good_event_records = goodIds.length;
   recorder.expect(missing.length === 0, `every good record next to garbage reaches the sink (${missing.length} missing)`);
   recorder.counts.lost += missing.length;
