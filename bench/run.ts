@@ -7,6 +7,7 @@
  * `--only=store,produce,consume,cold-start,end-to-end` (a subset). Either writes its report
  * to bench/.tmp/ instead, so that bench/RESULTS.md always comes from a full run.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ import { createProduceRuntime } from '../lib/produce';
 import { createConsumeRuntime } from '../lib/consume';
 import { hasPipeline, startPipeline, type Pipeline } from './pipeline';
 import { createProgress } from '../local/progress';
+import { startSecretsStandIn, type SecretsStandIn } from '../local/secrets-manager-stand-in';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /** The topic the local event source emulator feeds to the consume function (one file, shared with serverless.yml). */
 function eventSourceTopic(): string {
@@ -158,6 +161,27 @@ async function consume(services: BenchServices, results: BenchResults): Promise<
 async function coldStart(services: BenchServices, results: BenchResults): Promise<void> {
   const topic = benchName('cold');
   await ensureTopics(createKafka(benchConfig(services).kafka, { logger: silentLogger }), [{ topic, numPartitions: 1 }]);
+  // In Lambda the functions read their caller keys from Secrets Manager on the first event; a stand-in answers here.
+  const secrets = await startSecretsStandIn({
+    [COLD_START_CALLER_KEYS]: JSON.stringify({ current: 'bench', keys: { bench: randomBytes(32).toString('base64') } }),
+  });
+  try {
+    await measureColdStartPairs(services, results, topic, secrets);
+  } finally {
+    await secrets.close();
+  }
+}
+
+/** The caller key secret the cold-start runs name (answered by the stand-in). */
+const COLD_START_CALLER_KEYS = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-caller-keys';
+
+/** The event as API Gateway's IAM authorizer hands it over: in Lambda a request without a caller is refused. */
+function asIamCaller(event: APIGatewayProxyEventV2): APIGatewayProxyEventV2 {
+  const iam = { accountId: '123456789012', userArn: 'arn:aws:iam::123456789012:user/bench', userId: 'AIDAEXAMPLEBENCH', callerId: 'AIDAEXAMPLEBENCH' };
+  return { ...event, requestContext: { ...event.requestContext, authorizer: { iam } } as APIGatewayProxyEventV2['requestContext'] };
+}
+
+async function measureColdStartPairs(services: BenchServices, results: BenchResults, topic: string, secrets: SecretsStandIn): Promise<void> {
   const entries: ColdStartEntry[] = [];
   const add = (name: string, entry: string, kind: 'produce' | 'consume', bundler: Bundler): void => {
     if (!existsSync(join(ROOT, entry))) {
@@ -169,8 +193,10 @@ async function coldStart(services: BenchServices, results: BenchResults): Promis
       name,
       entry,
       bundler,
-      event: kind === 'produce' ? produceEvent(topic, produceRequestBody(makeRecords(1, name))) : mskEvent(topic, 1, makeRecords(1, name)),
+      event: kind === 'produce' ? asIamCaller(produceEvent(topic, produceRequestBody(makeRecords(1, name)))) : mskEvent(topic, 1, makeRecords(1, name)),
       env: {
+        ...secrets.env,
+        CALLER_KEY_SECRET_ARN: COLD_START_CALLER_KEYS,
         AWS_LAMBDA_FUNCTION_NAME: name.replaceAll(/[^A-Za-z0-9-]/g, '-'),
         AWS_REGION: config.aws.region,
         KAFKA_BROKERS: services.kafkaBrokers.join(','),

@@ -18,7 +18,7 @@ import { asCaller, httpEvent, iamAuthorizer } from '../../helpers/http-events';
 import { kafkaEvent } from '../../helpers/kafka-events';
 import { ensureTemplateTools, templateToolPath } from '../../helpers/template-tools';
 import { invokeBundle } from './bundle-process';
-import { startSecretsStandIn, type SecretsStandIn } from './secrets-stand-in';
+import { startSecretsStandIn, type SecretsStandIn } from '../../../local/secrets-manager-stand-in';
 import { BUNDLE_BUILD_OPTIONS } from '../../../scripts/package-bundles';
 import { loadConfig } from '../../../lib/config';
 import { consumeIdempotencyKey } from '../../../lib/consume/message-id';

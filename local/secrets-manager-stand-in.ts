@@ -1,7 +1,9 @@
 /**
  * A stand-in for the Secrets Manager endpoint, answering GetSecretValue as the service does,
- * for the bundles run as Lambda runs them (they read the caller keys, and SCRAM credentials,
- * through the real SDK; `AWS_ENDPOINT_URL_SECRETS_MANAGER` points them here).
+ * for the function bundles run as Lambda runs them (the deploy test, the bench's cold starts):
+ * they read the caller keys, and SCRAM credentials, through the real SDK, and
+ * `AWS_ENDPOINT_URL_SECRETS_MANAGER` points them here. Nothing else: there is no Secrets
+ * Manager locally, and `npm start` does not need one.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
