@@ -102,6 +102,10 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
     await close();
     throw error;
   }
+  // One caller key for every process of the world: a pipeline killed and started again must
+  // verify the caller headers its predecessor stamped, or a redelivered record would lose its
+  // caller, change identity and be applied a second time.
+  const callerKey = JSON.stringify({ current: 'chaos', keys: { chaos: randomBytes(32).toString('base64') } });
   const baseEnv = (): Record<string, string> => ({
     ...(broker === undefined ? {} : { KAFKA_BROKERS: broker.brokers.join(',') }),
     DYNAMODB_ENDPOINT: sinkCounter.endpoint,
@@ -109,6 +113,7 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
     IDEMPOTENCY_TABLE: tables.idempotency,
     MESSAGES_TABLE: tables.messages,
     ALLOWED_TOPICS: '*',
+    CALLER_KEY: callerKey,
   });
   return {
     runId,
