@@ -201,6 +201,16 @@ describe('messageIdOf', () => {
     expect(messageIdOf(record({ headers: [header('')] }))).toBe('orders-1-42');
   });
 
+  it('falls back to topic-partition-offset, not to an earlier header, when the last one is unusable', () => {
+    expect(messageIdOf(record({ headers: [header('first'), header('')] }))).toBe('orders-1-42');
+    expect(messageIdOf(record({ headers: [header('first'), { name: 'message-id', value: Buffer.from([0xff]) }] }))).toBe('orders-1-42');
+  });
+
+  it('keeps an id of exactly 1 KiB, and hashes one a byte longer', () => {
+    expect(messageIdOf(record({ headers: [header('m'.repeat(1024))] }))).toBe('m'.repeat(1024));
+    expect(messageIdOf(record({ headers: [header('m'.repeat(1025))] }))).toMatch(/^sha256:[A-Za-z0-9_-]{43}$/);
+  });
+
   it('hashes an id longer than 1 KiB', () => {
     expect(messageIdOf(record({ headers: [header('m'.repeat(2000))] }))).toMatch(/^sha256:[A-Za-z0-9_-]{43}$/);
   });
