@@ -200,3 +200,25 @@ describe('a claim taken back by a renewal during an earlier effect of the run', 
     expect(s.table.writes.get('m')).toBe(1);
   });
 });
+
+describe('an item past its TTL, not yet deleted by the TTL sweep', () => {
+  it.each([
+    { store: 'DynamoDB (a refused claim returns the item)', returnExisting: true },
+    { store: 'dynalite (a refused claim returns nothing)', returnExisting: false },
+  ])('counts as absent on $store: the record is applied at once, even without time to wait', async ({ returnExisting }) => {
+    const s = setup();
+    s.store.returnExisting = returnExisting;
+    // Completed a day and a second ago, with a TTL of a day, for another payload.
+    s.store.items.set(KEY_M, {
+      key: KEY_M,
+      status: IdempotencyStatus.Completed,
+      owner: 'long-gone',
+      leaseExpiresAtMs: 0,
+      expiresAtEpochSec: 1_799_999_999,
+      payloadHash: 'another',
+    });
+    expect(await s.handler(kafkaEvent([record(1, { v: 1 })]))).toEqual({ batchItemFailures: [] });
+    expect(s.table.values()).toEqual({ m: { v: 1 } });
+    expect(s.store.items.get(KEY_M)).toMatchObject({ status: IdempotencyStatus.Completed, expiresAtEpochSec: 1_800_086_400 });
+  });
+});
