@@ -61,6 +61,48 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', ...env })).toThrow(message);
   });
 
+  it.each([
+    [{ IDEMPOTENCY_TTL_SECONDS: '31' }, 31],
+    [{ IDEMPOTENCY_TTL_SECONDS: '61', CONSUME_FUNCTION_TIMEOUT_SEC: '120' }, 61],
+    [{ IDEMPOTENCY_TTL_SECONDS: '42', IDEMPOTENCY_LEASE_MS: '40500' }, 42],
+  ])('accepts an IDEMPOTENCY_TTL_SECONDS that outlasts both leases by a second: %j', (env, ttlSeconds) => {
+    expect(loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', IDEMPOTENCY_LEASE_MS: '', ...env }).idempotency.ttlSeconds).toBe(ttlSeconds);
+  });
+
+  it.each([
+    [
+      { IDEMPOTENCY_TTL_SECONDS: '30' },
+      'IDEMPOTENCY_TTL_SECONDS: must outlast the longest claim lease (30000 ms, of IDEMPOTENCY_LEASE_MS and CONSUME_LEASE_MS), or a live claim would count as expired: at least 31, got 30',
+    ],
+    [
+      { IDEMPOTENCY_TTL_SECONDS: '60', CONSUME_FUNCTION_TIMEOUT_SEC: '120' },
+      'IDEMPOTENCY_TTL_SECONDS: must outlast the longest claim lease (60000 ms, of IDEMPOTENCY_LEASE_MS and CONSUME_LEASE_MS), or a live claim would count as expired: at least 61, got 60',
+    ],
+    [
+      { IDEMPOTENCY_TTL_SECONDS: '41', IDEMPOTENCY_LEASE_MS: '40500' },
+      'IDEMPOTENCY_TTL_SECONDS: must outlast the longest claim lease (40500 ms, of IDEMPOTENCY_LEASE_MS and CONSUME_LEASE_MS), or a live claim would count as expired: at least 42, got 41',
+    ],
+  ])('refuses at cold start an IDEMPOTENCY_TTL_SECONDS a live claim would outlast: %j', (env, message) => {
+    expect(() => loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', IDEMPOTENCY_LEASE_MS: '', ...env })).toThrow(message);
+  });
+
+  it.each([
+    [{}, 3_000],
+    // Every one of 3 tries ends within a 5 s lease: a quarter of it.
+    [{ CONSUME_LEASE_MS: '5000' }, 1_250],
+    [{ DYNAMODB_REQUEST_TIMEOUT_MS: '500' }, 500],
+    [{ DYNAMODB_REQUEST_TIMEOUT_MS: '7500' }, 7_500],
+  ])('sets a DynamoDB request timeout within the shortest lease: %j', (env, timeoutMs) => {
+    const unset = { CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', IDEMPOTENCY_LEASE_MS: '', DYNAMODB_REQUEST_TIMEOUT_MS: '' };
+    expect(loadConfig({ ...unset, ...env }).aws.dynamoRequestTimeoutMs).toBe(timeoutMs);
+  });
+
+  it('refuses a DynamoDB request timeout whose tries would outlast the shortest lease', () => {
+    expect(() =>
+      loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', IDEMPOTENCY_LEASE_MS: '', CONSUME_LEASE_MS: '5000', DYNAMODB_REQUEST_TIMEOUT_MS: '1251' }),
+    ).toThrow('DYNAMODB_REQUEST_TIMEOUT_MS: must let all 3 tries of a request end within the shortest claim lease (5000 ms): at most 1250, got 1251');
+  });
+
   it('reads the Powertools settings, with defaults', () => {
     const unset = { POWERTOOLS_SERVICE_NAME: '', POWERTOOLS_METRICS_NAMESPACE: '', POWERTOOLS_LOG_LEVEL: '', POWERTOOLS_LOGGER_SAMPLE_RATE: '' };
     expect(loadConfig(unset).observability).toEqual({ serviceName: 'kafka-pipeline', metricsNamespace: 'KafkaPipeline', logLevel: 'INFO', debugSampleRate: 0 });
