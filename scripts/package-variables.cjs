@@ -101,6 +101,15 @@ module.exports = {
     return value;
   },
 
+  /**
+   * Params produceReservedConcurrency and consumeReservedConcurrency as whole numbers (a
+   * `--param` value arrives as text, which the framework's schema refuses for reservedConcurrency).
+   */
+  reservedConcurrency: async ({ resolveVariable }) => ({
+    produce: await positiveNumber(resolveVariable, 'produceReservedConcurrency', true),
+    consume: await positiveNumber(resolveVariable, 'consumeReservedConcurrency', true),
+  }),
+
   /** Bootstrap brokers of param kafkaBrokers (comma list) as a list, for the self-managed event source. */
   brokerList: async ({ resolveVariable }) =>
     String(await resolveVariable('param:kafkaBrokers'))

@@ -53,6 +53,9 @@ async function packageAll(): Promise<void> {
     // A throwaway stage opting out of table protection, as it must: explicitly.
     '--param=deletionProtection=false',
     '--param=tableDeletionPolicy=Delete',
+    // Params given on the command line arrive as text.
+    '--param=produceReservedConcurrency=20',
+    '--param=consumeReservedConcurrency=6',
   ]);
   process.stderr.write(`[deploy] npm run package took ${packaged.durationMs} ms\n`);
 }
@@ -183,6 +186,32 @@ describe('produce', () => {
       SecurityGroupIds: ['sg-0123456789abcdef0'],
       SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
     });
+  });
+});
+
+describe('capacity', () => {
+  const functions = ['ProduceLambdaFunction', 'ConsumeLambdaFunction'] as const;
+
+  it('reserves concurrency for both functions by params: produce 50, consume 15', () => {
+    expect(functions.map((fn) => resource(template, fn).ReservedConcurrentExecutions)).toEqual([50, 15]);
+    expect(functions.map((fn) => resource(selfManaged.template, fn).ReservedConcurrentExecutions)).toEqual([20, 6]);
+  });
+
+  it('bounds produce by its reservation, not by what the throttling lets through while every request waits out its timeout', () => {
+    const fn = resource(template, 'ProduceLambdaFunction');
+    const { ThrottlingRateLimit } = resource(template, 'HttpApiStage').DefaultRouteSettings as { ThrottlingRateLimit: number };
+    // 100 requests/s held for the 10 s producer timeout would be 1,000 instances: the default account limit.
+    const throttlingBoundsTo = ThrottlingRateLimit * (Number(fn.Environment.Variables.PRODUCE_TIMEOUT_MS) / 1000);
+    expect(throttlingBoundsTo).toBe(1000);
+    expect(fn.ReservedConcurrentExecutions).toBeLessThan(throttlingBoundsTo / 10);
+  });
+
+  it('leaves the default account limit (1,000) its 100 unreserved instances, and consume about five instances per provisioned poller', () => {
+    const reserved = functions.reduce((total, fn) => total + (resource(template, fn).ReservedConcurrentExecutions as number), 0);
+    expect(reserved).toBeLessThanOrEqual(1000 - 100);
+    const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEvents');
+    // AWS sizes a provisioned poller at about 5 concurrent invocations.
+    expect(resource(template, 'ConsumeLambdaFunction').ReservedConcurrentExecutions).toBeGreaterThanOrEqual(esm.ProvisionedPollerConfig.MaximumPollers * 5);
   });
 });
 
@@ -433,8 +462,6 @@ describe('validation and scanning', () => {
     expect(report.results.skipped_checks.map(({ check_id, resource }) => `${check_id} ${resource}`).sort()).toEqual([
       'CKV_AWS_111 AWS::IAM::Role.ConsumeRole',
       'CKV_AWS_111 AWS::IAM::Role.ProduceRole',
-      'CKV_AWS_115 AWS::Lambda::Function.ConsumeLambdaFunction',
-      'CKV_AWS_115 AWS::Lambda::Function.ProduceLambdaFunction',
       'CKV_AWS_116 AWS::Lambda::Function.ConsumeLambdaFunction',
       'CKV_AWS_116 AWS::Lambda::Function.ProduceLambdaFunction',
       'CKV_AWS_117 AWS::Lambda::Function.ConsumeLambdaFunction',
