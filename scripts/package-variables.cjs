@@ -110,6 +110,19 @@ module.exports = {
     consume: await positiveNumber(resolveVariable, 'consumeReservedConcurrency', true),
   }),
 
+  /**
+   * Each table's OnDemandThroughput from params <table>TableMaxReadRequestUnits and
+   * <table>TableMaxWriteRequestUnits, whole numbers of request units a second.
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-ondemandthroughput.html
+   */
+  onDemandThroughput: async ({ resolveVariable }) => {
+    const caps = async (table) => ({
+      MaxReadRequestUnits: await positiveNumber(resolveVariable, `${table}TableMaxReadRequestUnits`, true),
+      MaxWriteRequestUnits: await positiveNumber(resolveVariable, `${table}TableMaxWriteRequestUnits`, true),
+    });
+    return { idempotency: await caps('idempotency'), messages: await caps('messages') };
+  },
+
   /** Bootstrap brokers of param kafkaBrokers (comma list) as a list, for the self-managed event source. */
   brokerList: async ({ resolveVariable }) =>
     String(await resolveVariable('param:kafkaBrokers'))

@@ -56,6 +56,7 @@ async function packageAll(): Promise<void> {
     // Params given on the command line arrive as text.
     '--param=produceReservedConcurrency=20',
     '--param=consumeReservedConcurrency=6',
+    '--param=messagesTableMaxWriteRequestUnits=500',
   ]);
   process.stderr.write(`[deploy] npm run package took ${packaged.durationMs} ms\n`);
 }
@@ -212,6 +213,12 @@ describe('capacity', () => {
     const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEvents');
     // AWS sizes a provisioned poller at about 5 concurrent invocations.
     expect(resource(template, 'ConsumeLambdaFunction').ReservedConcurrentExecutions).toBeGreaterThanOrEqual(esm.ProvisionedPollerConfig.MaximumPollers * 5);
+  });
+
+  it('caps the on-demand throughput of both tables by params', () => {
+    expect(resource(template, 'IdempotencyTable').OnDemandThroughput).toEqual({ MaxReadRequestUnits: 4000, MaxWriteRequestUnits: 4000 });
+    expect(resource(template, 'MessagesTable').OnDemandThroughput).toEqual({ MaxReadRequestUnits: 1000, MaxWriteRequestUnits: 4000 });
+    expect(resource(selfManaged.template, 'MessagesTable').OnDemandThroughput).toEqual({ MaxReadRequestUnits: 1000, MaxWriteRequestUnits: 500 });
   });
 });
 
