@@ -64,6 +64,11 @@ export interface AppConfig {
      * (`CONSUME_LEASE_MS`); renewed while the effect runs. Default: half the function timeout.
      */
     leaseMs: number;
+    /**
+     * How long the default processor's items stay in `MESSAGES_TABLE` before DynamoDB's TTL may
+     * delete them (`MESSAGES_TTL_DAYS`, in days; 0 or unset: kept until deleted otherwise).
+     */
+    messagesTtlSeconds?: number;
   };
   observability: ObservabilityConfig;
   /** HTTP port of the local runtime. */
@@ -253,6 +258,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
   const produceTimeoutMs = integer(env, 'PRODUCE_TIMEOUT_MS', 10_000, 100, 900_000);
   // Lambda's maximum timeout is 900 s.
   const consumeFunctionTimeoutSec = integer(env, 'CONSUME_FUNCTION_TIMEOUT_SEC', 60, 1, 900);
+  const messagesTtlDays = integer(env, 'MESSAGES_TTL_DAYS', 0, 0, 36_500);
   return {
     kafka,
     aws: {
@@ -276,6 +282,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     consume: {
       functionTimeoutSec: consumeFunctionTimeoutSec,
       leaseMs: consumeLeaseMs(env, consumeFunctionTimeoutSec),
+      ...(messagesTtlDays === 0 ? {} : { messagesTtlSeconds: messagesTtlDays * 86_400 }),
     },
     observability: parseObservability(env),
     port: integer(env, 'PORT', 3000, 0, 65_535),

@@ -123,6 +123,18 @@ module.exports = {
     return { idempotency: await caps('idempotency'), messages: await caps('messages') };
   },
 
+  /**
+   * Param messagesTtlDays, a whole number of days (0: no expiry): the consume function's
+   * MESSAGES_TTL_DAYS (as text, like every environment value), and the messages table's TTL on the attribute deploy/tables.json names,
+   * switched on only when items carry an expiry.
+   */
+  messagesTtl: async ({ resolveVariable }) => {
+    const days = Number(await resolveVariable('param:messagesTtlDays'));
+    if (!Number.isInteger(days) || days < 0) throw new Error('param messagesTtlDays must be a whole number of days (0: messages never expire)');
+    const attribute = await resolveVariable('file(./deploy/tables.json):messages.TimeToLiveAttribute');
+    return { days: String(days), specification: { AttributeName: attribute, Enabled: days > 0 } };
+  },
+
   /** Bootstrap brokers of param kafkaBrokers (comma list) as a list, for the self-managed event source. */
   brokerList: async ({ resolveVariable }) =>
     String(await resolveVariable('param:kafkaBrokers'))

@@ -57,6 +57,7 @@ async function packageAll(): Promise<void> {
     '--param=produceReservedConcurrency=20',
     '--param=consumeReservedConcurrency=6',
     '--param=messagesTableMaxWriteRequestUnits=500',
+    '--param=messagesTtlDays=30',
   ]);
   process.stderr.write(`[deploy] npm run package took ${packaged.durationMs} ms\n`);
 }
@@ -294,6 +295,13 @@ describe('tables', () => {
       KeySchema: [{ AttributeName: 'messageId', KeyType: 'HASH' }],
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
+  });
+
+  it('keeps messages (the business data) by default; a TTL in days by param expires them', () => {
+    expect(resource(template, 'MessagesTable').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAtEpochSec', Enabled: false });
+    expect(resource(template, 'ConsumeLambdaFunction').Environment.Variables.MESSAGES_TTL_DAYS).toBe('0');
+    expect(resource(selfManaged.template, 'MessagesTable').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAtEpochSec', Enabled: true });
+    expect(resource(selfManaged.template, 'ConsumeLambdaFunction').Environment.Variables.MESSAGES_TTL_DAYS).toBe('30');
   });
 
   it('protects and retains both tables by default, whatever the stage is called; a stage opts out only by params', () => {
@@ -628,7 +636,10 @@ process.stdout.write(url.host + ' ' + url.searchParams.get('Action'));`;
       ALLOWED_TOPICS: 'events',
       IDEMPOTENCY_TABLE: config.tables.idempotency,
       MESSAGES_TABLE: config.tables.messages,
+      // As a stage with messagesTtlDays=30 sets it.
+      MESSAGES_TTL_DAYS: '30',
     });
+    const invokedAtSec = Math.floor(Date.now() / 1000);
     const event = kafkaEvent([{ topic: 'events', partition: 2, offset: 41, key: 'k-9', value: { n: 41 }, headers: { 'message-id': 'bundle-msg-1' } }]);
     const invocation = await invokeBundle('consume', env, event);
     process.stderr.write(`[deploy] consume bundle cold start ${invocation.coldStartMs.toFixed(0)} ms (process wall ${invocation.wallMs.toFixed(0)} ms)\n`);
@@ -655,5 +666,9 @@ process.stdout.write(url.host + ' ' + url.searchParams.get('Action'));`;
       key: { S: 'k-9' },
       value: { M: { n: { N: '41' } } },
     });
+    // 30 days after it was written.
+    const expiresAtEpochSec = Number(Item?.expiresAtEpochSec?.N);
+    expect(expiresAtEpochSec - invokedAtSec).toBeGreaterThanOrEqual(2_592_000);
+    expect(expiresAtEpochSec - invokedAtSec).toBeLessThan(2_592_000 + 60);
   });
 });
