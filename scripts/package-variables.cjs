@@ -83,6 +83,23 @@ module.exports = {
   },
 
   /**
+   * The produce route's JWT authorizer with param jwtAuthorizationScopes (comma list) as its
+   * scopes, or none when the param is `none` (the CLI refuses an empty `--param` value) or empty.
+   * Each must be an OAuth scope token (RFC 6749 3.3: printable ASCII without space, `"` or
+   * backslash); packaging fails naming the param otherwise.
+   */
+  jwtRouteAuthorizer: async ({ resolveVariable }) => {
+    const value = String((await resolveVariable('param:jwtAuthorizationScopes')) ?? '').trim();
+    const scopes = (value.toLowerCase() === 'none' ? '' : value)
+      .split(',')
+      .map((scope) => scope.trim())
+      .filter(Boolean);
+    const invalid = scopes.find((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope));
+    if (invalid !== undefined) throw new Error(`param jwtAuthorizationScopes: "${invalid}" is not an OAuth scope`);
+    return scopes.length === 0 ? { name: 'jwt' } : { name: 'jwt', scopes };
+  },
+
+  /**
    * Param deletionProtection as a boolean: `--param` values arrive as text, and "false" must
    * not become a truthy string in the template. Anything but true/false fails packaging.
    */

@@ -152,6 +152,20 @@ describe('produce', () => {
     });
   });
 
+  it('requires a scope of JWT callers by default (an ID token for the audience would pass otherwise); none with IAM', () => {
+    expect(resource(selfManaged.template, 'HttpApiRoutePostTopicsTopicVar').AuthorizationScopes).toEqual(['serverless-kafka-pipeline/produce']);
+    expect(resource(template, 'HttpApiRoutePostTopicsTopicVar').AuthorizationScopes).toBeUndefined();
+  });
+
+  it('takes the JWT scopes from a param, and drops the check only when told `none`', async () => {
+    const jwt = ['--param=produceAuthorizer=jwt', '--param=jwtIssuerUrl=https://issuer.example.com/'];
+    const scoped = await packageVariant(join(variantsDir, 'jwt-scopes'), [...jwt, '--param=jwtAuthorizationScopes=pipeline/produce, pipeline/admin']);
+    expect(resource(scoped.template, 'HttpApiRoutePostTopicsTopicVar').AuthorizationScopes).toEqual(['pipeline/produce', 'pipeline/admin']);
+    const unscoped = await packageVariant(join(variantsDir, 'jwt-no-scopes'), [...jwt, '--param=jwtAuthorizationScopes=none']);
+    expect(resource(unscoped.template, 'HttpApiRoutePostTopicsTopicVar')).toMatchObject({ AuthorizationType: 'JWT' });
+    expect(resource(unscoped.template, 'HttpApiRoutePostTopicsTopicVar').AuthorizationScopes).toBeUndefined();
+  });
+
   it('refuses to package the JWT authoriser without an issuer: there is no default to trust', async () => {
     const failure = await packageVariant(join(variantsDir, 'jwt-no-issuer'), ['--param=produceAuthorizer=jwt']).catch((error: unknown) => error as Error);
     expect(failure).toBeInstanceOf(Error);
