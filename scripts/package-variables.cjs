@@ -58,6 +58,42 @@ async function stageThrottling(resolveVariable) {
   };
 }
 
+/** What an IAM ArnLike pattern matches, as a regular expression: `*` any characters, `/` included. */
+function arnLike(pattern) {
+  const literal = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${literal.join('.*')}$`);
+}
+
+/**
+ * The source ARN of the produce function's invoke permission: `<api>/<stage>/<METHOD>/<path>`
+ * for its routes, with any stage and path parameters as wildcards, instead of the framework's
+ * `<api>/<anything>`, which would let any route added to the API later (in the console, say)
+ * invoke the function. Routes another route's
+ * pattern covers share it; routes needing two patterns fail packaging, since one permission
+ * holds one source ARN. https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html
+ */
+async function produceInvokeSourceArn(resolveVariable) {
+  const events = (await resolveVariable('self:functions.produce.events')) ?? [];
+  const patterns = [
+    ...new Set(
+      events
+        .filter((event) => event.httpApi !== undefined)
+        .map(({ httpApi }) => {
+          // `httpApi: 'POST /path'` or `httpApi: { method, path }`.
+          const [method, path] = typeof httpApi === 'string' ? httpApi.trim().split(/\s+/) : [httpApi.method, httpApi.path];
+          const verb = String(method).toUpperCase();
+          return `${verb === 'ANY' || verb === '*' ? '*' : verb}${String(path).replace(/\{[^}]+\}/g, '*')}`;
+        }),
+    ),
+  ];
+  const needed = patterns.filter((pattern) => !patterns.some((other) => other !== pattern && arnLike(other).test(pattern)));
+  if (needed.length !== 1)
+    throw new Error(
+      `the produce function's routes need ${needed.length} invoke permission patterns (${needed.join(', ')}); give the extra routes their own AWS::Lambda::Permission`,
+    );
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/${needed[0]}` };
+}
+
 async function cluster(resolveVariable) {
   return parseClusterArn(await resolveVariable('param:kafkaClusterArn'));
 }
@@ -201,6 +237,7 @@ module.exports = {
     return {
       [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: { Properties: properties },
       HttpApiStage: { Properties: { DefaultRouteSettings: await stageThrottling(resolveVariable) } },
+      ProduceLambdaPermissionHttpApi: { Properties: { SourceArn: await produceInvokeSourceArn(resolveVariable) } },
       ProduceLambdaFunction: checkov(skips.functionCommon),
       ConsumeLambdaFunction: checkov(skips.functionCommon, skips.consumeFunction),
       ProduceLogGroup: checkov(skips.logGroup),

@@ -129,6 +129,33 @@ describe('produce', () => {
     expect(resource(template, 'HttpApiIntegrationProduce').PayloadFormatVersion).toBe('2.0');
   });
 
+  it("lets API Gateway invoke produce through produce's routes only, not through a route added to the API later", () => {
+    const { SourceArn } = resource(template, 'ProduceLambdaPermissionHttpApi');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, meant literally.
+    expect(SourceArn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*/POST/topics/*' });
+    // What IAM's ArnLike matches after the API id: `*` stands for any characters, `/` included.
+    const [, pattern] = /\$\{HttpApi\}\/(.*)$/.exec(SourceArn['Fn::Sub'] as string) ?? [];
+    const invokes = (stage: string, method: string, path: string): boolean =>
+      new RegExp(
+        `^${(pattern ?? '')
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(`${stage}/${method}${path}`);
+    // Every route the template sends to produce, with its parameters filled in, as API Gateway names the call.
+    const routeKeys = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && JSON.stringify(r.Properties?.Target).includes('HttpApiIntegrationProduce'))
+      .map((r) => r.Properties?.RouteKey as string);
+    expect(routeKeys).toContain('POST /topics/{topic}');
+    for (const key of routeKeys) {
+      const [method = '', path = ''] = key.split(' ');
+      expect(invokes('$default', method, path.replace(/\{[^}]+\}/g, 'events')), key).toBe(true);
+    }
+    expect(invokes('$default', 'GET', '/topics/events')).toBe(false);
+    expect(invokes('$default', 'POST', '/admin')).toBe(false);
+    expect(invokes('$default', 'POST', '/')).toBe(false);
+  });
+
   it('logs the authenticated caller in the HTTP API access log (ARN, or JWT issuer and subject), never a token', () => {
     const stage = template.Resources.HttpApiStage;
     const format = JSON.parse(stage?.Properties?.AccessLogSettings.Format as string) as Record<string, string>;
