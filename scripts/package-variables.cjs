@@ -94,6 +94,27 @@ async function produceInvokeSourceArn(resolveVariable) {
   return { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/${needed[0]}` };
 }
 
+/**
+ * deploy/event-source.json's topic, dead-letter topic and consumer group with the stage
+ * appended (`events-dev`), as deployed: a consumer group is the unit Kafka splits a topic's
+ * partitions over, so two stages sharing one would each see part of the records, and two
+ * stages sharing a topic would consume each other's. The local runtime uses the names as
+ * they are; the stage exists only when deploying.
+ */
+async function stageEventSource(resolveVariable) {
+  const stage = String(await resolveVariable('sls:stage'));
+  // Kafka topic names: at most 249 of [a-zA-Z0-9._-]; the longest name here must fit too.
+  if (!/^[A-Za-z0-9._-]+$/.test(stage)) throw new Error(`stage "${stage}" cannot be part of a Kafka topic name: use letters, digits, ".", "_" and "-"`);
+  const settings = await resolveVariable('file(./deploy/event-source.json)');
+  const names = {
+    topic: `${settings.topic}-${stage}`,
+    onFailureTopic: `${settings.onFailureTopic}-${stage}`,
+    consumerGroupId: `${settings.consumerGroupId}-${stage}`,
+  };
+  if (names.onFailureTopic.length > 249 || names.topic.length > 249) throw new Error(`stage "${stage}" makes the topic names longer than Kafka's 249 characters`);
+  return names;
+}
+
 async function cluster(resolveVariable) {
   return parseClusterArn(await resolveVariable('param:kafkaClusterArn'));
 }
@@ -101,6 +122,9 @@ async function cluster(resolveVariable) {
 module.exports = {
   parseClusterArn,
   eventSourceMappingLogicalId,
+
+  /** The deployed topic, dead-letter topic and consumer group: `{ topic, onFailureTopic, consumerGroupId }`. */
+  stageEventSource: async ({ resolveVariable }) => stageEventSource(resolveVariable),
 
   /**
    * The JWT authorizer's issuer, param jwtIssuerUrl. It has no default: a placeholder issuer
@@ -211,17 +235,17 @@ module.exports = {
     return topics.map((topic) => dataPlaneArn(parsed, 'topic', topic));
   },
 
-  /** The consumed topic's ARN. */
+  /** The ARN of the stage's consumed topic. */
   consumeTopicArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'topic', await resolveVariable('file(./deploy/event-source.json):topic')),
+    dataPlaneArn(await cluster(resolveVariable), 'topic', (await stageEventSource(resolveVariable)).topic),
 
-  /** The dead-letter topic's ARN (the event source mapping writes failed records there). */
+  /** The ARN of the stage's dead-letter topic (the event source mapping writes failed records there). */
   deadLetterTopicArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'topic', await resolveVariable('file(./deploy/event-source.json):onFailureTopic')),
+    dataPlaneArn(await cluster(resolveVariable), 'topic', (await stageEventSource(resolveVariable)).onFailureTopic),
 
-  /** The consumer group's ARN. */
+  /** The ARN of the stage's consumer group. */
   consumerGroupArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'group', await resolveVariable('file(./deploy/event-source.json):consumerGroupId')),
+    dataPlaneArn(await cluster(resolveVariable), 'group', (await stageEventSource(resolveVariable)).consumerGroupId),
 
   /**
    * `resources.extensions`: the provisioned-mode properties of the one event source mapping the
@@ -230,7 +254,7 @@ module.exports = {
   extensions: async ({ resolveVariable }) => {
     const kafkaSource = await resolveVariable('param:kafkaSource');
     const clusterArn = kafkaSource === 'msk' ? await resolveVariable('param:kafkaClusterArn') : undefined;
-    const topic = await resolveVariable('file(./deploy/event-source.json):topic');
+    const { topic } = await stageEventSource(resolveVariable);
     const properties = await resolveVariable('self:custom.eventSourceMapping.properties');
     const skips = await resolveVariable('self:custom.checkov');
     const checkov = (...lists) => ({ Metadata: { checkov: { skip: lists.flat() } } });

@@ -24,6 +24,7 @@ import { loadConfig } from '../../../lib/config';
 import { consumeIdempotencyKey } from '../../../lib/consume/message-id';
 import { produceIdempotencyKey } from '../../../lib/produce/idempotency';
 import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../local/event-source-emulator';
+import { readEventSourceSettings } from '../../../local/event-source-settings';
 import { ROOT, asList, iamStatements, packageStack, packageVariant, run, type CfnTemplate, type PackageResult } from './stack';
 
 const CLUSTER = 'arn:aws:kafka:us-east-1:123456789012:cluster/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
@@ -205,7 +206,8 @@ describe('produce', () => {
 
   it('has ALLOWED_TOPICS from its parameter and a timeout above the producer timeout', () => {
     const fn = resource(template, 'ProduceLambdaFunction');
-    expect(fn.Environment.Variables.ALLOWED_TOPICS).toBe('events');
+    // By default the topic the stage's consumer reads (see 'stages').
+    expect(fn.Environment.Variables.ALLOWED_TOPICS).toBe('events-dev');
     expect(fn.Environment.Variables.PRODUCE_TIMEOUT_MS).toBe('10000');
     expect(fn.Timeout).toBe(15);
     expect(fn.Timeout * 1000).toBeGreaterThan(Number(fn.Environment.Variables.PRODUCE_TIMEOUT_MS));
@@ -252,7 +254,7 @@ describe('capacity', () => {
   it('leaves the default account limit (1,000) its 100 unreserved instances, and consume about five instances per provisioned poller', () => {
     const reserved = functions.reduce((total, fn) => total + (resource(template, fn).ReservedConcurrentExecutions as number), 0);
     expect(reserved).toBeLessThanOrEqual(1000 - 100);
-    const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEvents');
+    const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEventsdev');
     // AWS sizes a provisioned poller at about 5 concurrent invocations.
     expect(resource(template, 'ConsumeLambdaFunction').ReservedConcurrentExecutions).toBeGreaterThanOrEqual(esm.ProvisionedPollerConfig.MaximumPollers * 5);
   });
@@ -269,19 +271,19 @@ describe('consume event source mapping', () => {
     FunctionResponseTypes: ['ReportBatchItemFailures'],
     ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
     MaximumRetryAttempts: 3,
-    DestinationConfig: { OnFailure: { Destination: 'kafka://events-dlq' } },
+    DestinationConfig: { OnFailure: { Destination: 'kafka://events-dlq-dev' } },
     BatchSize: 100,
     MaximumBatchingWindowInSeconds: 1,
     StartingPosition: 'TRIM_HORIZON',
-    Topics: ['events'],
+    Topics: ['events-dev'],
   };
 
-  it('reads the MSK topic with every setting from deploy/event-source.json and provisioned mode', () => {
-    const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEvents');
+  it("reads the stage's MSK topic with every setting from deploy/event-source.json and provisioned mode", () => {
+    const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEventsdev');
     expect(esm).toMatchObject(provisionedMode);
     expect(esm.EventSourceArn).toBe(CLUSTER);
     expect(esm.FunctionName).toEqual({ 'Fn::GetAtt': ['ConsumeLambdaFunction', 'Arn'] });
-    expect(esm.AmazonManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function' });
+    expect(esm.AmazonManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function-dev' });
     // MSK with IAM: the mapping authenticates with the function's role, no secret.
     expect(esm.SourceAccessConfigurations).toBeUndefined();
   });
@@ -299,10 +301,10 @@ describe('consume event source mapping', () => {
   });
 
   it('reads a self-managed cluster with SCRAM, VPC and a private CA when kafkaSource=selfManaged', () => {
-    const esm = resource(selfManaged.template, 'ConsumeEventSourceMappingKafkaEvents');
+    const esm = resource(selfManaged.template, 'ConsumeEventSourceMappingKafkaEventsdev');
     expect(esm).toMatchObject(provisionedMode);
     expect(esm.SelfManagedEventSource).toEqual({ Endpoints: { KafkaBootstrapServers: ['kafka-1.example.net:9096', 'kafka-2.example.net:9096'] } });
-    expect(esm.SelfManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function' });
+    expect(esm.SelfManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function-dev' });
     expect(esm.SourceAccessConfigurations).toEqual([
       { Type: 'SASL_SCRAM_512_AUTH', URI: SCRAM_SECRET },
       { Type: 'VPC_SUBNET', URI: 'subnet:subnet-0123456789abcdef0' },
@@ -310,7 +312,47 @@ describe('consume event source mapping', () => {
       { Type: 'VPC_SECURITY_GROUP', URI: 'security_group:sg-0123456789abcdef0' },
       { Type: 'SERVER_ROOT_CA_CERTIFICATE', URI: ROOT_CA_SECRET },
     ]);
-    expect(selfManaged.template.Resources.ConsumeEventSourceMappingMSKExampleEvents).toBeUndefined();
+    expect(selfManaged.template.Resources.ConsumeEventSourceMappingMSKExampleEventsdev).toBeUndefined();
+  });
+});
+
+describe('stages', () => {
+  /** The names a stage's template gives Kafka: topics and group, in the mapping and in IAM. */
+  function kafkaNames(t: CfnTemplate, stage: string) {
+    const esm = resource(t, `ConsumeEventSourceMappingMSKExampleEvents${stage}`);
+    const arns = iamStatements(t).flatMap(({ statement }) => asList<unknown>(statement.Resource).map((arn) => JSON.stringify(arn)));
+    return {
+      topics: esm.Topics,
+      group: esm.AmazonManagedKafkaEventSourceConfig.ConsumerGroupId,
+      deadLetter: esm.DestinationConfig.OnFailure.Destination,
+      allowedTopics: resource(t, 'ProduceLambdaFunction').Environment.Variables.ALLOWED_TOPICS,
+      kafkaArns: arns.filter((arn) => /:(topic|group)\//.test(arn)).map((arn) => JSON.parse(arn) as string),
+    };
+  }
+
+  it("gives two stages on one cluster their own consumer group and topics, so neither splits nor reads the other's partitions", () => {
+    // Packaged from the same parameters apart from --stage.
+    expect(kafkaNames(template, 'dev')).toEqual({
+      topics: ['events-dev'],
+      group: 'consume-function-dev',
+      deadLetter: 'kafka://events-dlq-dev',
+      allowedTopics: 'events-dev',
+      kafkaArns: [`${TOPIC_PREFIX}/events-dev`, `${TOPIC_PREFIX}/events-dev`, `${GROUP_PREFIX}/consume-function-dev`, `${TOPIC_PREFIX}/events-dlq-dev`],
+    });
+    expect(kafkaNames(prod, 'prod')).toEqual({
+      topics: ['events-prod'],
+      group: 'consume-function-prod',
+      deadLetter: 'kafka://events-dlq-prod',
+      allowedTopics: 'events-prod',
+      kafkaArns: [`${TOPIC_PREFIX}/events-prod`, `${TOPIC_PREFIX}/events-prod`, `${GROUP_PREFIX}/consume-function-prod`, `${TOPIC_PREFIX}/events-dlq-prod`],
+    });
+    // Nothing in one stage's template names the other's topics or group.
+    expect(JSON.stringify(prod)).not.toMatch(/events-dev|consume-function-dev/);
+    expect(JSON.stringify(template)).not.toMatch(/events-prod|consume-function-prod/);
+  });
+
+  it('keeps the stage out of the local names: the emulator reads deploy/event-source.json as it is', () => {
+    expect(readEventSourceSettings()).toMatchObject({ topic: 'events', onFailureTopic: 'events-dlq', consumerGroupId: 'consume-function' });
   });
 });
 
@@ -402,7 +444,7 @@ describe('IAM', () => {
     });
     expect(statements.KafkaWriteAllowedTopics).toMatchObject({
       Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-      Resource: [`${TOPIC_PREFIX}/events`],
+      Resource: [`${TOPIC_PREFIX}/events-dev`],
     });
     expect(statements.IdempotencyRecords).toEqual({
       Sid: 'IdempotencyRecords',
@@ -423,14 +465,17 @@ describe('IAM', () => {
         .map(({ statement }) => [statement.Sid, statement]),
     );
     expect(statements.MskEventSourceCluster).toMatchObject({ Action: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'], Resource: CLUSTER });
-    expect(statements.KafkaReadTopic).toMatchObject({ Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], Resource: `${TOPIC_PREFIX}/events` });
+    expect(statements.KafkaReadTopic).toMatchObject({
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      Resource: `${TOPIC_PREFIX}/events-dev`,
+    });
     expect(statements.KafkaConsumerGroup).toMatchObject({
       Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-      Resource: `${GROUP_PREFIX}/consume-function`,
+      Resource: `${GROUP_PREFIX}/consume-function-dev`,
     });
     expect(statements.KafkaWriteDeadLetterTopic).toMatchObject({
       Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-      Resource: `${TOPIC_PREFIX}/events-dlq`,
+      Resource: `${TOPIC_PREFIX}/events-dlq-dev`,
     });
     expect(statements.SinkWrites).toMatchObject({
       Action: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
