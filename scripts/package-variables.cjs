@@ -111,7 +111,8 @@ async function stageEventSource(resolveVariable) {
     onFailureTopic: `${settings.onFailureTopic}-${stage}`,
     consumerGroupId: `${settings.consumerGroupId}-${stage}`,
   };
-  if (names.onFailureTopic.length > 249 || names.topic.length > 249) throw new Error(`stage "${stage}" makes the topic names longer than Kafka's 249 characters`);
+  if (names.onFailureTopic.length > 249 || names.topic.length > 249)
+    throw new Error(`stage "${stage}" makes the topic names longer than Kafka's 249 characters`);
   return names;
 }
 
@@ -212,6 +213,23 @@ module.exports = {
     return { days: String(days), specification: { AttributeName: attribute, Enabled: days > 0 } };
   },
 
+  /**
+   * Param kafkaConsumeSaslSecretArn, the event source mapping's SCRAM secret, which the consume
+   * function's role reads. With kafkaSource=selfManaged it must differ from kafkaSaslSecretArn
+   * (produce's): otherwise the function that handles untrusted records could read the
+   * producer's password, and packaging fails.
+   */
+  consumeSaslSecretArn: async ({ resolveVariable }) => {
+    const consume = String(await resolveVariable('param:kafkaConsumeSaslSecretArn')).trim();
+    const produce = String(await resolveVariable('param:kafkaSaslSecretArn')).trim();
+    if ((await resolveVariable('param:kafkaSource')) === 'selfManaged' && consume === produce) {
+      throw new Error(
+        "param kafkaConsumeSaslSecretArn must name a secret of its own, not the producer's kafkaSaslSecretArn: the consume function must not read the producer's password",
+      );
+    }
+    return consume;
+  },
+
   /** Bootstrap brokers of param kafkaBrokers (comma list) as a list, for the self-managed event source. */
   brokerList: async ({ resolveVariable }) =>
     String(await resolveVariable('param:kafkaBrokers'))
@@ -236,8 +254,7 @@ module.exports = {
   },
 
   /** The ARN of the stage's consumed topic. */
-  consumeTopicArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'topic', (await stageEventSource(resolveVariable)).topic),
+  consumeTopicArn: async ({ resolveVariable }) => dataPlaneArn(await cluster(resolveVariable), 'topic', (await stageEventSource(resolveVariable)).topic),
 
   /** The ARN of the stage's dead-letter topic (the event source mapping writes failed records there). */
   deadLetterTopicArn: async ({ resolveVariable }) =>

@@ -31,6 +31,7 @@ const CLUSTER = 'arn:aws:kafka:us-east-1:123456789012:cluster/example/0a1b2c3d-4
 const TOPIC_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:topic/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
 const GROUP_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:group/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
 const SCRAM_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_kafka-scram-AbCdEf';
+const CONSUME_SCRAM_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_kafka-scram-consume-GhIjKl';
 const ROOT_CA_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-root-ca-AbCdEf';
 
 let packaged: PackageResult;
@@ -306,7 +307,8 @@ describe('consume event source mapping', () => {
     expect(esm.SelfManagedEventSource).toEqual({ Endpoints: { KafkaBootstrapServers: ['kafka-1.example.net:9096', 'kafka-2.example.net:9096'] } });
     expect(esm.SelfManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function-dev' });
     expect(esm.SourceAccessConfigurations).toEqual([
-      { Type: 'SASL_SCRAM_512_AUTH', URI: SCRAM_SECRET },
+      // The mapping's own Kafka user, not the producer's.
+      { Type: 'SASL_SCRAM_512_AUTH', URI: CONSUME_SCRAM_SECRET },
       { Type: 'VPC_SUBNET', URI: 'subnet:subnet-0123456789abcdef0' },
       { Type: 'VPC_SUBNET', URI: 'subnet:subnet-0fedcba9876543210' },
       { Type: 'VPC_SECURITY_GROUP', URI: 'security_group:sg-0123456789abcdef0' },
@@ -502,27 +504,50 @@ describe('IAM', () => {
     expect([...new Set(actions)].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem']);
   });
 
-  it('reads the SCRAM and CA secrets only by their ARNs when self-managed', () => {
+  it('gives produce and the consume event source mapping separate SCRAM secrets, each role reading only its own', () => {
     const secretStatements = iamStatements(selfManaged.template).filter(({ statement }) =>
       asList<string>(statement.Action).includes('secretsmanager:GetSecretValue'),
     );
     expect(secretStatements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
-    expect(secretStatements.find(({ role }) => role === 'ConsumeRole')?.statement.Resource).toEqual([SCRAM_SECRET, ROOT_CA_SECRET]);
-    // The SCRAM secret's customer managed key, usable only through Secrets Manager.
+    expect(secretStatements.find(({ role }) => role === 'ProduceRole')?.statement.Resource).toEqual(SCRAM_SECRET);
+    expect(secretStatements.find(({ role }) => role === 'ConsumeRole')?.statement.Resource).toEqual([CONSUME_SCRAM_SECRET, ROOT_CA_SECRET]);
+    // The function that handles untrusted records names the producer's secret nowhere: not in its role, not in its environment.
+    const consumeSide = JSON.stringify([selfManaged.template.Resources.ConsumeRole, selfManaged.template.Resources.ConsumeLambdaFunction]);
+    expect(consumeSide).not.toContain(SCRAM_SECRET);
+    expect(resource(selfManaged.template, 'ConsumeLambdaFunction').Environment.Variables.KAFKA_SASL_SECRET_ARN).toBe(CONSUME_SCRAM_SECRET);
+  });
+
+  it("decrypts with the SCRAM secrets' key only through Secrets Manager and only for the role's own secret", () => {
     const keyStatements = iamStatements(selfManaged.template).filter(({ statement }) => asList<string>(statement.Action).includes('kms:Decrypt'));
     expect(keyStatements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
-    for (const { statement } of keyStatements) {
+    const ownSecret: Record<string, string> = { ProduceRole: SCRAM_SECRET, ConsumeRole: CONSUME_SCRAM_SECRET };
+    for (const { role, statement } of keyStatements) {
       expect(statement).toEqual({
         Sid: 'KafkaScramSecretKey',
         Effect: 'Allow',
         Action: ['kms:Decrypt'],
         Resource: 'arn:aws:kms:us-east-1:123456789012:key/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, meant literally.
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
+        Condition: {
+          StringEquals: {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, meant literally.
+            'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+            // Secrets Manager's encryption context names the secret being decrypted.
+            'kms:EncryptionContext:SecretARN': ownSecret[role],
+          },
+        },
       });
     }
     expect(JSON.stringify(iamStatements(template))).not.toContain('kms:');
     expect(JSON.stringify(iamStatements(selfManaged.template))).not.toContain('kafka-cluster:');
+  });
+
+  it("refuses to package a self-managed stage whose consumer would share the producer's SCRAM secret", async () => {
+    const failure = await packageVariant(join(variantsDir, 'shared-secret'), [
+      '--param=kafkaSource=selfManaged',
+      `--param=kafkaConsumeSaslSecretArn=${SCRAM_SECRET}`,
+    ]).catch((error: unknown) => error as Error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain('param kafkaConsumeSaslSecretArn must name a secret of its own');
   });
 });
 
