@@ -230,6 +230,36 @@ module.exports = {
     return consume;
   },
 
+  /**
+   * ARNs for the network-interface statements: `produce` from params subnetIds and
+   * securityGroupIds; `consume` (the event source mapping's) from kafkaClusterSubnetIds and
+   * kafkaClusterSecurityGroupIds for MSK, else from subnetIds and securityGroupIds. Each has
+   * `subnets`, and `create`: any new interface, the subnets and the security groups, the
+   * resources CreateNetworkInterface authorizes. A param may be a list or a comma list.
+   */
+  networkArns: async ({ resolveVariable }) => {
+    const ec2Arn = (kind, id) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${kind}/${id}` });
+    const ids = async (name, prefix) => {
+      const value = await resolveVariable(`param:${name}`);
+      const list = (Array.isArray(value) ? value : String(value).split(',')).map((id) => String(id).trim()).filter(Boolean);
+      const invalid = list.find((id) => !new RegExp(`^${prefix}-[0-9a-f]+$`).test(id));
+      if (list.length === 0 || invalid !== undefined) throw new Error(`param ${name} must list ${prefix}-… ids, got ${JSON.stringify(value)}`);
+      return list;
+    };
+    const networkInterfaces = ec2Arn('network-interface', '*');
+    const placement = async (subnetsParam, securityGroupsParam) => {
+      const subnets = (await ids(subnetsParam, 'subnet')).map((id) => ec2Arn('subnet', id));
+      const securityGroups = (await ids(securityGroupsParam, 'sg')).map((id) => ec2Arn('security-group', id));
+      return { subnets, create: [networkInterfaces, ...subnets, ...securityGroups] };
+    };
+    const msk = (await resolveVariable('param:kafkaSource')) === 'msk';
+    return {
+      networkInterfaces,
+      produce: await placement('subnetIds', 'securityGroupIds'),
+      consume: msk ? await placement('kafkaClusterSubnetIds', 'kafkaClusterSecurityGroupIds') : await placement('subnetIds', 'securityGroupIds'),
+    };
+  },
+
   /** Bootstrap brokers of param kafkaBrokers (comma list) as a list, for the self-managed event source. */
   brokerList: async ({ resolveVariable }) =>
     String(await resolveVariable('param:kafkaBrokers'))

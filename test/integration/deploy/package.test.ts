@@ -428,6 +428,81 @@ describe('IAM', () => {
     }
   });
 
+  it.each([
+    ['default (MSK)', () => template],
+    ['self-managed', () => selfManaged.template],
+  ])('%s: no EC2 action but Describe* is allowed on a wildcard resource', (_, pick) => {
+    for (const { role, statement } of iamStatements(pick())) {
+      const writes = asList<string>(statement.Action).filter((action) => action.startsWith('ec2:') && !action.startsWith('ec2:Describe'));
+      if (statement.Effect !== 'Allow' || writes.length === 0) continue;
+      expect(asList<unknown>(statement.Resource), `${role} ${statement.Sid}`).not.toContain('*');
+    }
+  });
+
+  describe('network interfaces', () => {
+    const ec2 = (kind: string, id: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${kind}/${id}` });
+    const anyInterface = ec2('network-interface', '*');
+    const functionSubnets = [ec2('subnet', 'subnet-0123456789abcdef0'), ec2('subnet', 'subnet-0fedcba9876543210')];
+    const functionSecurityGroup = ec2('security-group', 'sg-0123456789abcdef0');
+    const clusterSubnets = [ec2('subnet', 'subnet-0c1a2b3c4d5e6f701'), ec2('subnet', 'subnet-0c1a2b3c4d5e6f702')];
+    const clusterSecurityGroup = ec2('security-group', 'sg-0c1a2b3c4d5e6f703');
+    const networkStatements = (t: CfnTemplate, role: string) =>
+      (resource(t, role).Policies as { PolicyName: string; PolicyDocument: { Statement: Record<string, any>[] } }[])
+        .filter(({ PolicyName }) => PolicyName.endsWith('-network'))
+        .flatMap(({ PolicyDocument }) => PolicyDocument.Statement);
+
+    it('lets produce create its interfaces only in its own subnets with its own security groups, and manage only those', () => {
+      expect(networkStatements(template, 'ProduceRole')).toEqual([
+        // Describe* support no resource-level permissions.
+        { Sid: 'NetworkInterfacesDescribe', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
+        {
+          Sid: 'NetworkInterfacesCreate',
+          Effect: 'Allow',
+          Action: ['ec2:CreateNetworkInterface'],
+          Resource: [anyInterface, ...functionSubnets, functionSecurityGroup],
+        },
+        {
+          Sid: 'NetworkInterfacesManage',
+          Effect: 'Allow',
+          Action: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          Resource: anyInterface,
+          Condition: { ArnEquals: { 'ec2:Subnet': functionSubnets } },
+        },
+      ]);
+    });
+
+    it("lets the MSK event source mapping create its interfaces only in the cluster's subnets with the cluster's security groups, as AWSLambdaMSKExecutionRole does otherwise", () => {
+      expect(networkStatements(template, 'ConsumeRole')).toEqual([
+        {
+          Sid: 'NetworkInterfacesDescribe',
+          Effect: 'Allow',
+          Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+          Resource: '*',
+        },
+        {
+          Sid: 'NetworkInterfacesCreate',
+          Effect: 'Allow',
+          Action: ['ec2:CreateNetworkInterface'],
+          Resource: [anyInterface, ...clusterSubnets, clusterSecurityGroup],
+        },
+        // No Assign/UnassignPrivateIpAddresses: the mapping does not need them.
+        {
+          Sid: 'NetworkInterfacesDelete',
+          Effect: 'Allow',
+          Action: ['ec2:DeleteNetworkInterface'],
+          Resource: anyInterface,
+          Condition: { ArnEquals: { 'ec2:Subnet': clusterSubnets } },
+        },
+      ]);
+    });
+
+    it("places a self-managed cluster's event source mapping in subnetIds with securityGroupIds", () => {
+      const [, create, remove] = networkStatements(selfManaged.template, 'ConsumeRole');
+      expect(create?.Resource).toEqual([anyInterface, ...functionSubnets, functionSecurityGroup]);
+      expect(remove?.Condition).toEqual({ ArnEquals: { 'ec2:Subnet': functionSubnets } });
+    });
+  });
+
   it('gives each function its own role and no shared default role', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     expect(resource(template, 'ProduceLambdaFunction').Role).toEqual({ 'Fn::GetAtt': ['ProduceRole', 'Arn'] });
