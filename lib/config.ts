@@ -66,6 +66,11 @@ export interface AppConfig {
      * (`CONSUME_LEASE_MS`); renewed while the effect runs. Default: half the function timeout.
      */
     leaseMs: number;
+    /**
+     * How long the default processor's items stay in `MESSAGES_TABLE` before DynamoDB's TTL may
+     * delete them (`MESSAGES_TTL_DAYS`, in days; 0 or unset: kept until deleted otherwise).
+     */
+    messagesTtlSeconds?: number;
   };
   observability: ObservabilityConfig;
   /** HTTP port of the local runtime. */
@@ -296,6 +301,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
   const consumeFunctionTimeoutSec = integer(env, 'CONSUME_FUNCTION_TIMEOUT_SEC', 60, 1, 900);
   const produceLeaseMs = integer(env, 'IDEMPOTENCY_LEASE_MS', Math.max(30_000, produceTimeoutMs * 2), 1);
   const consumeLease = consumeLeaseMs(env, consumeFunctionTimeoutSec);
+  const messagesTtlDays = integer(env, 'MESSAGES_TTL_DAYS', 0, 0, 36_500);
   return {
     kafka,
     aws: {
@@ -320,6 +326,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     consume: {
       functionTimeoutSec: consumeFunctionTimeoutSec,
       leaseMs: consumeLease,
+      ...(messagesTtlDays === 0 ? {} : { messagesTtlSeconds: messagesTtlDays * 86_400 }),
     },
     observability: parseObservability(env),
     port: integer(env, 'PORT', 3000, 0, 65_535),

@@ -67,7 +67,9 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
     options.logger === undefined ? createLambdaObservability(config.observability, config.inLambda) : observabilityOf(options.logger, options.metrics);
   const { logger } = observability;
   const client = createDynamoClient(config.aws);
-  const processor = options.processor ?? createMessagesProcessor(new DynamoMessagesTable(client, config.tables.messages), clock);
+  const processor =
+    options.processor ??
+    createMessagesProcessor(new DynamoMessagesTable(client, config.tables.messages), clock, { ttlSeconds: config.consume.messagesTtlSeconds });
   const handle = createBatchHandler({
     store: options.store ?? new DynamoIdempotencyStore(client, config.tables.idempotency),
     processor,

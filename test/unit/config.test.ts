@@ -43,6 +43,18 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    [{}, undefined],
+    [{ MESSAGES_TTL_DAYS: '0' }, undefined],
+    [{ MESSAGES_TTL_DAYS: '30' }, 2_592_000],
+  ])('reads the messages TTL in days, none by default: %j', (env, messagesTtlSeconds) => {
+    expect(loadConfig({ MESSAGES_TTL_DAYS: '', ...env }).consume.messagesTtlSeconds).toBe(messagesTtlSeconds);
+  });
+
+  it('rejects a messages TTL that is not a whole number of days', () => {
+    expect(() => loadConfig({ MESSAGES_TTL_DAYS: '1.5' })).toThrow('MESSAGES_TTL_DAYS: must be a whole number, got "1.5"');
+  });
+
+  it.each([
     [
       { CONSUME_LEASE_MS: '55001' },
       "CONSUME_LEASE_MS: must be at most the consume function's timeout less 5000 ms kept to answer (CONSUME_FUNCTION_TIMEOUT_SEC = 60 s, so at most 55000), got 55001",

@@ -75,6 +75,15 @@ describe('messages processor', () => {
     ]);
   });
 
+  it('stamps each item with its expiry when a TTL is set, counted from its processing time', async () => {
+    const table = new FakeTable();
+    const processor = createMessagesProcessor(table, new FakeClock(1_800_000_000_500), { ttlSeconds: 2_592_000 });
+    await processor.process(record(), context);
+    await processor.processRun?.(run(['a', 'b']));
+    // 1,800,000,000 s plus 30 days.
+    expect(table.items.map((item) => item.expiresAtEpochSec)).toEqual([1_802_592_000, 1_802_592_000, 1_802_592_000]);
+  });
+
   it("writes the caller as an attribute, and two callers' equal message ids as two items", async () => {
     const table = new FakeTable();
     const processor = createMessagesProcessor(table, new FakeClock(1_800_000_000_000));
