@@ -55,6 +55,8 @@ export interface AppConfig {
     region: string;
     /** DynamoDB endpoint override (dynalite locally); undefined means AWS. */
     dynamoEndpoint?: string;
+    /** How long one DynamoDB request may take before it is given up and retried (`DYNAMODB_REQUEST_TIMEOUT_MS`). */
+    dynamoRequestTimeoutMs: number;
   };
   tables: {
     idempotency: string;
@@ -95,6 +97,11 @@ export interface AppConfig {
      * (`CONSUME_LEASE_MS`); renewed while the effect runs. Default: half the function timeout.
      */
     leaseMs: number;
+    /**
+     * How long the default processor's items stay in `MESSAGES_TABLE` before DynamoDB's TTL may
+     * delete them (`MESSAGES_TTL_DAYS`, in days; 0 or unset: kept until deleted otherwise).
+     */
+    messagesTtlSeconds?: number;
   };
   /**
    * The caller header's MAC keys (`lib/caller-mac/`): in Lambda a Secrets Manager secret
@@ -353,6 +360,45 @@ function consumeLeaseMs(env: Env, functionTimeoutSec: number): number {
   return leaseMs;
 }
 
+/** How many times the DynamoDB client sends one request at most: the first try and its retries. */
+export const DYNAMODB_MAX_ATTEMPTS = 3;
+
+/**
+ * `IDEMPOTENCY_TTL_SECONDS`: longer than the longest lease, `leaseMs`. An item counts as gone
+ * once its TTL has passed (DynamoDB deletes it some time later), so a TTL shorter than the
+ * lease would let a live claim be taken over as expired. The TTL is kept in whole seconds
+ * from the claim's second, which may lose up to a second.
+ */
+function idempotencyTtlSeconds(env: Env, leaseMs: number): number {
+  const ttlSeconds = integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 1);
+  const minSeconds = Math.ceil(leaseMs / 1000) + 1;
+  if (ttlSeconds < minSeconds) {
+    throw new ConfigError(
+      'IDEMPOTENCY_TTL_SECONDS',
+      `must outlast the longest claim lease (${leaseMs} ms, of IDEMPOTENCY_LEASE_MS and CONSUME_LEASE_MS), or a live claim would count as expired: at least ${minSeconds}, got ${ttlSeconds}`,
+    );
+  }
+  return ttlSeconds;
+}
+
+/**
+ * `DYNAMODB_REQUEST_TIMEOUT_MS`: how long one DynamoDB request may take before the client
+ * gives it up (and retries it). Every try of one call must end within the shortest lease,
+ * `leaseMs`: a renewal that hangs would otherwise hold the invocation until its Lambda
+ * timeout while its claims run out. By default 3 s, or less when a lease is short.
+ */
+function dynamoRequestTimeoutMs(env: Env, leaseMs: number): number {
+  const maxMs = Math.floor(leaseMs / (DYNAMODB_MAX_ATTEMPTS + 1));
+  const timeoutMs = integer(env, 'DYNAMODB_REQUEST_TIMEOUT_MS', Math.min(3_000, maxMs), 1);
+  if (timeoutMs > maxMs) {
+    throw new ConfigError(
+      'DYNAMODB_REQUEST_TIMEOUT_MS',
+      `must let all ${DYNAMODB_MAX_ATTEMPTS} tries of a request end within the shortest claim lease (${leaseMs} ms): at most ${maxMs}, got ${timeoutMs}`,
+    );
+  }
+  return timeoutMs;
+}
+
 /**
  * Parses configuration from the environment.
  *
@@ -390,11 +436,15 @@ export function loadConfig(overrides: Env = {}): AppConfig {
   const produceTimeoutMs = integer(env, 'PRODUCE_TIMEOUT_MS', 10_000, 100, 900_000);
   // Lambda's maximum timeout is 900 s.
   const consumeFunctionTimeoutSec = integer(env, 'CONSUME_FUNCTION_TIMEOUT_SEC', 60, 1, 900);
+  const produceLeaseMs = integer(env, 'IDEMPOTENCY_LEASE_MS', Math.max(30_000, produceTimeoutMs * 2), 1);
+  const consumeLease = consumeLeaseMs(env, consumeFunctionTimeoutSec);
+  const messagesTtlDays = integer(env, 'MESSAGES_TTL_DAYS', 0, 0, 36_500);
   return {
     kafka,
     aws: {
       region: text(env, 'AWS_REGION') ?? 'us-east-1',
       ...(dynamoEndpoint === undefined ? {} : { dynamoEndpoint }),
+      dynamoRequestTimeoutMs: dynamoRequestTimeoutMs(env, Math.min(produceLeaseMs, consumeLease)),
     },
     tables: {
       idempotency: text(env, 'IDEMPOTENCY_TABLE') ?? 'idempotency',
@@ -415,12 +465,13 @@ export function loadConfig(overrides: Env = {}): AppConfig {
       },
     },
     idempotency: {
-      ttlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 1),
-      leaseMs: integer(env, 'IDEMPOTENCY_LEASE_MS', Math.max(30_000, produceTimeoutMs * 2), 1),
+      ttlSeconds: idempotencyTtlSeconds(env, Math.max(produceLeaseMs, consumeLease)),
+      leaseMs: produceLeaseMs,
     },
     consume: {
       functionTimeoutSec: consumeFunctionTimeoutSec,
-      leaseMs: consumeLeaseMs(env, consumeFunctionTimeoutSec),
+      leaseMs: consumeLease,
+      ...(messagesTtlDays === 0 ? {} : { messagesTtlSeconds: messagesTtlDays * 86_400 }),
     },
     callerKeys: parseCallerKeys(env, inLambda, text(env, 'AWS_REGION') ?? 'us-east-1'),
     observability: parseObservability(env),

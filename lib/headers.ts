@@ -18,3 +18,20 @@ export const MESSAGE_ID_HEADER = 'message-id';
  * idempotency key, so two callers' equal message ids stay two messages.
  */
 export const CALLER_HEADER = 'x-caller-id';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The text a header value carries when it is usable as an identity (a `message-id`, a
+ * caller): non-empty, valid UTF-8. Undefined otherwise. The one rule both sides apply: the
+ * produce function refuses a `message-id` it would not be deduplicated on, and the consumer
+ * treats such a header, written straight to Kafka, as absent.
+ */
+export function identityHeaderText(value: Uint8Array): string | undefined {
+  try {
+    const text = strictUtf8.decode(value);
+    return text === '' ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}

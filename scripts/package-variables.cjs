@@ -58,6 +58,64 @@ async function stageThrottling(resolveVariable) {
   };
 }
 
+/** What an IAM ArnLike pattern matches, as a regular expression: `*` any characters, `/` included. */
+function arnLike(pattern) {
+  const literal = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${literal.join('.*')}$`);
+}
+
+/**
+ * The source ARN of the produce function's invoke permission: `<api>/<stage>/<METHOD>/<path>`
+ * for its routes, with any stage and path parameters as wildcards, instead of the framework's
+ * `<api>/<anything>`, which would let any route added to the API later (in the console, say)
+ * invoke the function. Routes another route's
+ * pattern covers share it; routes needing two patterns fail packaging, since one permission
+ * holds one source ARN. https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html
+ */
+async function produceInvokeSourceArn(resolveVariable) {
+  const events = (await resolveVariable('self:functions.produce.events')) ?? [];
+  const patterns = [
+    ...new Set(
+      events
+        .filter((event) => event.httpApi !== undefined)
+        .map(({ httpApi }) => {
+          // `httpApi: 'POST /path'` or `httpApi: { method, path }`.
+          const [method, path] = typeof httpApi === 'string' ? httpApi.trim().split(/\s+/) : [httpApi.method, httpApi.path];
+          const verb = String(method).toUpperCase();
+          return `${verb === 'ANY' || verb === '*' ? '*' : verb}${String(path).replace(/\{[^}]+\}/g, '*')}`;
+        }),
+    ),
+  ];
+  const needed = patterns.filter((pattern) => !patterns.some((other) => other !== pattern && arnLike(other).test(pattern)));
+  if (needed.length !== 1)
+    throw new Error(
+      `the produce function's routes need ${needed.length} invoke permission patterns (${needed.join(', ')}); give the extra routes their own AWS::Lambda::Permission`,
+    );
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/${needed[0]}` };
+}
+
+/**
+ * deploy/event-source.json's topic, dead-letter topic and consumer group with the stage
+ * appended (`events-dev`), as deployed: a consumer group is the unit Kafka splits a topic's
+ * partitions over, so two stages sharing one would each see part of the records, and two
+ * stages sharing a topic would consume each other's. The local runtime uses the names as
+ * they are; the stage exists only when deploying.
+ */
+async function stageEventSource(resolveVariable) {
+  const stage = String(await resolveVariable('sls:stage'));
+  // Kafka topic names: at most 249 of [a-zA-Z0-9._-]; the longest name here must fit too.
+  if (!/^[A-Za-z0-9._-]+$/.test(stage)) throw new Error(`stage "${stage}" cannot be part of a Kafka topic name: use letters, digits, ".", "_" and "-"`);
+  const settings = await resolveVariable('file(./deploy/event-source.json)');
+  const names = {
+    topic: `${settings.topic}-${stage}`,
+    onFailureTopic: `${settings.onFailureTopic}-${stage}`,
+    consumerGroupId: `${settings.consumerGroupId}-${stage}`,
+  };
+  if (names.onFailureTopic.length > 249 || names.topic.length > 249)
+    throw new Error(`stage "${stage}" makes the topic names longer than Kafka's 249 characters`);
+  return names;
+}
+
 async function cluster(resolveVariable) {
   return parseClusterArn(await resolveVariable('param:kafkaClusterArn'));
 }
@@ -65,6 +123,9 @@ async function cluster(resolveVariable) {
 module.exports = {
   parseClusterArn,
   eventSourceMappingLogicalId,
+
+  /** The deployed topic, dead-letter topic and consumer group: `{ topic, onFailureTopic, consumerGroupId }`. */
+  stageEventSource: async ({ resolveVariable }) => stageEventSource(resolveVariable),
 
   /**
    * The JWT authorizer's issuer, param jwtIssuerUrl. It has no default: a placeholder issuer
@@ -80,6 +141,23 @@ module.exports = {
       );
     }
     return issuer;
+  },
+
+  /**
+   * The produce route's JWT authorizer with param jwtAuthorizationScopes (comma list) as its
+   * scopes, or none when the param is `none` (the CLI refuses an empty `--param` value) or empty.
+   * Each must be an OAuth scope token (RFC 6749 3.3: printable ASCII without space, `"` or
+   * backslash); packaging fails naming the param otherwise.
+   */
+  jwtRouteAuthorizer: async ({ resolveVariable }) => {
+    const value = String((await resolveVariable('param:jwtAuthorizationScopes')) ?? '').trim();
+    const scopes = (value.toLowerCase() === 'none' ? '' : value)
+      .split(',')
+      .map((scope) => scope.trim())
+      .filter(Boolean);
+    const invalid = scopes.find((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope));
+    if (invalid !== undefined) throw new Error(`param jwtAuthorizationScopes: "${invalid}" is not an OAuth scope`);
+    return scopes.length === 0 ? { name: 'jwt' } : { name: 'jwt', scopes };
   },
 
   /**
@@ -99,6 +177,87 @@ module.exports = {
     const value = String(await resolveVariable('param:tableDeletionPolicy')).trim();
     if (value !== 'Retain' && value !== 'Delete') throw new Error(`param tableDeletionPolicy must be Retain or Delete, got "${value}"`);
     return value;
+  },
+
+  /**
+   * Params produceReservedConcurrency and consumeReservedConcurrency as whole numbers (a
+   * `--param` value arrives as text, which the framework's schema refuses for reservedConcurrency).
+   */
+  reservedConcurrency: async ({ resolveVariable }) => ({
+    produce: await positiveNumber(resolveVariable, 'produceReservedConcurrency', true),
+    consume: await positiveNumber(resolveVariable, 'consumeReservedConcurrency', true),
+  }),
+
+  /**
+   * Each table's OnDemandThroughput from params <table>TableMaxReadRequestUnits and
+   * <table>TableMaxWriteRequestUnits, whole numbers of request units a second.
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-ondemandthroughput.html
+   */
+  onDemandThroughput: async ({ resolveVariable }) => {
+    const caps = async (table) => ({
+      MaxReadRequestUnits: await positiveNumber(resolveVariable, `${table}TableMaxReadRequestUnits`, true),
+      MaxWriteRequestUnits: await positiveNumber(resolveVariable, `${table}TableMaxWriteRequestUnits`, true),
+    });
+    return { idempotency: await caps('idempotency'), messages: await caps('messages') };
+  },
+
+  /**
+   * Param messagesTtlDays, a whole number of days (0: no expiry): the consume function's
+   * MESSAGES_TTL_DAYS (as text, like every environment value), and the messages table's TTL on the attribute deploy/tables.json names,
+   * switched on only when items carry an expiry.
+   */
+  messagesTtl: async ({ resolveVariable }) => {
+    const days = Number(await resolveVariable('param:messagesTtlDays'));
+    if (!Number.isInteger(days) || days < 0) throw new Error('param messagesTtlDays must be a whole number of days (0: messages never expire)');
+    const attribute = await resolveVariable('file(./deploy/tables.json):messages.TimeToLiveAttribute');
+    return { days: String(days), specification: { AttributeName: attribute, Enabled: days > 0 } };
+  },
+
+  /**
+   * Param kafkaConsumeSaslSecretArn, the event source mapping's SCRAM secret, which the consume
+   * function's role reads. With kafkaSource=selfManaged it must differ from kafkaSaslSecretArn
+   * (produce's): otherwise the function that handles untrusted records could read the
+   * producer's password, and packaging fails.
+   */
+  consumeSaslSecretArn: async ({ resolveVariable }) => {
+    const consume = String(await resolveVariable('param:kafkaConsumeSaslSecretArn')).trim();
+    const produce = String(await resolveVariable('param:kafkaSaslSecretArn')).trim();
+    if ((await resolveVariable('param:kafkaSource')) === 'selfManaged' && consume === produce) {
+      throw new Error(
+        "param kafkaConsumeSaslSecretArn must name a secret of its own, not the producer's kafkaSaslSecretArn: the consume function must not read the producer's password",
+      );
+    }
+    return consume;
+  },
+
+  /**
+   * ARNs for the network-interface statements: `produce` from params subnetIds and
+   * securityGroupIds; `consume` (the event source mapping's) from kafkaClusterSubnetIds and
+   * kafkaClusterSecurityGroupIds for MSK, else from subnetIds and securityGroupIds. Each has
+   * `subnets`, and `create`: any new interface, the subnets and the security groups, the
+   * resources CreateNetworkInterface authorizes. A param may be a list or a comma list.
+   */
+  networkArns: async ({ resolveVariable }) => {
+    const ec2Arn = (kind, id) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${kind}/${id}` });
+    const ids = async (name, prefix) => {
+      const value = await resolveVariable(`param:${name}`);
+      const list = (Array.isArray(value) ? value : String(value).split(',')).map((id) => String(id).trim()).filter(Boolean);
+      const invalid = list.find((id) => !new RegExp(`^${prefix}-[0-9a-f]+$`).test(id));
+      if (list.length === 0 || invalid !== undefined) throw new Error(`param ${name} must list ${prefix}-… ids, got ${JSON.stringify(value)}`);
+      return list;
+    };
+    const networkInterfaces = ec2Arn('network-interface', '*');
+    const placement = async (subnetsParam, securityGroupsParam) => {
+      const subnets = (await ids(subnetsParam, 'subnet')).map((id) => ec2Arn('subnet', id));
+      const securityGroups = (await ids(securityGroupsParam, 'sg')).map((id) => ec2Arn('security-group', id));
+      return { subnets, create: [networkInterfaces, ...subnets, ...securityGroups] };
+    };
+    const msk = (await resolveVariable('param:kafkaSource')) === 'msk';
+    return {
+      networkInterfaces,
+      produce: await placement('subnetIds', 'securityGroupIds'),
+      consume: msk ? await placement('kafkaClusterSubnetIds', 'kafkaClusterSecurityGroupIds') : await placement('subnetIds', 'securityGroupIds'),
+    };
   },
 
   /** Bootstrap brokers of param kafkaBrokers (comma list) as a list, for the self-managed event source. */
@@ -124,17 +283,16 @@ module.exports = {
     return topics.map((topic) => dataPlaneArn(parsed, 'topic', topic));
   },
 
-  /** The consumed topic's ARN. */
-  consumeTopicArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'topic', await resolveVariable('file(./deploy/event-source.json):topic')),
+  /** The ARN of the stage's consumed topic. */
+  consumeTopicArn: async ({ resolveVariable }) => dataPlaneArn(await cluster(resolveVariable), 'topic', (await stageEventSource(resolveVariable)).topic),
 
-  /** The dead-letter topic's ARN (the event source mapping writes failed records there). */
+  /** The ARN of the stage's dead-letter topic (the event source mapping writes failed records there). */
   deadLetterTopicArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'topic', await resolveVariable('file(./deploy/event-source.json):onFailureTopic')),
+    dataPlaneArn(await cluster(resolveVariable), 'topic', (await stageEventSource(resolveVariable)).onFailureTopic),
 
-  /** The consumer group's ARN. */
+  /** The ARN of the stage's consumer group. */
   consumerGroupArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'group', await resolveVariable('file(./deploy/event-source.json):consumerGroupId')),
+    dataPlaneArn(await cluster(resolveVariable), 'group', (await stageEventSource(resolveVariable)).consumerGroupId),
 
   /**
    * `resources.extensions`: the provisioned-mode properties of the one event source mapping the
@@ -143,13 +301,14 @@ module.exports = {
   extensions: async ({ resolveVariable }) => {
     const kafkaSource = await resolveVariable('param:kafkaSource');
     const clusterArn = kafkaSource === 'msk' ? await resolveVariable('param:kafkaClusterArn') : undefined;
-    const topic = await resolveVariable('file(./deploy/event-source.json):topic');
+    const { topic } = await stageEventSource(resolveVariable);
     const properties = await resolveVariable('self:custom.eventSourceMapping.properties');
     const skips = await resolveVariable('self:custom.checkov');
     const checkov = (...lists) => ({ Metadata: { checkov: { skip: lists.flat() } } });
     return {
       [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: { Properties: properties },
       HttpApiStage: { Properties: { DefaultRouteSettings: await stageThrottling(resolveVariable) } },
+      ProduceLambdaPermissionHttpApi: { Properties: { SourceArn: await produceInvokeSourceArn(resolveVariable) } },
       ProduceLambdaFunction: checkov(skips.functionCommon),
       ConsumeLambdaFunction: checkov(skips.functionCommon, skips.consumeFunction),
       ProduceLogGroup: checkov(skips.logGroup),

@@ -22,18 +22,27 @@ export type ClaimVerdict =
   /** May clear by itself: pause and try again (`lookAtOnce`: look again without pausing first). */
   | { kind: 'wait'; failure: Failure; lookAtOnce: boolean };
 
-/** A key found COMPLETED: a duplicate when it is the same payload, else a failure. */
-export function completedVerdict(existing: IdempotencyRecord, hash: string): ClaimVerdict {
-  return isSamePayload(existing.payloadHash, hash) ? { kind: 'duplicate' } : { kind: 'failed', failure: { reason: MESSAGE_ID_REUSED } };
+const REUSED: ClaimVerdict = { kind: 'failed', failure: { reason: MESSAGE_ID_REUSED } };
+
+/**
+ * What a stored item tells of its own accord: the key belongs to another payload (COMPLETED
+ * or not: an unfinished claim's attempt may have had its effect, and the store never lets
+ * another payload take it over), or it is done with this one. Undefined otherwise.
+ */
+export function storedVerdict(stored: IdempotencyRecord, hash: string): ClaimVerdict | undefined {
+  if (!isSamePayload(stored.payloadHash, hash)) return REUSED;
+  return stored.status === IdempotencyStatus.Completed ? { kind: 'duplicate' } : undefined;
 }
 
 /**
  * What a look at the key before claiming it tells: undefined when it is worth a claim
- * (absent, ours, or under a lease that ran out before `nowMs`).
+ * (absent, ours, or the same payload's under a lease that ran out before `nowMs`).
  */
 export function lookVerdict(seen: IdempotencyRecord | undefined, hash: string, owner: string, nowMs: number): ClaimVerdict | undefined {
-  if (seen?.status === IdempotencyStatus.Completed) return completedVerdict(seen, hash);
-  if (seen !== undefined && seen.owner !== owner && seen.leaseExpiresAtMs >= nowMs) {
+  if (seen === undefined) return undefined;
+  const verdict = storedVerdict(seen, hash);
+  if (verdict !== undefined) return verdict;
+  if (seen.owner !== owner && seen.leaseExpiresAtMs >= nowMs) {
     return { kind: 'wait', failure: { reason: HELD_BY_ANOTHER }, lookAtOnce: false };
   }
   return undefined;
@@ -50,7 +59,8 @@ export function claimVerdict(result: ClaimResult, hash: string, attempt: ClaimAt
   if ('error' in result) return { kind: 'wait', failure: { reason: CLAIM_FAILED, error: result.error }, lookAtOnce: false };
   const { outcome } = result;
   if (outcome.claimed) return { kind: 'claimed' };
-  if (outcome.existing?.status === IdempotencyStatus.Completed) return completedVerdict(outcome.existing, hash);
+  const stored = outcome.existing === undefined ? undefined : storedVerdict(outcome.existing, hash);
+  if (stored !== undefined) return stored;
   // DynamoDB returns the item that failed the condition; dynalite does not. When waiting is
   // possible, look at once rather than pause: the holder may be done already.
   const lookAtOnce = outcome.existing === undefined && attempt.canWait && !attempt.looked;

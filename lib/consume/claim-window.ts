@@ -16,8 +16,11 @@ export interface ClaimWindow {
    * claimed and nothing is issued ahead of it (its result is the holder's record).
    */
   claimAt(index: number, position: number, nowMs: number): Promise<ClaimResult>;
-  /** Waits for the claims issued beyond `position` and releases those that were granted. */
-  handBack(position: number): Promise<void>;
+  /**
+   * Waits for the claims issued for the positions `keep` and later, and releases those that
+   * were granted: the first `keep` records claimed in this partition keep theirs.
+   */
+  handBack(keep: number): Promise<void>;
   /** Resolves once every claim issued ahead has answered. */
   settled(): Promise<void>;
 }
@@ -54,11 +57,11 @@ export function createClaimWindow(plans: readonly RecordPlan[], end: number, cla
         claims.get(index) ?? (held === undefined ? claimer.claim(planAt(index)) : Promise.resolve<ClaimResult>({ outcome: { claimed: false, existing: held } }))
       );
     },
-    async handBack(position) {
-      const ahead = claimIndexes.slice(position + 1, issued);
+    async handBack(keep) {
+      const ahead = claimIndexes.slice(keep, issued);
       await Promise.all(ahead.map((index) => claims.get(index)));
       for (const index of ahead) claims.delete(index);
-      issued = Math.min(issued, position + 1);
+      issued = Math.min(issued, keep);
       try {
         await claimer.release(ahead.map((index) => planAt(index).key));
       } catch {

@@ -63,9 +63,8 @@ export interface ConsumeRuntimeOptions extends BatchHandlerOptions {
 /**
  * Builds the consume runtime: one DynamoDB client, the idempotency store on
  * `IDEMPOTENCY_TABLE`, the processor (by default the messages table writer), and the caller
- * MAC keys, read on the first event. Without a
- * `logger` it logs through Powertools Logger and, in Lambda, publishes the batch's metrics
- * through Powertools Metrics once per invocation.
+ * MAC keys, read on the first event. Without a `logger` it logs through Powertools Logger and,
+ * in Lambda, publishes the batch's metrics through Powertools Metrics once per invocation.
  */
 export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeOptions = {}): ConsumeRuntime {
   const clock = options.clock ?? systemClock;
@@ -73,7 +72,9 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
     options.logger === undefined ? createLambdaObservability(config.observability, config.inLambda) : observabilityOf(options.logger, options.metrics);
   const { logger } = observability;
   const client = createDynamoClient(config.aws);
-  const processor = options.processor ?? createMessagesProcessor(new DynamoMessagesTable(client, config.tables.messages), clock);
+  const processor =
+    options.processor ??
+    createMessagesProcessor(new DynamoMessagesTable(client, config.tables.messages), clock, { ttlSeconds: config.consume.messagesTtlSeconds });
   const callerKeys = options.callerKeys ?? createCallerKeySource(config.callerKeys);
   const store = options.store ?? new DynamoIdempotencyStore(client, config.tables.idempotency);
   let handle: BatchHandler | undefined;

@@ -4,29 +4,25 @@
  */
 import { payloadHash } from '../idempotency/keys';
 import type { ConsumedRecord } from './event';
-import { CALLER_HEADER, MESSAGE_ID_HEADER } from '../headers';
+import { CALLER_HEADER, identityHeaderText, MESSAGE_ID_HEADER } from '../headers';
 
 // DynamoDB caps a partition key at 2048 bytes; longer ids are replaced by their hash.
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
 const MAX_ID_BYTES = 1024;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function bounded(id: string): string {
   return Buffer.byteLength(id, 'utf8') <= MAX_ID_BYTES ? id : `sha256:${payloadHash(id)}`;
 }
 
-/** The last header named `name` (Kafka's "last header wins") as non-empty UTF-8 text, else undefined. */
+/**
+ * The last header named `name` (Kafka's "last header wins") as usable identity text (see
+ * {@link identityHeaderText}), else undefined: an empty or non-UTF-8 last header counts as
+ * absent, without falling back to an earlier one.
+ */
 function lastTextHeader(record: ConsumedRecord, name: string): string | undefined {
   for (let i = record.headers.length - 1; i >= 0; i -= 1) {
     const header = record.headers[i];
-    if (header?.name !== name) continue;
-    try {
-      const text = utf8.decode(header.value);
-      return text === '' ? undefined : text;
-    } catch {
-      // Not UTF-8: not a value this project can store; the header counts as absent.
-      return undefined;
-    }
+    if (header?.name === name) return identityHeaderText(header.value);
   }
   return undefined;
 }

@@ -7,6 +7,7 @@
 import type { Clock } from '../clock';
 import type { MessagesTable, MessageItem } from '../dynamo/messages-table';
 import { RunStoppedError, UnprocessableRecordError } from '../errors';
+import { expiresAtEpochSec } from '../idempotency/keys';
 import type { ConsumedRecord } from './event';
 import type { ProcessContext, RecordProcessor, RunItem } from './processor';
 
@@ -29,15 +30,23 @@ function parseValue(value: Buffer | null): unknown {
   }
 }
 
-function messageItemOf(record: ConsumedRecord, context: ProcessContext, clock: Clock): MessageItem {
+/** Options of {@link createMessagesProcessor}. */
+export interface MessagesProcessorOptions {
+  /** How long an item stays before DynamoDB's TTL may delete it, from its processing time; unset: no expiry. */
+  ttlSeconds?: number;
+}
+
+function messageItemOf(record: ConsumedRecord, context: ProcessContext, clock: Clock, options: MessagesProcessorOptions): MessageItem {
+  const nowMs = clock.nowMs();
   const item: MessageItem = {
     messageId: context.messageId,
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
     value: parseValue(record.value),
-    processedAt: new Date(clock.nowMs()).toISOString(),
+    processedAt: new Date(nowMs).toISOString(),
   };
+  if (options.ttlSeconds !== undefined) item.expiresAtEpochSec = expiresAtEpochSec(nowMs, options.ttlSeconds);
   // The key is informational; bytes that are not UTF-8 are kept with replacement characters.
   if (context.callerId !== undefined) item.callerId = context.callerId;
   if (record.key !== null) item.key = lenientUtf8.decode(record.key);
@@ -75,12 +84,12 @@ async function putFresh(table: MessagesTable, items: readonly MessageItem[], fro
  * none is written before the one ahead of it. A value that is not JSON stops the run at its
  * record, after the records before it are written.
  */
-async function writeRun(table: MessagesTable, clock: Clock, run: readonly RunItem[]): Promise<void> {
+async function writeRun(table: MessagesTable, clock: Clock, options: MessagesProcessorOptions, run: readonly RunItem[]): Promise<void> {
   const items: MessageItem[] = [];
   let unusable: { index: number; error: unknown } | undefined;
   for (const [index, { record, context }] of run.entries()) {
     try {
-      items.push(messageItemOf(record, context, clock));
+      items.push(messageItemOf(record, context, clock, options));
     } catch (error) {
       unusable = { index, error };
       break;
@@ -98,13 +107,13 @@ async function writeRun(table: MessagesTable, clock: Clock, run: readonly RunIte
   if (unusable !== undefined) throw new RunStoppedError(unusable.index, unusable.error);
 }
 
-/** Creates the default processor writing to `table`. */
-export function createMessagesProcessor(table: MessagesTable, clock: Clock): RecordProcessor {
+/** Creates the default processor writing to `table`, each item expiring after `options.ttlSeconds` when set. */
+export function createMessagesProcessor(table: MessagesTable, clock: Clock, options: MessagesProcessorOptions = {}): RecordProcessor {
   return {
-    processRun: (run) => writeRun(table, clock, run),
+    processRun: (run) => writeRun(table, clock, options, run),
     async process(record: ConsumedRecord, context: ProcessContext): Promise<void> {
       try {
-        await writeRun(table, clock, [{ record, context }]);
+        await writeRun(table, clock, options, [{ record, context }]);
       } catch (error) {
         throw error instanceof RunStoppedError ? error.cause : error;
       }

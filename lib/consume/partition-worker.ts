@@ -207,23 +207,24 @@ function startRun(
 /**
  * Before a pause, hands back what another invocation may need meanwhile: the completions
  * not yet written (so that one waiting on a record done here sees it COMPLETED) and the
- * claims issued beyond `position` (released; issued again when reached). Two invocations
- * given the same batch could otherwise each wait on a key the other holds until a lease
- * runs out, and the record would be processed twice.
+ * claims issued for records not yet reached, those after the first `keep` claimed (released;
+ * issued again when reached). Two invocations given the same batch could otherwise each wait
+ * on a key the other holds until a lease runs out, and the record would be processed twice.
  */
-async function handBackBeforePause(run: PartitionRun, position: number): Promise<void> {
+async function handBackBeforePause(run: PartitionRun, keep: number): Promise<void> {
   run.completions.flush();
-  await run.window.handBack(position);
+  await run.window.handBack(keep);
 }
 
 /**
  * Applies the claimed records gathered so far as one run and writes their completions;
- * resolves false when the partition stops in it.
+ * resolves false when the partition stops in it. A pause in the run hands back the claims
+ * after the first `keep`.
  */
-async function applyGathered(run: PartitionRun, gathered: RunMember[], position: number): Promise<boolean> {
+async function applyGathered(run: PartitionRun, gathered: RunMember[], keep: number): Promise<boolean> {
   if (gathered.length === 0) return true;
   const members = gathered.splice(0);
-  const stop = await applyRun(members, run.runStep, () => handBackBeforePause(run, position));
+  const stop = await applyRun(members, run.runStep, () => handBackBeforePause(run, keep));
   run.completions.flush();
   if (stop === undefined) return true;
   run.stops.fail(stop.index, stop.failure);
@@ -251,9 +252,10 @@ async function runRecords(run: PartitionRun, deps: PartitionWorkerDeps): Promise
     }
     const at = position;
     // Before a pause, the run gathered so far is applied: nothing claimed here waits unapplied.
+    // The record in hand keeps its claim (it is the one being waited for); those after it do not.
     const handBack = async (): Promise<boolean> => {
-      if (!(await applyGathered(run, gathered, at))) return false;
-      await handBackBeforePause(run, at);
+      if (!(await applyGathered(run, gathered, at + 1))) return false;
+      await handBackBeforePause(run, at + 1);
       return true;
     };
     const result = await acquireRecord(plan, run.window.claimAt(i, at, clock.nowMs()), run.step, handBack);

@@ -51,14 +51,16 @@ export type RecordDecision = { kind: 'duplicate' } | { kind: 'reused' } | { kind
 
 /**
  * Decides what to do with a well-formed record: the same message twice in one partition is
- * done once the first copy is, and a key already COMPLETED is skipped; either with another
- * payload is not the same message. A key IN_PROGRESS under a live lease (`>= nowMs`) of an
- * owner other than `owner` is claimed only after waiting for it.
+ * done once the first copy is, and a key already COMPLETED is skipped; a key stored for
+ * another payload, COMPLETED or not, is not the same message (the key is that payload's:
+ * an unfinished claim's attempt may have had its effect). A key IN_PROGRESS under a live
+ * lease (`>= nowMs`) of an owner other than `owner` is claimed only after waiting for it.
  */
 export function planRecord(facts: RecordFacts, owner: string, nowMs: number): RecordDecision {
   const { hash, earlierHash, known } = facts;
   if (earlierHash !== undefined) return earlierHash === hash ? { kind: 'duplicate' } : { kind: 'reused' };
-  if (known?.status === IdempotencyStatus.Completed) return isSamePayload(known.payloadHash, hash) ? { kind: 'duplicate' } : { kind: 'reused' };
+  if (known !== undefined && !isSamePayload(known.payloadHash, hash)) return { kind: 'reused' };
+  if (known?.status === IdempotencyStatus.Completed) return { kind: 'duplicate' };
   if (known?.status === IdempotencyStatus.InProgress && known.leaseExpiresAtMs >= nowMs && known.owner !== owner) return { kind: 'claim', held: known };
   return { kind: 'claim' };
 }

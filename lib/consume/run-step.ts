@@ -67,30 +67,34 @@ async function renewIfDue(plan: ClaimPlan, deps: RunStepDeps): Promise<Failure |
 }
 
 /**
- * Applies `items` (of `plans`) with the processor, noting each record's attempt as its effect
- * starts. A record-at-a-time processor's records each start only before the deadline and
- * with enough lease (renewed first when due); its failure says how many went before it.
+ * Applies the records of `plans` with the processor, noting each record's attempt as its
+ * effect starts. Each context is built just before its effect starts, so that it tells what
+ * the claims learnt until then: a record-at-a-time processor's later records are told of an
+ * earlier attempt that a renewal during the effects before them found. Those records each
+ * start only before the deadline and with enough lease (renewed first when due); a failure
+ * says how many went before it.
  */
-async function invoke(items: readonly RunItem[], plans: readonly ClaimPlan[], deps: RunStepDeps): Promise<Reach> {
+async function invoke(plans: readonly ClaimPlan[], deps: RunStepDeps): Promise<Reach> {
   const { processor, claimer } = deps;
   if (processor.processRun !== undefined) {
+    const items: RunItem[] = plans.map((plan) => ({ record: plan.record, context: contextOf(plan, deps) }));
     claimer.markAttempted(plans.map(({ key }) => key));
     await processor.processRun(items);
     return { reached: items.length };
   }
-  for (const [i, { record, context }] of items.entries()) {
-    const plan = plans[i] as ClaimPlan;
+  for (const [i, plan] of plans.entries()) {
     if (i > 0 && pastDeadline(deps)) return { reached: i, stop: { reason: DEADLINE_REACHED } };
     const cannotStart = i > 0 ? await renewIfDue(plan, deps) : undefined;
     if (cannotStart !== undefined) return { reached: i, stop: cannotStart };
+    const context = contextOf(plan, deps);
     claimer.markAttempted([plan.key]);
     try {
-      await processor.process(record, context);
+      await processor.process(plan.record, context);
     } catch (error) {
       throw new RunStoppedError(i, error);
     }
   }
-  return { reached: items.length };
+  return { reached: plans.length };
 }
 
 /** How many of `count` records a failed effect applied (a processor's claim past its run, or not a count, is not trusted). */
@@ -129,12 +133,11 @@ export async function applyRun(members: readonly RunMember[], deps: RunStepDeps,
     rest = renewed.members;
     if (rest.length === 0) return laterStop;
     const plans = rest.map(({ plan }) => plan);
-    const items = plans.map((plan) => ({ record: plan.record, context: contextOf(plan, deps) }));
     let reach: Reach = { reached: rest.length };
     const outcome = await deps.lease.runEffect(
       plans.map(({ key, hash }) => ({ key, hash })),
       async () => {
-        reach = await invoke(items, plans, deps);
+        reach = await invoke(plans, deps);
       },
     );
     const done = outcome.failed ? appliedBefore(outcome.error, rest.length) : reach.reached;

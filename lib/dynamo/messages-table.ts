@@ -23,6 +23,8 @@ export interface MessageItem {
   value: unknown;
   /** When the consumer wrote the item, ISO 8601. */
   processedAt: string;
+  /** When DynamoDB's TTL may delete the item, epoch seconds; absent: never. */
+  expiresAtEpochSec?: number;
 }
 
 /** Outcome of {@link MessagesTable.putOnce}. */
@@ -85,6 +87,7 @@ function toStoredItem(item: MessageItem): Record<string, AttributeValue> {
   };
   if (item.key !== undefined) attributes.key = { S: item.key };
   if (item.callerId !== undefined) attributes.callerId = { S: item.callerId };
+  if (item.expiresAtEpochSec !== undefined) attributes.expiresAtEpochSec = { N: String(item.expiresAtEpochSec) };
   return attributes;
 }
 

@@ -84,16 +84,19 @@ export class DynamoIdempotencyStore implements IdempotencyStore, FencedCompletio
 
   async claim(claim: Claim, nowMs: number): Promise<ClaimOutcome> {
     return this.putClaim(claim, {
-      // Free when absent, expired but not yet deleted by TTL, an abandoned claim, or the
-      // caller's own claim (which this renews).
+      // Free when absent, expired but not yet deleted by TTL, or an unfinished claim of the
+      // same payload whose lease ran out (abandoned, or its owner gone) or that is the caller's
+      // own (which this renews). An unfinished claim of another payload is never taken over:
+      // its attempt may have applied its effect, and the key belongs to that payload.
       ConditionExpression:
-        'attribute_not_exists(id) OR expiresAtEpochSec <= :nowSec OR (#status = :inProgress AND (leaseExpiresAtMs < :nowMs OR #owner = :owner))',
+        'attribute_not_exists(id) OR expiresAtEpochSec <= :nowSec OR (#status = :inProgress AND (attribute_not_exists(payloadHash) OR payloadHash = :hash) AND (leaseExpiresAtMs < :nowMs OR #owner = :owner))',
       ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
       ExpressionAttributeValues: {
         ':nowSec': { N: String(Math.floor(nowMs / 1000)) },
         ':nowMs': { N: String(nowMs) },
         ':inProgress': { S: IdempotencyStatus.InProgress },
         ':owner': { S: claim.owner },
+        ':hash': { S: claim.payloadHash ?? '' },
       },
       // The item the claim replaces comes back with the write at no extra cost; the consumer
       // learns from it that an earlier attempt may have applied the effect.

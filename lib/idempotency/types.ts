@@ -60,8 +60,10 @@ export type ClaimOutcome =
 export interface IdempotencyStore {
   /**
    * Claims `claim.key` with one conditional write. Succeeds when the key is absent, its
-   * item has expired, its IN_PROGRESS lease ran out before `nowMs`, or it is IN_PROGRESS
-   * under `claim.owner` already (the lease is then renewed).
+   * item has expired, or it is IN_PROGRESS for the same payload (`claim.payloadHash`, or an
+   * item without one) and either its lease ran out before `nowMs` or it is `claim.owner`'s
+   * already (the lease is then renewed). An unfinished claim of another payload is refused
+   * like a live one: the key is that payload's, whose attempt may have had its effect.
    *
    * @throws {StoreUnavailableError} when the store cannot be reached.
    */

@@ -4,7 +4,7 @@
  * whose message names the offending field (for example `records[3].value`).
  */
 import { BodyNotJsonError, PayloadTooLargeError, TopicNotAllowedError, UnsupportedMediaTypeError, ValidationError } from '../errors';
-import { CALLER_HEADER } from '../headers';
+import { CALLER_HEADER, identityHeaderText, MESSAGE_ID_HEADER } from '../headers';
 import { isBase64, isPlainObject } from '../json-checks';
 import { isTopicName, TOPIC_NAME_RULE } from '../kafka/topic-name';
 import { DUPLICATE_MEMBER, JsonSyntaxError, RawJson, readJson, type Place, type ReadObject } from './json-body';
@@ -124,7 +124,13 @@ function parseHeaders(value: unknown, path: string): ProduceRecord['headers'] {
     if (header.name.toLowerCase() === CALLER_HEADER) {
       throw new ValidationError(`${headerPath}.name: "${CALLER_HEADER}" is set by the API from the authenticated caller and cannot be sent`);
     }
-    return { name: header.name, value: base64Bytes(header.value, `${headerPath}.value`) };
+    const bytes = base64Bytes(header.value, `${headerPath}.value`);
+    // The consumer would treat such an id as absent and fall back to the record's offset, so a
+    // client's retry would be applied twice.
+    if (header.name === MESSAGE_ID_HEADER && identityHeaderText(bytes) === undefined) {
+      throw new ValidationError(`${headerPath}.value: a "${MESSAGE_ID_HEADER}" header must be non-empty UTF-8 text, the id the consumer deduplicates on`);
+    }
+    return { name: header.name, value: bytes };
   });
 }
 

@@ -8,7 +8,7 @@
  */
 import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT } from '../../lib/dynamo/batch-requests';
 import { StoreUnavailableError } from '../../lib/errors';
-import { isExpired } from '../../lib/idempotency/keys';
+import { isClaimable, isExpired } from '../../lib/idempotency/keys';
 import {
   IdempotencyStatus,
   type Claim,
@@ -75,11 +75,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore, FencedCompletio
     this.requests.claim += 1;
     if (this.failClaims.has(claim.key)) throw unreachable();
     const existing = this.items.get(claim.key);
-    // The DynamoDB store's condition: absent, past its TTL, an abandoned claim, or the owner's own (renewal).
-    const free =
-      existing === undefined ||
-      isExpired(existing.expiresAtEpochSec, nowMs) ||
-      (existing.status === IdempotencyStatus.InProgress && (existing.leaseExpiresAtMs < nowMs || existing.owner === claim.owner));
+    // The DynamoDB store's condition (written as an expression there).
+    const free = existing === undefined || isClaimable(existing, claim, nowMs);
     if (!free) return this.returnExisting ? { claimed: false, existing: { ...existing } } : { claimed: false };
     this.items.set(claim.key, stored({ ...claim, status: IdempotencyStatus.InProgress }));
     return existing === undefined ? { claimed: true } : { claimed: true, previous: { ...existing } };

@@ -90,6 +90,30 @@ const STORE_CONTRACT: ContractCase[] = [
     stored: inProgress('b', NOW_MS + 32_000),
   },
   {
+    name: 'refuses to take over a claim of another payload whose lease ran out, returning it',
+    given: [claimBy('a', NOW_MS + 1_000)],
+    when: claimBy('b', NOW_MS + 32_000, 'h2', NOW_MS + 2_000),
+    result: { claimed: false, existing: { key: K, ...inProgress('a', NOW_MS + 1_000) } },
+    stored: inProgress('a', NOW_MS + 1_000),
+  },
+  {
+    name: 'refuses to take over an abandoned claim of another payload, returning it',
+    given: [claimBy('a'), { abandon: { owner: 'a' } }],
+    when: claimBy('b', NOW_MS + 31_000, 'h2', NOW_MS + 1_000),
+    result: { claimed: false, existing: { key: K, ...inProgress('a', 0) } },
+    stored: inProgress('a', 0),
+  },
+  {
+    name: 'lets a claim whose lease ran out and which stored no payload hash be taken over by any payload',
+    given: [{ claim: { owner: 'a', leaseExpiresAtMs: NOW_MS + 1_000 }, atMs: NOW_MS }],
+    when: claimBy('b', NOW_MS + 32_000, 'h2', NOW_MS + 2_000),
+    result: {
+      claimed: true,
+      previous: { key: K, status: 'IN_PROGRESS', owner: 'a', leaseExpiresAtMs: NOW_MS + 1_000, expiresAtEpochSec: TTL_SEC },
+    },
+    stored: inProgress('b', NOW_MS + 32_000, 'h2'),
+  },
+  {
     name: 'never lets a COMPLETED key be claimed again, even long after its lease, returning it',
     given: [claimBy('a'), { completeIfOwned: { owner: 'a', payloadHash: 'h1' } }],
     when: claimBy('b', NOW_MS + 3_630_000, 'h2', NOW_MS + 3_600_000),

@@ -98,6 +98,18 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    [{}, undefined],
+    [{ MESSAGES_TTL_DAYS: '0' }, undefined],
+    [{ MESSAGES_TTL_DAYS: '30' }, 2_592_000],
+  ])('reads the messages TTL in days, none by default: %j', (env, messagesTtlSeconds) => {
+    expect(loadConfig({ MESSAGES_TTL_DAYS: '', ...env }).consume.messagesTtlSeconds).toBe(messagesTtlSeconds);
+  });
+
+  it('rejects a messages TTL that is not a whole number of days', () => {
+    expect(() => loadConfig({ MESSAGES_TTL_DAYS: '1.5' })).toThrow('MESSAGES_TTL_DAYS: must be a whole number, got "1.5"');
+  });
+
+  it.each([
     [
       { CONSUME_LEASE_MS: '55001' },
       "CONSUME_LEASE_MS: must be at most the consume function's timeout less 5000 ms kept to answer (CONSUME_FUNCTION_TIMEOUT_SEC = 60 s, so at most 55000), got 55001",
@@ -114,6 +126,48 @@ describe('loadConfig', () => {
     [{ CONSUME_FUNCTION_TIMEOUT_SEC: '901' }, 'CONSUME_FUNCTION_TIMEOUT_SEC: must be between 1 and 900, got 901'],
   ])('rejects a consume lease or timeout out of range: %j', (env, message) => {
     expect(() => loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', ...env })).toThrow(message);
+  });
+
+  it.each([
+    [{ IDEMPOTENCY_TTL_SECONDS: '31' }, 31],
+    [{ IDEMPOTENCY_TTL_SECONDS: '61', CONSUME_FUNCTION_TIMEOUT_SEC: '120' }, 61],
+    [{ IDEMPOTENCY_TTL_SECONDS: '42', IDEMPOTENCY_LEASE_MS: '40500' }, 42],
+  ])('accepts an IDEMPOTENCY_TTL_SECONDS that outlasts both leases by a second: %j', (env, ttlSeconds) => {
+    expect(loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', IDEMPOTENCY_LEASE_MS: '', ...env }).idempotency.ttlSeconds).toBe(ttlSeconds);
+  });
+
+  it.each([
+    [
+      { IDEMPOTENCY_TTL_SECONDS: '30' },
+      'IDEMPOTENCY_TTL_SECONDS: must outlast the longest claim lease (30000 ms, of IDEMPOTENCY_LEASE_MS and CONSUME_LEASE_MS), or a live claim would count as expired: at least 31, got 30',
+    ],
+    [
+      { IDEMPOTENCY_TTL_SECONDS: '60', CONSUME_FUNCTION_TIMEOUT_SEC: '120' },
+      'IDEMPOTENCY_TTL_SECONDS: must outlast the longest claim lease (60000 ms, of IDEMPOTENCY_LEASE_MS and CONSUME_LEASE_MS), or a live claim would count as expired: at least 61, got 60',
+    ],
+    [
+      { IDEMPOTENCY_TTL_SECONDS: '41', IDEMPOTENCY_LEASE_MS: '40500' },
+      'IDEMPOTENCY_TTL_SECONDS: must outlast the longest claim lease (40500 ms, of IDEMPOTENCY_LEASE_MS and CONSUME_LEASE_MS), or a live claim would count as expired: at least 42, got 41',
+    ],
+  ])('refuses at cold start an IDEMPOTENCY_TTL_SECONDS a live claim would outlast: %j', (env, message) => {
+    expect(() => loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', IDEMPOTENCY_LEASE_MS: '', ...env })).toThrow(message);
+  });
+
+  it.each([
+    [{}, 3_000],
+    // Every one of 3 tries ends within a 5 s lease: a quarter of it.
+    [{ CONSUME_LEASE_MS: '5000' }, 1_250],
+    [{ DYNAMODB_REQUEST_TIMEOUT_MS: '500' }, 500],
+    [{ DYNAMODB_REQUEST_TIMEOUT_MS: '7500' }, 7_500],
+  ])('sets a DynamoDB request timeout within the shortest lease: %j', (env, timeoutMs) => {
+    const unset = { CONSUME_FUNCTION_TIMEOUT_SEC: '', CONSUME_LEASE_MS: '', IDEMPOTENCY_LEASE_MS: '', DYNAMODB_REQUEST_TIMEOUT_MS: '' };
+    expect(loadConfig({ ...unset, ...env }).aws.dynamoRequestTimeoutMs).toBe(timeoutMs);
+  });
+
+  it('refuses a DynamoDB request timeout whose tries would outlast the shortest lease', () => {
+    expect(() =>
+      loadConfig({ CONSUME_FUNCTION_TIMEOUT_SEC: '', IDEMPOTENCY_LEASE_MS: '', CONSUME_LEASE_MS: '5000', DYNAMODB_REQUEST_TIMEOUT_MS: '1251' }),
+    ).toThrow('DYNAMODB_REQUEST_TIMEOUT_MS: must let all 3 tries of a request end within the shortest claim lease (5000 ms): at most 1250, got 1251');
   });
 
   it('reads the Powertools settings, with defaults', () => {

@@ -25,12 +25,14 @@ import { consumeIdempotencyKey } from '../../../lib/consume/message-id';
 import { produceIdempotencyKey } from '../../../lib/produce/idempotency';
 import { rateLimitKey } from '../../../lib/produce/rate-limit';
 import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../local/event-source-emulator';
+import { readEventSourceSettings } from '../../../local/event-source-settings';
 import { ROOT, asList, iamStatements, packageStack, packageVariant, run, type CfnTemplate, type PackageResult } from './stack';
 
 const CLUSTER = 'arn:aws:kafka:us-east-1:123456789012:cluster/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
 const TOPIC_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:topic/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
 const GROUP_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:group/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
 const SCRAM_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_kafka-scram-AbCdEf';
+const CONSUME_SCRAM_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_kafka-scram-consume-GhIjKl';
 const ROOT_CA_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-root-ca-AbCdEf';
 const CALLER_KEYS_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:pipeline-caller-keys-AbCdEf';
 
@@ -55,6 +57,11 @@ async function packageAll(): Promise<void> {
     // A throwaway stage opting out of table protection, as it must: explicitly.
     '--param=deletionProtection=false',
     '--param=tableDeletionPolicy=Delete',
+    // Params given on the command line arrive as text.
+    '--param=produceReservedConcurrency=20',
+    '--param=consumeReservedConcurrency=6',
+    '--param=messagesTableMaxWriteRequestUnits=500',
+    '--param=messagesTtlDays=30',
   ]);
   process.stderr.write(`[deploy] npm run package took ${packaged.durationMs} ms\n`);
 }
@@ -126,17 +133,57 @@ describe('produce', () => {
     expect(resource(template, 'HttpApiIntegrationProduce').PayloadFormatVersion).toBe('2.0');
   });
 
-  it('logs the authenticated caller in the HTTP API access log (ARN, or JWT issuer and subject), never a token', () => {
+  it("lets API Gateway invoke produce through produce's routes only, not through a route added to the API later", () => {
+    const { SourceArn } = resource(template, 'ProduceLambdaPermissionHttpApi');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, meant literally.
+    expect(SourceArn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*/POST/topics/*' });
+    // What IAM's ArnLike matches after the API id: `*` stands for any characters, `/` included.
+    const [, pattern] = /\$\{HttpApi\}\/(.*)$/.exec(SourceArn['Fn::Sub'] as string) ?? [];
+    const invokes = (stage: string, method: string, path: string): boolean =>
+      new RegExp(
+        `^${(pattern ?? '')
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(`${stage}/${method}${path}`);
+    // Every route the template sends to produce, with its parameters filled in, as API Gateway names the call.
+    const routeKeys = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && JSON.stringify(r.Properties?.Target).includes('HttpApiIntegrationProduce'))
+      .map((r) => r.Properties?.RouteKey as string);
+    expect(routeKeys).toContain('POST /topics/{topic}');
+    for (const key of routeKeys) {
+      const [method = '', path = ''] = key.split(' ');
+      expect(invokes('$default', method, path.replace(/\{[^}]+\}/g, 'events')), key).toBe(true);
+    }
+    expect(invokes('$default', 'GET', '/topics/events')).toBe(false);
+    expect(invokes('$default', 'POST', '/admin')).toBe(false);
+    expect(invokes('$default', 'POST', '/')).toBe(false);
+  });
+
+  it('logs the path, user agent and every refusal in the HTTP API access log, and of the caller nothing that names a person', () => {
     const stage = template.Resources.HttpApiStage;
     const format = JSON.parse(stage?.Properties?.AccessLogSettings.Format as string) as Record<string, string>;
-    expect(format).toMatchObject({
+    expect(format).toEqual({
       requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      requestTime: '$context.requestTime',
+      httpMethod: '$context.httpMethod',
+      routeKey: '$context.routeKey',
+      path: '$context.path',
       status: '$context.status',
-      callerArn: '$context.identity.userArn',
+      protocol: '$context.protocol',
+      responseLength: '$context.responseLength',
+      userAgent: '$context.identity.userAgent',
+      errorMessage: '$context.error.message',
+      authorizerError: '$context.authorizer.error',
+      integrationErrorMessage: '$context.integrationErrorMessage',
+      integrationStatus: '$context.integrationStatus',
+      callerAccount: '$context.identity.accountId',
       jwtIssuer: '$context.authorizer.claims.iss',
-      jwtSubject: '$context.authorizer.claims.sub',
     });
-    expect(Object.values(format).join(' ')).not.toMatch(/header\.Authorization|accessKey/i);
+    // Not the principal's ARN, user or caller id (session names may be people's), nor the JWT
+    // subject (may be an email): the function logs the caller's digest under the same requestId.
+    expect(Object.values(format).join(' ')).not.toMatch(/identity\.(userArn|user|caller)\b|claims\.sub|header\.Authorization|accessKey/i);
   });
 
   it('uses a JWT authoriser when produceAuthorizer=jwt', () => {
@@ -147,6 +194,20 @@ describe('produce', () => {
       Audience: ['serverless-kafka-pipeline'],
       Issuer: 'https://issuer.example.com/',
     });
+  });
+
+  it('requires a scope of JWT callers by default (an ID token for the audience would pass otherwise); none with IAM', () => {
+    expect(resource(selfManaged.template, 'HttpApiRoutePostTopicsTopicVar').AuthorizationScopes).toEqual(['serverless-kafka-pipeline/produce']);
+    expect(resource(template, 'HttpApiRoutePostTopicsTopicVar').AuthorizationScopes).toBeUndefined();
+  });
+
+  it('takes the JWT scopes from a param, and drops the check only when told `none`', async () => {
+    const jwt = ['--param=produceAuthorizer=jwt', '--param=jwtIssuerUrl=https://issuer.example.com/'];
+    const scoped = await packageVariant(join(variantsDir, 'jwt-scopes'), [...jwt, '--param=jwtAuthorizationScopes=pipeline/produce, pipeline/admin']);
+    expect(resource(scoped.template, 'HttpApiRoutePostTopicsTopicVar').AuthorizationScopes).toEqual(['pipeline/produce', 'pipeline/admin']);
+    const unscoped = await packageVariant(join(variantsDir, 'jwt-no-scopes'), [...jwt, '--param=jwtAuthorizationScopes=none']);
+    expect(resource(unscoped.template, 'HttpApiRoutePostTopicsTopicVar')).toMatchObject({ AuthorizationType: 'JWT' });
+    expect(resource(unscoped.template, 'HttpApiRoutePostTopicsTopicVar').AuthorizationScopes).toBeUndefined();
   });
 
   it('refuses to package the JWT authoriser without an issuer: there is no default to trust', async () => {
@@ -161,7 +222,8 @@ describe('produce', () => {
 
   it('has ALLOWED_TOPICS from its parameter and a timeout above the producer timeout', () => {
     const fn = resource(template, 'ProduceLambdaFunction');
-    expect(fn.Environment.Variables.ALLOWED_TOPICS).toBe('events');
+    // By default the topic the stage's consumer reads (see 'stages').
+    expect(fn.Environment.Variables.ALLOWED_TOPICS).toBe('events-dev');
     expect(fn.Environment.Variables.PRODUCE_TIMEOUT_MS).toBe('10000');
     expect(fn.Timeout).toBe(15);
     expect(fn.Timeout * 1000).toBeGreaterThan(Number(fn.Environment.Variables.PRODUCE_TIMEOUT_MS));
@@ -188,24 +250,56 @@ describe('produce', () => {
   });
 });
 
+describe('capacity', () => {
+  const functions = ['ProduceLambdaFunction', 'ConsumeLambdaFunction'] as const;
+
+  it('reserves concurrency for both functions by params: produce 50, consume 15', () => {
+    expect(functions.map((fn) => resource(template, fn).ReservedConcurrentExecutions)).toEqual([50, 15]);
+    expect(functions.map((fn) => resource(selfManaged.template, fn).ReservedConcurrentExecutions)).toEqual([20, 6]);
+  });
+
+  it('bounds produce by its reservation, not by what the throttling lets through while every request waits out its timeout', () => {
+    const fn = resource(template, 'ProduceLambdaFunction');
+    const { ThrottlingRateLimit } = resource(template, 'HttpApiStage').DefaultRouteSettings as { ThrottlingRateLimit: number };
+    // 100 requests/s held for the 10 s producer timeout would be 1,000 instances: the default account limit.
+    const throttlingBoundsTo = ThrottlingRateLimit * (Number(fn.Environment.Variables.PRODUCE_TIMEOUT_MS) / 1000);
+    expect(throttlingBoundsTo).toBe(1000);
+    expect(fn.ReservedConcurrentExecutions).toBeLessThan(throttlingBoundsTo / 10);
+  });
+
+  it('leaves the default account limit (1,000) its 100 unreserved instances, and consume about five instances per provisioned poller', () => {
+    const reserved = functions.reduce((total, fn) => total + (resource(template, fn).ReservedConcurrentExecutions as number), 0);
+    expect(reserved).toBeLessThanOrEqual(1000 - 100);
+    const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEventsdev');
+    // AWS sizes a provisioned poller at about 5 concurrent invocations.
+    expect(resource(template, 'ConsumeLambdaFunction').ReservedConcurrentExecutions).toBeGreaterThanOrEqual(esm.ProvisionedPollerConfig.MaximumPollers * 5);
+  });
+
+  it('caps the on-demand throughput of both tables by params', () => {
+    expect(resource(template, 'IdempotencyTable').OnDemandThroughput).toEqual({ MaxReadRequestUnits: 4000, MaxWriteRequestUnits: 4000 });
+    expect(resource(template, 'MessagesTable').OnDemandThroughput).toEqual({ MaxReadRequestUnits: 1000, MaxWriteRequestUnits: 4000 });
+    expect(resource(selfManaged.template, 'MessagesTable').OnDemandThroughput).toEqual({ MaxReadRequestUnits: 1000, MaxWriteRequestUnits: 500 });
+  });
+});
+
 describe('consume event source mapping', () => {
   const provisionedMode = {
     FunctionResponseTypes: ['ReportBatchItemFailures'],
     ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
     MaximumRetryAttempts: 3,
-    DestinationConfig: { OnFailure: { Destination: 'kafka://events-dlq' } },
+    DestinationConfig: { OnFailure: { Destination: 'kafka://events-dlq-dev' } },
     BatchSize: 100,
     MaximumBatchingWindowInSeconds: 1,
     StartingPosition: 'TRIM_HORIZON',
-    Topics: ['events'],
+    Topics: ['events-dev'],
   };
 
-  it('reads the MSK topic with every setting from deploy/event-source.json and provisioned mode', () => {
-    const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEvents');
+  it("reads the stage's MSK topic with every setting from deploy/event-source.json and provisioned mode", () => {
+    const esm = resource(template, 'ConsumeEventSourceMappingMSKExampleEventsdev');
     expect(esm).toMatchObject(provisionedMode);
     expect(esm.EventSourceArn).toBe(CLUSTER);
     expect(esm.FunctionName).toEqual({ 'Fn::GetAtt': ['ConsumeLambdaFunction', 'Arn'] });
-    expect(esm.AmazonManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function' });
+    expect(esm.AmazonManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function-dev' });
     // MSK with IAM: the mapping authenticates with the function's role, no secret.
     expect(esm.SourceAccessConfigurations).toBeUndefined();
   });
@@ -223,18 +317,59 @@ describe('consume event source mapping', () => {
   });
 
   it('reads a self-managed cluster with SCRAM, VPC and a private CA when kafkaSource=selfManaged', () => {
-    const esm = resource(selfManaged.template, 'ConsumeEventSourceMappingKafkaEvents');
+    const esm = resource(selfManaged.template, 'ConsumeEventSourceMappingKafkaEventsdev');
     expect(esm).toMatchObject(provisionedMode);
     expect(esm.SelfManagedEventSource).toEqual({ Endpoints: { KafkaBootstrapServers: ['kafka-1.example.net:9096', 'kafka-2.example.net:9096'] } });
-    expect(esm.SelfManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function' });
+    expect(esm.SelfManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function-dev' });
     expect(esm.SourceAccessConfigurations).toEqual([
-      { Type: 'SASL_SCRAM_512_AUTH', URI: SCRAM_SECRET },
+      // The mapping's own Kafka user, not the producer's.
+      { Type: 'SASL_SCRAM_512_AUTH', URI: CONSUME_SCRAM_SECRET },
       { Type: 'VPC_SUBNET', URI: 'subnet:subnet-0123456789abcdef0' },
       { Type: 'VPC_SUBNET', URI: 'subnet:subnet-0fedcba9876543210' },
       { Type: 'VPC_SECURITY_GROUP', URI: 'security_group:sg-0123456789abcdef0' },
       { Type: 'SERVER_ROOT_CA_CERTIFICATE', URI: ROOT_CA_SECRET },
     ]);
-    expect(selfManaged.template.Resources.ConsumeEventSourceMappingMSKExampleEvents).toBeUndefined();
+    expect(selfManaged.template.Resources.ConsumeEventSourceMappingMSKExampleEventsdev).toBeUndefined();
+  });
+});
+
+describe('stages', () => {
+  /** The names a stage's template gives Kafka: topics and group, in the mapping and in IAM. */
+  function kafkaNames(t: CfnTemplate, stage: string) {
+    const esm = resource(t, `ConsumeEventSourceMappingMSKExampleEvents${stage}`);
+    const arns = iamStatements(t).flatMap(({ statement }) => asList<unknown>(statement.Resource).map((arn) => JSON.stringify(arn)));
+    return {
+      topics: esm.Topics,
+      group: esm.AmazonManagedKafkaEventSourceConfig.ConsumerGroupId,
+      deadLetter: esm.DestinationConfig.OnFailure.Destination,
+      allowedTopics: resource(t, 'ProduceLambdaFunction').Environment.Variables.ALLOWED_TOPICS,
+      kafkaArns: arns.filter((arn) => /:(topic|group)\//.test(arn)).map((arn) => JSON.parse(arn) as string),
+    };
+  }
+
+  it("gives two stages on one cluster their own consumer group and topics, so neither splits nor reads the other's partitions", () => {
+    // Packaged from the same parameters apart from --stage.
+    expect(kafkaNames(template, 'dev')).toEqual({
+      topics: ['events-dev'],
+      group: 'consume-function-dev',
+      deadLetter: 'kafka://events-dlq-dev',
+      allowedTopics: 'events-dev',
+      kafkaArns: [`${TOPIC_PREFIX}/events-dev`, `${TOPIC_PREFIX}/events-dev`, `${GROUP_PREFIX}/consume-function-dev`, `${TOPIC_PREFIX}/events-dlq-dev`],
+    });
+    expect(kafkaNames(prod, 'prod')).toEqual({
+      topics: ['events-prod'],
+      group: 'consume-function-prod',
+      deadLetter: 'kafka://events-dlq-prod',
+      allowedTopics: 'events-prod',
+      kafkaArns: [`${TOPIC_PREFIX}/events-prod`, `${TOPIC_PREFIX}/events-prod`, `${GROUP_PREFIX}/consume-function-prod`, `${TOPIC_PREFIX}/events-dlq-prod`],
+    });
+    // Nothing in one stage's template names the other's topics or group.
+    expect(JSON.stringify(prod)).not.toMatch(/events-dev|consume-function-dev/);
+    expect(JSON.stringify(template)).not.toMatch(/events-prod|consume-function-prod/);
+  });
+
+  it('keeps the stage out of the local names: the emulator reads deploy/event-source.json as it is', () => {
+    expect(readEventSourceSettings()).toMatchObject({ topic: 'events', onFailureTopic: 'events-dlq', consumerGroupId: 'consume-function' });
   });
 });
 
@@ -260,6 +395,13 @@ describe('tables', () => {
       KeySchema: [{ AttributeName: 'messageId', KeyType: 'HASH' }],
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
+  });
+
+  it('keeps messages (the business data) by default; a TTL in days by param expires them', () => {
+    expect(resource(template, 'MessagesTable').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAtEpochSec', Enabled: false });
+    expect(resource(template, 'ConsumeLambdaFunction').Environment.Variables.MESSAGES_TTL_DAYS).toBe('0');
+    expect(resource(selfManaged.template, 'MessagesTable').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAtEpochSec', Enabled: true });
+    expect(resource(selfManaged.template, 'ConsumeLambdaFunction').Environment.Variables.MESSAGES_TTL_DAYS).toBe('30');
   });
 
   it('protects and retains both tables by default, whatever the stage is called; a stage opts out only by params', () => {
@@ -301,6 +443,81 @@ describe('IAM', () => {
     }
   });
 
+  it.each([
+    ['default (MSK)', () => template],
+    ['self-managed', () => selfManaged.template],
+  ])('%s: no EC2 action but Describe* is allowed on a wildcard resource', (_, pick) => {
+    for (const { role, statement } of iamStatements(pick())) {
+      const writes = asList<string>(statement.Action).filter((action) => action.startsWith('ec2:') && !action.startsWith('ec2:Describe'));
+      if (statement.Effect !== 'Allow' || writes.length === 0) continue;
+      expect(asList<unknown>(statement.Resource), `${role} ${statement.Sid}`).not.toContain('*');
+    }
+  });
+
+  describe('network interfaces', () => {
+    const ec2 = (kind: string, id: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${kind}/${id}` });
+    const anyInterface = ec2('network-interface', '*');
+    const functionSubnets = [ec2('subnet', 'subnet-0123456789abcdef0'), ec2('subnet', 'subnet-0fedcba9876543210')];
+    const functionSecurityGroup = ec2('security-group', 'sg-0123456789abcdef0');
+    const clusterSubnets = [ec2('subnet', 'subnet-0c1a2b3c4d5e6f701'), ec2('subnet', 'subnet-0c1a2b3c4d5e6f702')];
+    const clusterSecurityGroup = ec2('security-group', 'sg-0c1a2b3c4d5e6f703');
+    const networkStatements = (t: CfnTemplate, role: string) =>
+      (resource(t, role).Policies as { PolicyName: string; PolicyDocument: { Statement: Record<string, any>[] } }[])
+        .filter(({ PolicyName }) => PolicyName.endsWith('-network'))
+        .flatMap(({ PolicyDocument }) => PolicyDocument.Statement);
+
+    it('lets produce create its interfaces only in its own subnets with its own security groups, and manage only those', () => {
+      expect(networkStatements(template, 'ProduceRole')).toEqual([
+        // Describe* support no resource-level permissions.
+        { Sid: 'NetworkInterfacesDescribe', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
+        {
+          Sid: 'NetworkInterfacesCreate',
+          Effect: 'Allow',
+          Action: ['ec2:CreateNetworkInterface'],
+          Resource: [anyInterface, ...functionSubnets, functionSecurityGroup],
+        },
+        {
+          Sid: 'NetworkInterfacesManage',
+          Effect: 'Allow',
+          Action: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          Resource: anyInterface,
+          Condition: { ArnEquals: { 'ec2:Subnet': functionSubnets } },
+        },
+      ]);
+    });
+
+    it("lets the MSK event source mapping create its interfaces only in the cluster's subnets with the cluster's security groups, as AWSLambdaMSKExecutionRole does otherwise", () => {
+      expect(networkStatements(template, 'ConsumeRole')).toEqual([
+        {
+          Sid: 'NetworkInterfacesDescribe',
+          Effect: 'Allow',
+          Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+          Resource: '*',
+        },
+        {
+          Sid: 'NetworkInterfacesCreate',
+          Effect: 'Allow',
+          Action: ['ec2:CreateNetworkInterface'],
+          Resource: [anyInterface, ...clusterSubnets, clusterSecurityGroup],
+        },
+        // No Assign/UnassignPrivateIpAddresses: the mapping does not need them.
+        {
+          Sid: 'NetworkInterfacesDelete',
+          Effect: 'Allow',
+          Action: ['ec2:DeleteNetworkInterface'],
+          Resource: anyInterface,
+          Condition: { ArnEquals: { 'ec2:Subnet': clusterSubnets } },
+        },
+      ]);
+    });
+
+    it("places a self-managed cluster's event source mapping in subnetIds with securityGroupIds", () => {
+      const [, create, remove] = networkStatements(selfManaged.template, 'ConsumeRole');
+      expect(create?.Resource).toEqual([anyInterface, ...functionSubnets, functionSecurityGroup]);
+      expect(remove?.Condition).toEqual({ ArnEquals: { 'ec2:Subnet': functionSubnets } });
+    });
+  });
+
   it('gives each function its own role and no shared default role', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     expect(resource(template, 'ProduceLambdaFunction').Role).toEqual({ 'Fn::GetAtt': ['ProduceRole', 'Arn'] });
@@ -319,7 +536,7 @@ describe('IAM', () => {
     });
     expect(statements.KafkaWriteAllowedTopics).toMatchObject({
       Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-      Resource: [`${TOPIC_PREFIX}/events`],
+      Resource: [`${TOPIC_PREFIX}/events-dev`],
     });
     expect(statements.IdempotencyRecords).toEqual({
       Sid: 'IdempotencyRecords',
@@ -340,14 +557,17 @@ describe('IAM', () => {
         .map(({ statement }) => [statement.Sid, statement]),
     );
     expect(statements.MskEventSourceCluster).toMatchObject({ Action: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'], Resource: CLUSTER });
-    expect(statements.KafkaReadTopic).toMatchObject({ Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], Resource: `${TOPIC_PREFIX}/events` });
+    expect(statements.KafkaReadTopic).toMatchObject({
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      Resource: `${TOPIC_PREFIX}/events-dev`,
+    });
     expect(statements.KafkaConsumerGroup).toMatchObject({
       Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-      Resource: `${GROUP_PREFIX}/consume-function`,
+      Resource: `${GROUP_PREFIX}/consume-function-dev`,
     });
     expect(statements.KafkaWriteDeadLetterTopic).toMatchObject({
       Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-      Resource: `${TOPIC_PREFIX}/events-dlq`,
+      Resource: `${TOPIC_PREFIX}/events-dlq-dev`,
     });
     expect(statements.SinkWrites).toMatchObject({
       Action: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
@@ -381,27 +601,50 @@ describe('IAM', () => {
     ]);
   });
 
-  it('reads the SCRAM and CA secrets only by their ARNs when self-managed', () => {
+  it('gives produce and the consume event source mapping separate SCRAM secrets, each role reading only its own', () => {
     const secretStatements = iamStatements(selfManaged.template).filter(
       ({ statement }) => asList<string>(statement.Action).includes('secretsmanager:GetSecretValue') && statement.Sid !== 'CallerKeySecret',
     );
     expect(secretStatements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
-    expect(secretStatements.find(({ role }) => role === 'ConsumeRole')?.statement.Resource).toEqual([SCRAM_SECRET, ROOT_CA_SECRET]);
-    // The SCRAM secret's customer managed key, usable only through Secrets Manager.
+    expect(secretStatements.find(({ role }) => role === 'ProduceRole')?.statement.Resource).toEqual(SCRAM_SECRET);
+    expect(secretStatements.find(({ role }) => role === 'ConsumeRole')?.statement.Resource).toEqual([CONSUME_SCRAM_SECRET, ROOT_CA_SECRET]);
+    // The function that handles untrusted records names the producer's secret nowhere: not in its role, not in its environment.
+    const consumeSide = JSON.stringify([selfManaged.template.Resources.ConsumeRole, selfManaged.template.Resources.ConsumeLambdaFunction]);
+    expect(consumeSide).not.toContain(SCRAM_SECRET);
+    expect(resource(selfManaged.template, 'ConsumeLambdaFunction').Environment.Variables.KAFKA_SASL_SECRET_ARN).toBe(CONSUME_SCRAM_SECRET);
+  });
+
+  it("decrypts with the SCRAM secrets' key only through Secrets Manager and only for the role's own secret", () => {
     const keyStatements = iamStatements(selfManaged.template).filter(({ statement }) => asList<string>(statement.Action).includes('kms:Decrypt'));
     expect(keyStatements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
-    for (const { statement } of keyStatements) {
+    const ownSecret: Record<string, string> = { ProduceRole: SCRAM_SECRET, ConsumeRole: CONSUME_SCRAM_SECRET };
+    for (const { role, statement } of keyStatements) {
       expect(statement).toEqual({
         Sid: 'KafkaScramSecretKey',
         Effect: 'Allow',
         Action: ['kms:Decrypt'],
         Resource: 'arn:aws:kms:us-east-1:123456789012:key/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, meant literally.
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
+        Condition: {
+          StringEquals: {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, meant literally.
+            'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+            // Secrets Manager's encryption context names the secret being decrypted.
+            'kms:EncryptionContext:SecretARN': ownSecret[role],
+          },
+        },
       });
     }
     expect(JSON.stringify(iamStatements(template))).not.toContain('kms:');
     expect(JSON.stringify(iamStatements(selfManaged.template))).not.toContain('kafka-cluster:');
+  });
+
+  it("refuses to package a self-managed stage whose consumer would share the producer's SCRAM secret", async () => {
+    const failure = await packageVariant(join(variantsDir, 'shared-secret'), [
+      '--param=kafkaSource=selfManaged',
+      `--param=kafkaConsumeSaslSecretArn=${SCRAM_SECRET}`,
+    ]).catch((error: unknown) => error as Error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain('param kafkaConsumeSaslSecretArn must name a secret of its own');
   });
 });
 
@@ -492,8 +735,6 @@ describe('validation and scanning', () => {
     expect(report.results.skipped_checks.map(({ check_id, resource }) => `${check_id} ${resource}`).sort()).toEqual([
       'CKV_AWS_111 AWS::IAM::Role.ConsumeRole',
       'CKV_AWS_111 AWS::IAM::Role.ProduceRole',
-      'CKV_AWS_115 AWS::Lambda::Function.ConsumeLambdaFunction',
-      'CKV_AWS_115 AWS::Lambda::Function.ProduceLambdaFunction',
       'CKV_AWS_116 AWS::Lambda::Function.ConsumeLambdaFunction',
       'CKV_AWS_116 AWS::Lambda::Function.ProduceLambdaFunction',
       'CKV_AWS_117 AWS::Lambda::Function.ConsumeLambdaFunction',
@@ -659,7 +900,10 @@ process.stdout.write(url.host + ' ' + url.searchParams.get('Action'));`;
       ALLOWED_TOPICS: 'events',
       IDEMPOTENCY_TABLE: config.tables.idempotency,
       MESSAGES_TABLE: config.tables.messages,
+      // As a stage with messagesTtlDays=30 sets it.
+      MESSAGES_TTL_DAYS: '30',
     });
+    const invokedAtSec = Math.floor(Date.now() / 1000);
     const event = kafkaEvent([{ topic: 'events', partition: 2, offset: 41, key: 'k-9', value: { n: 41 }, headers: { 'message-id': 'bundle-msg-1' } }]);
     const invocation = await invokeBundle('consume', env, event);
     process.stderr.write(`[deploy] consume bundle cold start ${invocation.coldStartMs.toFixed(0)} ms (process wall ${invocation.wallMs.toFixed(0)} ms)\n`);
@@ -686,5 +930,9 @@ process.stdout.write(url.host + ' ' + url.searchParams.get('Action'));`;
       key: { S: 'k-9' },
       value: { M: { n: { N: '41' } } },
     });
+    // 30 days after it was written.
+    const expiresAtEpochSec = Number(Item?.expiresAtEpochSec?.N);
+    expect(expiresAtEpochSec - invokedAtSec).toBeGreaterThanOrEqual(2_592_000);
+    expect(expiresAtEpochSec - invokedAtSec).toBeLessThan(2_592_000 + 60);
   });
 });

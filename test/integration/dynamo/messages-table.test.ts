@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoMessagesTable, type MessageItem } from '../../../lib/dynamo/messages-table';
 import { UnprocessableRecordError } from '../../../lib/errors';
@@ -89,6 +90,16 @@ describe('DynamoMessagesTable against the store', () => {
       value: { text: '', list: [], nested: { flag: true, none: null, n: -1.5 } },
       processedAt: PROCESSED_AT,
     });
+  });
+
+  it('stores the expiry as a number, the type DynamoDB TTL reads', async () => {
+    await table.putAll([{ ...message(150), expiresAtEpochSec: 1_802_592_000 }]);
+    expect(await table.putOnce({ ...message(151), expiresAtEpochSec: 1_802_592_001 })).toBe('written');
+    const items = await stored();
+    expect(items.get('m-150')).toMatchObject({ messageId: 'm-150', expiresAtEpochSec: 1_802_592_000 });
+    expect(items.get('m-151')).toMatchObject({ messageId: 'm-151', expiresAtEpochSec: 1_802_592_001 });
+    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { messageId: { S: 'm-150' } }, ConsistentRead: true }));
+    expect(Item?.expiresAtEpochSec).toEqual({ N: '1802592000' });
   });
 
   it('writes nothing when one value cannot be stored', async () => {

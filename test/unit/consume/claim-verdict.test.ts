@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claimVerdict, completedVerdict, lookVerdict, type ClaimResult, type ClaimVerdict } from '../../../lib/consume/claim-verdict';
+import { claimVerdict, lookVerdict, storedVerdict, type ClaimResult, type ClaimVerdict } from '../../../lib/consume/claim-verdict';
 import { IdempotencyStatus, type IdempotencyRecord } from '../../../lib/idempotency/types';
 import { START_MS, storedRecord } from './plans';
 
@@ -10,13 +10,21 @@ const held = (lookAtOnce: boolean): ClaimVerdict => ({ kind: 'wait', failure: { 
 
 const completed = (payloadHash?: string) => storedRecord(IdempotencyStatus.Completed, payloadHash === undefined ? {} : { payloadHash });
 
-describe('completedVerdict', () => {
+describe('storedVerdict', () => {
   it.each([
-    { name: 'same payload', existing: completed('h1'), expected: { kind: 'duplicate' } },
-    { name: 'no stored hash', existing: completed(), expected: { kind: 'duplicate' } },
-    { name: 'another payload', existing: completed('h2'), expected: REUSED },
-  ])('$name', ({ existing, expected }) => {
-    expect(completedVerdict(existing, 'h1')).toEqual(expected);
+    { name: 'COMPLETED, same payload: duplicate', stored: completed('h1'), expected: { kind: 'duplicate' } },
+    { name: 'COMPLETED, no stored hash: duplicate', stored: completed(), expected: { kind: 'duplicate' } },
+    { name: 'COMPLETED, another payload: reused', stored: completed('h2'), expected: REUSED },
+    { name: 'IN_PROGRESS, another payload: reused', stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2' }), expected: REUSED },
+    {
+      name: 'IN_PROGRESS abandoned, another payload: reused',
+      stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2', leaseExpiresAtMs: 0 }),
+      expected: REUSED,
+    },
+    { name: 'IN_PROGRESS, same payload: nothing decided', stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h1' }), expected: undefined },
+    { name: 'IN_PROGRESS, no stored hash: nothing decided', stored: storedRecord(IdempotencyStatus.InProgress), expected: undefined },
+  ])('$name', ({ stored, expected }) => {
+    expect(storedVerdict(stored, 'h1')).toEqual(expected);
   });
 });
 
@@ -29,6 +37,16 @@ describe('lookVerdict', () => {
     { name: 'lease ends now: still held', seen: storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: NOW_MS }), expected: held(false) },
     { name: 'lease ran out: claim', seen: storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: NOW_MS - 1 }), expected: undefined },
     { name: 'held by this owner: claim', seen: storedRecord(IdempotencyStatus.InProgress, { owner: OWNER }), expected: undefined },
+    {
+      name: 'another payload under a lease that ran out: reused',
+      seen: storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: NOW_MS - 1, payloadHash: 'h2' }),
+      expected: REUSED,
+    },
+    {
+      name: 'another payload under a live lease: reused, not waited for',
+      seen: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2' }),
+      expected: REUSED,
+    },
   ])('$name', ({ seen, expected }) => {
     expect(lookVerdict(seen, 'h1', OWNER, NOW_MS)).toEqual(expected);
   });
@@ -49,6 +67,13 @@ describe('claimVerdict', () => {
     { name: 'COMPLETED returned, same payload', result: notClaimed(completed('h1')), canWait: false, looked: false, expected: { kind: 'duplicate' } },
     { name: 'COMPLETED returned, another payload', result: notClaimed(completed('h2')), canWait: true, looked: false, expected: REUSED },
     { name: 'held, returned item', result: notClaimed(storedRecord(IdempotencyStatus.InProgress)), canWait: true, looked: false, expected: held(false) },
+    {
+      name: 'unfinished claim of another payload returned: reused',
+      result: notClaimed(storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: 0, payloadHash: 'h2' })),
+      canWait: true,
+      looked: false,
+      expected: REUSED,
+    },
     { name: 'refused without the item, may wait: look at once', result: notClaimed(), canWait: true, looked: false, expected: held(true) },
     { name: 'refused without the item, cannot wait', result: notClaimed(), canWait: false, looked: false, expected: held(false) },
     { name: 'refused without the item just after a look', result: notClaimed(), canWait: true, looked: true, expected: held(false) },

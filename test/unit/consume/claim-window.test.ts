@@ -52,14 +52,14 @@ describe('createClaimWindow', () => {
     expect(claimedKeys().sort()).toEqual([key(0), key(1), key(2)]);
   });
 
-  it('hands back the claims issued beyond a position and issues them again when reached', async () => {
+  it('hands back the claims issued after the first `keep` and issues them again when reached', async () => {
     const { window, claimedKeys, store, claimer } = setup(
       [0, 1, 2, 3].map((offset) => claimPlan(offset)),
       3,
     );
     await window.claimAt(0, 0, START_MS);
     await window.claimAt(1, 1, START_MS);
-    await window.handBack(1);
+    await window.handBack(2);
     expect(claimedKeys()).toEqual([key(0), key(1)]);
     expect(claimer.heldKeys()).toEqual([key(0), key(1)]);
     expect(store.requests.release).toBe(2);
@@ -78,7 +78,7 @@ describe('createClaimWindow', () => {
     store.releaseMany = async () => {
       throw new Error('store unreachable');
     };
-    await window.handBack(0);
+    await window.handBack(1);
     expect(claimer.heldKeys()).toEqual([key(0), key(1)]);
   });
 });

@@ -37,15 +37,66 @@ describe('createClaimer', () => {
     expect(calls).toEqual(['claimAbsent k1', 'claim k1']);
   });
 
-  it('takes the full claim for a key read as absent once the absent-only claim was refused', async () => {
+  it('takes the full claim at once, in the same call, for a key read as absent whose absent-only claim was refused', async () => {
     const { store, claimer } = setup();
     const calls = logClaims(store);
     // Created after the read, and abandoned since: only the full claim takes it over.
-    store.items.set('k1', storedRecord(IdempotencyStatus.InProgress, { key: 'k1', leaseExpiresAtMs: 0 }));
-    expect(await claimer.claim({ key: 'k1', hash: 'h1', absent: true })).toEqual({ outcome: { claimed: false } });
+    store.items.set('k1', storedRecord(IdempotencyStatus.InProgress, { key: 'k1', leaseExpiresAtMs: 0, payloadHash: 'h1' }));
     expect(await claimer.claim({ key: 'k1', hash: 'h1', absent: true })).toMatchObject({ outcome: { claimed: true } });
     expect(calls).toEqual(['claimAbsent k1', 'claim k1']);
     expect(claimer.earlierAttempt('k1')).toBe(true);
+    // From then on the key takes the full claim directly.
+    await claimer.claim({ key: 'k1', hash: 'h1', absent: true });
+    expect(calls).toEqual(['claimAbsent k1', 'claim k1', 'claim k1']);
+  });
+
+  it('claims at once an item past its TTL that the read left out as absent', async () => {
+    const { store, claimer } = setup();
+    // Expired a second ago (1_800_000_000 s is START_MS), not yet deleted by the TTL sweep.
+    store.items.set('k1', storedRecord(IdempotencyStatus.Completed, { key: 'k1', expiresAtEpochSec: 1_799_999_999, payloadHash: 'h0' }));
+    expect(await claimer.claim({ key: 'k1', hash: 'h1', absent: true })).toMatchObject({ outcome: { claimed: true } });
+    expect(store.items.get('k1')).toMatchObject({ status: IdempotencyStatus.InProgress, owner: 'inv-1/orders-0', payloadHash: 'h1' });
+  });
+
+  it('sends no full claim when the refused absent-only claim returned an item that is not free (DynamoDB returns it)', async () => {
+    const { store, claimer } = setup();
+    store.returnExisting = true;
+    const calls = logClaims(store);
+    store.items.set('k1', storedRecord(IdempotencyStatus.Completed, { key: 'k1', payloadHash: 'h1' }));
+    expect(await claimer.claim({ key: 'k1', hash: 'h1', absent: true })).toEqual({
+      outcome: { claimed: false, existing: storedRecord(IdempotencyStatus.Completed, { key: 'k1', payloadHash: 'h1' }) },
+    });
+    expect(calls).toEqual(['claimAbsent k1']);
+  });
+
+  it('counts an earlier attempt when a claim returns its own item for a key it did not hold (the retry of a write whose answer was lost)', async () => {
+    const { store, claimer } = setup();
+    // The first write took over an abandoned claim and committed; its answer was lost.
+    store.items.set('k1', storedRecord(IdempotencyStatus.InProgress, { key: 'k1', owner: 'inv-1/orders-0', payloadHash: 'h1' }));
+    expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toMatchObject({ outcome: { claimed: true, previous: { owner: 'inv-1/orders-0' } } });
+    expect(claimer.earlierAttempt('k1')).toBe(true);
+  });
+
+  it('counts no earlier attempt when it renews a claim it holds', async () => {
+    const { claimer } = setup();
+    await claimer.claim({ key: 'k1', hash: 'h1' });
+    await claimer.claim({ key: 'k1', hash: 'h1' });
+    expect(claimer.earlierAttempt('k1')).toBe(false);
+  });
+
+  it('abandons, never deletes, a key whose claim request failed: the write may have been committed', async () => {
+    const { store, claimer } = setup();
+    const claim = store.claim.bind(store);
+    // The write commits, and its answer is lost.
+    store.claim = async (request, nowMs) => {
+      await claim(request, nowMs);
+      throw new StoreUnavailableError('the idempotency store is unavailable; retry later');
+    };
+    expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toMatchObject({ error: expect.any(StoreUnavailableError) });
+    await claimer.release(['k1']);
+    expect(store.requests).toMatchObject({ release: 0, abandon: 1 });
+    expect(store.items.get('k1')).toMatchObject({ status: IdempotencyStatus.InProgress, owner: 'inv-1/orders-0', leaseExpiresAtMs: 0 });
+    expect(claimer.heldKeys()).toEqual([]);
   });
 
   it('claims a key for its owner with a lease and a TTL, and holds it until then', async () => {
@@ -92,7 +143,9 @@ describe('createClaimer', () => {
     expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toEqual({
       error: new StoreUnavailableError('the idempotency store is unavailable; retry later', { cause: new Error('store unreachable') }),
     });
-    expect(claimer.heldKeys()).toEqual([]);
+    // The request may have been written all the same: the key counts as possibly held.
+    expect(claimer.heldKeys()).toEqual(['k1']);
+    expect(claimer.leaseExpiresAtMs('k1')).toBeUndefined();
   });
 
   it('releases only the keys it holds, and nothing at all when it holds none of them', async () => {

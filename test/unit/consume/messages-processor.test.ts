@@ -76,6 +76,15 @@ describe('messages processor', () => {
     ]);
   });
 
+  it('stamps each item with its expiry when a TTL is set, counted from its processing time', async () => {
+    const table = new FakeTable();
+    const processor = createMessagesProcessor(table, new FakeClock(1_800_000_000_500), { ttlSeconds: 2_592_000 });
+    await processor.process(record(), context);
+    await processor.processRun?.(run(['a', 'b']));
+    // 1,800,000,000 s plus 30 days.
+    expect(table.items.map((item) => item.expiresAtEpochSec)).toEqual([1_802_592_000, 1_802_592_000, 1_802_592_000]);
+  });
+
   it("writes the caller as an attribute, and two callers' equal message ids as two items", async () => {
     const table = new FakeTable();
     const processor = createMessagesProcessor(table, new FakeClock(1_800_000_000_000));
@@ -200,6 +209,16 @@ describe('messageIdOf', () => {
   it('falls back to topic-partition-offset without a usable header', () => {
     expect(messageIdOf(record())).toBe('orders-1-42');
     expect(messageIdOf(record({ headers: [header('')] }))).toBe('orders-1-42');
+  });
+
+  it('falls back to topic-partition-offset, not to an earlier header, when the last one is unusable', () => {
+    expect(messageIdOf(record({ headers: [header('first'), header('')] }))).toBe('orders-1-42');
+    expect(messageIdOf(record({ headers: [header('first'), { name: 'message-id', value: Buffer.from([0xff]) }] }))).toBe('orders-1-42');
+  });
+
+  it('keeps an id of exactly 1 KiB, and hashes one a byte longer', () => {
+    expect(messageIdOf(record({ headers: [header('m'.repeat(1024))] }))).toBe('m'.repeat(1024));
+    expect(messageIdOf(record({ headers: [header('m'.repeat(1025))] }))).toMatch(/^sha256:[A-Za-z0-9_-]{43}$/);
   });
 
   it('hashes an id longer than 1 KiB', () => {

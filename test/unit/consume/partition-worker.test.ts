@@ -111,3 +111,40 @@ describe('processPartition', () => {
     expect(store.requests).toMatchObject({ claim: 7, completeMany: 1, complete: 2, abandon: 1, release: 1 });
   });
 });
+
+describe('the hand-back before a pause', () => {
+  it('releases every claim issued ahead of a full run whose effect failed retriably, keeping none beyond it', async () => {
+    const store = new FakeStore();
+    const clock = new FakeClock();
+    const partition = decodeKafkaEvent(kafkaEvent(Array.from({ length: 27 }, (_, offset) => ({ offset })))).partitions[0];
+    if (partition === undefined) throw new Error('no partition');
+    let failedOnce = false;
+    const heldDuringPause: string[][] = [];
+    await processPartition(partition, {
+      store,
+      processor: {
+        async process() {
+          if (failedOnce) return;
+          failedOnce = true;
+          throw Object.assign(new Error('dependency busy'), { retriable: true });
+        },
+      },
+      clock,
+      logger: silentLogger,
+      invocationId: 'inv-1',
+      scope: 'test',
+      leaseMs: 30_000,
+      ttlSeconds: 86_400,
+      claimsAhead: 2,
+      known: new Map(),
+      waitDeadlineMs: START_MS + 45_000,
+      sleep: async (ms) => {
+        heldDuringPause.push([...store.items.keys()].filter((itemKey) => store.items.get(itemKey)?.status === IdempotencyStatus.InProgress));
+        clock.nowValueMs += ms;
+      },
+    });
+    // The run is offsets 0-24; 25 and 26 were claimed ahead and are handed back for the pause.
+    expect(heldDuringPause).toEqual([Array.from({ length: 25 }, (_, offset) => key(offset))]);
+    expect(store.items.get(key(26))?.status).toBe(IdempotencyStatus.Completed);
+  });
+});

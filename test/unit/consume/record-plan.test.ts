@@ -60,6 +60,21 @@ describe('planRecord', () => {
       expected: { kind: 'claim' },
     },
     {
+      name: "IN_PROGRESS for another payload under another owner's live lease: reused, not waited for",
+      facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2' }) },
+      expected: { kind: 'reused' },
+    },
+    {
+      name: 'IN_PROGRESS for another payload, abandoned (lease 0): reused, never taken over',
+      facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2', leaseExpiresAtMs: 0 }) },
+      expected: { kind: 'reused' },
+    },
+    {
+      name: 'IN_PROGRESS for the same payload, abandoned (lease 0): claim',
+      facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h1', leaseExpiresAtMs: 0 }) },
+      expected: { kind: 'claim' },
+    },
+    {
       name: 'IN_PROGRESS under this owner: claim (renews)',
       facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { owner: OWNER }) },
       expected: { kind: 'claim' },

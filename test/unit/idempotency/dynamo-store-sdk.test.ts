@@ -91,6 +91,34 @@ describe("DynamoIdempotencyStore with DynamoDB's answers", () => {
     expect(input?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
   });
 
+  it("sends the claim condition: absent, past its TTL, or an unfinished claim of the same payload that ran out or is the owner's", async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    await store().claim(
+      { key: 'k', owner: 'inv-2/orders-0', leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: 1_800_086_400, payloadHash: 'h2' },
+      NOW_MS + 500,
+    );
+    const input = dynamo.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe(
+      'attribute_not_exists(id) OR expiresAtEpochSec <= :nowSec OR (#status = :inProgress AND (attribute_not_exists(payloadHash) OR payloadHash = :hash) AND (leaseExpiresAtMs < :nowMs OR #owner = :owner))',
+    );
+    expect(input?.ExpressionAttributeNames).toEqual({ '#status': 'status', '#owner': 'owner' });
+    expect(input?.ExpressionAttributeValues).toEqual({
+      ':nowSec': { N: '1800000000' },
+      ':nowMs': { N: '1800000000500' },
+      ':inProgress': { S: 'IN_PROGRESS' },
+      ':owner': { S: 'inv-2/orders-0' },
+      ':hash': { S: 'h2' },
+    });
+  });
+
+  it('sends the absent-only claim with attribute_not_exists(id) alone', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    await store().claimAbsent({ key: 'k', owner: 'o', leaseExpiresAtMs: NOW_MS + 30_000, expiresAtEpochSec: 1_800_086_400, payloadHash: 'h1' });
+    const input = dynamo.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe('attribute_not_exists(id)');
+    expect(input?.ExpressionAttributeValues).toBeUndefined();
+  });
+
   it('returns a claim of an absent key without `previous` (the answer has no Attributes)', async () => {
     dynamo.on(PutItemCommand).resolves({});
     expect(await store().claim({ key: 'k', owner: 'o', leaseExpiresAtMs: NOW_MS, expiresAtEpochSec: 1 }, NOW_MS)).toStrictEqual({ claimed: true });

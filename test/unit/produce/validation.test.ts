@@ -53,6 +53,26 @@ describe('parseProduceBody', () => {
       [{ records: [{ value: 1, colour: 'red' }] }, 'records[0].colour: unknown field'],
       [{ records: [{ value: 1, headers: [{ name: 'a', value: '%%' }] }] }, 'records[0].headers[0].value: must be a base64 string'],
       [{ records: [{ value: 1, headers: [{ name: '', value: 'YQ==' }] }] }, 'records[0].headers[0].name: must be a non-empty string'],
+      [
+        {
+          records: [
+            { value: 1 },
+            {
+              value: 1,
+              headers: [
+                { name: 'h', value: 'YQ==' },
+                { name: 'message-id', value: '' },
+              ],
+            },
+          ],
+        },
+        'records[1].headers[1].value: a "message-id" header must be non-empty UTF-8 text, the id the consumer deduplicates on',
+      ],
+      // 0xFF 0xFE: not UTF-8.
+      [
+        { records: [{ value: 1, headers: [{ name: 'message-id', value: '//4=' }] }] },
+        'records[0].headers[0].value: a "message-id" header must be non-empty UTF-8 text, the id the consumer deduplicates on',
+      ],
       [{ records: [{ value: 1, headers: {} }] }, 'records[0].headers: must be an array of {"name", "value"}'],
       [{ records: [7] }, 'records[0]: must be an object'],
       [{ records: [] }, 'records: must hold at least one record'],

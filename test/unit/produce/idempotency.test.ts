@@ -1,0 +1,69 @@
+/**
+ * The produce API's Idempotency-Key with the in-memory store and a fake clock: the first
+ * request claims, a repeat is replayed, a concurrent one is told to retry, another body is
+ * refused, also when the first request's completion was never written.
+ */
+import { describe, expect, it } from 'vitest';
+import { IdempotencyInProgressError, IdempotencyKeyMismatchError } from '../../../lib/errors';
+import { IdempotencyStatus } from '../../../lib/idempotency/types';
+import { ProduceIdempotency } from '../../../lib/produce/idempotency';
+import { FakeClock } from '../../helpers/fake-clock';
+import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
+
+const LEASE_MS = 30_000;
+
+function setup() {
+  const store = new MemoryIdempotencyStore();
+  const clock = new FakeClock();
+  let owners = 0;
+  const idempotency = new ProduceIdempotency({ store, clock, ttlSeconds: 86_400, leaseMs: LEASE_MS, newOwner: () => `request-${(owners += 1)}` });
+  return { store, clock, idempotency };
+}
+
+describe('ProduceIdempotency', () => {
+  it('claims a new key under the caller and topic, and replays the stored answer to a repeat', async () => {
+    const { idempotency, store } = setup();
+    const first = await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a');
+    expect(first).toEqual({ kind: 'claimed', held: { key: 'produce:caller-1:events:key-1', owner: 'request-1', payloadHash: 'hash-a' } });
+    if (first.kind !== 'claimed') return;
+    await idempotency.complete(first.held, '{"offsets":[]}');
+    expect(await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a')).toEqual({ kind: 'replay', body: '{"offsets":[]}' });
+    expect(store.items.get('produce:caller-1:events:key-1')?.status).toBe(IdempotencyStatus.Completed);
+  });
+
+  it('refuses another body with a completed key (422)', async () => {
+    const { idempotency } = setup();
+    const first = await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a');
+    if (first.kind === 'claimed') await idempotency.complete(first.held, '{}');
+    await expect(idempotency.begin('caller-1', 'events', 'key-1', 'hash-b')).rejects.toThrow(IdempotencyKeyMismatchError);
+  });
+
+  it('tells the same body to retry while the first request holds the key (409)', async () => {
+    const { idempotency } = setup();
+    await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a');
+    await expect(idempotency.begin('caller-1', 'events', 'key-1', 'hash-a')).rejects.toThrow(IdempotencyInProgressError);
+  });
+
+  it('lets the same body take over a key whose first request died before completing it, once the lease ran out', async () => {
+    const { idempotency, clock } = setup();
+    await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a');
+    clock.nowValueMs += LEASE_MS + 1;
+    expect(await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a')).toMatchObject({ kind: 'claimed', held: { owner: 'request-2' } });
+  });
+
+  it('refuses another body for a key whose first request was produced but never completed, also after the lease ran out (422, not 200)', async () => {
+    const { idempotency, clock, store } = setup();
+    // Request A was acknowledged by Kafka; its completion was never written (the function died).
+    await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a');
+    clock.nowValueMs += LEASE_MS + 1;
+    await expect(idempotency.begin('caller-1', 'events', 'key-1', 'hash-b')).rejects.toThrow(IdempotencyKeyMismatchError);
+    expect(store.items.get('produce:caller-1:events:key-1')).toMatchObject({ owner: 'request-1', payloadHash: 'hash-a' });
+  });
+
+  it('releases a key so that the retry claims it at once', async () => {
+    const { idempotency } = setup();
+    const first = await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a');
+    if (first.kind === 'claimed') await idempotency.release(first.held);
+    expect(await idempotency.begin('caller-1', 'events', 'key-1', 'hash-b')).toMatchObject({ kind: 'claimed' });
+  });
+});
