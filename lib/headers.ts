@@ -22,8 +22,9 @@ export const CALLER_HEADER = 'x-caller-id';
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The text a header value carries when it is usable as an identity (a `message-id`, a
- * caller): non-empty, valid UTF-8. Undefined otherwise. The one rule both sides apply: the
+ * The text a header value carries when it is usable as an identity (a `message-id`):
+ * non-empty, valid UTF-8. Undefined otherwise. (A caller header is usable only when its MAC
+ * verifies, `lib/caller-mac/header.ts`.) The one rule both sides apply: the
  * produce function refuses a `message-id` it would not be deduplicated on, and the consumer
  * treats such a header, written straight to Kafka, as absent.
  */
