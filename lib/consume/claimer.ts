@@ -18,7 +18,7 @@ import type { Claim, ClaimOutcome, ConsumeClaimStore, IdempotencyStore } from '.
 import type { ClaimResult } from './claim-verdict';
 
 /** What the claimer needs of the store. */
-export type ClaimStore = Pick<IdempotencyStore, 'claim' | 'releaseMany'> & ConsumeClaimStore;
+export type ClaimStore = Pick<IdempotencyStore, 'claim' | 'releaseMany' | 'abandonMany'> & ConsumeClaimStore;
 
 /** A key to claim for a payload hash; `absent` when a read found no item for it. */
 export interface ClaimTarget {

@@ -87,6 +87,18 @@ export interface IdempotencyStore {
    * @throws {StoreUnavailableError} when the store cannot be reached.
    */
   releaseMany(keys: readonly string[], owner: string): Promise<void>;
+  /**
+   * Gives up claims whose effect may have run (a consumed record's, or a produce request that
+   * reached Kafka): each claim still IN_PROGRESS under `claim.owner` is written again with
+   * `leaseExpiresAtMs` 0, with one conditional write per key. Such a claim is not deleted,
+   * which would let the next claim believe no effect ever ran and let another payload take
+   * the key; kept with its lease ended, it is taken over at once by the same payload, which
+   * learns from {@link ClaimOutcome} `previous` that an earlier attempt may have had its
+   * effect. Keys held or completed by another owner, or gone, are left alone.
+   *
+   * @throws {StoreUnavailableError} when the store cannot be reached.
+   */
+  abandonMany(claims: readonly Claim[]): Promise<void>;
 }
 
 /**
@@ -105,13 +117,7 @@ export interface FencedCompletionStore {
   completeIfOwned(completions: readonly Completion[]): Promise<string[]>;
 }
 
-/**
- * The consumer's claims beyond the shared store's: a cheaper claim of a key known absent, and
- * claims given up after their effect may have run. Such a claim is not deleted (which would
- * let the next claim believe no effect ever ran) but kept IN_PROGRESS with its lease ended,
- * so that the next claim takes it over at once and learns from {@link ClaimOutcome}
- * `previous` that an earlier attempt may have applied the effect.
- */
+/** The consumer's claim beyond the shared store's: a cheaper claim of a key known absent. */
 export interface ConsumeClaimStore {
   /**
    * Claims `claim.key` only when no item holds it, with the simplest condition
@@ -123,13 +129,4 @@ export interface ConsumeClaimStore {
    * @throws {StoreUnavailableError} when the store cannot be reached.
    */
   claimAbsent(claim: Claim): Promise<ClaimOutcome>;
-
-  /**
-   * Ends the lease of each claim still IN_PROGRESS under `claim.owner` (its item is written
-   * again with `leaseExpiresAtMs` 0), with one conditional write per key. Keys held or
-   * completed by another owner, or gone, are left alone.
-   *
-   * @throws {StoreUnavailableError} when the store cannot be reached.
-   */
-  abandonMany(claims: readonly Claim[]): Promise<void>;
 }

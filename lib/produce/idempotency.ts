@@ -2,18 +2,22 @@
  * The produce API's `Idempotency-Key`: produce-specific use of the shared
  * {@link IdempotencyStore}. The first request with a key claims it (with a lease), produces
  * and stores its 200 response; a repeat gets the stored response, a concurrent one 409, one
- * with another body 422. A failed request releases the key so the client can retry.
+ * with another body 422. A failed request gives the key up so that the client's retry of the
+ * same body can take it at once; the key stays that body's, since some of its records may
+ * have reached Kafka with the key's message ids.
  */
 import { IdempotencyInProgressError, IdempotencyKeyMismatchError, ValidationError } from '../errors';
 import type { Clock } from '../clock';
 import { expiresAtEpochSec, payloadHash } from '../idempotency/keys';
 import { IdempotencyStatus, type IdempotencyStore } from '../idempotency/types';
 
-/** A key this request holds and must complete or release. */
+/** A key this request holds and must complete or give up. */
 export interface HeldKey {
   key: string;
   owner: string;
   payloadHash: string;
+  /** The claim's TTL attribute, epoch seconds (kept when the claim is given up). */
+  expiresAtEpochSec: number;
 }
 
 /** Outcome of {@link ProduceIdempotency.begin}. */
@@ -76,11 +80,9 @@ export class ProduceIdempotency {
     const owner = newOwner();
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
       const nowMs = clock.nowMs();
-      const outcome = await store.claim(
-        { key, owner, payloadHash: hash, leaseExpiresAtMs: nowMs + leaseMs, expiresAtEpochSec: expiresAtEpochSec(nowMs, ttlSeconds) },
-        nowMs,
-      );
-      if (outcome.claimed) return { kind: 'claimed', held: { key, owner, payloadHash: hash } };
+      const expiresAt = expiresAtEpochSec(nowMs, ttlSeconds);
+      const outcome = await store.claim({ key, owner, payloadHash: hash, leaseExpiresAtMs: nowMs + leaseMs, expiresAtEpochSec: expiresAt }, nowMs);
+      if (outcome.claimed) return { kind: 'claimed', held: { key, owner, payloadHash: hash, expiresAtEpochSec: expiresAt } };
       const existing = outcome.existing ?? (await store.getMany([key], nowMs)).get(key);
       // Released or expired between the claim and the read: try to claim again.
       if (existing === undefined) continue;
@@ -108,11 +110,16 @@ export class ProduceIdempotency {
   }
 
   /**
-   * Frees the held key so that the client's retry can claim it at once.
+   * Gives the held key up after a request that failed once its records were handed to Kafka:
+   * its lease is ended, so the client's retry of the same body takes it over at once, but it
+   * is not deleted. Some of the records may be on Kafka already with the key's message ids
+   * (a failed send does not say which), so another body must not take the key: it would be
+   * answered 200 for records the consumer then treats as reused ids.
    *
    * @throws {StoreUnavailableError} when the store cannot be reached.
    */
-  async release(held: HeldKey): Promise<void> {
-    await this.options.store.releaseMany([held.key], held.owner);
+  async giveUp(held: HeldKey): Promise<void> {
+    const { key, owner, payloadHash, expiresAtEpochSec: expiresAt } = held;
+    await this.options.store.abandonMany([{ key, owner, payloadHash, leaseExpiresAtMs: 0, expiresAtEpochSec: expiresAt }]);
   }
 }

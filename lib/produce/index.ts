@@ -150,6 +150,7 @@ function lazyDynamo(config: AppConfig): LazyDynamo {
       getMany: async (keys, nowMs) => (await load()).store.getMany(keys, nowMs),
       completeMany: async (completions) => (await load()).store.completeMany(completions),
       releaseMany: async (keys, owner) => (await load()).store.releaseMany(keys, owner),
+      abandonMany: async (claims) => (await load()).store.abandonMany(claims),
     },
     counter: {
       take: async (key, limit, expiresAtEpochSec) => (await load()).counter.take(key, limit, expiresAtEpochSec),

@@ -108,11 +108,11 @@ export class ProduceService {
     try {
       response = await this.send(topic, records, logger);
     } catch (error) {
-      await this.release(held, logger);
+      await this.giveUp(held, logger);
       throw error;
     }
     if (response.statusCode !== 200) {
-      await this.release(held, logger);
+      await this.giveUp(held, logger);
       return response;
     }
     try {
@@ -126,12 +126,12 @@ export class ProduceService {
     return response;
   }
 
-  private async release(held: HeldKey, logger: Logger): Promise<void> {
+  private async giveUp(held: HeldKey, logger: Logger): Promise<void> {
     try {
-      await this.deps.idempotency.release(held);
+      await this.deps.idempotency.giveUp(held);
     } catch (error) {
       // The lease still ends on its own; the client's own error matters more than this one.
-      logger.warn('releasing an Idempotency-Key failed', errorFields(error));
+      logger.warn('giving up an Idempotency-Key failed', errorFields(error));
     }
   }
 

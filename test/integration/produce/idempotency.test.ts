@@ -137,12 +137,15 @@ describe('Idempotency-Key against the real broker and store', () => {
     expect(offsetsOf(marker)).toEqual([{ partition: 0, offset: 1, error_code: null, error: null }]);
   });
 
-  it('releases the key when the produce fails, so that the retry produces', async () => {
+  it('gives the key up when the produce fails, so that the retry of the same body produces at once, and another body is refused', async () => {
     const later = uniqueName('produce-idem-later');
     const body = JSON.stringify({ records: [{ value: 'retry me' }] });
     const headers = { 'idempotency-key': 'release-1' };
     const failed = await runtime.handler(produceEvent(later, body, { headers }));
     expect(failed.statusCode).toBe(404);
+    const other = await runtime.handler(produceEvent(later, JSON.stringify({ records: [{ value: 'another' }] }), { headers }));
+    expect(other.statusCode).toBe(422);
+    expect(JSON.parse(other.body as string)).toMatchObject({ error_code: 42202 });
     await ensureTopics(testKafka(), [{ topic: later, numPartitions: 1 }]);
     const retried = await runtime.handler(produceEvent(later, body, { headers }));
     expect(retried.statusCode).toBe(200);

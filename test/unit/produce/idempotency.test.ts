@@ -24,7 +24,11 @@ describe('ProduceIdempotency', () => {
   it('claims a new key under the caller and topic, and replays the stored answer to a repeat', async () => {
     const { idempotency, store } = setup();
     const first = await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a');
-    expect(first).toEqual({ kind: 'claimed', held: { key: 'produce:caller-1:events:key-1', owner: 'request-1', payloadHash: 'hash-a' } });
+    // 1_800_000_000 s (the fake clock's start) and a day.
+    expect(first).toEqual({
+      kind: 'claimed',
+      held: { key: 'produce:caller-1:events:key-1', owner: 'request-1', payloadHash: 'hash-a', expiresAtEpochSec: 1_800_086_400 },
+    });
     if (first.kind !== 'claimed') return;
     await idempotency.complete(first.held, '{"offsets":[]}');
     expect(await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a')).toEqual({ kind: 'replay', body: '{"offsets":[]}' });
@@ -60,10 +64,18 @@ describe('ProduceIdempotency', () => {
     expect(store.items.get('produce:caller-1:events:key-1')).toMatchObject({ owner: 'request-1', payloadHash: 'hash-a' });
   });
 
-  it('releases a key so that the retry claims it at once', async () => {
-    const { idempotency } = setup();
+  it("gives a failed request's key up so that the retry of the same body takes it at once, and keeps it that body's", async () => {
+    const { idempotency, store } = setup();
     const first = await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a');
-    if (first.kind === 'claimed') await idempotency.release(first.held);
-    expect(await idempotency.begin('caller-1', 'events', 'key-1', 'hash-b')).toMatchObject({ kind: 'claimed' });
+    if (first.kind === 'claimed') await idempotency.giveUp(first.held);
+    expect(store.items.get('produce:caller-1:events:key-1')).toMatchObject({
+      status: IdempotencyStatus.InProgress,
+      leaseExpiresAtMs: 0,
+      payloadHash: 'hash-a',
+    });
+    // Some of its records may be on Kafka with the key's message ids: another body is refused...
+    await expect(idempotency.begin('caller-1', 'events', 'key-1', 'hash-b')).rejects.toThrow(IdempotencyKeyMismatchError);
+    // ...and the same body is produced again at once, without waiting out a lease.
+    expect(await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a')).toMatchObject({ kind: 'claimed', held: { owner: 'request-3' } });
   });
 });
