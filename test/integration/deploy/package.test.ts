@@ -541,8 +541,9 @@ describe('IAM', () => {
     expect(statements.IdempotencyRecords).toEqual({
       Sid: 'IdempotencyRecords',
       Effect: 'Allow',
-      // Only what lib/idempotency/dynamo-store.ts calls, and only on produce's own keys.
-      Action: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+      // Only what produce's use of lib/idempotency/dynamo-store.ts calls (it never deletes a
+      // key), and only on produce's own keys.
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
       Resource: { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] },
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['produce:*'] } },
     });
