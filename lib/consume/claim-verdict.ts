@@ -25,33 +25,36 @@ export type ClaimVerdict =
 const REUSED: ClaimVerdict = { kind: 'failed', failure: { reason: MESSAGE_ID_REUSED } };
 
 /**
- * What a stored item tells of its own accord: the key belongs to another payload (COMPLETED
- * or not: an unfinished claim's attempt may have had its effect, and the store never lets
- * another payload take it over), or it is done with this one. Undefined otherwise.
+ * What a stored item tells a record with payload hash `hash`, to be claimed by `owner` at
+ * `nowMs`, before any claim; the one rule the plan, a look and a refused claim all follow:
+ * - COMPLETED: a duplicate of the same payload, else a reused id;
+ * - IN_PROGRESS under another owner's live lease: wait for it, whatever its payload (a claim
+ *   issued ahead of its record may yet be released without any effect, freeing the key);
+ * - IN_PROGRESS of another payload whose lease ended (abandoned, or its owner gone): a reused
+ *   id, since its attempt may have applied its effect, and the store never lets another
+ *   payload take such a claim over;
+ * - otherwise undefined: the key is worth a claim.
  */
-export function storedVerdict(stored: IdempotencyRecord, hash: string): ClaimVerdict | undefined {
-  if (!isSamePayload(stored.payloadHash, hash)) return REUSED;
-  return stored.status === IdempotencyStatus.Completed ? { kind: 'duplicate' } : undefined;
+export function storedVerdict(stored: IdempotencyRecord, hash: string, owner: string, nowMs: number): ClaimVerdict | undefined {
+  if (stored.status === IdempotencyStatus.Completed) return isSamePayload(stored.payloadHash, hash) ? { kind: 'duplicate' } : REUSED;
+  if (stored.owner !== owner && stored.leaseExpiresAtMs >= nowMs) return { kind: 'wait', failure: { reason: HELD_BY_ANOTHER }, lookAtOnce: false };
+  return isSamePayload(stored.payloadHash, hash) ? undefined : REUSED;
+}
+
+/** What a look at the key before claiming it tells (see {@link storedVerdict}): undefined when it is worth a claim. */
+export function lookVerdict(seen: IdempotencyRecord | undefined, hash: string, owner: string, nowMs: number): ClaimVerdict | undefined {
+  return seen === undefined ? undefined : storedVerdict(seen, hash, owner, nowMs);
 }
 
 /**
- * What a look at the key before claiming it tells: undefined when it is worth a claim
- * (absent, ours, or the same payload's under a lease that ran out before `nowMs`).
+ * How a claim was made: whether the invocation may wait, whether the key was looked at just
+ * before, and by whom and when (to read an item a refused claim returns).
  */
-export function lookVerdict(seen: IdempotencyRecord | undefined, hash: string, owner: string, nowMs: number): ClaimVerdict | undefined {
-  if (seen === undefined) return undefined;
-  const verdict = storedVerdict(seen, hash);
-  if (verdict !== undefined) return verdict;
-  if (seen.owner !== owner && seen.leaseExpiresAtMs >= nowMs) {
-    return { kind: 'wait', failure: { reason: HELD_BY_ANOTHER }, lookAtOnce: false };
-  }
-  return undefined;
-}
-
-/** How a claim was made: whether the invocation may wait, and whether the key was looked at just before. */
 export interface ClaimAttempt {
   canWait: boolean;
   looked: boolean;
+  owner: string;
+  nowMs: number;
 }
 
 /** Interprets the result of a claim request for a record whose payload hash is `hash`. */
@@ -59,7 +62,7 @@ export function claimVerdict(result: ClaimResult, hash: string, attempt: ClaimAt
   if ('error' in result) return { kind: 'wait', failure: { reason: CLAIM_FAILED, error: result.error }, lookAtOnce: false };
   const { outcome } = result;
   if (outcome.claimed) return { kind: 'claimed' };
-  const stored = outcome.existing === undefined ? undefined : storedVerdict(outcome.existing, hash);
+  const stored = outcome.existing === undefined ? undefined : storedVerdict(outcome.existing, hash, attempt.owner, attempt.nowMs);
   if (stored !== undefined) return stored;
   // DynamoDB returns the item that failed the condition; dynalite does not. When waiting is
   // possible, look at once rather than pause: the holder may be done already.

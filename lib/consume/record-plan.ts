@@ -4,10 +4,11 @@
  * it (a duplicate), or claim it, noting when another owner holds it under a live lease.
  * Pure: the partition worker acts on these plans.
  */
-import { IdempotencyStatus, type IdempotencyRecord } from '../idempotency/types';
+import type { IdempotencyRecord } from '../idempotency/types';
+import { storedVerdict } from './claim-verdict';
 import type { ConsumedRecord, PartitionEntry } from './event';
 import { MALFORMED_RECORD, MESSAGE_ID_REUSED } from './failure-reason';
-import { consumeIdempotencyKey, isSamePayload, messageIdentityOf, recordPayloadHash, type CallerCheck } from './message-id';
+import { consumeIdempotencyKey, messageIdentityOf, recordPayloadHash, type CallerCheck } from './message-id';
 
 /** Why a record was not done, for the log and the report. */
 export interface Failure {
@@ -51,18 +52,20 @@ export type RecordDecision = { kind: 'duplicate' } | { kind: 'reused' } | { kind
 
 /**
  * Decides what to do with a well-formed record: the same message twice in one partition is
- * done once the first copy is, and a key already COMPLETED is skipped; a key stored for
- * another payload, COMPLETED or not, is not the same message (the key is that payload's:
- * an unfinished claim's attempt may have had its effect). A key IN_PROGRESS under a live
- * lease (`>= nowMs`) of an owner other than `owner` is claimed only after waiting for it.
+ * done once the first copy is (another payload with its id is not the same message); else
+ * the batch read's item decides as any look at the key does ({@link storedVerdict}): a
+ * COMPLETED key is skipped or reused, a key IN_PROGRESS under a live lease (`>= nowMs`) of an
+ * owner other than `owner` is claimed only after waiting for it, and an unfinished claim of
+ * another payload whose lease ended makes the record a reused id.
  */
 export function planRecord(facts: RecordFacts, owner: string, nowMs: number): RecordDecision {
   const { hash, earlierHash, known } = facts;
   if (earlierHash !== undefined) return earlierHash === hash ? { kind: 'duplicate' } : { kind: 'reused' };
-  if (known !== undefined && !isSamePayload(known.payloadHash, hash)) return { kind: 'reused' };
-  if (known?.status === IdempotencyStatus.Completed) return { kind: 'duplicate' };
-  if (known?.status === IdempotencyStatus.InProgress && known.leaseExpiresAtMs >= nowMs && known.owner !== owner) return { kind: 'claim', held: known };
-  return { kind: 'claim' };
+  const verdict = known === undefined ? undefined : storedVerdict(known, hash, owner, nowMs);
+  if (verdict === undefined) return { kind: 'claim' };
+  if (verdict.kind === 'duplicate') return verdict;
+  if (verdict.kind === 'wait') return { kind: 'claim', held: known as IdempotencyRecord };
+  return { kind: 'reused' };
 }
 
 /** Who a well-formed record is: its message identity, its caller, and its idempotency key. */

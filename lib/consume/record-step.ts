@@ -42,7 +42,8 @@ async function lookThenClaim(plan: ClaimPlan, deps: RecordStepDeps): Promise<Cla
   }
   const verdict = lookVerdict(seen, plan.hash, deps.claimer.owner, nowMs);
   if (verdict !== undefined) return verdict;
-  return claimVerdict(await deps.claimer.claim(plan), plan.hash, { canWait: deps.canWait, looked: true });
+  const result = await deps.claimer.claim(plan);
+  return claimVerdict(result, plan.hash, { canWait: deps.canWait, looked: true, owner: deps.claimer.owner, nowMs: deps.clock.nowMs() });
 }
 
 /**
@@ -66,7 +67,10 @@ export async function acquireRecord(
       if (!(await deps.patience.pause())) return { kind: 'failed', failure };
     }
     pauseFirst = true;
-    const verdict = claim === undefined ? await lookThenClaim(plan, deps) : claimVerdict(await claim, plan.hash, { canWait: deps.canWait, looked: false });
+    const verdict =
+      claim === undefined
+        ? await lookThenClaim(plan, deps)
+        : claimVerdict(await claim, plan.hash, { canWait: deps.canWait, looked: false, owner: deps.claimer.owner, nowMs: deps.clock.nowMs() });
     claim = undefined;
     if (verdict.kind === 'duplicate') {
       // Done by someone else: progress, so the next wait starts short again.

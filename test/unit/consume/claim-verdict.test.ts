@@ -11,20 +11,45 @@ const held = (lookAtOnce: boolean): ClaimVerdict => ({ kind: 'wait', failure: { 
 const completed = (payloadHash?: string) => storedRecord(IdempotencyStatus.Completed, payloadHash === undefined ? {} : { payloadHash });
 
 describe('storedVerdict', () => {
+  const live = { leaseExpiresAtMs: NOW_MS };
+  const ended = { leaseExpiresAtMs: NOW_MS - 1 };
   it.each([
     { name: 'COMPLETED, same payload: duplicate', stored: completed('h1'), expected: { kind: 'duplicate' } },
     { name: 'COMPLETED, no stored hash: duplicate', stored: completed(), expected: { kind: 'duplicate' } },
     { name: 'COMPLETED, another payload: reused', stored: completed('h2'), expected: REUSED },
-    { name: 'IN_PROGRESS, another payload: reused', stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2' }), expected: REUSED },
     {
-      name: 'IN_PROGRESS abandoned, another payload: reused',
+      name: "IN_PROGRESS, another payload, under another owner's live lease: wait (it may yet be released unapplied)",
+      stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2', ...live }),
+      expected: held(false),
+    },
+    {
+      name: 'IN_PROGRESS, another payload, lease ended: reused',
+      stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2', ...ended }),
+      expected: REUSED,
+    },
+    {
+      name: 'IN_PROGRESS, another payload, abandoned: reused',
       stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2', leaseExpiresAtMs: 0 }),
       expected: REUSED,
     },
-    { name: 'IN_PROGRESS, same payload: nothing decided', stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h1' }), expected: undefined },
-    { name: 'IN_PROGRESS, no stored hash: nothing decided', stored: storedRecord(IdempotencyStatus.InProgress), expected: undefined },
+    {
+      name: "IN_PROGRESS, same payload, under another owner's live lease: wait",
+      stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h1', ...live }),
+      expected: held(false),
+    },
+    {
+      name: 'IN_PROGRESS, same payload, lease ended: claim',
+      stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h1', ...ended }),
+      expected: undefined,
+    },
+    { name: 'IN_PROGRESS, no stored hash, lease ended: claim', stored: storedRecord(IdempotencyStatus.InProgress, ended), expected: undefined },
+    {
+      name: 'IN_PROGRESS under this owner: claim (renews)',
+      stored: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h1', owner: OWNER }),
+      expected: undefined,
+    },
   ])('$name', ({ stored, expected }) => {
-    expect(storedVerdict(stored, 'h1')).toEqual(expected);
+    expect(storedVerdict(stored, 'h1', OWNER, NOW_MS)).toEqual(expected);
   });
 });
 
@@ -42,11 +67,7 @@ describe('lookVerdict', () => {
       seen: storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: NOW_MS - 1, payloadHash: 'h2' }),
       expected: REUSED,
     },
-    {
-      name: 'another payload under a live lease: reused, not waited for',
-      seen: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2' }),
-      expected: REUSED,
-    },
+    { name: 'another payload under a live lease: waited for', seen: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2' }), expected: held(false) },
   ])('$name', ({ seen, expected }) => {
     expect(lookVerdict(seen, 'h1', OWNER, NOW_MS)).toEqual(expected);
   });
@@ -80,6 +101,6 @@ describe('claimVerdict', () => {
   ];
 
   it.each(cases)('$name', ({ result, canWait, looked, expected }) => {
-    expect(claimVerdict(result, 'h1', { canWait, looked })).toEqual(expected);
+    expect(claimVerdict(result, 'h1', { canWait, looked, owner: OWNER, nowMs: NOW_MS })).toEqual(expected);
   });
 });

@@ -137,6 +137,32 @@ describe('an unfinished claim of another payload', () => {
   });
 });
 
+describe('a live claim of another payload', () => {
+  it('is waited for, not failed as reused: a claim issued ahead may be released without any effect, and the record is then applied', async () => {
+    const s = setup();
+    // Another invocation claimed `m` ahead of its record for another payload, live for 10 s.
+    s.store.items.set(KEY_M, {
+      key: KEY_M,
+      status: IdempotencyStatus.InProgress,
+      owner: 'other',
+      leaseExpiresAtMs: s.clock.nowMs() + 10_000,
+      expiresAtEpochSec: 4_000_000_000,
+      payloadHash: 'another',
+    });
+    const getMany = s.store.getMany.bind(s.store);
+    let looks = 0;
+    // It releases the claim, having started no effect, while this invocation waits.
+    s.store.getMany = async (keys, nowMs) => {
+      looks += 1;
+      if (looks === 2) s.store.items.delete(KEY_M);
+      return getMany(keys, nowMs);
+    };
+    expect(await s.handler(kafkaEvent([record(1, { v: 1 })]), s.minuteLeft())).toEqual({ batchItemFailures: [] });
+    expect(s.table.values()).toEqual({ m: { v: 1 } });
+    expect(s.log.failures).toEqual([]);
+  });
+});
+
 describe('a claim whose answer was lost after the store committed it', () => {
   it('tells the effect of an earlier attempt when the retry returns its own item, so the default processor does not write the message again', async () => {
     const s = setup();

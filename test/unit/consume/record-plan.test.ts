@@ -60,8 +60,13 @@ describe('planRecord', () => {
       expected: { kind: 'claim' },
     },
     {
-      name: "IN_PROGRESS for another payload under another owner's live lease: reused, not waited for",
+      name: "IN_PROGRESS for another payload under another owner's live lease: claim, held (it may yet be released unapplied)",
       facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2' }) },
+      expected: { kind: 'claim', held: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2' }) },
+    },
+    {
+      name: 'IN_PROGRESS for another payload whose lease ran out: reused',
+      facts: { key: 'k', hash: 'h1', known: storedRecord(IdempotencyStatus.InProgress, { payloadHash: 'h2', leaseExpiresAtMs: NOW_MS - 1 }) },
       expected: { kind: 'reused' },
     },
     {
