@@ -31,6 +31,8 @@ export interface ScenarioReport {
   broken: string[];
   /** Extra figures worth reading (restarts, kills, status histogram...), printed on a second line. */
   details: Record<string, string | number>;
+  /** Indented lines explaining each loss and duplicate (see `./diagnosis`), printed last. */
+  diagnosis?: string[];
   durationMs: number;
 }
 
@@ -64,10 +66,10 @@ export function summaryLine(report: ScenarioReport): string {
   ].join(' ');
 }
 
-/** The indented lines under a summary line: duration, details, then each broken promise. */
+/** The indented lines under a summary line: duration, details, each broken promise, then the explanation of losses and duplicates. */
 export function detailLines(report: ScenarioReport): string[] {
   const details = Object.entries({ duration_ms: report.durationMs, ...report.details }).map(([name, value]) => `${name}=${value}`);
-  return [`  ${details.join(' ')}`, ...report.broken.map((promise) => `  broken: ${promise}`)];
+  return [`  ${details.join(' ')}`, ...report.broken.map((promise) => `  broken: ${promise}`), ...(report.diagnosis ?? [])];
 }
 
 /** The process exit code for a run: 0 only when every scenario passed. */
