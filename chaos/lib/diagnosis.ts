@@ -119,8 +119,11 @@ export function duplicateLines(facts: DuplicateFacts): string[] {
     const writes = facts.writes.filter((write) => write.key === item.messageId);
     for (const [n, write] of writes.entries()) {
       const invocation = position === undefined ? 'unknown (the item names no record)' : invocationOf(facts.log, position, write.processedAt);
+      // The consumer stamps processedAt once per attempt: a later write with an earlier write's stamp sent that attempt's item again.
+      const earlier = write.processedAt === undefined ? -1 : writes.findIndex((other) => other.processedAt === write.processedAt);
+      const again = earlier !== -1 && earlier < n ? ` same_item_as=write ${earlier + 1}` : '';
       lines.push(
-        `      write ${n + 1}: ${write.operation} request=${write.request} processedAt=${write.processedAt ?? '-'} accepted_at=${new Date(write.acceptedAtMs).toISOString()} invocation=${invocation}`,
+        `      write ${n + 1}: ${write.operation} request=${write.request} processedAt=${write.processedAt ?? '-'} accepted_at=${new Date(write.acceptedAtMs).toISOString()} invocation=${invocation}${again}`,
       );
     }
     if (position !== undefined) for (const line of emulatorLinesFor(facts.log, position)) lines.push(`      emulator: ${line.raw}`);
@@ -140,6 +143,14 @@ export const LossCause = {
   CommittedWithoutEffect: 'committed-without-effect',
 } as const;
 export type LossCause = (typeof LossCause)[keyof typeof LossCause];
+
+/** What each cause means, for the report line. */
+const LOSS_MEANING: Record<LossCause, string> = {
+  [LossCause.NotOnTopic]: 'lost before the consumer',
+  [LossCause.DeadLettered]: 'the consumer gave up on it',
+  [LossCause.NotConsumedYet]: 'not consumed when the sink was read',
+  [LossCause.CommittedWithoutEffect]: 'the consumer moved past it without applying it',
+};
 
 /** Everything known about one lost message. */
 export interface LossFacts {
@@ -179,7 +190,7 @@ export function lossLines(facts: LossFacts, drain: DrainEnd, log: readonly LogLi
       ? drain.drained
         ? 'not consumed yet although the drain ended'
         : `not consumed yet: the drain ended too soon (${drain.why})`
-      : cause;
+      : `${cause}: ${LOSS_MEANING[cause]}`;
   const lines = [`  lost ${facts.id}: ${topic}; ${dead}; ${committed}; ${verdict}`];
   if (facts.record !== undefined) for (const line of emulatorLinesFor(log, facts.record)) lines.push(`    emulator: ${line.raw}`);
   return lines;

@@ -90,6 +90,34 @@ describe('duplicateLines', () => {
       `      emulator: ${again}`,
     ]);
   });
+
+  it('marks a write that sent the item of an earlier write again (same processedAt)', () => {
+    const lines = duplicateLines({
+      id: 'run-p0-5',
+      items: [{ id: 'run-p0-5', messageId: 'events-0-5', topic: 'events', partition: 0, offset: 5, processedAt: '2026-12-05T10:00:01.100Z', writes: 2 }],
+      writes: [
+        {
+          key: 'events-0-5',
+          operation: 'BatchWriteItem',
+          request: 12,
+          acceptedAtMs: Date.parse('2026-12-05T10:00:01.130Z'),
+          processedAt: '2026-12-05T10:00:01.100Z',
+        },
+        {
+          key: 'events-0-5',
+          operation: 'BatchWriteItem',
+          request: 13,
+          acceptedAtMs: Date.parse('2026-12-05T10:00:01.190Z'),
+          processedAt: '2026-12-05T10:00:01.100Z',
+        },
+      ],
+      log: log(consumed, processed),
+    });
+    expect(lines[0]).toBe('  duplicated run-p0-5: 2 effect(s) in 1 sink item(s); the topic was not read');
+    expect(lines[3]).toBe(
+      '      write 2: BatchWriteItem request=13 processedAt=2026-12-05T10:00:01.100Z accepted_at=2026-12-05T10:00:01.190Z invocation=req-a:5f0c same_item_as=write 1',
+    );
+  });
 });
 
 describe('classifyLoss', () => {
@@ -126,7 +154,7 @@ describe('lossLines', () => {
       [],
     );
     expect(line).toBe(
-      '  lost run-p2-3: on the topic at events/2/3; not on the dead-letter topic; behind the committed offset (partition 2 committed 40); committed-without-effect',
+      '  lost run-p2-3: on the topic at events/2/3; not on the dead-letter topic; behind the committed offset (partition 2 committed 40); committed-without-effect: the consumer moved past it without applying it',
     );
   });
 });
