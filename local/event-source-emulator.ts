@@ -233,7 +233,8 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     return true;
   };
 
-  const invoke = async (records: FetchedRecord[]): Promise<BatchOutcome> => {
+  /** Invokes the handler with `records` under the request id `awsRequestId` and reads its answer. */
+  const invoke = async (records: FetchedRecord[], awsRequestId: string): Promise<BatchOutcome> => {
     const event = buildMskEvent(cluster, records);
     const [first] = records as [FetchedRecord];
     stats.invocations += 1;
@@ -241,22 +242,32 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     let answer: { response: unknown } | { error: unknown };
     try {
       const deadlineMs = clock.nowMs() + invocationTimeoutMs;
-      const context: EmulatedContext = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadlineMs - clock.nowMs()) };
+      const context: EmulatedContext = { awsRequestId, getRemainingTimeInMillis: () => Math.max(0, deadlineMs - clock.nowMs()) };
       answer = { response: await withTimeout(handler(event, context), invocationTimeoutMs) };
     } catch (error) {
-      logger.warn('event source: the function failed', { partition: first.partition, ...errorFields(error) });
+      logger.warn('event source: the function failed', {
+        partition: first.partition,
+        firstOffset: first.offset,
+        lastOffset: (records[records.length - 1] as FetchedRecord).offset,
+        awsRequestId,
+        ...errorFields(error),
+      });
       answer = { error };
     }
     return batchOutcome({ topic: first.topic, partition: first.partition, offsets: records.map((record) => BigInt(record.offset)) }, answer);
   };
 
-  /** The fields every batch log line carries. */
-  const summaryOf = (batch: PartitionBatch, offsets: readonly bigint[], startedMs: number) => ({
+  /**
+   * The fields every batch log line carries. The request id is the one the function saw
+   * (`context.awsRequestId`), so the function's own lines about the invocation can be found.
+   */
+  const summaryOf = (batch: PartitionBatch, offsets: readonly bigint[], startedMs: number, awsRequestId: string) => ({
     topic: batch.topic,
     partition: batch.partition,
     firstOffset: (offsets[0] as bigint).toString(),
     lastOffset: (offsets[offsets.length - 1] as bigint).toString(),
     delivered: offsets.length,
+    awsRequestId,
     durationMs: clock.nowMs() - startedMs,
   });
   type Summary = ReturnType<typeof summaryOf>;
@@ -369,8 +380,9 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
       const { records } = chunk;
       const startedMs = clock.nowMs();
       const offsets = records.map((record) => BigInt(record.offset));
-      const outcome = await whileHeartbeating(control, () => invoke(records));
-      const summary = summaryOf(batch, offsets, startedMs);
+      const awsRequestId = randomUUID();
+      const outcome = await whileHeartbeating(control, () => invoke(records, awsRequestId));
+      const summary = summaryOf(batch, offsets, startedMs, awsRequestId);
       const decision = decideBatch({ outcome, offsets, previous: failing.get(batch.partition), maximumRetryAttempts: settings.maximumRetryAttempts, backoff });
       if (decision.kind === 'advance') {
         await control.commit(decision.commitOffset);

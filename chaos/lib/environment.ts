@@ -13,6 +13,7 @@ import { ensureTables } from '../../local/dynamo/tables';
 import { ensureTopics } from '../../local/kafka/admin';
 import { freePort } from '../../local/ports';
 import type { Logger } from '../../lib/logger';
+import type { SinkItem } from './accounting';
 import { chaosMessage, outsideDynamo, outsideKafka, scanTable } from './observe';
 import { startSinkCounter, type SinkCounter } from './sink-counter';
 import { startRestartableBroker, startRestartableStore, type RestartableBroker, type RestartableStore } from './services';
@@ -52,9 +53,13 @@ export interface ChaosEnvironment {
   sinkCounter: SinkCounter;
   /**
    * The sink's effects as chaos message ids: each sink item's id, repeated once per write
-   * of that item the store accepted. An id listed twice is an effect applied twice.
+   * of that item the store accepted.
    */
   sinkEffects(): Promise<string[]>;
+  /** The sink's items carrying a chaos message, each with the writes of it the store accepted. */
+  sinkItems(): Promise<SinkItem[]>;
+  /** The output of every pipeline started here (killed ones too), oldest first. */
+  pipelineOutput(): string;
   /** Configuration for in-process runtimes pointing at this world (environment-style overrides on top). */
   config(overrides?: Record<string, string>): AppConfig;
   /** Environment for the pipeline process. */
@@ -63,6 +68,21 @@ export interface ChaosEnvironment {
   startPipeline(overrides?: Record<string, string>, args?: readonly string[]): Promise<PipelineProcess>;
   /** Stops every pipeline started here, then the broker and the store, and removes their data. */
   close(): Promise<void>;
+}
+
+/** A scanned sink item as the checks see it; a write the proxy has not counted yet (in flight) still counts once. */
+function sinkItemOf(id: string, item: Record<string, unknown>, writes: number): SinkItem {
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+  const fields = {
+    callerId: text(item.callerId),
+    topic: text(item.topic),
+    partition: number(item.partition),
+    offset: number(item.offset),
+    processedAt: text(item.processedAt),
+  };
+  const present = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+  return { id, messageId: String(item.messageId), ...present, writes: Math.max(1, writes) };
 }
 
 /** Options for {@link createEnvironment}. */
@@ -115,6 +135,16 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
     ALLOWED_TOPICS: '*',
     CALLER_KEY: callerKey,
   });
+  const sinkItems = async (): Promise<SinkItem[]> => {
+    const writes = sinkCounter.writes();
+    const items: SinkItem[] = [];
+    for (const item of await scanTable(dynamo, tables.messages)) {
+      const id = chaosMessage(item.value)?.id;
+      if (id === undefined) continue;
+      items.push(sinkItemOf(id, item, writes.get(String(item.messageId)) ?? 1));
+    }
+    return items;
+  };
   return {
     runId,
     logger: options.logger,
@@ -124,17 +154,11 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
     tables,
     dynamo,
     sinkCounter,
+    sinkItems,
     async sinkEffects() {
-      const writes = sinkCounter.writes();
-      const effects: string[] = [];
-      for (const item of await scanTable(dynamo, tables.messages)) {
-        const id = chaosMessage(item.value)?.id;
-        if (id === undefined) continue;
-        const accepted = writes.get(String(item.messageId)) ?? 1;
-        for (let i = 0; i < Math.max(1, accepted); i += 1) effects.push(id);
-      }
-      return effects;
+      return (await sinkItems()).flatMap((item) => Array.from({ length: item.writes }, () => item.id));
     },
+    pipelineOutput: () => pipelines.map((pipeline) => pipeline.output()).join('\n'),
     config: (overrides = {}) => loadConfig({ ...baseEnv(), ...overrides }),
     pipelineEnv: (overrides = {}) => ({ ...baseEnv(), ...overrides }),
     async startPipeline(overrides = {}, args = []) {

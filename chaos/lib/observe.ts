@@ -111,6 +111,34 @@ export async function countTopic(brokers: string[], topic: string): Promise<numb
   }
 }
 
+/** Where a consumer group stands on one partition: the partition's end and the group's committed offset (-1 when none). */
+export interface PartitionPosition {
+  partition: number;
+  /** The high watermark: the offset the next record will get. */
+  high: number;
+  /** The offset of the next record the group will read; -1 before its first commit. */
+  committed: number;
+}
+
+/** Each partition of `topic` with `groupId`'s committed offset, by partition. */
+export async function consumerPositions(brokers: string[], groupId: string, topic: string): Promise<PartitionPosition[]> {
+  const admin = outsideKafka(brokers).admin();
+  await admin.connect();
+  try {
+    const ends = await highWatermarks(admin, topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const byPartition = new Map((committed?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]));
+    return [...ends].map(([partition, high]) => ({ partition, high, committed: byPartition.get(partition) ?? -1 })).sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Records of the partitions not yet committed past: the consumer group's lag, summed. */
+export function lagOf(positions: readonly PartitionPosition[]): number {
+  return positions.reduce((sum, { high, committed }) => sum + Math.max(0, high - Math.max(0, committed)), 0);
+}
+
 /** Every item of `table`, unmarshalled. */
 export async function scanTable(client: DynamoDBClient, table: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];

@@ -21,6 +21,8 @@ export class ScenarioRecorder {
   readonly counts: ScenarioCounts = zeroCounts();
   readonly broken: string[] = [];
   readonly details: Record<string, string | number> = {};
+  /** Lines explaining a loss or a duplicate, printed under the details (see `./diagnosis`). */
+  readonly diagnosis: string[] = [];
   private readonly startedMs = Date.now();
 
   constructor(readonly scenario: string) {}
@@ -41,6 +43,7 @@ export class ScenarioRecorder {
       counts: { ...this.counts },
       broken: [...this.broken],
       details: { ...this.details },
+      ...(this.diagnosis.length === 0 ? {} : { diagnosis: [...this.diagnosis] }),
       durationMs: Date.now() - this.startedMs,
     };
   }

@@ -5,6 +5,8 @@
  */
 import { account } from '../lib/accounting';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import { drainBound, drainEnd, drainFailure, lookAtPipeline, waitForDrain } from '../lib/drain';
+import { explainOutcome } from '../lib/explain';
 import { produceUntilAcknowledged } from '../lib/http';
 import { chaosMessage, readTopic } from '../lib/observe';
 import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
@@ -19,7 +21,7 @@ export interface AckedMeansDurableSize {
   keys: number;
   /** How long a client keeps retrying one request before it gives up. */
   requestDeadlineMs: number;
-  /** How long the consumer may take to drain the topic into the sink. */
+  /** How long the consumer may go without progress while it drains the topic into the sink (three times that in all). */
   drainTimeoutMs: number;
 }
 
@@ -132,23 +134,17 @@ async function body(env: ChaosEnvironment, size: AckedMeansDurableSize, recorder
   const unexpected = Object.keys(statuses).filter((status) => !OUTAGE_STATUSES.has(status));
   recorder.expect(unexpected.length === 0, `a broker outage answers only 409/503/504, saw ${unexpected.join(',')}`);
 
-  const sinkIds = (): Promise<string[]> => env.sinkEffects();
-  const expected = new Set(acknowledged);
-  await waitUntil(
-    'every acknowledged message in the sink',
-    async () => {
-      const have = new Set(await sinkIds());
-      return [...expected].every((id) => have.has(id));
-    },
-    size.drainTimeoutMs,
-    500,
-  ).catch(() => undefined);
+  const drain = await waitForDrain(lookAtPipeline(env, acknowledged), drainBound(size.drainTimeoutMs), 500);
   recorder.details.drain_ms = Date.now() - producedMs;
-  const topicIds = (await readTopic(broker.brokers, topic)).map((record) => chaosMessage(record.value)?.id).filter((id): id is string => id !== undefined);
-  const result = account({ acknowledged, onTopic: topicIds, effects: await sinkIds() });
+  const failure = drainFailure(drain);
+  if (failure !== undefined) recorder.expect(false, failure);
+  const topicRecords = await readTopic(broker.brokers, topic);
+  const topicIds = topicRecords.map((record) => chaosMessage(record.value)?.id).filter((id): id is string => id !== undefined);
+  const result = account({ acknowledged, onTopic: topicIds, sink: await env.sinkItems() });
   Object.assign(recorder.counts, { onTopic: result.onTopic, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
   recorder.details.topic_copies = result.topicCopies;
   recorder.details.not_acknowledged = size.messages - acknowledged.length;
   if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
   recorder.expect(acknowledged.length === size.messages, 'every message is eventually acknowledged when the client retries');
+  await explainOutcome(env, recorder, result, { topicRecords, drain: drainEnd(drain) });
 }

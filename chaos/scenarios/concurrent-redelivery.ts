@@ -101,7 +101,7 @@ async function body(env: ChaosEnvironment, size: ConcurrentRedeliverySize, recor
   const result = account({
     acknowledged: records.map((r) => JSON.parse(String(r.value)).id as string),
     onTopic: records.map((r) => JSON.parse(String(r.value)).id as string),
-    effects: await env.sinkEffects(),
+    sink: await env.sinkItems(),
   });
   Object.assign(recorder.counts, { inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
   if (result.duplicatedExamples.length > 0) recorder.details.duplicated_examples = result.duplicatedExamples.join(',');

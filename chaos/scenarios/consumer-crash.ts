@@ -9,6 +9,8 @@
  */
 import { account } from '../lib/accounting';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import { drainBound, drainEnd, drainFailure, lookAtPipeline, waitForDrain } from '../lib/drain';
+import { explainOutcome } from '../lib/explain';
 import { chaosMessage, countTable, readTopic, scanTable } from '../lib/observe';
 import { produceDirect, type DirectMessage } from '../lib/produce-direct';
 import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
@@ -22,6 +24,7 @@ export interface ConsumerCrashSize {
   kills: number;
   /** CONSUME_LEASE_MS for the pipeline; undefined keeps the configuration's default. */
   leaseMs?: number;
+  /** How long each wait for the sink may take, and the final drain may go without progress (three times that in all). */
   drainTimeoutMs: number;
 }
 
@@ -125,16 +128,18 @@ async function body(env: ChaosEnvironment, size: ConsumerCrashSize, recorder: Sc
     pipeline = await env.startPipeline(pipelineEnv);
   }
   recorder.details.kills_mid_run = midBatch;
-  await waitUntil(
-    'every message in the sink',
-    async () => (await countTable(env.dynamo, env.tables.messages)) >= size.messages,
-    size.drainTimeoutMs,
-    250,
-  ).catch(() => undefined);
+  const ids = messages.map((m) => m.id);
+  const drain = await waitForDrain(lookAtPipeline(env, ids), drainBound(size.drainTimeoutMs));
+  recorder.details.drain_ms = drain.durationMs;
+  const failure = drainFailure(drain);
+  if (failure !== undefined) recorder.expect(false, failure);
   const items = (await scanTable(env.dynamo, env.tables.messages)).map(toSinkItem).filter((item): item is SinkItem => item !== undefined);
-  const result = account({ acknowledged: messages.map((m) => m.id), onTopic: messages.map((m) => m.id), effects: await env.sinkEffects() });
-  Object.assign(recorder.counts, { onTopic: size.messages, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
+  const topicRecords = await readTopic(broker.brokers, env.settings.topic);
+  const topicIds = topicRecords.map((record) => chaosMessage(record.value)?.id).filter((id): id is string => id !== undefined);
+  const result = account({ acknowledged: ids, onTopic: topicIds, sink: await env.sinkItems() });
+  Object.assign(recorder.counts, { onTopic: result.onTopic, inSink: result.inSink, lost: result.lost, duplicated: result.duplicated });
   if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
+  recorder.expect(result.topicCopies === 0, `the scenario wrote each message to the topic once (its producer wrote ${result.topicCopies} copies)`);
   const violations = orderViolations(items);
   recorder.details.order_violations = violations;
   recorder.expect(violations === 0, 'each key is processed in order');
@@ -149,4 +154,5 @@ async function body(env: ChaosEnvironment, size: ConsumerCrashSize, recorder: Sc
     deadLettered.length === 0,
     `a crash sends nothing to the dead-letter topic (${deadLettered.length} records were, ${withEffect} of them already applied)`,
   );
+  await explainOutcome(env, recorder, result, { topicRecords, deadLettered, drain: drainEnd(drain) });
 }

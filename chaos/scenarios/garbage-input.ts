@@ -5,7 +5,7 @@
  * never attributed to a caller, and, with the produce handler configured as in Lambda, no
  * request without a caller identity is served.
  */
-import { drainAndAccount } from '../lib/drain';
+import { drainAndAccount, drainBound } from '../lib/drain';
 import { contractProblem } from '../lib/contract-shape';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
 import { generateGarbageEvents, VICTIM_DIGEST, type VictimStamp } from '../lib/garbage-events';
@@ -34,8 +34,9 @@ export interface GarbageInputSize {
   /** Garbage requests in flight at once. */
   concurrency: number;
   /**
-   * How long the consumer may take to bring the valid requests to the sink: garbage that
-   * the API accepted (deep values, records too big for an item) fails and is retried first.
+   * How long the consumer may go without progress while it brings the valid requests to the
+   * sink (three times that in all): garbage that the API accepted (deep values, records too
+   * big for an item) fails and is retried first.
    */
   drainTimeoutMs: number;
 }
@@ -127,7 +128,7 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
   recorder.expect(pipeline.alive, 'the pipeline process never crashes');
   recorder.counts.acknowledged = acknowledged.length;
 
-  const result = await drainAndAccount(env, recorder, acknowledged, size.drainTimeoutMs);
+  const result = await drainAndAccount(env, recorder, acknowledged, drainBound(size.drainTimeoutMs));
   // Garbage the API accepted but the sink cannot hold ends there, after its retries.
   recorder.counts.deadLettered = await countTopic(broker.brokers, env.settings.onFailureTopic);
   if (result.lost > 0) {

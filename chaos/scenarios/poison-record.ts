@@ -4,10 +4,12 @@
  * every other record in every partition is processed.
  */
 import { account } from '../lib/accounting';
+import { drainEnd, drainFailure, lookAtPipeline, waitForDrain, type DrainBound } from '../lib/drain';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
-import { countTable, readTopic, type TopicRecord } from '../lib/observe';
+import { explainOutcome } from '../lib/explain';
+import { chaosMessage, readTopic } from '../lib/observe';
 import { produceDirect, type DirectMessage } from '../lib/produce-direct';
-import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
+import { guarded, ScenarioRecorder, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
 
 /** How big the run is. */
@@ -16,13 +18,14 @@ export interface PoisonRecordSize {
   messagesPerPartition: number;
   /** Where in its partition the poison record sits (how many good messages come before it). */
   poisonAfter: number;
-  drainTimeoutMs: number;
+  /** How long the pipeline may go without progress until every good record is in the sink and the group has committed past every record. */
+  drain: DrainBound;
 }
 
 /** Sizes of `npm run chaos`. */
-export const POISON_RECORD_FULL: PoisonRecordSize = { messagesPerPartition: 500, poisonAfter: 200, drainTimeoutMs: 180_000 };
+export const POISON_RECORD_FULL: PoisonRecordSize = { messagesPerPartition: 500, poisonAfter: 200, drain: { stallMs: 60_000, limitMs: 300_000 } };
 /** Sizes of the version inside `npm test`. */
-export const POISON_RECORD_SHORT: PoisonRecordSize = { messagesPerPartition: 40, poisonAfter: 15, drainTimeoutMs: 45_000 };
+export const POISON_RECORD_SHORT: PoisonRecordSize = { messagesPerPartition: 40, poisonAfter: 15, drain: { stallMs: 30_000, limitMs: 90_000 } };
 
 const POISON_PARTITION = 1;
 const POISON_VALUE = '{"this is": not JSON';
@@ -57,33 +60,34 @@ async function body(env: ChaosEnvironment, size: PoisonRecordSize, recorder: Sce
     }
   }
   await produceDirect(broker.brokers, topic, messages);
-  const good = messages.filter((message) => message.rawValue === undefined);
+  const good = messages.filter((message) => message.rawValue === undefined).map((message) => message.id);
   recorder.counts.sent = messages.length;
   recorder.counts.acknowledged = good.length;
-  recorder.counts.onTopic = good.length;
   const poisonOffset = size.poisonAfter;
+  // The scenario's own writes, read back: a copy would be a message of its own for the consumer.
+  const topicRecords = await readTopic(broker.brokers, topic);
+  const topicIds = topicRecords.map((record) => chaosMessage(record.value)?.id).filter((id): id is string => id !== undefined);
 
   const pipeline = await env.startPipeline();
-  await waitUntil(
-    'every good record in the sink',
-    async () => (await countTable(env.dynamo, env.tables.messages)) >= good.length,
-    size.drainTimeoutMs,
-    250,
-  ).catch(() => undefined);
-  const dlq = await waitUntil(
-    'the poison record on the dead-letter topic',
-    async () => {
-      const records = await readTopic(broker.brokers, onFailureTopic);
-      return records.length > 0 ? records : undefined;
-    },
-    size.drainTimeoutMs,
-    500,
-  ).catch(() => [] as TopicRecord[]);
-
-  const sinkIds = await env.sinkEffects();
-  const result = account({ acknowledged: good.map((m) => m.id), onTopic: good.map((m) => m.id), effects: sinkIds });
-  Object.assign(recorder.counts, { inSink: result.inSink, lost: result.lost, duplicated: result.duplicated, deadLettered: dlq.length });
+  // Drained once every good record is in the sink and the group committed past every record,
+  // the poison one included (the emulator commits past it once it is on the dead-letter topic).
+  const drain = await waitForDrain(lookAtPipeline(env, good), size.drain);
+  recorder.details.drain_ms = drain.durationMs;
+  const failure = drainFailure(drain);
+  if (failure !== undefined) recorder.expect(false, failure);
+  const dlq = await readTopic(broker.brokers, onFailureTopic);
+  const sink = await env.sinkItems();
+  const result = account({ acknowledged: good, onTopic: topicIds, sink });
+  Object.assign(recorder.counts, {
+    onTopic: result.onTopic,
+    inSink: result.inSink,
+    lost: result.lost,
+    duplicated: result.duplicated,
+    deadLettered: dlq.length,
+  });
+  if (result.topicCopies > 0) recorder.details.topic_copies = result.topicCopies;
   if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
+  recorder.expect(result.topicCopies === 0, `the scenario wrote each message to the topic once (its producer wrote ${result.topicCopies} copies)`);
   recorder.expect(dlq.length === 1, `exactly the poison record is dead-lettered (saw ${dlq.length})`);
   const poison = dlq[0];
   if (poison !== undefined) {
@@ -97,12 +101,13 @@ async function body(env: ChaosEnvironment, size: PoisonRecordSize, recorder: Sce
     recorder.expect(poison.value?.toString('utf8') === POISON_VALUE, 'the dead-letter record carries the original value unchanged');
     recorder.expect(poison.headers[INVOKE_COUNT] === String(maximumRetryAttempts + 1), `the dead-letter record was invoked 1 + ${maximumRetryAttempts} times`);
   }
-  recorder.expect(!sinkIds.includes(`${env.runId}-poison`), 'the poison record has no effect');
+  recorder.expect(!sink.some((item) => item.id === `${env.runId}-poison`), 'the poison record has no effect');
   const retries = countRetries(pipeline.output(), POISON_PARTITION, poisonOffset);
   recorder.counts.retries = retries;
   recorder.details.configured_retries = maximumRetryAttempts;
   recorder.expect(retries === maximumRetryAttempts, `the poison record is retried ${maximumRetryAttempts} times (the emulator logged ${retries})`);
   recorder.expect(pipeline.alive, 'the pipeline keeps running');
+  await explainOutcome(env, recorder, result, { topicRecords, deadLettered: dlq, drain: drainEnd(drain) });
 }
 
 /** Counts the emulator's `will retry` log lines for the poison record's position. */

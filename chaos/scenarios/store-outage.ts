@@ -3,7 +3,7 @@
  * reports failures rather than skipping records, produce with an Idempotency-Key answers
  * 503, and both recover by themselves when the store returns.
  */
-import { drainAndAccount } from '../lib/drain';
+import { drainAndAccount, drainBound } from '../lib/drain';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
 import { produceUntilAcknowledged } from '../lib/http';
 import { kafkaEvent } from '../lib/kafka-events';
@@ -19,6 +19,7 @@ export interface StoreOutageSize {
   requestsPerPhase: number;
   /** Requests without a key during the outage: Kafka is up, so they may be acknowledged. */
   unkeyedDuringOutage: number;
+  /** How long the emulator may take to fail an invocation during the outage, and the drain to go without progress (three times that in all). */
   drainTimeoutMs: number;
   /** The store stays down until the emulator logged a failed invocation, and this long after it. */
   minOutageMs: number;
@@ -164,7 +165,7 @@ async function body(env: ChaosEnvironment, size: StoreOutageSize, recorder: Scen
   for (let i = 0; i < size.requestsPerPhase; i += 1) await send(`${env.runId}-after-${i}`, `${env.runId}-after-${i}`, 30_000);
   recorder.counts.acknowledged = acknowledged.length;
 
-  await drainAndAccount(env, recorder, acknowledged, size.drainTimeoutMs);
+  await drainAndAccount(env, recorder, acknowledged, drainBound(size.drainTimeoutMs));
   recorder.counts.deadLettered = await countTopic(broker.brokers, env.settings.onFailureTopic);
   recorder.expect(recorder.counts.deadLettered === 0, `a store outage sends nothing to the dead-letter topic (${recorder.counts.deadLettered} records were)`);
   const keyedAcknowledged = acknowledged.filter((id) => !id.includes('-unkeyed-')).length;
