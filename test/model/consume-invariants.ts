@@ -43,12 +43,15 @@ function writtenOnce(outcome: ConsumeOutcome): string[] {
     );
 }
 
-/** (c) A record dead-lettered as reused is not the one whose payload the sink holds. */
+/**
+ * (c) A record dead-lettered as reused is not the one whose payload the sink holds. (The sink
+ * may hold nothing: an attempt of the id's first payload may have failed before its write, and
+ * the protocol, which cannot tell, keeps the id for that payload; every record involved then
+ * fails visibly.)
+ */
 function reusedMeansAnother(outcome: ConsumeOutcome, record: LogRecord, fate: RecordFate): string[] {
-  if (fate.deadLettered !== MESSAGE_ID_REUSED) return [];
-  const stored = outcome.sink.get(record.messageId);
-  if (stored !== undefined && stored !== payloadText(record.value)) return [];
-  return [`${recordText(record)} was dead-lettered as reused but the sink holds ${sinkText(outcome.sink, record.messageId)}`];
+  if (fate.deadLettered !== MESSAGE_ID_REUSED || outcome.sink.get(record.messageId) !== payloadText(record.value)) return [];
+  return [`${recordText(record)} was dead-lettered as reused but the sink holds its own payload`];
 }
 
 /** (d) Once the faults healed, a record failed only as reused, and ended done or dead-lettered. */
