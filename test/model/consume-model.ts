@@ -7,12 +7,12 @@
  * and printed with the trace of its requests.
  */
 import fc from 'fast-check';
-import type { ConsumeStore } from '../../lib/consume/partition-worker';
 import { StoreOp } from './faulty-store';
 import { ConsumeWorld, ProcessorKind, type ConsumeSetup, type DeliveryOptions } from './consume-world';
 import type { EventSourceModel, LogRecord } from './event-source-model';
 import { SINK_WRITE } from './model-sink';
-import { Fault, faultText, type PlannedFault } from './switchboard';
+import { planArbitrary, throwIfBroken, weighted, type ModelStats, type StoreUnderTest } from './history';
+import { faultText } from './switchboard';
 
 type ConsumeCommand = fc.AsyncCommand<EventSourceModel, ConsumeWorld>;
 
@@ -80,17 +80,6 @@ export const consumeSetupArbitrary: fc.Arbitrary<ConsumeSetup> = fc.record({
   processor: fc.constantFrom(ProcessorKind.Default, ProcessorKind.RecordAtATime),
 });
 
-/** A choice among `values`, each with its weight: the search spends its runs where failures are likelier. */
-export function weighted<T>(...choices: readonly [T, number][]): fc.Arbitrary<T> {
-  return fc.oneof(...choices.map(([value, weight]) => ({ arbitrary: fc.constant(value), weight })));
-}
-
-/** Up to two faults, on one of the first three requests of a kind (the first most often); `ops` weighs the kinds. */
-export function planArbitrary(ops: readonly [string, number][]): fc.Arbitrary<PlannedFault[]> {
-  const fault = fc.record({ op: weighted(...ops), nth: weighted([1, 4], [2, 2], [3, 1]), fault: fc.constantFrom(...Object.values(Fault)) });
-  return fc.array(fault, { maxLength: 2 });
-}
-
 // Reads and releases have the fewest ways to go wrong, so they are faulted less often.
 const CONSUME_OPS: [string, number][] = [
   [StoreOp.Claim, 3],
@@ -126,19 +115,6 @@ export const consumeCommandsArbitrary = fc.commands(
   { maxCommands: 10 },
 );
 
-/** A fresh idempotency store for one history, and the consumer scope of its keys. */
-export interface StoreUnderTest {
-  store: ConsumeStore;
-  scope: string;
-}
-
-/** Figures of the histories run, for the chaos report. */
-export interface ModelStats {
-  histories: number;
-  /** Messages left out of the single-write check because a write outlasted its lease. */
-  lateWrites: number;
-}
-
 /** Runs one history and throws, with its trace, when it broke a promise. */
 export async function runConsumeHistory(setup: ConsumeSetup, commands: Iterable<ConsumeCommand>, underTest: StoreUnderTest, stats?: ModelStats): Promise<void> {
   const world = new ConsumeWorld(setup, underTest.store, underTest.scope);
@@ -148,8 +124,7 @@ export async function runConsumeHistory(setup: ConsumeSetup, commands: Iterable<
     stats.histories += 1;
     stats.lateWrites += world.sink.writes.filter(({ late }) => late).length;
   }
-  const broken = world.violations();
-  if (broken.length > 0) throw new Error(`${broken.join('\n')}\ntrace:\n  ${world.board.trace.join('\n  ')}`);
+  throwIfBroken(world.violations(), world.board.trace);
 }
 
 /**

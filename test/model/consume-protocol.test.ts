@@ -11,7 +11,7 @@ describe('consume claim protocol (model-based)', () => {
   it('keeps its promises in every generated history of deliveries, faults, crashes, leases and renewals', async () => {
     await fc.assert(
       consumeProtocolProperty(async (returnsExisting) => ({ store: new MemoryIdempotencyStore({ returnExisting: returnsExisting }), scope: 'model' })),
-      { numRuns: 1_000 },
+      { numRuns: 2_000 },
     );
   });
 });

@@ -10,8 +10,8 @@ import { produceIdempotencyProperty } from './produce-model';
 describe('produce Idempotency-Key (model-based)', () => {
   it('answers 200 only for the body of the key first answered 200, in every generated history of requests, faults, crashes and leases', async () => {
     await fc.assert(
-      produceIdempotencyProperty(async (returnsExisting) => ({ store: new MemoryIdempotencyStore({ returnExisting: returnsExisting }) })),
-      { numRuns: 1_000 },
+      produceIdempotencyProperty(async (returnsExisting) => ({ store: new MemoryIdempotencyStore({ returnExisting: returnsExisting }), scope: 'orders' })),
+      { numRuns: 3_000 },
     );
   });
 });

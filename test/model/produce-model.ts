@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { StoreOp } from './faulty-store';
-import { weighted, planArbitrary, type ModelStats, type StoreUnderTest } from './consume-model';
+import { planArbitrary, throwIfBroken, weighted, type ModelStats, type StoreUnderTest } from './history';
 import { CALLERS, PRODUCE_CONFIG, PRODUCER_SEND, ProduceWorld, type ProduceRequestSpec } from './produce-world';
 import { faultText } from './switchboard';
 
@@ -81,17 +81,16 @@ export const produceCommandsArbitrary = fc.commands(
 );
 
 /** Runs one history and throws, with its trace, when it broke a promise. */
-export async function runProduceHistory(commands: Iterable<ProduceCommand>, underTest: Pick<StoreUnderTest, 'store'>, stats?: ModelStats): Promise<void> {
-  const world = new ProduceWorld(underTest.store);
+export async function runProduceHistory(commands: Iterable<ProduceCommand>, underTest: StoreUnderTest, stats?: ModelStats): Promise<void> {
+  const world = new ProduceWorld(underTest.store, underTest.scope);
   await fc.asyncModelRun(() => ({ model: {}, real: world }), commands);
   await world.drain();
   if (stats !== undefined) stats.histories += 1;
-  const broken = world.violations();
-  if (broken.length > 0) throw new Error(`${broken.join('\n')}\ntrace:\n  ${world.board.trace.join('\n  ')}`);
+  throwIfBroken(world.violations(), world.board.trace);
 }
 
 /** The property: every history keeps the invariants (see {@link consumeProtocolProperty} for `newStore`). */
-export function produceIdempotencyProperty(newStore: (returnsExisting: boolean) => Promise<Pick<StoreUnderTest, 'store'>>, stats?: ModelStats) {
+export function produceIdempotencyProperty(newStore: (returnsExisting: boolean) => Promise<StoreUnderTest>, stats?: ModelStats) {
   return fc.asyncProperty(fc.boolean(), produceCommandsArbitrary, async (returnsExisting, commands) => {
     await runProduceHistory(commands, await newStore(returnsExisting), stats);
   });

@@ -52,7 +52,14 @@ export class ProduceWorld {
   private readonly requests: { actor: Actor; answered: boolean }[] = [];
   private nextOffset = 0;
 
-  constructor(private readonly store: ConsumeStore) {}
+  /**
+   * @param store - the shared idempotency store (in memory, or DynamoDB on dynalite).
+   * @param topic - the topic of every request; it scopes the keys (unique per history on a shared store).
+   */
+  constructor(
+    private readonly store: ConsumeStore,
+    private readonly topic = 'orders',
+  ) {}
 
   /** Sends a request, which runs until it blocks or is answered. */
   async request(spec: ProduceRequestSpec): Promise<void> {
@@ -66,7 +73,7 @@ export class ProduceWorld {
       producer: this.producerOf(actor, key, spec.value),
       store: new FaultyStore(this.store, this.board, actor, () => key),
     });
-    const event = produceEvent('orders', { records: [{ value: { v: spec.value } }] }, { headers: { 'Idempotency-Key': spec.idempotencyKey } });
+    const event = produceEvent(this.topic, { records: [{ value: { v: spec.value } }] }, { headers: { 'Idempotency-Key': spec.idempotencyKey } });
     this.board.note(`${actor.id} sent ${key} v=${spec.value}`);
     runtime.handler(spec.caller === 'anonymous' ? event : asCaller(event, iamAuthorizer(`arn:aws:iam::123456789012:user/${spec.caller}`))).then(
       (result) => {
