@@ -36,3 +36,6 @@ export function zeroStats(): ModelStats {
 export function throwIfBroken(broken: readonly string[], trace: readonly string[]): void {
   if (broken.length > 0) throw new Error(`${broken.join('\n')}\ntrace:\n  ${trace.join('\n  ')}`);
 }
+
+/** Histories each model runs in `npm test` (about a second each); `npm run chaos -- --short` runs as many. */
+export const HISTORIES_IN_NPM_TEST = { consume: 2_000, produce: 3_000 } as const;
