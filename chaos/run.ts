@@ -4,7 +4,7 @@
  * it), and exits non-zero when any promise was broken.
  *
  * Options: `--only=name,name` runs some scenarios; `--short` uses the sizes of the
- * `npm test` version; `--seed=N` changes the generated garbage. A run of every scenario at
+ * `npm test` version; `--seed=N` changes the generated garbage and histories. A run of every scenario at
  * full size writes `chaos/RESULTS.md`; other runs write `chaos/.tmp/RESULTS.md`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +20,7 @@ import { CONCURRENT_REDELIVERY_FULL, CONCURRENT_REDELIVERY_SHORT, runConcurrentR
 import { POISON_RECORD_FULL, POISON_RECORD_SHORT, runPoisonRecord } from './scenarios/poison-record';
 import { STORE_OUTAGE_FULL, STORE_OUTAGE_SHORT, runStoreOutage } from './scenarios/store-outage';
 import { GARBAGE_INPUT_FULL, GARBAGE_INPUT_SHORT, runGarbageInput } from './scenarios/garbage-input';
+import { PROTOCOL_MODEL_FULL, PROTOCOL_MODEL_SHORT, runProtocolModel } from './scenarios/protocol-model';
 
 interface Entry {
   name: string;
@@ -37,6 +38,7 @@ const SCENARIOS: readonly Entry[] = [
   entry('poison-record', runPoisonRecord, POISON_RECORD_FULL, POISON_RECORD_SHORT),
   entry('store-outage', runStoreOutage, STORE_OUTAGE_FULL, STORE_OUTAGE_SHORT),
   entry('garbage-input', runGarbageInput, GARBAGE_INPUT_FULL, GARBAGE_INPUT_SHORT),
+  entry('protocol-model', runProtocolModel, PROTOCOL_MODEL_FULL, PROTOCOL_MODEL_SHORT),
 ];
 
 function argument(name: string): string | undefined {

@@ -23,10 +23,20 @@ export interface ScenarioCounts {
   deadLettered: number;
 }
 
+/** What a model-based run reports instead of message counts. */
+export interface ModelFigures {
+  /** Generated histories run against the code. */
+  histories: number;
+  /** Histories that broke a promise (each printed shrunk under `broken:`). Must be 0. */
+  counterexamples: number;
+}
+
 /** The outcome of one scenario. */
 export interface ScenarioReport {
   scenario: string;
   counts: ScenarioCounts;
+  /** Set by a model-based run (no messages flow): its summary line gives these figures instead of the counts. */
+  model?: ModelFigures;
   /** Each promise the scenario found broken, in words; empty means PASS. */
   broken: string[];
   /** Extra figures worth reading (restarts, kills, status histogram...), printed on a second line. */
@@ -41,14 +51,19 @@ export function zeroCounts(): ScenarioCounts {
 
 /** True when the scenario kept every promise. */
 export function passed(report: ScenarioReport): boolean {
-  return report.broken.length === 0 && report.counts.lost === 0 && report.counts.duplicated === 0;
+  return report.broken.length === 0 && report.counts.lost === 0 && report.counts.duplicated === 0 && (report.model?.counterexamples ?? 0) === 0;
 }
 
 /**
  * The summary line, for example
- * `scenario=acked-means-durable sent=5000 acknowledged=5000 on_topic=5000 in_sink=5000 lost=0 duplicated=0 retries=123 dead_lettered=0 result=PASS`.
+ * `scenario=acked-means-durable sent=5000 acknowledged=5000 on_topic=5000 in_sink=5000 lost=0 duplicated=0 retries=123 dead_lettered=0 result=PASS`,
+ * or for a model-based run `scenario=protocol-model histories=200000 counterexamples=0 result=PASS`.
  */
 export function summaryLine(report: ScenarioReport): string {
+  const result = `result=${passed(report) ? 'PASS' : 'FAIL'}`;
+  if (report.model !== undefined) {
+    return [`scenario=${report.scenario}`, `histories=${report.model.histories}`, `counterexamples=${report.model.counterexamples}`, result].join(' ');
+  }
   const c = report.counts;
   return [
     `scenario=${report.scenario}`,
@@ -60,7 +75,7 @@ export function summaryLine(report: ScenarioReport): string {
     `duplicated=${c.duplicated}`,
     `retries=${c.retries}`,
     `dead_lettered=${c.deadLettered}`,
-    `result=${passed(report) ? 'PASS' : 'FAIL'}`,
+    result,
   ].join(' ');
 }
 
@@ -86,6 +101,13 @@ export interface RunInfo {
   options: string;
 }
 
+/** What "kept every promise" meant for `reports`: the figures that were 0. */
+function promisesKept(reports: readonly ScenarioReport[]): string {
+  return reports.some(({ model }) => model !== undefined)
+    ? 'lost=0 and duplicated=0 in each pipeline scenario, counterexamples=0 in each model run'
+    : 'lost=0 and duplicated=0 in each';
+}
+
 /**
  * `chaos/RESULTS.md`: the verdict, each scenario's summary and detail lines as printed, and
  * what the figures mean. Written by every full `npm run chaos`, so the figures in it are
@@ -95,7 +117,7 @@ export function resultsMarkdown(reports: readonly ScenarioReport[], run: RunInfo
   const failed = reports.filter((report) => !passed(report)).map((report) => report.scenario);
   const verdict =
     failed.length === 0
-      ? `**${reports.length}/${reports.length} scenarios kept every promise** (lost=0 and duplicated=0 in each).`
+      ? `**${reports.length}/${reports.length} scenarios kept every promise** (${promisesKept(reports)}).`
       : `**${reports.length - failed.length}/${reports.length} scenarios kept every promise; broken: ${failed.join(', ')}.**`;
   return [
     '# Fault injection: results of the last full run',
@@ -108,7 +130,7 @@ export function resultsMarkdown(reports: readonly ScenarioReport[], run: RunInfo
     ...reports.flatMap((report) => [summaryLine(report), ...detailLines(report)]),
     '```',
     '',
-    'What the figures mean: `sent` messages sent (for garbage input, requests and events); `acknowledged` answered 200, or written to the topic by the scenario itself; `on_topic` / `in_sink` acknowledged messages found on the topic and with an effect in the sink, each counted once; `lost` acknowledged messages missing from the topic or the sink; `duplicated` effects beyond the first for one message. `lost` and `duplicated` must be 0. The scenarios are described in the README (Fault injection).',
+    'What the figures mean: `sent` messages sent (for garbage input, requests and events); `acknowledged` answered 200, or written to the topic by the scenario itself; `on_topic` / `in_sink` acknowledged messages found on the topic and with an effect in the sink, each counted once; `lost` acknowledged messages missing from the topic or the sink; `duplicated` effects beyond the first for one message. `lost` and `duplicated` must be 0. A model run reports `histories`, the generated histories it ran, and `counterexamples`, those that broke a promise (each printed shrunk), which must be 0. The scenarios are described in the README (Fault injection).',
     '',
   ].join('\n');
 }
