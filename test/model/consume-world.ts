@@ -59,11 +59,6 @@ export const MAX_RETRIES = 2;
 // Enough steps for every interrupted invocation to answer: about 30 pauses each until its deadline.
 const DRAIN_STEP_LIMIT = 2_000;
 
-interface Invocation {
-  actor: Actor;
-  answered: boolean;
-}
-
 /** Builds the consume record spec of a log record. */
 function recordSpec(record: LogRecord): RecordSpec {
   return { topic: MODEL_TOPIC, partition: record.partition, offset: record.offset, value: { v: record.value }, headers: { 'message-id': record.messageId } };
@@ -74,7 +69,7 @@ export class ConsumeWorld {
   readonly board = new Switchboard();
   readonly esm: EventSourceModel;
   readonly sink: ModelSink;
-  private readonly invocations: Invocation[] = [];
+  private readonly invocations: Actor[] = [];
   private readonly errors: string[] = [];
   private healed = false;
 
@@ -96,9 +91,8 @@ export class ConsumeWorld {
     const batch = this.esm.batch(partitions, options.fromStart);
     if (batch.length === 0) return;
     const actor = this.board.actor(`inv${this.invocations.length + 1}`, options.plan, FUNCTION_TIMEOUT_MS);
-    const invocation: Invocation = { actor, answered: false };
     const healed = this.healed;
-    this.invocations.push(invocation);
+    this.invocations.push(actor);
     const reasons = new Map<number, string>();
     const handler = createBatchHandler({
       store: new FaultyStore(this.store, this.board, actor, (key) => key.slice(`consume:${this.scope}:`.length)),
@@ -115,7 +109,7 @@ export class ConsumeWorld {
     this.board.note(`${actor.id} delivered ${batch.map(recordText).join(' ')}${options.waits ? ', may wait' : ''}`);
     handler(kafkaEvent(batch.map(recordSpec)), this.contextOf(actor, options.waits)).then(
       (response) => {
-        invocation.answered = true;
+        actor.finished = true;
         const failed = response.batchItemFailures.map(({ itemIdentifier }) =>
           recordName({ partition: Number(itemIdentifier.partition.slice(MODEL_TOPIC.length + 1)), offset: itemIdentifier.offset }),
         );
@@ -123,7 +117,7 @@ export class ConsumeWorld {
         this.esm.answer(batch, response, reasons, healed);
       },
       (error: unknown) => {
-        invocation.answered = true;
+        actor.finished = true;
         this.errors.push(`${actor.id} threw: ${String(error)}`);
       },
     );
@@ -132,7 +126,7 @@ export class ConsumeWorld {
 
   /** Invocations started, not answered and not crashed. */
   live(): Actor[] {
-    return this.invocations.filter(({ answered, actor }) => !answered && !actor.crashed).map(({ actor }) => actor);
+    return this.invocations.filter(({ finished, crashed }) => !finished && !crashed);
   }
 
   /** Crashes the `index`-th live invocation (modulo their number). */

@@ -49,7 +49,7 @@ export class ProduceWorld {
   readonly board = new Switchboard();
   readonly answers: ProduceAnswer[] = [];
   readonly sends: ProducedSend[] = [];
-  private readonly requests: { actor: Actor; answered: boolean }[] = [];
+  private readonly requests: Actor[] = [];
   private nextOffset = 0;
 
   /**
@@ -64,8 +64,7 @@ export class ProduceWorld {
   /** Sends a request, which runs until it blocks or is answered. */
   async request(spec: ProduceRequestSpec): Promise<void> {
     const actor = this.board.actor(`req${this.requests.length + 1}`, spec.plan, PRODUCE_FUNCTION_TIMEOUT_MS);
-    const entry = { actor, answered: false };
-    this.requests.push(entry);
+    this.requests.push(actor);
     const key = `${spec.caller}/${spec.idempotencyKey}`;
     const runtime = createProduceRuntime(PRODUCE_CONFIG, {
       logger: silentLogger,
@@ -77,7 +76,7 @@ export class ProduceWorld {
     this.board.note(`${actor.id} sent ${key} v=${spec.value}`);
     runtime.handler(spec.caller === 'anonymous' ? event : asCaller(event, iamAuthorizer(`arn:aws:iam::123456789012:user/${spec.caller}`))).then(
       (result) => {
-        entry.answered = true;
+        actor.finished = true;
         const replayed = result.headers?.['Idempotent-Replayed'] === 'true';
         const answer: ProduceAnswer = { request: actor.id, key, value: spec.value, status: result.statusCode ?? 0, replayed };
         if (result.statusCode === 200) answer.offset = (JSON.parse(result.body ?? '{}') as { offsets: { offset: number }[] }).offsets[0]?.offset as number;
@@ -87,7 +86,7 @@ export class ProduceWorld {
         );
       },
       (error: unknown) => {
-        entry.answered = true;
+        actor.finished = true;
         this.board.note(`${actor.id} threw ${String(error)}`);
       },
     );
@@ -96,7 +95,7 @@ export class ProduceWorld {
 
   /** Requests sent, not answered and not crashed. */
   live(): Actor[] {
-    return this.requests.filter(({ answered, actor }) => !answered && !actor.crashed).map(({ actor }) => actor);
+    return this.requests.filter(({ finished, crashed }) => !finished && !crashed);
   }
 
   /** Crashes the `index`-th live request (modulo their number). */

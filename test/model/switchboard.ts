@@ -47,6 +47,8 @@ export function faultText({ op, nth, fault }: PlannedFault): string {
 /** One invocation or request of a history, with its fault plan. */
 export class Actor {
   crashed = false;
+  /** It answered: nothing of it runs any more. */
+  finished = false;
   /** Claim renewals scheduled by the actor's lease keepers, ticked by the history. */
   readonly ticks = new Set<() => void>();
   private readonly sent = new Map<string, number>();
@@ -237,7 +239,9 @@ export class Switchboard {
   /** Moves the clock to `ms` (never back), stopping the actors whose function timed out before. */
   private moveClockTo(ms: number): void {
     this.clock.nowValueMs = Math.max(this.clock.nowValueMs, ms);
-    for (const actor of this.actors) if (!actor.crashed && actor.killAtMs < this.clock.nowValueMs) this.crash(actor, 'function timeout stops');
+    for (const actor of this.actors) {
+      if (!actor.crashed && !actor.finished && actor.killAtMs < this.clock.nowValueMs) this.crash(actor, 'function timeout stops');
+    }
   }
 
   private hold(actor: Actor, label: string): Promise<void> {
