@@ -5,11 +5,10 @@
  * message written twice shows.
  *
  * It also tells which writes outlasted their claim: those applied after the lease the
- * writer's claim had when its processor was called for the record (the effect started), or
- * whose effect started when the writer no longer held a live claim (the invocation stalled
- * between its claim and its effect). The protocol does not promise a single write then
- * (docs/consume.md: keep the lease longer than the longest effect), so the invariants leave
- * such messages out of the write count.
+ * writer's claim had when its processor was called for the record (the effect started). The
+ * protocol does not promise a single write then (docs/consume.md: keep the lease longer than
+ * the longest effect), so the invariants leave such messages out of the write count. An
+ * effect that started without a live claim has no such excuse.
  */
 import type { MessageItem, MessagesTable, PutOnceOutcome } from '../../lib/dynamo/messages-table';
 import type { Actor, Switchboard } from './switchboard';
@@ -26,7 +25,7 @@ export interface SinkWrite {
   /** The value as JSON text. */
   value: string;
   writer: string;
-  /** Applied after the lease the writer's claim had when its effect started, or its effect started without a live claim. */
+  /** Applied after the lease the writer's live claim had when its effect started. */
   late: boolean;
 }
 
@@ -79,7 +78,7 @@ export class ModelSink {
 
   private write(writer: Actor, item: MessageItem): void {
     const leaseAtStartMs = this.effectLeases.get(effectKey(writer, item));
-    const late = leaseAtStartMs === undefined || this.board.clock.nowMs() > leaseAtStartMs;
+    const late = leaseAtStartMs !== undefined && this.board.clock.nowMs() > leaseAtStartMs;
     this.items.set(item.messageId, item);
     this.writes.push({ messageId: item.messageId, value: JSON.stringify(item.value), writer: writer.id, late });
   }
