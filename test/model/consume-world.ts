@@ -9,7 +9,7 @@
  * invocations run to their answers, and the event source delivers what is left until every
  * record is done or dead-lettered (or the deliveries run out).
  */
-import { createBatchHandler, type InvocationContext } from '../../lib/consume/batch-handler';
+import { createBatchHandler, type BatchHandler, type InvocationContext } from '../../lib/consume/batch-handler';
 import { createMessagesProcessor } from '../../lib/consume/messages-processor';
 import { consumeIdempotencyKey } from '../../lib/consume/message-id';
 import type { ConsumeStore } from '../../lib/consume/partition-worker';
@@ -19,7 +19,7 @@ import { IdempotencyStatus } from '../../lib/idempotency/types';
 import { silentLogger } from '../../lib/logger';
 import { kafkaEvent, type RecordSpec } from '../helpers/kafka-events';
 import { consumeViolations } from './consume-invariants';
-import { EventSourceModel, MODEL_TOPIC, recordName, recordText, type LogRecord } from './event-source-model';
+import { EventSourceModel, failedRecords, MODEL_TOPIC, recordName, recordText, type LogRecord } from './event-source-model';
 import { FaultyStore } from './faulty-store';
 import { ModelSink } from './model-sink';
 import { createRecordAtATimeProcessor } from './record-processor';
@@ -91,28 +91,14 @@ export class ConsumeWorld {
     const batch = this.esm.batch(partitions, options.fromStart);
     if (batch.length === 0) return;
     const actor = this.board.actor(`inv${this.invocations.length + 1}`, options.plan, FUNCTION_TIMEOUT_MS);
-    const healed = this.healed;
     this.invocations.push(actor);
+    const healed = this.healed;
     const reasons = new Map<number, string>();
-    const handler = createBatchHandler({
-      store: new FaultyStore(this.store, this.board, actor, (key) => key.slice(`consume:${this.scope}:`.length)),
-      processor: this.processorOf(actor),
-      clock: this.board.clock,
-      logger: silentLogger,
-      scope: this.scope,
-      leaseMs: LEASE_MS,
-      ttlSeconds: 86_400,
-      sleep: this.board.sleepOf(actor),
-      every: this.board.everyOf(actor),
-      onRecordFailed: ({ partition, reason }) => reasons.set(partition, reason),
-    });
     this.board.note(`${actor.id} delivered ${batch.map(recordText).join(' ')}${options.waits ? ', may wait' : ''}`);
-    handler(kafkaEvent(batch.map(recordSpec)), this.contextOf(actor, options.waits)).then(
+    this.handlerOf(actor, reasons)(kafkaEvent(batch.map(recordSpec)), this.contextOf(actor, options.waits)).then(
       (response) => {
         actor.finished = true;
-        const failed = response.batchItemFailures.map(({ itemIdentifier }) =>
-          recordName({ partition: Number(itemIdentifier.partition.slice(MODEL_TOPIC.length + 1)), offset: itemIdentifier.offset }),
-        );
+        const failed = failedRecords(response).map(recordName);
         this.board.note(`${actor.id} answered: ${failed.length === 0 ? 'all done' : `failed ${failed.join(' ')} (${[...reasons.values()].join('; ')})`}`);
         this.esm.answer(batch, response, reasons, healed);
       },
@@ -172,6 +158,22 @@ export class ConsumeWorld {
       if (await this.board.release(0)) continue;
       if (!(await this.board.fireNextTimer())) return;
     }
+  }
+
+  /** A batch handler as Lambda would run it for `actor`, its requests through the switchboard; it tells `reasons` each partition's stop reason. */
+  private handlerOf(actor: Actor, reasons: Map<number, string>): BatchHandler {
+    return createBatchHandler({
+      store: new FaultyStore(this.store, this.board, actor, (key) => key.slice(`consume:${this.scope}:`.length)),
+      processor: this.processorOf(actor),
+      clock: this.board.clock,
+      logger: silentLogger,
+      scope: this.scope,
+      leaseMs: LEASE_MS,
+      ttlSeconds: 86_400,
+      sleep: this.board.sleepOf(actor),
+      every: this.board.everyOf(actor),
+      onRecordFailed: ({ partition, reason }) => reasons.set(partition, reason),
+    });
   }
 
   /** The history's processor for `actor`, telling the sink when each record's effect starts. */

@@ -47,6 +47,14 @@ export interface RecordFate {
 /** The topic of every record of the model. */
 export const MODEL_TOPIC = 'orders';
 
+/** The records an answer reports failed (its identifiers are `{partition: "orders-<n>", offset}`). */
+export function failedRecords(response: KafkaBatchResponse): Pick<LogRecord, 'partition' | 'offset'>[] {
+  return response.batchItemFailures.map(({ itemIdentifier }) => ({
+    partition: Number(itemIdentifier.partition.slice(MODEL_TOPIC.length + 1)),
+    offset: itemIdentifier.offset,
+  }));
+}
+
 /** See the module comment. */
 export class EventSourceModel {
   readonly position: number[];
@@ -79,10 +87,7 @@ export class EventSourceModel {
    */
   answer(batch: readonly LogRecord[], response: KafkaBatchResponse, reasons: ReadonlyMap<number, string>, healed: boolean): void {
     const failed = new Map<number, number>();
-    for (const { itemIdentifier } of response.batchItemFailures) {
-      const partition = Number(itemIdentifier.partition.slice(MODEL_TOPIC.length + 1));
-      failed.set(partition, Math.min(failed.get(partition) ?? Number.POSITIVE_INFINITY, itemIdentifier.offset));
-    }
+    for (const { partition, offset } of failedRecords(response)) failed.set(partition, Math.min(failed.get(partition) ?? Number.POSITIVE_INFINITY, offset));
     for (const partition of new Set(batch.map((record) => record.partition))) {
       const records = batch.filter((record) => record.partition === partition);
       const firstFailed = failed.get(partition);
