@@ -42,8 +42,10 @@ async function runModel<Ts extends unknown[]>(
   histories: number,
   seed: number,
 ): Promise<number> {
+  const startedMs = Date.now();
   const result = await fc.check(property, { numRuns: histories, seed });
   recorder.details[`${name}_histories`] = result.numRuns;
+  recorder.details[`${name}_ms`] = Date.now() - startedMs;
   if (result.failed) {
     recorder.broken.push(
       `${name} model: ${firstBroken(result.errorInstance)}; history ${fc.stringify(result.counterexample)} (seed=${result.seed}, path="${result.counterexamplePath}")`,
@@ -62,7 +64,8 @@ export async function runProtocolModel(options: ScenarioOptions<ProtocolModelSiz
   const histories =
     (await runModel(recorder, 'consume', consume, options.size.consume, seed)) + (await runModel(recorder, 'produce', produce, options.size.produce, seed));
   recorder.details.seed = seed;
-  // Writes that outlasted their claim are left out of the single-write check; their number says how often that was.
+  // Writes that outlasted their claim (in every history run, shrinking included) are left
+  // out of the single-write check; their number says how often that was.
   recorder.details.consume_late_writes = consumeStats.lateWrites;
   const report = recorder.report();
   report.model = { histories, counterexamples: recorder.broken.length };
