@@ -11,7 +11,7 @@ import { KafkaUnavailableError } from '../../lib/errors';
 import type { RecordProducer } from '../../lib/kafka/producer';
 import { silentLogger } from '../../lib/logger';
 import { createProduceRuntime } from '../../lib/produce';
-import { asCaller, iamAuthorizer, produceEvent } from '../helpers/http-events';
+import { asCaller, jwtAuthorizer, produceEvent } from '../helpers/http-events';
 import { FaultyStore } from './faulty-store';
 import { produceViolations, type ProduceAnswer, type ProducedSend } from './produce-invariants';
 import { type Actor, type PlannedFault, Switchboard } from './switchboard';
@@ -31,7 +31,7 @@ export const PRODUCE_FUNCTION_TIMEOUT_MS = 15_000;
 /** Kind of request a fault plan names for the producer. */
 export const PRODUCER_SEND = 'send';
 
-/** Who sends a request: the anonymous caller or an IAM principal. */
+/** Who sends a request: the anonymous caller or a JWT-authenticated one. */
 export const CALLERS = ['anonymous', 'alice'] as const;
 export type CallerName = (typeof CALLERS)[number];
 
@@ -74,7 +74,7 @@ export class ProduceWorld {
     });
     const event = produceEvent(this.topic, { records: [{ value: { v: spec.value } }] }, { headers: { 'Idempotency-Key': spec.idempotencyKey } });
     this.board.note(`${actor.id} sent ${key} v=${spec.value}`);
-    runtime.handler(spec.caller === 'anonymous' ? event : asCaller(event, iamAuthorizer(`arn:aws:iam::123456789012:user/${spec.caller}`))).then(
+    runtime.handler(spec.caller === 'anonymous' ? event : asCaller(event, jwtAuthorizer({ iss: 'https://issuer.example', sub: spec.caller }))).then(
       (result) => {
         actor.finished = true;
         const replayed = result.headers?.['Idempotent-Replayed'] === 'true';
