@@ -12,7 +12,7 @@ import { consumeProtocolProperty } from '../../model/consume-model';
 import { produceIdempotencyProperty } from '../../model/produce-model';
 
 // Each history costs dynalite a few dozen requests: a sample, not the search (npm run chaos).
-const HISTORIES = 200;
+const HISTORIES = 100;
 
 let store: DynamoIdempotencyStore | undefined;
 
