@@ -112,6 +112,7 @@ export class Switchboard {
     return this.clock.nowMs() - this.startMs;
   }
 
+  /** Adds a line to the trace, stamped with the time since the history started. */
   note(line: string): void {
     this.trace.push(`t=${this.elapsedMs()} ${line}`);
   }
@@ -143,7 +144,7 @@ export class Switchboard {
       throw failure('answer lost after the request took effect');
     }
     if (planned === Fault.HoldAfter) await this.hold(actor, `${name} (applied)`);
-    this.note(`${name}: ${describe(result)}`);
+    this.note(`${name}: ${answerText(result)}`);
     return result;
   }
 
@@ -163,11 +164,6 @@ export class Switchboard {
       actor.ticks.add(tick);
       return () => actor.ticks.delete(tick);
     };
-  }
-
-  /** Requests held, oldest first. */
-  heldLabels(): string[] {
-    return this.holds.map(({ label }) => label);
   }
 
   /** Releases the `index`-th held request (modulo the number held); false when none is held. */
@@ -261,7 +257,7 @@ export class Switchboard {
 }
 
 /** A short account of an answer for the trace. */
-function describe(result: unknown): string {
+function answerText(result: unknown): string {
   if (result === undefined) return 'ok';
   if (typeof result === 'string') return result;
   if (result instanceof Map) return `found ${result.size}`;
