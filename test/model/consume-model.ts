@@ -120,16 +120,14 @@ export async function runConsumeHistory(setup: ConsumeSetup, commands: Iterable<
   const world = new ConsumeWorld(setup, underTest.store, underTest.scope);
   await fc.asyncModelRun(() => ({ model: world.esm, real: world }), commands);
   await world.drain();
-  if (stats !== undefined) {
-    stats.histories += 1;
-    stats.lateWrites += world.sink.writes.filter(({ late }) => late).length;
-  }
+  if (stats !== undefined) stats.lateWrites += world.sink.writes.filter(({ late }) => late).length;
   throwIfBroken(world.violations(), world.board.trace);
 }
 
 /**
  * The property: every history keeps the invariants. `newStore` gives each history its store
- * (`returnsExisting`: whether a refused claim returns the item, as DynamoDB does and dynalite does not).
+ * (`returnsExisting`: whether a refused claim returns the item, as DynamoDB does and dynalite
+ * does not); `stats` counts across every history run, shrinking included.
  */
 export function consumeProtocolProperty(newStore: (returnsExisting: boolean) => Promise<StoreUnderTest>, stats?: ModelStats) {
   return fc.asyncProperty(consumeSetupArbitrary, fc.boolean(), consumeCommandsArbitrary, async (setup, returnsExisting, commands) => {

@@ -20,16 +20,15 @@ export interface StoreUnderTest {
   scope: string;
 }
 
-/** Figures of the histories run, for the chaos report. */
+/** Figures of the consume histories run, for the chaos report. */
 export interface ModelStats {
-  histories: number;
   /** Writes that outlasted their claim (see ./model-sink), left out of the single-write check. */
   lateWrites: number;
 }
 
 /** Figures at zero. */
 export function zeroStats(): ModelStats {
-  return { histories: 0, lateWrites: 0 };
+  return { lateWrites: 0 };
 }
 
 /** Throws the broken promises of a history with its trace, for fast-check to shrink and print. */

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { StoreOp } from './faulty-store';
-import { planArbitrary, throwIfBroken, weighted, type ModelStats, type StoreUnderTest } from './history';
+import { planArbitrary, throwIfBroken, weighted, type StoreUnderTest } from './history';
 import { CALLERS, PRODUCE_CONFIG, PRODUCER_SEND, ProduceWorld, type ProduceRequestSpec } from './produce-world';
 import { faultText } from './switchboard';
 
@@ -81,17 +81,16 @@ export const produceCommandsArbitrary = fc.commands(
 );
 
 /** Runs one history and throws, with its trace, when it broke a promise. */
-export async function runProduceHistory(commands: Iterable<ProduceCommand>, underTest: StoreUnderTest, stats?: ModelStats): Promise<void> {
+export async function runProduceHistory(commands: Iterable<ProduceCommand>, underTest: StoreUnderTest): Promise<void> {
   const world = new ProduceWorld(underTest.store, underTest.scope);
   await fc.asyncModelRun(() => ({ model: {}, real: world }), commands);
   await world.drain();
-  if (stats !== undefined) stats.histories += 1;
   throwIfBroken(world.violations(), world.board.trace);
 }
 
 /** The property: every history keeps the invariants (see {@link consumeProtocolProperty} for `newStore`). */
-export function produceIdempotencyProperty(newStore: (returnsExisting: boolean) => Promise<StoreUnderTest>, stats?: ModelStats) {
+export function produceIdempotencyProperty(newStore: (returnsExisting: boolean) => Promise<StoreUnderTest>) {
   return fc.asyncProperty(fc.boolean(), produceCommandsArbitrary, async (returnsExisting, commands) => {
-    await runProduceHistory(commands, await newStore(returnsExisting), stats);
+    await runProduceHistory(commands, await newStore(returnsExisting));
   });
 }
