@@ -5,7 +5,7 @@
  * broken.
  *
  * Options: `--only=name,name` runs some scenarios; `--short` uses the sizes of the
- * `npm test` version; `--seed=N` changes the generated garbage. `--repeat=N` runs the chosen
+ * `npm test` version; `--seed=N` changes the generated garbage and histories. `--repeat=N` runs the chosen
  * scenarios N times, printing a line per run and the aggregate; with `--under-load` it keeps
  * the CPU busy meanwhile (`--load-threads=N` busy threads, 4 per core by default).
  *
@@ -31,6 +31,7 @@ import { CONCURRENT_REDELIVERY_FULL, CONCURRENT_REDELIVERY_SHORT, runConcurrentR
 import { POISON_RECORD_FULL, POISON_RECORD_SHORT, runPoisonRecord } from './scenarios/poison-record';
 import { STORE_OUTAGE_FULL, STORE_OUTAGE_SHORT, runStoreOutage } from './scenarios/store-outage';
 import { GARBAGE_INPUT_FULL, GARBAGE_INPUT_SHORT, runGarbageInput } from './scenarios/garbage-input';
+import { PROTOCOL_MODEL_FULL, PROTOCOL_MODEL_SHORT, runProtocolModel } from './scenarios/protocol-model';
 
 interface Entry {
   name: string;
@@ -48,6 +49,7 @@ const SCENARIOS: readonly Entry[] = [
   entry('poison-record', runPoisonRecord, POISON_RECORD_FULL, POISON_RECORD_SHORT),
   entry('store-outage', runStoreOutage, STORE_OUTAGE_FULL, STORE_OUTAGE_SHORT),
   entry('garbage-input', runGarbageInput, GARBAGE_INPUT_FULL, GARBAGE_INPUT_SHORT),
+  entry('protocol-model', runProtocolModel, PROTOCOL_MODEL_FULL, PROTOCOL_MODEL_SHORT),
 ];
 
 function machineLine(): string {

@@ -30,7 +30,7 @@ export function resultsSectionOf(options: ChaosOptions, scenarioCount: number, t
 
 const RESULTS_TITLE = '# Fault injection: results';
 const RESULTS_FOOTER =
-  'What the figures mean: `sent` messages sent (for garbage input, requests and events); `acknowledged` answered 200, or written to the topic by the scenario itself; `on_topic` / `in_sink` acknowledged messages found on the topic and with an effect in the sink, each counted once; `lost` acknowledged messages missing from the topic or the sink; `duplicated` effects beyond the one each record allows (a second accepted write of a sink item, or more items than records). `lost` and `duplicated` must be 0. The scenarios and the report on a loss or a duplicate are described in the README (Fault injection).';
+  'What the figures mean: `sent` messages sent (for garbage input, requests and events); `acknowledged` answered 200, or written to the topic by the scenario itself; `on_topic` / `in_sink` acknowledged messages found on the topic and with an effect in the sink, each counted once; `lost` acknowledged messages missing from the topic or the sink; `duplicated` effects beyond the one each record allows (a second accepted write of a sink item, or more items than records). `lost` and `duplicated` must be 0. A model run reports `histories`, the generated histories it ran, and `counterexamples`, those that broke a promise (each printed shrunk), which must be 0. The scenarios and the report on a loss or a duplicate are described in the README (Fault injection).';
 
 const startMarker = (section: ResultsSection): string => `<!-- chaos:${section} -->`;
 const endMarker = (section: ResultsSection): string => `<!-- /chaos:${section} -->`;

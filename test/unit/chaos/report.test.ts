@@ -26,6 +26,20 @@ describe('summaryLine', () => {
   });
 });
 
+describe('summaryLine of a model-based run', () => {
+  const model = (counterexamples: number, broken: string[] = []) =>
+    report({ scenario: 'protocol-model', counts: zeroCounts(), model: { histories: 200_000, counterexamples }, broken });
+
+  it('gives the histories and counterexamples instead of message counts', () => {
+    expect(summaryLine(model(0))).toBe('scenario=protocol-model histories=200000 counterexamples=0 result=PASS');
+  });
+
+  it('prints FAIL for a counterexample even if no promise was listed as broken', () => {
+    expect(summaryLine(model(1))).toBe('scenario=protocol-model histories=200000 counterexamples=1 result=FAIL');
+    expect(exitCode([model(1)])).toBe(1);
+  });
+});
+
 describe('detailLines', () => {
   it('lists the duration and details first, then each broken promise', () => {
     expect(detailLines(report({ details: { kills: 3 }, broken: ['each key is processed in order'] }))).toEqual([
@@ -70,6 +84,12 @@ describe('resultsMarkdown', () => {
   it('prints the explanation of a loss under the scenario it belongs to', () => {
     const text = resultsMarkdown([report({ counts: { ...zeroCounts(), lost: 1 }, diagnosis: ['  lost by cause: not-on-topic=1'] })], run);
     expect(text).toContain('  duration_ms=1500\n  lost by cause: not-on-topic=1\n```');
+  });
+
+  it('says what was 0 when a model run is among the scenarios', () => {
+    const text = resultsMarkdown([report(), report({ scenario: 'protocol-model', model: { histories: 200_000, counterexamples: 0 } })], run);
+    expect(text).toContain('**2/2 scenarios kept every promise** (lost=0 and duplicated=0 in each pipeline scenario, counterexamples=0 in each model run).');
+    expect(text).toContain('scenario=protocol-model histories=200000 counterexamples=0 result=PASS');
   });
 
   it('names the scenarios that broke a promise', () => {
