@@ -10,38 +10,18 @@ import { createBatchHandler, type InvocationContext } from '../../../lib/consume
 import { createMessagesProcessor } from '../../../lib/consume/messages-processor';
 import type { ConsumeStore } from '../../../lib/consume/partition-worker';
 import type { RecordProcessor } from '../../../lib/consume/processor';
-import type { MessageItem, MessagesTable, PutOnceOutcome } from '../../../lib/dynamo/messages-table';
+import type { MessagesTable } from '../../../lib/dynamo/messages-table';
 import { StoreUnavailableError } from '../../../lib/errors';
 import type { Claim, ClaimOutcome } from '../../../lib/idempotency/types';
 import { silentLogger } from '../../../lib/logger';
 import { failed, kafkaEvent, type RecordSpec } from '../../helpers/kafka-events';
+import { MemoryMessagesTable } from '../../helpers/memory-messages-table';
 import { createRecordAtATimeProcessor } from '../../model/record-processor';
 import { FakeClock, FakeStore } from './fake-store';
 import { manualEvery } from './manual-every';
 
 const REUSED = 'message id reused with a different payload';
 const COMPLETION_FAILED = 'completion failed';
-
-/** A messages table in memory, as lib/dynamo/messages-table.ts writes (putAll overwrites), counting the writes of each message. */
-class CountingTable implements MessagesTable {
-  readonly items = new Map<string, MessageItem>();
-  readonly writes = new Map<string, number>();
-  async putOnce(item: MessageItem): Promise<PutOnceOutcome> {
-    if (this.items.has(item.messageId)) return 'already-written';
-    this.write(item);
-    return 'written';
-  }
-  async putAll(items: readonly MessageItem[]): Promise<void> {
-    for (const item of items) this.write(item);
-  }
-  values(): Record<string, unknown> {
-    return Object.fromEntries([...this.items].map(([id, item]) => [id, item.value]));
-  }
-  private write(item: MessageItem): void {
-    this.items.set(item.messageId, item);
-    this.writes.set(item.messageId, (this.writes.get(item.messageId) ?? 0) + 1);
-  }
-}
 
 /** The in-memory store, except that the claims numbered in `loseAnswers` (1-based, absent-only claims included) take effect and then fail, as a lost answer does. */
 class AnswerLosingStore extends FakeStore implements ConsumeStore {
@@ -69,7 +49,7 @@ const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve
 function setup(makeProcessor: (table: MessagesTable, clock: FakeClock) => RecordProcessor = createMessagesProcessor) {
   const store = new AnswerLosingStore();
   const clock = new FakeClock();
-  const table = new CountingTable();
+  const table = new MemoryMessagesTable();
   const failures: string[] = [];
   /** A new invocation's handler (each has its own renewal schedule), writing through `sink`. */
   const invocation = (sink: MessagesTable = table) => {
