@@ -8,24 +8,13 @@ import { createBatchHandler, type BatchHandlerDeps } from '../../../lib/consume/
 import type { ConsumedRecord } from '../../../lib/consume/event';
 import type { ProcessContext, RecordProcessor } from '../../../lib/consume/processor';
 import { IdempotencyStatus } from '../../../lib/idempotency/types';
-import type { Logger } from '../../../lib/logger';
+import { FailureLog } from '../../helpers/failure-log';
 import { failed, kafkaEvent, type RecordSpec } from '../../helpers/kafka-events';
 import { FakeClock, FakeStore } from './fake-store';
 import { manualEvery } from './manual-every';
 import { createCallerCheck } from '../../../lib/consume/caller-check';
 import { noMetrics } from '../../../lib/observability/metrics';
 import { stampedCallerHeader, TEST_KEY_RING } from '../../helpers/caller-keys';
-
-/** Records every `record failed` warning as `<partition>:<offset> <reason>`. */
-class WarningLog implements Logger {
-  readonly failures: string[] = [];
-  debug(): void {}
-  info(): void {}
-  error(): void {}
-  warn(message: string, fields: Record<string, unknown> = {}): void {
-    if (message === 'record failed') this.failures.push(`${String(fields.partition)}:${String(fields.offset)} ${String(fields.reason)}`);
-  }
-}
 
 /** Applies records, remembering `<partition>:<offset>` and the context it was given. */
 class RecordingProcessor implements RecordProcessor {
@@ -42,7 +31,7 @@ class RecordingProcessor implements RecordProcessor {
 function setup(overrides: Partial<BatchHandlerDeps> = {}) {
   const store = new FakeStore();
   const clock = new FakeClock();
-  const log = new WarningLog();
+  const log = new FailureLog();
   const processor = new RecordingProcessor();
   const handler = createBatchHandler({ store, processor, clock, logger: log, scope: 'test', leaseMs: 30_000, ttlSeconds: 86_400, ...overrides });
   return { store, clock, log, processor, handler };

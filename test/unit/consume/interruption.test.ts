@@ -14,7 +14,7 @@ import type { ProcessContext, RecordProcessor } from '../../../lib/consume/proce
 import { StoreUnavailableError } from '../../../lib/errors';
 import type { Claim } from '../../../lib/idempotency/types';
 import { IdempotencyStatus } from '../../../lib/idempotency/types';
-import type { Logger } from '../../../lib/logger';
+import { FailureLog } from '../../helpers/failure-log';
 import { failed, kafkaEvent, type RecordSpec } from '../../helpers/kafka-events';
 import { MemoryMessagesTable } from '../../helpers/memory-messages-table';
 import { FakeClock, FakeStore } from './fake-store';
@@ -22,17 +22,6 @@ import { manualEvery } from './manual-every';
 
 const REUSED = 'message id reused with a different payload';
 const KEY_M = 'consume:test:m';
-
-/** Records every `record failed` warning as `<partition>:<offset> <reason>`. */
-class FailureLog implements Logger {
-  readonly failures: string[] = [];
-  debug(): void {}
-  info(): void {}
-  error(): void {}
-  warn(message: string, fields: Record<string, unknown> = {}): void {
-    if (message === 'record failed') this.failures.push(`${String(fields.partition)}:${String(fields.offset)} ${String(fields.reason)}`);
-  }
-}
 
 /**
  * A processor with only `process`, written as the processor contract asks of a user's: a
