@@ -5,7 +5,7 @@
  */
 import { BodyNotJsonError, PayloadTooLargeError, TopicNotAllowedError, UnsupportedMediaTypeError, ValidationError } from '../errors';
 import { CALLER_HEADER, identityHeaderText, MESSAGE_ID_HEADER } from '../headers';
-import { isBase64, isPlainObject } from '../json-checks';
+import { isBase64, isInteger, isPlainObject } from '../json-checks';
 import { isTopicName, TOPIC_NAME_RULE } from '../kafka/topic-name';
 import { DUPLICATE_MEMBER, JsonSyntaxError, RawJson, readJson, type Place, type ReadObject } from './json-body';
 
@@ -146,7 +146,7 @@ function parseRecord(value: unknown, format: EmbeddedFormat, index: number): Pro
   };
   if (value.partition !== undefined && value.partition !== null) {
     const { partition } = value;
-    if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition > MAX_PARTITION) {
+    if (!isInteger(partition) || partition < 0 || partition > MAX_PARTITION) {
       throw new ValidationError(`${path}.partition: must be a whole number from 0 to ${MAX_PARTITION}`);
     }
     record.partition = partition;
