@@ -163,3 +163,28 @@ describe('liveHolder', () => {
     expect(liveHolder({ kind: 'claim' } as ClaimPlan, NOW_MS)).toBeUndefined();
   });
 });
+
+describe('planPartition: the exact plans', () => {
+  it('plans a key the batch read did not find as absent, and one it found held with its holder, and nothing else', () => {
+    const entries = entriesOf([{ offset: 1 }, { offset: 2 }]);
+    const held = storedRecord(IdempotencyStatus.InProgress, { key: 'consume:test:orders-0-2' });
+    const plans = planPartition(entries, identifyEntries(entries, 'test'), new Map([[held.key, held]]), OWNER, NOW_MS);
+    const record = (index: number) => (entries[index] as { record: unknown }).record;
+    expect(plans).toStrictEqual([
+      { kind: 'claim', record: record(0), messageId: 'orders-0-1', key: 'consume:test:orders-0-1', hash: expect.any(String), absent: true },
+      { kind: 'claim', record: record(1), messageId: 'orders-0-2', key: 'consume:test:orders-0-2', hash: expect.any(String), held },
+    ]);
+  });
+
+  it('identifies a record without a caller by its message id alone', () => {
+    const entries = entriesOf([{ offset: 1, headers: { 'message-id': 'm' } }]);
+    expect(identifyEntries(entries, 'test')).toStrictEqual([{ messageId: 'm', key: 'consume:test:m' }]);
+  });
+
+  it('plans a record given no identity invalid rather than failing', () => {
+    const entries = entriesOf([{ offset: 1 }]);
+    expect(planPartition(entries, [undefined], new Map(), OWNER, NOW_MS)).toEqual([
+      { kind: 'invalid', failure: { reason: 'malformed record', error: undefined } },
+    ]);
+  });
+});
