@@ -141,3 +141,44 @@ describe('readJson rejects what is not UTF-8 JSON', () => {
     expect(() => readJson(Buffer.from('{"value":[1'), RAW_VALUE)).toThrow('unexpected end of input at byte 11');
   });
 });
+
+describe('readJson checks every token, also inside a raw value and in plain places', () => {
+  const PLAIN_VALUE: Place = { object: () => 'plain' };
+
+  it.each([
+    ['a misspelt null inside an array', '[nulx]'],
+    ['a misspelt true inside an array', '[trux]'],
+    ['a misspelt false inside an object', '{"a":fals3}'],
+    ['a unicode escape with letters past F', '"\\uZZZZ"'],
+    ['a unicode escape with a G in its last digit', '"\\u00eG"'],
+    ['a unicode escape with a g in its first digit', '"\\ug000"'],
+    ['a unicode escape with characters just outside the hex ranges', '"\\u@`/:"'],
+    ['a member name without its opening quote', '{a":1}'],
+    ['a member name after a comma without its opening quote', '{"a":1,b":2}'],
+    ['an escape at the very end', '"\\'],
+  ])('rejects %s', (_, text) => {
+    expect(() => readJson(Buffer.from(`{"value":${text}}`), RAW_VALUE)).toThrow(JsonSyntaxError);
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it.each([
+    ['a misspelt null', 'nulx'],
+    ['a misspelt true', 'tru'],
+    ['a misspelt false', 'falsy'],
+    ['a member name without its opening quote', '{a":1}'],
+  ])('rejects %s where a plain value is read', (_, text) => {
+    expect(() => readJson(Buffer.from(`{"other":${text}}`), PLAIN_VALUE)).toThrow(JsonSyntaxError);
+  });
+
+  it('rejects a member name without its opening quote in the envelope', () => {
+    expect(() => readJson(Buffer.from('{value":1}'), RAW_VALUE)).toThrow('expected a member name at byte 1');
+  });
+
+  it.each([
+    ['hex digits of both cases at the range ends', '"\\u09aF\\uA0f9"'],
+    ['null nested in arrays and objects', '[null,{"a":null,"b":[null]}]'],
+    ['every literal nested', '{"t":true,"f":false,"n":null}'],
+  ])('keeps %s', (_, text) => {
+    expect(keptValue(text)).toBe(text);
+  });
+});

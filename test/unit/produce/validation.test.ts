@@ -157,3 +157,45 @@ describe('parseProduceBody', () => {
     expect(() => parse(`{"records":[{"value":"${'x'.repeat(1_000)}"}]}`)).toThrow(PayloadTooLargeError);
   });
 });
+
+describe('parseProduceBody at its boundaries', () => {
+  it('keeps scalar JSON values as their text: a number, a string, a boolean', () => {
+    const records = parse('{"records":[{"value":1},{"value":"1"},{"key":false,"value":true}]}');
+    expect(records.map(({ key, value }) => [key?.toString() ?? null, value?.toString()])).toEqual([
+      [null, '1'],
+      [null, '"1"'],
+      ['false', 'true'],
+    ]);
+  });
+
+  it('accepts exactly as many records as the limit', () => {
+    expect(parse({ records: [{ value: 1 }, { value: 2 }, { value: 3 }] })).toHaveLength(3);
+  });
+
+  it('accepts a body of exactly the byte limit and refuses one byte more with 413', () => {
+    const body = (bytes: number) => {
+      const frame = '{"records":[{"value":""}]}';
+      return `{"records":[{"value":"${'x'.repeat(bytes - frame.length)}"}]}`;
+    };
+    expect(Buffer.byteLength(body(1_000))).toBe(1_000);
+    expect(parse(body(1_000))).toHaveLength(1);
+    expect(() => parse(body(1_001))).toThrow(new PayloadTooLargeError('the body has 1001 bytes; the limit is 1000'));
+  });
+
+  it('accepts partitions 0 and 2147483647, refuses 2147483648, and treats a null partition as none', () => {
+    expect(parse({ records: [{ value: 1, partition: 0 }] })[0]?.partition).toBe(0);
+    expect(parse({ records: [{ value: 1, partition: 2_147_483_647 }] })[0]?.partition).toBe(2_147_483_647);
+    expect(() => parse({ records: [{ value: 1, partition: 2_147_483_648 }] })).toThrow(
+      new ValidationError('records[0].partition: must be a whole number from 0 to 2147483647'),
+    );
+    expect(() => parse({ records: [{ value: 1, partition: '1' }] })).toThrow(ValidationError);
+    expect(parse({ records: [{ value: 1, partition: null }] })[0]).toEqual({ key: null, value: Buffer.from('1'), headers: [] });
+  });
+
+  it('reads a pretty-printed envelope as the compact one', () => {
+    const compact = '{"records":[{"key":"k","value":{"a":[1,2]},"partition":1,"headers":[{"name":"h","value":"eA=="}]}]}';
+    const pretty = JSON.stringify(JSON.parse(compact), null, '\t').replaceAll('\n', '\r\n');
+    expect(parse(pretty)).toEqual(parse(compact));
+    expect(parse(pretty)[0]?.value?.toString()).toBe('{"a":[1,2]}');
+  });
+});
