@@ -122,6 +122,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         invocationId,
         known,
         claimsAhead: deps.claimsAhead ?? DEFAULT_CLAIMS_AHEAD,
+        // Stryker disable next-line ConditionalExpression: `{ waitDeadlineMs: undefined }` and `{}` are the same to the worker, which reads `!== undefined`.
         ...(deadlineMs === undefined ? {} : { waitDeadlineMs: deadlineMs }),
         sleep,
       };

@@ -79,11 +79,13 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
     scope: options.scope ?? config.kafka.clientId,
     leaseMs: config.consume.leaseMs,
     ttlSeconds: config.idempotency.ttlSeconds,
+    // Stryker disable ConditionalExpression: an option not given is the same to the handler as one given undefined (it reads `?? default`); that a given one is passed on is pinned in test/unit/consume/runtime.test.ts.
     ...(options.partitionConcurrency === undefined ? {} : { partitionConcurrency: options.partitionConcurrency }),
     ...(options.claimsAhead === undefined ? {} : { claimsAhead: options.claimsAhead }),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.every === undefined ? {} : { every: options.every }),
     ...(options.onRecordFailed === undefined ? {} : { onRecordFailed: options.onRecordFailed }),
+    // Stryker restore ConditionalExpression
   });
   return {
     async handler(event, context) {
