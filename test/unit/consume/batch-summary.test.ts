@@ -76,6 +76,7 @@ describe('batchCorrelationId', () => {
     [{ records: {} }, 'kafka-batch'],
     [{}, 'kafka-batch'],
     [{ records: 5 }, 'kafka-batch'],
+    [{ records: null }, 'kafka-batch'],
     [{ records: { 'orders-3': [{ offset: '41' }] } }, 'kafka-batch'],
     [null, 'kafka-batch'],
     ['not an event', 'kafka-batch'],

@@ -291,4 +291,13 @@ describe('processPartition: stops, pauses and counts', () => {
     expect(calls).toHaveLength(25);
     expect(outcome).toMatchObject({ processed: 25, firstFailedOffset: 25, stopReason: 'invocation deadline reached' });
   });
+
+  it('applies nothing and reports the gathered record failed when the deadline comes while a record waited', async () => {
+    // Record 0 is held until +50 ms; the one pause (100 ms) ends exactly at the deadline, then 0 is claimed.
+    const held = storedRecord(IdempotencyStatus.InProgress, { key: key(0), leaseExpiresAtMs: START_MS + 50 });
+    const { calls, processor } = recording();
+    const { outcome } = await work([{ offset: 0 }, { offset: 1 }], processor, { held: [held], waitDeadlineMs: START_MS + 100 });
+    expect(calls).toEqual([]);
+    expect(outcome).toMatchObject({ processed: 0, firstFailedOffset: 0, stopReason: 'invocation deadline reached' });
+  });
 });

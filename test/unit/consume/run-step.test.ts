@@ -197,11 +197,11 @@ describe('applyRun', () => {
   });
 });
 
-describe('applyRun: a failure and a lost claim in the same run', () => {
-  /** Makes the store hold key(offset) for another invocation, as a takeover after the lease ran out would. */
-  const takenOver = (parts: { store: FakeStore }, offset: number) =>
-    parts.store.items.set(key(offset), storedRecord(IdempotencyStatus.InProgress, { key: key(offset), leaseExpiresAtMs: START_MS + 90_000 }));
+/** Makes the store hold key(offset) for another invocation, as a takeover after the lease ran out would. */
+const takenOver = (parts: { store: FakeStore }, offset: number) =>
+  parts.store.items.set(key(offset), storedRecord(IdempotencyStatus.InProgress, { key: key(offset), leaseExpiresAtMs: START_MS + 90_000 }));
 
+describe('applyRun: a failure and a lost claim in the same run', () => {
   it('stops at the failed record, not at a later record whose claim was lost: the records between never ran', async () => {
     const invalid = new Error('bad value');
     let during = () => {};
@@ -273,4 +273,41 @@ describe('applyRun: a failure and a lost claim in the same run', () => {
     expect(await parts.run()).toBeUndefined();
     expect(parts.sleptMs()).toEqual([100, 200, 100]);
   });
+
+  it('stops a one-at-a-time run at the record whose turn comes past the deadline', async () => {
+    const seen: string[] = [];
+    const processor: RecordProcessor = {
+      async process(_record, context) {
+        seen.push(context.messageId);
+        parts.clock.nowValueMs = START_MS + 1_000;
+      },
+    };
+    const parts = await setup(processor, { deadlineMs: START_MS + 1_000 });
+    expect(await parts.run()).toEqual({ index: 1, failure: { reason: 'invocation deadline reached' } });
+    expect(seen).toEqual(['orders-0-10']);
+    expect(parts.applied).toEqual([0]);
+  });
+
+  it.each([
+    { name: 'the first record left', lostOffset: 11, expectedCalls: 1, applied: [0] },
+    { name: 'a later record', lostOffset: 12, expectedCalls: 2, applied: [0, 1] },
+  ])(
+    'retries after a pause only the records before $name, whose renewal found it taken over',
+    async ({ lostOffset, expectedCalls, applied: expectedApplied }) => {
+      const unavailable = new StoreUnavailableError('messages table: write failed');
+      const { processor, calls } = batchProcessor((_items, call) => {
+        if (call === 1) {
+          // A slow first attempt: the claims left need renewing after the pause.
+          parts.clock.nowValueMs += 20_000;
+          takenOver(parts, lostOffset);
+          throw new RunStoppedError(1, unavailable);
+        }
+      });
+      const parts = await setup(processor, { canWait: true });
+      expect(await parts.run()).toEqual({ index: lostOffset - 10, failure: { reason: LOST } });
+      expect(calls).toHaveLength(expectedCalls);
+      expect(calls.every((contexts) => contexts.length > 0)).toBe(true);
+      expect(parts.applied).toEqual(expectedApplied);
+    },
+  );
 });

@@ -2,7 +2,8 @@
  * createConsumeRuntime, the wiring of functions/consume.ts and the local runtime: each option
  * reaches the handler it builds.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../lib/config';
 import { createConsumeRuntime, type ConsumedRecord, type RecordFailure, type RecordProcessor } from '../../../lib/consume';
@@ -122,5 +123,20 @@ describe('createConsumeRuntime', () => {
     const runtime = createConsumeRuntime(config, { store: new FakeStore(), processor: applies, logger: quiet });
     await runtime.close();
     expect(destroy).toHaveBeenCalledTimes(1);
+  });
+
+  it('writes each message to the messages table by default, expiring after MESSAGES_TTL_DAYS', async () => {
+    const dynamo = mockClient(DynamoDBClient);
+    try {
+      dynamo.on(BatchWriteItemCommand).resolves({});
+      const clock = new FakeClock();
+      const withTtl = loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', AWS_REGION: 'us-east-1', MESSAGES_TTL_DAYS: '2' });
+      const runtime = createConsumeRuntime(withTtl, { store: new FakeStore(), clock, logger: quiet });
+      expect(await runtime.handler(kafkaEvent([{ offset: 0 }]))).toEqual({ batchItemFailures: [] });
+      const writes = dynamo.commandCalls(BatchWriteItemCommand).flatMap((call) => Object.values(call.args[0].input.RequestItems ?? {}).flat());
+      expect(writes.map((write) => write.PutRequest?.Item?.expiresAtEpochSec)).toEqual([{ N: String(Math.floor(clock.nowMs() / 1000) + 2 * 86_400) }]);
+    } finally {
+      dynamo.restore();
+    }
   });
 });
