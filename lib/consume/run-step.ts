@@ -83,9 +83,10 @@ async function invoke(plans: readonly ClaimPlan[], deps: RunStepDeps): Promise<R
     return { reached: items.length };
   }
   for (const [i, plan] of plans.entries()) {
-    if (i > 0 && pastDeadline(deps)) return { reached: i, stop: { reason: DEADLINE_REACHED } };
     const cannotStart = i > 0 ? await renewIfDue(plan, deps) : undefined;
     if (cannotStart !== undefined) return { reached: i, stop: cannotStart };
+    // After the renewal, which takes time (the first record's deadline was checked by the caller).
+    if (i > 0 && pastDeadline(deps)) return { reached: i, stop: { reason: DEADLINE_REACHED } };
     const context = contextOf(plan, deps);
     claimer.markAttempted([plan.key]);
     try {
@@ -132,6 +133,8 @@ export async function applyRun(members: readonly RunMember[], deps: RunStepDeps,
     if (renewed.stop !== undefined) laterStop = renewed.stop;
     rest = renewed.members;
     if (rest.length === 0) return laterStop;
+    // The renewals take time (a store retrying for seconds): no effect starts past the deadline after them either.
+    if (pastDeadline(deps)) return { index: (rest[0] as RunMember).index, failure: { reason: DEADLINE_REACHED } };
     const plans = rest.map(({ plan }) => plan);
     let reach: Reach = { reached: rest.length };
     const outcome = await deps.lease.runEffect(

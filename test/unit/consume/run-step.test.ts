@@ -311,3 +311,41 @@ describe('applyRun: a failure and a lost claim in the same run', () => {
     },
   );
 });
+
+describe('applyRun: the deadline after renewals', () => {
+  /** Makes every claim request from now on take `ms` by the fake clock. */
+  function slowClaims(parts: { store: FakeStore; clock: FakeClock }, ms: number) {
+    const claim = parts.store.claim.bind(parts.store);
+    parts.store.claim = async (...args) => {
+      parts.clock.nowValueMs += ms;
+      return claim(...args);
+    };
+  }
+
+  it('starts no run whose renewals ended past the deadline', async () => {
+    const { processor, calls } = batchProcessor();
+    const parts = await setup(processor, { deadlineMs: START_MS + 25_000 });
+    // Less than half the lease is left, so the claims are renewed first; that takes 10 s.
+    parts.clock.nowValueMs = START_MS + 16_000;
+    slowClaims(parts, 10_000);
+    expect(await parts.run()).toEqual({ index: 0, failure: { reason: 'invocation deadline reached' } });
+    expect(calls).toEqual([]);
+    expect(parts.applied).toEqual([]);
+  });
+
+  it('starts no record of a one-at-a-time run whose renewal ended past the deadline', async () => {
+    const seen: string[] = [];
+    const processor: RecordProcessor = {
+      async process(_record, context) {
+        seen.push(context.messageId);
+        // A slow effect: the next record's claim needs renewing, which takes 5 s.
+        parts.clock.nowValueMs = START_MS + 16_000;
+        slowClaims(parts, 5_000);
+      },
+    };
+    const parts = await setup(processor, { deadlineMs: START_MS + 20_000 });
+    expect(await parts.run()).toEqual({ index: 1, failure: { reason: 'invocation deadline reached' } });
+    expect(seen).toEqual(['orders-0-10']);
+    expect(parts.applied).toEqual([0]);
+  });
+});
