@@ -67,6 +67,7 @@ interface CompletionGroup {
 export function createCompletionWriter(deps: CompletionWriterDeps): CompletionWriter {
   const groups: CompletionGroup[] = [{ entries: [] }];
   const writeGroup = (group: CompletionGroup): void => {
+    // Stryker disable next-line ConditionalExpression: an empty group sends nothing (both halves are empty); a group written once is pinned in completion-writer.test.ts.
     if (group.entries.length === 0 || group.write !== undefined) return;
     const nowMs = deps.clock.nowMs();
     const expiresAt = expiresAtEpochSec(nowMs, deps.ttlSeconds);
@@ -77,6 +78,7 @@ export function createCompletionWriter(deps: CompletionWriterDeps): CompletionWr
       (completionNeedsNoFence(deps.leaseExpiresAtMs(key), nowMs, deps.leaseMs) ? unfenced : fenced).push(completion);
     }
     group.write = Promise.all([
+      // Stryker disable next-line ConditionalExpression: speed only; a store sends no request for no completions.
       unfenced.length === 0 ? undefined : deps.store.completeMany(unfenced),
       fenced.length === 0 ? [] : deps.store.completeIfOwned(fenced),
     ]).then(([, refused]) => refused);

@@ -42,6 +42,7 @@ async function lookThenClaim(plan: ClaimPlan, deps: RecordStepDeps): Promise<Cla
   }
   const verdict = lookVerdict(seen, plan.hash, deps.claimer.owner, nowMs);
   if (verdict !== undefined) return verdict;
+  // Stryker disable next-line ObjectLiteral: after a look the verdict pauses whatever canWait says, and `{}` reads as not looked and cannot wait, which pauses too.
   return claimVerdict(await deps.claimer.claim(plan), plan.hash, { canWait: deps.canWait, looked: true });
 }
 

@@ -300,4 +300,18 @@ describe('processPartition: stops, pauses and counts', () => {
     expect(calls).toEqual([]);
     expect(outcome).toMatchObject({ processed: 0, firstFailedOffset: 0, stopReason: 'invocation deadline reached' });
   });
+
+  it('keeps the claim of the record it retries when the run before a waited-for record pauses', async () => {
+    const held = storedRecord(IdempotencyStatus.InProgress, { key: key(1), leaseExpiresAtMs: START_MS + 500 });
+    let failedOnce = false;
+    const { calls, processor } = recording((offset) => {
+      if (offset !== 0 || failedOnce) return undefined;
+      failedOnce = true;
+      return Object.assign(new Error('dependency busy'), { retriable: true });
+    });
+    const { outcome, store } = await work([{ offset: 0 }, { offset: 1 }], processor, { held: [held], waitDeadlineMs: START_MS + 45_000 });
+    expect(calls).toEqual([0, 0, 1]);
+    expect(outcome).toStrictEqual({ partitionKey: 'orders-0', offsets: [0, 1], processed: 2, skippedDuplicates: 0 });
+    expect(store.requests).toMatchObject({ abandon: 0, release: 0 });
+  });
 });
