@@ -199,3 +199,74 @@ describe('parseProduceBody at its boundaries', () => {
     expect(parse(pretty)[0]?.value?.toString()).toBe('{"a":[1,2]}');
   });
 });
+
+describe('parseProduceBody answers in the API terms', () => {
+  it.each(['key_schema', 'value_schema', 'key_schema_id', 'value_schema_id'])(
+    'refuses %s as a schema, which the json and binary formats do not take',
+    (field) => {
+      expect(() => parse({ records: [{ value: 1 }], [field]: 'x' })).toThrow(
+        new ValidationError(`${field}: schemas are not supported for the json and binary formats`),
+      );
+    },
+  );
+
+  it.each([
+    ['an unknown body field', { records: [{ value: 1 }], colour: 'red' }, 'colour: unknown field'],
+    ['a header that is not an object', { records: [{ value: 1, headers: [5] }] }, 'records[0].headers[0]: must be an object with "name" and "value"'],
+    [
+      'an empty message-id header',
+      { records: [{ value: 1, headers: [{ name: 'message-id', value: '' }] }] },
+      'records[0].headers[0].value: a "message-id" header must be non-empty UTF-8 text, the id the consumer deduplicates on',
+    ],
+  ])('names %s', (_, body, message) => {
+    expect(() => parse(body)).toThrow(new ValidationError(message));
+  });
+
+  it('reads null headers as none', () => {
+    expect(parse({ records: [{ value: 1, headers: null }] })[0]?.headers).toEqual([]);
+  });
+
+  it('takes a valid message-id header, and any bytes, even none, in other headers', () => {
+    const [record] = parse({
+      records: [
+        {
+          value: 1,
+          headers: [
+            { name: 'message-id', value: 'bS0x' },
+            { name: 'trace', value: '' },
+            { name: 'blob', value: '/w==' },
+          ],
+        },
+      ],
+    });
+    expect(record?.headers).toEqual([
+      { name: 'message-id', value: Buffer.from('m-1') },
+      { name: 'trace', value: Buffer.alloc(0) },
+      { name: 'blob', value: Buffer.from([0xff]) },
+    ]);
+  });
+
+  it('wraps the reader message in a 400 naming the byte', () => {
+    expect(() => parse('{"records":[}')).toThrow(new BodyNotJsonError('the body is not UTF-8 JSON: expected a JSON value at byte 12'));
+  });
+});
+
+describe('checkTopic and embeddedFormatOf messages', () => {
+  it('names the rule a topic breaks, or that the topic is not open', () => {
+    expect(() => checkTopic('a/b', '*')).toThrow(/^topic: must be /);
+    expect(() => checkTopic('orders', new Set(['payments']))).toThrow(new TopicNotAllowedError('topic "orders" is not open for producing'));
+  });
+
+  it.each([
+    ['text/plain', 'Content-Type "text/plain" is not supported'],
+    [undefined, 'Content-Type "" is not supported'],
+  ])('names the Content-Type %s refused and the ones supported', (contentType, start) => {
+    expect(() => embeddedFormatOf(contentType)).toThrow(
+      new UnsupportedMediaTypeError(`${start}; use one of application/vnd.kafka.json.v2+json, application/json, application/vnd.kafka.binary.v2+json`),
+    );
+  });
+
+  it('reads the media type without the spaces around it', () => {
+    expect(embeddedFormatOf('  application/vnd.kafka.binary.v2+json ; charset=utf-8')).toBe('binary');
+  });
+});
