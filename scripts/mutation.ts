@@ -6,13 +6,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { renderSummary, scores, SUMMARY_PATH, type MutationReport } from './mutation-summary';
 
 const REPORT_PATH = 'reports/mutation/mutation.json';
 
 const args = process.argv.slice(2);
 const require = createRequire(import.meta.url);
-const stryker = spawnSync(process.execPath, [require.resolve('@stryker-mutator/core/bin/stryker.js'), 'run', ...args], { stdio: 'inherit' });
+const strykerBin = join(dirname(require.resolve('@stryker-mutator/core/package.json')), 'bin', 'stryker.js');
+const stryker = spawnSync(process.execPath, [strykerBin, 'run', ...args], { stdio: 'inherit' });
 if (stryker.status !== 0) process.exit(stryker.status ?? 1);
 
 const report = JSON.parse(readFileSync(REPORT_PATH, 'utf8')) as MutationReport;
