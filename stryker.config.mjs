@@ -9,6 +9,10 @@ export default {
   // Stryker rewrites the tsconfig with the TypeScript compiler API, which TypeScript 7 no longer
   // ships; our tsconfig has no `extends` or `references` to rewrite, so name no file at all.
   tsconfigFile: '',
+  // Static mutants (in code run when a module loads: tables, constants) need the whole suite
+  // rerun for each, in a fresh process: here they were a tenth of the mutants and 85% of the
+  // time. They are left out (counted as ignored); `-- --ignoreStatic false` tests them too.
+  ignoreStatic: true,
   incremental: true,
   // Kept in the repository, so that any clone's first run retests only what changed since.
   incrementalFile: 'test/mutation/incremental.json',

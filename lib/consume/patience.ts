@@ -13,7 +13,6 @@ import { isFiniteNumber } from '../json-checks';
 export type Sleep = (ms: number) => Promise<void>;
 
 /** The real {@link Sleep}. */
-// Stryker disable next-line ArrowFunction: a static mutant the vitest runner cannot switch on in a loaded module; patience.test.ts "resolves once the time has passed" fails on it when made by hand.
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Pauses between looks: `initialMs`, doubling up to `maxMs`. */
