@@ -348,4 +348,18 @@ describe('applyRun: the deadline after renewals', () => {
     expect(seen).toEqual(['orders-0-10']);
     expect(parts.applied).toEqual([0]);
   });
+
+  it('keeps the stop of a record whose renewal failed before the first attempt through a retry of the records before it', async () => {
+    const unavailable = new StoreUnavailableError('messages table: write failed');
+    const { processor, calls } = batchProcessor((_items, call) => {
+      if (call === 1) throw new RunStoppedError(1, unavailable);
+    });
+    const parts = await setup(processor, { canWait: true });
+    // Less than half the lease is left, so the run's claims are renewed first; 12's was taken over.
+    parts.clock.nowValueMs = START_MS + 16_000;
+    takenOver(parts, 12);
+    expect(await parts.run()).toEqual({ index: 2, failure: { reason: LOST } });
+    expect(calls.map((contexts) => contexts.map(({ messageId }) => messageId))).toEqual([['orders-0-10', 'orders-0-11'], ['orders-0-11']]);
+    expect(parts.applied).toEqual([0, 1]);
+  });
 });

@@ -248,6 +248,10 @@ describe('readJson edge cases of the reader', () => {
     expect(read[DUPLICATE_MEMBER]).toBe('__proto__');
   });
 
+  it('names a missing comma in an expected array', () => {
+    expect(() => readJson(Buffer.from('{"a":[1 2]}'), { object: () => ({ array: 'plain' }) })).toThrow('expected "," or "]" at byte 8');
+  });
+
   it('reads whitespace after the commas of an expected array', () => {
     const place: Place = { object: () => ({ array: 'plain' }) };
     expect(readJson(Buffer.from('{"a": [1 ,\n\t2 , 3]}'), place)).toEqual({ a: [1, 2, 3] });

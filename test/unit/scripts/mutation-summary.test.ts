@@ -12,18 +12,19 @@ const report: MutationReport = {
 };
 
 describe('mutation summary', () => {
-  it('files directly in lib/ form the folder lib, the others their first folder below it', () => {
-    expect(folderOf('lib/config.ts')).toBe('lib');
-    expect(folderOf('lib/consume/lease.ts')).toBe('lib/consume');
+  it('files directly in lib/ form lib/*.ts, the others their first folder below it', () => {
+    expect(folderOf('lib/config.ts')).toBe('lib/*.ts');
+    expect(folderOf('lib/consume/lease.ts')).toBe('lib/consume/');
+    expect(folderOf('lib/consume/deeper/file.ts')).toBe('lib/consume/');
   });
 
   it('scores a folder as killed and timed out over those plus survived and not covered, leaving out ignored and invalid mutants', () => {
     const { folders, total } = scores(report);
     expect(folders.map(({ folder, scorePercent }) => [folder, scorePercent])).toEqual([
-      ['lib', 50],
-      ['lib/consume', 80],
+      ['lib/*.ts', 50],
+      ['lib/consume/', 80],
     ]);
-    expect(total).toEqual({ folder: 'lib', killed: 4, timedOut: 1, survived: 1, noCoverage: 1, ignored: 1, scorePercent: (100 * 5) / 7 });
+    expect(total).toEqual({ folder: 'lib/ (all)', killed: 4, timedOut: 1, survived: 1, noCoverage: 1, ignored: 1, scorePercent: (100 * 5) / 7 });
   });
 
   it('a folder without countable mutants has no score', () => {
