@@ -112,6 +112,7 @@ export interface RunInfo {
 export function renderSummary(report: MutationReport, run: RunInfo): string {
   const { folders, total } = scores(report);
   const survivors = Object.entries(report.files)
+    .filter(([file]) => CORE_FOLDERS.some((folder) => file.startsWith(folder)))
     .flatMap(([file, { mutants }]) =>
       mutants
         .filter(({ status }) => status === 'Survived' || status === 'NoCoverage')
@@ -136,6 +137,8 @@ export function renderSummary(report: MutationReport, run: RunInfo): string {
     row(total, '**`lib/` (all)**'),
     '',
     '## Mutants left',
+    '',
+    `In ${CORE_FOLDERS.map((f) => `\`${f}\``).join(', ')} (the other folders' are counted above and listed in the HTML report):`,
     '',
     survivors.length === 0 ? 'None.' : ['| where | mutator | status |', '| ----- | ------- | ------ |', ...survivors].join('\n'),
     '',

@@ -30,7 +30,8 @@ if (narrowed) {
   process.stdout.write(`--mutate narrowed the run: ${SUMMARY_PATH} is left as it is.\n`);
 } else {
   const git = (...gitArgs: string[]): string => execFileSync('git', gitArgs, { encoding: 'utf8' }).trim();
-  const dirty = git('status', '--porcelain', '--', 'lib', 'test') !== '';
+  // The files this run writes do not count as changes.
+  const dirty = git('status', '--porcelain', '--', 'lib', 'test', `:!${SUMMARY_PATH}`, ':!test/mutation/incremental.json') !== '';
   const commit = `${git('rev-parse', '--short=12', 'HEAD')}${dirty ? ' with uncommitted changes to lib/ or test/' : ''}`;
   const { version } = require('@stryker-mutator/core/package.json') as { version: string };
   writeFileSync(SUMMARY_PATH, renderSummary(report, { date: new Date().toISOString().slice(0, 10), commit, strykerVersion: version }));

@@ -1,11 +1,19 @@
 /** createProduceRuntime's wiring: the lazily loaded DynamoDB store, the request logger, close. */
-import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../lib/config';
 import type { Logger } from '../../../lib/logger';
 import { createProduceRuntime } from '../../../lib/produce';
 import { produceEvent } from '../../helpers/http-events';
+import { KafkaUnavailableError } from '../../../lib/errors';
 import { fakeProducer } from './fakes';
 
 const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', AWS_REGION: 'us-east-1' });
@@ -60,5 +68,26 @@ describe('createProduceRuntime', () => {
     expect(lines).toContainEqual(expect.objectContaining({ message: 'produce request', requestId: 'req-9' }));
     await runtime.close();
     expect(closed).toBe(1);
+  });
+
+  it('reads a key through the default store when its claim is refused without the item, and releases a key whose records were not sent', async () => {
+    const dynamo = mockClient(DynamoDBClient);
+    try {
+      dynamo
+        .on(PutItemCommand)
+        .rejectsOnce(new ConditionalCheckFailedException({ message: 'refused', $metadata: {} }))
+        .resolves({});
+      dynamo.on(BatchGetItemCommand).resolves({ Responses: { [config.tables.idempotency]: [] } });
+      dynamo.on(DeleteItemCommand).resolves({});
+      const producer = fakeProducer({ send: () => Promise.reject(new KafkaUnavailableError('broker down')) });
+      const runtime = createProduceRuntime(config, { logger: quiet, producer });
+      const keyed = produceEvent('orders', { records: [{ value: 1 }] }, { headers: { 'idempotency-key': 'k-1' } });
+      expect((await runtime.handler(keyed)).statusCode).toBe(503);
+      expect(dynamo.commandCalls(BatchGetItemCommand)).toHaveLength(1);
+      expect(dynamo.commandCalls(DeleteItemCommand)[0]?.args[0].input.TableName).toBe(config.tables.idempotency);
+      await runtime.close();
+    } finally {
+      dynamo.restore();
+    }
   });
 });
