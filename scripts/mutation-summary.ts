@@ -112,13 +112,14 @@ export interface RunInfo {
 export function renderSummary(report: MutationReport, run: RunInfo): string {
   const { folders, total } = scores(report);
   const survivors = Object.entries(report.files)
+    .sort(([a], [b]) => a.localeCompare(b))
     .filter(([file]) => CORE_FOLDERS.some((folder) => file.startsWith(folder)))
     .flatMap(([file, { mutants }]) =>
       mutants
         .filter(({ status }) => status === 'Survived' || status === 'NoCoverage')
+        .sort((a, b) => a.location.start.line - b.location.start.line)
         .map((m) => `| \`${file}:${m.location.start.line}\` | ${m.mutatorName} | ${m.status === 'NoCoverage' ? 'no coverage' : 'survived'} |`),
-    )
-    .sort();
+    );
   const digests = Object.entries(report.files)
     .map(([file, { source }]) => `${digestOf(source)}  ${file}`)
     .sort((a, b) => a.slice(18).localeCompare(b.slice(18)));
