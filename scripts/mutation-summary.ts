@@ -4,6 +4,7 @@
  * that a test can tell how far the code has moved since the score was measured.
  */
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The part of Stryker's JSON report (mutation-testing-report-schema) read here. */
 export interface MutationReport {
@@ -108,8 +109,25 @@ export interface RunInfo {
   strykerVersion: string;
 }
 
-/** The Markdown of test/MUTATION.md for `report`. */
-export function renderSummary(report: MutationReport, run: RunInfo): string {
+/**
+ * The digest of every TypeScript file under `folders` (paths ending in `/`), by path: what
+ * test/MUTATION.md records of the code it measured, and what the freshness test compares
+ * with. Files without mutants (types only) count too, so that adding code to one is seen.
+ */
+export function sourceDigests(folders: readonly string[]): Map<string, string> {
+  const digests = new Map<string, string>();
+  for (const folder of folders) {
+    for (const entry of readdirSync(folder, { recursive: true, encoding: 'utf8' })) {
+      if (!entry.endsWith('.ts')) continue;
+      const file = `${folder}${entry.split('\\').join('/')}`;
+      digests.set(file, digestOf(readFileSync(file, 'utf8')));
+    }
+  }
+  return digests;
+}
+
+/** The Markdown of test/MUTATION.md for `report`, recording `digests` of the sources it measured. */
+export function renderSummary(report: MutationReport, run: RunInfo, digests: ReadonlyMap<string, string>): string {
   const { folders, total } = scores(report);
   const survivors = Object.entries(report.files)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -120,9 +138,6 @@ export function renderSummary(report: MutationReport, run: RunInfo): string {
         .sort((a, b) => a.location.start.line - b.location.start.line)
         .map((m) => `| \`${file}:${m.location.start.line}\` | ${m.mutatorName} | ${m.status === 'NoCoverage' ? 'no coverage' : 'survived'} |`),
     );
-  const digests = Object.entries(report.files)
-    .map(([file, { source }]) => `${digestOf(source)}  ${file}`)
-    .sort((a, b) => a.slice(18).localeCompare(b.slice(18)));
   return [
     '# Mutation testing',
     '',
@@ -150,7 +165,7 @@ export function renderSummary(report: MutationReport, run: RunInfo): string {
     DIGESTS_START,
     '',
     '```',
-    ...digests,
+    ...[...digests].sort(([a], [b]) => a.localeCompare(b)).map(([file, digest]) => `${digest}  ${file}`),
     '```',
     '',
   ].join('\n');

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { renderSummary, scores, SUMMARY_PATH, type MutationReport } from './mutation-summary';
+import { renderSummary, scores, sourceDigests, SUMMARY_PATH, type MutationReport } from './mutation-summary';
 
 const REPORT_PATH = 'reports/mutation/mutation.json';
 
@@ -34,6 +34,6 @@ if (narrowed) {
   const dirty = git('status', '--porcelain', '--', 'lib', 'test', `:!${SUMMARY_PATH}`, ':!test/mutation/incremental.json') !== '';
   const commit = `${git('rev-parse', '--short=12', 'HEAD')}${dirty ? ' with uncommitted changes to lib/ or test/' : ''}`;
   const { version } = require('@stryker-mutator/core/package.json') as { version: string };
-  writeFileSync(SUMMARY_PATH, renderSummary(report, { date: new Date().toISOString().slice(0, 10), commit, strykerVersion: version }));
+  writeFileSync(SUMMARY_PATH, renderSummary(report, { date: new Date().toISOString().slice(0, 10), commit, strykerVersion: version }, sourceDigests(['lib/'])));
   process.stdout.write(`wrote ${SUMMARY_PATH}\n`);
 }

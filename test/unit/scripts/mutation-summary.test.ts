@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { folderOf, recordedDigests, renderSummary, scores, staleFiles, type MutationReport, type ReportMutant } from '../../../scripts/mutation-summary';
+import {
+  digestOf,
+  folderOf,
+  recordedDigests,
+  renderSummary,
+  scores,
+  staleFiles,
+  type MutationReport,
+  type ReportMutant,
+} from '../../../scripts/mutation-summary';
 
 const mutant = (status: string, line = 1): ReportMutant => ({ mutatorName: 'ConditionalExpression', status, location: { start: { line, column: 1 } } });
 
@@ -32,17 +41,16 @@ describe('mutation summary', () => {
   });
 
   it('lists the mutants left in the core folders with their place, and reads back the digest of every file it recorded', () => {
-    const markdown = renderSummary(report, { date: '2025-01-02', commit: 'abc', strykerVersion: '10.1.1' });
+    const digests = new Map([
+      ['lib/consume/lease.ts', 'ca978112ca1bbdca'],
+      ['lib/config.ts', '2e7d2c03a9507ae2'],
+      ['lib/consume/types.ts', '3e23e8160039594a'],
+    ]);
+    const markdown = renderSummary(report, { date: '2025-01-02', commit: 'abc', strykerVersion: '10.1.1' }, digests);
     expect(markdown).toContain('| `lib/consume/` | 80.0% | 3 | 1 | 1 | 0 | 1 |');
     expect(markdown).not.toContain('lib/config.ts:3');
     expect(markdown).toContain('| `lib/consume/lease.ts:7` | ConditionalExpression | survived |');
-    expect(recordedDigests(markdown)).toEqual(
-      new Map([
-        ['lib/config.ts', '2e7d2c03a9507ae2'],
-        ['lib/consume/batch.ts', '3e23e8160039594a'],
-        ['lib/consume/lease.ts', 'ca978112ca1bbdca'],
-      ]),
-    );
+    expect(recordedDigests(markdown)).toEqual(digests);
   });
 
   it('counts a file changed, added or removed since the run as stale', () => {
@@ -57,5 +65,9 @@ describe('mutation summary', () => {
       ['d.ts', '4'],
     ]);
     expect(staleFiles(recorded, current)).toEqual(['b.ts', 'c.ts', 'd.ts']);
+  });
+
+  it('digests content with SHA-256, first 16 hex digits', () => {
+    expect(digestOf('a')).toBe('ca978112ca1bbdca');
   });
 });
