@@ -16,3 +16,12 @@ export function isBase64(value: unknown): value is string {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+// Number's own checks are false for anything that is not a number, but they do not narrow an
+// `unknown`; these do, so no `typeof` check has to repeat them.
+/** True when `value` is a finite number. */
+export const isFiniteNumber = (value: unknown): value is number => Number.isFinite(value);
+/** True when `value` is a whole number. */
+export const isInteger = (value: unknown): value is number => Number.isInteger(value);
+/** True when `value` is a whole number that a double holds exactly (up to 2^53 - 1 in size). */
+export const isSafeInteger = (value: unknown): value is number => Number.isSafeInteger(value);

@@ -76,6 +76,7 @@ function allFailed(decoded: DecodedEvent): PartitionOutcome[] {
   return decoded.partitions.map((partition) => {
     const offsets = partition.entries.map(entryOffset);
     const outcome: PartitionOutcome = { partitionKey: partition.partitionKey, offsets, processed: 0, skippedDuplicates: 0 };
+    // Stryker disable next-line ConditionalExpression: an empty partition has nothing to report; the report and the summary skip an undefined firstFailedOffset.
     if (offsets[0] !== undefined) Object.assign(outcome, { firstFailedOffset: offsets[0], stopReason: STORE_UNREADABLE });
     return outcome;
   });
@@ -128,6 +129,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         invocationId,
         known,
         claimsAhead: deps.claimsAhead ?? DEFAULT_CLAIMS_AHEAD,
+        // Stryker disable next-line ConditionalExpression: `{ waitDeadlineMs: undefined }` and `{}` are the same to the worker, which reads `!== undefined`.
         ...(deadlineMs === undefined ? {} : { waitDeadlineMs: deadlineMs }),
         sleep,
       };

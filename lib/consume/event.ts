@@ -12,7 +12,7 @@
  *   fails, and with it the rest of its partition, while other partitions proceed.
  */
 import { MalformedEventError } from '../errors';
-import { isBase64, isPlainObject } from '../json-checks';
+import { isBase64, isFiniteNumber, isInteger, isPlainObject, isSafeInteger } from '../json-checks';
 
 /** The event sources this decoder accepts. */
 export const KafkaEventSource = {
@@ -80,7 +80,7 @@ export interface DecodedEvent {
 }
 
 function isWholeNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+  return isSafeInteger(value) && value >= 0;
 }
 
 function base64(value: unknown, path: string): Buffer {
@@ -102,7 +102,7 @@ function optionalBytes(record: Record<string, unknown>, field: string, path: str
  * https://github.com/aws-powertools/powertools-lambda-python/issues/6862
  */
 export function headerByte(value: unknown): number | undefined {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < -128 || value > 255) return undefined;
+  if (!isInteger(value) || value < -128 || value > 255) return undefined;
   return value & 0xff;
 }
 
@@ -146,7 +146,7 @@ function schemaMetadata(value: unknown, path: string): SchemaMetadata | undefine
 
 function content(raw: Record<string, unknown>, identity: { topic: string; partition: number; offset: number }, path: string): ConsumedRecord {
   const { timestamp, timestampType } = raw;
-  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) throw new MalformedEventError(`${path}.timestamp is not a number`);
+  if (!isFiniteNumber(timestamp)) throw new MalformedEventError(`${path}.timestamp is not a number`);
   if (typeof timestampType !== 'string' || timestampType === '') throw new MalformedEventError(`${path}.timestampType is not a string`);
   const record: ConsumedRecord = {
     ...identity,

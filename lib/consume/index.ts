@@ -92,11 +92,13 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
       leaseMs: config.consume.leaseMs,
       ttlSeconds: config.idempotency.ttlSeconds,
       checkCaller: createCallerCheck(ring, observability.metrics),
+      // Stryker disable ConditionalExpression: an option not given is the same to the handler as one given undefined (it reads `?? default`); that a given one is passed on is pinned in test/unit/consume/runtime.test.ts.
       ...(options.partitionConcurrency === undefined ? {} : { partitionConcurrency: options.partitionConcurrency }),
       ...(options.claimsAhead === undefined ? {} : { claimsAhead: options.claimsAhead }),
       ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
       ...(options.every === undefined ? {} : { every: options.every }),
       ...(options.onRecordFailed === undefined ? {} : { onRecordFailed: options.onRecordFailed }),
+      // Stryker restore ConditionalExpression
     });
     return handle;
   };

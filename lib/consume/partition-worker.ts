@@ -195,6 +195,7 @@ function startRun(
       lease,
       patience,
       invocationId: deps.invocationId,
+      // Stryker disable next-line ConditionalExpression: `{ waitDeadlineMs: undefined }` and `{}` are the same to the run step, which reads `!== undefined`.
       ...(deps.waitDeadlineMs === undefined ? {} : { waitDeadlineMs: deps.waitDeadlineMs }),
       onApplied: (members) => {
         for (const { index, plan } of members) completions.add({ index, key: plan.key, hash: plan.hash });
@@ -222,9 +223,11 @@ async function handBackBeforePause(run: PartitionRun, keep: number): Promise<voi
  * after the first `keep`.
  */
 async function applyGathered(run: PartitionRun, gathered: RunMember[], keep: number): Promise<boolean> {
+  // Stryker disable next-line ConditionalExpression: speed only; a run of no records applies nothing and stops nowhere.
   if (gathered.length === 0) return true;
   const members = gathered.splice(0);
   const stop = await applyRun(members, run.runStep, () => handBackBeforePause(run, keep));
+  // Stryker disable next-line CallExpression: timing only; what is not flushed here is written before the next pause or at the end.
   run.completions.flush();
   if (stop === undefined) return true;
   run.stops.fail(stop.index, stop.failure);
@@ -244,8 +247,10 @@ async function runRecords(run: PartitionRun, deps: PartitionWorkerDeps): Promise
       skippedDuplicates += 1;
       continue;
     }
+    // Stryker disable next-line ConditionalExpression: every plan before `end` (the first invalid one, if any) is a claim or a duplicate.
     if (plan.kind !== 'claim') break;
     // Past the deadline the time left is for completions and the answer: no new records.
+    // Stryker disable next-line ConditionalExpression: a comparison with an undefined deadline is false; the check is for the type checker (the deadline itself is pinned in partition-worker.test.ts).
     if (deps.waitDeadlineMs !== undefined && clock.nowMs() >= deps.waitDeadlineMs) {
       if (await applyGathered(run, gathered, position)) stops.fail(i, { reason: DEADLINE_REACHED });
       return skippedDuplicates;
@@ -286,6 +291,7 @@ async function settle(run: PartitionRun, logger: Logger): Promise<number> {
   await run.window.settled();
   const written = new Set(report.written.map(({ key }) => key));
   const toRelease = claimer.heldKeys().filter((key) => !written.has(key) && !report.refusedKeys.has(key));
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only; releasing no keys sends nothing.
   if (toRelease.length > 0) {
     await claimer.release(toRelease).catch((error: unknown) => {
       logger.warn('release of unfinished claims failed; the keys free up when their lease expires', errorFields(error));
@@ -308,6 +314,7 @@ export async function processPartition(
   const offsets = partition.entries.map(entryOffset);
   const run = startRun(partition, deps, offsets, identities);
   const skippedDuplicates = await runRecords(run, deps);
+  // Stryker disable next-line ConditionalExpression: a stop found during the records is before stopIndex; a later stop changes nothing (the stop log keeps the first) but a log line.
   if (run.stops.failedIndex() === undefined && run.stopIndex !== -1) {
     const plan = run.plans[run.stopIndex] as RecordPlan;
     run.stops.fail(run.stopIndex, plan.kind === 'invalid' ? plan.failure : { reason: HELD_BY_ANOTHER });

@@ -7,6 +7,7 @@
  */
 import { consumeAnswerReserveMs } from '../config';
 import type { Clock } from '../clock';
+import { isFiniteNumber } from '../json-checks';
 
 /** Sleeps `ms` milliseconds (injected so that unit tests move a fake clock instead). */
 export type Sleep = (ms: number) => Promise<void>;
@@ -55,7 +56,7 @@ export function createPatience(clock: Clock, deadlineMs: number | undefined, sle
  * the time is kept back to write completions, release claims and answer.
  */
 export function waitDeadlineMs(nowMs: number, remainingMs: number | undefined): number | undefined {
-  if (remainingMs === undefined || !Number.isFinite(remainingMs)) return undefined;
+  if (!isFiniteNumber(remainingMs)) return undefined;
   return nowMs + remainingMs - consumeAnswerReserveMs(remainingMs);
 }
 

@@ -114,6 +114,7 @@ export function planPartition(
     if (earlierHash === undefined) seen.set(key, hash);
     else facts.earlierHash = earlierHash;
     const knownRecord = known.get(key);
+    // Stryker disable next-line ConditionalExpression: planRecord reads `known` with `!== undefined`, so an undefined one is the same as none.
     if (knownRecord !== undefined) facts.known = knownRecord;
     const decision = planRecord(facts, owner, nowMs);
     if (decision.kind === 'duplicate') return decision;
@@ -131,6 +132,7 @@ export function planPartition(
  * one, or, when the invocation cannot wait, one held by another owner. -1 when none.
  */
 export function firstStopIndex(plans: readonly RecordPlan[], canWait: boolean): number {
+  // Stryker disable next-line ConditionalExpression: only claims have `held`; the kind check is for the type checker.
   return plans.findIndex((plan) => plan.kind === 'invalid' || (!canWait && plan.kind === 'claim' && plan.held !== undefined));
 }
 

@@ -58,6 +58,7 @@ export async function acquireRecord(
   handBack: () => Promise<boolean>,
 ): Promise<AcquireResult> {
   let claim: Promise<ClaimResult> | undefined = first;
+  // Stryker disable next-line ObjectLiteral: every pause follows a `wait` verdict, which sets the failure first, so this value is never returned.
   let failure: Failure = { reason: HELD_BY_ANOTHER };
   let pauseFirst = false;
   let renewed = false;
@@ -66,6 +67,7 @@ export async function acquireRecord(
       if (!(await handBack())) return { kind: 'given-up' };
       if (!(await deps.patience.pause())) return { kind: 'failed', failure };
     }
+    // Stryker disable next-line BooleanLiteral: every branch that goes round again sets pauseFirst itself; the others return.
     pauseFirst = true;
     const verdict =
       claim === undefined

@@ -60,6 +60,7 @@ export function produceIdempotencyKey(callerDigest: string, topic: string, idemp
 
 /** Hash of what makes two requests "the same": topic, content type and the raw body bytes. */
 export function produceRequestHash(topic: string, contentType: string, body: Uint8Array): string {
+  // Stryker disable next-line StringLiteral: Node reads an empty encoding name as UTF-8.
   return payloadHash(Buffer.concat([Buffer.from(`${topic}\n${contentType}\n`, 'utf8'), body]));
 }
 

@@ -77,6 +77,7 @@ const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74])
 // Bytes that end the plain run of a string: the quote, the backslash and control characters.
 // One table lookup per byte keeps the loop over long strings tight.
 const STRING_STOP = new Uint8Array(256);
+// Stryker disable next-line EqualityOperator: speed only; a space stopping the fast loop is stepped over one byte at a time.
 for (let byte = 0; byte < SPACE; byte += 1) STRING_STOP[byte] = 1;
 STRING_STOP[QUOTE] = 1;
 STRING_STOP[BACKSLASH] = 1;
@@ -84,10 +85,12 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
 const NO_GAPS: readonly number[] = [];
 
 function isDigit(byte: number | undefined): boolean {
+  // Stryker disable next-line ConditionalExpression: comparisons with undefined are false; the check is for the type checker.
   return byte !== undefined && byte >= ZERO && byte <= NINE;
 }
 
 function isHexDigit(byte: number | undefined): boolean {
+  // Stryker disable next-line ConditionalExpression: comparisons with undefined are false; the check is for the type checker (the ranges' bounds are pinned by their EqualityOperator mutants).
   return byte !== undefined && (isDigit(byte) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66));
 }
 
@@ -99,20 +102,28 @@ const NAME_CACHE_SIZE = 256;
 const MAX_CACHED_NAME_BYTES = 32;
 const nameCache = new Map<number, { bytes: Buffer; name: string }>();
 
+// Stryker disable all: the variants left of this check can only make the cache miss (a miss decodes the name again); those that make it hit a
+// different name (a hash collision, also of a name that starts another) fail json-body-names.test.ts.
 function sameBytes(source: Buffer, start: number, end: number, other: Buffer): boolean {
   if (other.length !== end - start) return false;
   // A loop, not Buffer.compare: for names this short the native call costs more than the work.
   for (let i = 0; i < other.length; i += 1) if (source[start + i] !== other[i]) return false;
   return true;
 }
+// Stryker restore all
 
 function memberNameOf(source: Buffer, start: number, end: number): string {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: speed only; names of any length are decoded right without the cache.
   if (end - start > MAX_CACHED_NAME_BYTES) return source.toString('utf8', start, end);
+  // Stryker disable next-line ArithmeticOperator: speed only; any seed makes a hash, and equal hashes are checked byte for byte.
   let hash = end - start;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only; a weaker hash collides more, and equal hashes are checked byte for byte.
   for (let i = start; i < end; i += 1) hash = Math.imul(hash ^ (source[i] as number), 0x01000193);
   const cached = nameCache.get(hash);
+  // Stryker disable next-line ConditionalExpression: speed only; without the cache every name is decoded.
   if (cached !== undefined && sameBytes(source, start, end, cached.bytes)) return cached.name;
   const name = source.toString('utf8', start, end);
+  // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: which names are cached only changes speed and memory.
   if (nameCache.size < NAME_CACHE_SIZE && cached === undefined) nameCache.set(hash, { bytes: Buffer.from(source.subarray(start, end)), name });
   return name;
 }
@@ -122,7 +133,9 @@ class Reader {
   /** The same bytes as a Buffer, for slicing and decoding without a view per call. */
   private readonly source: Buffer;
   /** Whitespace runs `[start, end)` inside the raw value being read, to be left out of its bytes. */
+  // Stryker disable next-line ArrayDeclaration: only the gaps recorded during a raw value are read (from its own start).
   private gaps: number[] = [];
+  // Stryker disable next-line BooleanLiteral: gaps recorded outside a raw value are never read (each raw value reads from its own start).
   private recordingGaps = false;
 
   constructor(private readonly bytes: Uint8Array) {
@@ -152,6 +165,7 @@ class Reader {
       pos += 1;
     }
     this.pos = pos;
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: an empty gap, or one outside a raw value, leaves the kept bytes the same.
     if (this.recordingGaps && pos > start) this.gaps.push(start, pos);
   }
 
@@ -185,6 +199,7 @@ class Reader {
       const name = this.memberName();
       const value = this.value(memberPlace(name));
       if (Object.hasOwn(result, name)) result[DUPLICATE_MEMBER] ??= name;
+      // Stryker disable next-line ConditionalExpression: defining any other member the same way gives the same object.
       if (name === '__proto__') Object.defineProperty(result, name, { value, enumerable: true, writable: true, configurable: true });
       else result[name] = value;
       this.whitespace();
@@ -244,6 +259,7 @@ class Reader {
 
   private isNull(): boolean {
     const { bytes, pos } = this;
+    // Stryker disable next-line ConditionalExpression: valid JSON starting with n is null, and anything else starting with n fails the literal check either way.
     return bytes[pos] === 0x6e && bytes[pos + 1] === 0x75 && bytes[pos + 2] === 0x6c && bytes[pos + 3] === 0x6c;
   }
 
@@ -267,15 +283,19 @@ class Reader {
   private string(): boolean {
     const { bytes } = this;
     let pos = this.pos + 1;
+    // Stryker disable next-line BooleanLiteral: speed only; JSON.parse of a string token without escapes gives the same string.
     let escaped = false;
     for (;;) {
+      // Stryker disable next-line ConditionalExpression: speed only; the loop below steps over the same bytes one at a time.
       while (STRING_STOP[bytes[pos] as number] === 0) pos += 1;
       const byte = bytes[pos];
       if (byte === QUOTE) break;
+      // Stryker disable next-line EqualityOperator: a space never gets here (the fast loop steps over it).
       if (byte === undefined || byte < SPACE) {
         this.pos = pos;
         this.fail('control character or end of input in a string');
       }
+      // Stryker disable next-line ConditionalExpression: after the quote and control checks only a backslash is left.
       if (byte === BACKSLASH) {
         escaped = true;
         const next = bytes[pos + 1];
@@ -287,6 +307,7 @@ class Reader {
           pos += 6;
           continue;
         }
+        // Stryker disable next-line ConditionalExpression: the set has no undefined; the check is for the type checker.
         if (next === undefined || !SIMPLE_ESCAPES.has(next)) {
           this.pos = pos;
           this.fail('invalid escape');
@@ -294,6 +315,7 @@ class Reader {
         pos += 2;
         continue;
       }
+      // Stryker disable next-line AssignmentOperator: not reached; the fast loop stops only at a quote, a backslash, a control byte or the end, each handled above.
       pos += 1;
     }
     this.pos = pos + 1;
@@ -330,6 +352,7 @@ class Reader {
     this.recordingGaps = true;
     const depth = this.skipValue();
     this.recordingGaps = wasRecording;
+    // Stryker disable next-line ConditionalExpression: speed only; splicing no gaps gives none.
     const gaps = this.gaps.length === outerGaps ? NO_GAPS : this.gaps.splice(outerGaps);
     return new RawJson(this.sourceWithout(start, this.pos, gaps), depth);
   }
@@ -347,6 +370,7 @@ class Reader {
         deepest = Math.max(deepest, open.length);
         this.pos += 1;
         this.whitespace();
+        // Stryker disable next-line BlockStatement: an empty container left open is closed by the loop below the same way.
         if (bytes[this.pos] === open[open.length - 1]) {
           this.pos += 1;
           open.pop();
@@ -383,6 +407,7 @@ class Reader {
     this.whitespace();
   }
 
+  // Stryker disable BooleanLiteral: the value of a skipped literal is not used.
   private scalarToken(): void {
     const byte = this.bytes[this.pos];
     if (byte === QUOTE) this.string();
@@ -392,10 +417,12 @@ class Reader {
     else if (byte === 0x6e) this.literal('null', null);
     else this.fail('expected a JSON value');
   }
+  // Stryker restore BooleanLiteral
 
   /** A copy of `[start, end)` without the whitespace runs listed in `gaps`. */
   private sourceWithout(start: number, end: number, gaps: readonly number[]): Buffer {
     const { source } = this;
+    // Stryker disable next-line ConditionalExpression: speed only; the loop below copies the same bytes when there are no gaps.
     if (gaps.length === 0) return Buffer.from(source.subarray(start, end));
     const pieces: Buffer[] = [];
     let from = start;

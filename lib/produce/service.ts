@@ -185,6 +185,7 @@ export class ProduceService {
   private async checkPartitions(topic: string, records: readonly ProduceRecord[], remainingMs: () => number): Promise<void> {
     const { producer } = this.deps;
     let partitionCount = await producer.partitionCount(topic, { timeoutMs: remainingMs() });
+    // Stryker disable next-line ConditionalExpression: a comparison with an undefined partition is false; the check is for the type checker.
     const outOfRange = (): number => records.findIndex((record) => record.partition !== undefined && record.partition >= partitionCount);
     if (outOfRange() === -1) return;
     // Partitions may have been added since the metadata was cached.
@@ -192,6 +193,7 @@ export class ProduceService {
     const index = outOfRange();
     if (index === -1) return;
     throw new PartitionNotFoundError(
+      // Stryker disable next-line OptionalChaining: index is a found record's, so it exists; the `?.` is for the type checker.
       `records[${index}].partition: partition ${records[index]?.partition} does not exist; topic "${topic}" has ${partitionCount}`,
     );
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBase64, isPlainObject } from '../../lib/json-checks';
+import { isBase64, isFiniteNumber, isInteger, isPlainObject, isSafeInteger } from '../../lib/json-checks';
 
 describe('isBase64', () => {
   it.each([
@@ -32,5 +32,20 @@ describe('isPlainObject', () => {
     [undefined, false],
   ])('%j: %s', (value, expected) => {
     expect(isPlainObject(value)).toBe(expected);
+  });
+});
+
+describe('number checks', () => {
+  it.each([
+    [0, { finite: true, integer: true, safe: true }],
+    [-3, { finite: true, integer: true, safe: true }],
+    [1.5, { finite: true, integer: false, safe: false }],
+    [2 ** 53, { finite: true, integer: true, safe: false }],
+    [Number.NaN, { finite: false, integer: false, safe: false }],
+    [Number.POSITIVE_INFINITY, { finite: false, integer: false, safe: false }],
+    ['1', { finite: false, integer: false, safe: false }],
+    [null, { finite: false, integer: false, safe: false }],
+  ])('%j: %j', (value, expected) => {
+    expect({ finite: isFiniteNumber(value), integer: isInteger(value), safe: isSafeInteger(value) }).toEqual(expected);
   });
 });

@@ -524,3 +524,39 @@ describe('waiting within the invocation', () => {
     expect(sleeps()).toBe(0);
   });
 });
+
+describe('invocation bookkeeping', () => {
+  it('owns claims as "invocation:<uuid>/<partition>" when the context names no request id', async () => {
+    const { handler, store } = setup(['orders-0:0']);
+    await handler(kafkaEvent([{ offset: 0 }]));
+    expect([...store.items.values()].map(({ owner }) => owner)).toEqual([expect.stringMatching(/^invocation:[0-9a-f-]{36}\/orders-0$/)]);
+  });
+
+  it('reads the keys of the identified records only, and reads nothing when no record is identified', async () => {
+    const { handler, store } = setup();
+    const keysRead: string[][] = [];
+    const getMany = store.getMany.bind(store);
+    store.getMany = (keys, nowMs) => {
+      keysRead.push([...keys]);
+      return getMany(keys, nowMs);
+    };
+    const malformed = { ...wireRecord({ offset: 1 }), value: 'not base64!' };
+    await handler({ eventSource: 'aws:kafka', records: { 'orders-0': [wireRecord({ offset: 0 }), malformed] } });
+    expect(keysRead).toEqual([['consume:test:orders-0-0']]);
+    await handler({ eventSource: 'aws:kafka', records: { 'orders-0': [malformed] } });
+    expect(keysRead).toHaveLength(1);
+  });
+
+  it('records the batch duration by the clock, from the start of the invocation to its answer', async () => {
+    const durations: number[] = [];
+    const clock = new FakeClock();
+    const processor: RecordProcessor = {
+      async process() {
+        clock.nowValueMs += 250;
+      },
+    };
+    const { handler } = setup([], { clock, processor, metrics: { count: () => {}, durationMs: (_, ms) => durations.push(ms), flush: () => {} } });
+    await handler(kafkaEvent(recordRange(0, 0, 2)));
+    expect(durations).toEqual([500]);
+  });
+});

@@ -58,11 +58,25 @@ describe('summarizeBatch', () => {
   });
 });
 
+describe('summarizeBatch: classes with no records', () => {
+  it('lists no class for the records after a stop when the stopping record was the last', () => {
+    const summary = summarizeBatch(
+      [{ partitionKey: 'orders-0', offsets: [1, 2], processed: 1, skippedDuplicates: 0, firstFailedOffset: 2, stopReason: 'processor failed' }],
+      2,
+      0,
+    );
+    expect(summary.failedByClass).toEqual({ [FailureClass.ProcessorError]: 1 });
+  });
+});
+
 describe('batchCorrelationId', () => {
   it.each([
     [{ records: { 'orders-3': [{ offset: 41 }, { offset: 42 }] } }, 'orders-3@41'],
     [{ records: { 'orders-3': [], 'orders-4': [{ offset: 9 }] } }, 'orders-4@9'],
     [{ records: {} }, 'kafka-batch'],
+    [{}, 'kafka-batch'],
+    [{ records: 5 }, 'kafka-batch'],
+    [{ records: null }, 'kafka-batch'],
     [{ records: { 'orders-3': [{ offset: '41' }] } }, 'kafka-batch'],
     [null, 'kafka-batch'],
     ['not an event', 'kafka-batch'],

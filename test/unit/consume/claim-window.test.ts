@@ -82,3 +82,83 @@ describe('createClaimWindow', () => {
     expect(claimer.heldKeys()).toEqual([key(0), key(1)]);
   });
 });
+
+describe('createClaimWindow: claims still in flight', () => {
+  /** Holds every claim's answer until `open()`. */
+  function gated(store: FakeStore) {
+    const waiting: (() => void)[] = [];
+    const claim = store.claim.bind(store);
+    const claimAbsent = store.claimAbsent.bind(store);
+    const gate = () => new Promise<void>((resolve) => waiting.push(resolve));
+    store.claim = async (...args) => {
+      await gate();
+      return claim(...args);
+    };
+    store.claimAbsent = async (...args) => {
+      await gate();
+      return claimAbsent(...args);
+    };
+    return {
+      open: () => {
+        for (const resolve of waiting.splice(0)) resolve();
+      },
+    };
+  }
+
+  it('waits for the claims in flight before handing them back, so none stays written', async () => {
+    const { window, store, claimer, claimedKeys } = setup(
+      [0, 1, 2].map((offset) => claimPlan(offset)),
+      2,
+    );
+    const { open } = gated(store);
+    const first = window.claimAt(0, 0, START_MS);
+    const handingBack = window.handBack(1);
+    open();
+    await Promise.all([first, handingBack]);
+    expect(claimedKeys()).toEqual([key(0)]);
+    expect(claimer.heldKeys()).toEqual([key(0)]);
+  });
+
+  it('claims a handed-back record again when reached, rather than reusing its released claim', async () => {
+    const { window, store, claimedKeys } = setup(
+      [0, 1].map((offset) => claimPlan(offset)),
+      1,
+    );
+    await window.claimAt(0, 0, START_MS);
+    await window.settled();
+    await window.handBack(1);
+    expect(claimedKeys()).toEqual([key(0)]);
+    expect(await window.claimAt(1, 1, START_MS)).toEqual({ outcome: { claimed: true } });
+    expect(claimedKeys()).toEqual([key(0), key(1)]);
+    expect(store.requests.claim).toBe(3);
+  });
+
+  it('settles only once every claim issued has been answered', async () => {
+    const { window, store } = setup(
+      [0, 1].map((offset) => claimPlan(offset)),
+      1,
+    );
+    const { open } = gated(store);
+    void window.claimAt(0, 0, START_MS);
+    let settled = false;
+    const settling = window.settled().then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    open();
+    await settling;
+    expect(store.items.size).toBe(2);
+  });
+
+  it('issues no claim for the record at the stop itself', async () => {
+    const { window, store } = setup(
+      [0, 1, 2].map((offset) => claimPlan(offset)),
+      5,
+      2,
+    );
+    await window.claimAt(0, 0, START_MS);
+    await window.settled();
+    expect(store.requests.claim).toBe(2);
+  });
+});

@@ -170,3 +170,28 @@ describe('createClaimer', () => {
     expect(claimer.heldKeys()).toEqual(['k1']);
   });
 });
+
+describe('createClaimer: what it remembers of a key', () => {
+  it('never again claims a key as absent once an absent-only claim of it was refused', async () => {
+    const { store, claimer } = setup();
+    store.returnExisting = true;
+    store.items.set('k1', storedRecord(IdempotencyStatus.InProgress, { key: 'k1', payloadHash: 'h1', leaseExpiresAtMs: START_MS + 60_000 }));
+    const calls = logClaims(store);
+    expect(await claimer.claim({ key: 'k1', hash: 'h1', absent: true })).toMatchObject({ outcome: { claimed: false } });
+    expect(await claimer.claim({ key: 'k1', hash: 'h1', absent: true })).toMatchObject({ outcome: { claimed: false } });
+    expect(calls).toEqual(['claimAbsent k1', 'claim k1']);
+  });
+
+  it('forgets that a failed claim may have been written once a later answer says the key is not ours', async () => {
+    const { store, claimer } = setup();
+    store.items.set('k1', storedRecord(IdempotencyStatus.InProgress, { key: 'k1', payloadHash: 'h1', leaseExpiresAtMs: START_MS + 60_000 }));
+    store.failClaims.add('k1');
+    expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toMatchObject({ error: expect.any(StoreUnavailableError) });
+    expect(claimer.heldKeys()).toEqual(['k1']);
+    store.failClaims.clear();
+    expect(await claimer.claim({ key: 'k1', hash: 'h1' })).toEqual({ outcome: { claimed: false } });
+    expect(claimer.heldKeys()).toEqual([]);
+    await claimer.release(['k1']);
+    expect(store.requests).toMatchObject({ release: 0, abandon: 0 });
+  });
+});

@@ -144,3 +144,50 @@ describe('createCompletionWriter', () => {
     expect(store.requests.complete).toBe(3);
   });
 });
+
+describe('createCompletionWriter: each group written once', () => {
+  it('writes a group sent ahead only once, and sends no request for an empty group or an empty half', async () => {
+    const { store, leases, writer, patience } = setup();
+    const entries = claimed(store, 0, 25, leases);
+    for (const entry of entries) writer.add(entry);
+    writer.flush();
+    const report = await writer.finish(patience());
+    expect(store.requests).toMatchObject({ completeMany: 1, complete: 0 });
+    expect(report.refusedKeys).toEqual(new Set());
+  });
+
+  it('writes claims that all need the owner condition without a batch write', async () => {
+    const { store, writer, patience } = setup();
+    for (const entry of claimed(store, 0, 2)) writer.add(entry);
+    expect((await writer.finish(patience())).failures).toEqual([]);
+    expect(store.requests).toMatchObject({ completeMany: 0, complete: 2 });
+  });
+
+  it('retries only the groups whose write failed, never rewriting those written', async () => {
+    const { store, leases, writer, patience } = setup();
+    const entries = claimed(store, 0, 30, leases);
+    // The first write (the full group of 25) succeeds, the second (the last 5) fails once.
+    store.failCompletionCalls.add(2);
+    for (const entry of entries) writer.add(entry);
+    const report = await writer.finish(patience(START_MS + 60_000));
+    expect(report.failures).toEqual([]);
+    expect(store.requests).toMatchObject({ completeMany: 3 });
+  });
+
+  it('leaves no unhandled rejection when a write sent ahead fails before the end', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const { store, leases, writer, patience } = setup();
+      store.failCompletions = true;
+      for (const entry of claimed(store, 0, 25, leases)) writer.add(entry);
+      // The partition pauses: the failed write stays unobserved for a while.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(rejections).toEqual([]);
+      expect((await writer.finish(patience())).failures).toMatchObject([{ index: 0, failure: { reason: 'completion failed' } }]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+});

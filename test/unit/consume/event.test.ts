@@ -199,3 +199,84 @@ describe('decodeKafkaEvent', () => {
     expect(() => decodeKafkaEvent(event)).toThrow('records["__proto__"][0] is topic "__proto__" partition 0, not of group "__proto__"');
   });
 });
+
+describe('decodeKafkaEvent: optional fields and edge shapes', () => {
+  const single = (wire: Record<string, unknown>, group = 'orders-0') => decodeKafkaEvent({ eventSource: 'aws:kafka', records: { [group]: [wire] } });
+  const malformedMessage = (decoded: DecodedEvent) => {
+    const entry = decoded.partitions[0]?.entries[0];
+    return entry !== undefined && 'malformed' in entry ? entry.malformed.error.message : undefined;
+  };
+
+  it('decodes a record without headers or schema metadata to exactly its fields', () => {
+    const wire = wireRecord({ offset: 4, key: 'k', value: { a: 1 } });
+    delete wire.headers;
+    expect(onlyRecord(single(wire))).toStrictEqual({
+      topic: 'orders',
+      partition: 0,
+      offset: 4,
+      timestampMs: 1_700_000_000_004,
+      timestampType: 'CREATE_TIME',
+      key: Buffer.from('k'),
+      value: Buffer.from('{"a":1}'),
+      headers: [],
+    });
+  });
+
+  it('reads null schema metadata and null metadata fields as absent', () => {
+    const record = onlyRecord(single({ ...wireRecord({ offset: 1 }), keySchemaMetadata: null, valueSchemaMetadata: { dataFormat: null, schemaId: '7' } }));
+    expect('keySchemaMetadata' in record).toBe(false);
+    expect(record.valueSchemaMetadata).toStrictEqual({ schemaId: '7' });
+  });
+
+  it.each([
+    ['a missing timestampType', { timestampType: undefined }, 'records["orders-0"][0].timestampType is not a string'],
+    ['an empty timestampType', { timestampType: '' }, 'records["orders-0"][0].timestampType is not a string'],
+    ['a NaN timestamp', { timestamp: Number.NaN }, 'records["orders-0"][0].timestamp is not a number'],
+    ['an infinite timestamp', { timestamp: Number.POSITIVE_INFINITY }, 'records["orders-0"][0].timestamp is not a number'],
+    ['a header that is not an object', { headers: [5] }, 'records["orders-0"][0].headers[0] is not an object'],
+    ['a key schema that is not an object', { keySchemaMetadata: 'JSON' }, 'records["orders-0"][0].keySchemaMetadata is not an object'],
+    ['a schema field that is not a string', { valueSchemaMetadata: { schemaId: 7 } }, 'records["orders-0"][0].valueSchemaMetadata.schemaId is not a string'],
+  ])('reports %s as a malformed record', (_, fields, message) => {
+    expect(malformedMessage(single({ ...wireRecord({ offset: 0 }), ...fields }))).toBe(message);
+  });
+
+  it.each([
+    ['an empty topic', { topic: '' }, '-0', 'records["-0"][0].topic is not a non-empty string'],
+    ['a fractional partition', { partition: 1.5 }, 'orders-1.5', 'records["orders-1.5"][0].partition is not a non-negative integer'],
+    ['a partition given as text', { partition: '0' }, 'orders-0', 'records["orders-0"][0].partition is not a non-negative integer'],
+    ['a negative partition', { partition: -1 }, 'orders--1', 'records["orders--1"][0].partition is not a non-negative integer'],
+    ['an offset given as text', { offset: '4' }, 'orders-0', 'records["orders-0"][0].offset is not a non-negative integer'],
+    ['an offset past the safe integers', { offset: 2 ** 53 }, 'orders-0', 'records["orders-0"][0].offset is not a non-negative integer'],
+  ])('refuses an event whose record has %s', (_, fields, group, message) => {
+    expect(() => single({ ...wireRecord({ offset: 0 }), ...fields }, group)).toThrow(new MalformedEventError(message));
+  });
+
+  it('keeps the first delivery of a repeated offset', () => {
+    const decoded = decodeKafkaEvent(
+      kafkaEvent([
+        { offset: 5, value: 'first' },
+        { offset: 5, value: 'second' },
+      ]),
+    );
+    expect(onlyRecord(decoded).value?.toString()).toBe('"first"');
+  });
+
+  it('lets an error that is not about the event propagate instead of marking the record malformed', () => {
+    const wire = wireRecord({ offset: 0 });
+    Object.defineProperty(wire, 'timestamp', {
+      enumerable: true,
+      get: () => {
+        throw new TypeError('not about the event');
+      },
+    });
+    expect(() => single(wire)).toThrow(TypeError);
+  });
+
+  it.each([
+    ['orders-2', { topic: 'orders', partition: 2 }],
+    ['my-topic-10', { topic: 'my-topic', partition: 10 }],
+    ['nodash', { topic: '', partition: Number.NaN }],
+  ])('names an empty group %s by its key', (group, expected) => {
+    expect(decodeKafkaEvent({ eventSource: 'aws:kafka', records: { [group]: [] } }).partitions).toEqual([{ partitionKey: group, ...expected, entries: [] }]);
+  });
+});

@@ -55,6 +55,13 @@ describe('runEffect', () => {
     expect(active()).toBe(0);
   });
 
+  it('renews every third of the lease while the effect runs', async () => {
+    const { claimer, lease, intervalsMs } = setup();
+    await claimer.claim(target);
+    await lease.runEffect([target], async () => {});
+    expect(intervalsMs()).toEqual([10_000]);
+  });
+
   it('issues no second renewal while one is in flight', async () => {
     const { store, claimer, lease, tick } = setup();
     await claimer.claim(target);

@@ -123,6 +123,15 @@ describe('messages processor', () => {
   });
 });
 
+describe('messages processor, failures', () => {
+  it("keeps the decoder's error as the cause of an invalid UTF-8 value", async () => {
+    const error = await createMessagesProcessor(new FakeTable(), new FakeClock())
+      .process(record({ value: Buffer.from([0xff]) }), context)
+      .catch((caught: unknown) => caught);
+    expect((error as Error).cause).toBeInstanceOf(TypeError);
+  });
+});
+
 describe('messages processor, runs', () => {
   it('writes a run of new messages with one putAll, in offset order', async () => {
     const table = new FakeTable();

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeKafkaEvent, type ConsumedRecord } from '../../../lib/consume/event';
 import { processPartition, type PartitionWorkerDeps, type RecordFailure } from '../../../lib/consume/partition-worker';
 import { realSleep } from '../../../lib/consume/patience';
+import { recordPayloadHash } from '../../../lib/consume/message-id';
+import { RunStoppedError } from '../../../lib/errors';
 import { IdempotencyStatus, type IdempotencyRecord } from '../../../lib/idempotency/types';
 import { silentLogger } from '../../../lib/logger';
 import { kafkaEvent, type RecordSpec } from '../../helpers/kafka-events';
@@ -146,5 +148,170 @@ describe('the hand-back before a pause', () => {
     // The run is offsets 0-24; 25 and 26 were claimed ahead and are handed back for the pause.
     expect(heldDuringPause).toEqual([Array.from({ length: 25 }, (_, offset) => key(offset))]);
     expect(store.items.get(key(26))?.status).toBe(IdempotencyStatus.Completed);
+  });
+});
+
+describe('processPartition: stops, pauses and counts', () => {
+  /** One partition of `specs` with `processor`; `waitDeadlineMs` lets it wait, its sleeps move the clock and run `onSleep`. */
+  async function work(
+    specs: RecordSpec[],
+    processor: PartitionWorkerDeps['processor'],
+    options: {
+      held?: IdempotencyRecord[];
+      unseen?: IdempotencyRecord[];
+      waitDeadlineMs?: number;
+      onSleep?: (store: FakeStore, sleep: number) => void;
+      clock?: FakeClock;
+    } = {},
+  ) {
+    const store = new FakeStore();
+    store.returnExisting = true;
+    const clock = options.clock ?? new FakeClock();
+    for (const record of options.unseen ?? []) store.items.set(record.key, record);
+    const partition = decodeKafkaEvent(kafkaEvent(specs)).partitions[0];
+    if (partition === undefined) throw new Error('no partition');
+    for (const record of options.held ?? []) store.items.set(record.key, record);
+    let sleeps = 0;
+    const outcome = await processPartition(partition, {
+      store,
+      processor,
+      clock,
+      logger: silentLogger,
+      invocationId: 'inv-1',
+      scope: 'test',
+      leaseMs: 30_000,
+      ttlSeconds: 86_400,
+      claimsAhead: 2,
+      known: new Map((options.held ?? []).map((record) => [record.key, record])),
+      ...(options.waitDeadlineMs === undefined ? {} : { waitDeadlineMs: options.waitDeadlineMs }),
+      sleep: async (ms) => {
+        options.onSleep?.(store, sleeps);
+        sleeps += 1;
+        clock.nowValueMs += ms;
+      },
+    });
+    return { outcome, store };
+  }
+
+  const recording = (fail: (offset: number) => Error | undefined = () => undefined) => {
+    const calls: number[] = [];
+    const processor: PartitionWorkerDeps['processor'] = {
+      async process(record) {
+        calls.push(record.offset);
+        const error = fail(record.offset);
+        if (error !== undefined) throw error;
+      },
+    };
+    return { calls, processor };
+  };
+
+  it('answers exactly the counts of a partition that succeeded, naming no stop', async () => {
+    const { outcome } = await work([{ offset: 0 }, { offset: 1 }], recording().processor);
+    expect(outcome).toStrictEqual({ partitionKey: 'orders-0', offsets: [0, 1], processed: 2, skippedDuplicates: 0 });
+  });
+
+  it('starts nothing after a run that stopped, also past a full run of 25', async () => {
+    const { calls, processor } = recording((offset) => (offset === 3 ? new Error('not valid') : undefined));
+    const { outcome } = await work(
+      Array.from({ length: 30 }, (_, offset) => ({ offset })),
+      processor,
+    );
+    expect(calls).toEqual([0, 1, 2, 3]);
+    expect(outcome).toMatchObject({ processed: 3, firstFailedOffset: 3 });
+  });
+
+  it('writes the completions of the records a run applied before pausing after a retriable failure', async () => {
+    let calls = 0;
+    const processor: PartitionWorkerDeps['processor'] = {
+      process: () => Promise.reject(new Error('process must not be called when processRun exists')),
+      async processRun(items) {
+        calls += 1;
+        if (calls === 1) throw new RunStoppedError(2, Object.assign(new Error('dependency busy'), { retriable: true }));
+        expect(items.map(({ record }) => record.offset)).toEqual([2, 3]);
+      },
+    };
+    const statusesAtPause: (string | undefined)[][] = [];
+    const { outcome } = await work(
+      [0, 1, 2, 3].map((offset) => ({ offset })),
+      processor,
+      {
+        waitDeadlineMs: START_MS + 45_000,
+        onSleep: (store) => statusesAtPause.push([0, 1].map((offset) => store.items.get(key(offset))?.status)),
+      },
+    );
+    expect(statusesAtPause).toEqual([[IdempotencyStatus.Completed, IdempotencyStatus.Completed]]);
+    expect(outcome).toMatchObject({ processed: 4 });
+  });
+
+  it('gives up a held record, claiming nothing more, once the run before it stopped during the wait', async () => {
+    const held = storedRecord(IdempotencyStatus.InProgress, { key: key(1), leaseExpiresAtMs: START_MS + 1_000 });
+    const { calls, processor } = recording((offset) => (offset === 0 ? new Error('not valid') : undefined));
+    const { outcome, store } = await work([{ offset: 0 }, { offset: 1 }], processor, { held: [held], waitDeadlineMs: START_MS + 45_000 });
+    expect(calls).toEqual([0]);
+    expect(outcome).toMatchObject({ firstFailedOffset: 0, stopReason: 'processor failed' });
+    // Record 0's claim only: record 1, read held, is answered with its holder without a request.
+    expect(store.requests.claim).toBe(1);
+  });
+
+  it('counts a held record its holder completed during the wait as a duplicate skipped', async () => {
+    const entry = decodeKafkaEvent(kafkaEvent([{ offset: 0 }])).partitions[0]?.entries[0];
+    const hash = entry !== undefined && 'record' in entry ? recordPayloadHash(entry.record) : '';
+    const held = storedRecord(IdempotencyStatus.InProgress, { key: key(0), payloadHash: hash, leaseExpiresAtMs: START_MS + 20_000 });
+    const { calls, processor } = recording();
+    const { outcome } = await work([{ offset: 0 }], processor, {
+      held: [held],
+      waitDeadlineMs: START_MS + 45_000,
+      onSleep: (store) => store.items.set(key(0), { ...held, status: IdempotencyStatus.Completed, leaseExpiresAtMs: 0 }),
+    });
+    expect(calls).toEqual([]);
+    expect(outcome).toStrictEqual({ partitionKey: 'orders-0', offsets: [0], processed: 0, skippedDuplicates: 1 });
+  });
+
+  it('applies the records claimed before a record that fails at its claim, then stops there', async () => {
+    const reused = storedRecord(IdempotencyStatus.Completed, { key: 'consume:test:m-1', payloadHash: 'another payload' });
+    const { calls, processor } = recording();
+    const { outcome } = await work([{ offset: 0 }, { offset: 1, headers: { 'message-id': 'm-1' } }], processor, { unseen: [reused] });
+    expect(calls).toEqual([0]);
+    expect(outcome).toMatchObject({ processed: 1, firstFailedOffset: 1, stopReason: 'message id reused with a different payload' });
+  });
+
+  it('stops at the deadline before waiting for a held record, once a run used the time up to it exactly', async () => {
+    const clock = new FakeClock();
+    const deadlineMs = START_MS + 45_000;
+    const held = storedRecord(IdempotencyStatus.InProgress, { key: key(25), leaseExpiresAtMs: START_MS + 90_000 });
+    const { calls, processor } = recording((offset) => {
+      if (offset === 24) clock.nowValueMs = deadlineMs;
+      return undefined;
+    });
+    const { outcome } = await work(
+      Array.from({ length: 26 }, (_, offset) => ({ offset })),
+      processor,
+      { held: [held], waitDeadlineMs: deadlineMs, clock },
+    );
+    expect(calls).toHaveLength(25);
+    expect(outcome).toMatchObject({ processed: 25, firstFailedOffset: 25, stopReason: 'invocation deadline reached' });
+  });
+
+  it('applies nothing and reports the gathered record failed when the deadline comes while a record waited', async () => {
+    // Record 0 is held until +50 ms; the one pause (100 ms) ends exactly at the deadline, then 0 is claimed.
+    const held = storedRecord(IdempotencyStatus.InProgress, { key: key(0), leaseExpiresAtMs: START_MS + 50 });
+    const { calls, processor } = recording();
+    const { outcome } = await work([{ offset: 0 }, { offset: 1 }], processor, { held: [held], waitDeadlineMs: START_MS + 100 });
+    expect(calls).toEqual([]);
+    expect(outcome).toMatchObject({ processed: 0, firstFailedOffset: 0, stopReason: 'invocation deadline reached' });
+  });
+
+  it('keeps the claim of the record it retries when the run before a waited-for record pauses', async () => {
+    const held = storedRecord(IdempotencyStatus.InProgress, { key: key(1), leaseExpiresAtMs: START_MS + 500 });
+    let failedOnce = false;
+    const { calls, processor } = recording((offset) => {
+      if (offset !== 0 || failedOnce) return undefined;
+      failedOnce = true;
+      return Object.assign(new Error('dependency busy'), { retriable: true });
+    });
+    const { outcome, store } = await work([{ offset: 0 }, { offset: 1 }], processor, { held: [held], waitDeadlineMs: START_MS + 45_000 });
+    expect(calls).toEqual([0, 0, 1]);
+    expect(outcome).toStrictEqual({ partitionKey: 'orders-0', offsets: [0, 1], processed: 2, skippedDuplicates: 0 });
+    expect(store.requests).toMatchObject({ abandon: 0, release: 0 });
   });
 });

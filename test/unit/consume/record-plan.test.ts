@@ -11,6 +11,7 @@ import {
   type RecordFacts,
   type RecordPlan,
 } from '../../../lib/consume/record-plan';
+import { NO_VERIFIED_CALLER } from '../../../lib/consume/message-id';
 import { IdempotencyStatus, type IdempotencyRecord } from '../../../lib/idempotency/types';
 import { kafkaEvent } from '../../helpers/kafka-events';
 import { entriesOf, START_MS, storedRecord } from './plans';
@@ -167,5 +168,30 @@ describe('liveHolder', () => {
 
   it('is undefined for a key the batch read did not find held', () => {
     expect(liveHolder({ kind: 'claim' } as ClaimPlan, NOW_MS)).toBeUndefined();
+  });
+});
+
+describe('planPartition: the exact plans', () => {
+  it('plans a key the batch read did not find as absent, and one it found held with its holder, and nothing else', () => {
+    const entries = entriesOf([{ offset: 1 }, { offset: 2 }]);
+    const held = storedRecord(IdempotencyStatus.InProgress, { key: 'consume:test:orders-0-2' });
+    const plans = planPartition(entries, identifyEntries(entries, 'test', NO_VERIFIED_CALLER), new Map([[held.key, held]]), OWNER, NOW_MS);
+    const record = (index: number) => (entries[index] as { record: unknown }).record;
+    expect(plans).toStrictEqual([
+      { kind: 'claim', record: record(0), messageId: 'orders-0-1', key: 'consume:test:orders-0-1', hash: expect.any(String), absent: true },
+      { kind: 'claim', record: record(1), messageId: 'orders-0-2', key: 'consume:test:orders-0-2', hash: expect.any(String), held },
+    ]);
+  });
+
+  it('identifies a record without a caller by its message id alone', () => {
+    const entries = entriesOf([{ offset: 1, headers: { 'message-id': 'm' } }]);
+    expect(identifyEntries(entries, 'test', NO_VERIFIED_CALLER)).toStrictEqual([{ messageId: 'm', key: 'consume:test:m' }]);
+  });
+
+  it('plans a record given no identity invalid rather than failing', () => {
+    const entries = entriesOf([{ offset: 1 }]);
+    expect(planPartition(entries, [undefined], new Map(), OWNER, NOW_MS)).toEqual([
+      { kind: 'invalid', failure: { reason: 'malformed record', error: undefined } },
+    ]);
   });
 });

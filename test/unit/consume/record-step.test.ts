@@ -5,7 +5,7 @@ import { createClaimer } from '../../../lib/consume/claimer';
 import { createLeaseKeeper } from '../../../lib/consume/lease-keeper';
 import { createPatience } from '../../../lib/consume/patience';
 import type { ClaimPlan } from '../../../lib/consume/record-plan';
-import { acquireRecord } from '../../../lib/consume/record-step';
+import { acquireRecord, type RecordStepDeps } from '../../../lib/consume/record-step';
 import { IdempotencyStatus } from '../../../lib/idempotency/types';
 import { FakeClock, FakeStore } from './fake-store';
 import { manualEvery } from './manual-every';
@@ -22,14 +22,14 @@ function setup(canWait: boolean) {
   const manual = manualEvery();
   const claimer = createClaimer({ store, clock, owner: OWNER, leaseMs: 30_000, ttlSeconds: 86_400 });
   const onSleep: (() => void)[] = [];
-  let sleeps = 0;
+  const sleptMs: number[] = [];
   const patience = createPatience(clock, canWait ? START_MS + 60_000 : undefined, async (ms) => {
     clock.nowValueMs += ms;
-    onSleep[sleeps]?.();
-    sleeps += 1;
+    onSleep[sleptMs.length]?.();
+    sleptMs.push(ms);
   });
   const lease = createLeaseKeeper({ claimer, clock, leaseMs: 30_000, every: manual.every });
-  const deps = { store, clock, claimer, lease, patience, canWait };
+  const deps: RecordStepDeps = { store, clock, claimer, lease, patience, canWait };
   let handBacks = 0;
   let goOn = true;
   const handBack = async () => {
@@ -40,7 +40,7 @@ function setup(canWait: boolean) {
   const stopAtHandBack = () => {
     goOn = false;
   };
-  return { store, clock, claimer, run, onSleep, stopAtHandBack, sleeps: () => sleeps, handBacks: () => handBacks };
+  return { store, clock, claimer, deps, run, onSleep, stopAtHandBack, sleeps: () => sleptMs.length, sleptMs: () => sleptMs, handBacks: () => handBacks };
 }
 
 const heldByOther = (fields = {}) => storedRecord(IdempotencyStatus.InProgress, { key: KEY, leaseExpiresAtMs: START_MS + 30_000, ...fields });
@@ -144,5 +144,60 @@ describe('acquireRecord', () => {
     expect(store.requests.claim).toBe(2);
     // Its own earlier claim is no earlier attempt.
     expect(claimer.earlierAttempt(KEY)).toBe(false);
+  });
+});
+
+describe('acquireRecord: looks, renewals and pauses', () => {
+  it('waits out a look that cannot read the store, pausing between looks, and fails with the claim error at the deadline', async () => {
+    const { run, store, sleeps } = setup(true);
+    store.items.set(KEY, heldByOther({ leaseExpiresAtMs: START_MS + 120_000 }));
+    store.failReads = true;
+    const result = await run(claimPlan(7));
+    expect(result).toMatchObject({ kind: 'failed', failure: { reason: 'claim failed' } });
+    expect(sleeps()).toBeGreaterThan(1);
+  });
+
+  it('pauses before looking again when a claim made after a look is refused without the item', async () => {
+    const { store, deps, sleeps } = setup(true);
+    store.items.set(KEY, heldByOther({ leaseExpiresAtMs: START_MS + 120_000 }));
+    // The look sees no item (as if it was written just after), so the claim is tried and refused.
+    const looks = { ...deps, store: { getMany: async () => new Map() } };
+    const result = await acquireRecord(claimPlan(7), deps.claimer.claim(claimPlan(7)), looks, async () => true);
+    expect(result).toEqual({ kind: 'failed', failure: HELD });
+    expect(sleeps()).toBeGreaterThan(1);
+    // The claim issued ahead, a look and claim at once (its refusal came without the item), then one after each pause.
+    expect(store.requests.claim).toBe(sleeps() + 2);
+  });
+
+  it('makes the next pause short again once a waited-for key turned out done', async () => {
+    const { run, store, onSleep, sleptMs } = setup(true);
+    store.returnExisting = true;
+    store.items.set(KEY, heldByOther({ leaseExpiresAtMs: START_MS + 120_000 }));
+    onSleep[1] = () => store.items.set(KEY, completedBy('h7'));
+    expect(await run(claimPlan(7))).toEqual({ kind: 'duplicate' });
+    const other = 'consume:test:orders-0-8';
+    store.items.set(other, { ...heldByOther({ leaseExpiresAtMs: START_MS + 120_000 }), key: other });
+    onSleep[2] = () => store.items.set(other, { ...completedBy('h8'), key: other });
+    expect(await run(claimPlan(8))).toEqual({ kind: 'duplicate' });
+    expect(sleptMs()).toEqual([100, 200, 100]);
+  });
+
+  it('renews a claim at most once per attempt, even when the renewal itself took more than half the lease', async () => {
+    const { run, store, clock } = setup(false);
+    const claim = store.claim.bind(store);
+    let renewals = 0;
+    const first = run(claimPlan(7));
+    await first;
+    // A slow store: every claim from now on takes 20 s, more than half the 30 s lease.
+    store.claim = async (...args) => {
+      renewals += 1;
+      const outcome = await claim(...args);
+      clock.nowValueMs += 20_000;
+      return outcome;
+    };
+    clock.nowValueMs += 20_000;
+    const issued = Promise.resolve({ outcome: { claimed: true } } as const);
+    expect(await run(claimPlan(7), issued)).toEqual({ kind: 'claimed' });
+    expect(renewals).toBe(1);
   });
 });

@@ -20,10 +20,10 @@ async function setup(processor: RecordProcessor, options: { canWait?: boolean; o
   const clock = new FakeClock();
   const manual = manualEvery();
   const claimer = createClaimer({ store, clock, owner: OWNER, leaseMs: 30_000, ttlSeconds: 86_400 });
-  let sleeps = 0;
+  const sleptMs: number[] = [];
   const patience = createPatience(clock, options.canWait ? START_MS + 60_000 : undefined, async (ms) => {
     clock.nowValueMs += ms;
-    sleeps += 1;
+    sleptMs.push(ms);
   });
   const lease = createLeaseKeeper({ claimer, clock, leaseMs: 30_000, every: manual.every });
   const applied: number[] = [];
@@ -48,7 +48,7 @@ async function setup(processor: RecordProcessor, options: { canWait?: boolean; o
     applyRun(members, deps, async () => {
       handBacks += 1;
     });
-  return { store, clock, claimer, run, applied, tick: manual.tick, sleeps: () => sleeps, handBacks: () => handBacks };
+  return { store, clock, claimer, run, applied, tick: manual.tick, sleeps: () => sleptMs.length, sleptMs: () => sleptMs, handBacks: () => handBacks };
 }
 
 /** A processor applying runs together, recording each call's message ids and contexts. */
@@ -69,7 +69,7 @@ describe('applyRun', () => {
     const { processor, calls } = batchProcessor();
     const { run, applied } = await setup(processor);
     expect(await run()).toBeUndefined();
-    expect(calls).toEqual([
+    expect(calls).toStrictEqual([
       [
         { messageId: 'orders-0-10', invocationId: 'inv-1', earlierAttempt: false },
         { messageId: 'orders-0-11', invocationId: 'inv-1', earlierAttempt: false },
@@ -194,5 +194,172 @@ describe('applyRun', () => {
       ),
     ).toBeUndefined();
     expect(calls[0]?.map(({ earlierAttempt }) => earlierAttempt)).toEqual([true, false]);
+  });
+});
+
+/** Makes the store hold key(offset) for another invocation, as a takeover after the lease ran out would. */
+const takenOver = (parts: { store: FakeStore }, offset: number) =>
+  parts.store.items.set(key(offset), storedRecord(IdempotencyStatus.InProgress, { key: key(offset), leaseExpiresAtMs: START_MS + 90_000 }));
+
+describe('applyRun: a failure and a lost claim in the same run', () => {
+  it('stops at the failed record, not at a later record whose claim was lost: the records between never ran', async () => {
+    const invalid = new Error('bad value');
+    let during = () => {};
+    const { processor } = batchProcessor(() => {
+      during();
+      throw new RunStoppedError(1, invalid);
+    });
+    const parts = await setup(processor, { offsets: [10, 11, 12, 13] });
+    during = () => {
+      takenOver(parts, 13);
+      parts.tick();
+    };
+    expect(await parts.run()).toEqual({ index: 1, failure: { reason: 'processor failed', error: invalid } });
+    expect(parts.applied).toEqual([0]);
+  });
+
+  it("reports the processor's failure when the record that failed is the one whose claim was lost", async () => {
+    const invalid = new Error('bad value');
+    let during = () => {};
+    const { processor } = batchProcessor(() => {
+      during();
+      throw new RunStoppedError(1, invalid);
+    });
+    const parts = await setup(processor);
+    during = () => {
+      takenOver(parts, 11);
+      parts.tick();
+    };
+    expect(await parts.run()).toEqual({ index: 1, failure: { reason: 'processor failed', error: invalid } });
+    expect(parts.applied).toEqual([0]);
+  });
+
+  it('stops before a record whose claim, renewed before its effect, was found taken over', async () => {
+    const seen: string[] = [];
+    const processor: RecordProcessor = {
+      async process(_record, context) {
+        seen.push(context.messageId);
+        // The first effect is slow: less than half the lease is left for the next record.
+        parts.clock.nowValueMs += 20_000;
+      },
+    };
+    const parts = await setup(processor);
+    takenOver(parts, 11);
+    expect(await parts.run()).toEqual({ index: 1, failure: { reason: LOST } });
+    expect(seen).toEqual(['orders-0-10']);
+    expect(parts.applied).toEqual([0]);
+  });
+
+  it('stops before a record whose renewal before its effect could not reach the store', async () => {
+    const processor: RecordProcessor = {
+      async process() {
+        parts.clock.nowValueMs += 20_000;
+        parts.store.failClaims.add(key(11));
+      },
+    };
+    const parts = await setup(processor);
+    const stop = await parts.run();
+    expect(stop).toMatchObject({ index: 1, failure: { reason: 'claim failed' } });
+    expect(parts.applied).toEqual([0]);
+  });
+
+  it('makes the next pause short again after an attempt that succeeded', async () => {
+    const unavailable = new StoreUnavailableError('messages table: write failed');
+    const { processor } = batchProcessor((_items, call) => {
+      if (call !== 3 && call !== 5) throw unavailable;
+    });
+    const parts = await setup(processor, { canWait: true });
+    expect(await parts.run()).toBeUndefined();
+    expect(await parts.run()).toBeUndefined();
+    expect(parts.sleptMs()).toEqual([100, 200, 100]);
+  });
+
+  it('stops a one-at-a-time run at the record whose turn comes past the deadline', async () => {
+    const seen: string[] = [];
+    const processor: RecordProcessor = {
+      async process(_record, context) {
+        seen.push(context.messageId);
+        parts.clock.nowValueMs = START_MS + 1_000;
+      },
+    };
+    const parts = await setup(processor, { deadlineMs: START_MS + 1_000 });
+    expect(await parts.run()).toEqual({ index: 1, failure: { reason: 'invocation deadline reached' } });
+    expect(seen).toEqual(['orders-0-10']);
+    expect(parts.applied).toEqual([0]);
+  });
+
+  it.each([
+    { name: 'the first record left', lostOffset: 11, expectedCalls: 1, applied: [0] },
+    { name: 'a later record', lostOffset: 12, expectedCalls: 2, applied: [0, 1] },
+  ])(
+    'retries after a pause only the records before $name, whose renewal found it taken over',
+    async ({ lostOffset, expectedCalls, applied: expectedApplied }) => {
+      const unavailable = new StoreUnavailableError('messages table: write failed');
+      const { processor, calls } = batchProcessor((_items, call) => {
+        if (call === 1) {
+          // A slow first attempt: the claims left need renewing after the pause.
+          parts.clock.nowValueMs += 20_000;
+          takenOver(parts, lostOffset);
+          throw new RunStoppedError(1, unavailable);
+        }
+      });
+      const parts = await setup(processor, { canWait: true });
+      expect(await parts.run()).toEqual({ index: lostOffset - 10, failure: { reason: LOST } });
+      expect(calls).toHaveLength(expectedCalls);
+      expect(calls.every((contexts) => contexts.length > 0)).toBe(true);
+      expect(parts.applied).toEqual(expectedApplied);
+    },
+  );
+});
+
+describe('applyRun: the deadline after renewals', () => {
+  /** Makes every claim request from now on take `ms` by the fake clock. */
+  function slowClaims(parts: { store: FakeStore; clock: FakeClock }, ms: number) {
+    const claim = parts.store.claim.bind(parts.store);
+    parts.store.claim = async (...args) => {
+      parts.clock.nowValueMs += ms;
+      return claim(...args);
+    };
+  }
+
+  it('starts no run whose renewals ended past the deadline', async () => {
+    const { processor, calls } = batchProcessor();
+    const parts = await setup(processor, { deadlineMs: START_MS + 25_000 });
+    // Less than half the lease is left, so the claims are renewed first; that takes 10 s.
+    parts.clock.nowValueMs = START_MS + 16_000;
+    slowClaims(parts, 10_000);
+    expect(await parts.run()).toEqual({ index: 0, failure: { reason: 'invocation deadline reached' } });
+    expect(calls).toEqual([]);
+    expect(parts.applied).toEqual([]);
+  });
+
+  it('starts no record of a one-at-a-time run whose renewal ended past the deadline', async () => {
+    const seen: string[] = [];
+    const processor: RecordProcessor = {
+      async process(_record, context) {
+        seen.push(context.messageId);
+        // A slow effect: the next record's claim needs renewing, which takes 5 s.
+        parts.clock.nowValueMs = START_MS + 16_000;
+        slowClaims(parts, 5_000);
+      },
+    };
+    const parts = await setup(processor, { deadlineMs: START_MS + 20_000 });
+    expect(await parts.run()).toEqual({ index: 1, failure: { reason: 'invocation deadline reached' } });
+    expect(seen).toEqual(['orders-0-10']);
+    expect(parts.applied).toEqual([0]);
+  });
+
+  it('keeps the stop of a record whose renewal failed before the first attempt through a retry of the records before it', async () => {
+    const unavailable = new StoreUnavailableError('messages table: write failed');
+    const { processor, calls } = batchProcessor((_items, call) => {
+      if (call === 1) throw new RunStoppedError(1, unavailable);
+    });
+    const parts = await setup(processor, { canWait: true });
+    // Less than half the lease is left, so the run's claims are renewed first; 12's was taken over.
+    parts.clock.nowValueMs = START_MS + 16_000;
+    takenOver(parts, 12);
+    expect(await parts.run()).toEqual({ index: 2, failure: { reason: LOST } });
+    expect(calls.map((contexts) => contexts.map(({ messageId }) => messageId))).toEqual([['orders-0-10', 'orders-0-11'], ['orders-0-11']]);
+    expect(parts.applied).toEqual([0, 1]);
   });
 });

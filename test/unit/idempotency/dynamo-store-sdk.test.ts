@@ -4,7 +4,15 @@
  * dynalite does not, so the integration tests never see it. A mocked SDK client answers as
  * DynamoDB does (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
  */
-import { BatchGetItemCommand, ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBatchHandler } from '../../../lib/consume/batch-handler';
@@ -207,6 +215,183 @@ describe("DynamoIdempotencyStore with DynamoDB's answers", () => {
   it('sends no request to abandon no claims', async () => {
     await store().abandonMany([]);
     expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+});
+
+describe('DynamoIdempotencyStore: the exact requests of completions, releases and reads', () => {
+  const completion = (key: string, fields: object = {}) => ({ key, owner: 'inv-1/orders-0', expiresAtEpochSec: 1_800_086_400, ...fields });
+
+  it('completes with one BatchWriteItem per 25 keys, each a COMPLETED item with its lease ended and its result', async () => {
+    dynamo.on(BatchWriteItemCommand).resolves({});
+    const completions = Array.from({ length: 26 }, (_, i) => completion(`k${i}`, { payloadHash: `h${i}`, result: `{"n":${i}}` }));
+    await store().completeMany(completions);
+    const requests = dynamo.commandCalls(BatchWriteItemCommand).map((call) => call.args[0].input.RequestItems?.idempotency ?? []);
+    expect(requests.map((writes) => writes.length)).toEqual([25, 1]);
+    expect(requests[1]).toEqual([
+      {
+        PutRequest: {
+          Item: {
+            id: { S: 'k25' },
+            status: { S: 'COMPLETED' },
+            owner: { S: 'inv-1/orders-0' },
+            leaseExpiresAtMs: { N: '0' },
+            expiresAtEpochSec: { N: '1800086400' },
+            payloadHash: { S: 'h25' },
+            result: { S: '{"n":25}' },
+          },
+        },
+      },
+    ]);
+  });
+
+  it('writes a completion without payload hash or result without those attributes', async () => {
+    dynamo.on(BatchWriteItemCommand).resolves({});
+    await store().completeMany([completion('k')]);
+    expect(dynamo.commandCalls(BatchWriteItemCommand)[0]?.args[0].input.RequestItems?.idempotency?.[0]?.PutRequest?.Item).toEqual({
+      id: { S: 'k' },
+      status: { S: 'COMPLETED' },
+      owner: { S: 'inv-1/orders-0' },
+      leaseExpiresAtMs: { N: '0' },
+      expiresAtEpochSec: { N: '1800086400' },
+    });
+  });
+
+  it('makes a failed completion a StoreUnavailableError, keeping the SDK text in its cause only', async () => {
+    dynamo.on(BatchWriteItemCommand).rejects(new Error('Rate exceeded'));
+    const error = await store()
+      .completeMany([completion('k')])
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toBe('the idempotency store is unavailable; retry later');
+    expect(((error as Error).cause as Error).message).toBe('Rate exceeded');
+  });
+
+  it("releases each key with its own DeleteItem, conditional on the owner's IN_PROGRESS claim, ignoring keys no longer the owner's", async () => {
+    dynamo.on(DeleteItemCommand).callsFake((input: { Key?: Record<string, AttributeValue> }) => {
+      if (input.Key?.id?.S === 'taken') throw conditionFailed();
+      return {};
+    });
+    await store().releaseMany(['mine', 'taken'], 'inv-1/orders-0');
+    expect(dynamo.commandCalls(DeleteItemCommand).map((call) => call.args[0].input)).toEqual(
+      ['mine', 'taken'].map((id) => ({
+        TableName: 'idempotency',
+        Key: { id: { S: id } },
+        ConditionExpression: '#owner = :owner AND #status = :inProgress',
+        ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+        ExpressionAttributeValues: { ':owner': { S: 'inv-1/orders-0' }, ':inProgress': { S: 'IN_PROGRESS' } },
+      })),
+    );
+  });
+
+  it('makes any other failure of a release a StoreUnavailableError', async () => {
+    dynamo.on(DeleteItemCommand).rejects(new Error('socket hang up'));
+    await expect(store().releaseMany(['k'], 'o')).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('reads each key once, consistently, 100 keys per BatchGetItem, leaving out items past their TTL', async () => {
+    const keys = Array.from({ length: 101 }, (_, i) => `k${i}`);
+    dynamo.on(BatchGetItemCommand).callsFake((input: { RequestItems: Record<string, { Keys: Record<string, AttributeValue>[] }> }) => ({
+      Responses: {
+        idempotency: (input.RequestItems.idempotency?.Keys ?? [])
+          .filter(({ id }) => id?.S === 'k0' || id?.S === 'k100')
+          .map(({ id }) => ({ ...completedItem(id?.S ?? ''), expiresAtEpochSec: { N: id?.S === 'k0' ? String(NOW_MS / 1000) : '1800086400' } })),
+      },
+    }));
+    const found = await store().getMany([...keys, 'k1'], NOW_MS);
+    const inputs = dynamo.commandCalls(BatchGetItemCommand).map((call) => call.args[0].input.RequestItems?.idempotency);
+    expect(inputs.map((request) => [request?.Keys?.length, request?.ConsistentRead])).toEqual([
+      [100, true],
+      [1, true],
+    ]);
+    expect([...found.keys()]).toEqual(['k100']);
+  });
+
+  it('makes a failed read a StoreUnavailableError', async () => {
+    dynamo.on(BatchGetItemCommand).rejects(new Error('socket hang up'));
+    await expect(store().getMany(['k'], NOW_MS)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
+describe('DynamoIdempotencyStore: mapping answers', () => {
+  const claimOf = (fields: object = {}) => ({ key: 'k', owner: 'o', leaseExpiresAtMs: NOW_MS, expiresAtEpochSec: 1_800_086_400, ...fields });
+
+  it('maps every attribute of a returned item, the result and a non-zero lease included', async () => {
+    dynamo
+      .on(PutItemCommand)
+      .rejects(conditionFailed({ ...completedItem('k', 'h1'), leaseExpiresAtMs: { N: '1800000030000' }, result: { S: '{"offsets":[]}' } }));
+    expect(await store().claim(claimOf({ payloadHash: 'h2' }), NOW_MS)).toEqual({
+      claimed: false,
+      existing: {
+        key: 'k',
+        status: 'COMPLETED',
+        owner: 'inv-1/orders-0',
+        leaseExpiresAtMs: 1_800_000_030_000,
+        expiresAtEpochSec: 1_800_086_400,
+        payloadHash: 'h1',
+        result: '{"offsets":[]}',
+      },
+    });
+  });
+
+  it('maps an item missing its attributes to empty values rather than failing', async () => {
+    dynamo.on(PutItemCommand).rejects(conditionFailed({}));
+    expect(await store().claim(claimOf(), NOW_MS)).toStrictEqual({
+      claimed: false,
+      existing: { key: '', status: 'IN_PROGRESS', owner: '', leaseExpiresAtMs: 0, expiresAtEpochSec: 0 },
+    });
+  });
+
+  it('compares a claim without a payload hash against the empty hash', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    await store().claim(claimOf(), NOW_MS);
+    expect(dynamo.commandCalls(PutItemCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':hash']).toEqual({ S: '' });
+  });
+
+  it('completes a key the owner may no longer hold with exactly one conditional PutItem', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    await store().completeIfOwned([{ key: 'k', owner: 'o', expiresAtEpochSec: 1, result: 'r' }]);
+    expect(dynamo.commandCalls(PutItemCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: 'idempotency',
+        Item: {
+          id: { S: 'k' },
+          status: { S: 'COMPLETED' },
+          owner: { S: 'o' },
+          leaseExpiresAtMs: { N: '0' },
+          expiresAtEpochSec: { N: '1' },
+          result: { S: 'r' },
+        },
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': { S: 'o' } },
+      },
+    ]);
+  });
+
+  it('reads an answer without Responses or UnprocessedKeys for the table as nothing found and nothing left', async () => {
+    dynamo.on(BatchGetItemCommand).resolves({ UnprocessedKeys: {} });
+    expect(await store().getMany(['k'], NOW_MS)).toEqual(new Map());
+    expect(dynamo.commandCalls(BatchGetItemCommand)).toHaveLength(1);
+  });
+
+  it('reads again the keys an answer left unprocessed', async () => {
+    dynamo
+      .on(BatchGetItemCommand)
+      .resolvesOnce({ Responses: { idempotency: [completedItem('a')] }, UnprocessedKeys: { idempotency: { Keys: [{ id: { S: 'b' } }] } } })
+      .resolves({ Responses: { idempotency: [completedItem('b')] } });
+    expect([...(await store().getMany(['a', 'b'], NOW_MS)).keys()]).toEqual(['a', 'b']);
+    expect(dynamo.commandCalls(BatchGetItemCommand)[1]?.args[0].input.RequestItems?.idempotency?.Keys).toEqual([{ id: { S: 'b' } }]);
+  });
+
+  it('keeps the SDK error as the cause of a failed read or conditional write', async () => {
+    const sdkError = new Error('socket hang up');
+    dynamo.on(BatchGetItemCommand).rejects(sdkError);
+    dynamo.on(DeleteItemCommand).rejects(sdkError);
+    for (const attempt of [store().getMany(['k'], NOW_MS), store().releaseMany(['k'], 'o')]) {
+      const error = await attempt.catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).cause).toBe(sdkError);
+    }
   });
 });
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdempotencyInProgressError, IdempotencyKeyMismatchError } from '../../../lib/errors';
 import { IdempotencyStatus } from '../../../lib/idempotency/types';
-import { ProduceIdempotency } from '../../../lib/produce/idempotency';
+import { ProduceIdempotency, produceRequestHash } from '../../../lib/produce/idempotency';
 import { FakeClock } from '../../helpers/fake-clock';
 import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
 
@@ -77,5 +77,63 @@ describe('ProduceIdempotency', () => {
     await expect(idempotency.begin('caller-1', 'events', 'key-1', 'hash-b')).rejects.toThrow(IdempotencyKeyMismatchError);
     // ...and the same body is produced again at once, without waiting out a lease.
     expect(await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a')).toMatchObject({ kind: 'claimed', held: { owner: 'request-3' } });
+  });
+});
+
+describe('ProduceIdempotency in detail', () => {
+  it('hashes the topic, the content type and the body bytes together', () => {
+    expect(produceRequestHash('orders', 'application/json', Buffer.from('{"records":[]}'))).toBe('NHQlLBYwmIGTqFuzmDOgWISrNtRXJ-8EndpVsjZX9_4');
+  });
+
+  it('stores its claim with the lease and the TTL from the clock', async () => {
+    const { idempotency, store, clock } = setup();
+    await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a');
+    expect(store.items.get('produce:caller-1:events:key-1')).toMatchObject({
+      status: IdempotencyStatus.InProgress,
+      owner: 'request-1',
+      leaseExpiresAtMs: clock.nowMs() + LEASE_MS,
+      expiresAtEpochSec: Math.floor(clock.nowMs() / 1000) + 86_400,
+    });
+  });
+
+  it('names the conflict in its answers', async () => {
+    const { idempotency } = setup();
+    await idempotency.begin('caller-1', 'events', 'key-1', 'hash-a');
+    await expect(idempotency.begin('caller-1', 'events', 'key-1', 'hash-b')).rejects.toThrow(
+      new IdempotencyKeyMismatchError('Idempotency-Key was already used with a different request'),
+    );
+    await expect(idempotency.begin('caller-1', 'events', 'key-1', 'hash-a')).rejects.toThrow(
+      new IdempotencyInProgressError('a request with this Idempotency-Key is still in progress; retry later'),
+    );
+  });
+
+  it.each([
+    { name: 'a completed key without a stored answer', status: IdempotencyStatus.Completed, result: undefined },
+    { name: 'an unfinished key holding an answer', status: IdempotencyStatus.InProgress, result: '{"offsets":[]}' },
+  ])('replays nothing for $name: 409', async ({ status, result }) => {
+    const { idempotency, store } = setup();
+    store.items.set('produce:caller-1:events:key-1', {
+      key: 'produce:caller-1:events:key-1',
+      status,
+      owner: 'earlier',
+      leaseExpiresAtMs: Number.MAX_SAFE_INTEGER,
+      expiresAtEpochSec: 4_000_000_000,
+      payloadHash: 'hash-a',
+      ...(result === undefined ? {} : { result }),
+    });
+    await expect(idempotency.begin('caller-1', 'events', 'key-1', 'hash-a')).rejects.toThrow(IdempotencyInProgressError);
+  });
+
+  it('claims again a key released between its refused claim and the read, three times at most, then answers 409', async () => {
+    const { idempotency, store } = setup();
+    let claims = 0;
+    store.claim = async () => {
+      claims += 1;
+      return { claimed: false };
+    };
+    await expect(idempotency.begin('caller-1', 'events', 'key-1', 'hash-a')).rejects.toThrow(
+      new IdempotencyInProgressError('a request with this Idempotency-Key is still in progress; retry later'),
+    );
+    expect(claims).toBe(3);
   });
 });

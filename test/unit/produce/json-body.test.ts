@@ -141,3 +141,119 @@ describe('readJson rejects what is not UTF-8 JSON', () => {
     expect(() => readJson(Buffer.from('{"value":[1'), RAW_VALUE)).toThrow('unexpected end of input at byte 11');
   });
 });
+
+describe('readJson checks every token, also inside a raw value and in plain places', () => {
+  const PLAIN_VALUE: Place = { object: () => 'plain' };
+
+  it.each([
+    ['a misspelt null inside an array', '[nulx]'],
+    ['a misspelt true inside an array', '[trux]'],
+    ['a misspelt false inside an object', '{"a":fals3}'],
+    ['a unicode escape with letters past F', '"\\uZZZZ"'],
+    ['a unicode escape with a G in its last digit', '"\\u00eG"'],
+    ['a unicode escape with a g in its first digit', '"\\ug000"'],
+    ['a unicode escape with characters just outside the hex ranges', '"\\u@`/:"'],
+    ['a member name without its opening quote', '{a":1}'],
+    ['a member name after a comma without its opening quote', '{"a":1,b":2}'],
+    ['an escape at the very end', '"\\'],
+  ])('rejects %s', (_, text) => {
+    expect(() => readJson(Buffer.from(`{"value":${text}}`), RAW_VALUE)).toThrow(JsonSyntaxError);
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it.each([
+    ['a misspelt null', 'nulx'],
+    ['a misspelt true', 'tru'],
+    ['a misspelt false', 'falsy'],
+    ['a member name without its opening quote', '{a":1}'],
+  ])('rejects %s where a plain value is read', (_, text) => {
+    expect(() => readJson(Buffer.from(`{"other":${text}}`), PLAIN_VALUE)).toThrow(JsonSyntaxError);
+  });
+
+  it('rejects a member name without its opening quote in the envelope', () => {
+    expect(() => readJson(Buffer.from('{value":1}'), RAW_VALUE)).toThrow('expected a member name at byte 1');
+  });
+
+  it.each([
+    ['hex digits of both cases at the range ends', '"\\u09aF\\uA0f9"'],
+    ['null nested in arrays and objects', '[null,{"a":null,"b":[null]}]'],
+    ['every literal nested', '{"t":true,"f":false,"n":null}'],
+  ])('keeps %s', (_, text) => {
+    expect(keptValue(text)).toBe(text);
+  });
+});
+
+describe('readJson names what it expected and where', () => {
+  it.each([
+    ['a missing comma in a raw array', '{"value":[1 2]}', 'expected "," or "]" at byte 12'],
+    ['a missing comma in a raw object', '{"value":{"a":1 "b":2}}', 'expected "," or "}" at byte 16'],
+    ['a missing colon in a raw object', '{"value":{"a" 1}}', 'expected ":" at byte 14'],
+    ['an unquoted name in a raw object', '{"value":{1:2}}', 'expected a member name at byte 10'],
+    ['a missing comma in a plain array', '{"other":[1 2]}', 'expected "," or "]" at byte 12'],
+    ['a missing comma in a plain object', '{"other":{"a":1 "b":2}}', 'expected "," or "}" at byte 16'],
+    ['no value in a plain place', '{"other":x}', 'expected a JSON value at byte 9'],
+    ['no value in a raw place', '{"value":x}', 'expected a JSON value at byte 9'],
+    ['data after the document', '{"value":1} x', 'unexpected data after the JSON value at byte 12'],
+    ['a control character in a string', '{"value":"a\u0001"}', 'control character or end of input in a string at byte 11'],
+    ['a bad unicode escape', '{"value":"\\u12x4"}', 'invalid \\u escape at byte 10'],
+    ['a bad escape', '{"value":"\\x"}', 'invalid escape at byte 10'],
+    ['a minus without digits', '{"value":-}', 'expected a digit at byte 10'],
+    ['a misspelt true', '{"value":tru}', 'expected "true" at byte 12'],
+    ['a misspelt null in a plain place', '{"other":nul}', 'expected "null" at byte 12'],
+    ['a missing colon after a plain member name', '{"other" 1}', 'expected ":" at byte 9'],
+    ['a missing comma in the envelope', '{"other":1 "x":2}', 'expected "," or "}" at byte 11'],
+  ])('%s', (_, text, message) => {
+    const error = (() => {
+      try {
+        readJson(Buffer.from(text), RAW_VALUE);
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(JsonSyntaxError);
+    expect((error as JsonSyntaxError).name).toBe('JsonSyntaxError');
+    expect((error as JsonSyntaxError).message).toBe(message);
+  });
+});
+
+describe('readJson edge cases of the reader', () => {
+  it.each([
+    ['its first byte differs', [0xee, 0xbb, 0xbf]],
+    ['its second byte differs', [0xef, 0x80, 0xbf]],
+    ['its third byte differs', [0xef, 0xbb, 0x80]],
+  ])('reads a leading character that is not a byte order mark as data: %s', (_, lead) => {
+    expect(() => readJson(Buffer.concat([Buffer.from(lead), Buffer.from('{"value":1}')]), RAW_VALUE)).toThrow('expected a JSON value at byte 0');
+  });
+
+  it.each(['"ull"', '"xl"', '"n"'])('keeps the raw string %s, which only looks like the start of null', (text) => {
+    expect(keptValue(text)).toBe(text);
+  });
+
+  it.each([
+    ['@', '"\\u@000"'],
+    ['`', '"\\u`000"'],
+    ['/', '"\\u/000"'],
+    [':', '"\\u:000"'],
+    ['G', '"\\uG000"'],
+    ['g', '"\\ug000"'],
+  ])('refuses %s as a hex digit of a unicode escape', (_, text) => {
+    expect(() => readJson(Buffer.from(`{"value":${text}}`), RAW_VALUE)).toThrow('invalid \\u escape');
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it('marks "__proto__" given twice as repeated, keeping the last value', () => {
+    const read = readJson(Buffer.from('{"__proto__":1,"__proto__":2}'), { object: () => 'plain' }) as Record<string | symbol, unknown>;
+    expect(Object.getOwnPropertyDescriptor(read, '__proto__')).toEqual({ value: 2, enumerable: true, writable: true, configurable: true });
+    expect(read[DUPLICATE_MEMBER]).toBe('__proto__');
+  });
+
+  it('names a missing comma in an expected array', () => {
+    expect(() => readJson(Buffer.from('{"a":[1 2]}'), { object: () => ({ array: 'plain' }) })).toThrow('expected "," or "]" at byte 8');
+  });
+
+  it('reads whitespace after the commas of an expected array', () => {
+    const place: Place = { object: () => ({ array: 'plain' }) };
+    expect(readJson(Buffer.from('{"a": [1 ,\n\t2 , 3]}'), place)).toEqual({ a: [1, 2, 3] });
+  });
+});

@@ -157,3 +157,116 @@ describe('parseProduceBody', () => {
     expect(() => parse(`{"records":[{"value":"${'x'.repeat(1_000)}"}]}`)).toThrow(PayloadTooLargeError);
   });
 });
+
+describe('parseProduceBody at its boundaries', () => {
+  it('keeps scalar JSON values as their text: a number, a string, a boolean', () => {
+    const records = parse('{"records":[{"value":1},{"value":"1"},{"key":false,"value":true}]}');
+    expect(records.map(({ key, value }) => [key?.toString() ?? null, value?.toString()])).toEqual([
+      [null, '1'],
+      [null, '"1"'],
+      ['false', 'true'],
+    ]);
+  });
+
+  it('accepts exactly as many records as the limit', () => {
+    expect(parse({ records: [{ value: 1 }, { value: 2 }, { value: 3 }] })).toHaveLength(3);
+  });
+
+  it('accepts a body of exactly the byte limit and refuses one byte more with 413', () => {
+    const body = (bytes: number) => {
+      const frame = '{"records":[{"value":""}]}';
+      return `{"records":[{"value":"${'x'.repeat(bytes - frame.length)}"}]}`;
+    };
+    expect(Buffer.byteLength(body(1_000))).toBe(1_000);
+    expect(parse(body(1_000))).toHaveLength(1);
+    expect(() => parse(body(1_001))).toThrow(new PayloadTooLargeError('the body has 1001 bytes; the limit is 1000'));
+  });
+
+  it('accepts partitions 0 and 2147483647, refuses 2147483648, and treats a null partition as none', () => {
+    expect(parse({ records: [{ value: 1, partition: 0 }] })[0]?.partition).toBe(0);
+    expect(parse({ records: [{ value: 1, partition: 2_147_483_647 }] })[0]?.partition).toBe(2_147_483_647);
+    expect(() => parse({ records: [{ value: 1, partition: 2_147_483_648 }] })).toThrow(
+      new ValidationError('records[0].partition: must be a whole number from 0 to 2147483647'),
+    );
+    expect(() => parse({ records: [{ value: 1, partition: '1' }] })).toThrow(ValidationError);
+    expect(parse({ records: [{ value: 1, partition: null }] })[0]).toEqual({ key: null, value: Buffer.from('1'), headers: [] });
+  });
+
+  it('reads a pretty-printed envelope as the compact one', () => {
+    const compact = '{"records":[{"key":"k","value":{"a":[1,2]},"partition":1,"headers":[{"name":"h","value":"eA=="}]}]}';
+    const pretty = JSON.stringify(JSON.parse(compact), null, '\t').replaceAll('\n', '\r\n');
+    expect(parse(pretty)).toEqual(parse(compact));
+    expect(parse(pretty)[0]?.value?.toString()).toBe('{"a":[1,2]}');
+  });
+});
+
+describe('parseProduceBody answers in the API terms', () => {
+  it.each(['key_schema', 'value_schema', 'key_schema_id', 'value_schema_id'])(
+    'refuses %s as a schema, which the json and binary formats do not take',
+    (field) => {
+      expect(() => parse({ records: [{ value: 1 }], [field]: 'x' })).toThrow(
+        new ValidationError(`${field}: schemas are not supported for the json and binary formats`),
+      );
+    },
+  );
+
+  it.each([
+    ['an unknown body field', { records: [{ value: 1 }], colour: 'red' }, 'colour: unknown field'],
+    ['a header that is not an object', { records: [{ value: 1, headers: [5] }] }, 'records[0].headers[0]: must be an object with "name" and "value"'],
+    [
+      'an empty message-id header',
+      { records: [{ value: 1, headers: [{ name: 'message-id', value: '' }] }] },
+      'records[0].headers[0].value: a "message-id" header must be non-empty UTF-8 text, the id the consumer deduplicates on',
+    ],
+  ])('names %s', (_, body, message) => {
+    expect(() => parse(body)).toThrow(new ValidationError(message));
+  });
+
+  it('reads null headers as none', () => {
+    expect(parse({ records: [{ value: 1, headers: null }] })[0]?.headers).toEqual([]);
+  });
+
+  it('takes a valid message-id header, and any bytes, even none, in other headers', () => {
+    const [record] = parse({
+      records: [
+        {
+          value: 1,
+          headers: [
+            { name: 'message-id', value: 'bS0x' },
+            { name: 'trace', value: '' },
+            { name: 'blob', value: '/w==' },
+          ],
+        },
+      ],
+    });
+    expect(record?.headers).toEqual([
+      { name: 'message-id', value: Buffer.from('m-1') },
+      { name: 'trace', value: Buffer.alloc(0) },
+      { name: 'blob', value: Buffer.from([0xff]) },
+    ]);
+  });
+
+  it('wraps the reader message in a 400 naming the byte', () => {
+    expect(() => parse('{"records":[}')).toThrow(new BodyNotJsonError('the body is not UTF-8 JSON: expected a JSON value at byte 12'));
+  });
+});
+
+describe('checkTopic and embeddedFormatOf messages', () => {
+  it('names the rule a topic breaks, or that the topic is not open', () => {
+    expect(() => checkTopic('a/b', '*')).toThrow(/^topic: must be /);
+    expect(() => checkTopic('orders', new Set(['payments']))).toThrow(new TopicNotAllowedError('topic "orders" is not open for producing'));
+  });
+
+  it.each([
+    ['text/plain', 'Content-Type "text/plain" is not supported'],
+    [undefined, 'Content-Type "" is not supported'],
+  ])('names the Content-Type %s refused and the ones supported', (contentType, start) => {
+    expect(() => embeddedFormatOf(contentType)).toThrow(
+      new UnsupportedMediaTypeError(`${start}; use one of application/vnd.kafka.json.v2+json, application/json, application/vnd.kafka.binary.v2+json`),
+    );
+  });
+
+  it('reads the media type without the spaces around it', () => {
+    expect(embeddedFormatOf('  application/vnd.kafka.binary.v2+json ; charset=utf-8')).toBe('binary');
+  });
+});

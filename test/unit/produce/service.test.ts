@@ -1,0 +1,132 @@
+/** The produce service with a fake producer, the in-memory store and a hand-moved clock. */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../lib/config';
+import { KafkaUnavailableError, PartitionNotFoundError, ProduceTimeoutError } from '../../../lib/errors';
+import type { RecordProducer, SendOutcome } from '../../../lib/kafka/producer';
+import { silentLogger } from '../../../lib/logger';
+import type { MetricsRecorder } from '../../../lib/observability/metrics';
+import { ProduceIdempotency } from '../../../lib/produce/idempotency';
+import { ProduceService } from '../../../lib/produce/service';
+import { FakeClock } from '../../helpers/fake-clock';
+import { TEST_CALLER_KEYS } from '../../helpers/caller-keys';
+import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
+
+const settings = loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', PRODUCE_TIMEOUT_MS: '5000' }).produce;
+
+/** A service whose producer answers `partitions()` partitions and `sendOutcome`, after moving the clock by `partitionMs` and `sendMs`. */
+function setup(
+  producer: Partial<RecordProducer> & { partitions?: () => number; partitionMs?: number; sendMs?: number; sendOutcome?: (records: number) => SendOutcome },
+) {
+  const clock = new FakeClock();
+  const store = new MemoryIdempotencyStore();
+  const partitionCalls: { timeoutMs: number; refresh?: boolean }[] = [];
+  const sendCalls: { records: number; timeoutMs: number }[] = [];
+  const counts: [string, number][] = [];
+  const durations: [string, number][] = [];
+  const metrics: MetricsRecorder = {
+    count: (name, value) => counts.push([name, value]),
+    durationMs: (name, ms) => durations.push([name, ms]),
+    flush: () => {},
+  };
+  const service = new ProduceService({
+    settings,
+    clock,
+    logger: silentLogger,
+    metrics,
+    newMessageId: () => 'fresh',
+    callerKeys: TEST_CALLER_KEYS,
+    rateLimiter: { check: async () => undefined },
+    idempotency: new ProduceIdempotency({ store, clock, ttlSeconds: 86_400, leaseMs: 30_000, newOwner: () => 'owner' }),
+    producer: {
+      partitionCount: async (_topic, options) => {
+        partitionCalls.push(options);
+        clock.nowValueMs += producer.partitionMs ?? 0;
+        return producer.partitions?.() ?? 1;
+      },
+      send: async (_topic, records, options) => {
+        sendCalls.push({ records: records.length, timeoutMs: options.timeoutMs });
+        clock.nowValueMs += producer.sendMs ?? 0;
+        return producer.sendOutcome?.(records.length) ?? { partitions: records.map(() => 0), acks: [{ partition: 0, baseOffset: 10n }] };
+      },
+      close: async () => undefined,
+      ...producer,
+    },
+  });
+  const produce = (records: unknown[], idempotencyKey?: string) =>
+    service.produce({
+      topic: 'orders',
+      contentType: 'application/json',
+      idempotencyKey,
+      body: Buffer.from(JSON.stringify({ records })),
+      authorizer: undefined,
+    });
+  return { store, produce, partitionCalls, sendCalls, counts, durations };
+}
+
+describe('ProduceService', () => {
+  it('asks for the partition count within the timeout, and refreshes it only for a partition past the cached count', async () => {
+    const counts = [2, 2, 3];
+    const parts = setup({ partitions: () => counts.shift() ?? 3 });
+    expect((await parts.produce([{ value: 1, partition: 1 }])).statusCode).toBe(200);
+    expect(parts.partitionCalls).toEqual([{ timeoutMs: 5_000 }]);
+    expect((await parts.produce([{ value: 1 }, { value: 1, partition: 2 }])).statusCode).toBe(200);
+    expect(parts.partitionCalls).toEqual([{ timeoutMs: 5_000 }, { timeoutMs: 5_000 }, { timeoutMs: 5_000, refresh: true }]);
+  });
+
+  it('answers 404 naming the first record whose partition the topic does not have, even after a refresh', async () => {
+    const { produce } = setup({ partitionCount: async () => 3 });
+    await expect(
+      produce([
+        { value: 1, partition: 0 },
+        { value: 1, partition: 3 },
+        { value: 1, partition: 9 },
+      ]),
+    ).rejects.toThrow(new PartitionNotFoundError('records[1].partition: partition 3 does not exist; topic "orders" has 3'));
+  });
+
+  it('gives the producer what is left of the timeout, and answers 504 once none is left', async () => {
+    const slow = setup({ partitionMs: 1_500 });
+    await slow.produce([{ value: 1 }]);
+    expect(slow.sendCalls).toEqual([{ records: 1, timeoutMs: 3_500 }]);
+
+    const late = setup({ partitionMs: 5_000 });
+    await expect(late.produce([{ value: 1 }])).rejects.toThrow(new ProduceTimeoutError('no acknowledgement within 5000 ms'));
+    expect(late.sendCalls).toEqual([]);
+  });
+
+  it('counts only the records acknowledged, and how long the acknowledgement took', async () => {
+    const parts = setup({ partitions: () => 2, sendMs: 40, sendOutcome: () => ({ partitions: [0, 1, 0], acks: [{ partition: 0, baseOffset: 7n }] }) });
+    expect((await parts.produce([{ value: 1 }, { value: 2 }, { value: 3 }])).statusCode).toBe(503);
+    expect(parts.counts).toEqual([['RecordsProduced', 2]]);
+    expect(parts.durations).toEqual([['AckWait', 40]]);
+  });
+
+  it('sends every request without an Idempotency-Key, never replaying one', async () => {
+    const { produce, sendCalls, store } = setup({});
+    await produce([{ value: 1 }]);
+    await produce([{ value: 1 }]);
+    expect(sendCalls).toHaveLength(2);
+    expect(store.items.size).toBe(0);
+  });
+
+  it('gives the key up and rethrows when sending fails, also when giving it up fails', async () => {
+    const unavailable = new KafkaUnavailableError('broker down');
+    const parts = setup({
+      send: async () => {
+        throw unavailable;
+      },
+    });
+    await expect(parts.produce([{ value: 1 }], 'key-1')).rejects.toBe(unavailable);
+    expect([...parts.store.items.values()]).toEqual([expect.objectContaining({ status: 'IN_PROGRESS', leaseExpiresAtMs: 0 })]);
+
+    const failing = setup({
+      send: async () => {
+        throw unavailable;
+      },
+    });
+    failing.store.abandonMany = async () => {
+      throw new Error('store down');
+    };
+    await expect(failing.produce([{ value: 1 }], 'key-1')).rejects.toBe(unavailable);
+  });
+});
