@@ -12,8 +12,10 @@ import type { CallerCheck } from './message-id';
 
 /** The bytes of the record's last `message-id` header (the one its message id comes from), or null. */
 function lastMessageIdHeader(record: ConsumedRecord): Buffer | null {
+  // Stryker disable next-line ArithmeticOperator: starting past the end only reads two missing headers first.
   for (let i = record.headers.length - 1; i >= 0; i -= 1) {
     const header = record.headers[i];
+    // Stryker disable next-line OptionalChaining: i stays within the headers, so there is always one (the `?.` is for the type checker).
     if (header?.name === MESSAGE_ID_HEADER) return header.value;
   }
   return null;

@@ -55,8 +55,10 @@ export const NO_VERIFIED_CALLER: CallerCheck = () => undefined;
  * from another record, or written by anyone but the produce function) counts as absent.
  */
 export function callerIdOf(record: ConsumedRecord, check: CallerCheck): string | undefined {
+  // Stryker disable next-line ArithmeticOperator: starting past the end only reads two missing headers first.
   for (let i = record.headers.length - 1; i >= 0; i -= 1) {
     const header = record.headers[i];
+    // Stryker disable next-line OptionalChaining: i stays within the headers, so there is always one (the `?.` is for the type checker).
     if (header?.name === CALLER_HEADER) return check(header.value, record);
   }
   return undefined;

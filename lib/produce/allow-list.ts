@@ -16,6 +16,7 @@ import type { Caller, IamPrincipal } from './caller';
 function assumedRole(userArn: string): { partition: string; accountId: string; roleName: string } | undefined {
   const match = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(userArn);
   if (match === null) return undefined;
+  // Stryker disable next-line StringLiteral: the three groups always take part in a match, so the defaults are never used (they are for the type checker).
   const [, partition = '', accountId = '', roleName = ''] = match;
   return { partition, accountId, roleName };
 }
@@ -27,6 +28,7 @@ function matches(entry: AllowedPrincipal, principal: IamPrincipal): boolean {
     case 'user':
       return principal.userArn === entry.arn;
     case 'role': {
+      // Stryker disable next-line ConditionalExpression: the pattern finds no role session in `undefined` either; the check only narrows the type.
       const session = principal.userArn === undefined ? undefined : assumedRole(principal.userArn);
       return session !== undefined && session.partition === entry.partition && session.accountId === entry.accountId && session.roleName === entry.roleName;
     }

