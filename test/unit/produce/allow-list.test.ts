@@ -66,3 +66,20 @@ describe('checkCallerAllowed', () => {
     expect(() => checkCallerAllowed(caller, allowList(principals, orgId))).toThrow(new CallerNotAllowedError('this caller may not produce to this API'));
   });
 });
+
+describe('checkCallerAllowed: role sessions by partition and ARN shape', () => {
+  it('allows a role session in another partition than aws when the list names the role there', () => {
+    const caller = iamCaller('arn:aws-cn:sts::111122223333:assumed-role/orders-writer/s', '111122223333');
+    expect(() => checkCallerAllowed(caller, allowList('arn:aws-cn:iam::111122223333:role/orders-writer'))).not.toThrow();
+  });
+
+  it.each<[string, string]>([
+    ['a role of the same account and name in another partition', 'arn:aws-cn:sts::111122223333:assumed-role/orders-writer/s'],
+    ['a session ARN with text before it', 'x-arn:aws:sts::111122223333:assumed-role/orders-writer/s'],
+    ['a session ARN with more after the session name', 'arn:aws:sts::111122223333:assumed-role/orders-writer/s/more'],
+  ])('refuses %s', (_, userArn) => {
+    expect(() => checkCallerAllowed(iamCaller(userArn, '999988887777'), allowList('arn:aws:iam::111122223333:role/orders-writer'))).toThrow(
+      CallerNotAllowedError,
+    );
+  });
+});

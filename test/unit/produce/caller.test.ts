@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnauthenticatedError } from '../../../lib/errors';
-import { ANONYMOUS_CALLER, authenticate, callerDigest, callerOf, withCaller, type AuthorizerContext } from '../../../lib/produce/caller';
+import { ANONYMOUS_CALLER, authenticate, callerDigest, callerLogFields, callerOf, withCaller, type AuthorizerContext } from '../../../lib/produce/caller';
 import { TEST_KEY_RING } from '../../helpers/caller-keys';
 
 // Expected digests computed outside the code under test: printf '<identity>' | sha256sum
@@ -193,5 +193,51 @@ describe('withCaller', () => {
     // v1 . key id . 43 . 43: with the longest key id (32 characters) 123 bytes.
     expect(stamped?.headers[0]?.value.length).toBe(BARE.length);
     expect(3 + 32 + 1 + 43 + 1 + 43).toBe(123);
+  });
+});
+
+describe('callerOf: the fields it keeps', () => {
+  it('keeps none of the principal fields the authorizer left empty', () => {
+    const caller = callerOf(iam({ userId: 'AIDAEXAMPLEALICE', userArn: '', accountId: '', principalOrgId: '' }), false);
+    expect(caller).toStrictEqual({ kind: 'iam', identity: 'iam:AIDAEXAMPLEALICE', digest: ALICE, principal: {} });
+  });
+
+  it('gives a JWT caller no principal at all', () => {
+    expect(callerOf(jwt({ iss: 'https://issuer.example.com/', sub: 'user-1' }), false)).toStrictEqual({
+      kind: 'jwt',
+      identity: 'jwt:https://issuer.example.com/\nuser-1',
+      digest: JWT_USER_1,
+    });
+  });
+
+  it('reads the JWT claims when the IAM context is null', () => {
+    const context: AuthorizerContext = { authorizer: { iam: null, jwt: { claims: { iss: 'https://issuer.example.com/', sub: 'user-1' } } } };
+    expect(callerOf(context, false)?.digest).toBe(JWT_USER_1);
+  });
+});
+
+describe('callerLogFields', () => {
+  it('names a caller without an ARN by its identity and digest only', () => {
+    const caller = callerOf(jwt({ iss: 'https://issuer.example.com/', sub: 'user-1' }), false);
+    if (caller === undefined) throw new Error('no caller');
+    expect(callerLogFields(caller)).toStrictEqual({ caller: 'jwt:https://issuer.example.com/\nuser-1', callerDigest: JWT_USER_1 });
+  });
+});
+
+describe('withCaller: the message id it binds', () => {
+  it('binds the message-id header even when other headers follow it', () => {
+    const record = {
+      key: Buffer.from('"k"'),
+      value: Buffer.from('{"a":1}'),
+      headers: [
+        { name: 'message-id', value: Buffer.from('m-1') },
+        { name: 'trace', value: Buffer.from('t-9') },
+      ],
+    };
+    const [stamped] = withCaller([record], ANONYMOUS_CALLER, 'events', TEST_KEY_RING);
+    // The MAC of the first test's first record, whose message id is m-1 too.
+    expect(stamped?.headers.at(-1)?.value.toString('ascii')).toBe(
+      'v1.k1.Lxg6TmRJOvPzd_dF7aUCNjzT5-9uTSZtREdY3gqF_Mg.eQUDvAoq23852TL6lnUSHEMpIa2R8omXCKmS7l0X7fc',
+    );
   });
 });
