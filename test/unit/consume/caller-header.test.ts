@@ -6,12 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { createCallerKeySource } from '../../../lib/caller-mac/key-source';
 import { loadConfig } from '../../../lib/config';
+import { createCallerCheck } from '../../../lib/consume/caller-check';
 import { createConsumeRuntime, type ConsumedRecord, type ProcessContext, type RecordProcessor } from '../../../lib/consume';
 import { silentLogger } from '../../../lib/logger';
 import type { Dimension, MetricName, MetricsRecorder } from '../../../lib/observability/metrics';
-import { KEY_1, keyRingText, stampedCallerHeader, TEST_CALLER_KEYS } from '../../helpers/caller-keys';
+import { KEY_1, keyRingText, stampedCallerHeader, TEST_CALLER_KEYS, TEST_KEY_RING } from '../../helpers/caller-keys';
 import { kafkaEvent } from '../../helpers/kafka-events';
 import { FakeStore } from './fake-store';
+import { entriesOf } from './plans';
 
 // printf 'iam:AIDAEXAMPLEALICE' | sha256sum
 const ALICE = 'sha256:52bb9314aaed7ee64c42819cede4206be40e8de4baff18b4e4c0c730c4115196';
@@ -93,5 +95,15 @@ describe('the consume runtime and caller headers', () => {
     await runtime.close();
     expect(reads).toBe(2);
     expect(processor.seen.map(({ callerId }) => callerId)).toEqual([ALICE, ALICE, ALICE]);
+  });
+});
+
+describe('createCallerCheck', () => {
+  it('counts a rejected header under the dimension "reason"', () => {
+    const dimensions: (Dimension | undefined)[] = [];
+    const metrics: MetricsRecorder = { count: (_name, _value, dimension) => dimensions.push(dimension), durationMs: () => undefined, flush: () => undefined };
+    const entry = entriesOf([{ offset: 1, headers: { 'message-id': 'm-1' } }])[0] as { record: ConsumedRecord };
+    expect(createCallerCheck(TEST_KEY_RING, metrics)(Buffer.from('not a stamp'), entry.record)).toBeUndefined();
+    expect(dimensions).toEqual([{ name: 'reason', value: 'malformed' }]);
   });
 });

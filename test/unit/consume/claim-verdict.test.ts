@@ -95,6 +95,13 @@ describe('claimVerdict', () => {
       looked: false,
       expected: REUSED,
     },
+    {
+      name: 'refused with the item of its own payload, lease ended: pause, since a look would only read it again',
+      result: notClaimed(storedRecord(IdempotencyStatus.InProgress, { leaseExpiresAtMs: 0, payloadHash: 'h1' })),
+      canWait: true,
+      looked: false,
+      expected: held(false),
+    },
     { name: 'refused without the item, may wait: look at once', result: notClaimed(), canWait: true, looked: false, expected: held(true) },
     { name: 'refused without the item, cannot wait', result: notClaimed(), canWait: false, looked: false, expected: held(false) },
     { name: 'refused without the item just after a look', result: notClaimed(), canWait: true, looked: true, expected: held(false) },

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { decodeKafkaEvent, type ConsumedRecord } from '../../../lib/consume/event';
 import { processPartition, type PartitionWorkerDeps, type RecordFailure } from '../../../lib/consume/partition-worker';
 import { realSleep } from '../../../lib/consume/patience';
-import { recordPayloadHash } from '../../../lib/consume/message-id';
+import { recordPayloadHash, type CallerCheck } from '../../../lib/consume/message-id';
 import { RunStoppedError } from '../../../lib/errors';
 import { IdempotencyStatus, type IdempotencyRecord } from '../../../lib/idempotency/types';
 import { silentLogger } from '../../../lib/logger';
+import { fakeCallerCheck } from '../../helpers/caller-keys';
 import { kafkaEvent, type RecordSpec } from '../../helpers/kafka-events';
 import { FakeClock, FakeStore } from './fake-store';
 import { START_MS, storedRecord } from './plans';
@@ -13,7 +14,12 @@ import { START_MS, storedRecord } from './plans';
 /** Runs one partition of `specs` without a deadline (nothing is waited for). */
 async function run(
   specs: RecordSpec[],
-  options: { known?: IdempotencyRecord[]; effect?: (record: ConsumedRecord, store: FakeStore, clock: FakeClock) => void; malformedOffset?: number } = {},
+  options: {
+    known?: IdempotencyRecord[];
+    effect?: (record: ConsumedRecord, store: FakeStore, clock: FakeClock) => void;
+    malformedOffset?: number;
+    checkCaller?: CallerCheck;
+  } = {},
 ) {
   const store = new FakeStore();
   const event = kafkaEvent(specs) as unknown as { records: Record<string, Record<string, unknown>[]> };
@@ -42,6 +48,7 @@ async function run(
     known: new Map((options.known ?? []).map((record) => [record.key, record])),
     sleep: realSleep,
     onRecordFailed: (failure) => failures.push(failure),
+    ...(options.checkCaller === undefined ? {} : { checkCaller: options.checkCaller }),
   };
   for (const record of options.known ?? []) store.items.set(record.key, record);
   const outcome = await processPartition(partition, deps);
@@ -313,5 +320,14 @@ describe('processPartition: stops, pauses and counts', () => {
     expect(calls).toEqual([0, 0, 1]);
     expect(outcome).toStrictEqual({ partitionKey: 'orders-0', offsets: [0, 1], processed: 2, skippedDuplicates: 0 });
     expect(store.requests).toMatchObject({ abandon: 0, release: 0 });
+  });
+});
+
+describe('processPartition: caller headers', () => {
+  it('keys a record by the caller its header proves under the check it was given', async () => {
+    const { store, applied } = await run([{ offset: 3, headers: { 'message-id': 'm-3', 'x-caller-id': 'ok:alice' } }], { checkCaller: fakeCallerCheck });
+    expect(applied).toEqual([3]);
+    // base64url of "alice" is YWxpY2U.
+    expect([...store.items.keys()]).toEqual(['consume:test:caller:YWxpY2U:m-3']);
   });
 });

@@ -169,6 +169,16 @@ describe('acquireRecord: looks, renewals and pauses', () => {
     expect(store.requests.claim).toBe(sleeps() + 2);
   });
 
+  it('waits for another payload held under a live lease when the claim after a look returns it, rather than calling the id reused', async () => {
+    const { store, deps } = setup(true);
+    store.returnExisting = true;
+    store.items.set(KEY, heldByOther({ leaseExpiresAtMs: START_MS + 120_000, payloadHash: 'h-other' }));
+    // The look sees no item (as if it was written just after), so the claim is tried and refused with the item.
+    const looks = { ...deps, store: { getMany: async () => new Map() } };
+    const result = await acquireRecord(claimPlan(7), deps.claimer.claim(claimPlan(7)), looks, async () => true);
+    expect(result).toEqual({ kind: 'failed', failure: HELD });
+  });
+
   it('makes the next pause short again once a waited-for key turned out done', async () => {
     const { run, store, onSleep, sleptMs } = setup(true);
     store.returnExisting = true;
