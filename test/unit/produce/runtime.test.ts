@@ -1,5 +1,12 @@
 /** createProduceRuntime's wiring: the lazily loaded DynamoDB store, the request logger, close. */
-import { BatchGetItemCommand, BatchWriteItemCommand, ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../lib/config';
@@ -81,6 +88,30 @@ describe('createProduceRuntime', () => {
       expect(abandon?.TableName).toBe(config.tables.idempotency);
       expect(abandon?.Item?.leaseExpiresAtMs).toEqual({ N: '0' });
       expect(abandon?.ConditionExpression).toBe('#owner = :owner AND #status = :inProgress');
+      await runtime.close();
+    } finally {
+      dynamo.restore();
+    }
+  });
+});
+
+describe('createProduceRuntime: the rate limit', () => {
+  it('counts requests in the DynamoDB table by default and answers 429 once the counter refuses', async () => {
+    const dynamo = mockClient(DynamoDBClient);
+    try {
+      dynamo
+        .on(UpdateItemCommand)
+        .resolvesOnce({})
+        .rejects(new ConditionalCheckFailedException({ message: 'limit reached', $metadata: {} }));
+      const limited = loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', AWS_REGION: 'us-east-1', PRODUCE_RATE_LIMIT_PER_SEC: '1' });
+      const runtime = createProduceRuntime(limited, { logger: quiet, producer: acknowledging() });
+      const statuses: (number | undefined)[] = [];
+      for (let i = 0; i < 2; i += 1) statuses.push((await runtime.handler(produceEvent('orders', { records: [{ value: 1 }] }))).statusCode);
+      expect(statuses).toEqual([200, 429]);
+      expect(dynamo.commandCalls(UpdateItemCommand).map((call) => call.args[0].input.TableName)).toEqual([
+        limited.tables.idempotency,
+        limited.tables.idempotency,
+      ]);
       await runtime.close();
     } finally {
       dynamo.restore();
