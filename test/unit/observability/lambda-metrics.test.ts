@@ -209,6 +209,16 @@ describe('produce handler in Lambda', () => {
     expect(failure).toMatchObject({ level: 'ERROR', correlation_id: 'test-request', function_request_id: 'req-5', cold_start: false });
   });
 
+  it('names the request by the correlation id alone, adding no requestId field of its own', async () => {
+    const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: 1n }] }) });
+    const runtime = createProduceRuntime(config, { producer, store: new MemoryIdempotencyStore({ returnExisting: true }), callerKeys: TEST_CALLER_KEYS });
+    await runtime.handler(asAlice(produceEvent('orders', { records: [{ value: 1 }] })), lambdaContext('pipeline-produce', 'req-6'));
+    await runtime.close();
+    const request = logLines().find((line) => line.message === 'produce request');
+    expect(request).toMatchObject({ correlation_id: 'test-request', function_request_id: 'req-6' });
+    expect(request).not.toHaveProperty('requestId');
+  });
+
   it('counts a replayed Idempotency-Key as a replay without producing again', async () => {
     const producer = fakeProducer({ send: () => ({ partitions: [0], acks: [{ partition: 0, baseOffset: 1n }] }) });
     const runtime = createProduceRuntime(config, { producer, store: new MemoryIdempotencyStore({ returnExisting: true }), callerKeys: TEST_CALLER_KEYS });
