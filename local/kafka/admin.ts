@@ -66,8 +66,11 @@ export async function ensureTopics(kafka: KafkaClient, topics: TopicSpec[], time
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((spec) => !existing.has(spec.topic));
     if (missing.length === 0) return;
+    // kafkajs' own wait for leaders (on by default) is the one that gives up on the
+    // UNKNOWN_TOPIC_OR_PARTITION a busy broker answers right after creating a topic.
     await admin.createTopics({
       topics: missing.map(({ topic, numPartitions }) => ({ topic, numPartitions, replicationFactor: -1 })),
+      waitForLeaders: false,
     });
     await waitForLeaders(
       admin,
