@@ -66,8 +66,11 @@ export async function ensureTopics(kafka: KafkaClient, topics: TopicSpec[], time
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((spec) => !existing.has(spec.topic));
     if (missing.length === 0) return;
+    // kafkajs' own wait for leaders (on by default) is the one that gives up on the
+    // UNKNOWN_TOPIC_OR_PARTITION a busy broker answers right after creating a topic.
     await admin.createTopics({
       topics: missing.map(({ topic, numPartitions }) => ({ topic, numPartitions, replicationFactor: -1 })),
+      waitForLeaders: false,
     });
     await waitForLeaders(
       admin,
@@ -80,17 +83,22 @@ export async function ensureTopics(kafka: KafkaClient, topics: TopicSpec[], time
 }
 
 /**
- * Polls metadata until every partition of `topics` has a leader. kafkajs' own
+ * Polls until every partition of `topics` has a leader that serves it. kafkajs' own
  * `waitForLeaders` gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker
  * answers for a moment after it created a topic; that error, like every retriable one, is
- * waited out here.
+ * waited out here. A leader named in the metadata may still refuse requests for a moment
+ * (NOT_LEADER_OR_FOLLOWER), so each partition's offsets, which only its leader answers, are
+ * read too.
  */
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const metadata = await admin.fetchTopicMetadata({ topics });
-      if (metadata.topics.every(({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0))) return;
+      if (metadata.topics.every(({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0))) {
+        await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
+        return;
+      }
     } catch (error) {
       if ((error as { retriable?: unknown }).retriable !== true) throw error;
     }
