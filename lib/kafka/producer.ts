@@ -3,12 +3,13 @@
  * container, connected on first use, that answers only after acks=all and turns every
  * kafkajs failure into an {@link AppError} (see {@link fromKafkaError}).
  *
- * Partitions are chosen here, before sending, with kafkajs' DefaultPartitioner (murmur2 of
- * the key bytes modulo the partition count, as the Java client does for keyed records;
- * round-robin over partitions with a leader for records without a key), so that every
- * record's partition is known and its offset can be derived from the broker's answer.
+ * Partitions are chosen here, before sending, as kafkajs' DefaultPartitioner chooses them
+ * (see {@link createPartitioner}: murmur2 of the key bytes modulo the partition count, as the
+ * Java client does for keyed records; round-robin over partitions with a leader for records
+ * without a key), so that every record's partition is known and its offset can be derived
+ * from the broker's answer.
  */
-import { Partitioners, type Admin, type IHeaders, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import type { Admin, ICustomPartitioner, IHeaders, Message, PartitionMetadata, Producer } from 'kafkajs';
 import type { KafkaConfig } from '../config';
 import type { Clock } from '../clock';
 import { ProduceTimeoutError, TopicNotFoundError } from '../errors';
@@ -17,6 +18,7 @@ import { withTimeout } from '../timeout';
 import { resolveKafkaClientDeps } from './auth';
 import { createKafka } from './client';
 import { fromKafkaError } from './errors';
+import { createPartitioner, type Partitioner } from './partitioner';
 
 /** One record to produce. Keys, values and header values are raw bytes. */
 export interface OutgoingRecord {
@@ -84,11 +86,21 @@ interface Connection {
   admin: Admin;
   producer: Producer;
   ready: Promise<void>;
-  partitioner: ReturnType<typeof Partitioners.DefaultPartitioner>;
+  partitioner: Partitioner;
   topics: Map<string, CachedTopic>;
 }
 
 const DEFAULT_METADATA_TTL_MS = 10_000;
+
+/**
+ * The partitioner kafkajs runs on every message of a send. Each message already carries the
+ * partition chosen above, which is what kafkajs' own partitioners return first too; this one
+ * skips their per-message work (they list the partitions with a leader before looking at the
+ * message).
+ */
+const chosenPartition: ICustomPartitioner = () => {
+  return ({ message }) => message.partition as number;
+};
 
 function toHeaders(headers: OutgoingRecord['headers']): IHeaders {
   // No prototype: header names such as `constructor` or `__proto__` are client input and must
@@ -137,7 +149,7 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
     );
     const connection = {} as Connection;
     connection.topics = new Map();
-    connection.partitioner = Partitioners.DefaultPartitioner();
+    connection.partitioner = createPartitioner();
     connection.ready = kafkaReady.then(async (kafka) => {
       connection.admin = kafka.admin();
       connection.producer = kafka.producer({
@@ -149,7 +161,7 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
         // replaced (see above), which is what keeps limited retries safe for idempotence.
         retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: chosenPartition,
       });
       await Promise.all([connection.admin.connect(), connection.producer.connect()]);
     });
@@ -218,7 +230,7 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
         const partitions: number[] = [];
         const messages: Message[] = records.map((record) => {
           const { key, value } = record;
-          const partition = record.partition ?? connection.partitioner({ topic, partitionMetadata, message: { key, value } });
+          const partition = record.partition ?? connection.partitioner(topic, partitionMetadata, key);
           partitions.push(partition);
           // Written out rather than spread: on this hot path, object spread cost three times as much.
           return { key, value, partition, headers: toHeaders(record.headers) };
