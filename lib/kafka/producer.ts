@@ -9,7 +9,7 @@
  * without a key), so that every record's partition is known and its offset can be derived
  * from the broker's answer.
  */
-import type { Admin, ICustomPartitioner, IHeaders, Message, PartitionMetadata, Producer } from 'kafkajs';
+import type { Admin, ICustomPartitioner, IHeaders, Kafka, Message, PartitionMetadata, Producer } from 'kafkajs';
 import type { KafkaConfig } from '../config';
 import type { Clock } from '../clock';
 import { ProduceTimeoutError, TopicNotFoundError } from '../errors';
@@ -75,7 +75,14 @@ export interface KafkaRecordProducerOptions {
   timeoutMs: number;
   /** How long partition metadata is trusted before it is fetched again. */
   metadataTtlMs?: number;
+  /**
+   * Makes the kafkajs client of each connection (tests give a fake); by default one for
+   * `config`, with the project's logger and the timeouts below.
+   */
+  kafka?: (settings: Pick<KafkaJsSettings, 'connectionTimeout' | 'requestTimeout' | 'retry'>) => Promise<Pick<Kafka, 'admin' | 'producer'>>;
 }
+
+type KafkaJsSettings = NonNullable<Parameters<typeof createKafka>[2]>;
 
 interface CachedTopic {
   partitions: PartitionMetadata[];
@@ -88,6 +95,11 @@ interface Connection {
   ready: Promise<void>;
   partitioner: Partitioner;
   topics: Map<string, CachedTopic>;
+  /** Calls that took this client and have not settled yet. */
+  users: number;
+  /** Dropped: no new call takes it, and it is disconnected once `users` is 0. */
+  dropped: boolean;
+  disconnected?: Promise<void>;
 }
 
 const DEFAULT_METADATA_TTL_MS = 10_000;
@@ -139,15 +151,15 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
   const connectionTimeoutMs = Math.min(3_000, Math.max(100, Math.floor(timeoutMs / 4)));
   let current: Connection | undefined;
 
+  const makeKafka = options.kafka ?? (async (settings) => createKafka(config, await resolveKafkaClientDeps(config, logger), settings));
+
   const open = (): Connection => {
-    const kafkaReady = resolveKafkaClientDeps(config, logger).then((deps) =>
-      createKafka(config, deps, {
-        connectionTimeout: connectionTimeoutMs,
-        requestTimeout: requestTimeoutMs,
-        retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
-      }),
-    );
-    const connection = {} as Connection;
+    const kafkaReady = makeKafka({
+      connectionTimeout: connectionTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
+    });
+    const connection = { users: 0, dropped: false } as Connection;
     connection.topics = new Map();
     connection.partitioner = createPartitioner();
     connection.ready = kafkaReady.then(async (kafka) => {
@@ -168,18 +180,28 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
     return connection;
   };
 
-  const discard = (connection: Connection | undefined, reason: unknown): void => {
-    if (connection === undefined || current !== connection) return;
-    current = undefined;
-    logger.warn('dropping the Kafka client after a failure; the next request connects again', errorFields(reason));
-    void disconnect(connection);
+  const disconnect = (connection: Connection): Promise<void> => {
+    connection.disconnected ??= (async () => {
+      await connection.ready.catch(() => undefined);
+      await Promise.all([connection.producer?.disconnect(), connection.admin?.disconnect()]).catch((error: unknown) =>
+        logger.warn('disconnecting the Kafka client failed', errorFields(error)),
+      );
+    })();
+    return connection.disconnected;
   };
 
-  const disconnect = async (connection: Connection): Promise<void> => {
-    await connection.ready.catch(() => undefined);
-    await Promise.all([connection.producer?.disconnect(), connection.admin?.disconnect()]).catch((error: unknown) =>
-      logger.warn('disconnecting the Kafka client failed', errorFields(error)),
-    );
+  /**
+   * Drops the client after a failure: the next call connects afresh. Calls that already hold
+   * it finish on it first; it is disconnected when the last of them settles. kafkajs' disconnect
+   * lets requests already queued finish but fails those made after it began, so disconnecting at
+   * once answered a concurrent request 503 for a failure not its own.
+   */
+  const discard = (connection: Connection | undefined, reason: unknown): void => {
+    if (connection === undefined || connection.dropped) return;
+    connection.dropped = true;
+    if (current === connection) current = undefined;
+    logger.warn('dropping the Kafka client after a failure; the next request connects again', errorFields(reason));
+    if (connection.users === 0) void disconnect(connection);
   };
 
   const connected = async (): Promise<Connection> => {
@@ -195,8 +217,16 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
     try {
       return await within(
         (async () => {
-          connection = await connected();
-          return work(connection);
+          const held = await connected();
+          connection = held;
+          held.users += 1;
+          try {
+            return await work(held);
+          } finally {
+            // Settles with the work itself, also after the budget ran out: the client stays up while it runs.
+            held.users -= 1;
+            if (held.dropped && held.users === 0) void disconnect(held);
+          }
         })(),
         budgetMs,
         what,
@@ -263,7 +293,9 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
     async close() {
       const connection = current;
       current = undefined;
-      if (connection !== undefined) await disconnect(connection);
+      if (connection === undefined) return;
+      connection.dropped = true;
+      await disconnect(connection);
     },
   };
 }
