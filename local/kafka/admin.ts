@@ -9,6 +9,8 @@ import { withTimeout } from '../../lib/timeout';
 export interface TopicSpec {
   topic: string;
   numPartitions: number;
+  /** Topic-level settings, such as `max.message.bytes`; the broker's defaults otherwise. */
+  configEntries?: { name: string; value: string }[];
 }
 
 /**
@@ -67,7 +69,12 @@ export async function ensureTopics(kafka: KafkaClient, topics: TopicSpec[], time
     const missing = topics.filter((spec) => !existing.has(spec.topic));
     if (missing.length === 0) return;
     await admin.createTopics({
-      topics: missing.map(({ topic, numPartitions }) => ({ topic, numPartitions, replicationFactor: -1 })),
+      topics: missing.map(({ topic, numPartitions, configEntries }) => ({
+        topic,
+        numPartitions,
+        replicationFactor: -1,
+        ...(configEntries === undefined ? {} : { configEntries }),
+      })),
     });
     await waitForLeaders(
       admin,
