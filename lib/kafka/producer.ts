@@ -12,7 +12,7 @@
 import type { Admin, ICustomPartitioner, IHeaders, Kafka, Message, PartitionMetadata, Producer } from 'kafkajs';
 import type { KafkaConfig } from '../config';
 import type { Clock } from '../clock';
-import { ProduceTimeoutError, TopicNotFoundError } from '../errors';
+import { KafkaUnavailableError, ProduceTimeoutError, TopicNotFoundError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { withTimeout } from '../timeout';
 import { resolveKafkaClientDeps } from './auth';
@@ -103,6 +103,19 @@ interface Connection {
 }
 
 const DEFAULT_METADATA_TTL_MS = 10_000;
+
+/**
+ * Thrown by a call that found its client dropped (by another call's failure) before it sent
+ * anything: it starts again on the next client, at most {@link MAX_CLIENTS_PER_CALL} times.
+ */
+class ClientDropped extends Error {
+  constructor() {
+    super('the Kafka client was dropped after another call failed');
+    this.name = 'ClientDropped';
+  }
+}
+
+const MAX_CLIENTS_PER_CALL = 3;
 
 /**
  * The partitioner kafkajs runs on every message of a send. Each message already carries the
@@ -211,27 +224,37 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
     return connection;
   };
 
-  /** Runs `work` on a connected client within `budgetMs`, classifying and cleaning up failures. */
+  /**
+   * Runs `work` on a connected client within `budgetMs`, classifying and cleaning up failures.
+   * A call whose client was dropped by another call's failure before it sent anything starts
+   * again on the next client (see {@link ClientDropped}).
+   */
   const run = async <T>(what: string, budgetMs: number, work: (connection: Connection) => Promise<T>): Promise<T> => {
     let connection: Connection | undefined;
     try {
       return await within(
         (async () => {
-          const held = await connected();
-          connection = held;
-          held.users += 1;
-          try {
-            return await work(held);
-          } finally {
-            // Settles with the work itself, also after the budget ran out: the client stays up while it runs.
-            held.users -= 1;
-            if (held.dropped && held.users === 0) void disconnect(held);
+          for (let attempt = 1; ; attempt += 1) {
+            const held = await connected();
+            connection = held;
+            held.users += 1;
+            try {
+              return await work(held);
+            } catch (error) {
+              if (!(error instanceof ClientDropped) || attempt === MAX_CLIENTS_PER_CALL) throw error;
+            } finally {
+              // Settles with the work itself, also after the budget ran out: the client stays up while it runs.
+              held.users -= 1;
+              if (held.dropped && held.users === 0) void disconnect(held);
+            }
           }
         })(),
         budgetMs,
         what,
       );
     } catch (error) {
+      // Other calls' failures, one client after another: Kafka is failing, but not for this call to say how.
+      if (error instanceof ClientDropped) throw new KafkaUnavailableError('Kafka is unavailable; retry later', { cause: error });
       const appError = fromKafkaError(error);
       // A missing topic says nothing about the client's health; everything else might.
       if (!(appError instanceof TopicNotFoundError)) discard(connection ?? current, error);
@@ -265,6 +288,9 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
           // Written out rather than spread: on this hot path, object spread cost three times as much.
           return { key, value, partition, headers: toHeaders(record.headers) };
         });
+        // Dropped while this call looked up the partitions: its producer's sequence numbers may be
+        // in doubt (the failure may have left a batch whose outcome is unknown), so nothing more is sent on it.
+        if (connection.dropped) throw new ClientDropped();
         try {
           const metadata = await connection.producer.sendBatch({
             topicMessages: [{ topic, messages }],

@@ -3,7 +3,9 @@
  * client). A send that fails drops the client so that the next call connects afresh; a send
  * that already holds that client must finish on it. kafkajs' disconnect lets requests already
  * queued on a connection finish, but a request made after it began fails ("Closed connection"),
- * which the API answers 503 50301: a request answered 503 for another request's failure.
+ * which the API answered 503 50301: a request answered 503 for another request's failure. Nor
+ * may such a send go out on the dropped client: a failure whose outcome is unknown leaves its
+ * producer's sequence numbers in doubt, which is why the client is dropped at all.
  */
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
@@ -33,11 +35,11 @@ function deferred(): Deferred {
  * `disconnect()` began, calls fail with kafkajs' ConnectionClosed error.
  */
 function fakeKafka() {
-  const clients: { disconnected: boolean }[] = [];
+  const clients: { disconnected: boolean; sent: string[] }[] = [];
   let holdMetadata: Deferred | undefined;
   const closed = (): Error => Object.assign(new Error('Closed connection'), { name: 'KafkaJSConnectionClosedError', retriable: true });
   const make = async (): Promise<Pick<Kafka, 'admin' | 'producer'>> => {
-    const client = { disconnected: false };
+    const client = { disconnected: false, sent: [] as string[] };
     clients.push(client);
     return {
       admin: () =>
@@ -63,6 +65,7 @@ function fakeKafka() {
           sendBatch: async ({ topicMessages }: { topicMessages: { topic: string; messages: { value: Buffer }[] }[] }) => {
             if (client.disconnected) throw closed();
             const [{ topic, messages }] = topicMessages as [{ topic: string; messages: { value: Buffer }[] }];
+            client.sent.push(...messages.map((message) => message.value.toString()));
             if (messages.some((message) => message.value.toString() === 'too-large')) {
               throw Object.assign(new Error('The request included a message larger than the max message size the server will accept'), {
                 name: 'KafkaJSProtocolError',
@@ -88,7 +91,7 @@ function fakeKafka() {
 const record = (value: string) => ({ key: null, value: Buffer.from(value), headers: [] });
 
 describe('createKafkaRecordProducer, concurrent sends on one client', () => {
-  it('lets a send holding the client finish when another send fails and drops it', async () => {
+  it('gives a send that took the client before another send failed and dropped it a fresh client, never the dropped one', async () => {
     const kafka = fakeKafka();
     // Metadata trusted for no time: every send fetches it, the window in which a send holds the client before sending.
     const producer = createKafkaRecordProducer(CONFIG, {
@@ -109,11 +112,16 @@ describe('createKafkaRecordProducer, concurrent sends on one client', () => {
     held.resolve();
     await expect(inFlight).resolves.toEqual({ partitions: [0], acks: [{ partition: 0, baseOffset: 0n }] });
 
-    // The dropped client is disconnected once nothing holds it, and the next send connects afresh.
+    // Whatever state the failure left the dropped producer in, nothing more went out on it; it
+    // was disconnected once the held send let go of it, and the next client took the record.
+    expect(kafka.clients.map((client) => client.sent)).toEqual([['warm', 'too-large'], ['mine']]);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(kafka.clients.map((client) => client.disconnected)).toEqual([true]);
-    await producer.send('events', [record('next')], { timeoutMs: 5_000 });
     expect(kafka.clients.map((client) => client.disconnected)).toEqual([true, false]);
+    await producer.send('events', [record('next')], { timeoutMs: 5_000 });
+    expect(kafka.clients.map((client) => client.sent)).toEqual([
+      ['warm', 'too-large'],
+      ['mine', 'next'],
+    ]);
     await producer.close();
     expect(kafka.clients.map((client) => client.disconnected)).toEqual([true, true]);
   });
