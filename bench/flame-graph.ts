@@ -151,6 +151,7 @@ export function renderFlameGraph(profile: CpuProfile, options: FlameGraphOptions
     .join('');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${widthPx}" height="${heightPx}" viewBox="0 0 ${widthPx} ${heightPx}" font-family="monospace" font-size="${FONT_PX}">`,
+    `<title>${escapeXml(options.title)}</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="0" y="18" font-size="15">${escapeXml(options.title)}</text>`,
     options.subtitle === undefined ? '' : `<text x="0" y="36">${escapeXml(options.subtitle)}</text>`,
