@@ -24,11 +24,12 @@ import { machineDetails } from './machine';
 import { createPowertoolsConsumer } from './baselines/powertools-consumer';
 import { handlerSubject, httpSubject, kafkajsSubject, measureProduce, produceEvent, type ProduceSize, type ProduceSubject } from './produce';
 import { makeRecords, mskEvent, produceRequestBody } from './records';
-import { COLD_START_PAIRS, goalFigures, writeReport, type BenchResults } from './report';
+import { COLD_START_PAIRS, GOAL_RECORDS_PER_REQUEST, goalFigures, writeReport, type BenchResults } from './report';
 import { compareGoalFigures, formatDifferences } from './stability';
 import { benchConfig, benchName, pipelineEnv, startBenchServices, type BenchServices } from './services';
 import { calibrateStore } from './store-calibration';
 import { measureHandlerCpu } from './produce-cpu';
+import { FLAME_GRAPH_FILE, profileProduceHandler } from './produce-profile';
 import { SubjectName } from './subject-names';
 import { createProduceRuntime } from '../lib/produce';
 import { createConsumeRuntime } from '../lib/consume';
@@ -57,8 +58,9 @@ const progress = createProgress({ label: 'bench', steps: PARTS.filter(wanted).le
 // median of the per-round quotients subject/baseline. They are chosen so that two consecutive
 // full runs agree within 0.05 on every goal ratio (check with `npm run bench:compare`), while
 // the whole run stays within about four minutes. A round at 100 records/request takes about
-// 0.3 s for all three subjects, so the goal size gets many short rounds (51); the other sizes,
-// which no goal reads, get 15. Consume rounds are long (a 1000-record batch takes the baseline
+// 0.3 s for all three subjects, so the goal size gets many short rounds (51); 10 and 500
+// records/request, which the handler has goals at too, get 41 (a round there takes 0.1 and
+// 0.2 s); 1 record/request, which no goal reads, gets 15. Consume rounds are long (a 1000-record batch takes the baseline
 // about 4 s, new and again duplicate), and one batch already averages over many requests:
 // 21 rounds for 100-record batches, 5 for 1000-record ones.
 const settings = {
@@ -70,9 +72,9 @@ const settings = {
       ]
     : [
         { recordsPerRequest: 1, requestsPerRound: 40, rounds: 15 },
-        { recordsPerRequest: 10, requestsPerRound: 30, rounds: 15 },
+        { recordsPerRequest: 10, requestsPerRound: 30, rounds: 41 },
         { recordsPerRequest: 100, requestsPerRound: 20, rounds: 51 },
-        { recordsPerRequest: 500, requestsPerRound: 6, rounds: 15 },
+        { recordsPerRequest: 500, requestsPerRound: 6, rounds: 41 },
       ]) satisfies ProduceSize[],
   consumeShapes: (quick
     ? [
@@ -86,10 +88,16 @@ const settings = {
         { batchSize: 1000, partitions: 4, rounds: 5 },
       ]) satisfies ConsumeShape[],
   produceCpuRounds: quick ? 1 : 3,
+  profileRequests: quick ? 60 : 520,
   coldStartRounds: quick ? 1 : 5,
   endToEndMessages: quick ? 500 : 2000,
   endToEndRounds: quick ? 1 : 3,
 };
+
+/** Where this run's results go: bench/ for a full run, bench/.tmp/ for a quick or partial one. */
+function resultsFolder(): string {
+  return quick || only !== undefined ? join('bench', '.tmp') : 'bench';
+}
 
 async function produce(services: BenchServices, results: BenchResults, pipeline: Pipeline | undefined): Promise<void> {
   const topic = benchName('produce');
@@ -97,11 +105,21 @@ async function produce(services: BenchServices, results: BenchResults, pipeline:
   const subjects: ProduceSubject[] = [await kafkajsSubject(services.kafkaBrokers, topic)];
   const config = benchConfig(services);
   await ensureTables(createDynamoClient(config.aws), config.tables);
-  subjects.push(handlerSubject(createProduceRuntime(config, { logger: silentLogger }), topic));
+  const handlerRuntime = createProduceRuntime(config, { logger: silentLogger });
+  subjects.push(handlerSubject(handlerRuntime, topic));
   if (pipeline !== undefined) subjects.push(httpSubject(pipeline.httpUrl, topic, async () => undefined));
   try {
     results.produce = await measureProduce(subjects, settings.produceSizes, (done, total) => progress.advance(done, total, 'rounds'));
     results.produceHandlerCpuMsPer100 = await measureHandlerCpu(config, 100, quick ? 100 : 500, settings.produceCpuRounds);
+    // The flame graph goes beside the run's other results; the raw profile stays out of the repository.
+    mkdirSync(join(ROOT, 'bench', '.tmp'), { recursive: true });
+    await profileProduceHandler(handlerRuntime, topic, {
+      recordsPerRequest: GOAL_RECORDS_PER_REQUEST,
+      requests: settings.profileRequests,
+      folder: join(ROOT, resultsFolder()),
+      profileFolder: join(ROOT, 'bench', '.tmp'),
+    });
+    results.produceFlameGraph = FLAME_GRAPH_FILE;
   } finally {
     for (const subject of subjects) await subject.close();
   }
@@ -294,7 +312,7 @@ async function main(): Promise<void> {
   results.durationSec = (performance.now() - started) / 1000;
   results.findings = deriveFindings(results);
   // Only a full run replaces the published results; a quick or partial one goes to bench/.tmp/.
-  const folder = quick || only !== undefined ? join('bench', '.tmp') : 'bench';
+  const folder = resultsFolder();
   mkdirSync(join(ROOT, folder), { recursive: true });
   const previousFile = join(ROOT, folder, 'results.json');
   const previous = existsSync(previousFile) ? (JSON.parse(readFileSync(previousFile, 'utf8')) as BenchResults) : undefined;

@@ -41,6 +41,8 @@ export interface HttpServer {
   stop(): Promise<void>;
 }
 
+/** The response header API Gateway's HTTP API names the request by (`requestContext.requestId`). */
+export const REQUEST_ID_HEADER = 'apigw-requestid';
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?json\b|application\/(x-www-form-urlencoded|xml)\b)/i;
 const ERROR_HEADERS = { 'content-type': KAFKA_V2_MEDIA_TYPE } as const;
 /** Longest a refused request's remaining body is drained before its connection is closed anyway. */
@@ -212,7 +214,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         return;
       }
       try {
-        writeResult(response, await handler(toHttpApiEvent(request, body, clock.nowMs())));
+        const event = toHttpApiEvent(request, body, clock.nowMs());
+        // As API Gateway does: the request id the function logs under, for finding one answer's log lines.
+        response.setHeader(REQUEST_ID_HEADER, event.requestContext.requestId);
+        writeResult(response, await handler(event));
       } catch (error) {
         logger.error('the HTTP handler threw', errorFields(error));
         // The handler answers its own errors, so a throw is a failure of the function itself: a bare 500.

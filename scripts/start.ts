@@ -10,6 +10,7 @@
  */
 import { systemClock } from '../lib/clock';
 import { AppError } from '../lib/errors';
+import { createBatchedOutput } from '../local/batched-output';
 import type { EventSourceSettings } from '../local/event-source-settings';
 import { createPrettyLogger } from '../local/pretty-logger';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
@@ -17,6 +18,8 @@ import { createLogger, errorFields } from '../lib/logger';
 
 // How often the one-line summary of records flowing is printed (nothing when idle).
 const FLOW_SUMMARY_EVERY_MS = 5_000;
+// Log lines are written together at most this long after they are logged (see local/batched-output.ts).
+const LOG_FLUSH_EVERY_MS = 50;
 
 const USAGE = 'usage: npm start -- [--json] [--topic T] [--on-failure-topic T] [--group G] [--function-timeout S]';
 
@@ -62,7 +65,12 @@ function parseArguments(args: string[]): Arguments {
 
 const args = parseArguments(process.argv.slice(2));
 const json = args.json || !process.stdout.isTTY;
-const logger = json ? createLogger('info') : createPrettyLogger('info');
+const output = createBatchedOutput((text) => process.stdout.write(text), { flushEveryMs: LOG_FLUSH_EVERY_MS });
+// Every way out (process.exit, a signal handled below, an uncaught error) passes here; on Linux
+// stdout is written synchronously whether a pipe, a file or a terminal, so nothing queued is lost.
+process.on('exit', () => output.flush());
+const writeLine = (line: string): void => output.write(`${line}\n`);
+const logger = json ? createLogger('info', writeLine) : createPrettyLogger('info', writeLine);
 
 let runtime: LocalRuntime | undefined;
 let stoppingSinceMs: number | undefined;
@@ -110,6 +118,8 @@ try {
 }
 
 const { httpUrl, settings } = runtime;
+// The start-up lines come before the ready line, which is written directly.
+output.flush();
 process.stdout.write(`${runtime.readyLine}\n`);
 process.stdout.write(
   [

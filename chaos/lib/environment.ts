@@ -19,6 +19,9 @@ import { startSinkCounter, type SinkCounter } from './sink-counter';
 import { startRestartableBroker, startRestartableStore, type RestartableBroker, type RestartableStore } from './services';
 import { startPipeline, type PipelineProcess } from './supervisor';
 
+/** The scenarios' topic's `max.message.bytes`. */
+export const TOPIC_MAX_MESSAGE_BYTES = 512 * 1024;
+
 /** The event source mapping's settings, shared with serverless.yml and the local emulator. */
 export interface EventSourceSettings {
   topic: string;
@@ -114,7 +117,10 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
     if (options.broker !== false) {
       broker = await startRestartableBroker(options.logger);
       await ensureTopics(outsideKafka(broker.brokers), [
-        { topic: settings.topic, numPartitions: settings.partitions },
+        // Half of MAX_REQUEST_BYTES (1 MiB): garbage-input's records over the topic's limit,
+        // which the broker refuses (413), must still fit in a request. Each refusal drops the
+        // produce function's Kafka client while other requests hold it, which those must survive.
+        { topic: settings.topic, numPartitions: settings.partitions, configEntries: [{ name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) }] },
         { topic: settings.onFailureTopic, numPartitions: settings.partitions },
       ]);
     }

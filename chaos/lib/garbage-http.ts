@@ -254,8 +254,10 @@ const GENERATORS: Record<string, Generator> = {
 
 /**
  * Families that build a body of a MiB or more; generated rarely to keep a run quick. The
- * second stays under MAX_REQUEST_BYTES but holds one record above the broker's default
- * `message.max.bytes` (about 1 MiB): bad input all the same, so never a 500.
+ * second stays under MAX_REQUEST_BYTES but holds one record above the topic's
+ * `max.message.bytes` (the chaos topic's 512 KiB, or the broker's default of about 1 MiB):
+ * bad input all the same, so never a 500, and the broker's refusal drops the produce
+ * function's Kafka client while the requests beside it hold it.
  */
 const HUGE: Record<string, Generator> = {
   'huge-body': (prng, target) => ({

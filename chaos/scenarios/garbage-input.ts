@@ -10,6 +10,7 @@ import { contractProblem } from '../lib/contract-shape';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
 import { generateGarbageEvents, VICTIM_DIGEST, type VictimStamp } from '../lib/garbage-events';
 import { generateGarbageRequests, rawRequest } from '../lib/garbage-http';
+import { REQUEST_ID_HEADER } from '../../local/http-server';
 import { sendRaw, type RawResponse } from '../lib/http';
 import { apiOnlyGarbage, noIdentityGarbage, toApiEvents } from '../lib/garbage-api-events';
 import { kafkaEvent } from '../lib/kafka-events';
@@ -79,6 +80,7 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
     size.requests,
   );
   const problems: string[] = [];
+  const problemRequestIds: string[] = [];
   const violationsByKind = new Map<string, number>();
   const statuses = new Map<number | string, number>();
   const acknowledged: string[] = [];
@@ -110,7 +112,9 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
       if (problem !== undefined) {
         recorder.bump('contract_violations');
         violationsByKind.set(request.kind, (violationsByKind.get(request.kind) ?? 0) + 1);
-        if (problems.length < MAX_EXAMPLES) problems.push(`#${index} ${request.kind}: ${problem}`);
+        const requestId = response?.headers[REQUEST_ID_HEADER];
+        if (problems.length < MAX_EXAMPLES) problems.push(`#${index} ${request.kind}: ${problem}${requestId === undefined ? '' : ` (request ${requestId})`}`);
+        if (requestId !== undefined) problemRequestIds.push(requestId);
       }
       if (index % size.probeEvery === size.probeEvery - 1) await probe(index);
     }
@@ -124,6 +128,13 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
   recorder.details.probes_failed = probesFailed;
   if (violationsByKind.size > 0) recorder.details.http_violations_by_kind = [...violationsByKind].map(([kind, count]) => `${kind}:${count}`).join(',');
   for (const problem of problems) recorder.broken.push(`HTTP ${problem}`);
+  // The pipeline's own account of each answer outside the contract: its log lines under the request id.
+  const log = pipeline.output().split('\n');
+  for (const requestId of problemRequestIds.slice(0, MAX_EXAMPLES)) {
+    for (const line of log.filter((entry) => entry.includes(requestId) && !entry.includes('"message":"produce request"')).slice(0, 3)) {
+      recorder.broken.push(`  log of request ${requestId}: ${line.slice(0, 600)}`);
+    }
+  }
   recorder.expect(probesFailed === 0, `valid requests keep getting 200 between the garbage (${probesFailed} did not)`);
   recorder.expect(pipeline.alive, 'the pipeline process never crashes');
   recorder.counts.acknowledged = acknowledged.length;

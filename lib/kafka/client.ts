@@ -7,6 +7,7 @@ import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig as KafkaJsConfig, ty
 import { ConfigError } from '../errors';
 import { KafkaAuthMode, type KafkaConfig } from '../config';
 import type { Logger } from '../logger';
+import { KafkaLogRoute, kafkaLogRoute } from './log-entries';
 
 /** Resolved SASL credentials for SCRAM. */
 export interface ScramCredentials {
@@ -45,12 +46,13 @@ function sasl(config: KafkaConfig, deps: KafkaClientDeps): SASLOptions | undefin
 function logCreator(logger: Logger): KafkaJsConfig['logCreator'] {
   return () =>
     ({ level, log }: LogEntry) => {
-      // kafkajs logs its own errors on every retry; keep them as warnings and let callers
-      // decide what is an error for the application.
+      // kafkajs logs its own errors on every retry; keep them as warnings (or, for the
+      // transient ones, debug lines: see ./log-entries.ts) and let callers decide what is an
+      // error for the application.
       const { message, ...fields } = log;
-      const text = `kafkajs: ${message}`;
-      if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) logger.warn(text, fields);
-      else if (level === KafkaLogLevel.INFO) logger.debug(text, fields);
+      const route = kafkaLogRoute(level, message, fields.error);
+      if (route === KafkaLogRoute.Warn) logger.warn(`kafkajs: ${message}`, fields);
+      else if (route === KafkaLogRoute.Debug) logger.debug(`kafkajs: ${message}`, fields);
     };
 }
 

@@ -3,20 +3,22 @@
  * container, connected on first use, that answers only after acks=all and turns every
  * kafkajs failure into an {@link AppError} (see {@link fromKafkaError}).
  *
- * Partitions are chosen here, before sending, with kafkajs' DefaultPartitioner (murmur2 of
- * the key bytes modulo the partition count, as the Java client does for keyed records;
- * round-robin over partitions with a leader for records without a key), so that every
- * record's partition is known and its offset can be derived from the broker's answer.
+ * Partitions are chosen here, before sending, as kafkajs' DefaultPartitioner chooses them
+ * (see {@link createPartitioner}: murmur2 of the key bytes modulo the partition count, as the
+ * Java client does for keyed records; round-robin over partitions with a leader for records
+ * without a key), so that every record's partition is known and its offset can be derived
+ * from the broker's answer.
  */
-import { Partitioners, type Admin, type IHeaders, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import type { Admin, ICustomPartitioner, IHeaders, Kafka, Message, PartitionMetadata, Producer } from 'kafkajs';
 import type { KafkaConfig } from '../config';
 import type { Clock } from '../clock';
-import { ProduceTimeoutError, TopicNotFoundError } from '../errors';
+import { KafkaUnavailableError, ProduceTimeoutError, TopicNotFoundError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { withTimeout } from '../timeout';
 import { resolveKafkaClientDeps } from './auth';
 import { createKafka } from './client';
 import { fromKafkaError } from './errors';
+import { createPartitioner, type Partitioner } from './partitioner';
 
 /** One record to produce. Keys, values and header values are raw bytes. */
 export interface OutgoingRecord {
@@ -73,7 +75,14 @@ export interface KafkaRecordProducerOptions {
   timeoutMs: number;
   /** How long partition metadata is trusted before it is fetched again. */
   metadataTtlMs?: number;
+  /**
+   * Makes the kafkajs client of each connection (tests give a fake); by default one for
+   * `config`, with the project's logger and the timeouts below.
+   */
+  kafka?: (settings: Pick<KafkaJsSettings, 'connectionTimeout' | 'requestTimeout' | 'retry'>) => Promise<Pick<Kafka, 'admin' | 'producer'>>;
 }
+
+type KafkaJsSettings = NonNullable<Parameters<typeof createKafka>[2]>;
 
 interface CachedTopic {
   partitions: PartitionMetadata[];
@@ -84,11 +93,39 @@ interface Connection {
   admin: Admin;
   producer: Producer;
   ready: Promise<void>;
-  partitioner: ReturnType<typeof Partitioners.DefaultPartitioner>;
+  partitioner: Partitioner;
   topics: Map<string, CachedTopic>;
+  /** Calls that took this client and have not settled yet. */
+  users: number;
+  /** Dropped: no new call takes it, and it is disconnected once `users` is 0. */
+  dropped: boolean;
+  disconnected?: Promise<void>;
 }
 
 const DEFAULT_METADATA_TTL_MS = 10_000;
+
+/**
+ * Thrown by a call that found its client dropped (by another call's failure) before it sent
+ * anything: it starts again on the next client, at most {@link MAX_CLIENTS_PER_CALL} times.
+ */
+class ClientDropped extends Error {
+  constructor() {
+    super('the Kafka client was dropped after another call failed');
+    this.name = 'ClientDropped';
+  }
+}
+
+const MAX_CLIENTS_PER_CALL = 3;
+
+/**
+ * The partitioner kafkajs runs on every message of a send. Each message already carries the
+ * partition chosen above, which is what kafkajs' own partitioners return first too; this one
+ * skips their per-message work (they list the partitions with a leader before looking at the
+ * message).
+ */
+const chosenPartition: ICustomPartitioner = () => {
+  return ({ message }) => message.partition as number;
+};
 
 function toHeaders(headers: OutgoingRecord['headers']): IHeaders {
   // No prototype: header names such as `constructor` or `__proto__` are client input and must
@@ -127,17 +164,17 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
   const connectionTimeoutMs = Math.min(3_000, Math.max(100, Math.floor(timeoutMs / 4)));
   let current: Connection | undefined;
 
+  const makeKafka = options.kafka ?? (async (settings) => createKafka(config, await resolveKafkaClientDeps(config, logger), settings));
+
   const open = (): Connection => {
-    const kafkaReady = resolveKafkaClientDeps(config, logger).then((deps) =>
-      createKafka(config, deps, {
-        connectionTimeout: connectionTimeoutMs,
-        requestTimeout: requestTimeoutMs,
-        retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
-      }),
-    );
-    const connection = {} as Connection;
+    const kafkaReady = makeKafka({
+      connectionTimeout: connectionTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
+    });
+    const connection = { users: 0, dropped: false } as Connection;
     connection.topics = new Map();
-    connection.partitioner = Partitioners.DefaultPartitioner();
+    connection.partitioner = createPartitioner();
     connection.ready = kafkaReady.then(async (kafka) => {
       connection.admin = kafka.admin();
       connection.producer = kafka.producer({
@@ -149,25 +186,35 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
         // replaced (see above), which is what keeps limited retries safe for idempotence.
         retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: chosenPartition,
       });
       await Promise.all([connection.admin.connect(), connection.producer.connect()]);
     });
     return connection;
   };
 
-  const discard = (connection: Connection | undefined, reason: unknown): void => {
-    if (connection === undefined || current !== connection) return;
-    current = undefined;
-    logger.warn('dropping the Kafka client after a failure; the next request connects again', errorFields(reason));
-    void disconnect(connection);
+  const disconnect = (connection: Connection): Promise<void> => {
+    connection.disconnected ??= (async () => {
+      await connection.ready.catch(() => undefined);
+      await Promise.all([connection.producer?.disconnect(), connection.admin?.disconnect()]).catch((error: unknown) =>
+        logger.warn('disconnecting the Kafka client failed', errorFields(error)),
+      );
+    })();
+    return connection.disconnected;
   };
 
-  const disconnect = async (connection: Connection): Promise<void> => {
-    await connection.ready.catch(() => undefined);
-    await Promise.all([connection.producer?.disconnect(), connection.admin?.disconnect()]).catch((error: unknown) =>
-      logger.warn('disconnecting the Kafka client failed', errorFields(error)),
-    );
+  /**
+   * Drops the client after a failure: the next call connects afresh. Calls that already hold
+   * it finish on it first; it is disconnected when the last of them settles. kafkajs' disconnect
+   * lets requests already queued finish but fails those made after it began, so disconnecting at
+   * once answered a concurrent request 503 for a failure not its own.
+   */
+  const discard = (connection: Connection | undefined, reason: unknown): void => {
+    if (connection === undefined || connection.dropped) return;
+    connection.dropped = true;
+    if (current === connection) current = undefined;
+    logger.warn('dropping the Kafka client after a failure; the next request connects again', errorFields(reason));
+    if (connection.users === 0) void disconnect(connection);
   };
 
   const connected = async (): Promise<Connection> => {
@@ -177,19 +224,37 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
     return connection;
   };
 
-  /** Runs `work` on a connected client within `budgetMs`, classifying and cleaning up failures. */
+  /**
+   * Runs `work` on a connected client within `budgetMs`, classifying and cleaning up failures.
+   * A call whose client was dropped by another call's failure before it sent anything starts
+   * again on the next client (see {@link ClientDropped}).
+   */
   const run = async <T>(what: string, budgetMs: number, work: (connection: Connection) => Promise<T>): Promise<T> => {
     let connection: Connection | undefined;
     try {
       return await within(
         (async () => {
-          connection = await connected();
-          return work(connection);
+          for (let attempt = 1; ; attempt += 1) {
+            const held = await connected();
+            connection = held;
+            held.users += 1;
+            try {
+              return await work(held);
+            } catch (error) {
+              if (!(error instanceof ClientDropped) || attempt === MAX_CLIENTS_PER_CALL) throw error;
+            } finally {
+              // Settles with the work itself, also after the budget ran out: the client stays up while it runs.
+              held.users -= 1;
+              if (held.dropped && held.users === 0) void disconnect(held);
+            }
+          }
         })(),
         budgetMs,
         what,
       );
     } catch (error) {
+      // Other calls' failures, one client after another: Kafka is failing, but not for this call to say how.
+      if (error instanceof ClientDropped) throw new KafkaUnavailableError('Kafka is unavailable; retry later', { cause: error });
       const appError = fromKafkaError(error);
       // A missing topic says nothing about the client's health; everything else might.
       if (!(appError instanceof TopicNotFoundError)) discard(connection ?? current, error);
@@ -218,11 +283,14 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
         const partitions: number[] = [];
         const messages: Message[] = records.map((record) => {
           const { key, value } = record;
-          const partition = record.partition ?? connection.partitioner({ topic, partitionMetadata, message: { key, value } });
+          const partition = record.partition ?? connection.partitioner(topic, partitionMetadata, key);
           partitions.push(partition);
           // Written out rather than spread: on this hot path, object spread cost three times as much.
           return { key, value, partition, headers: toHeaders(record.headers) };
         });
+        // Dropped while this call looked up the partitions: its producer's sequence numbers may be
+        // in doubt (the failure may have left a batch whose outcome is unknown), so nothing more is sent on it.
+        if (connection.dropped) throw new ClientDropped();
         try {
           const metadata = await connection.producer.sendBatch({
             topicMessages: [{ topic, messages }],
@@ -251,7 +319,9 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
     async close() {
       const connection = current;
       current = undefined;
-      if (connection !== undefined) await disconnect(connection);
+      if (connection === undefined) return;
+      connection.dropped = true;
+      await disconnect(connection);
     },
   };
 }

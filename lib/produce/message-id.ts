@@ -14,8 +14,11 @@ import { MESSAGE_ID_HEADER } from '../headers';
 export function withMessageIds(records: readonly ProduceRecord[], idempotencyKey: string | undefined, newId: () => string): ProduceRecord[] {
   return records.map((record, index) => {
     if (record.headers.some((header) => header.name === MESSAGE_ID_HEADER)) return record;
-    const id = idempotencyKey === undefined ? newId() : `${idempotencyKey}:${index}`;
-    // Stryker disable next-line StringLiteral: Node reads an empty encoding name as UTF-8.
-    return { ...record, headers: [...record.headers, { name: MESSAGE_ID_HEADER, value: Buffer.from(id, 'utf8') }] };
+    return { ...record, headers: [...record.headers, { name: MESSAGE_ID_HEADER, value: newMessageId(idempotencyKey, index, newId) }] };
   });
+}
+
+/** The `message-id` of the record at `index` that has none of its own (see {@link withMessageIds}). */
+export function newMessageId(idempotencyKey: string | undefined, index: number, newId: () => string): Buffer {
+  return Buffer.from(idempotencyKey === undefined ? newId() : `${idempotencyKey}:${index}`, 'utf8');
 }

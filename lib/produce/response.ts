@@ -49,7 +49,21 @@ export function recordOffsets(partitions: readonly number[], acks: readonly Part
   });
 }
 
-/** True when every entry was acknowledged. */
-export function allAcknowledged(offsets: readonly OffsetEntry[]): boolean {
-  return offsets.every((entry) => entry.error_code === null);
+/**
+ * The JSON text of {@link produceResponseBody} for `offsets`, byte for byte what
+ * `JSON.stringify` gives, written directly: the acknowledged entries (all of them, on a 200)
+ * are four fields of numbers and nulls, and one string built from them costs less than an
+ * object per record serialised afterwards.
+ */
+export function produceResponseText(offsets: readonly OffsetEntry[]): string {
+  let text = '{"key_schema_id":null,"value_schema_id":null,"offsets":[';
+  for (let index = 0; index < offsets.length; index += 1) {
+    const entry = offsets[index] as OffsetEntry;
+    if (index > 0) text += ',';
+    text +=
+      entry.error_code === null && entry.error === null && entry.partition !== null && entry.offset !== null
+        ? `{"partition":${entry.partition},"offset":${entry.offset},"error_code":null,"error":null}`
+        : JSON.stringify(entry);
+  }
+  return `${text}]}`;
 }

@@ -13,11 +13,10 @@ import type { RecordProducer } from '../kafka/producer';
 import { errorFields, type Logger } from '../logger';
 import { MetricName, noMetrics, type MetricsRecorder } from '../observability/metrics';
 import { checkCallerAllowed } from './allow-list';
-import { authenticate, callerLogFields, withCaller, type Caller } from './caller';
+import { authenticate, callerLogFields, stampRecords, type Caller } from './caller';
 import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdempotency } from './idempotency';
-import { withMessageIds } from './message-id';
 import type { RateLimiter } from './rate-limit';
-import { allAcknowledged, failedEntry, produceResponseBody, recordOffsets } from './response';
+import { failedEntry, produceResponseText, recordOffsets, type OffsetEntry } from './response';
 import type { ProduceHttpRequest } from './route';
 import { checkTopic, embeddedFormatOf, mediaTypeOf, parseProduceBody, type ProduceRecord } from './validation';
 
@@ -68,7 +67,11 @@ export class ProduceService {
     // Read once per container; loaded before any claim, so that a failed read leaves nothing to release.
     const keys = await this.deps.callerKeys.keys();
     if (idempotencyKey === undefined) {
-      return this.send(request.topic, withCaller(withMessageIds(records, undefined, this.deps.newMessageId), caller, request.topic, keys), logger);
+      return this.send(
+        request.topic,
+        stampRecords(records, { caller, topic: request.topic, ring: keys, idempotencyKey, newId: this.deps.newMessageId }),
+        logger,
+      );
     }
 
     checkIdempotencyKey(idempotencyKey);
@@ -78,7 +81,7 @@ export class ProduceService {
       this.metrics.count(MetricName.IdempotentReplays, 1);
       return jsonResponse(200, begun.body, { [REPLAYED_HEADER]: 'true' });
     }
-    const stamped = withCaller(withMessageIds(records, idempotencyKey, this.deps.newMessageId), caller, request.topic, keys);
+    const stamped = stampRecords(records, { caller, topic: request.topic, ring: keys, idempotencyKey, newId: this.deps.newMessageId });
     return this.sendHolding(begun.held, request.topic, stamped, logger);
   }
 
@@ -144,23 +147,25 @@ export class ProduceService {
       return remaining;
     };
     try {
-      await this.checkPartitions(topic, records, remainingMs);
+      // Only an explicit partition can be missing; otherwise the send itself finds a missing topic (404).
+      if (records.some((record) => record.partition !== undefined)) await this.checkPartitions(topic, records, remainingMs);
       const outcome = await this.sendTimed(topic, records, remainingMs());
       const offsets = recordOffsets(
         outcome.partitions,
         outcome.acks,
         (partition) => new RecordsNotAcknowledgedError(`the broker did not acknowledge partition ${partition}`),
       );
-      this.metrics.count(MetricName.RecordsProduced, offsets.filter((entry) => entry.error_code === null).length);
-      logger.debug('records acknowledged', { topic, records: records.length, partitions: new Set(outcome.partitions).size });
-      const body = produceResponseBody(offsets);
-      return jsonResponse(allAcknowledged(offsets) ? 200 : HTTP_ERROR_ANSWERS[ErrorCode.RecordsNotAcknowledged].status, body);
+      const acknowledged = countAcknowledged(offsets);
+      this.metrics.count(MetricName.RecordsProduced, acknowledged);
+      logger.debug('records acknowledged', { topic, records: records.length, partitions: outcome.acks.length });
+      const status = acknowledged === offsets.length ? 200 : HTTP_ERROR_ANSWERS[ErrorCode.RecordsNotAcknowledged].status;
+      return jsonResponse(status, produceResponseText(offsets));
     } catch (error) {
       if (error instanceof RecordsNotAcknowledgedError || error instanceof RecordsRejectedError) {
         // Each entry's `error` is the message in the API's terms; the broker's detail is logged here.
         const { status } = httpErrorAnswerOf(error);
         logger.error('records not acknowledged', { topic, records: records.length, httpStatus: status, ...errorFields(error) });
-        return jsonResponse(status, produceResponseBody(records.map(() => failedEntry(error))));
+        return jsonResponse(status, produceResponseText(records.map(() => failedEntry(error))));
       }
       throw error;
     }
@@ -197,4 +202,10 @@ export class ProduceService {
       `records[${index}].partition: partition ${records[index]?.partition} does not exist; topic "${topic}" has ${partitionCount}`,
     );
   }
+}
+
+function countAcknowledged(offsets: readonly OffsetEntry[]): number {
+  let count = 0;
+  for (const entry of offsets) if (entry.error_code === null) count += 1;
+  return count;
 }

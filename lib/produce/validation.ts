@@ -83,17 +83,17 @@ function isObject(value: unknown): value is ReadObject {
   return isPlainObject(value) && !(value instanceof RawJson);
 }
 
-function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, path: string): void {
+function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, path: () => string): void {
   // Which of two equal members counts is left open by JSON (RFC 8259, 4), so neither is guessed.
   const duplicate = value[DUPLICATE_MEMBER];
-  if (duplicate !== undefined) throw new ValidationError(`${path}.${duplicate}: given more than once`);
+  if (duplicate !== undefined) throw new ValidationError(`${path()}.${duplicate}: given more than once`);
   for (const field of Object.keys(value)) {
-    if (!allowed.has(field)) throw new ValidationError(`${path}.${field}: unknown field`);
+    if (!allowed.has(field)) throw new ValidationError(`${path()}.${field}: unknown field`);
   }
 }
 
-function base64Bytes(value: unknown, path: string): Buffer {
-  if (!isBase64(value)) throw new ValidationError(`${path}: must be a base64 string`);
+function base64Bytes(value: unknown, path: () => string): Buffer {
+  if (!isBase64(value)) throw new ValidationError(`${path()}: must be a base64 string`);
   return Buffer.from(value, 'base64');
 }
 
@@ -104,51 +104,60 @@ function base64Bytes(value: unknown, path: string): Buffer {
  */
 const MAX_JSON_DEPTH = 100;
 
-function embedded(value: unknown, format: EmbeddedFormat, path: string): Buffer | null {
+function embedded(value: unknown, format: EmbeddedFormat, path: () => string): Buffer | null {
   if (value === null || value === undefined) return null;
   if (format === EmbeddedFormat.Binary) return base64Bytes(value, path);
   // In the JSON format the reader keeps every non-null key and value as written (RawJson).
   const raw = value as RawJson;
-  if (raw.depth > MAX_JSON_DEPTH) throw new ValidationError(`${path}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (raw.depth > MAX_JSON_DEPTH) throw new ValidationError(`${path()}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   return raw.bytes;
 }
 
-function parseHeaders(value: unknown, path: string): ProduceRecord['headers'] {
+// Paths such as `records[3].headers[0].value` name the field in an error message only, so they
+// are built when a check fails rather than for every field of every record.
+const recordPath = (index: number): string => `records[${index}]`;
+const headerPath = (record: number, header: number): string => `${recordPath(record)}.headers[${header}]`;
+
+function parseHeaders(value: unknown, record: number): ProduceRecord['headers'] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new ValidationError(`${path}: must be an array of {"name", "value"}`);
-  return value.map((header: unknown, index) => {
-    const headerPath = `${path}[${index}]`;
-    if (!isObject(header)) throw new ValidationError(`${headerPath}: must be an object with "name" and "value"`);
-    rejectUnknownFields(header, HEADER_FIELDS, headerPath);
-    if (typeof header.name !== 'string' || header.name === '') throw new ValidationError(`${headerPath}.name: must be a non-empty string`);
+  if (!Array.isArray(value)) throw new ValidationError(`${recordPath(record)}.headers: must be an array of {"name", "value"}`);
+  const headers: ProduceRecord['headers'] = [];
+  for (let index = 0; index < value.length; index += 1) {
+    const header: unknown = value[index];
+    if (!isObject(header)) throw new ValidationError(`${headerPath(record, index)}: must be an object with "name" and "value"`);
+    rejectUnknownFields(header, HEADER_FIELDS, () => headerPath(record, index));
+    const { name } = header;
+    if (typeof name !== 'string' || name === '') throw new ValidationError(`${headerPath(record, index)}.name: must be a non-empty string`);
     // The API stamps the authenticated caller itself; a client-set value would let one caller pose as another.
-    if (header.name.toLowerCase() === CALLER_HEADER) {
-      throw new ValidationError(`${headerPath}.name: "${CALLER_HEADER}" is set by the API from the authenticated caller and cannot be sent`);
+    if (name.toLowerCase() === CALLER_HEADER) {
+      throw new ValidationError(`${headerPath(record, index)}.name: "${CALLER_HEADER}" is set by the API from the authenticated caller and cannot be sent`);
     }
-    const bytes = base64Bytes(header.value, `${headerPath}.value`);
+    const bytes = base64Bytes(header.value, () => `${headerPath(record, index)}.value`);
     // The consumer would treat such an id as absent and fall back to the record's offset, so a
     // client's retry would be applied twice.
-    if (header.name === MESSAGE_ID_HEADER && identityHeaderText(bytes) === undefined) {
-      throw new ValidationError(`${headerPath}.value: a "${MESSAGE_ID_HEADER}" header must be non-empty UTF-8 text, the id the consumer deduplicates on`);
+    if (name === MESSAGE_ID_HEADER && identityHeaderText(bytes) === undefined) {
+      throw new ValidationError(
+        `${headerPath(record, index)}.value: a "${MESSAGE_ID_HEADER}" header must be non-empty UTF-8 text, the id the consumer deduplicates on`,
+      );
     }
-    return { name: header.name, value: bytes };
-  });
+    headers.push({ name, value: bytes });
+  }
+  return headers;
 }
 
 function parseRecord(value: unknown, format: EmbeddedFormat, index: number): ProduceRecord {
-  const path = `records[${index}]`;
-  if (!isObject(value)) throw new ValidationError(`${path}: must be an object`);
-  rejectUnknownFields(value, RECORD_FIELDS, path);
-  if (!('value' in value)) throw new ValidationError(`${path}.value: is required (null for a tombstone)`);
+  if (!isObject(value)) throw new ValidationError(`${recordPath(index)}: must be an object`);
+  rejectUnknownFields(value, RECORD_FIELDS, () => recordPath(index));
+  if (!('value' in value)) throw new ValidationError(`${recordPath(index)}.value: is required (null for a tombstone)`);
   const record: ProduceRecord = {
-    key: embedded(value.key, format, `${path}.key`),
-    value: embedded(value.value, format, `${path}.value`),
-    headers: parseHeaders(value.headers, `${path}.headers`),
+    key: embedded(value.key, format, () => `${recordPath(index)}.key`),
+    value: embedded(value.value, format, () => `${recordPath(index)}.value`),
+    headers: parseHeaders(value.headers, index),
   };
   if (value.partition !== undefined && value.partition !== null) {
     const { partition } = value;
     if (!isInteger(partition) || partition < 0 || partition > MAX_PARTITION) {
-      throw new ValidationError(`${path}.partition: must be a whole number from 0 to ${MAX_PARTITION}`);
+      throw new ValidationError(`${recordPath(index)}.partition: must be a whole number from 0 to ${MAX_PARTITION}`);
     }
     record.partition = partition;
   }
@@ -210,5 +219,7 @@ export function parseProduceBody(body: Uint8Array, format: EmbeddedFormat, limit
   if (records.length > limits.maxRecordsPerRequest) {
     throw new PayloadTooLargeError(`records: ${records.length} records; the limit is ${limits.maxRecordsPerRequest}`);
   }
-  return records.map((record: unknown, index) => parseRecord(record, format, index));
+  const parsedRecords: ProduceRecord[] = new Array(records.length);
+  for (let index = 0; index < records.length; index += 1) parsedRecords[index] = parseRecord(records[index], format, index);
+  return parsedRecords;
 }

@@ -9,6 +9,8 @@ import { withTimeout } from '../../lib/timeout';
 export interface TopicSpec {
   topic: string;
   numPartitions: number;
+  /** Topic-level settings, such as `max.message.bytes`; the broker's defaults otherwise. */
+  configEntries?: { name: string; value: string }[];
 }
 
 /**
@@ -69,7 +71,12 @@ export async function ensureTopics(kafka: KafkaClient, topics: TopicSpec[], time
     // kafkajs' own wait for leaders (on by default) is the one that gives up on the
     // UNKNOWN_TOPIC_OR_PARTITION a busy broker answers right after creating a topic.
     await admin.createTopics({
-      topics: missing.map(({ topic, numPartitions }) => ({ topic, numPartitions, replicationFactor: -1 })),
+      topics: missing.map(({ topic, numPartitions, configEntries }) => ({
+        topic,
+        numPartitions,
+        replicationFactor: -1,
+        ...(configEntries === undefined ? {} : { configEntries }),
+      })),
       waitForLeaders: false,
     });
     await waitForLeaders(

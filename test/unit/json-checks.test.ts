@@ -14,6 +14,13 @@ describe('isBase64', () => {
     ['aGVs bG8=', false],
     ['-_-_', false],
     ['aGVsbG8=\n', false],
+    ['====', false],
+    ['AAAA====', false],
+    ['=AAA', false],
+    ['AA=A', false],
+    ['AAA\u00e9', false],
+    ['AAA\u0141', false],
+    ['AAAAAA==', true],
     [null, false],
     [[104, 105], false],
   ])('%j: %s', (value, expected) => {

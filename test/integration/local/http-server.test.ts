@@ -37,6 +37,9 @@ describe('local HTTP server', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/vnd.kafka.v2+json');
     expect(await response.json()).toEqual({ ok: true });
+    // Named as API Gateway names it, so that an answer's log lines can be found.
+    expect(response.headers.get('apigw-requestid')).toBe(captured?.requestContext.requestId);
+    expect(captured?.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(captured).toMatchObject({
       version: '2.0',
       routeKey: 'POST /topics/{topic}',

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { UnauthenticatedError } from '../../../lib/errors';
-import { ANONYMOUS_CALLER, authenticate, callerDigest, callerLogFields, callerOf, withCaller, type AuthorizerContext } from '../../../lib/produce/caller';
+import {
+  ANONYMOUS_CALLER,
+  authenticate,
+  callerDigest,
+  callerLogFields,
+  callerOf,
+  stampRecords,
+  withCaller,
+  type AuthorizerContext,
+} from '../../../lib/produce/caller';
 import { TEST_KEY_RING } from '../../helpers/caller-keys';
 
 // Expected digests computed outside the code under test: printf '<identity>' | sha256sum
@@ -239,5 +248,51 @@ describe('withCaller: the message id it binds', () => {
     expect(stamped?.headers.at(-1)?.value.toString('ascii')).toBe(
       'v1.k1.Lxg6TmRJOvPzd_dF7aUCNjzT5-9uTSZtREdY3gqF_Mg.eQUDvAoq23852TL6lnUSHEMpIa2R8omXCKmS7l0X7fc',
     );
+  });
+});
+
+describe('stampRecords', () => {
+  // The same vectors as withCaller's: a record with message id m-1, key "k" and value {"a":1}.
+  const KEYED = 'v1.k1.Lxg6TmRJOvPzd_dF7aUCNjzT5-9uTSZtREdY3gqF_Mg.eQUDvAoq23852TL6lnUSHEMpIa2R8omXCKmS7l0X7fc';
+  const BARE = 'v1.k1.Lxg6TmRJOvPzd_dF7aUCNjzT5-9uTSZtREdY3gqF_Mg.DkurzfMOkcRR_JYk65x1dekJRlA9gBGWux_v7F1izcE';
+  const headersOf = (records: ReturnType<typeof stampRecords>) =>
+    records.map((record) => record.headers.map((header) => [header.name, header.value.toString('ascii')]));
+
+  it("keeps a record's own message id and gives the others <Idempotency-Key>:<index>, then stamps each, in place", () => {
+    const records = [
+      { key: Buffer.from('"k"'), value: Buffer.from('{"a":1}'), headers: [] },
+      { key: Buffer.from('"k"'), value: Buffer.from('{"a":1}'), headers: [{ name: 'message-id', value: Buffer.from('m-1') }] },
+    ];
+    const stamped = stampRecords(records, { caller: ANONYMOUS_CALLER, topic: 'events', ring: TEST_KEY_RING, idempotencyKey: 'm', newId: () => 'fresh' });
+    expect(stamped).toBe(records);
+    // The first record's id is m:0, not m-1, so its MAC differs from KEYED.
+    expect(headersOf(stamped)[0]?.slice(0, 1)).toEqual([['message-id', 'm:0']]);
+    expect(headersOf(stamped)[0]?.[1]?.[1]).not.toBe(KEYED);
+    expect(headersOf(stamped)[1]).toEqual([
+      ['message-id', 'm-1'],
+      ['x-caller-id', KEYED],
+    ]);
+  });
+
+  it('gives fresh ids without an Idempotency-Key and stamps them as withCaller would', () => {
+    const records = [{ key: Buffer.from('"k"'), value: Buffer.from('{"a":1}'), headers: [] }];
+    const stamped = stampRecords(records, { caller: ANONYMOUS_CALLER, topic: 'events', ring: TEST_KEY_RING, idempotencyKey: undefined, newId: () => 'm-1' });
+    expect(headersOf(stamped)).toEqual([
+      [
+        ['message-id', 'm-1'],
+        ['x-caller-id', KEYED],
+      ],
+    ]);
+    expect(BARE).toHaveLength(KEYED.length);
+  });
+});
+
+describe('callerOf, called again and again', () => {
+  it('keeps giving each identity its own digest, also after more distinct callers than it remembers', () => {
+    const alice = iam({ userId: 'AIDAEXAMPLEALICE' });
+    expect(callerOf(alice, false)?.digest).toBe(ALICE);
+    for (let index = 0; index < 1_500; index += 1) callerOf(jwt({ iss: 'https://issuer.example', sub: `user-${index}` }), false);
+    expect(callerOf(alice, false)?.digest).toBe(ALICE);
+    expect(callerOf(alice, false)?.digest).toBe(ALICE);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordsNotAcknowledgedError } from '../../../lib/errors';
-import { recordOffsets } from '../../../lib/produce/response';
+import { produceResponseText, recordOffsets } from '../../../lib/produce/response';
 import { withMessageIds } from '../../../lib/produce/message-id';
 
 describe('recordOffsets', () => {
@@ -34,6 +34,30 @@ describe('recordOffsets', () => {
       { partition: 0, offset: 3, error_code: null, error: null },
       { partition: null, offset: null, error_code: 50003, error: 'p1' },
     ]);
+  });
+});
+
+describe('produceResponseText', () => {
+  it('writes the REST Proxy body as JSON.stringify would, acknowledged and failed entries alike', () => {
+    const text = produceResponseText([
+      { partition: 1, offset: 17, error_code: null, error: null },
+      { partition: 0, offset: 8_589_934_592, error_code: null, error: null },
+      { partition: null, offset: null, error_code: 50003, error: 'Kafka did not acknowledge "p1"; retry later' },
+    ]);
+    expect(text).toBe(
+      '{"key_schema_id":null,"value_schema_id":null,"offsets":[{"partition":1,"offset":17,"error_code":null,"error":null},' +
+        '{"partition":0,"offset":8589934592,"error_code":null,"error":null},' +
+        '{"partition":null,"offset":null,"error_code":50003,"error":"Kafka did not acknowledge \\"p1\\"; retry later"}]}',
+    );
+    expect(JSON.parse(text)).toEqual({
+      key_schema_id: null,
+      value_schema_id: null,
+      offsets: [
+        { partition: 1, offset: 17, error_code: null, error: null },
+        { partition: 0, offset: 8_589_934_592, error_code: null, error: null },
+        { partition: null, offset: null, error_code: 50003, error: 'Kafka did not acknowledge "p1"; retry later' },
+      ],
+    });
   });
 });
 
