@@ -126,9 +126,12 @@ const rememberedDigests = new Map<string, string>();
 
 function rememberedDigest(identity: string): string {
   let digest = rememberedDigests.get(identity);
+  // Stryker disable next-line ConditionalExpression: speed only; computing the digest again gives the same one.
   if (digest === undefined) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: bounds the cache's memory only; a digest cleared away is computed again, the same.
     if (rememberedDigests.size >= MAX_REMEMBERED_DIGESTS) rememberedDigests.clear();
     digest = callerDigest(identity);
+    // Stryker disable next-line CallExpression: speed only; a digest not remembered is computed again, the same.
     rememberedDigests.set(identity, digest);
   }
   return digest;
