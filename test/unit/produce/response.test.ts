@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordsNotAcknowledgedError } from '../../../lib/errors';
-import { produceResponseText, recordOffsets } from '../../../lib/produce/response';
+import { produceResponseBody, produceResponseText, recordOffsets } from '../../../lib/produce/response';
 import { withMessageIds } from '../../../lib/produce/message-id';
 
 describe('recordOffsets', () => {
@@ -34,6 +34,17 @@ describe('recordOffsets', () => {
       { partition: 0, offset: 3, error_code: null, error: null },
       { partition: null, offset: null, error_code: 50003, error: 'p1' },
     ]);
+  });
+});
+
+describe('produceResponseBody', () => {
+  it('wraps the entries in the REST Proxy envelope, without schema ids', () => {
+    const offsets = [{ partition: 1, offset: 17, error_code: null, error: null }];
+    expect(produceResponseBody(offsets)).toStrictEqual({
+      key_schema_id: null,
+      value_schema_id: null,
+      offsets: [{ partition: 1, offset: 17, error_code: null, error: null }],
+    });
   });
 });
 

@@ -73,6 +73,12 @@ describe('ProduceService', () => {
     expect(parts.partitionCalls).toEqual([{ timeoutMs: 5_000 }, { timeoutMs: 5_000 }, { timeoutMs: 5_000, refresh: true }]);
   });
 
+  it('asks for no partition count when no record names a partition', async () => {
+    const parts = setup({});
+    expect((await parts.produce([{ value: 1 }, { value: 2 }])).statusCode).toBe(200);
+    expect(parts.partitionCalls).toEqual([]);
+  });
+
   it('answers 404 naming the first record whose partition the topic does not have, even after a refresh', async () => {
     const { produce } = setup({ partitionCount: async () => 3 });
     await expect(
