@@ -72,6 +72,19 @@ describe('produceResponseText', () => {
   });
 });
 
+describe('produceResponseText: entries of other shapes', () => {
+  it('writes an entry with an error code but no message, or a message but no code, as JSON.stringify would', () => {
+    const text = produceResponseText([
+      { partition: 2, offset: 5, error_code: 50002, error: null },
+      { partition: 2, offset: 6, error_code: null, error: 'late' },
+    ]);
+    expect(text).toBe(
+      '{"key_schema_id":null,"value_schema_id":null,"offsets":[{"partition":2,"offset":5,"error_code":50002,"error":null},' +
+        '{"partition":2,"offset":6,"error_code":null,"error":"late"}]}',
+    );
+  });
+});
+
 describe('withMessageIds', () => {
   const record = (headers: { name: string; value: Buffer }[] = []) => ({ key: null, value: Buffer.from('v'), headers });
   const ids = (records: ReturnType<typeof withMessageIds>) => records.map((r) => r.headers.find((h) => h.name === 'message-id')?.value.toString());
