@@ -9,7 +9,7 @@ import { drainAndAccount, drainBound } from '../lib/drain';
 import { contractProblem } from '../lib/contract-shape';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
 import { generateGarbageEvents, VICTIM_DIGEST, type VictimStamp } from '../lib/garbage-events';
-import { generateGarbageRequests, rawRequest } from '../lib/garbage-http';
+import { generateGarbageRequests, rawRequest, type GarbageTarget } from '../lib/garbage-http';
 import { REQUEST_ID_HEADER } from '../../local/http-server';
 import { sendRaw, type RawResponse } from '../lib/http';
 import { apiOnlyGarbage, noIdentityGarbage, toApiEvents } from '../lib/garbage-api-events';
@@ -25,6 +25,7 @@ import { createConsumeRuntime, type KafkaEvent } from '../../lib/consume/index';
 import { createProduceRuntime } from '../../lib/produce/index';
 import { AppError, InternalError } from '../../lib/errors';
 import { silentLogger } from '../../lib/logger';
+import type { AppConfig } from '../../lib/config';
 
 /** How big the run is. */
 export interface GarbageInputSize {
@@ -69,16 +70,7 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
   const config = env.config();
   const pipeline = await env.startPipeline();
   const { hostname, port } = new URL(pipeline.http);
-  const requests = generateGarbageRequests(
-    createPrng(seed),
-    {
-      topic,
-      partitions: env.settings.partitions,
-      maxRequestBytes: config.produce.maxRequestBytes,
-      maxRecordsPerRequest: config.produce.maxRecordsPerRequest,
-    },
-    size.requests,
-  );
+  const requests = generateGarbageRequests(createPrng(seed), garbageTarget(env, config), size.requests);
   const problems: string[] = [];
   const problemRequestIds: string[] = [];
   const violationsByKind = new Map<string, number>();
@@ -154,6 +146,17 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
   }
 }
 
+/** What the generated requests aim at: the scenario's topic and partitions, and the produce limits of `config`. */
+function garbageTarget(env: ChaosEnvironment, config: AppConfig): GarbageTarget {
+  const { produce } = config;
+  return {
+    topic: env.settings.topic,
+    partitions: env.settings.partitions,
+    maxRequestBytes: produce.maxRequestBytes,
+    maxRecordsPerRequest: produce.maxRecordsPerRequest,
+  };
+}
+
 /**
  * The same garbage, and garbage only an API event can carry, handed straight to the
  * produce handler in this process, as API Gateway would: it must never throw.
@@ -162,12 +165,7 @@ async function apiEventGarbage(env: ChaosEnvironment, size: GarbageInputSize, se
   const topic = env.settings.topic;
   const config = env.config();
   const prng = createPrng(seed + 2);
-  const target = {
-    topic,
-    partitions: env.settings.partitions,
-    maxRequestBytes: config.produce.maxRequestBytes,
-    maxRecordsPerRequest: config.produce.maxRecordsPerRequest,
-  };
+  const target = garbageTarget(env, config);
   // Huge bodies are left to the HTTP part: API Gateway itself refuses payloads above its limit.
   const events = [
     ...toApiEvents(generateGarbageRequests(prng, target, size.requests, Number.MAX_SAFE_INTEGER)),
@@ -220,12 +218,7 @@ async function lambdaModeGarbage(env: ChaosEnvironment, size: GarbageInputSize, 
     PRODUCE_RATE_LIMIT_PER_SEC: '0',
   });
   const prng = createPrng(seed + 3);
-  const target = {
-    topic,
-    partitions: env.settings.partitions,
-    maxRequestBytes: config.produce.maxRequestBytes,
-    maxRecordsPerRequest: config.produce.maxRecordsPerRequest,
-  };
+  const target = garbageTarget(env, config);
   const events = [
     ...noIdentityGarbage(prng, topic, Math.max(20, Math.ceil(size.requests / 10))),
     ...toApiEvents(generateGarbageRequests(prng, target, Math.ceil(size.requests / 3), Number.MAX_SAFE_INTEGER)),
