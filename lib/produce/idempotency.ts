@@ -23,9 +23,12 @@ export interface HeldKey {
 /** Outcome of {@link ProduceIdempotency.begin}. */
 export type BeginOutcome = { kind: 'claimed'; held: HeldKey } | { kind: 'replay'; body: string };
 
+/** What the produce API needs of the store: it never deletes a key (a failed request gives it up). */
+export type ProduceKeyStore = Pick<IdempotencyStore, 'claim' | 'getMany' | 'completeMany' | 'abandonMany'>;
+
 /** Settings and collaborators of {@link ProduceIdempotency}. */
 export interface ProduceIdempotencyOptions {
-  store: IdempotencyStore;
+  store: ProduceKeyStore;
   clock: Clock;
   ttlSeconds: number;
   leaseMs: number;

@@ -9,14 +9,13 @@ import type { AppConfig } from '../config';
 import { systemClock, type Clock } from '../clock';
 import { errorResponse } from '../http/error-response';
 import { toLambdaResult, type HttpResponse } from '../http/json-response';
-import type { IdempotencyStore } from '../idempotency/types';
 import { createKafkaRecordProducer, type RecordProducer } from '../kafka/producer';
 import { outcomeClassOf } from '../http/outcome-class';
 import { withFields, type Logger } from '../logger';
 import { createLambdaObservability } from '../observability/lambda';
 import { MetricName, type MetricsRecorder } from '../observability/metrics';
 import { observabilityOf } from '../observability/observability';
-import { ProduceIdempotency } from './idempotency';
+import { ProduceIdempotency, type ProduceKeyStore } from './idempotency';
 import { readProduceRequest, requestIdOf } from './route';
 import { RateLimiter, type RequestCounter } from './rate-limit';
 import { ProduceService } from './service';
@@ -39,7 +38,7 @@ export interface ProduceRuntimeOptions {
   /** Replaces the Kafka producer (tests of the HTTP layer). */
   producer?: RecordProducer;
   /** Replaces the DynamoDB idempotency store. */
-  store?: IdempotencyStore;
+  store?: ProduceKeyStore;
   /** Replaces the caller MAC keys `config.callerKeys` names (tests of a Lambda configuration). */
   callerKeys?: CallerKeySource;
   /** Replaces the DynamoDB counter of the per-caller rate limit. */
@@ -108,13 +107,13 @@ async function answer(service: ProduceService, event: APIGatewayProxyEventV2, lo
 }
 
 interface LazyDynamo {
-  store: IdempotencyStore;
+  store: ProduceKeyStore;
   counter: RequestCounter;
   close(): Promise<void>;
 }
 
 interface LoadedDynamo {
-  store: IdempotencyStore;
+  store: ProduceKeyStore;
   counter: RequestCounter;
   destroy(): void;
 }
@@ -149,8 +148,6 @@ function lazyDynamo(config: AppConfig): LazyDynamo {
       claim: async (claim, nowMs) => (await load()).store.claim(claim, nowMs),
       getMany: async (keys, nowMs) => (await load()).store.getMany(keys, nowMs),
       completeMany: async (completions) => (await load()).store.completeMany(completions),
-      // Stryker disable next-line ArrowFunction: the produce function never releases a key (a failed request gives it up with abandonMany); the method completes the interface.
-      releaseMany: async (keys, owner) => (await load()).store.releaseMany(keys, owner),
       abandonMany: async (claims) => (await load()).store.abandonMany(claims),
     },
     counter: {

@@ -11,6 +11,23 @@ import { kafkaEvent, type RecordSpec } from '../../helpers/kafka-events';
 import { FakeClock, FakeStore } from './fake-store';
 import { START_MS, storedRecord } from './plans';
 
+/** The deps every test's worker shares (invocation inv-1, scope test, a 30 s lease, 2 claims ahead), with `overrides`. */
+function workerDeps(store: FakeStore, clock: FakeClock, overrides: Partial<PartitionWorkerDeps> & Pick<PartitionWorkerDeps, 'processor'>): PartitionWorkerDeps {
+  return {
+    store,
+    clock,
+    logger: silentLogger,
+    invocationId: 'inv-1',
+    scope: 'test',
+    leaseMs: 30_000,
+    ttlSeconds: 86_400,
+    claimsAhead: 2,
+    known: new Map(),
+    sleep: realSleep,
+    ...overrides,
+  };
+}
+
 /** Runs one partition of `specs` without a deadline (nothing is waited for). */
 async function run(
   specs: RecordSpec[],
@@ -30,26 +47,17 @@ async function run(
   const failures: RecordFailure[] = [];
   const applied: number[] = [];
   const clock = new FakeClock();
-  const deps: PartitionWorkerDeps = {
-    store,
+  const deps = workerDeps(store, clock, {
     processor: {
       async process(record) {
         options.effect?.(record, store, clock);
         applied.push(record.offset);
       },
     },
-    clock,
-    logger: silentLogger,
-    invocationId: 'inv-1',
-    scope: 'test',
-    leaseMs: 30_000,
-    ttlSeconds: 86_400,
-    claimsAhead: 2,
     known: new Map((options.known ?? []).map((record) => [record.key, record])),
-    sleep: realSleep,
     onRecordFailed: (failure) => failures.push(failure),
     ...(options.checkCaller === undefined ? {} : { checkCaller: options.checkCaller }),
-  };
+  });
   for (const record of options.known ?? []) store.items.set(record.key, record);
   const outcome = await processPartition(partition, deps);
   return { outcome, store, failures, applied };
@@ -129,29 +137,23 @@ describe('the hand-back before a pause', () => {
     if (partition === undefined) throw new Error('no partition');
     let failedOnce = false;
     const heldDuringPause: string[][] = [];
-    await processPartition(partition, {
-      store,
-      processor: {
-        async process() {
-          if (failedOnce) return;
-          failedOnce = true;
-          throw Object.assign(new Error('dependency busy'), { retriable: true });
+    await processPartition(
+      partition,
+      workerDeps(store, clock, {
+        processor: {
+          async process() {
+            if (failedOnce) return;
+            failedOnce = true;
+            throw Object.assign(new Error('dependency busy'), { retriable: true });
+          },
         },
-      },
-      clock,
-      logger: silentLogger,
-      invocationId: 'inv-1',
-      scope: 'test',
-      leaseMs: 30_000,
-      ttlSeconds: 86_400,
-      claimsAhead: 2,
-      known: new Map(),
-      waitDeadlineMs: START_MS + 45_000,
-      sleep: async (ms) => {
-        heldDuringPause.push([...store.items.keys()].filter((itemKey) => store.items.get(itemKey)?.status === IdempotencyStatus.InProgress));
-        clock.nowValueMs += ms;
-      },
-    });
+        waitDeadlineMs: START_MS + 45_000,
+        sleep: async (ms) => {
+          heldDuringPause.push([...store.items.keys()].filter((itemKey) => store.items.get(itemKey)?.status === IdempotencyStatus.InProgress));
+          clock.nowValueMs += ms;
+        },
+      }),
+    );
     // The run is offsets 0-24; 25 and 26 were claimed ahead and are handed back for the pause.
     expect(heldDuringPause).toEqual([Array.from({ length: 25 }, (_, offset) => key(offset))]);
     expect(store.items.get(key(26))?.status).toBe(IdempotencyStatus.Completed);
