@@ -8,6 +8,7 @@ import type { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
 import type { KafkaConfig } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import { resolveKafkaClientDeps } from '../../lib/kafka/auth';
+import { kafkaAccessError } from '../../lib/kafka/access';
 import { createKafka, type KafkaClientDeps } from '../../lib/kafka/client';
 
 /** One record as fetched. Offsets are decimal strings because Kafka offsets are 64-bit. */
@@ -123,6 +124,7 @@ const RELAUNCH_DELAY_MS = 1_000;
  * answered with a new consumer, which resumes from the committed offsets.
  *
  * @throws {ConfigError} from `start` when the configured authentication cannot be served.
+ * @throws {KafkaAccessError} from `start` when the cluster refused the credentials or TLS settings (naming the setting).
  */
 export function createPartitionConsumer(config: KafkaConfig, options: PartitionConsumerOptions): PartitionConsumer {
   const { logger } = options;
@@ -229,7 +231,7 @@ export function createPartitionConsumer(config: KafkaConfig, options: PartitionC
         stopping = true;
         clearTimeout(relaunchTimer);
         await consumer?.disconnect().catch(() => {});
-        throw error;
+        throw kafkaAccessError(error, config) ?? error;
       } finally {
         launching = false;
       }
