@@ -154,6 +154,14 @@ describe('SCRAM refused: wrong password or unknown user', () => {
   });
 });
 
+describe('a SASL mechanism the listener does not offer', () => {
+  it('names KAFKA_AUTH when kafkajs asks a SCRAM listener for OAUTHBEARER (aws-iam, as MSK IAM)', async () => {
+    const refusal = await produceWith({ KAFKA_BROKERS: saslSslListener(), KAFKA_AUTH: 'aws-iam', KAFKA_CA_FILE: testSecurity().caPath });
+    expectRefused(refusal, 'KAFKA_AUTH and KAFKA_BROKERS', []);
+    expect(refusal.log).toContain('the Kafka listener does not offer the configured SASL mechanism');
+  });
+});
+
 describe('certificates refused', () => {
   it("names KAFKA_CA_SECRET_ARN when the broker's certificate is not signed by a trusted CA", async () => {
     const arn = secretArn('AmazonMSK_good');

@@ -1,0 +1,77 @@
+/**
+ * A SCRAM password rotated while the produce function runs: the broker's user gets a new
+ * password (Kafka's own kafka-configs tool, the AlterUserScramCredentials API) and the secret
+ * is updated. Connections already authenticated keep working; the next new connection is
+ * refused with the cached password, reads the secret again once, and succeeds, without a
+ * redeploy or a cold start.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../lib/logger';
+import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
+import { ensureKafkaJars } from '../../../local/kafka-broker';
+import { setScramPassword } from '../../../local/kafka-security';
+import { produceEvent } from '../../helpers/http-events';
+import { testConfig, uniqueName } from '../../helpers/infra';
+import {
+  createSecureTestTopic,
+  mockSecretsManager,
+  plaintextListener,
+  saslSslListener,
+  scramSecret,
+  secretArn,
+  testSecurity,
+  type MockedSecrets,
+} from '../../helpers/secure-kafka';
+
+let secrets: MockedSecrets;
+beforeEach(() => {
+  secrets = mockSecretsManager();
+});
+afterEach(() => {
+  secrets.restore();
+});
+
+describe('SCRAM secret rotation', () => {
+  it('picks up a password changed on the broker and in the secret after one refused connection', { timeout: 90_000 }, async () => {
+    const libs = ensureKafkaJars(createLogger('silent'));
+    const user = uniqueName('rotating');
+    const [before, after] = [randomBytes(12).toString('hex'), randomBytes(12).toString('hex')];
+    setScramPassword(libs, plaintextListener(), user, before);
+    const topic = await createSecureTestTopic('rotation');
+    const arn = secretArn('AmazonMSK_rotating');
+    secrets.secrets.set(arn, scramSecret(user, before));
+    const config = testConfig({
+      KAFKA_BROKERS: saslSslListener(),
+      KAFKA_AUTH: 'scram-sha-512',
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_SECRET_ARN: arn,
+      KAFKA_CA_FILE: testSecurity().caPath,
+    });
+    const lines: string[] = [];
+    const logger = createLogger('debug', (line) => lines.push(line));
+    const produce = async (runtime: ProduceRuntime, n: number): Promise<number | undefined> =>
+      (await runtime.handler(produceEvent(topic, { records: [{ value: { n } }] }))).statusCode;
+
+    const warm = createProduceRuntime(config, { logger });
+    expect(await produce(warm, 1)).toBe(200);
+    expect(secrets.reads(arn)).toBe(1);
+
+    setScramPassword(libs, plaintextListener(), user, after);
+    secrets.secrets.set(arn, scramSecret(user, after));
+    // SCRAM authenticates a connection once, when it opens: the open one goes on.
+    expect(await produce(warm, 2)).toBe(200);
+    expect(secrets.reads(arn)).toBe(1);
+    await warm.close();
+
+    // A new connection in the same container (its secret cache kept), as after an idle disconnect.
+    const reconnecting = createProduceRuntime(config, { logger });
+    expect(await produce(reconnecting, 3)).toBe(200);
+    await reconnecting.close();
+    expect(secrets.reads(arn)).toBe(2);
+    expect(lines.filter((line) => line.includes('reading the secret again'))).toHaveLength(1);
+    const log = lines.join('\n');
+    expect(log).not.toContain(before);
+    expect(log).not.toContain(after);
+  });
+});
