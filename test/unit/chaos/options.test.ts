@@ -3,7 +3,7 @@ import { parseChaosArguments } from '../../../chaos/lib/options';
 
 describe('parseChaosArguments', () => {
   it('gives a single pass of every scenario at full size with seed 8 when nothing is asked', () => {
-    expect(parseChaosArguments([], 2)).toEqual({ short: false, seed: 8, underLoad: false, loadThreads: 8 });
+    expect(parseChaosArguments([], 2)).toEqual({ short: false, seed: 8, underLoad: false, loadThreads: 8, secure: false });
   });
 
   it('reads the scenarios, the short sizes, the seed and a repeated run under load', () => {
