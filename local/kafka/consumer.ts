@@ -7,7 +7,7 @@
 import type { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
 import type { KafkaConfig } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
-import { resolveKafkaClientDeps } from '../../lib/kafka/auth';
+import { rereadKafkaSecretAfterRefusal, resolveKafkaClientDeps } from '../../lib/kafka/auth';
 import { kafkaAccessError } from '../../lib/kafka/access';
 import { createKafka, type KafkaClientDeps } from '../../lib/kafka/client';
 
@@ -154,9 +154,14 @@ export function createPartitionConsumer(config: KafkaConfig, options: PartitionC
     }
     created.on(created.events.CRASH, ({ payload }) => {
       if (payload.restart || stopping || consumer !== created) return;
-      logger.warn('consumer crashed and will not restart by itself; starting a new one', { groupId: options.groupId, error: payload.error.message });
+      const access = kafkaAccessError(payload.error, config);
+      if (access !== undefined) rereadKafkaSecretAfterRefusal(config, access.problem);
+      logger.warn('consumer crashed and will not restart by itself; starting a new one', {
+        groupId: options.groupId,
+        error: (access ?? payload.error).message,
+      });
       if (launching) crashedWhileLaunching = true;
-      else relaunchLater(handle, deps);
+      else relaunchLater(handle);
     });
     // stop() may come while this member is still connecting: it must not join after that.
     const abandoned = async (): Promise<boolean> => {
@@ -197,26 +202,34 @@ export function createPartitionConsumer(config: KafkaConfig, options: PartitionC
     });
   };
 
-  /** Starts a new consumer after a pause; at most one is pending or starting at a time. */
-  const relaunchLater = (handle: BatchHandler, deps: KafkaClientDeps): void => {
+  /**
+   * Starts a new consumer after a pause; at most one is pending or starting at a time. Its
+   * credentials are resolved again, so that after the cluster refused them (a rotated password
+   * or certificate) the refused secret is read anew, as the produce function does.
+   */
+  const relaunchLater = (handle: BatchHandler): void => {
     if (stopping || launching || relaunchTimer !== undefined) return;
     relaunchTimer = setTimeout(() => {
       relaunchTimer = undefined;
       if (stopping) return;
       launching = true;
       crashedWhileLaunching = false;
-      launch(handle, deps).then(
-        () => {
-          launching = false;
-          if (crashedWhileLaunching) relaunchLater(handle, deps);
-        },
-        (error: unknown) => {
-          launching = false;
-          logger.warn('starting a new consumer failed; trying again', { groupId: options.groupId, error: (error as Error).message });
-          void consumer?.disconnect().catch(() => {});
-          relaunchLater(handle, deps);
-        },
-      );
+      resolveKafkaClientDeps(config, logger)
+        .then((deps) => launch(handle, deps))
+        .then(
+          () => {
+            launching = false;
+            if (crashedWhileLaunching) relaunchLater(handle);
+          },
+          (error: unknown) => {
+            launching = false;
+            const access = kafkaAccessError(error, config);
+            if (access !== undefined) rereadKafkaSecretAfterRefusal(config, access.problem);
+            logger.warn('starting a new consumer failed; trying again', { groupId: options.groupId, error: (access ?? (error as Error)).message });
+            void consumer?.disconnect().catch(() => {});
+            relaunchLater(handle);
+          },
+        );
     }, RELAUNCH_DELAY_MS);
   };
 
@@ -235,7 +248,7 @@ export function createPartitionConsumer(config: KafkaConfig, options: PartitionC
       } finally {
         launching = false;
       }
-      if (crashedWhileLaunching) relaunchLater(handle, deps);
+      if (crashedWhileLaunching) relaunchLater(handle);
     },
     async stop() {
       stopping = true;

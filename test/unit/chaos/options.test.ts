@@ -14,6 +14,15 @@ describe('parseChaosArguments', () => {
       repeat: 50,
       underLoad: true,
       loadThreads: 8,
+      secure: false,
+    });
+  });
+
+  it('reads --secure, the pipeline on the SASL_SSL listener', () => {
+    expect(parseChaosArguments(['--only=acked-means-durable', '--short', '--secure'], 2)).toMatchObject({
+      only: ['acked-means-durable'],
+      short: true,
+      secure: true,
     });
   });
 
