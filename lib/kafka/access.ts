@@ -56,7 +56,6 @@ const UNTRUSTED_SERVER_CODES: ReadonlySet<string> = new Set([
   'CERT_HAS_EXPIRED',
   'CERT_NOT_YET_VALID',
   'CERT_UNTRUSTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /**
