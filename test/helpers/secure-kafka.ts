@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Kafka, logLevel } from 'kafkajs';
-import { inject } from 'vitest';
+import { afterEach, beforeEach, inject } from 'vitest';
 import { ensureTopics } from '../../local/kafka/admin';
 import { uniqueName } from './infra';
 
@@ -72,6 +72,26 @@ export function mockSecretsManager(initial: Record<string, string> = {}): Mocked
     reads: (arn) => mock.commandCalls(GetSecretValueCommand).filter((call) => call.args[0].input.SecretId === arn).length,
     restore: () => mock.restore(),
   };
+}
+
+/** A fresh mocked Secrets Manager for each test of the calling file: call at the top of the file, read it in a test. */
+export function mockedSecretsPerTest(): () => MockedSecrets {
+  let current: MockedSecrets | undefined;
+  beforeEach(() => {
+    current = mockSecretsManager();
+  });
+  afterEach(() => {
+    current?.restore();
+  });
+  return () => {
+    if (current === undefined) throw new Error('mockedSecretsPerTest() is read inside a test only');
+    return current;
+  };
+}
+
+/** The environment of SCRAM-SHA-512 over the SASL_SSL listener with the test CA, credentials from secret `arn`. */
+export function scramOverTlsEnv(arn: string): Record<string, string> {
+  return { KAFKA_BROKERS: saslSslListener(), KAFKA_AUTH: 'scram-sha-512', KAFKA_SSL: 'true', KAFKA_SASL_SECRET_ARN: arn, KAFKA_CA_FILE: testSecurity().caPath };
 }
 
 /** A kafkajs client on the secure broker's plaintext listener, to set up and check from outside. */

@@ -5,7 +5,7 @@
  * certificate from a secret, and what each produced record looks like when read back with the
  * event-source emulator's consumer over the same secure connection.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../../lib/config';
 import { createLogger, type Logger } from '../../../lib/logger';
 import { createProduceRuntime } from '../../../lib/produce';
@@ -16,22 +16,15 @@ import {
   caSecret,
   clientCertificateSecret,
   createSecureTestTopic,
-  mockSecretsManager,
+  mockedSecretsPerTest,
   saslSslListener,
   scramSecret,
   secretArn,
   sslListener,
   testSecurity,
-  type MockedSecrets,
 } from '../../helpers/secure-kafka';
 
-let secrets: MockedSecrets;
-beforeEach(() => {
-  secrets = mockSecretsManager();
-});
-afterEach(() => {
-  secrets.restore();
-});
+const mocked = mockedSecretsPerTest();
 
 function recordingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -80,8 +73,8 @@ describe('produce and the emulator consumer over SASL_SSL (SCRAM-SHA-512), secre
     const topic = await createSecureTestTopic('scram');
     const scram = secretArn('AmazonMSK_scram');
     const ca = secretArn('kafka-root-ca');
-    secrets.secrets.set(scram, scramSecret(testSecurity().user, testSecurity().password));
-    secrets.secrets.set(ca, caSecret());
+    mocked().secrets.set(scram, scramSecret(testSecurity().user, testSecurity().password));
+    mocked().secrets.set(ca, caSecret());
     const config = testConfig({
       KAFKA_BROKERS: saslSslListener(),
       KAFKA_AUTH: 'scram-sha-512',
@@ -100,8 +93,8 @@ describe('produce and the emulator consumer over SASL_SSL (SCRAM-SHA-512), secre
     const [record] = await consumeOver(config, topic, 1);
     expect(record?.key?.toString('utf8')).toBe('"k-1"');
     expect(record?.value?.toString('utf8')).toBe('{"amount":12.50}');
-    expect(secrets.reads(scram)).toBe(1);
-    expect(secrets.reads(ca)).toBe(1);
+    expect(mocked().reads(scram)).toBe(1);
+    expect(mocked().reads(ca)).toBe(1);
     expect(lines.join('\n')).not.toContain(testSecurity().password);
   });
 });
@@ -110,7 +103,7 @@ describe('produce and the emulator consumer over SSL with client certificates (K
   it('connects with the certificate and key of a client certificate secret and a CA file', async () => {
     const topic = await createSecureTestTopic('mtls');
     const clientCert = secretArn('kafka-client-cert');
-    secrets.secrets.set(clientCert, clientCertificateSecret());
+    mocked().secrets.set(clientCert, clientCertificateSecret());
     const config = testConfig({
       KAFKA_BROKERS: sslListener(),
       KAFKA_AUTH: 'mtls',
@@ -125,7 +118,7 @@ describe('produce and the emulator consumer over SSL with client certificates (K
     expect(answer.statusCode).toBe(200);
     const [record] = await consumeOver(config, topic, 1);
     expect(record?.value?.toString('utf8')).toBe('["mutual","tls"]');
-    expect(secrets.reads(clientCert)).toBe(1);
+    expect(mocked().reads(clientCert)).toBe(1);
     expect(lines.join('\n')).not.toContain('PRIVATE KEY');
   });
 

@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../../lib/config';
 import { KafkaAccessError } from '../../../lib/errors';
 import { createLogger } from '../../../lib/logger';
@@ -21,25 +21,18 @@ import { testConfig, uniqueName } from '../../helpers/infra';
 import {
   clientCertificateSecret,
   createSecureTestTopic,
-  mockSecretsManager,
+  mockedSecretsPerTest,
   plaintextListener,
   saslSslListener,
   scramSecret,
   secretArn,
   sslListener,
   testSecurity,
-  type MockedSecrets,
 } from '../../helpers/secure-kafka';
 
 const WRONG_PASSWORD = 'wrong-Passw0rd-never-logged';
 
-let secrets: MockedSecrets;
-beforeEach(() => {
-  secrets = mockSecretsManager();
-});
-afterEach(() => {
-  secrets.restore();
-});
+const mocked = mockedSecretsPerTest();
 
 // A client certificate from a CA the broker does not trust.
 let strangerDir: string;
@@ -108,7 +101,7 @@ const privateKeyBody = (path: string): string => readFileSync(path, 'utf8').spli
 describe('SCRAM refused: wrong password or unknown user', () => {
   it('answers 503 after reading the secret once more, and logs the error naming KAFKA_SASL_SECRET_ARN without the password', async () => {
     const arn = secretArn('AmazonMSK_wrong');
-    secrets.secrets.set(arn, scramSecret(testSecurity().user, WRONG_PASSWORD));
+    mocked().secrets.set(arn, scramSecret(testSecurity().user, WRONG_PASSWORD));
     const refusal = await produceWith({
       KAFKA_BROKERS: saslSslListener(),
       KAFKA_AUTH: 'scram-sha-512',
@@ -119,12 +112,12 @@ describe('SCRAM refused: wrong password or unknown user', () => {
     expectRefused(refusal, "KAFKA_SASL_SECRET_ARN (the secret's username and password)", [WRONG_PASSWORD, testSecurity().password]);
     expect(refusal.log).toContain('Kafka refused the credentials (wrong password, unknown user or refused token)');
     // The cold start's read and one more after the refusal, then the clear failure.
-    expect(secrets.reads(arn)).toBe(2);
+    expect(mocked().reads(arn)).toBe(2);
   });
 
   it('refuses an unknown user the same way', async () => {
     const arn = secretArn('AmazonMSK_unknown');
-    secrets.secrets.set(arn, scramSecret('nobody-here', WRONG_PASSWORD));
+    mocked().secrets.set(arn, scramSecret('nobody-here', WRONG_PASSWORD));
     const refusal = await produceWith({
       KAFKA_BROKERS: saslSslListener(),
       KAFKA_AUTH: 'scram-sha-512',
@@ -165,7 +158,7 @@ describe('a SASL mechanism the listener does not offer', () => {
 describe('certificates refused', () => {
   it("names KAFKA_CA_SECRET_ARN when the broker's certificate is not signed by a trusted CA", async () => {
     const arn = secretArn('AmazonMSK_good');
-    secrets.secrets.set(arn, scramSecret(testSecurity().user, testSecurity().password));
+    mocked().secrets.set(arn, scramSecret(testSecurity().user, testSecurity().password));
     const refusal = await produceWith({ KAFKA_BROKERS: saslSslListener(), KAFKA_AUTH: 'scram-sha-512', KAFKA_SSL: 'true', KAFKA_SASL_SECRET_ARN: arn });
     expectRefused(refusal, "KAFKA_CA_SECRET_ARN (or KAFKA_CA_FILE): the brokers' certificates are not signed by a public CA", [testSecurity().password]);
     expect(refusal.log).toContain("the Kafka broker's TLS certificate is not trusted");
@@ -175,7 +168,7 @@ describe('certificates refused', () => {
 
   it('names KAFKA_CLIENT_CERT_SECRET_ARN when the broker does not trust the client certificate, without logging its key', async () => {
     const arn = secretArn('kafka-client-stranger');
-    secrets.secrets.set(arn, clientCertificateSecret(stranger));
+    mocked().secrets.set(arn, clientCertificateSecret(stranger));
     const refusal = await produceWith({
       KAFKA_BROKERS: sslListener(),
       KAFKA_AUTH: 'mtls',
@@ -188,7 +181,7 @@ describe('certificates refused', () => {
     ]);
     expect(refusal.log).toContain("the Kafka broker refused the client's TLS certificate");
     // Read at cold start and once more after the refusal, as a rotated certificate would be.
-    expect(secrets.reads(arn)).toBe(2);
+    expect(mocked().reads(arn)).toBe(2);
   });
 
   it('names KAFKA_AUTH when a client without a certificate meets the listener that requires one', async () => {

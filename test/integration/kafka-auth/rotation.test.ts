@@ -6,7 +6,7 @@
  * redeploy or a cold start.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../lib/logger';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { ensureKafkaJars } from '../../../local/kafka-broker';
@@ -15,22 +15,15 @@ import { produceEvent } from '../../helpers/http-events';
 import { testConfig, uniqueName } from '../../helpers/infra';
 import {
   createSecureTestTopic,
-  mockSecretsManager,
+  mockedSecretsPerTest,
   plaintextListener,
   saslSslListener,
   scramSecret,
   secretArn,
   testSecurity,
-  type MockedSecrets,
 } from '../../helpers/secure-kafka';
 
-let secrets: MockedSecrets;
-beforeEach(() => {
-  secrets = mockSecretsManager();
-});
-afterEach(() => {
-  secrets.restore();
-});
+const mocked = mockedSecretsPerTest();
 
 describe('SCRAM secret rotation', () => {
   it('picks up a password changed on the broker and in the secret after one refused connection', { timeout: 90_000 }, async () => {
@@ -40,7 +33,7 @@ describe('SCRAM secret rotation', () => {
     setScramPassword(libs, plaintextListener(), user, before);
     const topic = await createSecureTestTopic('rotation');
     const arn = secretArn('AmazonMSK_rotating');
-    secrets.secrets.set(arn, scramSecret(user, before));
+    mocked().secrets.set(arn, scramSecret(user, before));
     const config = testConfig({
       KAFKA_BROKERS: saslSslListener(),
       KAFKA_AUTH: 'scram-sha-512',
@@ -55,20 +48,20 @@ describe('SCRAM secret rotation', () => {
 
     const warm = createProduceRuntime(config, { logger });
     expect(await produce(warm, 1)).toBe(200);
-    expect(secrets.reads(arn)).toBe(1);
+    expect(mocked().reads(arn)).toBe(1);
 
     setScramPassword(libs, plaintextListener(), user, after);
-    secrets.secrets.set(arn, scramSecret(user, after));
+    mocked().secrets.set(arn, scramSecret(user, after));
     // SCRAM authenticates a connection once, when it opens: the open one goes on.
     expect(await produce(warm, 2)).toBe(200);
-    expect(secrets.reads(arn)).toBe(1);
+    expect(mocked().reads(arn)).toBe(1);
     await warm.close();
 
     // A new connection in the same container (its secret cache kept), as after an idle disconnect.
     const reconnecting = createProduceRuntime(config, { logger });
     expect(await produce(reconnecting, 3)).toBe(200);
     await reconnecting.close();
-    expect(secrets.reads(arn)).toBe(2);
+    expect(mocked().reads(arn)).toBe(2);
     expect(lines.filter((line) => line.includes('reading the secret again'))).toHaveLength(1);
     const log = lines.join('\n');
     expect(log).not.toContain(before);
