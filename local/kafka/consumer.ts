@@ -233,12 +233,27 @@ export function createPartitionConsumer(config: KafkaConfig, options: PartitionC
     }, RELAUNCH_DELAY_MS);
   };
 
+  /**
+   * Launches with the container's credentials; when Kafka refuses what a secret holds and that
+   * secret may be read anew (rotated since it was read), once more with what it holds now.
+   */
+  const launchReadingAgainOnce = async (handle: BatchHandler): Promise<void> => {
+    try {
+      await launch(handle, await resolveKafkaClientDeps(config, logger));
+    } catch (error) {
+      const access = kafkaAccessError(error, config);
+      if (access === undefined || !rereadKafkaSecretAfterRefusal(config, access.problem)) throw error;
+      logger.warn('Kafka refused the connection; reading the secret again and connecting once more', { problem: access.problem, setting: access.setting });
+      await consumer?.disconnect().catch(() => {});
+      await launch(handle, await resolveKafkaClientDeps(config, logger));
+    }
+  };
+
   return {
     async start(handle) {
-      const deps = await resolveKafkaClientDeps(config, logger);
       launching = true;
       try {
-        await launch(handle, deps);
+        await launchReadingAgainOnce(handle);
       } catch (error) {
         // Nothing runs after a failed start: no relaunch either.
         stopping = true;

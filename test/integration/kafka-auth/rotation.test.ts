@@ -3,25 +3,19 @@
  * password (Kafka's own kafka-configs tool, the AlterUserScramCredentials API) and the secret
  * is updated. Connections already authenticated keep working; the next new connection is
  * refused with the cached password, reads the secret again once, and succeeds, without a
- * redeploy or a cold start.
+ * redeploy or a cold start. The event-source emulator's consumer, started after a rotation,
+ * does the same.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../lib/logger';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { ensureKafkaJars } from '../../../local/kafka-broker';
+import { createPartitionConsumer } from '../../../local/kafka/consumer';
 import { setScramPassword } from '../../../local/kafka-security';
 import { produceEvent } from '../../helpers/http-events';
 import { testConfig, uniqueName } from '../../helpers/infra';
-import {
-  createSecureTestTopic,
-  mockedSecretsPerTest,
-  plaintextListener,
-  saslSslListener,
-  scramSecret,
-  secretArn,
-  testSecurity,
-} from '../../helpers/secure-kafka';
+import { createSecureTestTopic, mockedSecretsPerTest, plaintextListener, scramOverTlsEnv, scramSecret, secretArn } from '../../helpers/secure-kafka';
 
 const mocked = mockedSecretsPerTest();
 
@@ -34,13 +28,7 @@ describe('SCRAM secret rotation', () => {
     const topic = await createSecureTestTopic('rotation');
     const arn = secretArn('AmazonMSK_rotating');
     mocked().secrets.set(arn, scramSecret(user, before));
-    const config = testConfig({
-      KAFKA_BROKERS: saslSslListener(),
-      KAFKA_AUTH: 'scram-sha-512',
-      KAFKA_SSL: 'true',
-      KAFKA_SASL_SECRET_ARN: arn,
-      KAFKA_CA_FILE: testSecurity().caPath,
-    });
+    const config = testConfig(scramOverTlsEnv(arn));
     const lines: string[] = [];
     const logger = createLogger('debug', (line) => lines.push(line));
     const produce = async (runtime: ProduceRuntime, n: number): Promise<number | undefined> =>
@@ -66,5 +54,40 @@ describe('SCRAM secret rotation', () => {
     const log = lines.join('\n');
     expect(log).not.toContain(before);
     expect(log).not.toContain(after);
+  });
+
+  it('starts the emulator consumer after a rotation by reading the secret again once', async () => {
+    const libs = ensureKafkaJars(createLogger('silent'));
+    const user = uniqueName('rotating-consumer');
+    const [before, after] = [randomBytes(12).toString('hex'), randomBytes(12).toString('hex')];
+    setScramPassword(libs, plaintextListener(), user, before);
+    const topic = await createSecureTestTopic('rotation-consume');
+    const arn = secretArn('AmazonMSK_rotating-consumer');
+    mocked().secrets.set(arn, scramSecret(user, before));
+    const config = testConfig(scramOverTlsEnv(arn));
+    const lines: string[] = [];
+    const consumer = () =>
+      createPartitionConsumer(config.kafka, {
+        groupId: uniqueName('rotation-group'),
+        topic,
+        fromBeginning: true,
+        maxWaitTimeMs: 100,
+        partitionsConcurrently: 1,
+        logger: createLogger('debug', (line) => lines.push(line)),
+      });
+
+    const first = consumer();
+    await first.start(async () => undefined);
+    await first.stop();
+    expect(mocked().reads(arn)).toBe(1);
+
+    setScramPassword(libs, plaintextListener(), user, after);
+    mocked().secrets.set(arn, scramSecret(user, after));
+    const second = consumer();
+    await second.start(async () => undefined);
+    await second.stop();
+    expect(mocked().reads(arn)).toBe(2);
+    expect(lines.filter((line) => line.includes('reading the secret again'))).toHaveLength(1);
+    expect(lines.join('\n')).not.toContain(after);
   });
 });
