@@ -24,6 +24,7 @@ import {
   mockedSecretsPerTest,
   plaintextListener,
   saslSslListener,
+  scramOverTlsEnv,
   scramSecret,
   secretArn,
   sslListener,
@@ -102,30 +103,22 @@ describe('SCRAM refused: wrong password or unknown user', () => {
   it('answers 503 after reading the secret once more, and logs the error naming KAFKA_SASL_SECRET_ARN without the password', async () => {
     const arn = secretArn('AmazonMSK_wrong');
     mocked().secrets.set(arn, scramSecret(testSecurity().user, WRONG_PASSWORD));
-    const refusal = await produceWith({
-      KAFKA_BROKERS: saslSslListener(),
-      KAFKA_AUTH: 'scram-sha-512',
-      KAFKA_SSL: 'true',
-      KAFKA_SASL_SECRET_ARN: arn,
-      KAFKA_CA_FILE: testSecurity().caPath,
-    });
+    const refusal = await produceWith(scramOverTlsEnv(arn));
     expectRefused(refusal, "KAFKA_SASL_SECRET_ARN (the secret's username and password)", [WRONG_PASSWORD, testSecurity().password]);
     expect(refusal.log).toContain('Kafka refused the credentials (wrong password, unknown user or refused token)');
     // The cold start's read and one more after the refusal, then the clear failure.
     expect(mocked().reads(arn)).toBe(2);
   });
 
-  it('refuses an unknown user the same way', async () => {
+  it('refuses an unknown user the same way, and a second request at once without reading the secret again', async () => {
     const arn = secretArn('AmazonMSK_unknown');
     mocked().secrets.set(arn, scramSecret('nobody-here', WRONG_PASSWORD));
-    const refusal = await produceWith({
-      KAFKA_BROKERS: saslSslListener(),
-      KAFKA_AUTH: 'scram-sha-512',
-      KAFKA_SSL: 'true',
-      KAFKA_SASL_SECRET_ARN: arn,
-      KAFKA_CA_FILE: testSecurity().caPath,
-    });
+    const refusal = await produceWith(scramOverTlsEnv(arn));
     expectRefused(refusal, "KAFKA_SASL_SECRET_ARN (the secret's username and password)", [WRONG_PASSWORD]);
+    // A second request at once neither reads the secret again (once every 10 s) nor waits longer.
+    const again = await produceWith(scramOverTlsEnv(arn));
+    expectRefused(again, "KAFKA_SASL_SECRET_ARN (the secret's username and password)", [WRONG_PASSWORD]);
+    expect(mocked().reads(arn)).toBe(2);
   });
 
   it('names KAFKA_USERNAME and KAFKA_PASSWORD when those gave the credentials, and the emulator consumer does not start', async () => {
