@@ -209,6 +209,9 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
       logger.info('reusing the Kafka broker already running', { brokers: brokers.join(',') });
       return { brokers, reused: true, stop: async () => undefined };
     }
+    if (options.secure !== undefined) {
+      throw new KafkaBrokerError(`port ${options.port} is already in use; the secure listeners need a broker of their own: stop the one running there`);
+    }
     throw new KafkaBrokerError(
       `port ${options.port} is already in use by something that is not a Kafka broker; free it, or set KAFKA_BROKERS to an existing cluster`,
     );
