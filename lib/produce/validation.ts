@@ -6,7 +6,7 @@
 import { BodyNotJsonError, PayloadTooLargeError, TopicNotAllowedError, UnsupportedMediaTypeError, ValidationError } from '../errors';
 import { CALLER_HEADER, identityHeaderText, MESSAGE_ID_HEADER } from '../headers';
 import { isBase64, isInteger, isPlainObject } from '../json-checks';
-import { isTopicName, TOPIC_NAME_RULE } from '../kafka/topic-name';
+import { isTopicName, TOPIC_NAME_RULE } from '../topic-name';
 import { DUPLICATE_MEMBER, JsonSyntaxError, RawJson, readJson, type Place, type ReadObject } from './json-body';
 
 /** How keys and values are embedded in the JSON body. */
