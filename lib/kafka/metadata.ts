@@ -8,7 +8,7 @@
  * share one broker request, so that a burst of reads (or a v3 produce per request checking the
  * cluster id) is not a burst of broker requests.
  */
-import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
 import type { KafkaConfig } from '../config';
 import type { Clock } from '../clock';
 import { ProduceTimeoutError, TopicNotFoundError } from '../errors';
@@ -18,6 +18,10 @@ import { isTopicName } from '../topic-name';
 import { resolveKafkaClientDeps } from './auth';
 import { createKafka } from './client';
 import { fromKafkaError } from './errors';
+
+// Kafka's resource type of a topic in DescribeConfigs. kafkajs exports it as an enum that Node's
+// CommonJS import of kafkajs does not expose by name, so the number is written here.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** How long metadata read from the broker is answered from the cache, in milliseconds. */
 export const METADATA_CACHE_MS = 5_000;
@@ -152,7 +156,7 @@ export function createKafkaClusterMetadata(config: KafkaConfig, options: KafkaCl
   };
 
   const topicConfigs = async (client: Admin, name: string): Promise<Record<string, string | null>> => {
-    const described = await client.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name }], includeSynonyms: false });
+    const described = await client.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name }], includeSynonyms: false });
     const configs: Record<string, string | null> = {};
     for (const resource of described.resources) {
       for (const entry of resource.configEntries) configs[entry.configName] = entry.isSensitive ? null : entry.configValue;

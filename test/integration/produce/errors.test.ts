@@ -126,9 +126,9 @@ describe('produce errors, each with its status and REST Proxy body', () => {
     const route = await runtime.handler(httpEvent({ path: '/consumers/x', body: '{}' }));
     expect(route.statusCode).toBe(404);
     expect(bodyOf(route)).toMatchObject({ error_code: 40400 });
-    const method = await runtime.handler(httpEvent({ method: 'GET', path: `/topics/${topic}` }));
+    const method = await runtime.handler(httpEvent({ method: 'DELETE', path: `/topics/${topic}` }));
     expect(method.statusCode).toBe(405);
-    expect(method.headers).toMatchObject({ Allow: 'POST' });
+    expect(method.headers).toMatchObject({ Allow: 'POST, GET' });
     expect(bodyOf(method)).toMatchObject({ error_code: 40501 });
   });
 
