@@ -146,8 +146,10 @@ export function v3ToV2Ratio(results: BenchResults, size: number): { value: numbe
   const v3 = v3Figure.roundRatios;
   const v2 = v2Figure.roundRatios;
   // Without per-round figures (results.json files written before rounds were paired), the quotient of the medians.
-  if (v3 === undefined || v2 === undefined || v3.length === 0 || v3.length !== v2.length)
-    return { value: ratio(v3Figure.recordsPerSec, v2Figure.recordsPerSec), rounds: [] };
+  if (v3 === undefined || v2 === undefined || v3.length === 0 || v3.length !== v2.length) {
+    const value = ratio(v3Figure.recordsPerSec, v2Figure.recordsPerSec);
+    return value === null ? null : { value, rounds: [] };
+  }
   const rounds = v3.map((ratio, index) => ratio / (v2[index] as number));
   const sorted = [...rounds].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

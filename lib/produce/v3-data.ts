@@ -33,9 +33,12 @@ export type V3DataEncoder = (data: RawJson | null, path: string) => Buffer | nul
 
 /** The text of a JSON string token (the data of BINARY and STRING). */
 function stringData(data: RawJson, path: string): string {
+  const { bytes } = data;
   // A string token starts with a quote; any other JSON value is not a string.
-  if (data.bytes[0] !== 0x22) throw new ValidationError(`${path}: must be a string`);
-  return JSON.parse(data.bytes.toString('utf8')) as string;
+  if (bytes[0] !== 0x22) throw new ValidationError(`${path}: must be a string`);
+  // Without a backslash the text is the bytes between the quotes (the reader checked the token).
+  if (bytes.indexOf(0x5c) === -1) return bytes.toString('utf8', 1, bytes.length - 1);
+  return JSON.parse(bytes.toString('utf8')) as string;
 }
 
 /** The encoders served, by type: a schema'd format becomes one more row. */

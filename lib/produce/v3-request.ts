@@ -83,11 +83,17 @@ function readData(value: unknown, path: string): V3Data | undefined {
   return { type: value.type, data: (value.data ?? null) as V3Data['data'], schemaFields };
 }
 
-async function encodeData(value: unknown, path: string): Promise<{ bytes: Buffer | null; type: V3DataType | undefined }> {
+/** A key or value read: its bytes (or, from an encoder that needs the registry, their promise) and its type. */
+interface EncodedData {
+  bytes: Buffer | null | Promise<Buffer | null>;
+  type: V3DataType | undefined;
+}
+
+function encodeData(value: unknown, path: string): EncodedData {
   const data = readData(value, path);
   if (data === undefined) return { bytes: null, type: undefined };
   const { type, encode } = v3EncoderOf(data, path);
-  return { bytes: await encode(data.data, `${path}.data`), type };
+  return { bytes: encode(data.data, `${path}.data`), type };
 }
 
 function timestampOf(value: unknown, nowMs: () => number): number {
@@ -105,38 +111,79 @@ function partitionOf(value: unknown): number | undefined {
   return value;
 }
 
-/**
- * Reads one v3 record (a `ProduceRequest`, or a batch entry when `fields` allows `id`).
- *
- * @throws {AppError} why this record cannot be produced.
- */
-export async function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number): Promise<{ record: ProduceRecord; types: V3RecordTypes }> {
-  if (!isObject(value)) throw new ValidationError('record: must be an object');
-  rejectUnknownFields(value, fields, () => 'record');
-  const key = await encodeData(value.key, 'key');
-  const data = await encodeData(value.value, 'value');
-  const record: ProduceRecord = {
-    key: key.bytes,
-    value: data.bytes,
-    headers: parseHeaders(value.headers, () => ''),
-    timestampMs: timestampOf(value.timestamp, nowMs),
-  };
-  const partition = partitionOf(value.partition_id);
-  if (partition !== undefined) record.partition = partition;
-  return { record, types: { key: key.type, value: data.type } };
+/** One v3 record read, with the types its key and value were given in. */
+export interface V3Read {
+  record: ProduceRecord;
+  types: V3RecordTypes;
 }
 
-/** A record's slot: the record, or why it was refused (an unexpected failure is no client's to read). */
-async function slotOf(value: unknown, fields: ReadonlySet<string>, context: V3ReadContext, types: V3RecordTypes[]): Promise<RecordSlot> {
-  try {
-    const read = await readV3Record(value, fields, context.nowMs);
-    types.push(read.types);
-    return read.record;
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    types.push({ key: undefined, value: undefined });
-    return error;
+/**
+ * Reads one v3 record (a `ProduceRequest`, or a batch entry when `fields` allows `id`).
+ * Synchronous unless an encoder needs to wait (a schema registry): the served types never do,
+ * and a hundred awaits per request cost more than the reading itself.
+ *
+ * @throws {AppError} why this record cannot be produced (a promise of it rejects the same way).
+ */
+export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number): V3Read | Promise<V3Read> {
+  if (!isObject(value)) throw new ValidationError('record: must be an object');
+  rejectUnknownFields(value, fields, RECORD_PATH);
+  const key = encodeData(value.key, 'key');
+  const data = encodeData(value.value, 'value');
+  const headers = parseHeaders(value.headers, NO_PATH);
+  const timestampMs = timestampOf(value.timestamp, nowMs);
+  const partition = partitionOf(value.partition_id);
+  const types = { key: key.type, value: data.type };
+  if (key.bytes instanceof Promise || data.bytes instanceof Promise) {
+    return Promise.all([key.bytes, data.bytes]).then(([keyBytes, valueBytes]) => v3Read(keyBytes, valueBytes, headers, timestampMs, partition, types));
   }
+  return v3Read(key.bytes, data.bytes, headers, timestampMs, partition, types);
+}
+
+const RECORD_PATH = (): string => 'record';
+const NO_PATH = (): string => '';
+
+function v3Read(
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: ProduceRecord['headers'],
+  timestampMs: number,
+  partition: number | undefined,
+  types: V3RecordTypes,
+): V3Read {
+  const record: ProduceRecord = { key, value, headers, timestampMs };
+  if (partition !== undefined) record.partition = partition;
+  return { record, types };
+}
+
+/** The slot of a record refused on its own; an unexpected failure is no client's to read, so it is thrown. */
+function refused(error: unknown, types: V3RecordTypes[]): AppError {
+  if (!(error instanceof AppError)) throw error;
+  types.push({ key: undefined, value: undefined });
+  return error;
+}
+
+/** The slots of `values`, in order: read without waiting, unless an encoder must wait. */
+async function slotsOf(values: readonly unknown[], fields: ReadonlySet<string>, context: V3ReadContext, types: V3RecordTypes[]): Promise<RecordSlot[]> {
+  const slots: RecordSlot[] = [];
+  for (const value of values) {
+    let read: V3Read | Promise<V3Read>;
+    try {
+      read = readV3Record(value, fields, context.nowMs);
+    } catch (error) {
+      slots.push(refused(error, types));
+      continue;
+    }
+    let done: V3Read;
+    try {
+      done = read instanceof Promise ? await read : read;
+    } catch (error) {
+      slots.push(refused(error, types));
+      continue;
+    }
+    types.push(done.types);
+    slots.push(done.record);
+  }
+  return slots;
 }
 
 /**
@@ -167,8 +214,7 @@ export function readV3RecordsRequest(request: HttpRequest, context: V3ReadContex
       if (count > context.limits.maxRecordsPerRequest) {
         throw new PayloadTooLargeError(`${count} records; the limit is ${context.limits.maxRecordsPerRequest}`);
       }
-      const slots: RecordSlot[] = [];
-      for (const value of values) slots.push(await slotOf(value, RECORD_FIELDS, context, types));
+      const slots = await slotsOf(values, RECORD_FIELDS, context, types);
       if (error !== undefined) {
         types.push({ key: undefined, value: undefined });
         slots.push(new BodyNotJsonError(`record ${values.length} is not JSON: ${error.message}`));
@@ -221,9 +267,7 @@ export function readV3BatchRequest(request: HttpRequest, context: V3ReadContext)
       }
       const batch = batchEntries(body, context.limits);
       ids = batch.ids;
-      const slots: RecordSlot[] = [];
-      for (const entry of batch.entries) slots.push(await slotOf(entry, ENTRY_FIELDS, context, types));
-      return slots;
+      return slotsOf(batch.entries, ENTRY_FIELDS, context, types);
     },
     writer: v3BatchWriter(() => ({ clusterId, topic: request.params.topic_name as string, types, ids })),
   };

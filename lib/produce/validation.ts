@@ -138,32 +138,40 @@ const recordPath = (index: number): string => `records[${index}]`;
  * @throws {ValidationError} naming the first invalid header.
  */
 export function parseHeaders(value: unknown, recordPath: () => string): ProduceRecord['headers'] {
-  const headersPath = (): string => `${recordPath()}${recordPath() === '' ? '' : '.'}headers`;
-  const headerPath = (index: number): string => `${headersPath()}[${index}]`;
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new ValidationError(`${headersPath()}: must be an array of {"name", "value"}`);
+  if (!Array.isArray(value)) throw new ValidationError(`${headersPath(recordPath)}: must be an array of {"name", "value"}`);
   const headers: ProduceRecord['headers'] = [];
   for (let index = 0; index < value.length; index += 1) {
     const header: unknown = value[index];
-    if (!isObject(header)) throw new ValidationError(`${headerPath(index)}: must be an object with "name" and "value"`);
-    rejectUnknownFields(header, HEADER_FIELDS, () => headerPath(index));
+    if (!isObject(header)) throw new ValidationError(`${headerPath(recordPath, index)}: must be an object with "name" and "value"`);
+    rejectUnknownFields(header, HEADER_FIELDS, () => headerPath(recordPath, index));
     const { name } = header;
-    if (typeof name !== 'string' || name === '') throw new ValidationError(`${headerPath(index)}.name: must be a non-empty string`);
+    if (typeof name !== 'string' || name === '') throw new ValidationError(`${headerPath(recordPath, index)}.name: must be a non-empty string`);
     // The API stamps the authenticated caller itself; a client-set value would let one caller pose as another.
     if (name.toLowerCase() === CALLER_HEADER) {
-      throw new ValidationError(`${headerPath(index)}.name: "${CALLER_HEADER}" is set by the API from the authenticated caller and cannot be sent`);
+      throw new ValidationError(`${headerPath(recordPath, index)}.name: "${CALLER_HEADER}" is set by the API from the authenticated caller and cannot be sent`);
     }
-    const bytes = base64Bytes(header.value, () => `${headerPath(index)}.value`);
+    const bytes = base64Bytes(header.value, () => `${headerPath(recordPath, index)}.value`);
     // The consumer would treat such an id as absent and fall back to the record's offset, so a
     // client's retry would be applied twice.
     if (name === MESSAGE_ID_HEADER && identityHeaderText(bytes) === undefined) {
       throw new ValidationError(
-        `${headerPath(index)}.value: a "${MESSAGE_ID_HEADER}" header must be non-empty UTF-8 text, the id the consumer deduplicates on`,
+        `${headerPath(recordPath, index)}.value: a "${MESSAGE_ID_HEADER}" header must be non-empty UTF-8 text, the id the consumer deduplicates on`,
       );
     }
     headers.push({ name, value: bytes });
   }
   return headers;
+}
+
+// Built only when a check fails: closures made per record and header cost more than the checks.
+function headersPath(recordPath: () => string): string {
+  const record = recordPath();
+  return record === '' ? 'headers' : `${record}.headers`;
+}
+
+function headerPath(recordPath: () => string, index: number): string {
+  return `${headersPath(recordPath)}[${index}]`;
 }
 
 function parseRecord(value: unknown, format: EmbeddedFormat, index: number): ProduceRecord {
