@@ -4,8 +4,8 @@ The client is the `KafkaApi` of the `kafka-mcp` package on PyPI (1.0.1): it find
 id with `GET /v3/clusters`, as a v3 client does, and produces with
 `POST /v3/clusters/{cluster_id}/topics/{topic}/records`. Run it against `npm start`:
 
-    python3 -m venv .venv && .venv/bin/pip install kafka-mcp==1.0.1
-    .venv/bin/python test/clients/kafka_mcp_v3.py http://127.0.0.1:3000 events
+    python3 -m venv /tmp/v3-client && /tmp/v3-client/bin/pip install kafka-mcp==1.0.1
+    /tmp/v3-client/bin/python test/clients/kafka_mcp_v3.py http://127.0.0.1:3000 events
 
 It exits non-zero unless every record is reported produced (error_code 200).
 """
