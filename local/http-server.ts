@@ -45,6 +45,12 @@ export interface HttpServer {
 export const REQUEST_ID_HEADER = 'apigw-requestid';
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?json\b|application\/(x-www-form-urlencoded|xml)\b)/i;
 const ERROR_HEADERS = { 'content-type': KAFKA_V2_MEDIA_TYPE } as const;
+/** The v3 routes answer errors in their own media type, as the produce function does. */
+const V3_ERROR_HEADERS = { 'content-type': 'application/json' } as const;
+
+function errorHeadersFor(request: IncomingMessage): Record<string, string> {
+  return (request.url ?? '').startsWith('/v3/') ? V3_ERROR_HEADERS : ERROR_HEADERS;
+}
 /** Longest a refused request's remaining body is drained before its connection is closed anyway. */
 const DRAIN_AFTER_REFUSAL_MS = 5_000;
 
@@ -67,7 +73,7 @@ function sendError(response: ServerResponse, answer: ErrorAnswer): void {
  */
 function refuse(request: IncomingMessage, response: ServerResponse, answer: ErrorAnswer): void {
   const body = Buffer.from(JSON.stringify(answer.body));
-  response.writeHead(answer.statusCode, { ...ERROR_HEADERS, 'content-length': String(body.length), connection: 'close' });
+  response.writeHead(answer.statusCode, { ...errorHeadersFor(request), 'content-length': String(body.length), connection: 'close' });
   response.write(body);
   let timer: NodeJS.Timeout | undefined;
   const finish = (): void => {

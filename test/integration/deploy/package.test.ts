@@ -560,7 +560,8 @@ describe('IAM', () => {
       Resource: CLUSTER,
     });
     expect(statements.KafkaWriteAllowedTopics).toMatchObject({
-      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      // Describing the allowed topics' configuration is what GET /topics/{topic} needs beyond producing.
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:DescribeTopicDynamicConfiguration', 'kafka-cluster:WriteData'],
       Resource: [`${TOPIC_PREFIX}/events-dev`],
     });
     expect(statements.IdempotencyRecords).toEqual({

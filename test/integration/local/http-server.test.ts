@@ -102,8 +102,18 @@ describe('local HTTP server', () => {
     const response = await fetch(`${server.url}/topics/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(11) });
 
     expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toBe('application/vnd.kafka.v2+json');
     expect(await response.json()).toEqual({ error_code: 41301, message: 'the request body is larger than 10 bytes' });
     expect(calls).toBe(0);
+
+    // A v3 route's 413 comes in the v3 media type, as the function's own answers do.
+    const v3 = await fetch(`${server.url}/v3/clusters/c/topics/orders/records`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: 'x'.repeat(11),
+    });
+    expect(v3.status).toBe(413);
+    expect(v3.headers.get('content-type')).toBe('application/json');
   });
 
   it('stops a chunked body that passes the cap while it streams', async () => {
