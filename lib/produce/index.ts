@@ -143,7 +143,8 @@ function createOperations(config: AppConfig, service: ProduceService, reads: Met
 
 /** The response to one event: its operation's, or the error's (it never throws). */
 async function answer(operations: Operations, event: APIGatewayProxyEventV2, logger: Logger): Promise<HttpResponse> {
-  let api: ApiVersion = 'v2';
+  // The version of the path, for an answer refused before its route is known (a method the path does not serve).
+  let api: ApiVersion = (event.rawPath ?? '').startsWith('/v3/') ? 'v3' : 'v2';
   try {
     const request = readHttpRequest(event);
     api = request.route.api;
