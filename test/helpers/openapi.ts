@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { expect } from 'vitest';
 import { parse } from 'yaml';
+import type { ProduceRuntime } from '../../lib/produce';
+import { matchPath } from '../../lib/produce/route';
 import { REPORT_SEPARATOR } from '../../lib/produce/v3-answer';
 
 /** Where the document lives. */
@@ -97,4 +100,28 @@ export function openApiProblems(method: string, path: string, response: APIGatew
     if (!validate(body)) problems.push(`${method} ${path} ${statusCode}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(body)}`);
   }
   return problems;
+}
+
+/**
+ * The runtime with every answer held to the document: an answer on a route of the document
+ * must be one it describes; an answer to a path no route has is 404 40400, to a method its path
+ * does not serve 405 40501, as the document's description says.
+ */
+export function heldToOpenApi(runtime: ProduceRuntime): ProduceRuntime {
+  return {
+    async handler(event, context) {
+      const result = await runtime.handler(event, context);
+      const method = event.requestContext?.http?.method?.toUpperCase() ?? '';
+      const match = matchPath(event.rawPath ?? '');
+      const route = match?.routes.find((candidate) => candidate.method === method);
+      if (route !== undefined) {
+        expect(openApiProblems(method, route.path, result), `${method} ${event.rawPath}`).toEqual([]);
+      } else {
+        const code = (JSON.parse(String(result.body)) as { error_code?: unknown }).error_code;
+        expect([result.statusCode, code]).toEqual(match === undefined ? [404, 40400] : [405, 40501]);
+      }
+      return result;
+    },
+    close: () => runtime.close(),
+  };
 }

@@ -11,7 +11,7 @@ import { silentLogger } from '../../../lib/logger';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { b64, httpEvent } from '../../helpers/http-events';
 import { createTestTables, createTestTopic, testConfig, testKafka } from '../../helpers/infra';
-import { openApiProblems } from '../../helpers/openapi';
+import { heldToOpenApi, openApiProblems } from '../../helpers/openapi';
 import { readBack } from './read-back';
 
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
@@ -159,7 +159,7 @@ describe('the REST Proxy surface against the real broker', () => {
     it('shows only the topics of ALLOWED_TOPICS: another is 404 as a missing one is', async () => {
       const config = testConfig({ ALLOWED_TOPICS: `${topic},not-created-yet` });
       await createTestTables(config);
-      const limited = createProduceRuntime(config, { logger: silentLogger });
+      const limited = heldToOpenApi(createProduceRuntime(config, { logger: silentLogger }));
       try {
         const list = (await limited.handler(httpEvent({ method: 'GET', path: '/topics' }))) as APIGatewayProxyStructuredResultV2;
         expect(json(list)).toEqual([topic]);
