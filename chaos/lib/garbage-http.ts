@@ -347,9 +347,9 @@ const GENERATORS: Record<string, Generator> = {
   },
   'v3-malformed': (prng, target) => ({
     bytes: postV3(target, 'application/json', prng.pick(V3_MALFORMED)),
-    // A malformed record is answered in its own report (200); a body that is no record at all is
-    // 400 or 422; a partition the topic does not have refuses the whole request (404).
-    allowedStatuses: [200, 400, 404, 422],
+    // A malformed record, a partition the topic does not have included, is answered in its own
+    // report (200); a body that is no record at all is 400 or 422.
+    allowedStatuses: [200, 400, 422],
   }),
   'v3-cut-stream': (prng, target) => {
     const stream = Array.from({ length: prng.int(1, 4) }, (_, i) => JSON.stringify({ value: { type: 'STRING', data: `cut-${i}` } })).join(

@@ -37,6 +37,11 @@ export interface AnswerWriter {
   /** The status of an answer in which every record was acknowledged, which is also its replay's. */
   completeStatus: number;
   /**
+   * True when each record is answered on its own (v3): a record naming a partition the topic
+   * does not have is then refused in its place rather than the whole request.
+   */
+  answersEachRecord: boolean;
+  /**
    * @param slots - the request's records, in request order.
    * @param outcomes - one per slot, in the same order.
    */

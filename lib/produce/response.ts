@@ -65,6 +65,7 @@ export function offsetEntryOf(outcome: RecordOutcome): OffsetEntry {
 export const V2_ANSWER_WRITER: AnswerWriter = {
   mediaType: KAFKA_V2_MEDIA_TYPE,
   completeStatus: 200,
+  answersEachRecord: false,
   write(_slots, outcomes) {
     let statusCode = 200;
     // Stryker disable next-line ArrayDeclaration: speed only; the loop fills every index of an empty array as well.

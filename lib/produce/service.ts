@@ -161,7 +161,8 @@ export class ProduceService {
    * of them. It is complete (to be stored for an Idempotency-Key) only when every record of the
    * request was acknowledged.
    */
-  private async sendAndWrite(topic: string, slots: readonly RecordSlot[], stamps: Stamps, writer: AnswerWriter, logger: Logger): Promise<SentAnswer> {
+  private async sendAndWrite(topic: string, read: readonly RecordSlot[], stamps: Stamps, writer: AnswerWriter, logger: Logger): Promise<SentAnswer> {
+    const slots = writer.answersEachRecord ? await this.refuseMissingPartitions(topic, read) : read;
     const { records, positions } = sendable(slots);
     stampRecords(records, positions === undefined ? stamps : { ...stamps, positions });
     const sent = records.length === 0 ? [] : await this.sendRecords(topic, records, logger);
@@ -218,6 +219,28 @@ export class ProduceService {
     } finally {
       this.metrics.durationMs(MetricName.AckWait, clock.nowMs() - startedMs);
     }
+  }
+
+  /**
+   * The slots with each record that names a partition the topic does not have (even after a
+   * metadata refresh) refused in its place, as Confluent's v3 answers such a record.
+   *
+   * @throws {TopicNotFoundError} for a missing topic (the whole request is about it).
+   */
+  private async refuseMissingPartitions(topic: string, slots: readonly RecordSlot[]): Promise<readonly RecordSlot[]> {
+    const named = (slot: RecordSlot): slot is ProduceRecord => !isRefused(slot) && slot.partition !== undefined;
+    if (!slots.some(named)) return slots;
+    const { producer, settings } = this.deps;
+    let partitionCount = await producer.partitionCount(topic, { timeoutMs: settings.timeoutMs });
+    const missing = (slot: RecordSlot): boolean => named(slot) && (slot.partition as number) >= partitionCount;
+    if (!slots.some(missing)) return slots;
+    // Partitions may have been added since the metadata was cached.
+    partitionCount = await producer.partitionCount(topic, { timeoutMs: settings.timeoutMs, refresh: true });
+    return slots.map((slot) =>
+      missing(slot)
+        ? new PartitionNotFoundError(`partition ${(slot as ProduceRecord).partition} does not exist; topic "${topic}" has ${partitionCount}`)
+        : slot,
+    );
   }
 
   /** 404 for a missing topic, or for a partition the topic does not have even after a metadata refresh. */

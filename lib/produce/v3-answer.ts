@@ -65,6 +65,7 @@ export function v3RecordsWriter(context: () => V3AnswerContext): AnswerWriter {
   return {
     mediaType: V3_ANSWER_MEDIA_TYPE,
     completeStatus: 200,
+    answersEachRecord: true,
     write(slots, outcomes) {
       const known = context();
       // The records of one request mostly share one timestamp: each distinct one is written once.
@@ -99,6 +100,7 @@ export function v3BatchWriter(context: () => V3AnswerContext & { ids: readonly s
   return {
     mediaType: V3_ANSWER_MEDIA_TYPE,
     completeStatus: 207,
+    answersEachRecord: true,
     write(slots, outcomes) {
       const known = context();
       const successes: Record<string, unknown>[] = [];

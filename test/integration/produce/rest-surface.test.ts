@@ -274,6 +274,7 @@ describe('the REST Proxy surface against the real broker', () => {
         '{"value": {"type": "STRING", "data": "first"}}',
         '{"value": {"type": "BINARY", "data": "not base64!"}}',
         '{"value": {"type": "JSON", "data": {"third": true}}}',
+        '{"value": {"type": "STRING", "data": "fourth"}, "partition_id": 1}',
       ].join('\n');
       const result = await call('POST', records(clusterId, name), RECORDS, {
         contentType: 'application/json',
@@ -282,9 +283,11 @@ describe('the REST Proxy surface against the real broker', () => {
       });
       expect(result.statusCode).toBe(200);
       const answered = reports(result) as Record<string, unknown>[];
-      expect(answered.map((report) => report.error_code)).toEqual([200, 42201, 200]);
+      expect(answered.map((report) => report.error_code)).toEqual([200, 42201, 200, 40402]);
       expect(answered[1]).toEqual({ error_code: 42201, message: 'value.data: must be a base64 string' });
-      expect(answered.map((report) => report.offset)).toEqual([0, undefined, 1]);
+      // The topic has one partition: a record for partition 1 is refused in its place, as Confluent's v3 answers it.
+      expect(answered[3]).toEqual({ error_code: 40402, message: `partition 1 does not exist; topic "${name}" has 1` });
+      expect(answered.map((report) => report.offset)).toEqual([0, undefined, 1, undefined]);
       const read = await readBack(name, 2);
       expect(read.map((record) => [record.value?.toString(), record.headers['message-id']])).toEqual([
         ['first', 'stream-1:0'],

@@ -71,6 +71,23 @@ describe('produce handler routes', () => {
     expect(producer.sentRecords.map((record) => record.headers.find((header) => header.name === 'message-id')?.value.toString())).toEqual(['k:0', 'k:2']);
   });
 
+  it('refuses a v3 record naming a partition the topic lacks (after a refresh) in its place, and sends the others', async () => {
+    const { producer, runtime: handler } = runtime();
+    const result = await handler.handler(
+      v3(
+        'records',
+        '{"value":{"type":"STRING","data":"a"},"partition_id":2}{"value":{"type":"STRING","data":"b"},"partition_id":3}{"value":{"type":"STRING","data":"c"}}',
+      ),
+    );
+    const reports = (result.body as string)
+      .split('\r\n')
+      .slice(0, -1)
+      .map((line) => JSON.parse(line));
+    expect(reports.map((report) => report.error_code)).toEqual([200, 40402, 200]);
+    expect(reports[1]).toEqual({ error_code: 40402, message: 'partition 3 does not exist; topic "orders" has 3' });
+    expect(producer.sentRecords.map((record) => record.value?.toString())).toEqual(['a', 'c']);
+  });
+
   it('stores no answer for a v3 request with a refused record: its retry produces again, under the same message ids', async () => {
     const { producer, runtime: handler } = runtime();
     const request = v3('records', '{"value":{"type":"STRING","data":"a"}}{"value":5}', { 'idempotency-key': 'k2' });
