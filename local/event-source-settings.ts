@@ -4,7 +4,7 @@
  * and the local emulator never disagree.
  */
 import settingsFile from '../deploy/event-source.json';
-import { isTopicName } from '../lib/kafka/topic-name';
+import { isTopicName } from '../lib/topic-name';
 
 /** Where a consumer group without committed offsets starts reading. */
 export const StartingPosition = { TrimHorizon: 'TRIM_HORIZON', Latest: 'LATEST' } as const;

@@ -65,14 +65,22 @@ function arnLike(pattern) {
 }
 
 /**
- * The source ARN of the produce function's invoke permission: `<api>/<stage>/<METHOD>/<path>`
+ * The number of invoke permissions serverless.yml declares beside the framework's own
+ * (`ProduceLambdaPermissionHttpApiRoutes<n>`): one per route pattern no other pattern covers,
+ * since one permission holds one source ARN.
+ */
+const EXTRA_INVOKE_PERMISSIONS = 6;
+
+/**
+ * The source ARNs of the produce function's invoke permissions: `<api>/<stage>/<METHOD>/<path>`
  * for its routes, with any stage and path parameters as wildcards, instead of the framework's
  * `<api>/<anything>`, which would let any route added to the API later (in the console, say)
- * invoke the function. Routes another route's
- * pattern covers share it; routes needing two patterns fail packaging, since one permission
- * holds one source ARN. https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html
+ * invoke the function. Routes another route's pattern covers share it; the first ARN goes to
+ * the framework's permission, each other one to a permission of its own, and packaging fails
+ * when serverless.yml declares another number of them.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html
  */
-async function produceInvokeSourceArn(resolveVariable) {
+async function produceInvokeSourceArns(resolveVariable) {
   const events = (await resolveVariable('self:functions.produce.events')) ?? [];
   const patterns = [
     ...new Set(
@@ -87,11 +95,11 @@ async function produceInvokeSourceArn(resolveVariable) {
     ),
   ];
   const needed = patterns.filter((pattern) => !patterns.some((other) => other !== pattern && arnLike(other).test(pattern)));
-  if (needed.length !== 1)
+  if (needed.length !== EXTRA_INVOKE_PERMISSIONS + 1)
     throw new Error(
-      `the produce function's routes need ${needed.length} invoke permission patterns (${needed.join(', ')}); give the extra routes their own AWS::Lambda::Permission`,
+      `the produce function's routes need ${needed.length} invoke permission patterns (${needed.join(', ')}); serverless.yml declares ${EXTRA_INVOKE_PERMISSIONS + 1}: give each its own ProduceLambdaPermissionHttpApiRoutes<n>`,
     );
-  return { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/${needed[0]}` };
+  return needed.map((pattern) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/${pattern}` }));
 }
 
 /**
@@ -371,6 +379,22 @@ module.exports = {
    * `resources.extensions`: the provisioned-mode properties of the one event source mapping the
    * chosen kafkaSource generates, and checkov's accepted findings on framework-generated resources.
    */
+  /** The invoke permissions of the produce function's routes beyond the first, by position from 1. */
+  produceExtraInvokePermissions: async ({ resolveVariable }) =>
+    Object.fromEntries(
+      (await produceInvokeSourceArns(resolveVariable)).slice(1).map((sourceArn, index) => [
+        String(index + 1),
+        {
+          Type: 'AWS::Lambda::Permission',
+          Properties: {
+            FunctionName: { 'Fn::GetAtt': ['ProduceLambdaFunction', 'Arn'] },
+            Action: 'lambda:InvokeFunction',
+            Principal: 'apigateway.amazonaws.com',
+            SourceArn: sourceArn,
+          },
+        },
+      ]),
+    ),
   extensions: async ({ resolveVariable }) => {
     const kafkaSource = await resolveVariable('param:kafkaSource');
     const clusterArn = kafkaSource === 'msk' ? await resolveVariable('param:kafkaClusterArn') : undefined;
@@ -381,7 +405,7 @@ module.exports = {
     return {
       [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: { Properties: properties },
       HttpApiStage: { Properties: { DefaultRouteSettings: await stageThrottling(resolveVariable) } },
-      ProduceLambdaPermissionHttpApi: { Properties: { SourceArn: await produceInvokeSourceArn(resolveVariable) } },
+      ProduceLambdaPermissionHttpApi: { Properties: { SourceArn: (await produceInvokeSourceArns(resolveVariable))[0] } },
       ProduceLambdaFunction: checkov(skips.functionCommon),
       ConsumeLambdaFunction: checkov(skips.functionCommon, skips.consumeFunction),
       ProduceLogGroup: checkov(skips.logGroup),

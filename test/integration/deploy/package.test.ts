@@ -24,6 +24,7 @@ import { loadConfig } from '../../../lib/config';
 import { consumeIdempotencyKey } from '../../../lib/consume/message-id';
 import { produceIdempotencyKey } from '../../../lib/produce/idempotency';
 import { rateLimitKey } from '../../../lib/produce/rate-limit';
+import { ROUTES, routeKeyOf } from '../../../lib/produce/route';
 import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../local/event-source-emulator';
 import { readEventSourceSettings } from '../../../local/event-source-settings';
 import { ROOT, asList, iamStatements, packageStack, packageVariant, run, type CfnTemplate, type PackageResult } from './stack';
@@ -134,38 +135,57 @@ describe('functions and their bundles', () => {
 });
 
 describe('produce', () => {
-  it('serves POST /topics/{topic} through the HTTP API with IAM authorisation by default', () => {
-    const route = resource(template, 'HttpApiRoutePostTopicsTopicVar');
-    expect(route.RouteKey).toBe('POST /topics/{topic}');
-    expect(route.AuthorizationType).toBe('AWS_IAM');
-    expect(route.Target).toEqual({ 'Fn::Join': ['/', ['integrations', { Ref: 'HttpApiIntegrationProduce' }]] });
+  /** The template's routes that reach the produce function, by route key. */
+  const produceRoutes = (of: CfnTemplate): Map<string, Record<string, unknown>> =>
+    new Map(
+      Object.values(of.Resources)
+        .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && JSON.stringify(r.Properties?.Target).includes('HttpApiIntegrationProduce'))
+        .map((r) => [r.Properties?.RouteKey as string, r.Properties as Record<string, unknown>]),
+    );
+
+  it('serves every route of the route table through the HTTP API, each with IAM authorisation by default, and no other', () => {
+    const routes = produceRoutes(template);
+    expect([...routes.keys()].sort()).toEqual(ROUTES.map(routeKeyOf).sort());
+    for (const [key, route] of routes) {
+      expect([key, route.AuthorizationType]).toEqual([key, 'AWS_IAM']);
+      expect(route.Target).toEqual({ 'Fn::Join': ['/', ['integrations', { Ref: 'HttpApiIntegrationProduce' }]] });
+    }
+    expect(resource(template, 'HttpApiRoutePostTopicsTopicVar').RouteKey).toBe('POST /topics/{topic}');
     expect(resource(template, 'HttpApiIntegrationProduce').PayloadFormatVersion).toBe('2.0');
+    // No route has throttling of its own: the stage's default (below) holds for all of them.
+    expect(resource(template, 'HttpApiStage').RouteSettings).toBeUndefined();
   });
 
   it("lets API Gateway invoke produce through produce's routes only, not through a route added to the API later", () => {
-    const { SourceArn } = resource(template, 'ProduceLambdaPermissionHttpApi');
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, meant literally.
-    expect(SourceArn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*/POST/topics/*' });
+    const permissions = Object.entries(template.Resources)
+      .filter(([name, r]) => r.Type === 'AWS::Lambda::Permission' && name.startsWith('ProduceLambdaPermissionHttpApi'))
+      .map(([, r]) => r.Properties as { SourceArn: { 'Fn::Sub': string }; FunctionName: unknown; Principal: string; Action: string });
+    expect(permissions).toHaveLength(7);
     // What IAM's ArnLike matches after the API id: `*` stands for any characters, `/` included.
-    const [, pattern] = /\$\{HttpApi\}\/(.*)$/.exec(SourceArn['Fn::Sub'] as string) ?? [];
-    const invokes = (stage: string, method: string, path: string): boolean =>
-      new RegExp(
+    const patterns = permissions.map((permission) => {
+      expect(permission).toMatchObject({
+        FunctionName: { 'Fn::GetAtt': ['ProduceLambdaFunction', 'Arn'] },
+        Principal: 'apigateway.amazonaws.com',
+        Action: 'lambda:InvokeFunction',
+      });
+      const [, pattern] = /\$\{HttpApi\}\/(.*)$/.exec(permission.SourceArn['Fn::Sub']) ?? [];
+      return new RegExp(
         `^${(pattern ?? '')
           .split('*')
           .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
           .join('.*')}$`,
-      ).test(`${stage}/${method}${path}`);
+      );
+    });
+    const invokes = (stage: string, method: string, path: string): boolean => patterns.some((pattern) => pattern.test(`${stage}/${method}${path}`));
     // Every route the template sends to produce, with its parameters filled in, as API Gateway names the call.
-    const routeKeys = Object.values(template.Resources)
-      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && JSON.stringify(r.Properties?.Target).includes('HttpApiIntegrationProduce'))
-      .map((r) => r.Properties?.RouteKey as string);
-    expect(routeKeys).toContain('POST /topics/{topic}');
-    for (const key of routeKeys) {
+    for (const key of produceRoutes(template).keys()) {
       const [method = '', path = ''] = key.split(' ');
       expect(invokes('$default', method, path.replace(/\{[^}]+\}/g, 'events')), key).toBe(true);
     }
-    expect(invokes('$default', 'GET', '/topics/events')).toBe(false);
+    expect(invokes('$default', 'DELETE', '/topics/events')).toBe(false);
+    expect(invokes('$default', 'PUT', '/v3/clusters/c')).toBe(false);
     expect(invokes('$default', 'POST', '/admin')).toBe(false);
+    expect(invokes('$default', 'GET', '/')).toBe(false);
     expect(invokes('$default', 'POST', '/')).toBe(false);
   });
 
@@ -195,10 +215,15 @@ describe('produce', () => {
     expect(Object.values(format).join(' ')).not.toMatch(/identity\.(userArn|user|caller)\b|claims\.sub|header\.Authorization|accessKey/i);
   });
 
-  it('uses a JWT authoriser when produceAuthorizer=jwt', () => {
-    const route = resource(selfManaged.template, 'HttpApiRoutePostTopicsTopicVar');
-    expect(route.AuthorizationType).toBe('JWT');
-    expect(route.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerJwt' });
+  it('uses a JWT authoriser on every route when produceAuthorizer=jwt', () => {
+    for (const [key, route] of produceRoutes(selfManaged.template)) {
+      expect([key, route.AuthorizationType, route.AuthorizerId, route.AuthorizationScopes]).toEqual([
+        key,
+        'JWT',
+        { Ref: 'HttpApiAuthorizerJwt' },
+        ['serverless-kafka-pipeline/produce'],
+      ]);
+    }
     expect(resource(selfManaged.template, 'HttpApiAuthorizerJwt').JwtConfiguration).toEqual({
       Audience: ['serverless-kafka-pipeline'],
       Issuer: 'https://issuer.example.com/',
@@ -586,7 +611,8 @@ describe('IAM', () => {
       Resource: CLUSTER,
     });
     expect(statements.KafkaWriteAllowedTopics).toMatchObject({
-      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      // Describing the allowed topics' configuration is what GET /topics/{topic} needs beyond producing.
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:DescribeTopicDynamicConfiguration', 'kafka-cluster:WriteData'],
       Resource: [`${TOPIC_PREFIX}/events-dev`],
     });
     expect(statements.IdempotencyRecords).toEqual({
