@@ -5,7 +5,10 @@
  * the batch is treated as a failure of the whole batch, as Lambda does with an invalid
  * response (https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html).
  */
-import { partitionKey } from './msk-event';
+import { partitionKey } from '../msk-event';
+
+/** The `functionError` of an outcome whose records the function reported failed (not a function error). */
+export const BATCH_ITEM_FAILURE = 'BatchItemFailure';
 
 /** The part of a function's answer the event source reads. */
 export interface BatchItemFailuresResponse {
@@ -58,5 +61,5 @@ export function batchOutcome(batch: DeliveredBatch, answer: { response: unknown 
     if (identifier?.partition !== key || offset === undefined || !delivered.has(offset)) return invalid;
     if (lowest === undefined || offset < lowest) lowest = offset;
   }
-  return lowest === undefined ? { kind: 'succeeded' } : { kind: 'failed', failedOffset: lowest, functionError: 'BatchItemFailure' };
+  return lowest === undefined ? { kind: 'succeeded' } : { kind: 'failed', failedOffset: lowest, functionError: BATCH_ITEM_FAILURE };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchOutcome } from '../../../local/batch-outcome';
+import { batchOutcome } from '../../../../local/emulator/batch-outcome';
 
 const batch = { topic: 'events', partition: 2, offsets: [10n, 11n, 12n] };
 const item = (partition: unknown, offset: unknown) => ({ itemIdentifier: { partition, offset } });
