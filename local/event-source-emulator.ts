@@ -56,7 +56,7 @@ import { FailureCondition, failureMessage, type MappingIdentity, type RecordFail
 import { isPastMaximumAge } from './emulator/record-age';
 import { compileRecordFilter } from './emulator/record-filter';
 import { effectiveRetryAttempts, StartingPosition, type EventSourceSettings } from './event-source-settings';
-import { buildMskEvent, emulatedClusterArn, eventEnvelopeBytes, mskRecordBytes, type EmulatedCluster } from './msk-event';
+import { buildMskEvent, eventEnvelopeBytes, mskRecordBytes, type EmulatedCluster } from './msk-event';
 
 export type { RetryBackoff } from './emulator/batch-decision';
 
@@ -184,7 +184,6 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
   const windowMs = options.batchingWindowMs ?? settings.maximumBatchingWindowInSeconds * 1_000;
   const maximumRetryAttempts = effectiveRetryAttempts(settings);
   const cluster: EmulatedCluster = { brokers: config.kafka.brokers, region: config.aws.region };
-  const eventSourceArn = emulatedClusterArn(cluster);
   const mapping: MappingIdentity = { cluster, functionArn: options.functionArn ?? emulatedFunctionArn(config.aws.region) };
   const keeps = compileRecordFilter(settings.filterPatterns);
   const stats: EmulatorStats = {

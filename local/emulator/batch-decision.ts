@@ -94,7 +94,6 @@ export function openWindows(windows: readonly BisectWindow[], nextOffset: bigint
 /** Decides what follows an invocation of a batch (see the module comment). */
 export function decideBatch(facts: BatchFacts): BatchDecision {
   const { outcome, offsets } = facts;
-  const first = offsets[0] ?? 0n;
   const last = offsets[offsets.length - 1] ?? 0n;
   if (outcome.kind === 'succeeded') return { kind: 'advance', commitOffset: last + 1n, processed: offsets.length };
   const { failedOffset, functionError } = outcome;
