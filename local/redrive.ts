@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../lib/config';
+import { REDRIVEN_FROM_HEADER } from '../lib/headers';
 import type { ConsumedRecord } from '../lib/consume/event';
 import type { OutgoingRecord } from '../lib/kafka/producer';
 import { errorFields, type Logger } from '../lib/logger';
@@ -22,9 +23,6 @@ import { FailureRecordError, readFailureMessage, type ReadFailure } from './emul
 import { createPartitionConsumer, type FetchedRecord } from './kafka/consumer';
 import { createOffsetReader } from './kafka/offsets';
 import { createTransactionalWriter, type TopicRecords, type TransactionalWriter } from './kafka/transactional-writer';
-
-/** The header a redriven record carries: `<on-failure topic>/<partition>/<offset>` of its failure record. */
-export const REDRIVEN_FROM_HEADER = 'redriven-from';
 
 /** Which failure records to redrive; every given filter must match. */
 export interface RedriveFilters {

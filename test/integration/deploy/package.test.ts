@@ -304,6 +304,8 @@ describe('consume event source mapping', () => {
     MaximumRetryAttempts: 3,
     MaximumRecordAgeInSeconds: -1,
     BisectBatchOnFunctionError: false,
+    // Lambda's own counts of filtered, dropped and dead-lettered records.
+    MetricsConfig: { Metrics: ['EventCount', 'ErrorCount'] },
     DestinationConfig: { OnFailure: { Destination: 'kafka://events-dlq-dev' } },
     BatchSize: 100,
     MaximumBatchingWindowInSeconds: 1,

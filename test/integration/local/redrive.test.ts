@@ -160,5 +160,7 @@ describe('npm run redrive (local/redrive.ts)', () => {
     await waitFor('the second redrive consumed', () => w.runtime.emulator.stats().processed >= 12 + 5);
     expect([...w.applied.values()].every((count) => count === 1)).toBe(true);
     expect(w.applied.size).toBe(12);
+    // The consume function counted every redriven record it was given (RecordsRedriven), for the flow line.
+    expect(w.runtime.flow().redriven).toBe(10);
   });
 });
