@@ -143,6 +143,8 @@ export interface RedriveOptions {
   limit?: number;
   /** The transactional writer (default: one on `config`'s cluster for `groupId`). */
   writer?: TransactionalWriter;
+  /** Stops the redrive after the batch in hand (it then rejects); what was committed stays committed. */
+  signal?: AbortSignal;
 }
 
 /** Raised when the redrive cannot start: the topic does not exist. */
@@ -191,6 +193,12 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
     finish = resolve;
   });
   const limitReached = (): boolean => options.limit !== undefined && summary.redriven >= options.limit;
+  const onAbort = (): void => {
+    failed ??= new Error('redrive stopped before the end; run it again to resume');
+    finish();
+  };
+  if (options.signal?.aborted === true) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   const consumer = createPartitionConsumer(config.kafka, {
     groupId,
     topic: onFailureTopic,
@@ -238,6 +246,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
     });
     await finished;
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     await consumer.stop();
     await writer?.close().catch((error: unknown) => logger.warn('redrive: closing the writer failed', errorFields(error)));
   }
