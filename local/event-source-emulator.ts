@@ -22,8 +22,10 @@
  *   has ended (Lambda stops the environment; in one process the handler can only be awaited).
  *
  * Retries are per partition: a partition waiting for its backoff is paused, so the other
- * partitions keep flowing. Each invocation carries the records of one partition, and a
- * partition is in at most one invocation at a time.
+ * partitions keep flowing. An invocation may carry several partitions' records (those ready
+ * within a few milliseconds of each other, within the batch size and the payload limit
+ * together), and a partition is in at most one invocation at a time; the function's answer
+ * is read for each partition on its own.
  *
  * Batching, as Lambda's poller does it: a partition's records are invoked once `batchSize`
  * of them are there (or the payload limit is reached), or once the batching window has passed
@@ -50,7 +52,7 @@ import {
   type RetryBackoff,
 } from './emulator/batch-decision';
 import { withTimeout } from '../lib/timeout';
-import { BATCH_ITEM_FAILURE, batchOutcome, type BatchOutcome } from './emulator/batch-outcome';
+import { BATCH_ITEM_FAILURE, batchOutcomes, INVALID_BATCH_ITEM_FAILURES, type BatchOutcome } from './emulator/batch-outcome';
 import { MAX_PAYLOAD_BYTES, planNextStep, type PlanStep, type RecordChecks } from './emulator/batch-plan';
 import { FailureCondition, failureMessage, type MappingIdentity, type RecordFailure } from './emulator/failure-record';
 import { isPastMaximumAge } from './emulator/record-age';
@@ -145,11 +147,32 @@ export function emulatedFunctionArn(region: string): string {
 class InvocationTimeout extends Error {}
 
 /**
+ * How long an invocation waits for other partitions' records after its first arrived: the
+ * partitions of one fetch arrive a moment apart, and Lambda puts them in one event.
+ */
+const GATHER_MS = 5;
+
+/** One partition's records for an invocation, and how its outcome comes back. */
+interface Contribution {
+  records: FetchedRecord[];
+  payloadBytes: number;
+  resolve(result: InvocationResult): void;
+  reject(error: unknown): void;
+}
+
+/** What an invocation answered for one partition's records. */
+interface InvocationResult {
+  outcome: BatchOutcome;
+  awsRequestId: string;
+  startedMs: number;
+}
+
+/**
  * Lambda's `functionError` for a failed invocation: `Unhandled` for a thrown error or a
  * timeout; none when the function answered (reported records, or an answer Lambda rejects).
  */
 function lambdaFunctionError(functionError: string): string | undefined {
-  return functionError === BATCH_ITEM_FAILURE || functionError === 'InvalidBatchItemFailures' ? undefined : 'Unhandled';
+  return functionError === BATCH_ITEM_FAILURE || functionError === INVALID_BATCH_ITEM_FAILURES ? undefined : 'Unhandled';
 }
 
 /**
@@ -302,10 +325,11 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     });
   };
 
-  /** Invokes the handler with `records` under the request id `awsRequestId` and reads its answer. */
-  const invoke = async (records: FetchedRecord[], awsRequestId: string): Promise<BatchOutcome> => {
-    const [first] = records as [FetchedRecord];
-    await afterUnsettled(first.partition);
+  /** Invokes the handler once with the records of every contribution, under `awsRequestId`, and reads its answer for each. */
+  const invoke = async (contributions: readonly Contribution[], awsRequestId: string): Promise<BatchOutcome[]> => {
+    const records = contributions.flatMap((contribution) => contribution.records);
+    const partitions = contributions.map((contribution) => (contribution.records[0] as FetchedRecord).partition);
+    for (const partition of partitions) await afterUnsettled(partition);
     const event = buildMskEvent(cluster, records);
     stats.invocations += 1;
     stats.delivered += records.length;
@@ -328,22 +352,69 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
           () => {},
           () => {},
         );
-        unsettled.set(first.partition, ended);
-        void ended.then(() => {
-          if (unsettled.get(first.partition) === ended) unsettled.delete(first.partition);
-        });
+        for (const partition of partitions) {
+          unsettled.set(partition, ended);
+          void ended.then(() => {
+            if (unsettled.get(partition) === ended) unsettled.delete(partition);
+          });
+        }
       }
-      logger.warn('event source: the function failed', {
-        partition: first.partition,
-        firstOffset: first.offset,
-        lastOffset: (records[records.length - 1] as FetchedRecord).offset,
-        awsRequestId,
-        ...errorFields(error),
-      });
+      logger.warn('event source: the function failed', { partitions, records: records.length, awsRequestId, ...errorFields(error) });
       answer = { error };
     }
-    return batchOutcome({ topic: first.topic, partition: first.partition, offsets: records.map((record) => BigInt(record.offset)) }, answer);
+    return batchOutcomes(
+      contributions.map(({ records: mine }) => {
+        const [first] = mine as [FetchedRecord];
+        return { topic: first.topic, partition: first.partition, offsets: mine.map((record) => BigInt(record.offset)) };
+      }),
+      answer,
+    );
   };
+
+  /** The invocation being gathered: partitions' records that arrive within {@link GATHER_MS} go into one event. */
+  let gathering: { contributions: Contribution[]; records: number; payloadBytes: number; timer: NodeJS.Timeout } | undefined;
+  /** Contributions that did not fit in the invocation being gathered, for the next one. */
+  const waiting: Contribution[] = [];
+
+  /** Sends the gathered invocation, then starts gathering the next from those waiting. */
+  const fire = (): void => {
+    const current = gathering;
+    gathering = undefined;
+    if (current === undefined) return;
+    clearTimeout(current.timer);
+    const awsRequestId = randomUUID();
+    const startedMs = clock.nowMs();
+    invoke(current.contributions, awsRequestId).then(
+      (outcomes) =>
+        current.contributions.forEach((contribution, index) => contribution.resolve({ outcome: outcomes[index] as BatchOutcome, awsRequestId, startedMs })),
+      (error: unknown) => current.contributions.forEach((contribution) => contribution.reject(error)),
+    );
+    for (const next of waiting.splice(0)) gather(next);
+  };
+
+  /**
+   * Adds a partition's records to the invocation being gathered, when they fit in the batch
+   * size and the payload limit with what it holds, or to the next one. An invocation goes
+   * once it is full, or {@link GATHER_MS} after its first records arrived.
+   */
+  const gather = (contribution: Contribution): void => {
+    if (gathering !== undefined && !fitsWith(gathering, contribution)) {
+      waiting.push(contribution);
+      return;
+    }
+    gathering ??= { contributions: [], records: 0, payloadBytes: 0, timer: setTimeout(fire, GATHER_MS) };
+    gathering.contributions.push(contribution);
+    gathering.records += contribution.records.length;
+    gathering.payloadBytes += contribution.payloadBytes;
+    if (gathering.records >= settings.batchSize) fire();
+  };
+
+  const fitsWith = (current: { records: number; payloadBytes: number }, contribution: Contribution): boolean =>
+    current.records + contribution.records.length <= settings.batchSize && current.payloadBytes + contribution.payloadBytes <= MAX_PAYLOAD_BYTES;
+
+  /** Delivers `records` (one partition's, planned) in the next invocation and resolves with its outcome for them. */
+  const deliver = (records: FetchedRecord[], payloadBytes: number): Promise<InvocationResult> =>
+    new Promise((resolve, reject) => gather({ records, payloadBytes, resolve, reject }));
 
   /**
    * The fields every batch log line carries. The request id is the one the function saw
@@ -528,10 +599,8 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
   /** Invokes the function with `step`'s records and acts on its answer; true when the partition moved past them. */
   const invokeStep = async (batch: PartitionBatch, control: PartitionControl, step: Extract<PlanStep, { kind: 'invoke' }>): Promise<boolean> => {
     const { records } = step;
-    const startedMs = clock.nowMs();
     const offsets = records.map((record) => BigInt(record.offset));
-    const awsRequestId = randomUUID();
-    const outcome = await whileHeartbeating(control, () => invoke(records, awsRequestId));
+    const { outcome, awsRequestId, startedMs } = await whileHeartbeating(control, () => deliver(records, step.payloadBytes));
     const summary = summaryOf(batch, offsets, startedMs, awsRequestId);
     const decision = decideBatch({
       outcome,
@@ -610,6 +679,7 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        fire();
         for (const timer of resumeTimers) clearTimeout(timer);
         resumeTimers.clear();
         await consumer.stop();

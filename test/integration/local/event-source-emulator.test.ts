@@ -554,4 +554,72 @@ describe('event source emulator: the mapping settings', () => {
     expect(dead?.record).toBeUndefined();
     expect(emulator.stats()).toMatchObject({ oversized: 1, dropped: 1, processed: 1 });
   });
+
+  it('puts several partitions in one event, never one partition in two invocations at once, and reads the answer per partition', async () => {
+    const settings = await settingsFor({ batchSize: 30 });
+    const partitionsPerEvent: number[] = [];
+    const inFlight = new Set<number>();
+    let overlapped = false;
+    let failedOnce = false;
+    const delivered: SeenRecord[] = [];
+    const producer = testKafka().producer();
+    await producer.connect();
+    try {
+      // One send: the three partitions' records arrive in one fetch.
+      await producer.send({
+        topic: settings.topic,
+        acks: -1,
+        messages: [0, 1, 2].flatMap((partition) => [0, 1, 2].map((n) => ({ partition, value: `p${partition}-${n}` }))),
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    // No batching window: the three partitions of the first fetch go at once, together.
+    const emulator = await startEventSourceEmulator({
+      config: testConfig(),
+      settings,
+      logger: silentLogger,
+      batchingWindowMs: 0,
+      retryBackoff: { initialMs: 20, maxMs: 100 },
+      handler: async (event) => {
+        const records = seen(event);
+        const partitions = [...new Set(records.map((record) => record.partition))];
+        partitionsPerEvent.push(partitions.length);
+        if (partitions.some((partition) => inFlight.has(partition))) overlapped = true;
+        for (const partition of partitions) inFlight.add(partition);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        for (const partition of partitions) inFlight.delete(partition);
+        delivered.push(...records);
+        // Partition 1's second record fails once; the other partitions of the same event succeed.
+        if (!failedOnce && records.some((record) => record.partition === 1 && record.offset === 1)) {
+          failedOnce = true;
+          return { batchItemFailures: [{ itemIdentifier: { partition: `${settings.topic}-1`, offset: 1 } }] };
+        }
+        return { batchItemFailures: [] };
+      },
+    });
+    running.push(emulator);
+
+    await waitFor('every partition committed to its end', async () => {
+      const offsets = await committed(settings.consumerGroupId, settings.topic);
+      return offsets[0] === '3' && offsets[1] === '3' && offsets[2] === '3';
+    });
+    expect(Math.max(...partitionsPerEvent)).toBeGreaterThan(1);
+    expect(overlapped).toBe(false);
+    // Only partition 1 from offset 1 was delivered again.
+    const counts = new Map<string, number>();
+    for (const record of delivered) counts.set(record.value, (counts.get(record.value) ?? 0) + 1);
+    expect(Object.fromEntries(counts)).toEqual({
+      'p0-0': 1,
+      'p0-1': 1,
+      'p0-2': 1,
+      'p1-0': 1,
+      'p1-1': 2,
+      'p1-2': 2,
+      'p2-0': 1,
+      'p2-1': 1,
+      'p2-2': 1,
+    });
+    expect(emulator.stats()).toMatchObject({ processed: 9, retried: 1 });
+  });
 });
