@@ -789,7 +789,7 @@ describe('validation and scanning', () => {
     expect(result.stderr).toBe('');
     expect(report.results.failed_checks.map(({ check_id, resource }) => `${check_id} ${resource}`)).toEqual([]);
     expect(report.summary.passed).toBeGreaterThan(30);
-    // Every accepted finding, each with its reason (the README explains them too).
+    // Every accepted finding, each with its reason (docs/deploy.md explains them too).
     expect(report.results.skipped_checks.map(({ check_id, resource }) => `${check_id} ${resource}`).sort()).toEqual([
       'CKV_AWS_111 AWS::IAM::Role.ConsumeRole',
       'CKV_AWS_111 AWS::IAM::Role.ProduceRole',
