@@ -115,6 +115,11 @@ export function redriveGroupId(consumerGroupId: string, filters: RedriveFilters)
   return `${consumerGroupId}-redrive-${digest}`;
 }
 
+/** A summary with nothing counted yet. */
+export function emptySummary(mode: RedriveSummary['mode'], onFailureTopic: string, groupId: string): RedriveSummary {
+  return { mode, onFailureTopic, groupId, read: 0, matched: 0, redriven: 0, passedOver: 0, withoutPayload: 0, unreadable: 0, reasons: {}, sourceTopics: {} };
+}
+
 /** Adds a verdict to the summary (the counts and the time range). */
 export function tally(summary: RedriveSummary, verdict: RedriveVerdict): void {
   summary.read += 1;
@@ -159,19 +164,7 @@ export class RedriveUsageError extends Error {}
  */
 export async function redrive(options: RedriveOptions): Promise<RedriveSummary> {
   const { config, logger, onFailureTopic, groupId } = options;
-  const summary: RedriveSummary = {
-    mode: options.apply ? 'apply' : 'dry-run',
-    onFailureTopic,
-    groupId,
-    read: 0,
-    matched: 0,
-    redriven: 0,
-    passedOver: 0,
-    withoutPayload: 0,
-    unreadable: 0,
-    reasons: {},
-    sourceTopics: {},
-  };
+  const summary = emptySummary(options.apply ? 'apply' : 'dry-run', onFailureTopic, groupId);
   const offsets = createOffsetReader(config.kafka, logger);
   const remaining = new Map<number, bigint>();
   try {

@@ -6,6 +6,7 @@
  * (local/redrive.ts). Prints the summary as one JSON line on stdout.
  */
 import { getConfig } from '../lib/config';
+import { refuse, wholeNumberArgument } from './arguments';
 import { createLogger } from '../lib/logger';
 import { readEventSourceSettings } from '../local/event-source-settings';
 import { redrive, redriveGroupId, type RedriveFilters } from '../local/redrive';
@@ -22,13 +23,11 @@ interface Arguments {
 }
 
 function fail(message: string): never {
-  process.stderr.write(`${message}\n${USAGE}\n`);
-  process.exit(2);
+  return refuse(message, USAGE);
 }
 
 function wholeNumber(flag: string, value: string | undefined, min: number): number {
-  if (value === undefined || !/^\d+$/.test(value) || Number(value) < min) fail(`${flag} needs a whole number of at least ${min}`);
-  return Number(value);
+  return wholeNumberArgument(flag, value, min, USAGE);
 }
 
 function text(flag: string, value: string | undefined): string {

@@ -2,28 +2,14 @@
  * `npm run redrive`'s command line (scripts/redrive.ts) as a user runs it, against the test
  * broker: its arguments, the summary line on stdout, the exit codes.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { failureMessage, FailureCondition } from '../../../local/emulator/failure-record';
+import { ROOT, run } from '../deploy/stack';
 import { createTestTopic, testBrokers, testKafka, uniqueName, waitFor } from '../../helpers/infra';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-
-function runRedrive(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/redrive.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, KAFKA_BROKERS: testBrokers().join(','), AWS_REGION: 'us-east-1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runRedrive(args: string[]) {
+  const env = { ...process.env, KAFKA_BROKERS: testBrokers().join(','), AWS_REGION: 'us-east-1' };
+  return run(process.execPath, ['--import', 'tsx', 'scripts/redrive.ts', ...args], env, ROOT);
 }
 
 describe('npm run redrive (the command)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureMessage, FailureCondition, type RecordFailure } from '../../../local/emulator/failure-record';
 import type { FetchedRecord } from '../../../local/kafka/consumer';
-import { redriveGroupId, redrivenRecord, redriveVerdict, tally, type RedriveFilters, type RedriveSummary } from '../../../local/redrive';
+import { emptySummary, redriveGroupId, redrivenRecord, redriveVerdict, tally, type RedriveFilters } from '../../../local/redrive';
 
 const mapping = { cluster: { brokers: ['127.0.0.1:19092'], region: 'us-east-1' }, functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f' };
 
@@ -85,19 +85,7 @@ describe('redriveGroupId', () => {
 
 describe('tally', () => {
   it('counts each verdict and keeps the matching records oldest and newest failure times', () => {
-    const summary: RedriveSummary = {
-      mode: 'dry-run',
-      onFailureTopic: 'dlq',
-      groupId: 'g',
-      read: 0,
-      matched: 0,
-      redriven: 0,
-      passedOver: 0,
-      withoutPayload: 0,
-      unreadable: 0,
-      reasons: {},
-      sourceTopics: {},
-    };
+    const summary = emptySummary('dry-run', 'dlq', 'g');
     for (const message of [failed(0, 7), failed(0, 3), failed(1, 5)]) tally(summary, redriveVerdict(message, {}));
     tally(summary, redriveVerdict(failed(2, 1), { partitions: [0, 1] }));
     tally(summary, { kind: 'unreadable', error: 'x' });
