@@ -385,9 +385,14 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     const awsRequestId = randomUUID();
     const startedMs = clock.nowMs();
     invoke(current.contributions, awsRequestId).then(
-      (outcomes) =>
-        current.contributions.forEach((contribution, index) => contribution.resolve({ outcome: outcomes[index] as BatchOutcome, awsRequestId, startedMs })),
-      (error: unknown) => current.contributions.forEach((contribution) => contribution.reject(error)),
+      (outcomes) => {
+        for (const [index, contribution] of current.contributions.entries()) {
+          contribution.resolve({ outcome: outcomes[index] as BatchOutcome, awsRequestId, startedMs });
+        }
+      },
+      (error: unknown) => {
+        for (const contribution of current.contributions) contribution.reject(error);
+      },
     );
     for (const next of waiting.splice(0)) gather(next);
   };
