@@ -54,7 +54,7 @@ import {
 import { withTimeout } from '../lib/timeout';
 import { BATCH_ITEM_FAILURE, batchOutcomes, INVALID_BATCH_ITEM_FAILURES, type BatchOutcome } from './emulator/batch-outcome';
 import { MAX_PAYLOAD_BYTES, planNextStep, type PlanStep, type RecordChecks } from './emulator/batch-plan';
-import { FailureCondition, failureMessage, type MappingIdentity, type RecordFailure } from './emulator/failure-record';
+import { FailureCondition, failureMessage, type LastInvocation, type MappingIdentity, type RecordFailure } from './emulator/failure-record';
 import { isPastMaximumAge } from './emulator/record-age';
 import { compileRecordFilter } from './emulator/record-filter';
 import { effectiveRetryAttempts, StartingPosition, type EventSourceSettings } from './event-source-settings';
@@ -231,6 +231,16 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     return lag;
   };
   const failing = new Map<number, FailingPosition>();
+  /** Per partition, the request id and function error of the last failed invocation of its failing position. */
+  const lastFailure = new Map<number, { requestId: string; functionError: string }>();
+  /** The last invocation with `record`, when it is the partition's failing record (one that expires while retried). */
+  const lastInvocationOf = (record: FetchedRecord): LastInvocation | undefined => {
+    const position = failing.get(record.partition);
+    const last = lastFailure.get(record.partition);
+    if (position === undefined || last === undefined || position.offset !== BigInt(record.offset)) return undefined;
+    const functionError = lambdaFunctionError(last.functionError);
+    return { requestId: last.requestId, invokeCount: position.attempts, ...(functionError === undefined ? {} : { functionError }) };
+  };
   /** Per partition, the bisected batches whose halves are being delivered, outermost first. */
   const windows = new Map<number, BisectWindow[]>();
   /** Per partition, a timed-out invocation that has not ended yet. */
@@ -459,17 +469,19 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
   /** Commits past records no invocation takes (filtered out, too old, too big); false when the destination failed. */
   const skip = async (batch: PartitionBatch, control: PartitionControl, step: Extract<PlanStep, { kind: 'skip' }>): Promise<boolean> => {
     const nowMs = clock.nowMs();
-    const failures = step.failures.map(({ record, condition }) => ({
-      record,
-      failure: {
+    const failures = step.failures.map(({ record, condition }) => {
+      const lastInvocation = lastInvocationOf(record);
+      const failure: RecordFailure = {
         condition,
         failedAtMs: nowMs,
         reason:
           condition === FailureCondition.RecordAgeExceeded
             ? `older than maximumRecordAgeInSeconds (${settings.maximumRecordAgeInSeconds} s)`
             : `larger than the ${MAX_PAYLOAD_BYTES}-byte invocation payload limit`,
-      },
-    }));
+        ...(lastInvocation === undefined ? {} : { lastInvocation }),
+      };
+      return { record, failure };
+    });
     const fields = { topic: batch.topic, partition: batch.partition, resumeAtOffset: step.resumeAtOffset.toString() };
     if (!(await sendFailures(failures, fields))) {
       const first = step.failures[0]?.record.offset ?? '0';
@@ -478,6 +490,8 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     }
     await control.commit(step.resumeAtOffset);
     control.advance(step.resumeAtOffset);
+    // A failing record that expired while retried is gone: the partition no longer fails there.
+    if ((failing.get(batch.partition)?.offset ?? step.resumeAtOffset) < step.resumeAtOffset) failing.delete(batch.partition);
     const expired = step.failures.filter(({ condition }) => condition === FailureCondition.RecordAgeExceeded).length;
     stats.filteredOut += step.filteredOut;
     stats.expired += expired;
@@ -567,6 +581,7 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
       stats.processed += processed;
     }
     failing.set(batch.partition, position);
+    lastFailure.set(batch.partition, { requestId: summary.awsRequestId, functionError });
     if (decision.kind === 'retry' || decision.kind === 'bisect') {
       stats.retried += 1;
       if (decision.kind === 'bisect') {

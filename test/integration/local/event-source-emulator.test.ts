@@ -464,6 +464,29 @@ describe('event source emulator: the mapping settings', () => {
     expect(emulator.stats()).toMatchObject({ expired: 2, dropped: 2, deadLettered: 2, processed: 1 });
   });
 
+  it('record age: a failing record that expires while retried goes with RecordAgeExceeded and its last invocation', async () => {
+    const settings = await settingsFor({ maximumRecordAgeInSeconds: 60, maximumRetryAttempts: 10 });
+    const requestIds: string[] = [];
+    // Three seconds short of the maximum age: the first attempt comes in time, the retry (after 5 s) does not.
+    await produce(settings.topic, [{ partition: 0, value: 'failing', timestamp: String(Date.now() - 57_000) }]);
+    const emulator = await start(
+      settings,
+      async (event, context) => {
+        requestIds.push(context.awsRequestId);
+        return { batchItemFailures: seen(event).map((record) => ({ itemIdentifier: { partition: `${settings.topic}-0`, offset: record.offset } })) };
+      },
+      { initialMs: 5_000, maxMs: 5_000 },
+    );
+
+    const [dead] = await readFailures(settings.onFailureTopic, 1);
+    expect(requestIds).toHaveLength(1);
+    expect(dead?.document.requestContext).toMatchObject({ condition: 'RecordAgeExceeded', approximateInvokeCount: 1, requestId: requestIds[0] });
+    // The function answered (it reported the record): no functionError.
+    expect(dead?.document.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST' });
+    await waitFor('partition 0 committed past it', async () => (await committed(settings.consumerGroupId, settings.topic))[0] === '1');
+    expect(emulator.stats()).toMatchObject({ expired: 1, retried: 1, processed: 0 });
+  });
+
   it('bisection: a batch that throws is split down to its poison record, which alone is dead-lettered', async () => {
     const settings = await settingsFor({ batchSize: 8, maximumRetryAttempts: 0, bisectBatchOnFunctionError: true });
     const succeeded: number[] = [];
