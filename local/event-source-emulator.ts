@@ -54,6 +54,7 @@ import {
 import { withTimeout } from '../lib/timeout';
 import { BATCH_ITEM_FAILURE, batchOutcomes, INVALID_BATCH_ITEM_FAILURES, type BatchOutcome } from './emulator/batch-outcome';
 import { MAX_PAYLOAD_BYTES, planNextStep, type PlanStep, type RecordChecks } from './emulator/batch-plan';
+import { createInvocationGatherer, type InvocationPart } from './emulator/invocation-gatherer';
 import { FailureCondition, failureMessage, type LastInvocation, type MappingIdentity, type RecordFailure } from './emulator/failure-record';
 import { isPastMaximumAge } from './emulator/record-age';
 import { compileRecordFilter } from './emulator/record-filter';
@@ -151,14 +152,6 @@ class InvocationTimeout extends Error {}
  * partitions of one fetch arrive a moment apart, and Lambda puts them in one event.
  */
 const GATHER_MS = 5;
-
-/** One partition's records for an invocation, and how its outcome comes back. */
-interface Contribution {
-  records: FetchedRecord[];
-  payloadBytes: number;
-  resolve(result: InvocationResult): void;
-  reject(error: unknown): void;
-}
 
 /** What an invocation answered for one partition's records. */
 interface InvocationResult {
@@ -335,10 +328,10 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     });
   };
 
-  /** Invokes the handler once with the records of every contribution, under `awsRequestId`, and reads its answer for each. */
-  const invoke = async (contributions: readonly Contribution[], awsRequestId: string): Promise<BatchOutcome[]> => {
-    const records = contributions.flatMap((contribution) => contribution.records);
-    const partitions = contributions.map((contribution) => (contribution.records[0] as FetchedRecord).partition);
+  /** Invokes the handler once with the records of every part, under `awsRequestId`, and reads its answer for each. */
+  const invoke = async (parts: readonly InvocationPart<FetchedRecord>[], awsRequestId: string): Promise<BatchOutcome[]> => {
+    const records = parts.flatMap((part) => part.records);
+    const partitions = parts.map((part) => (part.records[0] as FetchedRecord).partition);
     for (const partition of partitions) await afterUnsettled(partition);
     const event = buildMskEvent(cluster, records);
     stats.invocations += 1;
@@ -373,7 +366,7 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
       answer = { error };
     }
     return batchOutcomes(
-      contributions.map(({ records: mine }) => {
+      parts.map(({ records: mine }) => {
         const [first] = mine as [FetchedRecord];
         return { topic: first.topic, partition: first.partition, offsets: mine.map((record) => BigInt(record.offset)) };
       }),
@@ -381,55 +374,17 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     );
   };
 
-  /** The invocation being gathered: partitions' records that arrive within {@link GATHER_MS} go into one event. */
-  let gathering: { contributions: Contribution[]; records: number; payloadBytes: number; timer: NodeJS.Timeout } | undefined;
-  /** Contributions that did not fit in the invocation being gathered, for the next one. */
-  const waiting: Contribution[] = [];
-
-  /** Sends the gathered invocation, then starts gathering the next from those waiting. */
-  const fire = (): void => {
-    const current = gathering;
-    gathering = undefined;
-    if (current === undefined) return;
-    clearTimeout(current.timer);
-    const awsRequestId = randomUUID();
-    const startedMs = clock.nowMs();
-    invoke(current.contributions, awsRequestId).then(
-      (outcomes) => {
-        for (const [index, contribution] of current.contributions.entries()) {
-          contribution.resolve({ outcome: outcomes[index] as BatchOutcome, awsRequestId, startedMs });
-        }
-      },
-      (error: unknown) => {
-        for (const contribution of current.contributions) contribution.reject(error);
-      },
-    );
-    for (const next of waiting.splice(0)) gather(next);
-  };
-
-  /**
-   * Adds a partition's records to the invocation being gathered, when they fit in the batch
-   * size and the payload limit with what it holds, or to the next one. An invocation goes
-   * once it is full, or {@link GATHER_MS} after its first records arrived.
-   */
-  const gather = (contribution: Contribution): void => {
-    if (gathering !== undefined && !fitsWith(gathering, contribution)) {
-      waiting.push(contribution);
-      return;
-    }
-    gathering ??= { contributions: [], records: 0, payloadBytes: 0, timer: setTimeout(fire, GATHER_MS) };
-    gathering.contributions.push(contribution);
-    gathering.records += contribution.records.length;
-    gathering.payloadBytes += contribution.payloadBytes;
-    if (gathering.records >= settings.batchSize) fire();
-  };
-
-  const fitsWith = (current: { records: number; payloadBytes: number }, contribution: Contribution): boolean =>
-    current.records + contribution.records.length <= settings.batchSize && current.payloadBytes + contribution.payloadBytes <= MAX_PAYLOAD_BYTES;
-
-  /** Delivers `records` (one partition's, planned) in the next invocation and resolves with its outcome for them. */
-  const deliver = (records: FetchedRecord[], payloadBytes: number): Promise<InvocationResult> =>
-    new Promise((resolve, reject) => gather({ records, payloadBytes, resolve, reject }));
+  const gatherer = createInvocationGatherer<FetchedRecord, InvocationResult>({
+    maxRecords: settings.batchSize,
+    maxPayloadBytes: MAX_PAYLOAD_BYTES,
+    gatherMs: GATHER_MS,
+    invoke: async (parts) => {
+      const awsRequestId = randomUUID();
+      const startedMs = clock.nowMs();
+      const outcomes = await invoke(parts, awsRequestId);
+      return outcomes.map((outcome) => ({ outcome, awsRequestId, startedMs }));
+    },
+  });
 
   /**
    * The fields every batch log line carries. The request id is the one the function saw
@@ -620,7 +575,7 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
   const invokeStep = async (batch: PartitionBatch, control: PartitionControl, step: Extract<PlanStep, { kind: 'invoke' }>): Promise<boolean> => {
     const { records } = step;
     const offsets = records.map((record) => BigInt(record.offset));
-    const { outcome, awsRequestId, startedMs } = await whileHeartbeating(control, () => deliver(records, step.payloadBytes));
+    const { outcome, awsRequestId, startedMs } = await whileHeartbeating(control, () => gatherer.deliver({ records, payloadBytes: step.payloadBytes }));
     const summary = summaryOf(batch, offsets, startedMs, awsRequestId);
     const decision = decideBatch({
       outcome,
@@ -699,7 +654,7 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     stop() {
       stopped ??= (async () => {
         stopping = true;
-        fire();
+        gatherer.flush();
         for (const timer of resumeTimers) clearTimeout(timer);
         resumeTimers.clear();
         await consumer.stop();
