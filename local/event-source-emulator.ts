@@ -35,7 +35,6 @@
  * earlier invocation has been running since they were read.
  */
 import { randomUUID } from 'node:crypto';
-import type { MSKEvent } from 'aws-lambda';
 import type { AppConfig } from '../lib/config';
 import { systemClock, type Clock } from '../lib/clock';
 import { createPartitionConsumer, type FetchedRecord, type PartitionBatch, type PartitionConsumer, type PartitionControl } from './kafka/consumer';
@@ -51,27 +50,19 @@ import {
   type FailingPosition,
   type RetryBackoff,
 } from './emulator/batch-decision';
-import { withTimeout } from '../lib/timeout';
-import { BATCH_ITEM_FAILURE, batchOutcomes, INVALID_BATCH_ITEM_FAILURES, type BatchOutcome } from './emulator/batch-outcome';
+import { BATCH_ITEM_FAILURE, INVALID_BATCH_ITEM_FAILURES, type BatchOutcome } from './emulator/batch-outcome';
 import { MAX_PAYLOAD_BYTES, planNextStep, type PlanStep, type RecordChecks } from './emulator/batch-plan';
+import { createFunctionInvoker, type KafkaEventHandler } from './emulator/function-invoker';
 import { createInvocationGatherer, type InvocationPart } from './emulator/invocation-gatherer';
 import { FailureCondition, failureMessage, type LastInvocation, type MappingIdentity, type RecordFailure } from './emulator/failure-record';
 import { isPastMaximumAge } from './emulator/record-age';
 import { compileRecordFilter } from './emulator/record-filter';
 import { effectiveRetryAttempts, StartingPosition, type EventSourceSettings } from './event-source-settings';
-import { buildMskEvent, eventEnvelopeBytes, mskRecordBytes, type EmulatedCluster } from './msk-event';
+import { eventEnvelopeBytes, mskRecordBytes, type EmulatedCluster } from './msk-event';
 
 export type { RetryBackoff } from './emulator/batch-decision';
 
-/** The function the emulator feeds: the consume runtime's handler, or any with its shape. */
-export type KafkaEventHandler = (event: MSKEvent, context: EmulatedContext) => Promise<unknown>;
-
-/** The parts of Lambda's invocation context the emulator provides. */
-export interface EmulatedContext {
-  awsRequestId: string;
-  /** Milliseconds until the invocation times out (`invocationTimeoutMs` after it started). */
-  getRemainingTimeInMillis(): number;
-}
+export type { EmulatedContext, KafkaEventHandler } from './emulator/function-invoker';
 
 /** Options of {@link startEventSourceEmulator}. */
 export interface EventSourceEmulatorOptions {
@@ -143,9 +134,6 @@ const HOLD_POLL_MS = 50;
 export function emulatedFunctionArn(region: string): string {
   return `arn:aws:lambda:${region}:000000000000:function:serverless-kafka-pipeline-local-consume:$LATEST`;
 }
-
-/** Thrown by the invocation race when the function timeout passes first. */
-class InvocationTimeout extends Error {}
 
 /**
  * How long an invocation waits for other partitions' records after its first arrived: the
@@ -236,8 +224,6 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
   };
   /** Per partition, the bisected batches whose halves are being delivered, outermost first. */
   const windows = new Map<number, BisectWindow[]>();
-  /** Per partition, a timed-out invocation that has not ended yet. */
-  const unsettled = new Map<number, Promise<void>>();
   /** Per partition, when each record not yet invoked was first read (its batching window's start). */
   const firstRead = new Map<number, Map<string, number>>();
   /** Notes when the records of `batch` were first read, forgetting those before it (invoked or skipped). */
@@ -315,63 +301,15 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     return true;
   };
 
-  /**
-   * Waits for a timed-out invocation of `partition` to end before the next one starts, so that
-   * the two never run side by side; at most one more function timeout.
-   */
-  const afterUnsettled = async (partition: number): Promise<void> => {
-    const running = unsettled.get(partition);
-    if (running === undefined) return;
-    logger.warn('event source: waiting for a timed-out invocation to end before the retry', { topic: settings.topic, partition });
-    await withTimeout(running, invocationTimeoutMs).catch(() => {
-      logger.error('event source: a timed-out invocation is still running after another timeout; retrying beside it', { topic: settings.topic, partition });
-    });
-  };
-
-  /** Invokes the handler once with the records of every part, under `awsRequestId`, and reads its answer for each. */
+  const invoker = createFunctionInvoker({ handler, cluster, invocationTimeoutMs, clock, logger });
+  /** Invokes the function once with the records of every part, under `awsRequestId`, and counts it. */
   const invoke = async (parts: readonly InvocationPart<FetchedRecord>[], awsRequestId: string): Promise<BatchOutcome[]> => {
-    const records = parts.flatMap((part) => part.records);
-    const partitions = parts.map((part) => (part.records[0] as FetchedRecord).partition);
-    for (const partition of partitions) await afterUnsettled(partition);
-    const event = buildMskEvent(cluster, records);
+    const batches = parts.map((part) => part.records);
     stats.invocations += 1;
-    stats.delivered += records.length;
-    let answer: { response: unknown } | { error: unknown };
-    const deadlineMs = clock.nowMs() + invocationTimeoutMs;
-    const context: EmulatedContext = { awsRequestId, getRemainingTimeInMillis: () => Math.max(0, deadlineMs - clock.nowMs()) };
-    const running = Promise.resolve().then(() => handler(event, context));
-    try {
-      answer = {
-        response: await withTimeout(
-          running,
-          invocationTimeoutMs,
-          () => new InvocationTimeout(`Task timed out after ${(invocationTimeoutMs / 1_000).toFixed(2)} seconds`),
-        ),
-      };
-    } catch (error) {
-      if (error instanceof InvocationTimeout) {
-        stats.timedOut += 1;
-        const ended = running.then(
-          () => {},
-          () => {},
-        );
-        for (const partition of partitions) {
-          unsettled.set(partition, ended);
-          void ended.then(() => {
-            if (unsettled.get(partition) === ended) unsettled.delete(partition);
-          });
-        }
-      }
-      logger.warn('event source: the function failed', { partitions, records: records.length, awsRequestId, ...errorFields(error) });
-      answer = { error };
-    }
-    return batchOutcomes(
-      parts.map(({ records: mine }) => {
-        const [first] = mine as [FetchedRecord];
-        return { topic: first.topic, partition: first.partition, offsets: mine.map((record) => BigInt(record.offset)) };
-      }),
-      answer,
-    );
+    stats.delivered += batches.reduce((sum, records) => sum + records.length, 0);
+    const { outcomes, timedOut } = await invoker.invoke(batches, awsRequestId);
+    if (timedOut) stats.timedOut += 1;
+    return outcomes;
   };
 
   const gatherer = createInvocationGatherer<FetchedRecord, InvocationResult>({
