@@ -1,11 +1,14 @@
 /**
  * Starts one real Kafka broker and one dynalite server for the whole test run (or reuses
  * those named by KAFKA_BROKERS / DYNAMODB_ENDPOINT), and stops them at the end, also when
- * tests fail.
+ * tests fail. The broker has secure listeners beside the plaintext one (SASL_SSL with SCRAM,
+ * SSL with client certificates) for the authentication tests; with KAFKA_BROKERS, a broker
+ * of its own serves those, since their users and certificates must be known here.
  */
 import type { TestProject } from 'vitest/node';
 import { externalServices } from '../../lib/config';
 import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker';
+import type { KafkaSecurity } from '../../local/kafka-security';
 import { startDynamoStore, type DynamoStore } from '../../local/dynamo-store';
 import { freePort } from '../../local/ports';
 import { createLogger } from '../../lib/logger';
@@ -14,7 +17,13 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string[];
     dynamoEndpoint: string;
+    /** The secure listeners, and the plaintext bootstrap of the broker that has them. */
+    kafkaSecurity: KafkaSecurity & { plaintextBrokers: string[] };
   }
+}
+
+async function securePorts(): Promise<{ saslSslPort: number; sslPort: number }> {
+  return { saslSslPort: await freePort(), sslPort: await freePort() };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -26,12 +35,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await Promise.all([store?.stop(), broker?.stop()]);
   };
   try {
+    // Free ports, not the npm start defaults, so tests never collide with a running pipeline.
+    broker = await startKafkaBroker({ port: await freePort(), controllerPort: await freePort(), logger, defaultPartitions: 3, secure: await securePorts() });
+    project.provide('kafkaSecurity', { ...(broker.security as KafkaSecurity), plaintextBrokers: broker.brokers });
     if (external.kafkaBrokers !== undefined) {
       logger.info('using the Kafka cluster named by KAFKA_BROKERS', { brokers: external.kafkaBrokers.join(',') });
       project.provide('kafkaBrokers', external.kafkaBrokers);
     } else {
-      // Free ports, not the npm start defaults, so tests never collide with a running pipeline.
-      broker = await startKafkaBroker({ port: await freePort(), controllerPort: await freePort(), logger, defaultPartitions: 3 });
       project.provide('kafkaBrokers', broker.brokers);
     }
     if (external.dynamoEndpoint !== undefined) {
