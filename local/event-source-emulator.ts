@@ -570,6 +570,21 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
       const done = step.kind === 'skip' ? step.resumeAtOffset : BigInt((step.records[step.records.length - 1] as FetchedRecord).offset) + 1n;
       records = records.filter((record) => BigInt(record.offset) >= done);
     }
+    await pastTrailingMarkers(batch, control);
+  };
+
+  /**
+   * Commits past the transaction markers that end a batch whose records are all done: a
+   * transaction's commit marker (written after a redrive's records, say) takes an offset of
+   * its own, which Lambda's poller moves past; without this the group's lag would stay at 1.
+   */
+  const pastTrailingMarkers = async (batch: PartitionBatch, control: PartitionControl): Promise<void> => {
+    const last = batch.records[batch.records.length - 1];
+    const end = BigInt(batch.lastOffset) + 1n;
+    if (last === undefined || stopping || !control.isActive() || end <= BigInt(last.offset) + 1n) return;
+    await control.commit(end);
+    control.advance(end);
+    lagAfter(batch, end);
   };
 
   await consumer.start(handleBatch);

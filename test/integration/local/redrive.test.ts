@@ -162,5 +162,16 @@ describe('npm run redrive (local/redrive.ts)', () => {
     expect(w.applied.size).toBe(12);
     // The consume function counted every redriven record it was given (RecordsRedriven), for the flow line.
     expect(w.runtime.flow().redriven).toBe(10);
+    // The redrive's transactions end with commit markers; the group is committed past them, so no lag is left.
+    const reader = createOffsetReader(w.runtime.config.kafka, silentLogger);
+    try {
+      const ends = new Map((await reader.partitionRanges(w.topic)).map(({ partition, high }) => [partition, high]));
+      await waitFor('the group committed to every partition end', async () =>
+        (await reader.committedOffsets(w.groupId, w.topic)).every(({ partition, offset }) => offset === ends.get(partition) || ends.get(partition) === '0'),
+      );
+    } finally {
+      await reader.close();
+    }
+    expect(w.runtime.flow().offsetLag).toBe(0);
   });
 });
