@@ -125,6 +125,55 @@ async function stageEventSource(resolveVariable) {
 }
 
 /**
+ * The on-failure destination from param onFailureDestination: `kafka` (the stage's dead-letter
+ * topic, `kafka://<topic>`), or the ARN of an SQS queue, SNS topic or S3 bucket
+ * (https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html). Returns the destination
+ * and the statements the consume role needs for it, least privilege, on that resource only.
+ */
+async function onFailure(resolveVariable) {
+  const param = String(await resolveVariable('param:onFailureDestination'));
+  if (param === 'kafka') {
+    const kafkaSource = await resolveVariable('param:kafkaSource');
+    const { onFailureTopic } = await stageEventSource(resolveVariable);
+    // A self-managed cluster's mapping writes with its SCRAM user, which Kafka's ACLs govern, not IAM.
+    const statements =
+      kafkaSource === 'msk'
+        ? [
+            {
+              Sid: 'KafkaWriteDeadLetterTopic',
+              Effect: 'Allow',
+              Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+              Resource: dataPlaneArn(await cluster(resolveVariable), 'topic', onFailureTopic),
+            },
+          ]
+        : [];
+    return { destination: `kafka://${onFailureTopic}`, statements };
+  }
+  const match = /^arn:aws[a-z-]*:(sqs|sns|s3):[^:]*:[^:]*:([^:/]+)$/.exec(param);
+  if (!match) throw new Error(`param onFailureDestination must be "kafka" or the ARN of an SQS queue, SNS topic or S3 bucket, got "${param}"`);
+  const [, service] = match;
+  if (service === 'sqs') return { destination: param, statements: [{ Sid: 'OnFailureQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: param }] };
+  if (service === 'sns') return { destination: param, statements: [{ Sid: 'OnFailureTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: param }] };
+  return {
+    destination: param,
+    statements: [
+      { Sid: 'OnFailureBucketObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: `${param}/*` },
+      { Sid: 'OnFailureBucketList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: param },
+    ],
+  };
+}
+
+/**
+ * The mapping's FilterCriteria from deploy/event-source.json's filterPatterns: each pattern a
+ * JSON string, as CloudFormation takes it; undefined without patterns (no filtering).
+ */
+async function filterCriteria(resolveVariable) {
+  const settings = await resolveVariable('file(./deploy/event-source.json)');
+  const patterns = settings.filterPatterns ?? [];
+  return patterns.length === 0 ? undefined : { Filters: patterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) };
+}
+
+/**
  * How the functions and the consume event source mapping authenticate, and which secret each
  * reads. MSK: IAM, no secret. Self-managed, by param kafkaClientAuth: `scram` (SASL/SCRAM-SHA-512
  * over TLS; kafkaSaslSecretArn and kafkaConsumeSaslSecretArn) or `mtls` (client certificates;
@@ -367,9 +416,15 @@ module.exports = {
   /** The ARN of the stage's consumed topic. */
   consumeTopicArn: async ({ resolveVariable }) => dataPlaneArn(await cluster(resolveVariable), 'topic', (await stageEventSource(resolveVariable)).topic),
 
-  /** The ARN of the stage's dead-letter topic (the event source mapping writes failed records there). */
-  deadLetterTopicArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'topic', (await stageEventSource(resolveVariable)).onFailureTopic),
+  /** The mapping's on-failure destination: `kafka://<dead-letter topic>` or the ARN param onFailureDestination names. */
+  onFailureDestination: async ({ resolveVariable }) => (await onFailure(resolveVariable)).destination,
+
+  /** The consume role's Kafka statements for its kafkaSource, plus what its on-failure destination needs. */
+  consumeKafkaStatements: async ({ resolveVariable }) => {
+    const kafkaSource = await resolveVariable('param:kafkaSource');
+    const base = await resolveVariable(`self:custom.iam.consumeKafka.${kafkaSource}`);
+    return [...base, ...(await onFailure(resolveVariable)).statements];
+  },
 
   /** The ARN of the stage's consumer group. */
   consumerGroupArn: async ({ resolveVariable }) =>
@@ -399,7 +454,11 @@ module.exports = {
     const kafkaSource = await resolveVariable('param:kafkaSource');
     const clusterArn = kafkaSource === 'msk' ? await resolveVariable('param:kafkaClusterArn') : undefined;
     const { topic } = await stageEventSource(resolveVariable);
-    const properties = await resolveVariable('self:custom.eventSourceMapping.properties');
+    const filters = await filterCriteria(resolveVariable);
+    const properties = {
+      ...(await resolveVariable('self:custom.eventSourceMapping.properties')),
+      ...(filters === undefined ? {} : { FilterCriteria: filters }),
+    };
     const skips = await resolveVariable('self:custom.checkov');
     const checkov = (...lists) => ({ Metadata: { checkov: { skip: lists.flat() } } });
     return {

@@ -27,7 +27,7 @@ import { rateLimitKey } from '../../../lib/produce/rate-limit';
 import { ROUTES, routeKeyOf } from '../../../lib/produce/route';
 import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../local/event-source-emulator';
 import { readEventSourceSettings } from '../../../local/event-source-settings';
-import { ROOT, asList, iamStatements, packageStack, packageVariant, run, type CfnTemplate, type PackageResult } from './stack';
+import { ROOT, asList, iamStatements, packageStack, packageVariant, packageWithEventSource, run, type CfnTemplate, type PackageResult } from './stack';
 
 const CLUSTER = 'arn:aws:kafka:us-east-1:123456789012:cluster/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
 const TOPIC_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:topic/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
@@ -43,6 +43,8 @@ let packaged: PackageResult;
 let template: CfnTemplate;
 let prod: CfnTemplate;
 let selfManaged: { template: CfnTemplate; templatePath: string };
+/** Another mapping: filters, no batching window, record age, bisection, infinite retries, an SQS destination. */
+let tuned: { template: CfnTemplate; templatePath: string };
 let selfManagedMtls: { template: CfnTemplate; templatePath: string };
 let variantsDir: string;
 
@@ -67,6 +69,19 @@ async function packageAll(): Promise<void> {
     '--param=messagesTableMaxWriteRequestUnits=500',
     '--param=messagesTtlDays=30',
   ]);
+  tuned = await packageWithEventSource(
+    join(variantsDir, 'tuned-source'),
+    join(variantsDir, 'tuned'),
+    {
+      maximumBatchingWindowInSeconds: 0,
+      maximumRecordAgeInSeconds: 3_600,
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: -1,
+      filterPatterns: [{ value: { device_ID: [{ prefix: 'AB' }] } }, { value: [{ prefix: 'Hello' }] }],
+      provisionedPollers: { minimum: 2, maximum: 4 },
+    },
+    ['--param=onFailureDestination=arn:aws:sqs:us-east-1:123456789012:consume-failures', '--param=consumeReservedConcurrency=20'],
+  );
   selfManagedMtls = await packageVariant(join(variantsDir, 'self-managed-mtls'), [
     '--param=kafkaSource=selfManaged',
     '--param=kafkaClientAuth=mtls',
@@ -362,6 +377,10 @@ describe('consume event source mapping', () => {
     FunctionResponseTypes: ['ReportBatchItemFailures'],
     ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
     MaximumRetryAttempts: 3,
+    MaximumRecordAgeInSeconds: -1,
+    BisectBatchOnFunctionError: false,
+    // Lambda's own counts of filtered, dropped and dead-lettered records.
+    MetricsConfig: { Metrics: ['EventCount', 'ErrorCount'] },
     DestinationConfig: { OnFailure: { Destination: 'kafka://events-dlq-dev' } },
     BatchSize: 100,
     MaximumBatchingWindowInSeconds: 1,
@@ -377,6 +396,43 @@ describe('consume event source mapping', () => {
     expect(esm.AmazonManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function-dev' });
     // MSK with IAM: the mapping authenticates with the function's role, no secret.
     expect(esm.SourceAccessConfigurations).toBeUndefined();
+  });
+
+  it('sets every setting of deploy/event-source.json on the mapping: filters, a window of 0, record age, bisection, pollers', () => {
+    const esm = resource(tuned.template, 'ConsumeEventSourceMappingMSKExampleEventsdev');
+    expect(esm).toMatchObject({
+      // 0 reaches CloudFormation (the framework's own msk event drops it).
+      MaximumBatchingWindowInSeconds: 0,
+      MaximumRecordAgeInSeconds: 3_600,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: -1,
+      ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 4 },
+      DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:123456789012:consume-failures' } },
+      FilterCriteria: {
+        Filters: [{ Pattern: '{"value":{"device_ID":[{"prefix":"AB"}]}}' }, { Pattern: '{"value":[{"prefix":"Hello"}]}' }],
+      },
+    });
+    // Without patterns, no FilterCriteria at all.
+    expect(resource(template, 'ConsumeEventSourceMappingMSKExampleEventsdev').FilterCriteria).toBeUndefined();
+  });
+
+  it('lets the consume role write its on-failure destination only: the dead-letter topic, or the SQS queue named', () => {
+    const consumeStatements = (t: CfnTemplate) =>
+      iamStatements(t)
+        .filter(({ role }) => role === 'ConsumeRole')
+        .map(({ statement }) => statement);
+    expect(consumeStatements(tuned.template).find((statement) => statement.Sid === 'OnFailureQueue')).toEqual({
+      Sid: 'OnFailureQueue',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: 'arn:aws:sqs:us-east-1:123456789012:consume-failures',
+    });
+    // With an SQS destination the role may not write the dead-letter topic.
+    expect(consumeStatements(tuned.template).some((statement) => statement.Sid === 'KafkaWriteDeadLetterTopic')).toBe(false);
+    expect(JSON.stringify(consumeStatements(tuned.template))).not.toContain('events-dlq');
+    // A self-managed cluster's mapping writes the dead-letter topic as its SCRAM user: no IAM statement for it.
+    expect(iamStatements(selfManaged.template).some(({ statement }) => statement.Sid === 'KafkaWriteDeadLetterTopic')).toBe(false);
+    expect(consumeStatements(template).some((statement) => String(statement.Sid).startsWith('OnFailure'))).toBe(false);
   });
 
   it('gives the consume function the timeout the local emulator assumes, long enough to outwait an abandoned lease', () => {
@@ -788,6 +844,7 @@ describe('validation and scanning', () => {
   it.each([
     ['default', () => packaged.templatePath],
     ['self-managed', () => selfManaged.templatePath],
+    ['tuned (filters, SQS destination)', () => tuned.templatePath],
     ['self-managed with mTLS', () => selfManagedMtls.templatePath],
   ])('cfn-lint finds no errors or warnings in the %s template', async (_, path) => {
     // W3005: the framework adds DependsOn on the role next to a GetAtt of it; redundant, not wrong.
