@@ -4,6 +4,9 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 /** The REST Proxy v2 response media type. */
 export const KAFKA_V2_MEDIA_TYPE = 'application/vnd.kafka.v2+json';
 
+/** The REST Proxy v3 response media type (answers and errors of the `/v3/` routes). */
+export const KAFKA_V3_MEDIA_TYPE = 'application/json';
+
 /** An HTTP response built by the API. */
 export interface HttpResponse {
   statusCode: number;

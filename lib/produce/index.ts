@@ -8,8 +8,8 @@ import { createCallerKeySource, type CallerKeySource } from '../caller-mac/key-s
 import type { AppConfig } from '../config';
 import { systemClock, type Clock } from '../clock';
 import { errorResponse } from '../http/error-response';
-import { toLambdaResult, type HttpResponse } from '../http/json-response';
-import { createKafkaClusterMetadata, type ClusterMetadata } from '../kafka/metadata';
+import { KAFKA_V3_MEDIA_TYPE, toLambdaResult, type HttpResponse } from '../http/json-response';
+import type { ClusterMetadata } from '../kafka/metadata';
 import { createKafkaRecordProducer, type RecordProducer } from '../kafka/producer';
 import { outcomeClassOf } from '../http/outcome-class';
 import { withFields, type Logger } from '../logger';
@@ -17,13 +17,12 @@ import { createLambdaObservability } from '../observability/lambda';
 import { MetricName, type MetricsRecorder } from '../observability/metrics';
 import { observabilityOf } from '../observability/observability';
 import { ProduceIdempotency, type ProduceKeyStore } from './idempotency';
-import { MetadataReads } from './metadata';
 import { RateLimiter, type RequestCounter } from './rate-limit';
-import { Operation, readHttpRequest, requestIdOf, type ApiVersion, type HttpRequest } from './route';
+import type { MoreOperations } from './more-operations';
+import { lazyOperation, type OperationHandler, type Operations } from './operations';
+import { Operation, readHttpRequest, requestIdOf, type ApiVersion } from './route';
 import { ProduceService } from './service';
 import { readV2PartitionRequest, readV2TopicRequest } from './v2-request';
-import { V3_ANSWER_MEDIA_TYPE } from './v3-answer';
-import { readV3BatchRequest, readV3RecordsRequest, type V3ReadContext } from './v3-request';
 
 /** The produce function's handler and its teardown. */
 export interface ProduceRuntime {
@@ -63,7 +62,6 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
   const { logger, metrics } = observability;
   const clock = options.clock ?? systemClock;
   const producer = options.producer ?? createKafkaRecordProducer(config.kafka, { logger, clock, timeoutMs: config.produce.timeoutMs });
-  const metadata = options.metadata ?? createKafkaClusterMetadata(config.kafka, { logger, clock });
   const dynamo = lazyDynamo(config);
   const store = options.store ?? dynamo.store;
   const service = new ProduceService({
@@ -83,7 +81,13 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     callerKeys: options.callerKeys ?? createCallerKeySource(config.callerKeys),
     rateLimiter: new RateLimiter({ counter: options.requestCounter ?? dynamo.counter, clock, perSecond: config.produce.rateLimitPerSec, metrics }),
   });
-  const operations = createOperations(config, service, new MetadataReads({ metadata, settings: config.produce }), metadata, clock);
+  let more: MoreOperations | undefined;
+  const loadMore = async (): Promise<MoreOperations> => {
+    const { createMoreOperations } = await import('./more-operations');
+    more ??= createMoreOperations({ config, service, clock, logger, metadata: options.metadata });
+    return more;
+  };
+  const operations = createOperations(config, service, loadMore);
 
   return {
     async handler(event, context) {
@@ -100,44 +104,30 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
       }
     },
     async close() {
-      await Promise.all([producer.close(), metadata.close()]);
+      await Promise.all([producer.close(), more?.metadata.close()]);
       await dynamo.close();
     },
   };
 }
 
-/** How each operation of the route table is answered. */
-type Operations = Readonly<Record<Operation, (request: HttpRequest, logger: Logger) => Promise<HttpResponse>>>;
-
 /**
- * Each operation of the route table (`route.ts`): a produce route reads its request into a
- * produce command (its reader and writer) for the one service; a read route is admitted as a
- * produce request is (caller, allow-list, rate) and answered from the broker's metadata.
+ * Each operation of the route table (`route.ts`): v2 produce reads its request into a produce
+ * command for the one service; the others are loaded on their first request (`more-operations.ts`).
  */
-function createOperations(config: AppConfig, service: ProduceService, reads: MetadataReads, metadata: ClusterMetadata, clock: Clock): Operations {
+function createOperations(config: AppConfig, service: ProduceService, loadMore: () => Promise<MoreOperations>): Operations {
   const limits = config.produce;
-  const v3: V3ReadContext = {
-    limits,
-    clusterId: async () => (await metadata.cluster({ timeoutMs: config.produce.timeoutMs })).clusterId,
-    nowMs: () => clock.nowMs(),
-  };
-  const read =
-    (answer: (request: HttpRequest) => Promise<HttpResponse>) =>
-    async (request: HttpRequest, logger: Logger): Promise<HttpResponse> => {
-      await service.admit(request, request.params.topic, logger);
-      return answer(request);
-    };
+  const later = (pick: (loaded: MoreOperations) => OperationHandler): OperationHandler => lazyOperation(loadMore, pick);
   return {
     [Operation.ProduceToTopic]: (request, logger) => service.produce(readV2TopicRequest(request, limits), logger),
     [Operation.ProduceToPartition]: (request, logger) => service.produce(readV2PartitionRequest(request, limits), logger),
-    [Operation.ProduceRecords]: (request, logger) => service.produce(readV3RecordsRequest(request, v3), logger),
-    [Operation.ProduceRecordsBatch]: (request, logger) => service.produce(readV3BatchRequest(request, v3), logger),
-    [Operation.ListTopics]: read(() => reads.listTopics()),
-    [Operation.GetTopic]: read((request) => reads.getTopic(request)),
-    [Operation.ListPartitions]: read((request) => reads.listPartitions(request)),
-    [Operation.GetPartition]: read((request) => reads.getPartition(request)),
-    [Operation.ListClusters]: read((request) => reads.listClusters(request)),
-    [Operation.GetCluster]: read((request) => reads.getCluster(request)),
+    [Operation.ProduceRecords]: later((more) => more.produceRecords),
+    [Operation.ProduceRecordsBatch]: later((more) => more.produceRecordsBatch),
+    [Operation.ListTopics]: later((more) => more.listTopics),
+    [Operation.GetTopic]: later((more) => more.getTopic),
+    [Operation.ListPartitions]: later((more) => more.listPartitions),
+    [Operation.GetPartition]: later((more) => more.getPartition),
+    [Operation.ListClusters]: later((more) => more.listClusters),
+    [Operation.GetCluster]: later((more) => more.getCluster),
   };
 }
 
@@ -152,7 +142,7 @@ async function answer(operations: Operations, event: APIGatewayProxyEventV2, log
   } catch (error) {
     const response = errorResponse(error, logger);
     // The v3 API answers its errors in its own media type.
-    if (api === 'v3') response.headers['Content-Type'] = V3_ANSWER_MEDIA_TYPE;
+    if (api === 'v3') response.headers['Content-Type'] = KAFKA_V3_MEDIA_TYPE;
     return response;
   }
 }

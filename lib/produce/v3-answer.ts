@@ -6,13 +6,14 @@
  * says only that the request was taken.
  */
 import type { AppError } from '../errors';
+import { KAFKA_V3_MEDIA_TYPE } from '../http/json-response';
 import { httpErrorAnswerOf } from '../http/status';
 import { isRefused, type AnswerWriter, type RecordOutcome, type RecordSlot } from './command';
 import type { V3DataType } from './v3-data';
 import type { ProduceRecord } from './validation';
 
 /** The media type of the v3 answers. */
-export const V3_ANSWER_MEDIA_TYPE = 'application/json';
+export const V3_ANSWER_MEDIA_TYPE = KAFKA_V3_MEDIA_TYPE;
 
 /** Confluent separates the reports of a streamed produce with CRLF (ChunkedOutputFactory). */
 export const REPORT_SEPARATOR = '\r\n';

@@ -134,7 +134,7 @@ describe('functions and their bundles', () => {
     process.stderr.write(`[deploy] bundle figures (bytes): ${JSON.stringify(packaged.bundles)}\n`);
     // What a cold start loads: index.mjs and its static chunks, minified. Consume loads the
     // DynamoDB client; produce loads kafkajs (about 263 KB) and the DynamoDB client only on
-    // the first request with an Idempotency-Key.
+    // the first request with an Idempotency-Key, the v3 and read routes on their first request.
     expect(consume?.coldStartBytes).toBeLessThan(400_000);
     expect(produce?.coldStartBytes).toBeLessThan(400_000);
     // Lambda's limit for a zip uploaded directly is 50 MB; these stay far below.
