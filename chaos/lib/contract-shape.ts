@@ -1,26 +1,31 @@
 /**
  * Checks an HTTP answer of the produce API against the contract's shapes: a v2 produce 200
  * carries `offsets`; a v3 records 200 is CRLF-terminated reports, each `error_code` 200 or a
- * 4xx code (a 5xx code inside a 200 would hide a server fault); a v3 batch 207 has `successes`
+ * 4xx code (a 5xx code inside a 200 would hide a server fault; such reports come under a 503);
+ * a v3 batch 207 has `successes`
  * and `failures`; a read 200 is JSON; anything else `{error_code, message}` with a code in the
  * status's family (or the status itself, as Confluent's v3 answers an unknown cluster), or for
  * 5xx the per-record offsets shape; never a stack trace and never a 500.
  */
 import type { RawResponse } from './http';
 
-/** The reports of a v3 records answer, or a problem with them. */
-function reportsProblem(text: string): string | undefined {
-  if (!text.endsWith('\r\n')) return 'status 200 v3 reports not ended by CRLF';
+/**
+ * The reports of a v3 records answer, or a problem with them. Under a 200 each is 200 or a 4xx
+ * code; under a 503 (a record the broker did not acknowledge) a 5xx code may be among them.
+ */
+function reportsProblem(text: string, status = 200): string | undefined {
+  if (!text.endsWith('\r\n')) return `status ${status} v3 reports not ended by CRLF`;
+  const highestCode = status === 200 ? 50_000 : 60_000;
   for (const line of text.slice(0, -2).split('\r\n')) {
     let report: unknown;
     try {
       report = JSON.parse(line);
     } catch {
-      return `status 200 with a v3 report that is not JSON: ${JSON.stringify(line.slice(0, 80))}`;
+      return `status ${status} with a v3 report that is not JSON: ${JSON.stringify(line.slice(0, 80))}`;
     }
     const code = (report as { error_code?: unknown } | null)?.error_code;
-    if (!(code === 200 || (Number.isInteger(code) && (code as number) >= 400 && (code as number) < 50_000))) {
-      return `status 200 with a v3 report of error_code ${JSON.stringify(code)}: ${line.slice(0, 160)}`;
+    if (!(code === 200 || (Number.isInteger(code) && (code as number) >= 400 && (code as number) < highestCode))) {
+      return `status ${status} with a v3 report of error_code ${JSON.stringify(code)}: ${line.slice(0, 160)}`;
     }
   }
   return undefined;
@@ -32,7 +37,7 @@ export function v3ProducedCount(response: RawResponse | undefined): number {
   const text = response.body.toString('utf8');
   try {
     if (response.status === 207) return ((JSON.parse(text) as { successes?: unknown[] }).successes ?? []).length;
-    if (response.status === 200 && text.endsWith('\r\n')) {
+    if ((response.status === 200 || response.status === 503) && text.endsWith('\r\n')) {
       return text
         .slice(0, -2)
         .split('\r\n')
@@ -51,11 +56,11 @@ export function contractProblem(response: RawResponse | undefined, allowedStatus
   if (status === 500) return 'status 500';
   const raw = response.body.toString('utf8');
   const jsonType = (response.headers['content-type'] ?? '').includes('json');
-  if (status === 200 && raw.endsWith('\r\n')) {
+  if ((status === 200 || status === 503) && raw.endsWith('\r\n')) {
     if (!jsonType) return `status ${status} without a JSON content type`;
-    const problem = reportsProblem(raw);
+    const problem = reportsProblem(raw, status);
     if (problem !== undefined) return problem;
-    return allowedStatuses.includes(status) ? undefined : `status 200 where the contract allows ${allowedStatuses.join('/')}`;
+    return allowedStatuses.includes(status) ? undefined : `status ${status} where the contract allows ${allowedStatuses.join('/')}`;
   }
   let body: unknown;
   try {

@@ -74,12 +74,18 @@ export function v3RecordsWriter(context: () => V3AnswerContext): AnswerWriter {
       let lastIso = 'null';
       const prefix = `{"error_code":200,"cluster_id":${JSON.stringify(known.clusterId)},"topic_name":${JSON.stringify(known.topic)},"partition_id":`;
       let body = '';
+      let statusCode = 200;
       for (let index = 0; index < slots.length; index += 1) {
         const slot = slots[index] as RecordSlot;
         const outcome = outcomes[index] as RecordOutcome;
         const error = errorOf(slot, outcome);
         if (error !== null) {
-          body += JSON.stringify({ error_code: httpErrorAnswerOf(error).errorCode, message: error.message }) + REPORT_SEPARATOR;
+          const answer = httpErrorAnswerOf(error);
+          // A record the broker did not acknowledge makes the request's status its (503 or 500), as on
+          // v2: a 200 is only ever an answer whose every record that was sent was acknowledged. A record
+          // refused before sending (invalid, or naming a missing partition) is only reported.
+          if (!isRefused(slot) && statusCode === 200) statusCode = answer.status;
+          body += JSON.stringify({ error_code: answer.errorCode, message: error.message }) + REPORT_SEPARATOR;
           continue;
         }
         const record = slot as ProduceRecord;
@@ -91,7 +97,7 @@ export function v3RecordsWriter(context: () => V3AnswerContext): AnswerWriter {
         const timestamp = record.timestampMs === undefined ? 'null' : lastIso;
         body += `${prefix}${outcome.partition},"offset":${outcome.offset},"timestamp":${timestamp}${dataText('key', types?.key, record.key)}${dataText('value', types?.value, record.value)}}${REPORT_SEPARATOR}`;
       }
-      return { statusCode: 200, body };
+      return { statusCode, body };
     },
   };
 }

@@ -72,6 +72,12 @@ describe('contractProblem: the v3 answers', () => {
     );
   });
 
+  it('accepts a 503 whose reports name the record the broker did not acknowledge, and counts the acknowledged one as produced', () => {
+    const body = '{"error_code":200,"offset":0}\r\n{"error_code":50003,"message":"x"}\r\n';
+    expect(contractProblem(v3(503, body), [200, 503])).toBeUndefined();
+    expect(v3ProducedCount(v3(503, body))).toBe(1);
+  });
+
   it('accepts a 207 batch answer and counts its successes', () => {
     const batch = '{"successes":[{"id":"1"}],"failures":[{"id":"2","error_code":42201,"message":"x"}]}';
     expect(contractProblem(v3(207, batch), [207])).toBeUndefined();

@@ -1,6 +1,6 @@
 /** The v3 answers: one ProduceResponse per record followed by CRLF, and the 207 batch answer. */
 import { describe, expect, it } from 'vitest';
-import { type AppError, BodyNotJsonError, RecordsNotAcknowledgedError, ValidationError } from '../../../lib/errors';
+import { type AppError, BodyNotJsonError, InternalError, RecordsNotAcknowledgedError, ValidationError } from '../../../lib/errors';
 import type { RecordOutcome, RecordSlot } from '../../../lib/produce/command';
 import { v3BatchWriter, v3RecordsWriter } from '../../../lib/produce/v3-answer';
 import type { ProduceRecord } from '../../../lib/produce/validation';
@@ -15,7 +15,7 @@ const acked = (partition: number, offset: number): RecordOutcome => ({ partition
 const failed = (error: AppError): RecordOutcome => ({ partition: null, offset: null, error });
 
 describe('v3RecordsWriter', () => {
-  it('writes one report per record, each followed by CRLF, the refused and unacknowledged ones with their codes', () => {
+  it('writes one report per record, each followed by CRLF, the refused and unacknowledged ones with their codes, under the status of the record the broker did not acknowledge', () => {
     const refused = new ValidationError('value.data: must be a base64 string');
     const notAcked = new RecordsNotAcknowledgedError('the broker did not acknowledge partition 1');
     const slots: RecordSlot[] = [
@@ -40,7 +40,7 @@ describe('v3RecordsWriter', () => {
     expect(writer.mediaType).toBe('application/json');
     expect(writer.completeStatus).toBe(200);
     expect(writer.write(slots, outcomes)).toEqual({
-      statusCode: 200,
+      statusCode: 503,
       body:
         '{"error_code":200,"cluster_id":"c-1","topic_name":"orders","partition_id":0,"offset":41,"timestamp":"2021-02-05T19:14:42.000Z","key":{"type":"STRING","size":1},"value":{"type":"JSON","size":7}}\r\n' +
         '{"error_code":42201,"message":"value.data: must be a base64 string"}\r\n' +
@@ -48,6 +48,27 @@ describe('v3RecordsWriter', () => {
         '{"error_code":50003,"message":"the broker did not acknowledge partition 1"}\r\n' +
         '{"error_code":40001,"message":"record 4 is not JSON: unexpected end of input at byte 9"}\r\n',
     });
+  });
+});
+
+describe('v3RecordsWriter status', () => {
+  const writer = v3RecordsWriter(() => ({
+    clusterId: 'c-1',
+    topic: 'orders',
+    types: [
+      { key: undefined, value: 'STRING' },
+      { key: undefined, value: 'STRING' },
+    ],
+  }));
+
+  it('is 200 when every record sent was acknowledged, a refused one only reported', () => {
+    const refused = new ValidationError('value.data: must be a string');
+    expect(writer.write([record(null, 'x'), refused], [acked(2, 7), failed(refused)]).statusCode).toBe(200);
+  });
+
+  it('is 500 when a record sent failed for a reason retrying will not fix', () => {
+    const broken = new InternalError('the record could not be produced');
+    expect(writer.write([record(null, 'x'), record(null, 'y')], [acked(2, 7), failed(broken)]).statusCode).toBe(500);
   });
 });
 
