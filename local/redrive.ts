@@ -15,8 +15,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../lib/config';
-import { REDRIVEN_FROM_HEADER } from '../lib/headers';
+import { MESSAGE_ID_HEADER, REDRIVEN_FROM_HEADER } from '../lib/headers';
 import type { ConsumedRecord } from '../lib/consume/event';
+import { messageIdOf } from '../lib/consume/message-id';
 import type { OutgoingRecord } from '../lib/kafka/producer';
 import { errorFields, type Logger } from '../lib/logger';
 import { FailureRecordError, readFailureMessage, type ReadFailure } from './emulator/failure-record';
@@ -94,13 +95,25 @@ export function redriveVerdict(message: Pick<FetchedRecord, 'value' | 'headers'>
   return matches ? { kind: 'redrive', record, reason, failedAt: failure.document.timestamp } : { kind: 'pass-over' };
 }
 
-/** The record to produce back to the source topic: the same partition, key, value and headers, plus where it came from. */
+/**
+ * The record to produce back to the source topic: the same partition, key, value and headers,
+ * plus where it came from. A record without a usable `message-id` was known to the consume
+ * function by its place (`<topic>-<partition>-<offset>`), which the copy cannot keep: the copy
+ * carries that identity as its `message-id`, so that a record applied before it was
+ * dead-lettered, or redriven twice, is a duplicate the consumer skips.
+ */
 export function redrivenRecord(record: ConsumedRecord, from: { topic: string; partition: number; offset: string }): OutgoingRecord {
+  const identity = messageIdOf(record);
+  const byPlace = identity === `${record.topic}-${record.partition}-${record.offset}`;
   return {
     key: record.key,
     value: record.value,
     partition: record.partition,
-    headers: [...record.headers, { name: REDRIVEN_FROM_HEADER, value: Buffer.from(`${from.topic}/${from.partition}/${from.offset}`, 'utf8') }],
+    headers: [
+      ...record.headers,
+      ...(byPlace ? [{ name: MESSAGE_ID_HEADER, value: Buffer.from(identity, 'utf8') }] : []),
+      { name: REDRIVEN_FROM_HEADER, value: Buffer.from(`${from.topic}/${from.partition}/${from.offset}`, 'utf8') },
+    ],
   };
 }
 

@@ -134,7 +134,8 @@ const chosenPartition: ICustomPartitioner = () => {
   return ({ message }) => message.partition as number;
 };
 
-function toHeaders(headers: OutgoingRecord['headers']): IHeaders {
+/** A record's headers as kafkajs takes them: an object by name, a repeated name's values in order. */
+export function toHeaders(headers: OutgoingRecord['headers']): IHeaders {
   // No prototype: header names such as `constructor` or `__proto__` are client input and must
   // not meet Object.prototype. kafkajs reads the headers with Object.keys.
   const byName: IHeaders = Object.create(null) as IHeaders;

@@ -11,7 +11,7 @@ import type { KafkaConfig } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import { resolveKafkaClientDeps } from '../../lib/kafka/auth';
 import { createKafka } from '../../lib/kafka/client';
-import type { OutgoingRecord } from '../../lib/kafka/producer';
+import { toHeaders, type OutgoingRecord } from '../../lib/kafka/producer';
 
 /** Records for one topic. */
 export interface TopicRecords {
@@ -55,11 +55,7 @@ function toMessage(record: OutgoingRecord) {
     key: record.key,
     value: record.value,
     ...(record.partition === undefined ? {} : { partition: record.partition }),
-    // kafkajs takes headers as an object; a repeated name becomes a list of its values, in order.
-    headers: record.headers.reduce<Record<string, Buffer[]>>((headers, { name, value }) => {
-      (headers[name] ??= []).push(value);
-      return headers;
-    }, {}),
+    headers: toHeaders(record.headers),
   };
 }
 

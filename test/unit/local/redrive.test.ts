@@ -5,7 +5,12 @@ import { emptySummary, redriveGroupId, redrivenRecord, redriveVerdict, tally, ty
 
 const mapping = { cluster: { brokers: ['127.0.0.1:19092'], region: 'us-east-1' }, functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f' };
 
-function failed(partition: number, offset: number, failure: Partial<RecordFailure> = {}): { value: Buffer | null; headers: { name: string; value: Buffer }[] } {
+function failed(
+  partition: number,
+  offset: number,
+  failure: Partial<RecordFailure> = {},
+  headers: { name: string; value: Buffer }[] = [{ name: 'message-id', value: Buffer.from(`m-${offset}`) }],
+): { value: Buffer | null; headers: { name: string; value: Buffer }[] } {
   const record: FetchedRecord = {
     topic: 'events',
     partition,
@@ -13,7 +18,7 @@ function failed(partition: number, offset: number, failure: Partial<RecordFailur
     timestampMs: 1_700_000_000_000,
     key: Buffer.from('k'),
     value: Buffer.from('{"n":1}'),
-    headers: [{ name: 'message-id', value: Buffer.from(`m-${offset}`) }],
+    headers,
   };
   const message = failureMessage(
     record,
@@ -65,6 +70,22 @@ describe('redrivenRecord', () => {
     expect(record.value?.toString()).toBe('{"n":1}');
     expect(record.headers.map(({ name, value }) => [name, value.toString()])).toEqual([
       ['message-id', 'm-9'],
+      ['redriven-from', 'events-dlq/0/41'],
+    ]);
+  });
+});
+
+describe('redrivenRecord of a record known by its place', () => {
+  it.each([
+    ['no message-id header', []],
+    ['an empty message-id header', [{ name: 'message-id', value: Buffer.alloc(0) }]],
+    ['a message-id that is not UTF-8', [{ name: 'message-id', value: Buffer.from([0xff]) }]],
+  ])('%s: the copy carries the identity the original had, events-2-9', (_name, headers) => {
+    const verdict = redriveVerdict(failed(2, 9, {}, headers), {});
+    if (verdict.kind !== 'redrive') throw new Error('expected a redrive');
+    const record = redrivenRecord(verdict.record, { topic: 'events-dlq', partition: 0, offset: '41' });
+    expect(record.headers.slice(-2).map(({ name, value }) => [name, value.toString()])).toEqual([
+      ['message-id', 'events-2-9'],
       ['redriven-from', 'events-dlq/0/41'],
     ]);
   });
