@@ -10,7 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { systemClock, type Clock } from '../lib/clock';
 import { InternalError, PayloadTooLargeError } from '../lib/errors';
 import { errorAnswer, type ErrorAnswer } from '../lib/http/error-response';
-import { KAFKA_V2_MEDIA_TYPE } from '../lib/http/json-response';
+import { KAFKA_V2_MEDIA_TYPE, KAFKA_V3_MEDIA_TYPE } from '../lib/http/json-response';
 import { errorFields, type Logger } from '../lib/logger';
 import { matchPath } from '../lib/produce/route';
 
@@ -46,7 +46,7 @@ export const REQUEST_ID_HEADER = 'apigw-requestid';
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?json\b|application\/(x-www-form-urlencoded|xml)\b)/i;
 const ERROR_HEADERS = { 'content-type': KAFKA_V2_MEDIA_TYPE } as const;
 /** The v3 routes answer errors in their own media type, as the produce function does. */
-const V3_ERROR_HEADERS = { 'content-type': 'application/json' } as const;
+const V3_ERROR_HEADERS = { 'content-type': KAFKA_V3_MEDIA_TYPE } as const;
 
 function errorHeadersFor(request: IncomingMessage): Record<string, string> {
   return (request.url ?? '').startsWith('/v3/') ? V3_ERROR_HEADERS : ERROR_HEADERS;

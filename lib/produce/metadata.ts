@@ -7,11 +7,10 @@
  */
 import type { AppConfig } from '../config';
 import { ClusterNotFoundError, PartitionNotFoundError, TopicNotFoundError } from '../errors';
-import { jsonResponse, type HttpResponse } from '../http/json-response';
+import { jsonResponse, KAFKA_V3_MEDIA_TYPE, type HttpResponse } from '../http/json-response';
 import type { ClusterDescription, ClusterMetadata, PartitionDescription } from '../kafka/metadata';
 import { isTopicName } from '../topic-name';
 import type { HttpRequest } from './route';
-import { V3_ANSWER_MEDIA_TYPE } from './v3-answer';
 import { partitionOfPath } from './v2-request';
 
 /** A partition as Confluent's v2 `GetPartitionResponse` shows it. */
@@ -106,13 +105,13 @@ export class MetadataReads {
   async listClusters(request: HttpRequest): Promise<HttpResponse> {
     const cluster = await this.deps.metadata.cluster(this.budget);
     const body = { kind: 'KafkaClusterList', metadata: { self: `${request.baseUrl}/v3/clusters`, next: null }, data: [clusterView(cluster, request.baseUrl)] };
-    return jsonResponse(200, body, { 'Content-Type': V3_ANSWER_MEDIA_TYPE });
+    return jsonResponse(200, body, { 'Content-Type': KAFKA_V3_MEDIA_TYPE });
   }
 
   /** `GET /v3/clusters/{cluster_id}`. */
   async getCluster(request: HttpRequest): Promise<HttpResponse> {
     const cluster = await this.deps.metadata.cluster(this.budget);
     if (request.params.cluster_id !== cluster.clusterId) throw new ClusterNotFoundError(`cluster ${request.params.cluster_id} cannot be found`);
-    return jsonResponse(200, clusterView(cluster, request.baseUrl), { 'Content-Type': V3_ANSWER_MEDIA_TYPE });
+    return jsonResponse(200, clusterView(cluster, request.baseUrl), { 'Content-Type': KAFKA_V3_MEDIA_TYPE });
   }
 }

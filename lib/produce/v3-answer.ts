@@ -12,9 +12,6 @@ import { isRefused, type AnswerWriter, type RecordOutcome, type RecordSlot } fro
 import type { V3DataType } from './v3-data';
 import type { ProduceRecord } from './validation';
 
-/** The media type of the v3 answers. */
-export const V3_ANSWER_MEDIA_TYPE = KAFKA_V3_MEDIA_TYPE;
-
 /** Confluent separates the reports of a streamed produce with CRLF (ChunkedOutputFactory). */
 export const REPORT_SEPARATOR = '\r\n';
 
@@ -64,7 +61,7 @@ function dataText(member: 'key' | 'value', type: V3DataType | undefined, bytes: 
  */
 export function v3RecordsWriter(context: () => V3AnswerContext): AnswerWriter {
   return {
-    mediaType: V3_ANSWER_MEDIA_TYPE,
+    mediaType: KAFKA_V3_MEDIA_TYPE,
     completeStatus: 200,
     answersEachRecord: true,
     write(slots, outcomes) {
@@ -105,7 +102,7 @@ export function v3RecordsWriter(context: () => V3AnswerContext): AnswerWriter {
 /** The writer of `POST .../records:batch`: 207 with `successes` and `failures`, each by entry id, in request order. */
 export function v3BatchWriter(context: () => V3AnswerContext & { ids: readonly string[] }): AnswerWriter {
   return {
-    mediaType: V3_ANSWER_MEDIA_TYPE,
+    mediaType: KAFKA_V3_MEDIA_TYPE,
     completeStatus: 207,
     answersEachRecord: true,
     write(slots, outcomes) {

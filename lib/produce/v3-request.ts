@@ -33,16 +33,27 @@ import {
   type ProduceLimits,
   type ProduceRecord,
 } from './validation';
-
-/** The only request media type of the v3 produce routes, as Confluent's. */
-export const V3_MEDIA_TYPE = 'application/json';
+import { KAFKA_V3_MEDIA_TYPE } from '../http/json-response';
 
 const RECORD_FIELDS: ReadonlySet<string> = new Set(['partition_id', 'headers', 'key', 'value', 'timestamp']);
 const ENTRY_FIELDS: ReadonlySet<string> = new Set([...RECORD_FIELDS, 'id']);
 /** Confluent's bounds of a batch entry's id (ProduceBatchAction). */
 const MAX_ENTRY_ID_LENGTH = 80;
 // RFC 3339 date-time, as Confluent's `timestamp` (format: date-time).
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Whether the fields of an RFC 3339 date-time name a real instant. `Date.parse` moves an
+ * impossible one (`2021-02-30` becomes 2 March, `24:00:00` the next day), which would give the
+ * record a CreateTime the client did not write.
+ */
+function isRealDateTime(match: RegExpExecArray): boolean {
+  const field = (group: number): number => Number(match[group] ?? 0);
+  // Day 0 of the next month is the last day of this one (months count from 0 in Date.UTC).
+  const daysInMonth = new Date(Date.UTC(field(1), field(2), 0)).getUTCDate();
+  const date = field(2) >= 1 && field(2) <= 12 && field(3) >= 1 && field(3) <= daysInMonth;
+  return date && field(4) <= 23 && field(5) <= 59 && field(6) <= 59 && field(9) <= 23 && field(10) <= 59;
+}
 
 // Stryker disable next-line ConditionalExpression,StringLiteral: the data's other members are refused by name or read as plain values.
 const DATA_PLACE: Place = { object: (member) => (member === 'data' ? 'raw' : 'plain') };
@@ -66,8 +77,8 @@ export interface V3ReadContext {
  * @returns the cluster id, for the reports.
  */
 async function checkV3Request(request: HttpRequest, context: V3ReadContext): Promise<string> {
-  if (mediaTypeOf(request.contentType) !== V3_MEDIA_TYPE) {
-    throw new UnsupportedMediaTypeError(`Content-Type "${request.contentType ?? ''}" is not supported; use ${V3_MEDIA_TYPE}`);
+  if (mediaTypeOf(request.contentType) !== KAFKA_V3_MEDIA_TYPE) {
+    throw new UnsupportedMediaTypeError(`Content-Type "${request.contentType ?? ''}" is not supported; use ${KAFKA_V3_MEDIA_TYPE}`);
   }
   const clusterId = await context.clusterId();
   if (request.params.cluster_id !== clusterId) throw new ClusterNotFoundError(`cluster ${request.params.cluster_id} cannot be found`);
@@ -98,7 +109,8 @@ function encodeData(value: unknown, path: string): EncodedData {
 
 function timestampOf(value: unknown, nowMs: () => number): number {
   if (value === undefined || value === null) return nowMs();
-  const ms = typeof value === 'string' && DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  const match = typeof value === 'string' ? DATE_TIME.exec(value) : null;
+  const ms = match !== null && isRealDateTime(match) ? Date.parse(value as string) : Number.NaN;
   if (!(ms >= 0)) throw new ValidationError('timestamp: must be an RFC 3339 date-time from 1970 on, such as "2021-02-05T19:14:42Z"');
   return ms;
 }

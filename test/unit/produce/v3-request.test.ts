@@ -53,6 +53,13 @@ describe('readV3RecordsRequest', () => {
     expect(record.timestampMs).toBe(1_612_552_482_250);
   });
 
+  it('reads 29 February of a leap year and a time with an offset', async () => {
+    const [leap] = await read('{"value": {"type": "STRING", "data": "x"}, "timestamp": "2024-02-29T23:59:59Z"}');
+    const [offset] = await read('{"value": {"type": "STRING", "data": "x"}, "timestamp": "2021-02-05T20:14:42+01:00"}');
+    expect((leap as ProduceRecord).timestampMs).toBe(1_709_251_199_000);
+    expect((offset as ProduceRecord).timestampMs).toBe(1_612_552_482_000);
+  });
+
   it('decodes BINARY strictly, takes the time of reading when no timestamp is given, and leaves an absent key null', async () => {
     const [slot] = await read('{"value": {"type": "BINARY", "data": "AP8H"}}');
     const record = slot as ProduceRecord;
@@ -98,6 +105,21 @@ describe('readV3RecordsRequest', () => {
     [
       'a timestamp that is not RFC 3339',
       '{"value": {"type": "STRING", "data": "x"}, "timestamp": "05/02/2021"}',
+      new ValidationError('timestamp: must be an RFC 3339 date-time from 1970 on, such as "2021-02-05T19:14:42Z"'),
+    ],
+    [
+      'a day the month does not have',
+      '{"value": {"type": "STRING", "data": "x"}, "timestamp": "2021-02-29T19:14:42Z"}',
+      new ValidationError('timestamp: must be an RFC 3339 date-time from 1970 on, such as "2021-02-05T19:14:42Z"'),
+    ],
+    [
+      'hour 24',
+      '{"value": {"type": "STRING", "data": "x"}, "timestamp": "2021-02-05T24:00:00Z"}',
+      new ValidationError('timestamp: must be an RFC 3339 date-time from 1970 on, such as "2021-02-05T19:14:42Z"'),
+    ],
+    [
+      'an offset of 24 hours',
+      '{"value": {"type": "STRING", "data": "x"}, "timestamp": "2021-02-05T19:14:42+24:00"}',
       new ValidationError('timestamp: must be an RFC 3339 date-time from 1970 on, such as "2021-02-05T19:14:42Z"'),
     ],
     [
