@@ -162,28 +162,45 @@ export class ProduceService {
    * request was acknowledged.
    */
   private async sendAndWrite(topic: string, read: readonly RecordSlot[], stamps: Stamps, writer: AnswerWriter, logger: Logger): Promise<SentAnswer> {
-    const slots = writer.answersEachRecord ? await this.refuseMissingPartitions(topic, read) : read;
+    // One budget for the whole request: the partition checks and the send share PRODUCE_TIMEOUT_MS.
+    const remainingMs = this.budget();
+    // A writer that answers each record refuses a missing partition in its place; the send then need not check again.
+    const slots = writer.answersEachRecord ? await this.refuseMissingPartitions(topic, read, remainingMs) : read;
     const { records, positions } = sendable(slots);
     stampRecords(records, positions === undefined ? stamps : { ...stamps, positions });
-    const sent = records.length === 0 ? [] : await this.sendRecords(topic, records, logger);
+    const sent = records.length === 0 ? [] : await this.sendRecords(topic, records, logger, remainingMs, !writer.answersEachRecord);
     const outcomes = positions === undefined ? sent : outcomesOfSlots(slots, positions, sent);
     const complete = positions === undefined && countAcknowledged(sent) === sent.length;
     const { statusCode, body } = writer.write(slots, outcomes);
     return { response: jsonResponse(statusCode, body, { 'Content-Type': writer.mediaType }), complete };
   }
 
-  /** Sends `records` in one batch with acks=all; records the broker did not acknowledge get a failed outcome. */
-  private async sendRecords(topic: string, records: ProduceRecord[], logger: Logger): Promise<RecordOutcome[]> {
+  /** The time left of a request's `PRODUCE_TIMEOUT_MS`, from now; it throws {@link ProduceTimeoutError} once none is. */
+  private budget(): () => number {
     const { clock, settings } = this.deps;
     const startedMs = clock.nowMs();
-    const remainingMs = (): number => {
+    return () => {
       const remaining = settings.timeoutMs - (clock.nowMs() - startedMs);
       if (remaining <= 0) throw new ProduceTimeoutError(`no acknowledgement within ${settings.timeoutMs} ms`);
       return remaining;
     };
+  }
+
+  /**
+   * Sends `records` in one batch with acks=all; records the broker did not acknowledge get a
+   * failed outcome. With `checkPartitions`, a record naming a partition the topic does not have
+   * fails the request (404) first.
+   */
+  private async sendRecords(
+    topic: string,
+    records: ProduceRecord[],
+    logger: Logger,
+    remainingMs: () => number,
+    checkPartitions: boolean,
+  ): Promise<RecordOutcome[]> {
     try {
       // Only an explicit partition can be missing; otherwise the send itself finds a missing topic (404).
-      if (records.some((record) => record.partition !== undefined)) await this.checkPartitions(topic, records, remainingMs);
+      if (checkPartitions && records.some((record) => record.partition !== undefined)) await this.checkPartitions(topic, records, remainingMs);
       const outcome = await this.sendTimed(topic, records, remainingMs());
       const outcomes = recordOutcomes(
         outcome.partitions,
@@ -227,15 +244,15 @@ export class ProduceService {
    *
    * @throws {TopicNotFoundError} for a missing topic (the whole request is about it).
    */
-  private async refuseMissingPartitions(topic: string, slots: readonly RecordSlot[]): Promise<readonly RecordSlot[]> {
+  private async refuseMissingPartitions(topic: string, slots: readonly RecordSlot[], remainingMs: () => number): Promise<readonly RecordSlot[]> {
     const named = (slot: RecordSlot): slot is ProduceRecord => !isRefused(slot) && slot.partition !== undefined;
     if (!slots.some(named)) return slots;
-    const { producer, settings } = this.deps;
-    let partitionCount = await producer.partitionCount(topic, { timeoutMs: settings.timeoutMs });
+    const { producer } = this.deps;
+    let partitionCount = await producer.partitionCount(topic, { timeoutMs: remainingMs() });
     const missing = (slot: RecordSlot): boolean => named(slot) && (slot.partition as number) >= partitionCount;
     if (!slots.some(missing)) return slots;
     // Partitions may have been added since the metadata was cached.
-    partitionCount = await producer.partitionCount(topic, { timeoutMs: settings.timeoutMs, refresh: true });
+    partitionCount = await producer.partitionCount(topic, { timeoutMs: remainingMs(), refresh: true });
     return slots.map((slot) =>
       missing(slot)
         ? new PartitionNotFoundError(`partition ${(slot as ProduceRecord).partition} does not exist; topic "${topic}" has ${partitionCount}`)

@@ -8,6 +8,7 @@ import type { MetricsRecorder } from '../../../lib/observability/metrics';
 import { ProduceIdempotency } from '../../../lib/produce/idempotency';
 import { ProduceService } from '../../../lib/produce/service';
 import { readV2TopicRequest } from '../../../lib/produce/v2-request';
+import { readV3RecordsRequest } from '../../../lib/produce/v3-request';
 import { FakeClock } from '../../helpers/fake-clock';
 import { TEST_CALLER_KEYS } from '../../helpers/caller-keys';
 import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
@@ -68,7 +69,22 @@ function setup(
         settings,
       ),
     );
-  return { store, produce, partitionCalls, sendCalls, counts, durations };
+  const produceV3 = (body: string) =>
+    service.produce(
+      readV3RecordsRequest(
+        {
+          route: { method: 'POST', path: '/v3/clusters/{cluster_id}/topics/{topic_name}/records', operation: 'produceRecords', api: 'v3' },
+          params: { cluster_id: 'c-1', topic_name: 'orders' },
+          contentType: 'application/json',
+          idempotencyKey: undefined,
+          body: Buffer.from(body),
+          authorizer: undefined,
+          baseUrl: 'https://api.example.com',
+        },
+        { limits: settings, clusterId: async () => 'c-1', nowMs: () => clock.nowMs() },
+      ),
+    );
+  return { store, produce, produceV3, partitionCalls, sendCalls, counts, durations };
 }
 
 describe('ProduceService', () => {
@@ -96,6 +112,14 @@ describe('ProduceService', () => {
         { value: 1, partition: 9 },
       ]),
     ).rejects.toThrow(new PartitionNotFoundError('records[1].partition: partition 3 does not exist; topic "orders" has 3'));
+  });
+
+  it('on v3, checks the named partitions once, and the send gets what that check left of the one budget', async () => {
+    const slow = setup({ partitionMs: 1_500 });
+    const answer = await slow.produceV3('{"partition_id": 0, "value": {"type": "STRING", "data": "x"}}');
+    expect(answer.statusCode).toBe(200);
+    expect(slow.partitionCalls).toEqual([{ timeoutMs: 5_000 }]);
+    expect(slow.sendCalls).toEqual([{ records: 1, timeoutMs: 3_500 }]);
   });
 
   it('gives the producer what is left of the timeout, and answers 504 once none is left', async () => {
