@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import type { SASLOptions } from 'kafkajs';
 import { systemClock, type Clock } from '../clock';
-import { ConfigError, KafkaUnavailableError } from '../errors';
+import { ConfigError, KafkaAccessError, KafkaUnavailableError } from '../errors';
 import { KafkaAuthMode, type KafkaConfig } from '../config';
 import type { Logger } from '../logger';
 import { KafkaAccessProblem } from './access';
@@ -284,4 +284,34 @@ export function resolveKafkaClientDeps(config: KafkaConfig, logger: Logger): Pro
  */
 export function rereadKafkaSecretAfterRefusal(config: KafkaConfig, problem: string): boolean {
   return containerResolver.rereadAfterRefusal(config, problem);
+}
+
+/** What {@link withSecretReread} needs besides the call. */
+export interface SecretRereadDeps {
+  clock: Clock;
+  logger: Logger;
+  /** Whether the refused secret will be read again; the container's {@link rereadKafkaSecretAfterRefusal} by default. */
+  rereadSecret?: (config: KafkaConfig, problem: string) => boolean;
+}
+
+/**
+ * Runs `attempt` with `budgetMs`, and once more with what is left of it when Kafka refused what
+ * a secret holds and that secret may have changed (rotated) since it was read: the second client
+ * reads it again. A second refusal is the answer. Every Kafka client of a container (the
+ * producer, the metadata reads) goes through this, so a rotation is picked up by each.
+ */
+export async function withSecretReread<T>(
+  config: KafkaConfig,
+  deps: SecretRereadDeps,
+  budgetMs: number,
+  attempt: (budgetMs: number) => Promise<T>,
+): Promise<T> {
+  const startedMs = deps.clock.nowMs();
+  try {
+    return await attempt(budgetMs);
+  } catch (error) {
+    if (!(error instanceof KafkaAccessError) || !(deps.rereadSecret ?? rereadKafkaSecretAfterRefusal)(config, error.problem)) throw error;
+    deps.logger.warn('Kafka refused the connection; reading the secret again and connecting once more', { problem: error.problem, setting: error.setting });
+    return attempt(Math.max(1, budgetMs - (deps.clock.nowMs() - startedMs)));
+  }
 }

@@ -15,7 +15,7 @@ import { ProduceTimeoutError, TopicNotFoundError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { withTimeout } from '../timeout';
 import { isTopicName } from '../topic-name';
-import { resolveKafkaClientDeps } from './auth';
+import { resolveKafkaClientDeps, withSecretReread } from './auth';
 import { createKafka } from './client';
 import { fromKafkaError } from './errors';
 
@@ -75,6 +75,8 @@ export interface KafkaClusterMetadataOptions {
   clock: Clock;
   /** Makes the kafkajs client (tests give a fake); by default one for `config`. */
   kafka?: () => Promise<Pick<Kafka, 'admin'>>;
+  /** Whether a refused secret will be read again (tests); the container's rule by default. */
+  rereadSecret?: (config: KafkaConfig, problem: string) => boolean;
 }
 
 interface Cached<T> {
@@ -144,16 +146,20 @@ export function createKafkaClusterMetadata(config: KafkaConfig, options: KafkaCl
     void dropped?.then((client) => client.disconnect()).catch(() => undefined);
   };
 
-  const run = async <T>(what: string, timeoutMs: number, work: (client: Admin) => Promise<T>): Promise<T> => {
+  const attempt = async <T>(what: string, timeoutMs: number, work: (client: Admin) => Promise<T>): Promise<T> => {
     try {
       return await withTimeout(connected().then(work), timeoutMs, () => new ProduceTimeoutError(`${what}: no answer within ${timeoutMs} ms`));
     } catch (error) {
-      const appError = fromKafkaError(error);
+      const appError = fromKafkaError(error, config);
       // A missing topic says nothing about the client's health; everything else might.
       if (!(appError instanceof TopicNotFoundError)) drop(error);
       throw appError;
     }
   };
+
+  // A refused secret is read again once (a rotation), as the producer does.
+  const run = <T>(what: string, timeoutMs: number, work: (client: Admin) => Promise<T>): Promise<T> =>
+    withSecretReread(config, { clock, logger, rereadSecret: options.rereadSecret }, timeoutMs, (left) => attempt(what, left, work));
 
   const topicConfigs = async (client: Admin, name: string): Promise<Record<string, string | null>> => {
     const described = await client.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name }], includeSynonyms: false });

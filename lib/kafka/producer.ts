@@ -12,10 +12,10 @@
 import type { Admin, ICustomPartitioner, IHeaders, Kafka, Message, PartitionMetadata, Producer } from 'kafkajs';
 import type { KafkaConfig } from '../config';
 import type { Clock } from '../clock';
-import { KafkaAccessError, KafkaUnavailableError, ProduceTimeoutError, TopicNotFoundError } from '../errors';
+import { KafkaUnavailableError, ProduceTimeoutError, TopicNotFoundError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { withTimeout } from '../timeout';
-import { rereadKafkaSecretAfterRefusal, resolveKafkaClientDeps } from './auth';
+import { rereadKafkaSecretAfterRefusal, resolveKafkaClientDeps, withSecretReread } from './auth';
 import { createKafka } from './client';
 import { fromKafkaError } from './errors';
 import { createPartitioner, type Partitioner } from './partitioner';
@@ -276,16 +276,8 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
    * holds and that secret may have changed (rotated) since it was read: the second client reads
    * it again. A second refusal is the answer.
    */
-  const run = async <T>(what: string, budgetMs: number, work: (connection: Connection) => Promise<T>): Promise<T> => {
-    const startedMs = clock.nowMs();
-    try {
-      return await attempt(what, budgetMs, work);
-    } catch (error) {
-      if (!(error instanceof KafkaAccessError) || !rereadSecret(config, error.problem)) throw error;
-      logger.warn('Kafka refused the connection; reading the secret again and connecting once more', { problem: error.problem, setting: error.setting });
-      return attempt(what, Math.max(1, budgetMs - (clock.nowMs() - startedMs)), work);
-    }
-  };
+  const run = <T>(what: string, budgetMs: number, work: (connection: Connection) => Promise<T>): Promise<T> =>
+    withSecretReread(config, { clock, logger, rereadSecret }, budgetMs, (left) => attempt(what, left, work));
 
   const topicPartitions = async (connection: Connection, topic: string, refresh: boolean): Promise<PartitionMetadata[]> => {
     const cached = connection.topics.get(topic);

@@ -122,4 +122,33 @@ describe('createKafkaClusterMetadata', () => {
     expect(calls).toEqual(['listTopics', 'describeCluster', 'describeCluster', 'listTopics']);
     expect(clients()).toBe(2);
   });
+
+  it('after a refused login, connects once more when the secret is read again (a rotation), and answers with the second client', async () => {
+    const scram = { ...config, auth: 'scram-sha-512' as const, ssl: true, saslSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-AbCdEf' };
+    const clock = new FakeClock();
+    let clients = 0;
+    const rereads: string[] = [];
+    const admin = () => ({
+      connect: async () => {
+        clients += 1;
+        if (clients === 1)
+          throw Object.assign(new Error('SASL SCRAM SHA512 authentication failed'), { name: 'KafkaJSSASLAuthenticationError', retriable: false });
+      },
+      disconnect: async () => undefined,
+      describeCluster: async () => ({ clusterId: 'abc', controller: 1, brokers: [] }),
+    });
+    const metadata = createKafkaClusterMetadata(scram, {
+      logger: silentLogger,
+      clock,
+      kafka: async () => ({ admin: () => admin() as unknown as Admin }),
+      rereadSecret: (_config, problem) => {
+        rereads.push(problem);
+        return true;
+      },
+    });
+
+    expect(await metadata.cluster(budget)).toEqual({ clusterId: 'abc', controller: 1 });
+    expect(rereads).toEqual(['credentials']);
+    expect(clients).toBe(2);
+  });
 });
