@@ -12,7 +12,7 @@ import { InternalError, PayloadTooLargeError } from '../lib/errors';
 import { errorAnswer, type ErrorAnswer } from '../lib/http/error-response';
 import { KAFKA_V2_MEDIA_TYPE, KAFKA_V3_MEDIA_TYPE } from '../lib/http/json-response';
 import { errorFields, type Logger } from '../lib/logger';
-import { matchPath } from '../lib/produce/route';
+import { matchPath, routeKeyOf } from '../lib/produce/route';
 
 /** The function behind the server: an HTTP API (payload v2) handler. */
 export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
@@ -161,7 +161,7 @@ function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: number): 
   // As API Gateway routes: the route's key and its decoded path parameters, or $default.
   const match = matchPath(rawPath);
   const route = match?.routes.find((candidate) => candidate.method === method);
-  const routeKey = route === undefined ? '$default' : `${route.method} ${route.path}`;
+  const routeKey = route === undefined ? '$default' : routeKeyOf(route);
   const pathParameters = route === undefined || match === undefined ? undefined : decodedParameters(match.rawParams);
   // API Gateway tells the function how the client reached it; here, plain HTTP.
   headers['x-forwarded-proto'] ??= 'http';

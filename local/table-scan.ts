@@ -55,6 +55,20 @@ export function printableToText(value: Printable): string {
   return JSON.stringify(value);
 }
 
+/** Every item of `table` (at most `limit`), as DynamoDB returns them, page by page. */
+export async function* scanItems(client: DynamoDBClient, table: string, limit?: number): AsyncGenerator<Record<string, AttributeValue>> {
+  let read = 0;
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ...(limit === undefined ? {} : { Limit: limit - read }) }));
+    for (const item of page.Items ?? []) {
+      read += 1;
+      yield item;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined && (limit === undefined || read < limit));
+}
+
 /**
  * Prints a table's items, one JSON line each, page by page.
  *
@@ -62,20 +76,9 @@ export function printableToText(value: Printable): string {
  */
 export async function scanTable(options: ScanTableOptions): Promise<number> {
   let printed = 0;
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await options.client.send(
-      new ScanCommand({
-        TableName: options.table,
-        ExclusiveStartKey: startKey,
-        ...(options.limit === undefined ? {} : { Limit: options.limit - printed }),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      options.write(printableToText(itemToJson(item)));
-      printed += 1;
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined && (options.limit === undefined || printed < options.limit));
+  for await (const item of scanItems(options.client, options.table, options.limit)) {
+    options.write(printableToText(itemToJson(item)));
+    printed += 1;
+  }
   return printed;
 }

@@ -8,6 +8,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { readFailureMessage } from '../../local/emulator/failure-record';
+import { scanItems } from '../../local/table-scan';
 
 /** A record read back from a topic. */
 export interface TopicRecord {
@@ -143,12 +144,7 @@ export function lagOf(positions: readonly PartitionPosition[]): number {
 /** Every item of `table`, unmarshalled. */
 export async function scanTable(client: DynamoDBClient, table: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) items.push(unmarshall(item));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  for await (const item of scanItems(client, table)) items.push(unmarshall(item));
   return items;
 }
 

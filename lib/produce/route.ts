@@ -55,9 +55,6 @@ export function routeKeyOf(route: Route): string {
   return `${route.method} ${route.path}`;
 }
 
-/** The produce API's first route, as API Gateway names it. */
-export const PRODUCE_ROUTE_KEY = 'POST /topics/{topic}';
-
 /** A path matched against the table: the routes of that path and the raw (still percent-encoded) parameters. */
 export interface PathMatch {
   /** The path template that matched, shared by all `routes`. */
