@@ -18,6 +18,8 @@ import { observabilityOf } from '../observability/observability';
 import { ProduceIdempotency, type ProduceKeyStore } from './idempotency';
 import { readProduceRequest, requestIdOf } from './route';
 import { RateLimiter, type RequestCounter } from './rate-limit';
+import { ConfluentSchemaRegistry, type SchemaRegistry } from '../schema/registry-client';
+import { Schemas } from '../schema/schemas';
 import { ProduceService } from './service';
 
 /** The produce function's handler and its teardown. */
@@ -43,6 +45,8 @@ export interface ProduceRuntimeOptions {
   callerKeys?: CallerKeySource;
   /** Replaces the DynamoDB counter of the per-caller rate limit. */
   requestCounter?: RequestCounter;
+  /** Replaces the schema registry `config.schemaRegistry` names (tests count its requests). */
+  schemaRegistry?: SchemaRegistry;
 }
 
 /**
@@ -58,6 +62,8 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
   const producer = options.producer ?? createKafkaRecordProducer(config.kafka, { logger, clock, timeoutMs: config.produce.timeoutMs });
   const dynamo = lazyDynamo(config);
   const store = options.store ?? dynamo.store;
+  // No request is sent before a schema'd request needs one; the format libraries load then too.
+  const registry = options.schemaRegistry ?? (config.schemaRegistry === undefined ? undefined : new ConfluentSchemaRegistry(config.schemaRegistry));
   const service = new ProduceService({
     settings: config.produce,
     producer,
@@ -74,6 +80,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     newMessageId: randomUUID,
     callerKeys: options.callerKeys ?? createCallerKeySource(config.callerKeys),
     rateLimiter: new RateLimiter({ counter: options.requestCounter ?? dynamo.counter, clock, perSecond: config.produce.rateLimitPerSec, metrics }),
+    ...(registry === undefined ? {} : { schemas: new Schemas(registry) }),
   });
 
   return {

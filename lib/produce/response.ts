@@ -14,8 +14,8 @@ export interface OffsetEntry {
 
 /** The response body of `POST /topics/{topic}` (successful or with failed records). */
 export interface ProduceResponseBody {
-  key_schema_id: null;
-  value_schema_id: null;
+  key_schema_id: number | null;
+  value_schema_id: number | null;
   offsets: OffsetEntry[];
 }
 
@@ -49,14 +49,16 @@ export function recordOffsets(partitions: readonly number[], acks: readonly Part
   });
 }
 
+const NO_IDS = { keySchemaId: null, valueSchemaId: null };
+
 /**
- * The JSON text of {@link produceResponseBody} for `offsets`, byte for byte what
+ * The JSON text of {@link produceResponseBody} for `offsets` (and the schema ids used, null by default), byte for byte what
  * `JSON.stringify` gives, written directly: the acknowledged entries (all of them, on a 200)
  * are four fields of numbers and nulls, and one string built from them costs less than an
  * object per record serialised afterwards.
  */
-export function produceResponseText(offsets: readonly OffsetEntry[]): string {
-  let text = '{"key_schema_id":null,"value_schema_id":null,"offsets":[';
+export function produceResponseText(offsets: readonly OffsetEntry[], schemaIds: { keySchemaId: number | null; valueSchemaId: number | null } = NO_IDS): string {
+  let text = `{"key_schema_id":${schemaIds.keySchemaId},"value_schema_id":${schemaIds.valueSchemaId},"offsets":[`;
   for (let index = 0; index < offsets.length; index += 1) {
     const entry = offsets[index] as OffsetEntry;
     if (index > 0) text += ',';

@@ -18,7 +18,9 @@ import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdem
 import type { RateLimiter } from './rate-limit';
 import { failedEntry, produceResponseText, recordOffsets, type OffsetEntry } from './response';
 import type { ProduceHttpRequest } from './route';
-import { checkTopic, embeddedFormatOf, mediaTypeOf, parseProduceBody, type ProduceRecord } from './validation';
+import type { Schemas } from '../schema/schemas';
+import { encodeRecords, NO_SCHEMA_IDS, type SchemaIds } from './record-encoder';
+import { checkTopic, embeddedFormatOf, mediaTypeOf, readProduceBody, type ProduceRecord } from './validation';
 
 /** Response header marking a stored response replayed for a repeated Idempotency-Key. */
 const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -38,6 +40,8 @@ export interface ProduceServiceDeps {
   callerKeys: CallerKeySource;
   /** The per-caller rate limit. */
   rateLimiter: Pick<RateLimiter, 'check'>;
+  /** The schema'd formats over the configured registry; undefined without one (those formats then answer 415). */
+  schemas?: Schemas;
 }
 
 /** Produces one HTTP request's records. */
@@ -63,7 +67,9 @@ export class ProduceService {
     await this.deps.rateLimiter.check(caller.digest, logger);
     checkTopic(request.topic, settings.allowedTopics);
     const format = embeddedFormatOf(request.contentType);
-    const records = parseProduceBody(request.body, format, settings);
+    const body = readProduceBody(request.body, format, settings);
+    // Before any claim and any send: a request whose schemas or data are refused writes nothing.
+    const { records, ...schemaIds } = await encodeRecords(request.topic, format, body.schemaFields, body.records, this.deps.schemas);
     // Read once per container; loaded before any claim, so that a failed read leaves nothing to release.
     const keys = await this.deps.callerKeys.keys();
     if (idempotencyKey === undefined) {
@@ -71,6 +77,7 @@ export class ProduceService {
         request.topic,
         stampRecords(records, { caller, topic: request.topic, ring: keys, idempotencyKey, newId: this.deps.newMessageId }),
         logger,
+        schemaIds,
       );
     }
 
@@ -82,7 +89,7 @@ export class ProduceService {
       return jsonResponse(200, begun.body, { [REPLAYED_HEADER]: 'true' });
     }
     const stamped = stampRecords(records, { caller, topic: request.topic, ring: keys, idempotencyKey, newId: this.deps.newMessageId });
-    return this.sendHolding(begun.held, request.topic, stamped, logger);
+    return this.sendHolding(begun.held, request.topic, stamped, logger, schemaIds);
   }
 
   /**
@@ -106,10 +113,10 @@ export class ProduceService {
     return caller;
   }
 
-  private async sendHolding(held: HeldKey, topic: string, records: ProduceRecord[], logger: Logger): Promise<HttpResponse> {
+  private async sendHolding(held: HeldKey, topic: string, records: ProduceRecord[], logger: Logger, schemaIds: SchemaIds): Promise<HttpResponse> {
     let response: HttpResponse;
     try {
-      response = await this.send(topic, records, logger);
+      response = await this.send(topic, records, logger, schemaIds);
     } catch (error) {
       await this.giveUp(held, logger);
       throw error;
@@ -138,7 +145,7 @@ export class ProduceService {
     }
   }
 
-  private async send(topic: string, records: ProduceRecord[], logger: Logger): Promise<HttpResponse> {
+  private async send(topic: string, records: ProduceRecord[], logger: Logger, schemaIds: SchemaIds = NO_SCHEMA_IDS): Promise<HttpResponse> {
     const { clock, settings } = this.deps;
     const startedMs = clock.nowMs();
     const remainingMs = (): number => {
@@ -159,13 +166,19 @@ export class ProduceService {
       this.metrics.count(MetricName.RecordsProduced, acknowledged);
       logger.debug('records acknowledged', { topic, records: records.length, partitions: outcome.acks.length });
       const status = acknowledged === offsets.length ? 200 : HTTP_ERROR_ANSWERS[ErrorCode.RecordsNotAcknowledged].status;
-      return jsonResponse(status, produceResponseText(offsets));
+      return jsonResponse(status, produceResponseText(offsets, schemaIds));
     } catch (error) {
       if (error instanceof RecordsNotAcknowledgedError || error instanceof RecordsRejectedError) {
         // Each entry's `error` is the message in the API's terms; the broker's detail is logged here.
         const { status } = httpErrorAnswerOf(error);
         logger.error('records not acknowledged', { topic, records: records.length, httpStatus: status, ...errorFields(error) });
-        return jsonResponse(status, produceResponseText(records.map(() => failedEntry(error))));
+        return jsonResponse(
+          status,
+          produceResponseText(
+            records.map(() => failedEntry(error)),
+            schemaIds,
+          ),
+        );
       }
       throw error;
     }

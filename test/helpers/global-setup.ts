@@ -1,19 +1,21 @@
 /**
- * Starts one real Kafka broker and one dynalite server for the whole test run (or reuses
- * those named by KAFKA_BROKERS / DYNAMODB_ENDPOINT), and stops them at the end, also when
- * tests fail.
+ * Starts one real Kafka broker, one dynalite server and one schema registry for the whole
+ * test run (or reuses those named by KAFKA_BROKERS / DYNAMODB_ENDPOINT / SCHEMA_REGISTRY_URL),
+ * and stops them at the end, also when tests fail.
  */
 import type { TestProject } from 'vitest/node';
 import { externalServices } from '../../lib/config';
 import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker';
 import { startDynamoStore, type DynamoStore } from '../../local/dynamo-store';
 import { freePort } from '../../local/ports';
+import { startSchemaRegistry, type SchemaRegistryServer } from '../../local/registry';
 import { createLogger } from '../../lib/logger';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string[];
     dynamoEndpoint: string;
+    schemaRegistryUrl: string;
   }
 }
 
@@ -22,10 +24,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const external = externalServices();
   let broker: KafkaBroker | undefined;
   let store: DynamoStore | undefined;
+  let registry: SchemaRegistryServer | undefined;
   const teardown = async (): Promise<void> => {
-    await Promise.all([store?.stop(), broker?.stop()]);
+    await Promise.all([store?.stop(), broker?.stop(), registry?.stop()]);
   };
   try {
+    // Started first: the JVM boots while the broker does.
+    const registryStart =
+      external.schemaRegistryUrl === undefined
+        ? startSchemaRegistry({ port: 0, logger }).then((started) => {
+            registry = started;
+            return started.url;
+          })
+        : Promise.resolve(external.schemaRegistryUrl);
+    registryStart.catch(() => undefined);
     if (external.kafkaBrokers !== undefined) {
       logger.info('using the Kafka cluster named by KAFKA_BROKERS', { brokers: external.kafkaBrokers.join(',') });
       project.provide('kafkaBrokers', external.kafkaBrokers);
@@ -42,6 +54,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       logger.info('dynalite started', { endpoint: store.endpoint });
       project.provide('dynamoEndpoint', store.endpoint);
     }
+    if (external.schemaRegistryUrl !== undefined)
+      logger.info('using the schema registry named by SCHEMA_REGISTRY_URL', { registry: external.schemaRegistryUrl });
+    project.provide('schemaRegistryUrl', await registryStart);
   } catch (error) {
     await teardown();
     throw error;
