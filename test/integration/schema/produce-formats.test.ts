@@ -6,7 +6,9 @@
  */
 import { SchemaRegistry as IndependentRegistry } from '@kafkajs/confluent-schema-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SchemaRegistryConfig } from '../../../lib/config';
 import { silentLogger } from '../../../lib/logger';
+import { ConfluentSchemaRegistry } from '../../../lib/schema/registry-client';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { freePort } from '../../../local/ports';
 import { produceEvent } from '../../helpers/http-events';
@@ -51,12 +53,14 @@ async function recordCount(topic: string): Promise<number> {
 
 describe('schema formats on produce, against the real broker and registry', () => {
   let runtime: ProduceRuntime;
+  let registry: ConfluentSchemaRegistry;
   const independent = new IndependentRegistry({ host: testSchemaRegistryUrl() });
 
   beforeAll(async () => {
     const config = testConfig();
     await createTestTables(config);
-    runtime = createProduceRuntime(config, { logger: silentLogger });
+    registry = new ConfluentSchemaRegistry(config.schemaRegistry as SchemaRegistryConfig);
+    runtime = createProduceRuntime(config, { logger: silentLogger, schemaRegistry: registry });
   });
   afterAll(async () => {
     await runtime.close();
@@ -91,7 +95,22 @@ describe('schema formats on produce, against the real broker and registry', () =
     expect(second.statusCode).toBe(200);
     expect(body(second)).toMatchObject({ key_schema_id: null, value_schema_id: valueSchemaId });
 
-    const [one, two] = await readBack(topic, 2);
+    // Warm: the schema given by text again, and by id again, cost no registry request.
+    const requestsBefore = registry.requestCount;
+    const third = await runtime.handler(
+      produceEvent(topic, { value_schema: ORDER_AVRO, records: [{ value: { id: 'order-3', quantity: 1, total: 0, note: null } }] }, { contentType: AVRO }),
+    );
+    const fourth = await runtime.handler(
+      produceEvent(
+        topic,
+        { value_schema_id: valueSchemaId, records: [{ value: { id: 'order-4', quantity: 1, total: 0, note: null } }] },
+        { contentType: AVRO },
+      ),
+    );
+    expect([third.statusCode, fourth.statusCode]).toEqual([200, 200]);
+    expect(registry.requestCount).toBe(requestsBefore);
+
+    const [one, two] = await readBack(topic, 4);
     expect(one?.value?.subarray(0, 5)).toEqual(Buffer.from([0, 0, 0, 0, valueSchemaId as number]));
     expect(await independent.decode(one?.key as Buffer)).toBe('order-1');
     expect(await independent.decode(one?.value as Buffer)).toEqual({ id: 'order-1', quantity: 2, total: 1250, note: 'gift' });

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { KeySchemaMissingError, SchemaNotFoundError, UnsupportedMediaTypeError, ValidationError, ValueSchemaMissingError } from '../../../lib/errors';
+import { encodeRecords } from '../../../lib/produce/record-encoder';
+import { EmbeddedFormat, type ProduceRecord } from '../../../lib/produce/validation';
+import type { RegisteredSchema } from '../../../lib/schema/format';
+import type { SchemaRegistry } from '../../../lib/schema/registry-client';
+import { Schemas } from '../../../lib/schema/schemas';
+
+/** A registry in memory that counts what it is asked. */
+function memoryRegistry(): SchemaRegistry & { calls: string[] } {
+  const byId = new Map<number, RegisteredSchema & { subjects: Set<string> }>();
+  const calls: string[] = [];
+  return {
+    calls,
+    async register(subject, format, schema) {
+      calls.push(`register ${subject}`);
+      for (const entry of byId.values()) {
+        if (entry.schema === schema && entry.format === format) {
+          entry.subjects.add(subject);
+          return entry.id;
+        }
+      }
+      const id = byId.size + 1;
+      byId.set(id, { id, format, schema, subjects: new Set([subject]) });
+      return id;
+    },
+    async schemaById(id) {
+      calls.push(`schema ${id}`);
+      const entry = byId.get(id);
+      if (entry === undefined) throw new SchemaNotFoundError(`schema id ${id} is not registered`);
+      return entry;
+    },
+    async schemaUnderSubject(subject, id) {
+      calls.push(`under ${subject} ${id}`);
+      const entry = byId.get(id);
+      if (entry === undefined || !entry.subjects.has(subject)) throw new SchemaNotFoundError(`schema id ${id} is not registered under subject "${subject}"`);
+      return entry;
+    },
+  };
+}
+
+const record = (key: string | null, value: string | null): ProduceRecord => ({
+  key: key === null ? null : Buffer.from(key),
+  value: value === null ? null : Buffer.from(value),
+  headers: [],
+});
+
+describe('encodeRecords', () => {
+  it('leaves the json and binary formats as they are, with no schema ids', async () => {
+    const records = [record('"k"', '{"a":1}')];
+    expect(await encodeRecords('t', EmbeddedFormat.Json, {}, records, undefined)).toEqual({ records, keySchemaId: null, valueSchemaId: null });
+  });
+
+  it('answers 415 for a schema format without a registry', async () => {
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, { value_schema: '"string"' }, [record(null, '"v"')], undefined)).rejects.toThrow(
+      new UnsupportedMediaTypeError('the avro format needs a schema registry, and none is configured'),
+    );
+  });
+
+  it('writes the frame with the registered ids, by schema text or by id (a numeric string too)', async () => {
+    const registry = memoryRegistry();
+    const schemas = new Schemas(registry);
+    const fields = { key_schema: '"string"', value_schema: '"long"' };
+    const first = await encodeRecords('orders', EmbeddedFormat.Avro, fields, [record('"k"', '3')], schemas);
+    // "k": length 1 zig-zag 2, then 0x6b; long 3 zig-zag 6.
+    expect(first.records[0]?.key).toEqual(Buffer.from([0, 0, 0, 0, 1, 0x02, 0x6b]));
+    expect(first.records[0]?.value).toEqual(Buffer.from([0, 0, 0, 0, 2, 0x06]));
+    expect([first.keySchemaId, first.valueSchemaId]).toEqual([1, 2]);
+    expect(registry.calls).toEqual(['register orders-key', 'register orders-value']);
+    registry.calls.length = 0;
+    const byId = await encodeRecords('orders', EmbeddedFormat.Avro, { key_schema_id: 1, value_schema_id: '2' }, [record('"k"', '5')], schemas);
+    expect(byId.records[0]?.value).toEqual(Buffer.from([0, 0, 0, 0, 2, 0x0a]));
+    expect(registry.calls.sort()).toEqual(['under orders-key 1', 'under orders-value 2']);
+  });
+
+  it('needs a schema for a side only when a record has it', async () => {
+    const schemas = new Schemas(memoryRegistry());
+    expect((await encodeRecords('t', EmbeddedFormat.Avro, { value_schema: '"string"' }, [record(null, '"v"')], schemas)).keySchemaId).toBeNull();
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, { value_schema: '"string"' }, [record(null, '"v"'), record('"k"', '"v"')], schemas)).rejects.toThrow(
+      new KeySchemaMissingError('records[1].key: a key needs key_schema or key_schema_id'),
+    );
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, { key_schema: '"string"' }, [record('"k"', null), record('"k"', '"v"')], schemas)).rejects.toThrow(
+      new ValueSchemaMissingError('records[1].value: a value needs value_schema or value_schema_id'),
+    );
+  });
+
+  it('refuses malformed schema fields', async () => {
+    const schemas = new Schemas(memoryRegistry());
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, { value_schema_id: -1 }, [record(null, '1')], schemas)).rejects.toThrow(
+      new ValidationError('value_schema_id: must be a schema id (a whole number)'),
+    );
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, { value_schema: 5 }, [record(null, '1')], schemas)).rejects.toThrow(
+      new ValidationError('value_schema: must be the schema as a non-empty string'),
+    );
+  });
+
+  it('refuses an id of another format than the request', async () => {
+    const registry = memoryRegistry();
+    const schemas = new Schemas(registry);
+    await encodeRecords('t', EmbeddedFormat.JsonSchema, { value_schema: '{"type":"integer"}' }, [record(null, '1')], schemas);
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, { value_schema_id: 1 }, [record(null, '1')], schemas)).rejects.toThrow(
+      new SchemaNotFoundError('value_schema_id: schema id 1 is a JSON Schema schema, not Avro'),
+    );
+  });
+});
