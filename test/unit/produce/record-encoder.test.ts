@@ -2,42 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { KeySchemaMissingError, SchemaNotFoundError, UnsupportedMediaTypeError, ValidationError, ValueSchemaMissingError } from '../../../lib/errors';
 import { encodeRecords } from '../../../lib/produce/record-encoder';
 import { EmbeddedFormat, type ProduceRecord } from '../../../lib/produce/validation';
-import type { RegisteredSchema } from '../../../lib/schema/format';
-import type { SchemaRegistry } from '../../../lib/schema/registry-client';
 import { Schemas } from '../../../lib/schema/schemas';
-
-/** A registry in memory that counts what it is asked. */
-function memoryRegistry(): SchemaRegistry & { calls: string[] } {
-  const byId = new Map<number, RegisteredSchema & { subjects: Set<string> }>();
-  const calls: string[] = [];
-  return {
-    calls,
-    async register(subject, format, schema) {
-      calls.push(`register ${subject}`);
-      for (const entry of byId.values()) {
-        if (entry.schema === schema && entry.format === format) {
-          entry.subjects.add(subject);
-          return entry.id;
-        }
-      }
-      const id = byId.size + 1;
-      byId.set(id, { id, format, schema, subjects: new Set([subject]) });
-      return id;
-    },
-    async schemaById(id) {
-      calls.push(`schema ${id}`);
-      const entry = byId.get(id);
-      if (entry === undefined) throw new SchemaNotFoundError(`schema id ${id} is not registered`);
-      return entry;
-    },
-    async schemaUnderSubject(subject, id) {
-      calls.push(`under ${subject} ${id}`);
-      const entry = byId.get(id);
-      if (entry === undefined || !entry.subjects.has(subject)) throw new SchemaNotFoundError(`schema id ${id} is not registered under subject "${subject}"`);
-      return entry;
-    },
-  };
-}
+import { memoryRegistry } from '../../helpers/memory-registry';
 
 const record = (key: string | null, value: string | null): ProduceRecord => ({
   key: key === null ? null : Buffer.from(key),

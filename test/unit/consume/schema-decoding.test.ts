@@ -1,0 +1,124 @@
+/**
+ * Decoding before the plan, on events of the shapes Lambda delivers with a schema registry
+ * (fixtures under test/fixtures/aws-kafka-events/schema-registry), each decoded value written
+ * out by hand.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SchemaRegistryUnavailableError } from '../../../lib/errors';
+import { decodeKafkaEvent, type ConsumedRecord, type PartitionEntry } from '../../../lib/consume/event';
+import { SCHEMA_REGISTRY_UNAVAILABLE } from '../../../lib/consume/failure-reason';
+import { createPatience } from '../../../lib/consume/patience';
+import { decodeSchemaRecords, type RecordDecoder } from '../../../lib/consume/schema-decoding';
+import { Schemas } from '../../../lib/schema/schemas';
+import { FakeClock } from '../../helpers/fake-clock';
+import { memoryRegistry } from '../../helpers/memory-registry';
+
+const ORDER_AVRO = JSON.stringify({
+  type: 'record',
+  name: 'Order',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'total', type: 'long' },
+    { name: 'note', type: ['null', 'string'] },
+    { name: 'raw', type: 'bytes' },
+  ],
+});
+const ORDER_PROTO = 'syntax = "proto3"; package shop; message Order { string id = 1; int64 total = 2; }';
+
+function fixture(name: string): unknown {
+  return JSON.parse(readFileSync(new URL(`../../fixtures/aws-kafka-events/schema-registry/${name}`, import.meta.url), 'utf8'));
+}
+
+function schemas(): Schemas {
+  const registry = memoryRegistry();
+  registry.put(17, 'AVRO', ORDER_AVRO);
+  registry.put(18, 'PROTOBUF', ORDER_PROTO);
+  return new Schemas(registry);
+}
+
+const noWaiting = createPatience(new FakeClock(0), undefined, async () => undefined);
+
+async function decodedEntries(name: string): Promise<PartitionEntry[]> {
+  const event = await decodeSchemaRecords(decodeKafkaEvent(fixture(name)), schemas(), noWaiting);
+  return event.partitions.flatMap((partition) => partition.entries);
+}
+
+function recordOf(entry: PartitionEntry | undefined): ConsumedRecord {
+  if (entry === undefined || !('record' in entry)) throw new Error(`expected a record, got ${JSON.stringify(entry)}`);
+  return entry.record;
+}
+
+describe('decodeSchemaRecords on Lambda events with a schema registry', () => {
+  it('decodes an Avro value delivered in SOURCE format by its metadata, the long kept digit for digit', async () => {
+    const [entry] = await decodedEntries('confluent-avro-source.json');
+    const record = recordOf(entry);
+    expect(record.decodedValue?.format).toBe('AVRO');
+    expect(record.decodedValue?.schemaId).toBe('17');
+    expect(JSON.stringify(record.decodedValue?.value)).toBe('{"id":"o1","total":9007199254740993,"note":{"string":"hi"},"raw":"ÿ"}');
+    // A key without metadata keeps its bytes only.
+    expect(record.decodedKey).toBeUndefined();
+    expect(record.key?.toString()).toBe('order-1');
+  });
+
+  it('decodes a Protobuf value delivered without framing, 64-bit integers as strings', async () => {
+    const [entry] = await decodedEntries('confluent-protobuf-source.json');
+    expect(recordOf(entry).decodedValue).toEqual({ format: 'PROTOBUF', schemaId: '18', value: { id: 'p1', total: '9007199254740993' } });
+  });
+
+  it('reads the JSON record format as JSON text, keeping every digit', async () => {
+    const [entry] = await decodedEntries('confluent-json-format.json');
+    const record = recordOf(entry);
+    expect(record.decodedKey).toEqual({ format: 'JSON', schemaId: '16', value: 'order-1' });
+    expect(record.decodedValue?.schemaId).toBe('17');
+    expect(JSON.stringify(record.decodedValue?.value)).toBe('{"id":"o1","total":9007199254740993,"note":"hi"}');
+  });
+
+  it('decodes Confluent framing delivered as is, and fails each record that does not decode on its own, naming format and schema id', async () => {
+    const [good, unknownId, truncated] = await decodedEntries('confluent-framed-no-integration.json');
+    expect(recordOf(good).decodedValue?.schemaId).toBe('17');
+    expect(unknownId).toMatchObject({ malformed: { offset: 13, reason: 'not decodable with its schema: value: schema id 99 is not registered' } });
+    expect(truncated).toMatchObject({ malformed: { offset: 14 } });
+    expect((truncated as { malformed: { reason: string } }).malformed.reason).toMatch(
+      /^not decodable with its schema: value: Avro schema 17: the bytes are not Avro of this schema/,
+    );
+  });
+
+  it('leaves plain JSON records as they are', async () => {
+    const event = decodeKafkaEvent(JSON.parse(readFileSync(new URL('../../fixtures/aws-kafka-events/msk-docs-sample.json', import.meta.url), 'utf8')));
+    const decoded = await decodeSchemaRecords(event, schemas(), noWaiting);
+    expect(decoded.partitions.flatMap((partition) => partition.entries)).toEqual(event.partitions.flatMap((partition) => partition.entries));
+  });
+});
+
+describe('decodeSchemaRecords with a registry that cannot be reached', () => {
+  const event = () => decodeKafkaEvent(fixture('confluent-avro-source.json'));
+
+  it('waits it out while the invocation may wait', async () => {
+    const clock = new FakeClock(0);
+    let failures = 2;
+    const real = schemas();
+    const flaky: RecordDecoder = {
+      decode: async (bytes, metadata) => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new SchemaRegistryUnavailableError();
+        }
+        return real.decode(bytes, metadata);
+      },
+    };
+    const patience = createPatience(clock, 10_000, async (ms) => {
+      clock.nowValueMs += ms;
+    });
+    const [entry] = (await decodeSchemaRecords(event(), flaky, patience)).partitions.flatMap((partition) => partition.entries);
+    expect(recordOf(entry).decodedValue?.schemaId).toBe('17');
+    expect(clock.nowMs()).toBe(300);
+  });
+
+  it('fails the records as unavailable (retriable) once it may wait no longer', async () => {
+    const down: RecordDecoder = { decode: async () => Promise.reject(new SchemaRegistryUnavailableError()) };
+    const [entry] = (await decodeSchemaRecords(event(), down, noWaiting)).partitions.flatMap((partition) => partition.entries);
+    expect(entry).toMatchObject({ malformed: { offset: 10, reason: SCHEMA_REGISTRY_UNAVAILABLE } });
+    expect((entry as { malformed: { error: { retriable: boolean } } }).malformed.error.retriable).toBe(true);
+  });
+});
