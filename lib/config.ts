@@ -128,6 +128,11 @@ export interface AppConfig {
   observability: ObservabilityConfig;
   /** The schema registry (`SCHEMA_REGISTRY_URL`); undefined when none is configured. */
   schemaRegistry?: SchemaRegistryConfig;
+  /**
+   * `GLUE_SCHEMA_REGISTRY_ARN`: the AWS Glue Schema Registry whose schema versions consumed
+   * records may be framed with (the region to ask is the ARN's); undefined when none.
+   */
+  glueSchemaRegistry?: { arn: string; region: string };
   /** HTTP port of the local runtime. */
   port: number;
   /** True when running inside AWS Lambda. */
@@ -399,6 +404,16 @@ function parseSchemaRegistry(env: Env, inLambda: boolean, region: string): Schem
   return config;
 }
 
+/** `GLUE_SCHEMA_REGISTRY_ARN`: `arn:<partition>:glue:<region>:<account>:registry/<name>`. */
+function parseGlueRegistry(env: Env): AppConfig['glueSchemaRegistry'] {
+  const arn = text(env, 'GLUE_SCHEMA_REGISTRY_ARN');
+  if (arn === undefined) return undefined;
+  const match = /^arn:aws[a-z-]*:glue:([a-z0-9-]+):\d{12}:registry\/[\w.-]+$/.exec(arn);
+  if (match === null)
+    throw new ConfigError('GLUE_SCHEMA_REGISTRY_ARN', `"${arn}" is not an AWS Glue registry ARN (arn:aws:glue:<region>:<account>:registry/<name>)`);
+  return { arn, region: match[1] as string };
+}
+
 /**
  * How much of a consume invocation's remaining time is kept back from waiting, to write
  * completions, release claims and answer: a quarter of it, at most 5 s. Also bounds the lease.
@@ -505,6 +520,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
   const consumeLease = consumeLeaseMs(env, consumeFunctionTimeoutSec);
   const messagesTtlDays = integer(env, 'MESSAGES_TTL_DAYS', 0, 0, 36_500);
   const schemaRegistry = parseSchemaRegistry(env, inLambda, text(env, 'AWS_REGION') ?? 'us-east-1');
+  const glueSchemaRegistry = parseGlueRegistry(env);
   return {
     kafka,
     aws: {
@@ -542,6 +558,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     callerKeys: parseCallerKeys(env, inLambda, text(env, 'AWS_REGION') ?? 'us-east-1'),
     observability: parseObservability(env),
     ...(schemaRegistry === undefined ? {} : { schemaRegistry }),
+    ...(glueSchemaRegistry === undefined ? {} : { glueSchemaRegistry }),
     port: integer(env, 'PORT', 3000, 0, 65_535),
     inLambda,
   };

@@ -21,6 +21,7 @@ import type { ConsumeStore } from './partition-worker';
 import { createMessagesProcessor } from './messages-processor';
 import type { RecordProcessor } from './processor';
 import { ConfluentSchemaRegistry, type SchemaRegistry } from '../schema/registry-client';
+import { createGlueSchemaSource } from '../schema/glue-registry';
 import { Schemas } from '../schema/schemas';
 
 export type { KafkaBatchResponse, BatchItemFailure } from './batch';
@@ -83,7 +84,9 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
   const store = options.store ?? new DynamoIdempotencyStore(client, config.tables.idempotency);
   // Schema'd records are decoded with the configured registry; without one they keep their bytes only.
   const registry = options.schemaRegistry ?? (config.schemaRegistry === undefined ? undefined : new ConfluentSchemaRegistry(config.schemaRegistry));
-  const decoder = registry === undefined ? undefined : new Schemas(registry);
+  // Without a registry of either kind records keep their bytes only; Glue is asked on the first record framed for it.
+  const glue = config.glueSchemaRegistry === undefined ? undefined : createGlueSchemaSource(config.glueSchemaRegistry.region);
+  const decoder = registry === undefined && glue === undefined ? undefined : new Schemas(registry, glue);
   let handle: BatchHandler | undefined;
   // The caller keys are read on the first event, once per container; the handler needs them
   // to tell records' callers, so no record is processed before they are there.

@@ -9,6 +9,7 @@ import { parseJsonExact } from '../json-numbers';
 import { codecFactoryOf, DataMismatch, SchemaParseFailure, type SchemaCodec } from './codec';
 import { SchemaFormat, type RegisteredSchema } from './format';
 import { confluentFrame, type FramingError, unframe } from './framing';
+import type { GlueSchemaSource } from './glue-registry';
 import type { SchemaRegistry } from './registry-client';
 
 /** A schema ready to encode with: its registry id and its codec. */
@@ -40,6 +41,9 @@ export function formatName(format: SchemaFormat): string {
   return format === SchemaFormat.Json ? 'JSON Schema' : format === SchemaFormat.Avro ? 'Avro' : 'Protobuf';
 }
 
+/** A Glue schema version id: a UUID. */
+const GLUE_VERSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Most codecs kept; past it the cache starts again (schemas are few, but requests choose them). */
 const MAX_CODECS = 1_000;
 
@@ -47,7 +51,20 @@ const MAX_CODECS = 1_000;
 export class Schemas {
   private readonly codecs = new Map<string, Promise<SchemaCodec>>();
 
-  constructor(private readonly registry: SchemaRegistry) {}
+  /**
+   * @param glue - where schemas of records framed for AWS Glue come from (consume in Lambda);
+   *   without it such records fail as not found.
+   */
+  constructor(
+    private readonly registry: SchemaRegistry | undefined,
+    private readonly glue?: GlueSchemaSource,
+  ) {}
+
+  /** The Confluent-compatible registry. @throws {SchemaNotFoundError} when none is configured. */
+  private confluent(what: string): SchemaRegistry {
+    if (this.registry === undefined) throw new SchemaNotFoundError(`${what}: no Confluent-compatible schema registry is configured`);
+    return this.registry;
+  }
 
   /**
    * The schema `ref` names under `subject`, in `format`, registering a schema given as text on first use.
@@ -61,12 +78,14 @@ export class Schemas {
     if ('schema' in ref) {
       // Parsed here first, so that a schema that does not parse gets its own reason, and the registry no request.
       const codec = await this.codecOf(format, ref.schema, (reason) => new SchemaInvalidError(`${field}: not a valid ${formatName(format)} schema: ${reason}`));
-      const id = await this.registry.register(subject, format, ref.schema);
+      const id = await this.confluent(field).register(subject, format, ref.schema);
       return { id, codec };
     }
-    const registered = await this.registry.schemaUnderSubject(subject, ref.id).catch((error: unknown) => {
-      throw error instanceof SchemaNotFoundError ? new SchemaNotFoundError(`${field}: ${error.message}`, { cause: error }) : error;
-    });
+    const registered = await this.confluent(field)
+      .schemaUnderSubject(subject, ref.id)
+      .catch((error: unknown) => {
+        throw error instanceof SchemaNotFoundError ? new SchemaNotFoundError(`${field}: ${error.message}`, { cause: error }) : error;
+      });
     if (registered.format !== format) {
       throw new SchemaNotFoundError(`${field}: schema id ${ref.id} is a ${formatName(registered.format)} schema, not ${formatName(format)}`);
     }
@@ -91,10 +110,8 @@ export class Schemas {
       throw new SchemaDataInvalidError(`framing: ${(error as FramingError).message}`, { cause: error });
     }
     if (framed === undefined) return undefined;
-    if (framed.framing === 'glue') {
-      throw new SchemaNotFoundError(`Glue schema version ${framed.schemaVersionId}: AWS Glue Schema Registry lookups are not supported yet`);
-    }
-    const registered = await this.registry.schemaById(framed.schemaId);
+    if (framed.framing === 'glue') return this.decodeGlue(framed.schemaVersionId, framed.payload);
+    const registered = await this.confluent(`schema ${framed.schemaId}`).schemaById(framed.schemaId);
     return { format: registered.format, schemaId: String(framed.schemaId), value: await this.decodePayload(registered, framed.payload) };
   }
 
@@ -111,13 +128,32 @@ export class Schemas {
     if (dataFormat !== SchemaFormat.Avro && dataFormat !== SchemaFormat.Protobuf) {
       throw new SchemaDataInvalidError(`data format ${dataFormat} (schema ${id}) is not one this function reads`);
     }
+    if (schemaId !== undefined && GLUE_VERSION_ID.test(schemaId)) return this.decodeGlue(schemaId, bytes);
     if (schemaId === undefined || !/^\d+$/.test(schemaId)) {
-      throw new SchemaNotFoundError(`${formatName(dataFormat)} schema ${id}: only Confluent-compatible (numeric) schema ids are looked up here`);
+      throw new SchemaNotFoundError(`${formatName(dataFormat)} schema ${id}: not a Confluent schema id or a Glue schema version id`);
     }
-    const registered = await this.registry.schemaById(Number(schemaId));
+    const registered = await this.confluent(`schema ${schemaId}`).schemaById(Number(schemaId));
     // Lambda strips the framing; a Protobuf payload that still starts with Confluent's one-byte index `0` is read with it.
     const payload = dataFormat === SchemaFormat.Protobuf && bytes[0] !== 0 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
     return { format: registered.format, schemaId, value: await this.decodePayload(registered, payload) };
+  }
+
+  /** A payload of a Glue schema version (Glue's Protobuf payloads carry no message indexes: the schema's first message). */
+  private async decodeGlue(schemaVersionId: string, payload: Buffer): Promise<DecodedData> {
+    if (this.glue === undefined) throw new SchemaNotFoundError(`Glue schema version ${schemaVersionId}: no AWS Glue Schema Registry is reachable from here`);
+    const version = await this.glue.schemaVersion(schemaVersionId);
+    const codec = await this.codecOf(
+      version.format,
+      version.schema,
+      (reason) => new SchemaInvalidError(`Glue ${formatName(version.format)} schema version ${schemaVersionId} does not parse: ${reason}`),
+    );
+    const message = version.format === SchemaFormat.Protobuf ? Buffer.concat([Buffer.from([0]), payload]) : payload;
+    try {
+      return { format: version.format, schemaId: schemaVersionId, value: codec.decode(message) };
+    } catch (error) {
+      if (!(error instanceof DataMismatch)) throw error;
+      throw new SchemaDataInvalidError(`${formatName(version.format)} Glue schema version ${schemaVersionId}: ${error.message}`, { cause: error });
+    }
   }
 
   private async decodePayload(registered: RegisteredSchema, payload: Buffer): Promise<unknown> {

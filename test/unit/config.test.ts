@@ -307,4 +307,14 @@ describe('loadConfig', () => {
       new ConfigError('SCHEMA_REGISTRY_URL', 'is required when SCHEMA_REGISTRY_SECRET_ARN is set'),
     );
   });
+
+  it('reads the Glue schema registry ARN and asks Glue in its region', () => {
+    expect(loadConfig({ ...lambda, GLUE_SCHEMA_REGISTRY_ARN: 'arn:aws:glue:eu-west-1:123456789012:registry/orders' }).glueSchemaRegistry).toEqual({
+      arn: 'arn:aws:glue:eu-west-1:123456789012:registry/orders',
+      region: 'eu-west-1',
+    });
+    expect(() => loadConfig({ ...lambda, GLUE_SCHEMA_REGISTRY_ARN: 'orders' })).toThrow(
+      new ConfigError('GLUE_SCHEMA_REGISTRY_ARN', '"orders" is not an AWS Glue registry ARN (arn:aws:glue:<region>:<account>:registry/<name>)'),
+    );
+  });
 });

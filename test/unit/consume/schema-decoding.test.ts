@@ -10,6 +10,7 @@ import { decodeKafkaEvent, type ConsumedRecord, type PartitionEntry } from '../.
 import { SCHEMA_REGISTRY_UNAVAILABLE } from '../../../lib/consume/failure-reason';
 import { createPatience } from '../../../lib/consume/patience';
 import { decodeSchemaRecords, type RecordDecoder } from '../../../lib/consume/schema-decoding';
+import { createGlueSchemaSource } from '../../../lib/schema/glue-registry';
 import { Schemas } from '../../../lib/schema/schemas';
 import { FakeClock } from '../../helpers/fake-clock';
 import { memoryRegistry } from '../../helpers/memory-registry';
@@ -30,11 +31,17 @@ function fixture(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`../../fixtures/aws-kafka-events/schema-registry/${name}`, import.meta.url), 'utf8'));
 }
 
+const GLUE_VERSION = 'a1b2c3d4-5678-90ab-cdef-1234567890ab';
+
 function schemas(): Schemas {
   const registry = memoryRegistry();
   registry.put(17, 'AVRO', ORDER_AVRO);
   registry.put(18, 'PROTOBUF', ORDER_PROTO);
-  return new Schemas(registry);
+  const glue = createGlueSchemaSource('us-east-1', async (id) => {
+    if (id !== GLUE_VERSION) throw Object.assign(new Error('not found'), { name: 'EntityNotFoundException' });
+    return { dataFormat: 'AVRO', definition: ORDER_AVRO };
+  });
+  return new Schemas(registry, glue);
 }
 
 const noWaiting = createPatience(new FakeClock(0), undefined, async () => undefined);
@@ -82,6 +89,21 @@ describe('decodeSchemaRecords on Lambda events with a schema registry', () => {
     expect((truncated as { malformed: { reason: string } }).malformed.reason).toMatch(
       /^not decodable with its schema: value: Avro schema 17: the bytes are not Avro of this schema/,
     );
+  });
+
+  it('decodes an Avro value delivered in SOURCE format with a Glue schema version id', async () => {
+    const [entry] = await decodedEntries('glue-avro-source.json');
+    expect(recordOf(entry).decodedValue?.schemaId).toBe(GLUE_VERSION);
+    expect(JSON.stringify(recordOf(entry).decodedValue?.value)).toBe('{"id":"o1","total":9007199254740993,"note":{"string":"hi"},"raw":"ÿ"}');
+  });
+
+  it('decodes Glue framing delivered as is, uncompressed and zlib-compressed', async () => {
+    const entries = await decodedEntries('glue-framed-no-integration.json');
+    expect(entries.map((entry) => recordOf(entry).decodedValue?.value)).toEqual([
+      { id: 'o1', total: expect.anything(), note: { string: 'hi' }, raw: 'ÿ' },
+      { id: 'o1', total: expect.anything(), note: { string: 'hi' }, raw: 'ÿ' },
+    ]);
+    expect(entries.map((entry) => recordOf(entry).decodedValue?.format)).toEqual(['AVRO', 'AVRO']);
   });
 
   it('leaves plain JSON records as they are', async () => {
