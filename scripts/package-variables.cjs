@@ -7,6 +7,8 @@
  */
 'use strict';
 
+const { schemaRegistrySettings } = require('./schema-registry-params.cjs');
+
 /**
  * Splits an MSK cluster ARN, `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`.
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_apachekafkaapisforamazonmskclusters.html
@@ -62,6 +64,31 @@ async function stageThrottling(resolveVariable) {
 function arnLike(pattern) {
   const literal = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${literal.join('.*')}$`);
+}
+
+/**
+ * The mapping's Kafka source config with the schema registry in it, where CloudFormation wants
+ * it (AmazonManagedKafkaEventSourceConfig or SelfManagedKafkaEventSourceConfig); whole, since
+ * extensions replace a property rather than merge into it. Nothing without a registry.
+ */
+function kafkaSourceConfig(kafkaSource, consumerGroupId, registry) {
+  if (registry.SchemaRegistryConfig === undefined) return {};
+  const name = kafkaSource === 'msk' ? 'AmazonManagedKafkaEventSourceConfig' : 'SelfManagedKafkaEventSourceConfig';
+  return { [name]: { ConsumerGroupId: consumerGroupId, SchemaRegistryConfig: registry.SchemaRegistryConfig } };
+}
+
+/** The schema registry params, as given. */
+async function schemaRegistryParams(resolveVariable) {
+  const names = [
+    'schemaRegistryUri',
+    'schemaRegistryBasicAuthSecretArn',
+    'schemaRegistryClientCertificateSecretArn',
+    'schemaRegistryRootCaSecretArn',
+    'schemaRegistryRecordFormat',
+    'schemaRegistryValidation',
+  ];
+  const values = await Promise.all(names.map((name) => resolveVariable(`param:${name}`)));
+  return Object.fromEntries(names.map((name, index) => [name, values[index]]));
 }
 
 /**
@@ -298,15 +325,23 @@ module.exports = {
    * `resources.extensions`: the provisioned-mode properties of the one event source mapping the
    * chosen kafkaSource generates, and checkov's accepted findings on framework-generated resources.
    */
+  /** The stage's schema registry (scripts/schema-registry-params.cjs): mapping config, environment, IAM statements. */
+  schemaRegistry: async ({ resolveVariable }) => schemaRegistrySettings(await schemaRegistryParams(resolveVariable)),
+
   extensions: async ({ resolveVariable }) => {
     const kafkaSource = await resolveVariable('param:kafkaSource');
     const clusterArn = kafkaSource === 'msk' ? await resolveVariable('param:kafkaClusterArn') : undefined;
-    const { topic } = await stageEventSource(resolveVariable);
+    const { topic, consumerGroupId } = await stageEventSource(resolveVariable);
     const properties = await resolveVariable('self:custom.eventSourceMapping.properties');
     const skips = await resolveVariable('self:custom.checkov');
     const checkov = (...lists) => ({ Metadata: { checkov: { skip: lists.flat() } } });
     return {
-      [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: { Properties: properties },
+      [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: {
+        Properties: {
+          ...properties,
+          ...kafkaSourceConfig(kafkaSource, consumerGroupId, schemaRegistrySettings(await schemaRegistryParams(resolveVariable)).mapping),
+        },
+      },
       HttpApiStage: { Properties: { DefaultRouteSettings: await stageThrottling(resolveVariable) } },
       ProduceLambdaPermissionHttpApi: { Properties: { SourceArn: await produceInvokeSourceArn(resolveVariable) } },
       ProduceLambdaFunction: checkov(skips.functionCommon),
