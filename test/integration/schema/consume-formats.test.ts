@@ -8,6 +8,10 @@ import { SchemaRegistry as IndependentRegistry, SchemaType } from '@kafkajs/conf
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { silentLogger } from '../../../lib/logger';
+import type { SchemaRegistryConfig } from '../../../lib/config';
+import { ConfluentSchemaRegistry } from '../../../lib/schema/registry-client';
+import { Schemas } from '../../../lib/schema/schemas';
+import { inspectTopic } from '../../../local/inspect';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
 import { startTcpGate, type TcpGate } from '../../helpers/tcp-gate';
 import { testBrokers, testDynamo, testDynamoEndpoint, testKafka, testSchemaRegistryUrl, uniqueName, waitFor } from '../../helpers/infra';
@@ -64,6 +68,7 @@ describe('schema formats through the local pipeline', () => {
       'application/vnd.kafka.avro.v2+json',
       `{"key_schema":"\\"string\\"","value_schema":${JSON.stringify(ORDER_AVRO)},"records":[{"key":"k-1","value":{"id":"a","total":12345678901234567}}]}`,
       { M: { id: { S: 'a' }, total: { N: '12345678901234567' } } },
+      'AVRO',
     ],
     [
       'Protobuf',
@@ -71,14 +76,16 @@ describe('schema formats through the local pipeline', () => {
       `{"value_schema":${JSON.stringify('syntax = "proto3"; message V { int64 n = 1; string s = 2; }')},"records":[{"value":{"n":9007199254740993,"s":"x"}}]}`,
       // The Protobuf JSON mapping writes 64-bit integers as strings.
       { M: { n: { S: '9007199254740993' }, s: { S: 'x' } } },
+      'PROTOBUF',
     ],
     [
       'JSON Schema',
       'application/vnd.kafka.jsonschema.v2+json',
       `{"value_schema":${JSON.stringify('{"$schema":"http://json-schema.org/draft-07/schema#","type":"object"}')},"records":[{"value":{"big":12345678901234567890,"f":0.5}}]}`,
       { M: { big: { N: '12345678901234567890' }, f: { N: '0.5' } } },
+      'JSON',
     ],
-  ])('stores %s values decoded in the sink, numbers as written', async (_format, contentType, requestBody, stored) => {
+  ])('stores %s values decoded in the sink, numbers as written, and inspect shows them', async (_name, contentType, requestBody, stored, format) => {
     const { runtime, messages } = await start(testSchemaRegistryUrl());
     const produced = await post(runtime, contentType, requestBody);
     expect(produced.status, JSON.stringify(produced.body)).toBe(200);
@@ -87,6 +94,21 @@ describe('schema formats through the local pipeline', () => {
       return found.size === 1 ? found : undefined;
     });
     expect([...values.values()]).toEqual([stored]);
+
+    // npm run inspect shows the format, the schema id and the decoded value.
+    const lines: string[] = [];
+    const registry = new ConfluentSchemaRegistry(runtime.config.schemaRegistry as SchemaRegistryConfig);
+    await inspectTopic({
+      config: runtime.config,
+      topic: runtime.settings.topic,
+      fromBeginning: true,
+      idleMs: 5_000,
+      write: (line) => lines.push(line),
+      logger: silentLogger,
+      decoder: new Schemas(registry),
+    });
+    const [line] = lines.map((text) => JSON.parse(text) as { decoded: { valueSchema: unknown } });
+    expect(line?.decoded.valueSchema).toEqual({ format, schemaId: String(produced.body.value_schema_id) });
   });
 
   it('decodes records an independent serializer framed, and dead-letters one whose schema id is unknown, alone', async () => {
