@@ -34,6 +34,7 @@ import { batchOutcome, type BatchOutcome } from './batch-outcome';
 import { deadLetterRecord } from './dead-letter';
 import { StartingPosition, type EventSourceSettings } from './event-source-settings';
 import { buildMskEvent, emulatedClusterArn, type EmulatedCluster } from './msk-event';
+import { applySchemaRegistry, withSchemaMetadata, type EmulatedSchemaRegistry, type FramedDecoder } from './emulator/schema-registry';
 
 export type { RetryBackoff } from './batch-decision';
 
@@ -61,6 +62,8 @@ export interface EventSourceEmulatorOptions {
   invocationTimeoutMs?: number;
   /** The function's last reason for failing a record, if it told one (see `onRecordFailed` of the consume runtime). */
   failureReason?: (topic: string, partition: number, offset: number) => string | undefined;
+  /** The mapping's schema registry integration (deploy/event-source.json `schemaRegistry`); none by default. */
+  schemaRegistry?: { settings: EmulatedSchemaRegistry; decoder: FramedDecoder };
 }
 
 /** Counters since start, for logs, tests and benchmarks. */
@@ -233,10 +236,51 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     return true;
   };
 
+  /** Records already sent to the on-failure topic by the schema check, so that a redelivery does not send them twice. */
+  const refusedBySchema = new Set<string>();
+
+  /**
+   * The records the function gets, after the mapping's schema check (see ./emulator/schema-registry):
+   * records it refuses go to the on-failure topic here, with their reason, and are counted as
+   * dead-lettered; the function never sees them.
+   */
+  const schemaChecked = async (records: FetchedRecord[]): Promise<{ records: FetchedRecord[]; patch: (event: MSKEvent) => MSKEvent }> => {
+    const registry = options.schemaRegistry;
+    if (registry === undefined) return { records, patch: (event) => event };
+    const { delivered, refused } = await applySchemaRegistry(records, registry.settings, registry.decoder);
+    const fresh = refused.filter(({ record }) => !refusedBySchema.has(`${record.partition}:${record.offset}`));
+    if (fresh.length > 0) {
+      const nowMs = clock.nowMs();
+      await deadLetters.send(
+        settings.onFailureTopic,
+        fresh.map(({ record, reason }) => deadLetterRecord(record, { invokeCount: 0, functionError: reason, reason, eventSourceArn, failedAtMs: nowMs })),
+        { timeoutMs: config.produce.timeoutMs },
+      );
+      for (const { record, reason, detail } of fresh) {
+        refusedBySchema.add(`${record.partition}:${record.offset}`);
+        logger.warn('event source: record refused by the schema registry check', { partition: record.partition, offset: record.offset, reason, detail });
+      }
+      stats.deadLettered += fresh.length;
+    }
+    return { records: delivered.map((item) => item.record), patch: (event) => withSchemaMetadata(event, delivered) };
+  };
+
   /** Invokes the handler with `records` under the request id `awsRequestId` and reads its answer. */
-  const invoke = async (records: FetchedRecord[], awsRequestId: string): Promise<BatchOutcome> => {
-    const event = buildMskEvent(cluster, records);
-    const [first] = records as [FetchedRecord];
+  const invoke = async (batchRecords: FetchedRecord[], awsRequestId: string): Promise<BatchOutcome> => {
+    const [first] = batchRecords as [FetchedRecord];
+    const offsets = { topic: first.topic, partition: first.partition, offsets: batchRecords.map((record) => BigInt(record.offset)) };
+    let checked: Awaited<ReturnType<typeof schemaChecked>>;
+    try {
+      checked = await schemaChecked(batchRecords);
+    } catch (error) {
+      // The registry or the on-failure topic could not be reached: the batch is tried again.
+      logger.warn('event source: the schema registry check failed', { partition: first.partition, firstOffset: first.offset, ...errorFields(error) });
+      return batchOutcome(offsets, { error });
+    }
+    const { records } = checked;
+    // Every record refused: nothing to invoke, and the batch is done.
+    if (records.length === 0) return batchOutcome(offsets, { response: { batchItemFailures: [] } });
+    const event = checked.patch(buildMskEvent(cluster, records));
     stats.invocations += 1;
     stats.delivered += records.length;
     let answer: { response: unknown } | { error: unknown };
@@ -254,7 +298,8 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
       });
       answer = { error };
     }
-    return batchOutcome({ topic: first.topic, partition: first.partition, offsets: records.map((record) => BigInt(record.offset)) }, answer);
+    // Over the whole batch: a refused record between reported failures was already sent on.
+    return batchOutcome(offsets, answer);
   };
 
   /**

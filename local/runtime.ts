@@ -25,6 +25,9 @@ import { parseEventSourceSettings, readEventSourceSettings, type EventSourceSett
 import { startHttpServer, type HttpServer } from './http-server';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker';
 import { DEFAULT_REGISTRY_PORT, startSchemaRegistry, type SchemaRegistryServer } from './registry';
+import { readSchemaRegistrySettings, type EmulatedSchemaRegistry } from './emulator/schema-registry';
+import { ConfluentSchemaRegistry } from '../lib/schema/registry-client';
+import { Schemas } from '../lib/schema/schemas';
 import { isPortOpen, freePort } from './ports';
 
 /** The default ports of `npm start`. */
@@ -52,6 +55,8 @@ export interface LocalRuntimeOptions {
   processor?: RecordProcessor;
   /** Logs a `flow` line this often while records move (`npm start`: every 5 s); none by default. */
   flowSummaryEveryMs?: number;
+  /** The mapping's schema registry integration; default: deploy/event-source.json's `schemaRegistry` block, if any. */
+  schemaRegistry?: EmulatedSchemaRegistry;
 }
 
 /** A running local pipeline. */
@@ -191,6 +196,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(options.retryBackoff === undefined ? {} : { retryBackoff: options.retryBackoff }),
       invocationTimeoutMs: options.functionTimeoutMs ?? config.consume.functionTimeoutSec * 1000,
       failureReason: (topic, partition, offset) => failureReasons.take(topic, partition, offset),
+      ...emulatedSchemaRegistry(options.schemaRegistry ?? readSchemaRegistrySettings(), config),
     });
     cleanups.push(() => emulator.stop());
     const flow = (): FlowCounts => {
@@ -224,6 +230,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await stopAll();
     throw error;
   }
+}
+
+/** The emulator's schema registry integration over the pipeline's registry, when the settings ask for one. */
+function emulatedSchemaRegistry(
+  settings: EmulatedSchemaRegistry | undefined,
+  config: AppConfig,
+): { schemaRegistry?: { settings: EmulatedSchemaRegistry; decoder: Schemas } } {
+  if (settings === undefined || config.schemaRegistry === undefined) return {};
+  return { schemaRegistry: { settings, decoder: new Schemas(new ConfluentSchemaRegistry(config.schemaRegistry)) } };
 }
 
 /** A logger that adds `component` to every line. */

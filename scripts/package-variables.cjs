@@ -88,7 +88,13 @@ async function schemaRegistryParams(resolveVariable) {
     'schemaRegistryValidation',
   ];
   const values = await Promise.all(names.map((name) => resolveVariable(`param:${name}`)));
-  return Object.fromEntries(names.map((name, index) => [name, values[index]]));
+  const params = Object.fromEntries(names.map((name, index) => [name, values[index]]));
+  // The record format and the validated attributes default to deploy/event-source.json's
+  // schemaRegistry block, which the local emulator honours too.
+  const fromFile = (await resolveVariable('file(./deploy/event-source.json)')).schemaRegistry ?? {};
+  if (String(params.schemaRegistryRecordFormat ?? '').trim() === '') params.schemaRegistryRecordFormat = fromFile.eventRecordFormat ?? 'SOURCE';
+  if (String(params.schemaRegistryValidation ?? '').trim() === '') params.schemaRegistryValidation = (fromFile.schemaValidation ?? []).join(',');
+  return params;
 }
 
 /**

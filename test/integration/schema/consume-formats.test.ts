@@ -11,7 +11,9 @@ import { silentLogger } from '../../../lib/logger';
 import type { SchemaRegistryConfig } from '../../../lib/config';
 import { ConfluentSchemaRegistry } from '../../../lib/schema/registry-client';
 import { Schemas } from '../../../lib/schema/schemas';
+import type { EmulatedSchemaRegistry } from '../../../local/emulator/schema-registry';
 import { inspectTopic } from '../../../local/inspect';
+import { readBack } from '../produce/read-back';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
 import { startTcpGate, type TcpGate } from '../../helpers/tcp-gate';
 import { testBrokers, testDynamo, testDynamoEndpoint, testKafka, testSchemaRegistryUrl, uniqueName, waitFor } from '../../helpers/infra';
@@ -33,7 +35,11 @@ afterEach(async () => {
   await Promise.all(gates.splice(0).map((gate) => gate.close()));
 });
 
-async function start(registryUrl: string, functionTimeoutMs?: number): Promise<{ runtime: LocalRuntime; messages: string }> {
+async function start(
+  registryUrl: string,
+  functionTimeoutMs?: number,
+  schemaRegistry?: EmulatedSchemaRegistry,
+): Promise<{ runtime: LocalRuntime; messages: string }> {
   const messages = uniqueName('messages');
   const topic = uniqueName('schema-events');
   const runtime = await startLocalRuntime({
@@ -44,6 +50,7 @@ async function start(registryUrl: string, functionTimeoutMs?: number): Promise<{
     retryBackoff: { initialMs: 50, maxMs: 200 },
     logger: silentLogger,
     ...(functionTimeoutMs === undefined ? {} : { functionTimeoutMs }),
+    ...(schemaRegistry === undefined ? {} : { schemaRegistry }),
   });
   runtimes.push(runtime);
   return { runtime, messages };
@@ -180,4 +187,40 @@ describe('schema formats through the local pipeline', () => {
     expect(values.get('late')).toEqual({ M: { n: { N: '7' } } });
     expect(runtime.emulator.stats().deadLettered).toBe(0);
   });
+
+  it.each([
+    ['SOURCE', { S: 'a' }],
+    ['JSON', { S: 'a' }],
+  ] as const)(
+    'with the mapping validating values (%s format): delivers valid records decoded and sends the others on with their reason, never to the function',
+    async (eventRecordFormat, id) => {
+      const { runtime, messages } = await start(testSchemaRegistryUrl(), undefined, { eventRecordFormat, schemaValidation: ['VALUE'] });
+      const topic = runtime.settings.topic;
+      const valid = await post(
+        runtime,
+        'application/vnd.kafka.avro.v2+json',
+        `{"value_schema":${JSON.stringify(ORDER_AVRO)},"records":[{"value":{"id":"a","total":12345678901234567}}]}`,
+      );
+      expect(valid.status, JSON.stringify(valid.body)).toBe(200);
+      const plain = await fetch(`${runtime.httpUrl}/topics/${topic}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.kafka.json.v2+json' },
+        body: '{"records":[{"key":"k-plain","value":{"plain":true}}]}',
+      });
+      expect(plain.status).toBe(200);
+
+      // The valid record has no key: the sink's item without one.
+      const values = await waitFor('the valid record in the sink', async () => {
+        const found = await sinkValues(messages);
+        return found.has('') ? found : undefined;
+      });
+      expect(values.get('')).toEqual({ M: { id, total: { N: '12345678901234567' } } });
+      const [refused] = await readBack(runtime.settings.onFailureTopic, 1);
+      // The json format keeps the key as its JSON text.
+      expect(refused?.key?.toString()).toBe('"k-plain"');
+      expect(refused?.headers['x-failure-reason']).toBe('SCHEMA_NOT_FOUND');
+      expect(runtime.emulator.stats()).toMatchObject({ deadLettered: 1, delivered: 1 });
+      expect([...(await sinkValues(messages)).keys()]).toEqual(['']);
+    },
+  );
 });
