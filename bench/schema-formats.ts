@@ -64,13 +64,6 @@ function avroBody(records: readonly BenchRecord[], keySchemaId: number, valueSch
   return JSON.stringify({ key_schema_id: keySchemaId, value_schema_id: valueSchemaId, records: json.records });
 }
 
-/** Records/s of `run` over `count` records. */
-async function rate(count: number, run: () => Promise<void>): Promise<number> {
-  const startedNs = process.hrtime.bigint();
-  await run();
-  return count / (Number(process.hrtime.bigint() - startedNs) / 1e9);
-}
-
 /**
  * Measures Avro against json on the produce and consume handlers.
  *
@@ -135,37 +128,45 @@ export async function measureSchemaFormats(
       const consumeBefore = consumeRegistry.requestCount;
       const produceRounds: { json: number; avro: number }[] = [];
       const consumeRounds: { json: number; avro: number }[] = [];
+      // Within a round the two formats take turns request by request (batch by batch), so that
+      // a load that comes and goes on a shared machine weighs on both alike.
+      const timeEach = async <T>(round: number, items: { json: T[]; avro: T[] }, run: (format: 'json' | 'avro', item: T) => Promise<void>) => {
+        const elapsedNs = { json: 0n, avro: 0n };
+        for (let i = 0; i < items.json.length; i += 1) {
+          for (const format of rotation(['json', 'avro'] as const, round + i)) {
+            const startedNs = process.hrtime.bigint();
+            await run(format, items[format][i] as T);
+            elapsedNs[format] += process.hrtime.bigint() - startedNs;
+          }
+        }
+        return elapsedNs;
+      };
       for (let round = 0; round < settings.rounds; round += 1) {
-        const produceRates: Record<string, number> = {};
-        for (const format of rotation(['json', 'avro'] as const, round)) {
-          const bodies = Array.from({ length: settings.requestsPerRound }, (_, i) => {
-            const records = makeRecords(settings.recordsPerRequest, `${format}-${round}-${i}`);
-            return format === 'json'
-              ? withContentType(produceEvent(topic, produceRequestBody(records)), JSON_V2)
-              : withContentType(produceEvent(topic, avroBody(records, keyId, valueId)), AVRO);
-          });
-          produceRates[format] = await rate(settings.requestsPerRound * settings.recordsPerRequest, async () => {
-            for (const event of bodies) {
-              const response = await produce.handler(event);
-              if (response.statusCode !== 200) throw new Error(`${format} produce answered ${response.statusCode}: ${response.body}`);
-            }
-          });
-        }
-        produceRounds.push({ json: produceRates.json as number, avro: produceRates.avro as number });
-        const consumeRates: Record<string, number> = {};
-        for (const format of rotation(['json', 'avro'] as const, round)) {
-          const events = Array.from({ length: settings.batchesPerRound }, (_, i) => {
-            const records = makeRecords(settings.recordsPerRequest, `c-${format}-${round}-${i}`);
-            return format === 'json' ? mskEvent(topic, 4, records) : avroEvent(records);
-          });
-          consumeRates[format] = await rate(settings.batchesPerRound * settings.recordsPerRequest, async () => {
-            for (const event of events) {
-              const answer = await consume.handler(event);
-              if (answer.batchItemFailures.length > 0) throw new Error(`${format} consume reported ${answer.batchItemFailures.length} failures`);
-            }
-          });
-        }
-        consumeRounds.push({ json: consumeRates.json as number, avro: consumeRates.avro as number });
+        const requests = {
+          json: Array.from({ length: settings.requestsPerRound }, (_, i) =>
+            withContentType(produceEvent(topic, produceRequestBody(makeRecords(settings.recordsPerRequest, `json-${round}-${i}`))), JSON_V2),
+          ),
+          avro: Array.from({ length: settings.requestsPerRound }, (_, i) =>
+            withContentType(produceEvent(topic, avroBody(makeRecords(settings.recordsPerRequest, `avro-${round}-${i}`), keyId, valueId)), AVRO),
+          ),
+        };
+        const produced = await timeEach(round, requests, async (format, event) => {
+          const response = await produce.handler(event);
+          if (response.statusCode !== 200) throw new Error(`${format} produce answered ${response.statusCode}: ${response.body}`);
+        });
+        const perSec = (count: number, ns: bigint): number => count / (Number(ns) / 1e9);
+        const producedRecords = settings.requestsPerRound * settings.recordsPerRequest;
+        produceRounds.push({ json: perSec(producedRecords, produced.json), avro: perSec(producedRecords, produced.avro) });
+        const batches = {
+          json: Array.from({ length: settings.batchesPerRound }, (_, i) => mskEvent(topic, 4, makeRecords(settings.recordsPerRequest, `c-json-${round}-${i}`))),
+          avro: Array.from({ length: settings.batchesPerRound }, (_, i) => avroEvent(makeRecords(settings.recordsPerRequest, `c-avro-${round}-${i}`))),
+        };
+        const consumed = await timeEach(round, batches, async (format, event) => {
+          const answer = await consume.handler(event);
+          if (answer.batchItemFailures.length > 0) throw new Error(`${format} consume reported ${answer.batchItemFailures.length} failures`);
+        });
+        const consumedRecords = settings.batchesPerRound * settings.recordsPerRequest;
+        consumeRounds.push({ json: perSec(consumedRecords, consumed.json), avro: perSec(consumedRecords, consumed.avro) });
         logger.info('schema formats round', { round, produce: produceRounds.at(-1), consume: consumeRounds.at(-1) });
       }
       const summarize = (rounds: { json: number; avro: number }[], requests: number) => {
