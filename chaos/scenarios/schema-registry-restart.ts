@@ -3,17 +3,20 @@
  * schema registry is stopped and started again, several times. While it is down, produce
  * with a schema the function already knows goes on, produce with a new schema answers 503,
  * and framed records with a schema id the consumer has not met yet (written straight to the
- * topic) are retried, not dead-lettered. After each restart the registry's schemas are put
+ * topic) are retried, not dead-lettered. The pipeline reaches the registry through a gate on
+ * a fixed port: a restart closes the gate, stops the JVM, starts it again, puts its schemas
  * back in the order they were registered (a real registry keeps them in its own storage;
- * Apicurio's in-memory one here does not), so ids keep naming the same schemas. At the end
- * every acknowledged record is in the sink exactly once: lost=0 duplicated=0.
+ * Apicurio's in-memory one here does not, and an empty registry must not be seen), and opens
+ * the gate, so ids keep naming the same schemas. At the end every acknowledged record is in
+ * the sink exactly once: lost=0 duplicated=0.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { parseJsonExact } from '../../lib/json-numbers';
 import { ConfluentSchemaRegistry } from '../../lib/schema/registry-client';
 import { encodeWith, Schemas } from '../../lib/schema/schemas';
 import { freePort } from '../../local/ports';
-import { startSchemaRegistry, type SchemaRegistryServer } from '../../local/registry';
+import { CCOMPAT_PATH, startSchemaRegistry, type SchemaRegistryServer } from '../../local/registry';
+import { startTcpGate, type TcpGate } from '../lib/tcp-gate';
 import { account } from '../lib/accounting';
 import { drainFailure, lookAtPipeline, waitForDrain, drainBound } from '../lib/drain';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
@@ -34,7 +37,13 @@ export interface SchemaRegistryRestartSize {
   /** How long the registry stays down. */
   outageMs: number;
   drainTimeoutMs: number;
-  functionTimeoutSeconds: number;
+  /**
+   * The consume function's timeout (`npm start -- --function-timeout`); undefined keeps the
+   * deployed 60 s. An invocation waits out an unreachable registry for most of it, and the
+   * event source's retries multiply that: an outage longer than (retries + 1) x the wait
+   * dead-letters records, as it would in Lambda.
+   */
+  functionTimeoutSeconds?: number;
 }
 
 /** Sizes of `npm run chaos`. */
@@ -44,7 +53,6 @@ export const SCHEMA_REGISTRY_RESTART_FULL: SchemaRegistryRestartSize = {
   framedPerOutage: 20,
   outageMs: 8_000,
   drainTimeoutMs: 90_000,
-  functionTimeoutSeconds: 10,
 };
 /** Sizes of a short run. */
 export const SCHEMA_REGISTRY_RESTART_SHORT: SchemaRegistryRestartSize = {
@@ -74,30 +82,41 @@ export async function runSchemaRegistryRestart(options: ScenarioOptions<SchemaRe
   options.watch?.(recorder);
   let env: ChaosEnvironment | undefined;
   let registry: SchemaRegistryServer | undefined;
+  let gate: TcpGate | undefined;
   return guarded(recorder, async () => {
     env = await createEnvironment({ logger: options.logger });
     const port = await freePort();
     registry = await startSchemaRegistry({ port, logger: options.logger });
+    gate = await startTcpGate({ host: '127.0.0.1', port });
+    const gated = gate;
     await body(env, options.size, recorder, {
-      url: registry.url,
+      url: `http://127.0.0.1:${gated.port}${CCOMPAT_PATH}`,
+      directUrl: registry.url,
       restart: async () => {
+        await gated.close();
         await registry?.stop();
         registry = undefined;
-        return async () => {
+        return async (restore) => {
           registry = await startSchemaRegistry({ port, logger: options.logger });
+          await restore();
+          await gated.open();
         };
       },
     });
   }).finally(async () => {
     await env?.close();
+    await gate?.close();
     await registry?.stop();
   });
 }
 
 interface RegistryControl {
+  /** What the pipeline is given: the gate's address. */
   url: string;
-  /** Stops the registry; the function returned starts it again on the same port. */
-  restart(): Promise<() => Promise<void>>;
+  /** The registry itself, behind the gate. */
+  directUrl: string;
+  /** Closes the gate and stops the registry; the function returned starts it, runs `restore`, and opens the gate. */
+  restart(): Promise<(restore: () => Promise<void>) => Promise<void>>;
 }
 
 async function register(url: string, subject: string, schema: string): Promise<number> {
@@ -119,8 +138,12 @@ async function body(env: ChaosEnvironment, size: SchemaRegistryRestartSize, reco
   // Registered in this order, and put back in this order after each restart.
   const schemas = [valueSchema('Before'), ...Array.from({ length: size.restarts }, (_, i) => valueSchema(`Late${i}`))];
   const ids: number[] = [];
-  for (const schema of schemas) ids.push(await register(registry.url, subject, schema));
-  const pipeline = await env.startPipeline({ SCHEMA_REGISTRY_URL: registry.url }, ['--function-timeout', String(size.functionTimeoutSeconds)]);
+  for (const schema of schemas) ids.push(await register(registry.directUrl, subject, schema));
+  const pipeline = await env.startPipeline(
+    { SCHEMA_REGISTRY_URL: registry.url },
+    size.functionTimeoutSeconds === undefined ? [] : ['--function-timeout', String(size.functionTimeoutSeconds)],
+  );
+  recorder.details.function_timeout_s = size.functionTimeoutSeconds ?? 60;
   const acknowledged: string[] = [];
   const send = async (id: string, n: number, deadlineMs: number): Promise<void> => {
     recorder.counts.sent += 1;
@@ -169,11 +192,14 @@ async function body(env: ChaosEnvironment, size: SchemaRegistryRestartSize, reco
       recorder.counts.sent += framed.length;
       const leftMs = size.outageMs - (Date.now() - downSinceMs);
       if (leftMs > 0) await new Promise((resolve) => setTimeout(resolve, leftMs));
-      await startAgain();
-      // Put back what the registry held, in order, and check the ids came back the same.
+      // Put back what the registry held, in order, before anyone sees it; check the ids came back the same.
       const restored: number[] = [];
-      for (const schema of schemas) restored.push(await register(registry.url, subject, schema));
+      await startAgain(async () => {
+        for (const schema of schemas) restored.push(await register(registry.directUrl, subject, schema));
+      });
       recorder.expect(restored.join(',') === ids.join(','), `the restored registry gives the same ids (${ids.join(',')}, got ${restored.join(',')})`);
+      // The whole outage as the pipeline saw it: the JVM's restart included.
+      recorder.bump('outage_ms_total', Date.now() - downSinceMs);
     }
     recorder.details.new_schema_during_outage = newSchemaStatuses.join(',');
     recorder.expect(
@@ -208,5 +234,13 @@ async function body(env: ChaosEnvironment, size: SchemaRegistryRestartSize, reco
     .output()
     .split('\n')
     .filter((line) => line.includes('batch failed, will retry')).length;
+  // Why records failed, as the consume function logged it: the registry away, not the records.
+  const reasons = new Set<string>();
+  for (const line of pipeline.output().split('\n')) {
+    if (!line.includes('"record failed"')) continue;
+    const reason = /"reason":"([^"]*)"/.exec(line)?.[1];
+    if (reason !== undefined) reasons.add(reason.slice(0, 160));
+  }
+  if (reasons.size > 0) recorder.details.failure_reasons = [...reasons].join(' | ');
   recorder.expect(pipeline.alive, 'the pipeline keeps running through the restarts');
 }

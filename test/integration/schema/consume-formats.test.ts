@@ -15,7 +15,7 @@ import type { EmulatedSchemaRegistry } from '../../../local/emulator/schema-regi
 import { inspectTopic } from '../../../local/inspect';
 import { readBack } from '../produce/read-back';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
-import { startTcpGate, type TcpGate } from '../../helpers/tcp-gate';
+import { startTcpGate, type TcpGate } from '../../../chaos/lib/tcp-gate';
 import { testBrokers, testDynamo, testDynamoEndpoint, testKafka, testSchemaRegistryUrl, uniqueName, waitFor } from '../../helpers/infra';
 
 const ORDER_AVRO = JSON.stringify({
