@@ -1,4 +1,4 @@
-// Mutation testing of what ships to Lambda (`npm run mutation`, see README "Testing" and test/MUTATION.md).
+// Mutation testing of what ships to Lambda (`npm run mutation`, see docs/development.md and test/MUTATION.md).
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   mutate: ['lib/**/*.ts'],

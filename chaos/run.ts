@@ -92,7 +92,7 @@ async function runScenario(scenario: Entry, options: ChaosOptions, logger: Logge
   }, 1_000);
   counts.unref();
   try {
-    return await scenario.run({ logger, seed: options.seed, watch: (recorder) => (running = recorder) }, options.short);
+    return await scenario.run({ logger, seed: options.seed, secure: options.secure, watch: (recorder) => (running = recorder) }, options.short);
   } finally {
     clearInterval(counts);
   }

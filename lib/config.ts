@@ -12,6 +12,8 @@ export const KafkaAuthMode = {
   None: 'none',
   ScramSha512: 'scram-sha-512',
   AwsIam: 'aws-iam',
+  /** Mutual TLS: a client certificate the brokers' truststore accepts (MSK's and Lambda's `CLIENT_CERTIFICATE_TLS_AUTH`). */
+  Mtls: 'mtls',
 } as const;
 export type KafkaAuthMode = (typeof KafkaAuthMode)[keyof typeof KafkaAuthMode];
 
@@ -20,8 +22,24 @@ export interface KafkaConfig {
   /** Bootstrap brokers, `host:port`. */
   brokers: string[];
   auth: KafkaAuthMode;
-  /** TLS to the brokers; always on for `aws-iam`. */
+  /** TLS to the brokers; always on for `aws-iam` and `mtls`. */
   ssl: boolean;
+  /**
+   * A private CA the brokers' certificates chain to (self-managed clusters): a Secrets Manager
+   * secret `{"certificate": "<PEM>"}` (`KAFKA_CA_SECRET_ARN`, as Lambda's
+   * `SERVER_ROOT_CA_CERTIFICATE`) or a PEM file (`KAFKA_CA_FILE`). Neither: the public CAs Node.js trusts.
+   */
+  caSecretArn?: string;
+  caFile?: string;
+  /**
+   * `mtls`: the client certificate and key, a Secrets Manager secret
+   * `{"certificate", "privateKey", "privateKeyPassword"?}` (`KAFKA_CLIENT_CERT_SECRET_ARN`, the
+   * shape of Lambda's `CLIENT_CERTIFICATE_TLS_AUTH`), or locally PEM files
+   * (`KAFKA_CLIENT_CERT_FILE`, `KAFKA_CLIENT_KEY_FILE`).
+   */
+  clientCertSecretArn?: string;
+  clientCertFile?: string;
+  clientKeyFile?: string;
   /** Secrets Manager secret holding `{"username","password"}` for SCRAM. */
   saslSecretArn?: string;
   /** SCRAM credentials given directly (local or self-managed setups only). */
@@ -276,6 +294,54 @@ function refusePlaintextKafkaCredentials(env: Env): void {
     if (text(env, name) !== undefined)
       throw new ConfigError(name, 'is refused in Lambda: put the SCRAM credentials in a secret and name it in KAFKA_SASL_SECRET_ARN');
   }
+  // A private key in a file would ship in the deployment package.
+  if (text(env, 'KAFKA_CLIENT_KEY_FILE') !== undefined)
+    throw new ConfigError('KAFKA_CLIENT_KEY_FILE', 'is refused in Lambda: put the certificate and key in a secret and name it in KAFKA_CLIENT_CERT_SECRET_ARN');
+}
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$/;
+
+/** An optional Secrets Manager secret ARN. */
+function secretArn(env: Env, name: string): string | undefined {
+  const value = text(env, name);
+  if (value !== undefined && !SECRET_ARN.test(value)) throw new ConfigError(name, `"${value}" is not a Secrets Manager secret ARN`);
+  return value;
+}
+
+/** `KAFKA_CA_SECRET_ARN` or `KAFKA_CA_FILE` (one of them), which only mean something over TLS. */
+function parseKafkaCa(env: Env, kafka: KafkaConfig): void {
+  const caSecretArn = secretArn(env, 'KAFKA_CA_SECRET_ARN');
+  const caFile = text(env, 'KAFKA_CA_FILE');
+  if (caSecretArn !== undefined && caFile !== undefined) throw new ConfigError('KAFKA_CA_FILE', 'and KAFKA_CA_SECRET_ARN name two CAs: set one');
+  if ((caSecretArn !== undefined || caFile !== undefined) && !kafka.ssl)
+    throw new ConfigError('KAFKA_SSL', 'must be true when a CA is given (KAFKA_CA_SECRET_ARN or KAFKA_CA_FILE)');
+  if (caSecretArn !== undefined) kafka.caSecretArn = caSecretArn;
+  if (caFile !== undefined) kafka.caFile = caFile;
+}
+
+/** `mtls`: the client certificate's secret, or locally its two files. */
+function parseClientCertificate(env: Env, kafka: KafkaConfig): void {
+  const clientCertSecretArn = secretArn(env, 'KAFKA_CLIENT_CERT_SECRET_ARN');
+  const certFile = text(env, 'KAFKA_CLIENT_CERT_FILE');
+  const keyFile = text(env, 'KAFKA_CLIENT_KEY_FILE');
+  if (clientCertSecretArn !== undefined) kafka.clientCertSecretArn = clientCertSecretArn;
+  else if (certFile !== undefined && keyFile !== undefined) Object.assign(kafka, { clientCertFile: certFile, clientKeyFile: keyFile });
+  else throw new ConfigError('KAFKA_CLIENT_CERT_SECRET_ARN', 'or KAFKA_CLIENT_CERT_FILE and KAFKA_CLIENT_KEY_FILE are required for mtls');
+}
+
+/** `scram-sha-512`: the credentials' secret, or locally the two variables. */
+function parseScram(env: Env, kafka: KafkaConfig, inLambda: boolean): void {
+  const saslSecretArn = text(env, 'KAFKA_SASL_SECRET_ARN');
+  const username = text(env, 'KAFKA_USERNAME');
+  const password = text(env, 'KAFKA_PASSWORD');
+  if (saslSecretArn !== undefined) kafka.saslSecretArn = saslSecretArn;
+  else if (username !== undefined && password !== undefined) Object.assign(kafka, { username, password });
+  else throw new ConfigError('KAFKA_SASL_SECRET_ARN', 'or KAFKA_USERNAME and KAFKA_PASSWORD are required for scram-sha-512');
+  // SCRAM keeps the password off the wire but not the records, and does not bind the session
+  // to the authentication; MSK offers SCRAM only over TLS. Local brokers may have no TLS
+  // listener (tests, npm start), so the rule applies in Lambda only.
+  if (inLambda && !kafka.ssl)
+    throw new ConfigError('KAFKA_SSL', 'must be true with KAFKA_AUTH=scram-sha-512 in Lambda: SCRAM without TLS sends records in the clear');
 }
 
 /** Hosts an `http://` endpoint may name in Lambda: the loopback interface, which no packet leaves. */
@@ -347,7 +413,7 @@ function parseCallerKeys(env: Env, inLambda: boolean, region: string): AppConfig
   if (inLambda && given !== undefined)
     throw new ConfigError('CALLER_KEY', 'is refused in Lambda: put the key ring in a secret and name it in CALLER_KEY_SECRET_ARN');
   if (secretArn !== undefined) {
-    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$/.test(secretArn)) {
+    if (!SECRET_ARN.test(secretArn)) {
       throw new ConfigError('CALLER_KEY_SECRET_ARN', `"${secretArn}" is not a Secrets Manager secret ARN`);
     }
     return { secretArn, region };
@@ -493,24 +559,15 @@ export function loadConfig(overrides: Env = {}): AppConfig {
   const kafka: KafkaConfig = {
     brokers: parseBrokers(env, inLambda),
     auth,
-    ssl: auth === KafkaAuthMode.AwsIam ? true : bool(env, 'KAFKA_SSL', false),
+    // IAM and client certificates are TLS features: there is no plaintext variant to choose.
+    ssl: auth === KafkaAuthMode.AwsIam || auth === KafkaAuthMode.Mtls ? true : bool(env, 'KAFKA_SSL', false),
     clientId: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'serverless-kafka-local',
     region: text(env, 'AWS_REGION') ?? 'us-east-1',
   };
   if (inLambda) refusePlaintextKafkaCredentials(env);
-  if (auth === KafkaAuthMode.ScramSha512) {
-    const secretArn = text(env, 'KAFKA_SASL_SECRET_ARN');
-    const username = text(env, 'KAFKA_USERNAME');
-    const password = text(env, 'KAFKA_PASSWORD');
-    if (secretArn !== undefined) kafka.saslSecretArn = secretArn;
-    else if (username !== undefined && password !== undefined) Object.assign(kafka, { username, password });
-    else throw new ConfigError('KAFKA_SASL_SECRET_ARN', 'or KAFKA_USERNAME and KAFKA_PASSWORD are required for scram-sha-512');
-    // SCRAM keeps the password off the wire but not the records, and does not bind the session
-    // to the authentication; MSK offers SCRAM only over TLS. Local brokers (tests, npm start)
-    // have no TLS listener, so the rule applies in Lambda only.
-    if (inLambda && !kafka.ssl)
-      throw new ConfigError('KAFKA_SSL', 'must be true with KAFKA_AUTH=scram-sha-512 in Lambda: SCRAM without TLS sends records in the clear');
-  }
+  if (auth === KafkaAuthMode.ScramSha512) parseScram(env, kafka, inLambda);
+  if (auth === KafkaAuthMode.Mtls) parseClientCertificate(env, kafka);
+  parseKafkaCa(env, kafka);
   const dynamoEndpoint = parseDynamoEndpoint(env, inLambda);
   const allowList = parseAllowList(env);
   const produceTimeoutMs = integer(env, 'PRODUCE_TIMEOUT_MS', 10_000, 100, 900_000);

@@ -26,6 +26,7 @@ export const ErrorCode = {
   RecordsNotAcknowledged: 'RECORDS_NOT_ACKNOWLEDGED',
   RecordsRejected: 'RECORDS_REJECTED',
   KafkaUnavailable: 'KAFKA_UNAVAILABLE',
+  KafkaAccess: 'KAFKA_ACCESS',
   StoreUnavailable: 'STORE_UNAVAILABLE',
   KeyUnavailable: 'KEY_UNAVAILABLE',
   ProduceTimeout: 'PRODUCE_TIMEOUT',
@@ -190,6 +191,27 @@ export class RecordsRejectedError extends AppError {
 export class KafkaUnavailableError extends AppError {
   readonly code = ErrorCode.KafkaUnavailable;
   readonly retriable = true;
+}
+
+/**
+ * Kafka refused this deployment's way of connecting: its credentials, its certificate, the CA it
+ * trusts, or TLS on one side only. The message names the setting to check, for the log; clients
+ * are answered as for {@link KafkaUnavailableError}, with a fixed message (`lib/http/error-response.ts`).
+ * Retriable: a rotated secret or a fixed setting makes the same request succeed later.
+ */
+export class KafkaAccessError extends AppError {
+  readonly code = ErrorCode.KafkaAccess;
+  readonly retriable = true;
+  constructor(
+    /** What was refused (see `lib/kafka/access.ts`). */
+    readonly problem: string,
+    /** The environment variable(s) to check, as the message names them. */
+    readonly setting: string,
+    detail: string,
+    options: AppErrorOptions = {},
+  ) {
+    super(`${detail}; check ${setting}`, options);
+  }
 }
 
 /** The idempotency / sink store could not be reached. */

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync,
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isKafkaReachable, waitForKafka } from './kafka/admin';
+import { prepareKafkaSecurity, scramFormatArguments, secureListeners, securityProperties, type KafkaSecurity, type SecurePorts } from './kafka-security';
 import { isPortOpen } from './ports';
 import type { Logger } from '../lib/logger';
 
@@ -25,6 +26,8 @@ export interface KafkaBroker {
   brokers: string[];
   /** True when an already-running broker was found and reused instead of started. */
   reused: boolean;
+  /** The secure listeners and what clients need to use them, when started with `secure`. */
+  security?: KafkaSecurity;
   /**
    * Stops the broker if this process started it and removes its data (unless a persistent
    * `dataDir` was given); a no-op for a reused one.
@@ -48,6 +51,11 @@ export interface StartKafkaOptions {
    * It is formatted on first use and never deleted. By default the data is throwaway.
    */
   dataDir?: string;
+  /**
+   * Also a SASL_SSL (SCRAM-SHA-512) and an SSL (client certificates) listener on these ports,
+   * with certificates and a user generated at start (see `kafka-security.ts`).
+   */
+  secure?: SecurePorts;
 }
 
 /** Raised when the broker cannot be fetched or started; its message says what to do. */
@@ -115,17 +123,20 @@ export function ensureKafkaJars(logger: Logger): string {
   return libs;
 }
 
-function serverProperties(options: StartKafkaOptions, dataDir: string): string {
+function serverProperties(options: StartKafkaOptions, dataDir: string, security: KafkaSecurity | undefined): string {
   const partitions = options.defaultPartitions ?? 1;
+  const secure = security === undefined ? { listeners: [], protocols: [] } : secureListeners(security);
+  const advertised = [`PLAINTEXT://127.0.0.1:${options.port}`, ...secure.listeners];
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${options.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${options.port},CONTROLLER://127.0.0.1:${options.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${options.port}`,
+    `listeners=${[...advertised, `CONTROLLER://127.0.0.1:${options.controllerPort}`].join(',')}`,
+    `advertised.listeners=${advertised.join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `listener.security.protocol.map=${['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT', ...secure.protocols].join(',')}`,
+    ...(security === undefined ? [] : securityProperties(security)),
     `log.dirs=${join(dataDir, 'logs')}`,
     // Like Amazon MSK's default: producing to a missing topic is an error, not a new topic.
     'auto.create.topics.enable=false',
@@ -193,9 +204,13 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
   const { logger } = options;
   const brokers = [`127.0.0.1:${options.port}`];
   if (await isPortOpen('127.0.0.1', options.port)) {
-    if (options.reuseRunning === true && (await isKafkaReachable(brokers))) {
+    // A running broker's secure listeners and credentials are unknown here: only a fresh one has them.
+    if (options.reuseRunning === true && options.secure === undefined && (await isKafkaReachable(brokers))) {
       logger.info('reusing the Kafka broker already running', { brokers: brokers.join(',') });
       return { brokers, reused: true, stop: async () => undefined };
+    }
+    if (options.secure !== undefined) {
+      throw new KafkaBrokerError(`port ${options.port} is already in use; the secure listeners need a broker of their own: stop the one running there`);
     }
     throw new KafkaBrokerError(
       `port ${options.port} is already in use by something that is not a Kafka broker; free it, or set KAFKA_BROKERS to an existing cluster`,
@@ -203,6 +218,9 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
   }
   if (await isPortOpen('127.0.0.1', options.controllerPort)) {
     throw new KafkaBrokerError(`controller port ${options.controllerPort} is already in use; free it, or set KAFKA_BROKERS`);
+  }
+  for (const port of options.secure === undefined ? [] : [options.secure.saslSslPort, options.secure.sslPort]) {
+    if (await isPortOpen('127.0.0.1', port)) throw new KafkaBrokerError(`secure listener port ${port} is already in use; free it`);
   }
 
   const libs = ensureKafkaJars(logger);
@@ -213,9 +231,16 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
   const discard = (): void => {
     if (!persistent) rmSync(dataDir, { recursive: true, force: true });
   };
+  let security: KafkaSecurity | undefined;
+  try {
+    security = options.secure === undefined ? undefined : prepareKafkaSecurity(join(dataDir, 'security'), options.secure);
+  } catch (error) {
+    discard();
+    throw new KafkaBrokerError((error as Error).message);
+  }
   const propertiesFile = join(dataDir, 'server.properties');
   const log4jFile = join(dataDir, 'log4j.properties');
-  writeFileSync(propertiesFile, serverProperties(options, dataDir));
+  writeFileSync(propertiesFile, serverProperties(options, dataDir, security));
   writeFileSync(log4jFile, LOG4J);
   const jvm = [
     '-Xms256m',
@@ -233,9 +258,20 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
   const formatted = existsSync(join(dataDir, 'logs', 'meta.properties'));
   const format = formatted
     ? { status: 0, stdout: '', stderr: '' }
-    : spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomUUID().replaceAll('-', '').slice(0, 22), '-c', propertiesFile], {
-        encoding: 'utf8',
-      });
+    : spawnSync(
+        'java',
+        [
+          ...jvm,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          randomUUID().replaceAll('-', '').slice(0, 22),
+          '-c',
+          propertiesFile,
+          ...(security === undefined ? [] : scramFormatArguments(security)),
+        ],
+        { encoding: 'utf8' },
+      );
   if (format.status !== 0) {
     discard();
     throw new KafkaBrokerError(`formatting KRaft storage failed:\n${format.stdout}${format.stderr}`);
@@ -294,5 +330,5 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
   // The broker must not keep this process alive on its own; stop() is explicit.
   child.unref();
   (child.stdin as { unref?: () => void } | null)?.unref?.();
-  return { brokers, reused: false, stop };
+  return { brokers, reused: false, stop, ...(security === undefined ? {} : { security }) };
 }

@@ -11,6 +11,7 @@ import { createDynamoClient } from '../lib/dynamo/client';
 import { ensureTables } from './dynamo/tables';
 import { ensureTopics } from './kafka/admin';
 import { resolveKafkaClientDeps } from '../lib/kafka/auth';
+import { kafkaAccessError } from '../lib/kafka/access';
 import { createKafka } from '../lib/kafka/client';
 import { createLogger, type Logger } from '../lib/logger';
 import { createProduceRuntime } from '../lib/produce/index';
@@ -156,7 +157,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await ensureTopics(kafka, [
       { topic: settings.topic, numPartitions: settings.partitions },
       { topic: settings.onFailureTopic, numPartitions: settings.partitions },
-    ]);
+    ]).catch((error: unknown) => {
+      // The first connection: a refused password or certificate is reported naming its setting.
+      throw kafkaAccessError(error, config.kafka) ?? error;
+    });
     const dynamo = createDynamoClient(config.aws);
     try {
       await ensureTables(dynamo, config.tables);

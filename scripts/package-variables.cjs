@@ -149,6 +149,36 @@ async function stageEventSource(resolveVariable) {
   return names;
 }
 
+/**
+ * How the functions and the consume event source mapping authenticate, and which secret each
+ * reads. MSK: IAM, no secret. Self-managed, by param kafkaClientAuth: `scram` (SASL/SCRAM-SHA-512
+ * over TLS; kafkaSaslSecretArn and kafkaConsumeSaslSecretArn) or `mtls` (client certificates;
+ * kafkaClientCertSecretArn and kafkaConsumeClientCertSecretArn). Each side has a secret of its own,
+ * so that the function handling untrusted records cannot read the producer's credentials;
+ * packaging fails when both name one. With kafkaCa=private both read the root CA
+ * (kafkaRootCaSecretArn) to verify the brokers.
+ */
+async function kafkaSecrets(resolveVariable) {
+  const none = { sasl: '', clientCert: '', ca: '' };
+  if ((await resolveVariable('param:kafkaSource')) !== 'selfManaged') return { auth: 'aws-iam', produce: none, consume: none };
+  const mode = String(await resolveVariable('param:kafkaClientAuth')).trim();
+  if (mode !== 'scram' && mode !== 'mtls') throw new Error(`param kafkaClientAuth must be "scram" or "mtls", got "${mode}"`);
+  const kafkaCa = String(await resolveVariable('param:kafkaCa')).trim();
+  if (kafkaCa !== 'public' && kafkaCa !== 'private') throw new Error(`param kafkaCa must be "public" or "private", got "${kafkaCa}"`);
+  const [produceParam, consumeParam] =
+    mode === 'scram' ? ['kafkaSaslSecretArn', 'kafkaConsumeSaslSecretArn'] : ['kafkaClientCertSecretArn', 'kafkaConsumeClientCertSecretArn'];
+  const produce = String(await resolveVariable(`param:${produceParam}`)).trim();
+  const consume = String(await resolveVariable(`param:${consumeParam}`)).trim();
+  if (consume === produce) {
+    throw new Error(
+      `param ${consumeParam} must name a secret of its own, not the producer's ${produceParam}: the consume function must not read the producer's ${mode === 'scram' ? 'password' : 'private key'}`,
+    );
+  }
+  const ca = kafkaCa === 'private' ? String(await resolveVariable('param:kafkaRootCaSecretArn')).trim() : '';
+  const side = (secret) => (mode === 'scram' ? { sasl: secret, clientCert: '', ca } : { sasl: '', clientCert: secret, ca });
+  return { auth: mode === 'scram' ? 'scram-sha-512' : 'mtls', produce: side(produce), consume: side(consume) };
+}
+
 async function cluster(resolveVariable) {
   return parseClusterArn(await resolveVariable('param:kafkaClusterArn'));
 }
@@ -247,20 +277,63 @@ module.exports = {
   },
 
   /**
-   * Param kafkaConsumeSaslSecretArn, the event source mapping's SCRAM secret, which the consume
-   * function's role reads. With kafkaSource=selfManaged it must differ from kafkaSaslSecretArn
-   * (produce's): otherwise the function that handles untrusted records could read the
-   * producer's password, and packaging fails.
+   * The Kafka authentication of the stage and the secrets each side reads (see kafkaSecrets):
+   * `{ auth, produce: { sasl, clientCert, ca }, consume: { ... } }`, empty strings where none applies.
    */
-  consumeSaslSecretArn: async ({ resolveVariable }) => {
-    const consume = String(await resolveVariable('param:kafkaConsumeSaslSecretArn')).trim();
-    const produce = String(await resolveVariable('param:kafkaSaslSecretArn')).trim();
-    if ((await resolveVariable('param:kafkaSource')) === 'selfManaged' && consume === produce) {
-      throw new Error(
-        "param kafkaConsumeSaslSecretArn must name a secret of its own, not the producer's kafkaSaslSecretArn: the consume function must not read the producer's password",
-      );
-    }
-    return consume;
+  kafkaSecrets: async ({ resolveVariable }) => kafkaSecrets(resolveVariable),
+
+  /**
+   * What each role may read of those secrets, that and nothing more: GetSecretValue on its own
+   * secret (and the root CA's with kafkaCa=private), and for SCRAM, whose secrets MSK's format
+   * requires a customer managed key for (https://docs.aws.amazon.com/msk/latest/developerguide/msk-password.html),
+   * kms:Decrypt with that key only through Secrets Manager and only for its own secret: Secrets
+   * Manager names the secret in the encryption context of every Decrypt
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+   * Client certificate secrets may use Secrets Manager's AWS managed key, which needs no statement.
+   * `{ produce: [statements], consume: [statements] }`; empty lists for MSK (IAM, no secret).
+   */
+  kafkaSecretStatements: async ({ resolveVariable }) => {
+    const secrets = await kafkaSecrets(resolveVariable);
+    if (secrets.auth === 'aws-iam') return { produce: [], consume: [] };
+    const kmsKey = String(await resolveVariable('param:kafkaSaslSecretKmsKeyArn')).trim();
+    const statements = ({ sasl, clientCert, ca }) => {
+      const own = sasl || clientCert;
+      const list = [{ Sid: 'KafkaSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ca === '' ? own : [own, ca] }];
+      if (sasl !== '') {
+        list.push({
+          Sid: 'KafkaScramSecretKey',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt'],
+          Resource: kmsKey,
+          Condition: {
+            StringEquals: {
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, meant literally.
+              'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+              'kms:EncryptionContext:SecretARN': sasl,
+            },
+          },
+        });
+      }
+      return list;
+    };
+    return { produce: statements(secrets.produce), consume: statements(secrets.consume) };
+  },
+
+  /**
+   * The self-managed event source mapping's accessConfigurations: its own SCRAM secret
+   * (SASL_SCRAM_512_AUTH) or client certificate secret (CLIENT_CERTIFICATE_TLS_AUTH), the VPC
+   * with network=vpc, and the root CA (SERVER_ROOT_CA_CERTIFICATE) with kafkaCa=private.
+   * https://docs.aws.amazon.com/lambda/latest/dg/kafka-cluster-auth.html
+   */
+  eventSourceAccess: async ({ resolveVariable }) => {
+    const secrets = await kafkaSecrets(resolveVariable);
+    const { sasl, clientCert, ca } = secrets.consume;
+    const vpc = (await resolveVariable('param:network')) === 'vpc';
+    return {
+      ...(secrets.auth === 'mtls' ? { clientCertificateTlsAuth: [clientCert] } : { saslScram512Auth: [sasl] }),
+      ...(vpc ? { vpcSubnet: await resolveVariable('param:subnetIds'), vpcSecurityGroup: await resolveVariable('param:securityGroupIds') } : {}),
+      ...(ca === '' ? {} : { serverRootCaCertificate: [ca] }),
+    };
   },
 
   /**

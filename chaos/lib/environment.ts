@@ -95,6 +95,12 @@ export interface EnvironmentOptions {
   broker?: boolean;
   /** Runs another script than `npm start`'s as the pipeline (for trying the harness itself). */
   pipelineScript?: string;
+  /**
+   * The pipeline (and in-process runtimes) connect over the broker's SASL_SSL listener with
+   * SCRAM-SHA-512 and its CA, as `npm start` does with those settings; checks from the outside
+   * keep the plaintext listener.
+   */
+  secure?: boolean;
 }
 
 /** Creates a scenario's world; the caller must `close()` it. */
@@ -115,7 +121,7 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
   try {
     await ensureTables(createDynamoClient({ region: 'us-east-1', dynamoEndpoint: store.endpoint }), tables);
     if (options.broker !== false) {
-      broker = await startRestartableBroker(options.logger);
+      broker = await startRestartableBroker(options.logger, { secure: options.secure === true });
       await ensureTopics(outsideKafka(broker.brokers), [
         // Half of MAX_REQUEST_BYTES (1 MiB): garbage-input's records over the topic's limit,
         // which the broker refuses (413), must still fit in a request. Each refusal drops the
@@ -132,8 +138,22 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
   // verify the caller headers its predecessor stamped, or a redelivered record would lose its
   // caller, change identity and be applied a second time.
   const callerKey = JSON.stringify({ current: 'chaos', keys: { chaos: randomBytes(32).toString('base64') } });
+  const security = broker?.security;
+  const kafkaEnv: Record<string, string> =
+    security === undefined
+      ? broker === undefined
+        ? {}
+        : { KAFKA_BROKERS: broker.brokers.join(',') }
+      : {
+          KAFKA_BROKERS: `127.0.0.1:${security.saslSslPort}`,
+          KAFKA_AUTH: 'scram-sha-512',
+          KAFKA_SSL: 'true',
+          KAFKA_USERNAME: security.user,
+          KAFKA_PASSWORD: security.password,
+          KAFKA_CA_FILE: security.caPath,
+        };
   const baseEnv = (): Record<string, string> => ({
-    ...(broker === undefined ? {} : { KAFKA_BROKERS: broker.brokers.join(',') }),
+    ...kafkaEnv,
     DYNAMODB_ENDPOINT: sinkCounter.endpoint,
     AWS_REGION: 'us-east-1',
     IDEMPOTENCY_TABLE: tables.idempotency,

@@ -16,14 +16,19 @@ export interface ChaosOptions {
   underLoad: boolean;
   /** Busy threads when under load. */
   loadThreads: number;
+  /**
+   * The pipeline connects to the broker's SASL_SSL listener (SCRAM-SHA-512 over TLS) instead of
+   * the plaintext one, where a scenario supports it (acked-means-durable).
+   */
+  secure: boolean;
 }
 
 /** Busy threads per core by default under load: on 2 cores with a scenario running, a load average near 9, as when three test suites ran at once. */
 export const DEFAULT_LOAD_THREADS_PER_CORE = 4;
 
-export const CHAOS_USAGE = 'usage: npm run chaos -- [--only=name,name] [--short] [--seed=N] [--repeat=N [--under-load [--load-threads=N]]]';
+export const CHAOS_USAGE = 'usage: npm run chaos -- [--only=name,name] [--short] [--secure] [--seed=N] [--repeat=N [--under-load [--load-threads=N]]]';
 
-const FLAGS = new Set(['--short', '--under-load']);
+const FLAGS = new Set(['--short', '--under-load', '--secure']);
 const VALUED = new Set(['only', 'seed', 'repeat', 'load-threads']);
 
 function positiveInteger(name: string, text: string): number | string {
@@ -53,6 +58,7 @@ export function parseChaosArguments(args: readonly string[], cpus: number): Chao
     seed: 8,
     underLoad: flags.has('--under-load'),
     loadThreads: DEFAULT_LOAD_THREADS_PER_CORE * Math.max(1, cpus),
+    secure: flags.has('--secure'),
   };
   const only = values.get('only');
   if (only !== undefined) options.only = only.split(',').filter((name) => name !== '');

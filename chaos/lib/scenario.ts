@@ -12,6 +12,8 @@ export interface ScenarioOptions<Size> {
   size: Size;
   /** Seed for anything generated. */
   seed?: number;
+  /** Connect over the broker's SASL_SSL listener, where the scenario supports it (`--secure`). */
+  secure?: boolean;
   /** Told of the scenario's recorder once it exists, so that a runner can show how far it is. */
   watch?: (recorder: ScenarioRecorder) => void;
 }

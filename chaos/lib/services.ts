@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker';
+import type { KafkaSecurity } from '../../local/kafka-security';
 import { freePort } from '../../local/ports';
 import type { Logger } from '../../lib/logger';
 
@@ -16,7 +17,10 @@ const STORE_SCRIPT = 'chaos/lib/store-process.ts';
 
 /** A broker that can be stopped and started again on the same ports with the same data. */
 export interface RestartableBroker {
+  /** The plaintext listener, for checks from the outside. */
   brokers: string[];
+  /** The SASL_SSL and SSL listeners and their credentials, when started `secure`; the same across restarts. */
+  security?: KafkaSecurity;
   /** True while the broker runs. */
   readonly running: boolean;
   stop(): Promise<void>;
@@ -34,12 +38,17 @@ export interface RestartableStore {
   close(): Promise<void>;
 }
 
-/** Starts a broker with 3 partitions per new topic, on free ports, with a persistent data folder. */
-export async function startRestartableBroker(logger: Logger): Promise<RestartableBroker> {
+/**
+ * Starts a broker with 3 partitions per new topic, on free ports, with a persistent data folder;
+ * `secure` adds the SASL_SSL and SSL listeners, whose CA and users live in that folder too.
+ */
+export async function startRestartableBroker(logger: Logger, { secure = false }: { secure?: boolean } = {}): Promise<RestartableBroker> {
   const port = await freePort();
   const controllerPort = await freePort();
+  const securePorts = secure ? { saslSslPort: await freePort(), sslPort: await freePort() } : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'chaos-kafka-'));
-  const launch = (): Promise<KafkaBroker> => startKafkaBroker({ port, controllerPort, logger, dataDir, defaultPartitions: 3 });
+  const launch = (): Promise<KafkaBroker> =>
+    startKafkaBroker({ port, controllerPort, logger, dataDir, defaultPartitions: 3, ...(securePorts === undefined ? {} : { secure: securePorts }) });
   let current: KafkaBroker | undefined;
   try {
     current = await launch();
@@ -54,6 +63,7 @@ export async function startRestartableBroker(logger: Logger): Promise<Restartabl
   };
   return {
     brokers: current.brokers,
+    ...(current.security === undefined ? {} : { security: current.security }),
     get running() {
       return current !== undefined;
     },

@@ -2,6 +2,7 @@
  * Scenario 1, acked means durable: clients send messages over HTTP with Idempotency-Keys
  * and retry until they get a 200, while the broker is stopped and restarted twice.
  * Afterwards every acknowledged message is on the topic and in the sink exactly once.
+ * With `--secure` the pipeline connects over the broker's SASL_SSL listener (SCRAM-SHA-512).
  */
 import { account } from '../lib/accounting';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
@@ -54,7 +55,8 @@ export async function runAckedMeansDurable(options: ScenarioOptions<AckedMeansDu
   options.watch?.(recorder);
   let env: ChaosEnvironment | undefined;
   return guarded(recorder, async () => {
-    env = await createEnvironment({ logger });
+    env = await createEnvironment({ logger, secure: options.secure === true });
+    if (options.secure === true) recorder.details.listener = 'SASL_SSL (SCRAM-SHA-512)';
     await body(env, size, recorder);
   }).finally(() => env?.close());
 }

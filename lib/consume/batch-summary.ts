@@ -61,7 +61,7 @@ export function summarizeBatch(outcomes: readonly PartitionOutcome[], records: n
   return summary;
 }
 
-/** Records the consume metrics of one invocation (see the README's "Operating it"). */
+/** Records the consume metrics of one invocation (see docs/operating.md). */
 export function recordBatchMetrics(metrics: MetricsRecorder, summary: BatchSummary): void {
   metrics.count(MetricName.RecordsReceived, summary.records);
   metrics.count(MetricName.RecordsProcessed, summary.processed);

@@ -4,7 +4,7 @@
  * Unexpected errors become a plain 500 50002 and are logged; no stack trace or internal
  * message reaches the client.
  */
-import { AppError, ConfigError, InternalError, MethodNotAllowedError, RateLimitedError } from '../errors';
+import { AppError, ConfigError, InternalError, KafkaAccessError, MethodNotAllowedError, RateLimitedError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { jsonResponse, type HttpResponse } from './json-response';
 import { httpErrorAnswerOf } from './status';
@@ -22,12 +22,21 @@ export interface ErrorAnswer {
   appError: AppError;
 }
 
+/** What clients read when Kafka refused the function's credentials or TLS settings. */
+export const KAFKA_ACCESS_ANSWER = 'Kafka is unavailable; retry later';
+
 /**
  * The answer to `error`. A known {@link AppError} answers with its message, which names what
  * failed in the API's terms only; anything else, and an {@link InternalError} or a
- * {@link ConfigError} whatever its message, answers 500 "internal error".
+ * {@link ConfigError} whatever its message, answers 500 "internal error"; a
+ * {@link KafkaAccessError} answers 503 with {@link KAFKA_ACCESS_ANSWER}.
  */
 export function errorAnswer(error: unknown): ErrorAnswer {
+  // Its message names the deployment's settings: the operator's business, found in the log.
+  if (error instanceof KafkaAccessError) {
+    const { status, errorCode } = httpErrorAnswerOf(error);
+    return { statusCode: status, body: { error_code: errorCode, message: KAFKA_ACCESS_ANSWER }, appError: error };
+  }
   // A ConfigError met while serving (a malformed secret, say) names variables and settings:
   // the operator's business, not the caller's.
   const known = error instanceof AppError && !(error instanceof InternalError) && !(error instanceof ConfigError);

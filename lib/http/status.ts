@@ -51,6 +51,8 @@ export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = 
   [ErrorCode.RunStopped]: { status: 500, errorCode: 50002 },
   [ErrorCode.RecordsNotAcknowledged]: { status: 503, errorCode: 50003 },
   [ErrorCode.KafkaUnavailable]: { status: 503, errorCode: 50301 },
+  // To the client, refused credentials look like an unavailable cluster: retry later.
+  [ErrorCode.KafkaAccess]: { status: 503, errorCode: 50301 },
   [ErrorCode.StoreUnavailable]: { status: 503, errorCode: 50302 },
   [ErrorCode.KeyUnavailable]: { status: 503, errorCode: 50303 },
   [ErrorCode.SchemaRegistryUnavailable]: { status: 503, errorCode: 50304 },

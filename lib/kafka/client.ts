@@ -15,6 +15,16 @@ export interface ScramCredentials {
   password: string;
 }
 
+/** TLS options beyond Node.js' defaults, as `tls.connect` takes them (PEM text). */
+export interface KafkaTlsMaterial {
+  /** CAs to trust instead of Node.js' public ones (a self-managed cluster's private CA). */
+  ca?: string[];
+  /** Mutual TLS: the client certificate chain and its private key. */
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+}
+
 /** Collaborators that {@link createKafka} may need, injected for testability. */
 export interface KafkaClientDeps {
   logger: Logger;
@@ -22,11 +32,17 @@ export interface KafkaClientDeps {
   scramCredentials?: ScramCredentials;
   /** SASL mechanism for `aws-iam` (OAUTHBEARER with a token provider), built by the caller. */
   iamSasl?: SASLOptions;
+  /** A private CA and/or a client certificate; only with `config.ssl`. */
+  tls?: KafkaTlsMaterial;
 }
 
 function sasl(config: KafkaConfig, deps: KafkaClientDeps): SASLOptions | undefined {
   switch (config.auth) {
     case KafkaAuthMode.None:
+      return undefined;
+    case KafkaAuthMode.Mtls:
+      if (deps.tls?.cert === undefined || deps.tls.key === undefined)
+        throw new ConfigError('KAFKA_CLIENT_CERT_SECRET_ARN', 'the client certificate was not resolved before creating the client');
       return undefined;
     case KafkaAuthMode.ScramSha512: {
       const credentials =
@@ -67,7 +83,7 @@ export function createKafka(config: KafkaConfig, deps: KafkaClientDeps, options:
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,
-    ssl: config.ssl,
+    ssl: config.ssl ? (deps.tls ?? true) : false,
     ...(saslOptions === undefined ? {} : { sasl: saslOptions }),
     connectionTimeout: 3_000,
     requestTimeout: 10_000,

@@ -9,9 +9,11 @@
  * or a record's `error`): kafkajs' own text names brokers and hosts, so it stays in `cause`,
  * which the HTTP edge logs with the request id.
  */
+import type { KafkaConfig } from '../config';
 import {
   AppError,
   InternalError,
+  KafkaAccessError,
   KafkaUnavailableError,
   PayloadTooLargeError,
   ProduceTimeoutError,
@@ -20,6 +22,7 @@ import {
   TopicNotFoundError,
   ValidationError,
 } from '../errors';
+import { kafkaAccessError } from './access';
 
 type ErrorFactory = (cause: unknown) => AppError;
 
@@ -39,8 +42,8 @@ const BY_ERROR_NAME: Readonly<Record<string, ErrorFactory>> = {
   KafkaJSRequestTimeoutError: timedOut,
   KafkaJSTimeout: timedOut,
   KafkaJSLockTimeout: timedOut,
-  // Wrong credentials or mechanism: a deployment fault, not the client's, and retrying will not help.
-  KafkaJSSASLAuthenticationError: (cause) => new InternalError("Kafka refused the function's credentials", { cause }),
+  // Without the configuration at hand (see fromKafkaError's `config`), the setting is named broadly.
+  KafkaJSSASLAuthenticationError: (cause) => new KafkaAccessError('credentials', 'KAFKA_AUTH and its credentials', 'Kafka refused the credentials', { cause }),
 };
 
 const TOO_LARGE = "Kafka refused the records as too large for the topic's max.message.bytes";
@@ -92,13 +95,17 @@ function innermost(error: unknown): KafkaJsErrorLike {
 }
 
 /**
- * Classifies a failure thrown by kafkajs. AppErrors pass through unchanged. Protocol errors
+ * Classifies a failure thrown by kafkajs. AppErrors pass through unchanged. With `config`, a
+ * refusal of the connection's credentials or TLS settings becomes a {@link KafkaAccessError}
+ * naming the setting to check (see `./access.ts`). Protocol errors
  * without a row of their own become {@link RecordsNotAcknowledgedError} when kafkajs marks
  * them retriable and {@link RecordsRejectedError} otherwise; anything else unknown becomes
  * {@link KafkaUnavailableError} when retriable and {@link InternalError} when not.
  */
-export function fromKafkaError(error: unknown): AppError {
+export function fromKafkaError(error: unknown, config?: KafkaConfig): AppError {
   if (error instanceof AppError) return error;
+  const access = config === undefined ? undefined : kafkaAccessError(error, config);
+  if (access !== undefined) return access;
   const inner = innermost(error);
   const message = typeof inner.message === 'string' ? inner.message : String(error);
   if (typeof inner.type === 'string') {

@@ -24,7 +24,7 @@ const TRANSIENT_RESPONSE_ERRORS: ReadonlySet<string> = new Set([
 
 /**
  * kafkajs warns this whenever an idempotent producer's retries are bounded. The promise holds
- * here all the same (README, Produce API, "Producer"): a failed send drops the client, so no
+ * here all the same (docs/api.md, "Producer"): a failed send drops the client, so no
  * producer resumes its sequence numbers after a send whose outcome is unknown; the caller's
  * retry goes out with the same `message-id`s, which the consumer applies once; and the
  * retries end within the request's budget, as Lambda's timeout would end them anyway.

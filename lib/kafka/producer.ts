@@ -12,10 +12,10 @@
 import type { Admin, ICustomPartitioner, IHeaders, Kafka, Message, PartitionMetadata, Producer } from 'kafkajs';
 import type { KafkaConfig } from '../config';
 import type { Clock } from '../clock';
-import { KafkaUnavailableError, ProduceTimeoutError, TopicNotFoundError } from '../errors';
+import { KafkaAccessError, KafkaUnavailableError, ProduceTimeoutError, TopicNotFoundError } from '../errors';
 import { errorFields, type Logger } from '../logger';
 import { withTimeout } from '../timeout';
-import { resolveKafkaClientDeps } from './auth';
+import { rereadKafkaSecretAfterRefusal, resolveKafkaClientDeps } from './auth';
 import { createKafka } from './client';
 import { fromKafkaError } from './errors';
 import { createPartitioner, type Partitioner } from './partitioner';
@@ -80,6 +80,11 @@ export interface KafkaRecordProducerOptions {
    * `config`, with the project's logger and the timeouts below.
    */
   kafka?: (settings: Pick<KafkaJsSettings, 'connectionTimeout' | 'requestTimeout' | 'retry'>) => Promise<Pick<Kafka, 'admin' | 'producer'>>;
+  /**
+   * After Kafka refused the connection (`problem`, see `./access.ts`), lets the next client read
+   * the refused secret again; true when it will. By default the container's resolver's.
+   */
+  rereadSecret?: (config: KafkaConfig, problem: string) => boolean;
 }
 
 type KafkaJsSettings = NonNullable<Parameters<typeof createKafka>[2]>;
@@ -165,6 +170,7 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
   let current: Connection | undefined;
 
   const makeKafka = options.kafka ?? (async (settings) => createKafka(config, await resolveKafkaClientDeps(config, logger), settings));
+  const rereadSecret = options.rereadSecret ?? rereadKafkaSecretAfterRefusal;
 
   const open = (): Connection => {
     const kafkaReady = makeKafka({
@@ -229,7 +235,7 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
    * A call whose client was dropped by another call's failure before it sent anything starts
    * again on the next client (see {@link ClientDropped}).
    */
-  const run = async <T>(what: string, budgetMs: number, work: (connection: Connection) => Promise<T>): Promise<T> => {
+  const attempt = async <T>(what: string, budgetMs: number, work: (connection: Connection) => Promise<T>): Promise<T> => {
     let connection: Connection | undefined;
     try {
       return await within(
@@ -255,10 +261,26 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
     } catch (error) {
       // Other calls' failures, one client after another: Kafka is failing, but not for this call to say how.
       if (error instanceof ClientDropped) throw new KafkaUnavailableError('Kafka is unavailable; retry later', { cause: error });
-      const appError = fromKafkaError(error);
+      const appError = fromKafkaError(error, config);
       // A missing topic says nothing about the client's health; everything else might.
       if (!(appError instanceof TopicNotFoundError)) discard(connection ?? current, error);
       throw appError;
+    }
+  };
+
+  /**
+   * {@link attempt}, and once more within the same budget when Kafka refused what a secret
+   * holds and that secret may have changed (rotated) since it was read: the second client reads
+   * it again. A second refusal is the answer.
+   */
+  const run = async <T>(what: string, budgetMs: number, work: (connection: Connection) => Promise<T>): Promise<T> => {
+    const startedMs = clock.nowMs();
+    try {
+      return await attempt(what, budgetMs, work);
+    } catch (error) {
+      if (!(error instanceof KafkaAccessError) || !rereadSecret(config, error.problem)) throw error;
+      logger.warn('Kafka refused the connection; reading the secret again and connecting once more', { problem: error.problem, setting: error.setting });
+      return attempt(what, Math.max(1, budgetMs - (clock.nowMs() - startedMs)), work);
     }
   };
 

@@ -5,7 +5,7 @@
  * {@link noMetrics}.
  */
 
-/** Every metric name the functions publish; the README's "Operating it" explains each. */
+/** Every metric name the functions publish; docs/operating.md explains each. */
 export const MetricName = {
   // consume
   RecordsReceived: 'RecordsReceived',

@@ -7,7 +7,8 @@
 import type { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
 import type { KafkaConfig } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
-import { resolveKafkaClientDeps } from '../../lib/kafka/auth';
+import { rereadKafkaSecretAfterRefusal, resolveKafkaClientDeps } from '../../lib/kafka/auth';
+import { kafkaAccessError } from '../../lib/kafka/access';
 import { createKafka, type KafkaClientDeps } from '../../lib/kafka/client';
 
 /** One record as fetched. Offsets are decimal strings because Kafka offsets are 64-bit. */
@@ -123,6 +124,7 @@ const RELAUNCH_DELAY_MS = 1_000;
  * answered with a new consumer, which resumes from the committed offsets.
  *
  * @throws {ConfigError} from `start` when the configured authentication cannot be served.
+ * @throws {KafkaAccessError} from `start` when the cluster refused the credentials or TLS settings (naming the setting).
  */
 export function createPartitionConsumer(config: KafkaConfig, options: PartitionConsumerOptions): PartitionConsumer {
   const { logger } = options;
@@ -152,9 +154,14 @@ export function createPartitionConsumer(config: KafkaConfig, options: PartitionC
     }
     created.on(created.events.CRASH, ({ payload }) => {
       if (payload.restart || stopping || consumer !== created) return;
-      logger.warn('consumer crashed and will not restart by itself; starting a new one', { groupId: options.groupId, error: payload.error.message });
+      const access = kafkaAccessError(payload.error, config);
+      if (access !== undefined) rereadKafkaSecretAfterRefusal(config, access.problem);
+      logger.warn('consumer crashed and will not restart by itself; starting a new one', {
+        groupId: options.groupId,
+        error: (access ?? payload.error).message,
+      });
       if (launching) crashedWhileLaunching = true;
-      else relaunchLater(handle, deps);
+      else relaunchLater(handle);
     });
     // stop() may come while this member is still connecting: it must not join after that.
     const abandoned = async (): Promise<boolean> => {
@@ -195,45 +202,68 @@ export function createPartitionConsumer(config: KafkaConfig, options: PartitionC
     });
   };
 
-  /** Starts a new consumer after a pause; at most one is pending or starting at a time. */
-  const relaunchLater = (handle: BatchHandler, deps: KafkaClientDeps): void => {
+  /**
+   * Starts a new consumer after a pause; at most one is pending or starting at a time. Its
+   * credentials are resolved again, so that after the cluster refused them (a rotated password
+   * or certificate) the refused secret is read anew, as the produce function does.
+   */
+  const relaunchLater = (handle: BatchHandler): void => {
     if (stopping || launching || relaunchTimer !== undefined) return;
     relaunchTimer = setTimeout(() => {
       relaunchTimer = undefined;
       if (stopping) return;
       launching = true;
       crashedWhileLaunching = false;
-      launch(handle, deps).then(
-        () => {
-          launching = false;
-          if (crashedWhileLaunching) relaunchLater(handle, deps);
-        },
-        (error: unknown) => {
-          launching = false;
-          logger.warn('starting a new consumer failed; trying again', { groupId: options.groupId, error: (error as Error).message });
-          void consumer?.disconnect().catch(() => {});
-          relaunchLater(handle, deps);
-        },
-      );
+      resolveKafkaClientDeps(config, logger)
+        .then((deps) => launch(handle, deps))
+        .then(
+          () => {
+            launching = false;
+            if (crashedWhileLaunching) relaunchLater(handle);
+          },
+          (error: unknown) => {
+            launching = false;
+            const access = kafkaAccessError(error, config);
+            if (access !== undefined) rereadKafkaSecretAfterRefusal(config, access.problem);
+            logger.warn('starting a new consumer failed; trying again', { groupId: options.groupId, error: (access ?? (error as Error)).message });
+            void consumer?.disconnect().catch(() => {});
+            relaunchLater(handle);
+          },
+        );
     }, RELAUNCH_DELAY_MS);
+  };
+
+  /**
+   * Launches with the container's credentials; when Kafka refuses what a secret holds and that
+   * secret may be read anew (rotated since it was read), once more with what it holds now.
+   */
+  const launchReadingAgainOnce = async (handle: BatchHandler): Promise<void> => {
+    try {
+      await launch(handle, await resolveKafkaClientDeps(config, logger));
+    } catch (error) {
+      const access = kafkaAccessError(error, config);
+      if (access === undefined || !rereadKafkaSecretAfterRefusal(config, access.problem)) throw error;
+      logger.warn('Kafka refused the connection; reading the secret again and connecting once more', { problem: access.problem, setting: access.setting });
+      await consumer?.disconnect().catch(() => {});
+      await launch(handle, await resolveKafkaClientDeps(config, logger));
+    }
   };
 
   return {
     async start(handle) {
-      const deps = await resolveKafkaClientDeps(config, logger);
       launching = true;
       try {
-        await launch(handle, deps);
+        await launchReadingAgainOnce(handle);
       } catch (error) {
         // Nothing runs after a failed start: no relaunch either.
         stopping = true;
         clearTimeout(relaunchTimer);
         await consumer?.disconnect().catch(() => {});
-        throw error;
+        throw kafkaAccessError(error, config) ?? error;
       } finally {
         launching = false;
       }
-      if (crashedWhileLaunching) relaunchLater(handle, deps);
+      if (crashedWhileLaunching) relaunchLater(handle);
     },
     async stop() {
       stopping = true;

@@ -1,11 +1,15 @@
 /**
  * Starts one real Kafka broker, one dynalite server and one schema registry for the whole
  * test run (or reuses those named by KAFKA_BROKERS / DYNAMODB_ENDPOINT / SCHEMA_REGISTRY_URL),
- * and stops them at the end, also when tests fail.
+ * and stops them at the end, also when tests fail. The broker has secure listeners beside the
+ * plaintext one (SASL_SSL with SCRAM, SSL with client certificates) for the authentication
+ * tests; with KAFKA_BROKERS, a broker of its own serves those, since their users and
+ * certificates must be known here.
  */
 import type { TestProject } from 'vitest/node';
 import { externalServices } from '../../lib/config';
 import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker';
+import type { KafkaSecurity } from '../../local/kafka-security';
 import { startDynamoStore, type DynamoStore } from '../../local/dynamo-store';
 import { freePort } from '../../local/ports';
 import { startSchemaRegistry, type SchemaRegistryServer } from '../../local/registry';
@@ -16,7 +20,13 @@ declare module 'vitest' {
     kafkaBrokers: string[];
     dynamoEndpoint: string;
     schemaRegistryUrl: string;
+    /** The secure listeners, and the plaintext bootstrap of the broker that has them. */
+    kafkaSecurity: KafkaSecurity & { plaintextBrokers: string[] };
   }
+}
+
+async function securePorts(): Promise<{ saslSslPort: number; sslPort: number }> {
+  return { saslSslPort: await freePort(), sslPort: await freePort() };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -38,12 +48,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
           })
         : Promise.resolve(external.schemaRegistryUrl);
     registryStart.catch(() => undefined);
+    // Free ports, not the npm start defaults, so tests never collide with a running pipeline.
+    broker = await startKafkaBroker({ port: await freePort(), controllerPort: await freePort(), logger, defaultPartitions: 3, secure: await securePorts() });
+    project.provide('kafkaSecurity', { ...(broker.security as KafkaSecurity), plaintextBrokers: broker.brokers });
     if (external.kafkaBrokers !== undefined) {
       logger.info('using the Kafka cluster named by KAFKA_BROKERS', { brokers: external.kafkaBrokers.join(',') });
       project.provide('kafkaBrokers', external.kafkaBrokers);
     } else {
-      // Free ports, not the npm start defaults, so tests never collide with a running pipeline.
-      broker = await startKafkaBroker({ port: await freePort(), controllerPort: await freePort(), logger, defaultPartitions: 3 });
       project.provide('kafkaBrokers', broker.brokers);
     }
     if (external.dynamoEndpoint !== undefined) {

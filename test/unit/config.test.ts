@@ -251,6 +251,17 @@ describe('loadConfig', () => {
     [{ ...lambda, PRODUCE_ALLOWED_PRINCIPALS: 'arn:aws:iam::111122223333:role/*' }, 'PRODUCE_ALLOWED_PRINCIPALS'],
     [{ ...lambda, PRODUCE_ALLOWED_PRINCIPALS: '1111222233' }, 'PRODUCE_ALLOWED_PRINCIPALS'],
     [{ ...lambda, PRODUCE_ALLOWED_ORG_ID: 'r-abcd' }, 'PRODUCE_ALLOWED_ORG_ID'],
+    [{ ...lambda, KAFKA_AUTH: 'mtls' }, 'KAFKA_CLIENT_CERT_SECRET_ARN'],
+    [{ ...lambda, KAFKA_AUTH: 'mtls', KAFKA_CLIENT_CERT_SECRET_ARN: 'client-cert' }, 'KAFKA_CLIENT_CERT_SECRET_ARN'],
+    // A private key in a file would ship in the deployment package.
+    [{ ...lambda, KAFKA_AUTH: 'mtls', KAFKA_CLIENT_CERT_FILE: 'client.pem', KAFKA_CLIENT_KEY_FILE: 'client.key' }, 'KAFKA_CLIENT_KEY_FILE'],
+    [{ AWS_LAMBDA_FUNCTION_NAME: '', KAFKA_AUTH: 'mtls', KAFKA_CLIENT_CERT_FILE: 'client.pem' }, 'KAFKA_CLIENT_CERT_SECRET_ARN'],
+    [{ ...lambda, KAFKA_CA_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ca' }, 'KAFKA_SSL'],
+    [{ ...lambda, KAFKA_SSL: 'true', KAFKA_CA_SECRET_ARN: 'root-ca' }, 'KAFKA_CA_SECRET_ARN'],
+    [
+      { ...lambda, KAFKA_SSL: 'true', KAFKA_CA_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ca', KAFKA_CA_FILE: 'ca.pem' },
+      'KAFKA_CA_FILE',
+    ],
   ])('rejects %o naming %s', (env, variable) => {
     let thrown: unknown;
     try {
@@ -273,6 +284,41 @@ describe('loadConfig', () => {
       username: 'u',
       password: 'p',
     });
+  });
+
+  it('reads mutual TLS from a client certificate secret, with TLS on whatever KAFKA_SSL says, and a private CA', () => {
+    const config = loadConfig({
+      ...lambda,
+      KAFKA_AUTH: 'mtls',
+      KAFKA_SSL: 'false',
+      KAFKA_CLIENT_CERT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:client-AbCdEf',
+      KAFKA_CA_FILE: '/opt/ca.pem',
+    });
+    expect(config.kafka).toMatchObject({
+      auth: 'mtls',
+      ssl: true,
+      clientCertSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:client-AbCdEf',
+      caFile: '/opt/ca.pem',
+    });
+    expect(config.kafka.clientKeyFile).toBeUndefined();
+  });
+
+  it('reads mutual TLS from certificate and key files locally, and a CA secret beside SCRAM', () => {
+    const local = { AWS_LAMBDA_FUNCTION_NAME: '', KAFKA_BROKERS: '127.0.0.1:19095' };
+    expect(loadConfig({ ...local, KAFKA_AUTH: 'mtls', KAFKA_CLIENT_CERT_FILE: 'c.pem', KAFKA_CLIENT_KEY_FILE: 'c.key' }).kafka).toMatchObject({
+      auth: 'mtls',
+      ssl: true,
+      clientCertFile: 'c.pem',
+      clientKeyFile: 'c.key',
+    });
+    const scram = loadConfig({
+      ...lambda,
+      KAFKA_AUTH: 'scram-sha-512',
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s',
+      KAFKA_CA_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ca',
+    });
+    expect(scram.kafka.caSecretArn).toBe('arn:aws:secretsmanager:us-east-1:123456789012:secret:ca');
   });
 
   it('accepts an https DynamoDB endpoint in Lambda, and plain http only to the loopback interface; locally any http(s) URL', () => {

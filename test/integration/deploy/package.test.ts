@@ -34,6 +34,8 @@ const GROUP_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:group/example/0a1b2c3
 const SCRAM_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_kafka-scram-AbCdEf';
 const CONSUME_SCRAM_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_kafka-scram-consume-GhIjKl';
 const ROOT_CA_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-root-ca-AbCdEf';
+const CLIENT_CERT_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-client-cert-AbCdEf';
+const CONSUME_CLIENT_CERT_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-client-cert-consume-GhIjKl';
 const CALLER_KEYS_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:pipeline-caller-keys-AbCdEf';
 const GLUE_REGISTRY = 'arn:aws:glue:us-east-1:123456789012:registry/orders';
 const REGISTRY_BASIC_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-basic-MnOpQr';
@@ -43,6 +45,7 @@ let packaged: PackageResult;
 let template: CfnTemplate;
 let prod: CfnTemplate;
 let selfManaged: { template: CfnTemplate; templatePath: string };
+let selfManagedMtls: { template: CfnTemplate; templatePath: string };
 let variantsDir: string;
 
 async function packageAll(): Promise<void> {
@@ -71,6 +74,12 @@ async function packageAll(): Promise<void> {
     `--param=schemaRegistryRootCaSecretArn=${REGISTRY_CA_SECRET}`,
     '--param=schemaRegistryRecordFormat=JSON',
     '--param=schemaRegistryValidation=KEY,VALUE',
+  ]);
+  selfManagedMtls = await packageVariant(join(variantsDir, 'self-managed-mtls'), [
+    '--param=kafkaSource=selfManaged',
+    '--param=kafkaClientAuth=mtls',
+    '--param=kafkaBrokers=kafka-1.example.net:9094',
+    '--param=network=public',
   ]);
   process.stderr.write(`[deploy] npm run package took ${packaged.durationMs} ms\n`);
 }
@@ -247,8 +256,49 @@ describe('produce', () => {
     expect(resource(selfManaged.template, 'ProduceLambdaFunction').Environment.Variables).toMatchObject({
       KAFKA_AUTH: 'scram-sha-512',
       KAFKA_SASL_SECRET_ARN: SCRAM_SECRET,
+      KAFKA_CLIENT_CERT_SECRET_ARN: '',
+      // kafkaCa=private: the produce function verifies the brokers with the root CA too.
+      KAFKA_CA_SECRET_ARN: ROOT_CA_SECRET,
       KAFKA_BROKERS: 'kafka-1.example.net:9096,kafka-2.example.net:9096',
     });
+    expect(resource(template, 'ProduceLambdaFunction').Environment.Variables).toMatchObject({
+      KAFKA_SASL_SECRET_ARN: '',
+      KAFKA_CLIENT_CERT_SECRET_ARN: '',
+      KAFKA_CA_SECRET_ARN: '',
+    });
+  });
+
+  it('authenticates to a self-managed cluster with client certificates from Secrets Manager when kafkaClientAuth=mtls', () => {
+    const variables = (fn: string) => resource(selfManagedMtls.template, fn).Environment.Variables as Record<string, string>;
+    expect(variables('ProduceLambdaFunction')).toMatchObject({
+      KAFKA_AUTH: 'mtls',
+      KAFKA_CLIENT_CERT_SECRET_ARN: CLIENT_CERT_SECRET,
+      KAFKA_SASL_SECRET_ARN: '',
+      KAFKA_CA_SECRET_ARN: '',
+    });
+    // The consume function names the mapping's certificate secret, never the producer's.
+    expect(variables('ConsumeLambdaFunction')).toMatchObject({ KAFKA_AUTH: 'mtls', KAFKA_CLIENT_CERT_SECRET_ARN: CONSUME_CLIENT_CERT_SECRET });
+    // Both functions' configurations load as they would at cold start.
+    for (const fn of ['ProduceLambdaFunction', 'ConsumeLambdaFunction']) {
+      const env = Object.fromEntries(Object.entries(variables(fn)).filter(([, value]) => typeof value === 'string'));
+      const config = loadConfig({ ...env, AWS_LAMBDA_FUNCTION_NAME: fn, CALLER_KEY: '', IDEMPOTENCY_TABLE: 'i', MESSAGES_TABLE: 'm' });
+      expect(config.kafka).toMatchObject({ auth: 'mtls', ssl: true });
+    }
+    const esm = resource(selfManagedMtls.template, 'ConsumeEventSourceMappingKafkaEventsdev');
+    expect(esm.SourceAccessConfigurations).toEqual([{ Type: 'CLIENT_CERTIFICATE_TLS_AUTH', URI: CONSUME_CLIENT_CERT_SECRET }]);
+  });
+
+  it('gives each role exactly its own client certificate secret with kafkaClientAuth=mtls, and no KMS or Kafka IAM action', () => {
+    const secretStatements = iamStatements(selfManagedMtls.template).filter(({ statement }) => statement.Sid === 'KafkaSecrets');
+    expect(secretStatements.map(({ role, statement }) => [role, statement]).sort()).toEqual([
+      ['ConsumeRole', { Sid: 'KafkaSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: CONSUME_CLIENT_CERT_SECRET }],
+      ['ProduceRole', { Sid: 'KafkaSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: CLIENT_CERT_SECRET }],
+    ]);
+    const text = JSON.stringify(iamStatements(selfManagedMtls.template));
+    expect(text).not.toContain('kms:');
+    expect(text).not.toContain('kafka-cluster:');
+    expect(text).not.toContain(SCRAM_SECRET);
+    expect(text).not.toContain(ROOT_CA_SECRET);
   });
 
   it('runs in the configured VPC subnets', () => {
@@ -522,6 +572,7 @@ describe('IAM', () => {
   it.each([
     ['default (MSK)', () => template],
     ['self-managed', () => selfManaged.template],
+    ['self-managed with mTLS', () => selfManagedMtls.template],
   ])('%s: no data action is allowed on a wildcard resource', (_, pick) => {
     const statements = iamStatements(pick());
     expect(statements.length).toBeGreaterThan(0);
@@ -700,7 +751,7 @@ describe('IAM', () => {
         !statement.Sid.startsWith('SchemaRegistry'),
     );
     expect(secretStatements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
-    expect(secretStatements.find(({ role }) => role === 'ProduceRole')?.statement.Resource).toEqual(SCRAM_SECRET);
+    expect(secretStatements.find(({ role }) => role === 'ProduceRole')?.statement.Resource).toEqual([SCRAM_SECRET, ROOT_CA_SECRET]);
     expect(secretStatements.find(({ role }) => role === 'ConsumeRole')?.statement.Resource).toEqual([CONSUME_SCRAM_SECRET, ROOT_CA_SECRET]);
     // The function that handles untrusted records names the producer's secret nowhere: not in its role, not in its environment.
     const consumeSide = JSON.stringify([selfManaged.template.Resources.ConsumeRole, selfManaged.template.Resources.ConsumeLambdaFunction]);
@@ -732,13 +783,21 @@ describe('IAM', () => {
     expect(JSON.stringify(iamStatements(selfManaged.template))).not.toContain('kafka-cluster:');
   });
 
-  it("refuses to package a self-managed stage whose consumer would share the producer's SCRAM secret", async () => {
+  it("refuses to package a self-managed stage whose consumer would share the producer's SCRAM secret or client certificate", async () => {
     const failure = await packageVariant(join(variantsDir, 'shared-secret'), [
       '--param=kafkaSource=selfManaged',
       `--param=kafkaConsumeSaslSecretArn=${SCRAM_SECRET}`,
     ]).catch((error: unknown) => error as Error);
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toContain('param kafkaConsumeSaslSecretArn must name a secret of its own');
+    const shared = await packageVariant(join(variantsDir, 'shared-certificate'), [
+      '--param=kafkaSource=selfManaged',
+      '--param=kafkaClientAuth=mtls',
+      `--param=kafkaConsumeClientCertSecretArn=${CLIENT_CERT_SECRET}`,
+    ]).catch((error: unknown) => error as Error);
+    expect((shared as Error).message).toContain(
+      "param kafkaConsumeClientCertSecretArn must name a secret of its own, not the producer's kafkaClientCertSecretArn",
+    );
   });
 });
 
@@ -796,6 +855,7 @@ describe('validation and scanning', () => {
   it.each([
     ['default', () => packaged.templatePath],
     ['self-managed', () => selfManaged.templatePath],
+    ['self-managed with mTLS', () => selfManagedMtls.templatePath],
   ])('cfn-lint finds no errors or warnings in the %s template', async (_, path) => {
     // W3005: the framework adds DependsOn on the role next to a GetAtt of it; redundant, not wrong.
     const result = await run(templateToolPath('cfn-lint'), ['--ignore-checks', 'W3005', '--', path()]);
@@ -825,7 +885,7 @@ describe('validation and scanning', () => {
     expect(result.stderr).toBe('');
     expect(report.results.failed_checks.map(({ check_id, resource }) => `${check_id} ${resource}`)).toEqual([]);
     expect(report.summary.passed).toBeGreaterThan(30);
-    // Every accepted finding, each with its reason (the README explains them too).
+    // Every accepted finding, each with its reason (docs/deploy.md explains them too).
     expect(report.results.skipped_checks.map(({ check_id, resource }) => `${check_id} ${resource}`).sort()).toEqual([
       'CKV_AWS_111 AWS::IAM::Role.ConsumeRole',
       'CKV_AWS_111 AWS::IAM::Role.ProduceRole',

@@ -73,7 +73,7 @@ describe('verifyCallerHeader', () => {
     expect(verify(fresh, RECORD, during)).toEqual({ verified: true, callerId: ANONYMOUS });
     expect(verify(fresh, RECORD, after)).toEqual({ verified: true, callerId: ANONYMOUS });
     expect(verify(old, RECORD, after)).toEqual({ verified: false, reason: 'unknown-key' });
-    // A container that has not read the new key yet: why the new key is added before it is made current (README).
+    // A container that has not read the new key yet: why the new key is added before it is made current (docs/deploy.md, Caller keys).
     expect(verify(fresh, RECORD, before)).toEqual({ verified: false, reason: 'unknown-key' });
   });
 

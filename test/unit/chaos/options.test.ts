@@ -3,7 +3,7 @@ import { parseChaosArguments } from '../../../chaos/lib/options';
 
 describe('parseChaosArguments', () => {
   it('gives a single pass of every scenario at full size with seed 8 when nothing is asked', () => {
-    expect(parseChaosArguments([], 2)).toEqual({ short: false, seed: 8, underLoad: false, loadThreads: 8 });
+    expect(parseChaosArguments([], 2)).toEqual({ short: false, seed: 8, underLoad: false, loadThreads: 8, secure: false });
   });
 
   it('reads the scenarios, the short sizes, the seed and a repeated run under load', () => {
@@ -14,6 +14,15 @@ describe('parseChaosArguments', () => {
       repeat: 50,
       underLoad: true,
       loadThreads: 8,
+      secure: false,
+    });
+  });
+
+  it('reads --secure, the pipeline on the SASL_SSL listener', () => {
+    expect(parseChaosArguments(['--only=acked-means-durable', '--short', '--secure'], 2)).toMatchObject({
+      only: ['acked-means-durable'],
+      short: true,
+      secure: true,
     });
   });
 
