@@ -144,3 +144,63 @@ describe('decodeSchemaRecords with a registry that cannot be reached', () => {
     expect((entry as { malformed: { error: { retriable: boolean } } }).malformed.error.retriable).toBe(true);
   });
 });
+
+describe('decodeSchemaRecords, side by side', () => {
+  const event = (key: number[] | null, value: number[] | null) =>
+    decodeKafkaEvent({
+      eventSource: 'aws:kafka',
+      records: {
+        't-0': [
+          {
+            topic: 't',
+            partition: 0,
+            offset: 3,
+            timestamp: 1,
+            timestampType: 'CREATE_TIME',
+            ...(key === null ? {} : { key: Buffer.from(key).toString('base64') }),
+            ...(value === null ? {} : { value: Buffer.from(value).toString('base64') }),
+            headers: [],
+          },
+        ],
+      },
+    });
+  // Avro "k" and the long 3, framed with ids 1 and 2.
+  const decoder = (): Schemas => {
+    const registry = memoryRegistry();
+    registry.put(1, 'AVRO', '"string"');
+    registry.put(2, 'AVRO', '"long"');
+    return new Schemas(registry);
+  };
+  const entryOf = async (key: number[] | null, value: number[] | null) =>
+    (await decodeSchemaRecords(event(key, value), decoder(), noWaiting)).partitions[0]?.entries[0];
+
+  it('decodes a framed key alone, leaving a plain value and a tombstone as they are', async () => {
+    const withPlain = recordOf(await entryOf([0, 0, 0, 0, 1, 0x02, 0x6b], [0x7b, 0x7d]));
+    expect(withPlain.decodedKey).toEqual({ format: 'AVRO', schemaId: '1', value: 'k' });
+    expect('decodedValue' in withPlain).toBe(false);
+    const tombstone = recordOf(await entryOf([0, 0, 0, 0, 1, 0x02, 0x6b], null));
+    expect(tombstone.value).toBeNull();
+    expect('decodedValue' in tombstone).toBe(false);
+  });
+
+  it('decodes a framed value alone', async () => {
+    const record = recordOf(await entryOf(null, [0, 0, 0, 0, 2, 0x06]));
+    expect(record.decodedValue).toEqual({ format: 'AVRO', schemaId: '2', value: 3 });
+    expect('decodedKey' in record).toBe(false);
+  });
+
+  it('names the key when the key does not decode', async () => {
+    expect(await entryOf([0, 0, 0, 0, 7, 0x02], [0, 0, 0, 0, 2, 0x06])).toMatchObject({
+      malformed: { offset: 3, reason: 'not decodable with its schema: key: schema id 7 is not registered' },
+    });
+  });
+
+  it('keeps a malformed entry malformed', async () => {
+    const malformed = decodeKafkaEvent({
+      eventSource: 'aws:kafka',
+      records: { 't-0': [{ topic: 't', partition: 0, offset: 1, timestamp: 'x', timestampType: 'CREATE_TIME' }] },
+    });
+    const decoded = await decodeSchemaRecords(malformed, decoder(), noWaiting);
+    expect(decoded.partitions[0]?.entries).toEqual(malformed.partitions[0]?.entries);
+  });
+});

@@ -69,3 +69,58 @@ describe('encodeRecords', () => {
     );
   });
 });
+
+describe('encodeRecords, field by field', () => {
+  const schemas = (): { schemas: Schemas; registry: ReturnType<typeof memoryRegistry> } => {
+    const registry = memoryRegistry();
+    return { schemas: new Schemas(registry), registry };
+  };
+
+  it.each([
+    ['key', { key_schema: '"string"', key_schema_id: 1, value_schema: '"string"' }, 'key_schema and key_schema_id: give one of them, not both'],
+    ['value', { value_schema: '"string"', value_schema_id: 1 }, 'value_schema and value_schema_id: give one of them, not both'],
+  ])('refuses a schema and an id for the %s at once', async (_side, fields, message) => {
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, fields, [record('"k"', '"v"')], schemas().schemas)).rejects.toThrow(new ValidationError(message));
+  });
+
+  it('refuses a schema of blanks, and ids that are not whole numbers within four bytes', async () => {
+    const { schemas: s } = schemas();
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, { value_schema: '   ' }, [record(null, '1')], s)).rejects.toThrow(
+      new ValidationError('value_schema: must be the schema as a non-empty string'),
+    );
+    for (const id of ['12a', 'a12', '1.5', 2_147_483_648]) {
+      await expect(encodeRecords('t', EmbeddedFormat.Avro, { value_schema_id: id }, [record(null, '1')], s)).rejects.toThrow(
+        new ValidationError('value_schema_id: must be a schema id (a whole number)'),
+      );
+    }
+    // 0 and 2^31 - 1 are ids (not registered here): refused by the registry, not by the request's shape.
+    for (const id of [0, 2_147_483_647, '10']) {
+      await expect(encodeRecords('t', EmbeddedFormat.Avro, { value_schema_id: id }, [record(null, '1')], s)).rejects.toThrow(
+        new SchemaNotFoundError(`value_schema_id: schema id ${Number(id)} is not registered under subject "t-value"`),
+      );
+    }
+  });
+
+  it('looks a key id up under the key subject, naming the key field', async () => {
+    await expect(
+      encodeRecords('orders', EmbeddedFormat.Avro, { key_schema_id: 9, value_schema: '"long"' }, [record('"k"', '1')], schemas().schemas),
+    ).rejects.toThrow(new SchemaNotFoundError('key_schema_id: schema id 9 is not registered under subject "orders-key"'));
+  });
+
+  it('keeps null keys and tombstones null, and needs no schema for a side that is always null', async () => {
+    const encoded = await encodeRecords('t', EmbeddedFormat.Avro, { key_schema: '"string"' }, [record(null, null), record('"k"', null)], schemas().schemas);
+    expect(encoded.records.map((item) => [item.key, item.value])).toEqual([
+      [null, null],
+      [Buffer.from([0, 0, 0, 0, 1, 0x02, 0x6b]), null],
+    ]);
+    expect([encoded.keySchemaId, encoded.valueSchemaId]).toEqual([1, null]);
+  });
+
+  it('names the record, the side and the path of data that does not match', async () => {
+    const fields = { key_schema: '{"type":"record","name":"K","fields":[{"name":"id","type":"int"}]}', value_schema: '"string"' };
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, fields, [record('{"id":1}', '"a"'), record('{"id":"x"}', '"b"')], schemas().schemas)).rejects.toThrow(
+      /^records\[1\]\.key\/id: /,
+    );
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, fields, [record('{"id":1}', '7')], schemas().schemas)).rejects.toThrow(/^records\[0\]\.value: /);
+  });
+});
