@@ -103,3 +103,91 @@ describe('JSON Schema codec', () => {
     expect(JSON.stringify(codec.decode(Buffer.from('{"n":12345678901234567890}')))).toBe('{"n":12345678901234567890}');
   });
 });
+
+describe('Avro codec on every kind of type', () => {
+  const codec = avroCodec(
+    JSON.stringify({
+      type: 'record',
+      name: 'All',
+      fields: [
+        { name: 'tags', type: { type: 'array', items: 'string' } },
+        { name: 'counts', type: { type: 'map', values: 'long' } },
+        { name: 'id', type: { type: 'fixed', name: 'Id', size: 2 } },
+        { name: 'kind', type: { type: 'enum', name: 'Kind', symbols: ['A', 'B'] } },
+        { name: 'child', type: ['null', { type: 'record', name: 'Child', fields: [{ name: 'n', type: 'int' }] }] },
+        { name: 'ratio', type: 'double' },
+      ],
+    }),
+  );
+  const valid = '{"tags":["x"],"counts":{"a":-9007199254740993},"id":"ab","kind":"B","child":{"Child":{"n":1}},"ratio":0.12345678901234567890}';
+
+  it('round-trips arrays, maps with longs, fixed, enums, a union of a record, and doubles', () => {
+    const bytes = codec.encode(parseJsonExact(valid), Buffer.from(valid));
+    expect(JSON.stringify(codec.decode(bytes))).toBe(
+      '{"tags":["x"],"counts":{"a":-9007199254740993},"id":"ab","kind":"B","child":{"Child":{"n":1}},"ratio":0.12345678901234568}',
+    );
+  });
+
+  it.each([
+    ['{"tags":"x","counts":{},"id":"ab","kind":"A","child":null,"ratio":1}', '/tags', 'expected an array'],
+    ['{"tags":[],"counts":[],"id":"ab","kind":"A","child":null,"ratio":1}', '/counts', 'expected an object (map)'],
+    ['{"tags":[],"counts":{"a":1.5},"id":"ab","kind":"A","child":null,"ratio":1}', '/counts/a', 'expected a whole number (long)'],
+    ['{"tags":[],"counts":{},"id":5,"kind":"A","child":null,"ratio":1}', '/id', 'expected a string of code points 0-255 (fixed)'],
+    ['{"tags":[],"counts":{},"id":"ab","kind":"A","child":{"Other":{}},"ratio":1}', '/child', '"Other" is not a branch of the union'],
+    ['{"tags":[],"counts":{},"id":"ab","kind":"A","child":{"a":1,"b":2},"ratio":1}', '/child', 'expected null or {"<branch>": value} (union)'],
+    ['{"tags":[1],"counts":{},"id":"ab","kind":"A","child":null,"ratio":1}', '/tags/0', "does not match the schema's string"],
+    ['{"tags":[],"counts":{},"id":"ab","kind":"C","child":null,"ratio":1}', '/kind', "does not match the schema's Kind"],
+    ['[]', '', 'expected an object (record)'],
+  ])('names the path of %s', (text, path, detail) => {
+    const error = mismatch(() => codec.encode(parseJsonExact(text), Buffer.from(text)));
+    expect([error.path, error.message]).toEqual([path, detail]);
+  });
+
+  it('refuses a long beyond 64 bits', () => {
+    const long = avroCodec('"long"');
+    expect(mismatch(() => long.encode(parseJsonExact('9223372036854775808'), Buffer.alloc(0))).message).toBe("does not match the schema's long");
+    expect(long.encode(parseJsonExact('-9223372036854775808'), Buffer.alloc(0))).toEqual(
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+    );
+  });
+});
+
+describe('JSON Schema codec drafts', () => {
+  it.each([
+    ['https://json-schema.org/draft/2020-12/schema', { prefixItems: [{ type: 'integer' }] }, [1], ['x']],
+    ['https://json-schema.org/draft/2019-09/schema', { dependentRequired: { a: ['b'] } }, { a: 1, b: 2 }, { a: 1 }],
+    ['http://json-schema.org/draft-07/schema#', { type: 'string' }, 'ok', 5],
+  ])('validates with the draft %s names', (draft, rules, good, bad) => {
+    const codec = jsonSchemaCodec(JSON.stringify({ $schema: draft, $id: 'https://example.com/same', ...rules }));
+    expect(codec.encode(good, Buffer.from('g'))).toEqual(Buffer.from('g'));
+    expect(() => codec.encode(bad, Buffer.from('b'))).toThrow(DataMismatch);
+  });
+
+  it('compiles two schemas with one $id, and refuses text that is not a schema', () => {
+    jsonSchemaCodec(JSON.stringify({ $id: 'https://example.com/twice', type: 'string' }));
+    expect(() => jsonSchemaCodec(JSON.stringify({ $id: 'https://example.com/twice', type: 'number' }))).not.toThrow();
+    expect(() => jsonSchemaCodec('{not json')).toThrow(SchemaParseFailure);
+    expect(() => jsonSchemaCodec('{"type":"nonsense"}')).toThrow(SchemaParseFailure);
+  });
+
+  it('refuses bytes that are not UTF-8 JSON', () => {
+    const codec = jsonSchemaCodec('{}');
+    expect(mismatch(() => codec.decode(Buffer.from([0xff]))).message).toBe('the bytes are not UTF-8 JSON');
+    expect(mismatch(() => codec.decode(Buffer.from('{'))).message).toBe('the bytes are not UTF-8 JSON');
+  });
+});
+
+describe('Protobuf codec refusals', () => {
+  const codec = protobufCodec('syntax = "proto3"; message A { int32 n = 1; message B { int32 m = 1; } }');
+
+  it('refuses a value that is not an object, indexes naming no message, and bytes that are not the message', () => {
+    expect(mismatch(() => codec.encode([1], Buffer.alloc(0))).message).toBe('expected an object (message A)');
+    expect(mismatch(() => codec.decode(Buffer.from([0x02, 0x04, 0x08]))).message).toBe('message index 2 names no message of the schema');
+    expect(mismatch(() => codec.decode(Buffer.from([0x00, 0x08, 0x80]))).message).toMatch(/^the bytes are not this schema's message: /);
+    expect(mismatch(() => codec.decode(Buffer.from([0x02]))).message).toBe('Protobuf message indexes cut short or too long');
+  });
+
+  it('refuses a schema that does not parse', () => {
+    expect(() => protobufCodec('message {')).toThrow(SchemaParseFailure);
+  });
+});
