@@ -7,7 +7,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { BenchRecord } from './records';
-import { makeRecords, produceRequestBody } from './records';
+import { makeRecords, produceRequestBody, v3RecordsRequestBody } from './records';
 import { median, pairedRatios, percentile, rotation } from './stats';
 import type { ProduceRuntime } from '../lib/produce';
 import { SubjectName } from './subject-names';
@@ -66,15 +66,14 @@ export async function kafkajsSubject(brokers: string[], topic: string): Promise<
   };
 }
 
-/** An API Gateway HTTP API (payload v2) event for `POST /topics/{topic}`. */
-export function produceEvent(topic: string, body: string): APIGatewayProxyEventV2 {
-  const path = `/topics/${topic}`;
+/** An API Gateway HTTP API (payload v2) event for `POST /topics/{topic}`, or another `path` and content type. */
+export function produceEvent(topic: string, body: string, path = `/topics/${topic}`, contentType = CONTENT_TYPE): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: '$default',
     rawPath: path,
     rawQueryString: '',
-    headers: { 'content-type': CONTENT_TYPE },
+    headers: { 'content-type': contentType },
     requestContext: {
       accountId: '123456789012',
       apiId: 'bench',
@@ -101,6 +100,28 @@ export function handlerSubject(runtime: ProduceRuntime, topic: string): ProduceS
       return async () => {
         const response = await runtime.handler(produceEvent(topic, body));
         if (response.statusCode !== 200) throw new Error(`produce handler answered ${response.statusCode}: ${response.body}`);
+      };
+    },
+    close: () => runtime.close(),
+  };
+}
+
+/**
+ * The produce handler's v3 records route, called in process as Lambda would call it: the same
+ * records in one request, as v3 `ProduceRequest`s one after another; every report must be 200.
+ */
+export function handlerV3Subject(runtime: ProduceRuntime, topic: string, clusterId: string): ProduceSubject {
+  const path = `/v3/clusters/${clusterId}/topics/${topic}/records`;
+  return {
+    name: SubjectName.ProduceHandlerV3,
+    prepare: (records) => {
+      const body = v3RecordsRequestBody(records);
+      return async () => {
+        const response = await runtime.handler(produceEvent(topic, body, path, 'application/json'));
+        const text = String(response.body);
+        if (response.statusCode !== 200 || text.includes('"error_code":4') || text.includes('"error_code":5')) {
+          throw new Error(`produce handler (v3) answered ${response.statusCode}: ${text.slice(0, 300)}`);
+        }
       };
     },
     close: () => runtime.close(),

@@ -38,6 +38,23 @@ export function produceRequestBody(records: readonly BenchRecord[]): string {
 }
 
 /**
+ * The body of a REST Proxy v3 produce request for `records`: one `ProduceRequest` per record,
+ * written one after another (Confluent's streaming mode), the same keys, values and headers
+ * as {@link produceRequestBody}.
+ */
+export function v3RecordsRequestBody(records: readonly BenchRecord[]): string {
+  return records
+    .map((record) =>
+      JSON.stringify({
+        key: { type: 'STRING', data: record.key },
+        value: { type: 'JSON', data: JSON.parse(record.valueJson) as unknown },
+        headers: [{ name: 'message-id', value: Buffer.from(record.messageId).toString('base64') }],
+      }),
+    )
+    .join('\n');
+}
+
+/**
  * An Amazon MSK event holding `records` spread round-robin over `partitions` partitions of
  * `topic`, offsets ascending within each partition from `firstOffset`, as the event source
  * mapping delivers them.

@@ -84,6 +84,8 @@ export const Goal = {
   /** The produce handler at the other goal sizes ({@link OTHER_GOAL_SIZES}). */
   produceHandlerRatioOtherSizes: 0.8,
   localHttpServerRatio: 0.7,
+  /** The v3 records route against the v2 topic route, at {@link GOAL_RECORDS_PER_REQUEST}. */
+  v3ToV2Ratio: 0.9,
   consumeNewRatio: 3,
   requestsPerNewRecord: 1.2,
   requestsPerDuplicateRecord: 0.02,
@@ -135,6 +137,29 @@ export function consumeRatio(results: BenchResults, figure: ConsumeFigure): numb
   return ratioOf(figure, consumeFigure(results, SubjectName.PowertoolsConsumer, figure));
 }
 
+/**
+ * The v3 records route's throughput over the v2 route's, at `size` records/request: the median
+ * of per-round quotients (each subject's round against the same round's baseline, so the
+ * baseline cancels out), null when either was not measured.
+ */
+export function v3ToV2Ratio(results: BenchResults, size: number): { value: number; rounds: number[] } | null {
+  const v3Figure = produceFigure(results, SubjectName.ProduceHandlerV3, size);
+  const v2Figure = produceFigure(results, SubjectName.ProduceHandler, size);
+  if (v3Figure === undefined || v2Figure === undefined) return null;
+  const v3 = v3Figure.roundRatios;
+  const v2 = v2Figure.roundRatios;
+  // Without per-round figures (results.json files written before rounds were paired), the quotient of the medians.
+  if (v3 === undefined || v2 === undefined || v3.length === 0 || v3.length !== v2.length) {
+    const value = ratio(v3Figure.recordsPerSec, v2Figure.recordsPerSec);
+    return value === null ? null : { value, rounds: [] };
+  }
+  const rounds = v3.map((ratio, index) => ratio / (v2[index] as number));
+  const sorted = [...rounds].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const value = sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return { value, rounds };
+}
+
 /** One number a goal is judged on, named for comparing runs. */
 export interface GoalFigure {
   name: string;
@@ -153,6 +178,7 @@ export function goalFigures(results: BenchResults): GoalFigure[] {
   add(`produce handler / kafkajs, ${GOAL_RECORDS_PER_REQUEST}/request`, produceRatio(results, SubjectName.ProduceHandler, GOAL_RECORDS_PER_REQUEST));
   for (const size of OTHER_GOAL_SIZES) add(`produce handler / kafkajs, ${size}/request`, produceRatio(results, SubjectName.ProduceHandler, size));
   add(`local HTTP server / kafkajs, ${GOAL_RECORDS_PER_REQUEST}/request`, produceRatio(results, SubjectName.LocalHttpServer, GOAL_RECORDS_PER_REQUEST));
+  add(`produce v3 records / v2, ${GOAL_RECORDS_PER_REQUEST}/request`, v3ToV2Ratio(results, GOAL_RECORDS_PER_REQUEST)?.value);
   const ours = results.consume.filter((figure) => figure.subject === SubjectName.ConsumeHandler);
   for (const figure of ours.filter((entry) => entry.kind === 'new')) {
     add(`consume new / Powertools, ${figure.batchSize} x ${figure.partitions} partition(s)`, consumeRatio(results, figure));
@@ -273,6 +299,15 @@ export function evaluateGoals(results: BenchResults): GoalVerdict[] {
             )
             .join('; '),
     met: functions.length < COLD_START_PAIRS.length ? null : functions.every((figure) => figure.coldLoadedBytes < BUNDLE_LIMIT_BYTES),
+  });
+  const v3 = v3ToV2Ratio(results, GOAL_RECORDS_PER_REQUEST);
+  verdicts.push({
+    goal: `Produce v3 records at ${GOAL_RECORDS_PER_REQUEST} records/request >= ${Goal.v3ToV2Ratio}x the v2 produce handler in the same run`,
+    figure:
+      v3 === null
+        ? 'not measured'
+        : `${fixed(v3.value)}x, median of ${v3.rounds.length} rounds${v3.rounds.length > 0 ? `; rounds ${fixed(Math.min(...v3.rounds))} to ${fixed(Math.max(...v3.rounds))}` : ''}`,
+    met: v3 === null ? null : v3.value >= Goal.v3ToV2Ratio,
   });
   verdicts.push(...schemaFormatVerdicts(results.schemaFormats));
   return verdicts;

@@ -22,7 +22,7 @@ import { measureEndToEnd } from './end-to-end';
 import { deriveFindings } from './findings';
 import { machineDetails } from './machine';
 import { createPowertoolsConsumer } from './baselines/powertools-consumer';
-import { handlerSubject, httpSubject, kafkajsSubject, measureProduce, produceEvent, type ProduceSize, type ProduceSubject } from './produce';
+import { handlerSubject, handlerV3Subject, httpSubject, kafkajsSubject, measureProduce, produceEvent, type ProduceSize, type ProduceSubject } from './produce';
 import { makeRecords, mskEvent, produceRequestBody } from './records';
 import { COLD_START_PAIRS, GOAL_RECORDS_PER_REQUEST, goalFigures, writeReport, type BenchResults } from './report';
 import { compareGoalFigures, formatDifferences } from './stability';
@@ -113,6 +113,8 @@ async function produce(services: BenchServices, results: BenchResults, pipeline:
   await ensureTables(createDynamoClient(config.aws), config.tables);
   const handlerRuntime = createProduceRuntime(config, { logger: silentLogger });
   subjects.push(handlerSubject(handlerRuntime, topic));
+  // The v3 records route beside v2, each on a runtime of its own, in the same rounds.
+  subjects.push(handlerV3Subject(createProduceRuntime(config, { logger: silentLogger }), topic, await clusterIdOf(services)));
   if (pipeline !== undefined) subjects.push(httpSubject(pipeline.httpUrl, topic, async () => undefined));
   try {
     results.produce = await measureProduce(subjects, settings.produceSizes, (done, total) => progress.advance(done, total, 'rounds'));
@@ -128,6 +130,17 @@ async function produce(services: BenchServices, results: BenchResults, pipeline:
     results.produceFlameGraph = FLAME_GRAPH_FILE;
   } finally {
     for (const subject of subjects) await subject.close();
+  }
+}
+
+/** The cluster's id, as a v3 client reads it (GET /v3/clusters). */
+async function clusterIdOf(services: BenchServices): Promise<string> {
+  const admin = createKafka(benchConfig(services).kafka, { logger: silentLogger }).admin();
+  await admin.connect();
+  try {
+    return (await admin.describeCluster()).clusterId;
+  } finally {
+    await admin.disconnect();
   }
 }
 

@@ -2,6 +2,7 @@
 export const SubjectName = {
   KafkajsProducer: 'kafkajs acks=-1 (baseline)',
   ProduceHandler: 'produce handler',
+  ProduceHandlerV3: 'produce handler, v3 records',
   LocalHttpServer: 'local HTTP server',
   ConsumeHandler: 'consume handler',
   PowertoolsConsumer: 'Powertools idempotency (baseline)',

@@ -5,7 +5,7 @@
  */
 import { generateCallerKeyRing, parseCallerKeyRing, type CallerKeyRing } from './caller-mac/key-ring';
 import { ConfigError } from './errors';
-import { isTopicName } from './kafka/topic-name';
+import { isTopicName } from './topic-name';
 
 /** How the Kafka client authenticates. */
 export const KafkaAuthMode = {

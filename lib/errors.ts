@@ -18,6 +18,7 @@ export const ErrorCode = {
   CallerNotAllowed: 'CALLER_NOT_ALLOWED',
   TopicNotFound: 'TOPIC_NOT_FOUND',
   PartitionNotFound: 'PARTITION_NOT_FOUND',
+  ClusterNotFound: 'CLUSTER_NOT_FOUND',
   RouteNotFound: 'ROUTE_NOT_FOUND',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   IdempotencyInProgress: 'IDEMPOTENCY_IN_PROGRESS',
@@ -32,6 +33,7 @@ export const ErrorCode = {
   ProduceTimeout: 'PRODUCE_TIMEOUT',
   MalformedEvent: 'MALFORMED_EVENT',
   UnprocessableRecord: 'UNPROCESSABLE_RECORD',
+  InvalidBatch: 'INVALID_BATCH',
   RunStopped: 'RUN_STOPPED',
   KeySchemaMissing: 'KEY_SCHEMA_MISSING',
   ValueSchemaMissing: 'VALUE_SCHEMA_MISSING',
@@ -132,6 +134,21 @@ export class PartitionNotFoundError extends AppError {
   readonly retriable = false;
 }
 
+/** A v3 request names a cluster other than the one the API produces to. */
+export class ClusterNotFoundError extends AppError {
+  readonly code = ErrorCode.ClusterNotFound;
+  readonly retriable = false;
+}
+
+/**
+ * A v3 `records:batch` request that cannot be taken as a batch at all: no entries, too many,
+ * an entry id that is not a string of 1 to 80 characters, or two entries with the same id.
+ */
+export class InvalidBatchError extends AppError {
+  readonly code = ErrorCode.InvalidBatch;
+  readonly retriable = false;
+}
+
 /** The route or method is not part of the API. */
 export class RouteNotFoundError extends AppError {
   readonly code = ErrorCode.RouteNotFound;
@@ -167,6 +184,13 @@ export class RateLimitedError extends AppError {
 export class MethodNotAllowedError extends AppError {
   readonly code = ErrorCode.MethodNotAllowed;
   readonly retriable = false;
+  constructor(
+    message: string,
+    /** The methods the path does serve (the answer's `Allow` header). */
+    readonly allowed: readonly string[] = ['POST'],
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -19,6 +19,13 @@ export const MESSAGE_ID_HEADER = 'message-id';
  */
 export const CALLER_HEADER = 'x-caller-id';
 
+/**
+ * Where a record written back by `npm run redrive` came from: `<on-failure topic>/<partition>/<offset>`
+ * of its failure record. The consume function counts such records (`RecordsRedriven`); they
+ * keep their own `message-id`, so one that was in fact processed is skipped as a duplicate.
+ */
+export const REDRIVEN_FROM_HEADER = 'redriven-from';
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The `records flowing` line `npm start` prints every few seconds while records flow: messages per second
- * produced and consumed, the consumer's offset lag, retries and records dead-lettered. A
- * person watching a long run sees it move; an idle pipeline prints nothing.
+ * produced and consumed, the consumer's offset lag, retries, records dead-lettered, and what
+ * the event source mapping's settings did: records filtered out, expired, batches bisected,
+ * and records a redrive wrote back. A person watching a long run sees it move; an idle
+ * pipeline prints nothing.
  */
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
@@ -11,8 +13,17 @@ export interface FlowCounts {
   produced: number;
   consumed: number;
   retried: number;
+  /** Written to the on-failure topic (Lambda's `OnFailureDestinationDeliveredEventCount`). */
   deadLettered: number;
   offsetLag: number;
+  /** Committed undelivered by the filters (Lambda's `FilteredOutEventCount`). */
+  filteredOut: number;
+  /** Past the maximum record age (part of Lambda's `DroppedEventCount`). */
+  expired: number;
+  /** Batches split in two after a function error. */
+  bisected: number;
+  /** Records a redrive wrote back, as the consume function counted them (`RecordsRedriven`). */
+  redriven: number;
 }
 
 /** What one summary line says. */
@@ -22,13 +33,17 @@ export interface FlowFields {
   offsetLag: number;
   retries: number;
   deadLettered: number;
+  filteredOut: number;
+  expired: number;
+  bisected: number;
+  redriven: number;
 }
 
 const perSecond = (count: number, elapsedMs: number): number => Math.round((count * 10_000) / elapsedMs) / 10;
 
 /**
  * The summary of what happened between two readings, or undefined when nothing moved (no
- * record produced, consumed, retried or dead-lettered).
+ * record produced, consumed, retried, dead-lettered, filtered out, expired, bisected or redriven).
  *
  * @param elapsedMs - time between the readings, in milliseconds (above zero).
  */
@@ -37,13 +52,21 @@ export function flowFields(previous: FlowCounts, current: FlowCounts, elapsedMs:
   const consumed = current.consumed - previous.consumed;
   const retries = current.retried - previous.retried;
   const deadLettered = current.deadLettered - previous.deadLettered;
-  if (produced === 0 && consumed === 0 && retries === 0 && deadLettered === 0) return undefined;
+  const filteredOut = current.filteredOut - previous.filteredOut;
+  const expired = current.expired - previous.expired;
+  const bisected = current.bisected - previous.bisected;
+  const redriven = current.redriven - previous.redriven;
+  if ([produced, consumed, retries, deadLettered, filteredOut, expired, bisected, redriven].every((count) => count === 0)) return undefined;
   return {
     producedPerSec: perSecond(produced, elapsedMs),
     consumedPerSec: perSecond(consumed, elapsedMs),
     offsetLag: current.offsetLag,
     retries,
     deadLettered,
+    filteredOut,
+    expired,
+    bisected,
+    redriven,
   };
 }
 

@@ -12,7 +12,7 @@ import { InternalError, PayloadTooLargeError } from '../lib/errors';
 import { errorAnswer, type ErrorAnswer } from '../lib/http/error-response';
 import { KAFKA_V2_MEDIA_TYPE } from '../lib/http/json-response';
 import { errorFields, type Logger } from '../lib/logger';
-import { PRODUCE_ROUTE_KEY, topicSegmentOf } from '../lib/produce/route';
+import { matchPath } from '../lib/produce/route';
 
 /** The function behind the server: an HTTP API (payload v2) handler. */
 export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
@@ -45,6 +45,12 @@ export interface HttpServer {
 export const REQUEST_ID_HEADER = 'apigw-requestid';
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?json\b|application\/(x-www-form-urlencoded|xml)\b)/i;
 const ERROR_HEADERS = { 'content-type': KAFKA_V2_MEDIA_TYPE } as const;
+/** The v3 routes answer errors in their own media type, as the produce function does. */
+const V3_ERROR_HEADERS = { 'content-type': 'application/json' } as const;
+
+function errorHeadersFor(request: IncomingMessage): Record<string, string> {
+  return (request.url ?? '').startsWith('/v3/') ? V3_ERROR_HEADERS : ERROR_HEADERS;
+}
 /** Longest a refused request's remaining body is drained before its connection is closed anyway. */
 const DRAIN_AFTER_REFUSAL_MS = 5_000;
 
@@ -67,7 +73,7 @@ function sendError(response: ServerResponse, answer: ErrorAnswer): void {
  */
 function refuse(request: IncomingMessage, response: ServerResponse, answer: ErrorAnswer): void {
   const body = Buffer.from(JSON.stringify(answer.body));
-  response.writeHead(answer.statusCode, { ...ERROR_HEADERS, 'content-length': String(body.length), connection: 'close' });
+  response.writeHead(answer.statusCode, { ...errorHeadersFor(request), 'content-length': String(body.length), connection: 'close' });
   response.write(body);
   let timer: NodeJS.Timeout | undefined;
   const finish = (): void => {
@@ -127,6 +133,19 @@ function headersOf(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+/** Path parameters decoded as API Gateway decodes them; a segment that is not valid percent-encoding is passed as it is. */
+function decodedParameters(rawParams: Record<string, string>): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(rawParams)) {
+    try {
+      parameters[name] = decodeURIComponent(raw);
+    } catch {
+      parameters[name] = raw;
+    }
+  }
+  return parameters;
+}
+
 /** Builds the payload v2 event for a request and its body. */
 function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: number): APIGatewayProxyEventV2 {
   const url = new URL(request.url ?? '/', 'http://localhost');
@@ -139,14 +158,13 @@ function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: number): 
     ?.split(';')
     .map((cookie) => cookie.trim())
     .filter((cookie) => cookie !== '');
-  const segment = topicSegmentOf(rawPath);
-  let topic: string | undefined;
-  try {
-    topic = segment === undefined ? undefined : decodeURIComponent(segment);
-  } catch {
-    topic = segment;
-  }
-  const routeKey = topic === undefined ? '$default' : PRODUCE_ROUTE_KEY;
+  // As API Gateway routes: the route's key and its decoded path parameters, or $default.
+  const match = matchPath(rawPath);
+  const route = match?.routes.find((candidate) => candidate.method === method);
+  const routeKey = route === undefined ? '$default' : `${route.method} ${route.path}`;
+  const pathParameters = route === undefined || match === undefined ? undefined : decodedParameters(match.rawParams);
+  // API Gateway tells the function how the client reached it; here, plain HTTP.
+  headers['x-forwarded-proto'] ??= 'http';
   const text = TEXT_TYPES.test(headers['content-type'] ?? '');
   const time = new Date(nowMs);
   return {
@@ -157,7 +175,7 @@ function toHttpApiEvent(request: IncomingMessage, body: Buffer, nowMs: number): 
     ...(cookies === undefined || cookies.length === 0 ? {} : { cookies }),
     headers,
     ...(Object.keys(query).length === 0 ? {} : { queryStringParameters: query }),
-    ...(topic === undefined ? {} : { pathParameters: { topic } }),
+    ...(pathParameters === undefined ? {} : { pathParameters }),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

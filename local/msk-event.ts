@@ -34,7 +34,8 @@ export function javaSignedBytes(value: Uint8Array): number[] {
   return Array.from(value, (byte) => (byte > 127 ? byte - 256 : byte));
 }
 
-function toMskRecord(record: FetchedRecord): MSKRecord {
+/** One fetched record as the event carries it. */
+export function toMskRecord(record: FetchedRecord): MSKRecord {
   const mskRecord = {
     topic: record.topic,
     partition: record.partition,
@@ -60,4 +61,19 @@ export function buildMskEvent(cluster: EmulatedCluster, records: readonly Fetche
     bootstrapServers: cluster.brokers.join(','),
     records: grouped,
   };
+}
+
+/**
+ * Bytes of the JSON event for one partition's records, apart from the records themselves:
+ * the envelope and the partition's group key. An event of records r1..rn is this plus each
+ * record's {@link mskRecordBytes} plus n-1 commas, exactly.
+ */
+export function eventEnvelopeBytes(cluster: EmulatedCluster, topic: string, partition: number): number {
+  const empty = { ...buildMskEvent(cluster, []), records: { [partitionKey(topic, partition)]: [] } };
+  return Buffer.byteLength(JSON.stringify(empty));
+}
+
+/** Bytes of one record's JSON in the event. */
+export function mskRecordBytes(record: FetchedRecord): number {
+  return Buffer.byteLength(JSON.stringify(toMskRecord(record)));
 }

@@ -70,7 +70,7 @@ export interface LocalRuntime {
   /** The schema registry's Confluent-compatible base URL (started here, or `SCHEMA_REGISTRY_URL`). */
   schemaRegistryUrl: string;
   emulator: EventSourceEmulator;
-  /** Totals since start: records produced, consumed, retried and dead-lettered, and the offset lag. */
+  /** Totals since start: records produced, consumed, retried, dead-lettered, filtered out, expired, bisected, redriven, and the offset lag. */
   flow(): FlowCounts;
   /** The line scripts wait for: `ready http=... kafka=... dynamodb=... registry=...`. */
   readyLine: string;
@@ -184,8 +184,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const consumeLogger = childLogger(logger, 'consume');
     const failureReasons = new FailureReasons();
+    const consumeMetrics = createMetricTotals();
     const consume = createConsumeRuntime(config, {
       logger: consumeLogger,
+      metrics: consumeMetrics,
       onRecordFailed: (failure) => failureReasons.record(failure),
       scope: settings.consumerGroupId,
       ...(options.processor === undefined ? {} : { processor: options.processor }),
@@ -204,8 +206,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     cleanups.push(() => emulator.stop());
     const flow = (): FlowCounts => {
-      const { processed, retried, deadLettered, offsetLag } = emulator.stats();
-      return { produced: produceMetrics.total(MetricName.RecordsProduced), consumed: processed, retried, deadLettered, offsetLag };
+      const { processed, retried, deadLettered, offsetLag, filteredOut, expired, bisected } = emulator.stats();
+      return {
+        produced: produceMetrics.total(MetricName.RecordsProduced),
+        consumed: processed,
+        retried,
+        deadLettered,
+        offsetLag,
+        filteredOut,
+        expired,
+        bisected,
+        redriven: consumeMetrics.total(MetricName.RecordsRedriven),
+      };
     };
     if (options.flowSummaryEveryMs !== undefined) {
       const summary = startFlowSummary({ read: flow, logger: childLogger(logger, 'flow'), clock: systemClock, everyMs: options.flowSummaryEveryMs });

@@ -7,6 +7,7 @@
  * default with the one `npm start` runs (its usual port).
  */
 import { getConfig } from '../lib/config';
+import { refuse, wholeNumberArgument } from './arguments';
 import { readEventSourceSettings } from '../local/event-source-settings';
 import { inspectTopic } from '../local/inspect';
 import { createLogger } from '../lib/logger';
@@ -25,13 +26,11 @@ interface Arguments {
 }
 
 function fail(message: string): never {
-  process.stderr.write(`${message}\n${USAGE}\n`);
-  process.exit(2);
+  return refuse(message, USAGE);
 }
 
 function wholeNumber(flag: string, value: string | undefined, min: number): number {
-  if (value === undefined || !/^\d+$/.test(value) || Number(value) < min) fail(`${flag} needs a whole number of at least ${min}`);
-  return Number(value);
+  return wholeNumberArgument(flag, value, min, USAGE);
 }
 
 function parseArguments(args: string[]): Arguments {

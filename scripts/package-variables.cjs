@@ -98,14 +98,22 @@ async function schemaRegistryParams(resolveVariable) {
 }
 
 /**
- * The source ARN of the produce function's invoke permission: `<api>/<stage>/<METHOD>/<path>`
+ * The number of invoke permissions serverless.yml declares beside the framework's own
+ * (`ProduceLambdaPermissionHttpApiRoutes<n>`): one per route pattern no other pattern covers,
+ * since one permission holds one source ARN.
+ */
+const EXTRA_INVOKE_PERMISSIONS = 6;
+
+/**
+ * The source ARNs of the produce function's invoke permissions: `<api>/<stage>/<METHOD>/<path>`
  * for its routes, with any stage and path parameters as wildcards, instead of the framework's
  * `<api>/<anything>`, which would let any route added to the API later (in the console, say)
- * invoke the function. Routes another route's
- * pattern covers share it; routes needing two patterns fail packaging, since one permission
- * holds one source ARN. https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html
+ * invoke the function. Routes another route's pattern covers share it; the first ARN goes to
+ * the framework's permission, each other one to a permission of its own, and packaging fails
+ * when serverless.yml declares another number of them.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html
  */
-async function produceInvokeSourceArn(resolveVariable) {
+async function produceInvokeSourceArns(resolveVariable) {
   const events = (await resolveVariable('self:functions.produce.events')) ?? [];
   const patterns = [
     ...new Set(
@@ -120,11 +128,11 @@ async function produceInvokeSourceArn(resolveVariable) {
     ),
   ];
   const needed = patterns.filter((pattern) => !patterns.some((other) => other !== pattern && arnLike(other).test(pattern)));
-  if (needed.length !== 1)
+  if (needed.length !== EXTRA_INVOKE_PERMISSIONS + 1)
     throw new Error(
-      `the produce function's routes need ${needed.length} invoke permission patterns (${needed.join(', ')}); give the extra routes their own AWS::Lambda::Permission`,
+      `the produce function's routes need ${needed.length} invoke permission patterns (${needed.join(', ')}); serverless.yml declares ${EXTRA_INVOKE_PERMISSIONS + 1}: give each its own ProduceLambdaPermissionHttpApiRoutes<n>`,
     );
-  return { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/${needed[0]}` };
+  return needed.map((pattern) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/${pattern}` }));
 }
 
 /**
@@ -147,6 +155,55 @@ async function stageEventSource(resolveVariable) {
   if (names.onFailureTopic.length > 249 || names.topic.length > 249)
     throw new Error(`stage "${stage}" makes the topic names longer than Kafka's 249 characters`);
   return names;
+}
+
+/**
+ * The on-failure destination from param onFailureDestination: `kafka` (the stage's dead-letter
+ * topic, `kafka://<topic>`), or the ARN of an SQS queue, SNS topic or S3 bucket
+ * (https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html). Returns the destination
+ * and the statements the consume role needs for it, least privilege, on that resource only.
+ */
+async function onFailure(resolveVariable) {
+  const param = String(await resolveVariable('param:onFailureDestination'));
+  if (param === 'kafka') {
+    const kafkaSource = await resolveVariable('param:kafkaSource');
+    const { onFailureTopic } = await stageEventSource(resolveVariable);
+    // A self-managed cluster's mapping writes with its SCRAM user, which Kafka's ACLs govern, not IAM.
+    const statements =
+      kafkaSource === 'msk'
+        ? [
+            {
+              Sid: 'KafkaWriteDeadLetterTopic',
+              Effect: 'Allow',
+              Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+              Resource: dataPlaneArn(await cluster(resolveVariable), 'topic', onFailureTopic),
+            },
+          ]
+        : [];
+    return { destination: `kafka://${onFailureTopic}`, statements };
+  }
+  const match = /^arn:aws[a-z-]*:(sqs|sns|s3):[^:]*:[^:]*:([^:/]+)$/.exec(param);
+  if (!match) throw new Error(`param onFailureDestination must be "kafka" or the ARN of an SQS queue, SNS topic or S3 bucket, got "${param}"`);
+  const [, service] = match;
+  if (service === 'sqs') return { destination: param, statements: [{ Sid: 'OnFailureQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: param }] };
+  if (service === 'sns') return { destination: param, statements: [{ Sid: 'OnFailureTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: param }] };
+  return {
+    destination: param,
+    statements: [
+      { Sid: 'OnFailureBucketObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: `${param}/*` },
+      { Sid: 'OnFailureBucketList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: param },
+    ],
+  };
+}
+
+/**
+ * The mapping's FilterCriteria from deploy/event-source.json's filterPatterns: each pattern a
+ * JSON string, as CloudFormation takes it; undefined without patterns (no filtering).
+ */
+async function filterCriteria(resolveVariable) {
+  const settings = await resolveVariable('file(./deploy/event-source.json)');
+  const patterns = settings.filterPatterns ?? [];
+  return patterns.length === 0 ? undefined : { Filters: patterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) };
 }
 
 /**
@@ -392,9 +449,15 @@ module.exports = {
   /** The ARN of the stage's consumed topic. */
   consumeTopicArn: async ({ resolveVariable }) => dataPlaneArn(await cluster(resolveVariable), 'topic', (await stageEventSource(resolveVariable)).topic),
 
-  /** The ARN of the stage's dead-letter topic (the event source mapping writes failed records there). */
-  deadLetterTopicArn: async ({ resolveVariable }) =>
-    dataPlaneArn(await cluster(resolveVariable), 'topic', (await stageEventSource(resolveVariable)).onFailureTopic),
+  /** The mapping's on-failure destination: `kafka://<dead-letter topic>` or the ARN param onFailureDestination names. */
+  onFailureDestination: async ({ resolveVariable }) => (await onFailure(resolveVariable)).destination,
+
+  /** The consume role's Kafka statements for its kafkaSource, plus what its on-failure destination needs. */
+  consumeKafkaStatements: async ({ resolveVariable }) => {
+    const kafkaSource = await resolveVariable('param:kafkaSource');
+    const base = await resolveVariable(`self:custom.iam.consumeKafka.${kafkaSource}`);
+    return [...base, ...(await onFailure(resolveVariable)).statements];
+  },
 
   /** The ARN of the stage's consumer group. */
   consumerGroupArn: async ({ resolveVariable }) =>
@@ -407,11 +470,31 @@ module.exports = {
   /** The stage's schema registry (scripts/schema-registry-params.cjs): mapping config, environment, IAM statements. */
   schemaRegistry: async ({ resolveVariable }) => schemaRegistrySettings(await schemaRegistryParams(resolveVariable)),
 
+  /** The invoke permissions of the produce function's routes beyond the first, by position from 1. */
+  produceExtraInvokePermissions: async ({ resolveVariable }) =>
+    Object.fromEntries(
+      (await produceInvokeSourceArns(resolveVariable)).slice(1).map((sourceArn, index) => [
+        String(index + 1),
+        {
+          Type: 'AWS::Lambda::Permission',
+          Properties: {
+            FunctionName: { 'Fn::GetAtt': ['ProduceLambdaFunction', 'Arn'] },
+            Action: 'lambda:InvokeFunction',
+            Principal: 'apigateway.amazonaws.com',
+            SourceArn: sourceArn,
+          },
+        },
+      ]),
+    ),
   extensions: async ({ resolveVariable }) => {
     const kafkaSource = await resolveVariable('param:kafkaSource');
     const clusterArn = kafkaSource === 'msk' ? await resolveVariable('param:kafkaClusterArn') : undefined;
     const { topic, consumerGroupId } = await stageEventSource(resolveVariable);
-    const properties = await resolveVariable('self:custom.eventSourceMapping.properties');
+    const filters = await filterCriteria(resolveVariable);
+    const properties = {
+      ...(await resolveVariable('self:custom.eventSourceMapping.properties')),
+      ...(filters === undefined ? {} : { FilterCriteria: filters }),
+    };
     const skips = await resolveVariable('self:custom.checkov');
     const checkov = (...lists) => ({ Metadata: { checkov: { skip: lists.flat() } } });
     return {
@@ -422,7 +505,7 @@ module.exports = {
         },
       },
       HttpApiStage: { Properties: { DefaultRouteSettings: await stageThrottling(resolveVariable) } },
-      ProduceLambdaPermissionHttpApi: { Properties: { SourceArn: await produceInvokeSourceArn(resolveVariable) } },
+      ProduceLambdaPermissionHttpApi: { Properties: { SourceArn: (await produceInvokeSourceArns(resolveVariable))[0] } },
       ProduceLambdaFunction: checkov(skips.functionCommon),
       ConsumeLambdaFunction: checkov(skips.functionCommon, skips.consumeFunction),
       ProduceLogGroup: checkov(skips.logGroup),

@@ -130,6 +130,7 @@ process.stdout.write(
     `    -d '{"records":[{"key":"user-1","value":{"hello":"world"}}]}'`,
     `  npm run inspect -- ${settings.topic} --from-beginning`,
     `  npm run inspect -- ${settings.onFailureTopic} --from-beginning   # records that exhausted their retries`,
+    '  npm run redrive                                     # what a redrive of them would do (--apply to do it)',
     `  # Avro, Protobuf and JSON Schema records with the registry above: docs/api.md, "Schema formats"`,
     '',
     'Ctrl-C stops everything.',

@@ -6,14 +6,14 @@
 import type { Accounting } from './accounting';
 import { duplicatesLines, lossesLines, parseLog, type DrainEnd, type RecordPosition } from './diagnosis';
 import type { ChaosEnvironment } from './environment';
-import { chaosMessage, consumerPositions, readTopic, type TopicRecord } from './observe';
+import { chaosMessage, consumerPositions, deadLetteredRecords, readTopic, type TopicRecord } from './observe';
 import type { ScenarioRecorder } from './scenario';
 
 /** What the scenario has read already, and how its drain ended. */
 export interface ExplainContext {
   /** The event topic's records, when the scenario read them; read here otherwise. */
   topicRecords?: readonly TopicRecord[];
-  /** The dead-letter topic's records, when the scenario read them; read here otherwise. */
+  /** The dead-letter topic's records (failure documents), when the scenario read them; read here otherwise. */
   deadLettered?: readonly TopicRecord[];
   drain: DrainEnd;
 }
@@ -46,7 +46,7 @@ export async function explainOutcome(env: ChaosEnvironment, recorder: ScenarioRe
       (brokers === undefined ? [] : await consumerPositions(brokers, consumerGroupId, topic)).map(({ partition, committed: offset }) => [partition, offset]),
     );
     const records = topicRecords === undefined ? undefined : positionsById(topic, topicRecords);
-    const dead = new Set(deadLettered.map((record) => chaosMessage(record.value)?.id));
+    const dead = new Set(deadLetteredRecords(deadLettered).map((record) => chaosMessage(record.value)?.id));
     const items = await env.sinkItems();
     const writes = env.sinkCounter.writeLog();
     const log = parseLog(env.pipelineOutput());

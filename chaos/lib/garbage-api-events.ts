@@ -3,6 +3,7 @@
  * or a Function URL would hand them to the produce function, and adds garbage that only
  * exists at that level: a body flagged base64 that is not, missing headers or body.
  */
+import { matchPath } from '../../lib/produce/route';
 import type { GarbageRequest } from './garbage-http';
 import type { Prng } from './prng';
 
@@ -36,10 +37,24 @@ function parseRequest(bytes: Buffer): ParsedRequest {
   return { method, path, headers, body: bytes.subarray(headerEnd + 4) };
 }
 
+function decodedOrRaw(rawParams: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(rawParams).map(([name, raw]) => {
+      try {
+        return [name, decodeURIComponent(raw)];
+      } catch {
+        return [name, raw];
+      }
+    }),
+  );
+}
+
 /** The payload v2 event for a request; bodies that are not valid UTF-8 arrive base64, as API Gateway sends them. */
 function apiEvent(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, base64 = false): Record<string, unknown> {
   const [rawPath = '/', rawQueryString = ''] = path.split('?');
-  const topicMatch = /^\/topics\/([^/]+)$/.exec(rawPath);
+  // As API Gateway fills them for a matched route: decoded, or as sent when they do not decode.
+  const match = matchPath(rawPath);
+  const pathParameters = match === undefined || !match.routes.some((route) => route.method === method) ? undefined : decodedOrRaw(match.rawParams);
   const text = body?.toString('utf8');
   const asBase64 = base64 || (body !== undefined && Buffer.compare(Buffer.from(text ?? '', 'utf8'), body) !== 0);
   return {
@@ -60,7 +75,7 @@ function apiEvent(method: string, path: string, headers: Record<string, string>,
       time: '27/Nov/2026:00:00:00 +0000',
       timeEpoch: 1_795_737_600_000,
     },
-    ...(topicMatch === null ? {} : { pathParameters: { topic: decodeURIComponent(topicMatch[1] as string) } }),
+    ...(pathParameters === undefined ? {} : { pathParameters }),
     ...(body === undefined ? {} : { body: asBase64 ? body.toString('base64') : text }),
     isBase64Encoded: asBase64,
   };

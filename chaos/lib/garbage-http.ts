@@ -27,6 +27,13 @@ export interface GarbageTarget {
   maxRequestBytes: number;
   /** The service's MAX_RECORDS_PER_REQUEST. */
   maxRecordsPerRequest: number;
+  /** The cluster's id, as the v3 routes want it in the path. */
+  clusterId: string;
+  /**
+   * The topic the v3 garbage produces to, apart from `topic`: every record on it must have been
+   * reported produced by some answer, and none of a rejected request.
+   */
+  v3Topic: string;
 }
 
 type Header = readonly [name: string, value: string | Buffer];
@@ -57,6 +64,84 @@ function post(target: GarbageTarget, contentType: string | undefined, body: Buff
   const headers: Header[] = contentType === undefined ? [...extra] : [['Content-Type', contentType], ...extra];
   return rawRequest('POST', `/topics/${target.topic}`, headers, Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
 }
+
+/** A v3 records (or, with `:batch`, records:batch) request to the v3 garbage topic. */
+function postV3(target: GarbageTarget, contentType: string | undefined, body: string, suffix = ''): Buffer {
+  const headers: Header[] = contentType === undefined ? [] : [['Content-Type', contentType]];
+  return rawRequest('POST', `/v3/clusters/${target.clusterId}/topics/${target.v3Topic}/records${suffix}`, headers, Buffer.from(body, 'utf8'));
+}
+
+/** The statuses the route table gives `method` on `path` with a valid v2 body. */
+function routeStatuses(target: GarbageTarget, method: string, path: string): number[] {
+  const bare = path.split('?')[0] ?? path;
+  const served: Record<string, string[]> = {
+    '/topics': ['GET'],
+    '/topics/': ['GET'],
+    [`/topics/${target.topic}/partitions/0`]: ['GET', 'POST'],
+    [`/topics/${target.topic}`]: ['GET', 'POST'],
+    '/v3/clusters/': ['GET'],
+  };
+  const methods = served[bare];
+  if (methods === undefined) return [404];
+  if (!methods.includes(method)) return [405];
+  return [200, 400, 404];
+}
+
+/** v3 bodies that are no valid record: wrong types, unknown fields, schema'd types not served, bad timestamps and partitions. */
+const V3_MALFORMED: readonly string[] = [
+  '{}',
+  '[]',
+  'null',
+  '"value"',
+  '{"value":"x"}',
+  '{"value":{"type":"BINARY","data":"%%%"}}',
+  '{"value":{"type":"BINARY","data":1}}',
+  '{"value":{"type":"STRING","data":{"a":1}}}',
+  '{"value":{"type":"AVRO","data":"x"}}',
+  '{"value":{"type":"PROTOBUF","schema_id":1,"data":{}}}',
+  '{"value":{"data":1}}',
+  '{"value":{"type":"XML","data":"<a/>"}}',
+  '{"value":{"type":"JSON","data":1,"type":"STRING"}}',
+  '{"value":{"type":"STRING","data":"x"},"timestamp":"yesterday"}',
+  '{"value":{"type":"STRING","data":"x"},"timestamp":12}',
+  '{"value":{"type":"STRING","data":"x"},"partition_id":-1}',
+  '{"value":{"type":"STRING","data":"x"},"partition_id":"0"}',
+  '{"value":{"type":"STRING","data":"x"},"partition_id":99}',
+  '{"value":{"type":"STRING","data":"x"},"headers":[{"name":"x-caller-id","value":"YQ=="}]}',
+  '{"value":{"type":"STRING","data":"x"},"headers":[{"name":"h","value":null}]}',
+  '{"value":{"type":"STRING","data":"x"},"__proto__":{"partition_id":0}}',
+  '{"value":{"type":"JSON","data":{"__proto__":{"polluted":true}}}} {"value":',
+  '{"key":{"type":"STRING","data":"x"},"value":{"type":"JSON","data":[[[[[[]]]]]]}}garbage',
+];
+
+/** Batch entries with hostile or broken ids, and batches that are not batches. */
+const HOSTILE_BATCHES: readonly unknown[] = [
+  [],
+  {},
+  null,
+  'entries',
+  [{ id: '1' }, { id: '1' }],
+  [{ id: '', value: { type: 'STRING', data: 'x' } }],
+  [{ id: 'x'.repeat(81), value: { type: 'STRING', data: 'x' } }],
+  [{ id: 1, value: { type: 'STRING', data: 'x' } }],
+  [{ id: null, value: { type: 'STRING', data: 'x' } }],
+  [{ id: { toString: 'x' }, value: { type: 'STRING', data: 'x' } }],
+  [{ value: { type: 'STRING', data: 'x' } }],
+  [
+    { id: '__proto__', value: { type: 'STRING', data: 'x' } },
+    { id: 'constructor', value: { type: 'BINARY', data: '!' } },
+  ],
+  [
+    { id: '\u0000', value: { type: 'STRING', data: 'x' } },
+    { id: '\ud800', value: { type: 'STRING', data: 'y' } },
+  ],
+  [
+    { id: 'a', value: { type: 'STRING', data: 'x' } },
+    { id: 'A', value: { type: 'AVRO', data: 'y' } },
+    { id: 'a ', value: 5 },
+  ],
+  Array.from({ length: 600 }, (_, i) => ({ id: String(i), value: { type: 'STRING', data: 'x' } })),
+];
 
 type Generator = (prng: Prng, target: GarbageTarget) => Omit<GarbageRequest, 'kind'>;
 
@@ -243,13 +328,62 @@ const GENERATORS: Record<string, Generator> = {
       '/%2e%2e/%2e%2e',
       `/topics/${target.topic}?x=${'y'.repeat(1_000)}`,
       '//topics//x',
+      '/v3',
+      '/v3/clusters/',
+      `/v3/clusters/${target.clusterId}/topics`,
+      `/v3/clusters/${target.clusterId}/topics/${target.v3Topic}/records:other`,
     ]);
-    const allowed = method === 'POST' && path.startsWith(`/topics/${target.topic}?`) ? [200, 400, 404] : [404, 405];
-    return { bytes: rawRequest(method, path, [['Content-Type', JSON_V2]], Buffer.from(validBody(prng))), allowedStatuses: allowed };
+    return { bytes: rawRequest(method, path, [['Content-Type', JSON_V2]], Buffer.from(validBody(prng))), allowedStatuses: routeStatuses(target, method, path) };
   },
+  'metadata-garbage': (prng, target) => {
+    const topic = prng.pick([target.topic, 'no-such-topic-chaos', '__consumer_offsets', '%00', 'a'.repeat(300), '..', '%E9t%C3']);
+    const partition = prng.pick(['0', String(target.partitions), '-1', '1.5', 'x', '%00', '99999999999999999999', '00']);
+    const path = prng.pick([
+      `/topics/${topic}`,
+      `/topics/${topic}/partitions`,
+      `/topics/${topic}/partitions/${partition}`,
+      `/v3/clusters/${prng.pick([target.clusterId, 'other', '%00'])}`,
+    ]);
+    return { bytes: rawRequest('GET', path, []), allowedStatuses: [200, 404, 422] };
+  },
+  'v3-malformed': (prng, target) => ({
+    bytes: postV3(target, 'application/json', prng.pick(V3_MALFORMED)),
+    // A malformed record, a partition the topic does not have included, is answered in its own
+    // report (200); a body that is no record at all is 400 or 422.
+    allowedStatuses: [200, 400, 422],
+  }),
+  'v3-cut-stream': (prng, target) => {
+    const stream = Array.from({ length: prng.int(1, 4) }, (_, i) => JSON.stringify({ value: { type: 'STRING', data: `cut-${i}` } })).join(
+      prng.pick(['', '\n', ' ', '\r\n']),
+    );
+    // Cut inside the stream, never after its last byte: the records before the cut go, the cut one is reported 40001.
+    return { bytes: postV3(target, 'application/json', stream.slice(0, prng.int(1, stream.length - 1))), allowedStatuses: [200, 400] };
+  },
+  'v3-hostile-batch': (prng, target) => ({
+    bytes: postV3(target, 'application/json', JSON.stringify({ entries: prng.pick(HOSTILE_BATCHES) }), ':batch'),
+    allowedStatuses: [207, 422],
+  }),
+  'v3-wrong-cluster': (prng, target) => {
+    const cluster = prng.pick(['other', '%00', 'a'.repeat(300), `${target.clusterId}x`, '..']);
+    const path = `/v3/clusters/${cluster}/topics/${target.v3Topic}/records${prng.pick(['', ':batch'])}`;
+    return {
+      bytes: rawRequest('POST', path, [['Content-Type', 'application/json']], Buffer.from('{"value":{"type":"STRING","data":"x"}}')),
+      allowedStatuses: [404, 422],
+    };
+  },
+  'v3-wrong-content-type': (prng, target) => ({
+    bytes: postV3(
+      target,
+      prng.pick(BAD_CONTENT_TYPES.filter((type) => type !== undefined && !type.startsWith('application/json'))),
+      '{"value":{"type":"STRING","data":"x"}}',
+    ),
+    allowedStatuses: [415],
+  }),
   'bad-topic': (prng, _target) => {
     const topic = prng.pick(['no-such-topic-chaos', 'a'.repeat(300), '%00', '%E9t%C3', 'a%2Fb', '..', '.', 'topic%20with%20space', '%F0%9F%92%A9']);
-    return { bytes: rawRequest('POST', `/topics/${topic}`, [['Content-Type', JSON_V2]], Buffer.from(validBody(prng))), allowedStatuses: [400, 403, 404, 422] };
+    // `/topics/.` and `/topics/..` are `/topics` once the path is normalised, a route for GET only.
+    const allowed = topic === '.' || topic === '..' ? [400, 403, 404, 405, 422] : [400, 403, 404, 422];
+    return { bytes: rawRequest('POST', `/topics/${topic}`, [['Content-Type', JSON_V2]], Buffer.from(validBody(prng))), allowedStatuses: allowed };
   },
 };
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { readFailureMessage } from '../../local/emulator/failure-record';
 
 /** A record read back from a topic. */
 export interface TopicRecord {
@@ -183,4 +184,37 @@ export function chaosMessage(value: unknown): ChaosMessage | undefined {
   const { id, key, seq } = parsed as Record<string, unknown>;
   if (typeof id !== 'string') return undefined;
   return { id, ...(typeof key === 'string' ? { key } : {}), ...(typeof seq === 'number' ? { seq } : {}) };
+}
+
+/** A record the event source gave up on, read back from the on-failure topic: the failed record and what Lambda's document says. */
+export interface DeadLetteredRecord extends TopicRecord {
+  sourceTopic: string;
+  condition: string;
+  approximateInvokeCount: number;
+  reason?: string;
+}
+
+/**
+ * The failed records held by the on-failure topic's failure documents, with their source
+ * partition and offset; a document without its payload (a record too big for it) is left out.
+ */
+export function deadLetteredRecords(onFailureRecords: readonly TopicRecord[]): DeadLetteredRecord[] {
+  return onFailureRecords.flatMap((message) => {
+    const headers = Object.entries(message.headers).map(([name, value]) => ({ name, value: Buffer.from(value, 'utf8') }));
+    const { document, reason, record } = readFailureMessage(message.value, headers);
+    if (record === undefined) return [];
+    return [
+      {
+        partition: record.partition,
+        offset: record.offset,
+        key: record.key?.toString('utf8') ?? null,
+        value: record.value,
+        headers: Object.fromEntries(record.headers.map(({ name, value }) => [name, value.toString('utf8')])),
+        sourceTopic: record.topic,
+        condition: document.requestContext.condition,
+        approximateInvokeCount: document.requestContext.approximateInvokeCount,
+        ...(reason === undefined ? {} : { reason }),
+      },
+    ];
+  });
 }

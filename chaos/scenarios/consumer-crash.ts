@@ -11,7 +11,7 @@ import { account } from '../lib/accounting';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
 import { drainBound, drainEnd, drainFailure, lookAtPipeline, waitForDrain } from '../lib/drain';
 import { explainOutcome } from '../lib/explain';
-import { chaosMessage, countTable, readTopic, scanTable } from '../lib/observe';
+import { chaosMessage, countTable, deadLetteredRecords, readTopic, scanTable } from '../lib/observe';
 import { produceDirect, type DirectMessage } from '../lib/produce-direct';
 import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
@@ -148,7 +148,7 @@ async function body(env: ChaosEnvironment, size: ConsumerCrashSize, recorder: Sc
   const deadLettered = await readTopic(broker.brokers, env.settings.onFailureTopic);
   recorder.counts.deadLettered = deadLettered.length;
   const applied = new Set(items.map((item) => item.id));
-  const withEffect = deadLettered.filter((record) => applied.has(chaosMessage(record.value)?.id ?? '')).length;
+  const withEffect = deadLetteredRecords(deadLettered).filter((record) => applied.has(chaosMessage(record.value)?.id ?? '')).length;
   recorder.details.dead_lettered_after_effect = withEffect;
   recorder.expect(
     deadLettered.length === 0,

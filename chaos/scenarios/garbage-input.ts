@@ -6,7 +6,8 @@
  * request without a caller identity is served.
  */
 import { drainAndAccount, drainBound } from '../lib/drain';
-import { contractProblem } from '../lib/contract-shape';
+import { contractProblem, v3ProducedCount } from '../lib/contract-shape';
+import { ensureTopics } from '../../local/kafka/admin';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
 import { generateGarbageEvents, VICTIM_DIGEST, type VictimStamp } from '../lib/garbage-events';
 import { generateGarbageRequests, rawRequest, type GarbageTarget } from '../lib/garbage-http';
@@ -14,7 +15,7 @@ import { REQUEST_ID_HEADER } from '../../local/http-server';
 import { sendRaw, type RawResponse } from '../lib/http';
 import { apiOnlyGarbage, noIdentityGarbage, toApiEvents } from '../lib/garbage-api-events';
 import { kafkaEvent } from '../lib/kafka-events';
-import { chaosMessage, countTopic, scanTable } from '../lib/observe';
+import { chaosMessage, countTopic, outsideKafka, scanTable } from '../lib/observe';
 import { createPrng } from '../lib/prng';
 import { guarded, ScenarioRecorder, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
@@ -57,20 +58,55 @@ export async function runGarbageInput(options: ScenarioOptions<GarbageInputSize>
   let env: ChaosEnvironment | undefined;
   return guarded(recorder, async () => {
     env = await createEnvironment({ logger: options.logger });
-    await httpGarbage(env, options.size, options.seed ?? 8, recorder);
-    await apiEventGarbage(env, options.size, options.seed ?? 8, recorder);
+    const v3 = await prepareV3(env);
+    await httpGarbage(env, v3, options.size, options.seed ?? 8, recorder);
+    await apiEventGarbage(env, v3, options.size, options.seed ?? 8, recorder);
+    await accountV3(env, v3, recorder);
     await eventGarbage(env, options.size, options.seed ?? 8, recorder);
   }).finally(() => env?.close());
 }
 
-async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
+/** The v3 garbage's own topic and the cluster id, and how many records the answers reported produced on it. */
+interface V3Garbage {
+  clusterId: string;
+  topic: string;
+  reportedProduced: number;
+}
+
+async function prepareV3(env: ChaosEnvironment): Promise<V3Garbage> {
+  const broker = env.broker;
+  if (broker === undefined) throw new Error('no broker');
+  const topic = `${env.settings.topic}-v3-garbage`;
+  const kafka = outsideKafka(broker.brokers);
+  await ensureTopics(kafka, [{ topic, numPartitions: env.settings.partitions }]);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return { clusterId: (await admin.describeCluster()).clusterId, topic, reportedProduced: 0 };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Nothing is written for a rejected request: the v3 garbage topic holds exactly the records
+ * the answers reported produced (reports with error_code 200, batch successes), no more.
+ */
+async function accountV3(env: ChaosEnvironment, v3: V3Garbage, recorder: ScenarioRecorder): Promise<void> {
+  const written = await countTopic(env.broker?.brokers ?? [], v3.topic);
+  recorder.details.v3_reported_produced = v3.reportedProduced;
+  recorder.details.v3_written = written;
+  recorder.expect(written === v3.reportedProduced, `the v3 garbage topic holds the ${v3.reportedProduced} records answered as produced (it holds ${written})`);
+}
+
+async function httpGarbage(env: ChaosEnvironment, v3: V3Garbage, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
   const broker = env.broker;
   if (broker === undefined) throw new Error('no broker');
   const topic = env.settings.topic;
   const config = env.config();
   const pipeline = await env.startPipeline();
   const { hostname, port } = new URL(pipeline.http);
-  const requests = generateGarbageRequests(createPrng(seed), garbageTarget(env, config), size.requests);
+  const requests = generateGarbageRequests(createPrng(seed), garbageTarget(env, config, v3), size.requests);
   const problems: string[] = [];
   const problemRequestIds: string[] = [];
   const violationsByKind = new Map<string, number>();
@@ -98,6 +134,7 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
       if (request === undefined) break;
       recorder.counts.sent += 1;
       const response = await sendRaw(hostname, Number(port), request.bytes);
+      v3.reportedProduced += v3ProducedCount(response);
       const status = response?.status ?? 'none';
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       const problem = contractProblem(response, request.allowedStatuses);
@@ -146,14 +183,16 @@ async function httpGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: 
   }
 }
 
-/** What the generated requests aim at: the scenario's topic and partitions, and the produce limits of `config`. */
-function garbageTarget(env: ChaosEnvironment, config: AppConfig): GarbageTarget {
+/** What the generated requests aim at: the scenario's topics, partitions and cluster, and the produce limits of `config`. */
+function garbageTarget(env: ChaosEnvironment, config: AppConfig, v3: V3Garbage): GarbageTarget {
   const { produce } = config;
   return {
     topic: env.settings.topic,
     partitions: env.settings.partitions,
     maxRequestBytes: produce.maxRequestBytes,
     maxRecordsPerRequest: produce.maxRecordsPerRequest,
+    clusterId: v3.clusterId,
+    v3Topic: v3.topic,
   };
 }
 
@@ -161,11 +200,11 @@ function garbageTarget(env: ChaosEnvironment, config: AppConfig): GarbageTarget 
  * The same garbage, and garbage only an API event can carry, handed straight to the
  * produce handler in this process, as API Gateway would: it must never throw.
  */
-async function apiEventGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
+async function apiEventGarbage(env: ChaosEnvironment, v3: V3Garbage, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
   const topic = env.settings.topic;
   const config = env.config();
   const prng = createPrng(seed + 2);
-  const target = garbageTarget(env, config);
+  const target = garbageTarget(env, config, v3);
   // Huge bodies are left to the HTTP part: API Gateway itself refuses payloads above its limit.
   const events = [
     ...toApiEvents(generateGarbageRequests(prng, target, size.requests, Number.MAX_SAFE_INTEGER)),
@@ -182,6 +221,7 @@ async function apiEventGarbage(env: ChaosEnvironment, size: GarbageInputSize, se
         const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
         const body = result.isBase64Encoded === true ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '', 'utf8');
         response = { status: result.statusCode ?? 200, headers, body };
+        v3.reportedProduced += v3ProducedCount(response);
       } catch (error) {
         recorder.bump('api_event_violations');
         if (problems.length < MAX_EXAMPLES) problems.push(`#${index} ${garbage.kind}: handler threw ${error instanceof Error ? error.name : String(error)}`);
@@ -198,7 +238,7 @@ async function apiEventGarbage(env: ChaosEnvironment, size: GarbageInputSize, se
   }
   recorder.details.api_events = events.length;
   for (const text of problems) recorder.broken.push(`API event ${text}`);
-  await lambdaModeGarbage(env, size, seed, recorder);
+  await lambdaModeGarbage(env, v3, size, seed, recorder);
 }
 
 /**
@@ -207,7 +247,7 @@ async function apiEventGarbage(env: ChaosEnvironment, size: GarbageInputSize, se
  * principal id): none may be served. Whatever reaches the service is refused with 401; garbage
  * refused before it (another route or method) keeps its own status; never a 2xx.
  */
-async function lambdaModeGarbage(env: ChaosEnvironment, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
+async function lambdaModeGarbage(env: ChaosEnvironment, v3: V3Garbage, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
   const topic = env.settings.topic;
   const local = env.config();
   const config = env.config({
@@ -218,7 +258,7 @@ async function lambdaModeGarbage(env: ChaosEnvironment, size: GarbageInputSize, 
     PRODUCE_RATE_LIMIT_PER_SEC: '0',
   });
   const prng = createPrng(seed + 3);
-  const target = garbageTarget(env, config);
+  const target = garbageTarget(env, config, v3);
   const events = [
     ...noIdentityGarbage(prng, topic, Math.max(20, Math.ceil(size.requests / 10))),
     ...toApiEvents(generateGarbageRequests(prng, target, Math.ceil(size.requests / 3), Number.MAX_SAFE_INTEGER)),

@@ -7,7 +7,7 @@ import { account } from '../lib/accounting';
 import { drainEnd, drainFailure, lookAtPipeline, waitForDrain, type DrainBound } from '../lib/drain';
 import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
 import { explainOutcome } from '../lib/explain';
-import { chaosMessage, readTopic } from '../lib/observe';
+import { chaosMessage, deadLetteredRecords, readTopic } from '../lib/observe';
 import { produceDirect, type DirectMessage } from '../lib/produce-direct';
 import { guarded, ScenarioRecorder, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
@@ -40,12 +40,6 @@ export async function runPoisonRecord(options: ScenarioOptions<PoisonRecordSize>
     await body(env, options.size, recorder);
   }).finally(() => env?.close());
 }
-
-// The emulator's failure metadata headers, named after Lambda's invocation record fields.
-const SOURCE_TOPIC = 'x-failure-source-topic';
-const SOURCE_PARTITION = 'x-failure-source-partition';
-const SOURCE_OFFSET = 'x-failure-source-offset';
-const INVOKE_COUNT = 'x-failure-approximate-invoke-count';
 
 async function body(env: ChaosEnvironment, size: PoisonRecordSize, recorder: ScenarioRecorder): Promise<void> {
   const broker = env.broker;
@@ -89,17 +83,18 @@ async function body(env: ChaosEnvironment, size: PoisonRecordSize, recorder: Sce
   if (result.lostExamples.length > 0) recorder.details.lost_examples = result.lostExamples.join(',');
   recorder.expect(result.topicCopies === 0, `the scenario wrote each message to the topic once (its producer wrote ${result.topicCopies} copies)`);
   recorder.expect(dlq.length === 1, `exactly the poison record is dead-lettered (saw ${dlq.length})`);
-  const poison = dlq[0];
+  const [poison] = deadLetteredRecords(dlq);
   if (poison !== undefined) {
-    const where = `${poison.headers[SOURCE_TOPIC]}/${poison.headers[SOURCE_PARTITION]}/${poison.headers[SOURCE_OFFSET]}`;
+    const where = `${poison.sourceTopic}/${poison.partition}/${poison.offset}`;
     recorder.details.dead_letter_source = where;
-    recorder.details.dead_letter_invoke_count = poison.headers[INVOKE_COUNT] ?? 'none';
+    recorder.details.dead_letter_invoke_count = poison.approximateInvokeCount;
     recorder.expect(
       where === `${topic}/${POISON_PARTITION}/${poisonOffset}`,
       `the dead-letter record names ${topic}/${POISON_PARTITION}/${poisonOffset} as its source (saw ${where})`,
     );
     recorder.expect(poison.value?.toString('utf8') === POISON_VALUE, 'the dead-letter record carries the original value unchanged');
-    recorder.expect(poison.headers[INVOKE_COUNT] === String(maximumRetryAttempts + 1), `the dead-letter record was invoked 1 + ${maximumRetryAttempts} times`);
+    recorder.expect(poison.approximateInvokeCount === maximumRetryAttempts + 1, `the dead-letter record was invoked 1 + ${maximumRetryAttempts} times`);
+    recorder.expect(poison.condition === 'RetryAttemptsExhausted', `the failure document's condition is RetryAttemptsExhausted (saw ${poison.condition})`);
   }
   recorder.expect(!sink.some((item) => item.id === `${env.runId}-poison`), 'the poison record has no effect');
   const retries = countRetries(pipeline.output(), POISON_PARTITION, poisonOffset);

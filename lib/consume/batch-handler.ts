@@ -14,7 +14,7 @@ import type { IdempotencyRecord } from '../idempotency/types';
 import { errorFields, type Logger } from '../logger';
 import { noMetrics, type MetricsRecorder } from '../observability/metrics';
 import { failureReport, type KafkaBatchResponse } from './batch';
-import { recordBatchMetrics, summarizeBatch } from './batch-summary';
+import { countRedriven, recordBatchMetrics, summarizeBatch } from './batch-summary';
 import { decodeKafkaEvent, entryOffset, type DecodedEvent } from './event';
 import { STORE_UNREADABLE } from './failure-reason';
 import { mapBounded } from './map-bounded';
@@ -146,7 +146,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
     for (const { partitionKey, offsets, processed, skippedDuplicates, firstFailedOffset } of outcomes) {
       logger.debug('partition done', { invocationId, partition: partitionKey, records: offsets.length, processed, skippedDuplicates, firstFailedOffset });
     }
-    const summary = summarizeBatch(outcomes, decoded.recordCount, clock.nowMs() - startedMs);
+    const summary = summarizeBatch(outcomes, decoded.recordCount, clock.nowMs() - startedMs, countRedriven(decoded));
     logger.info('consume batch', { invocationId, eventSource: decoded.eventSource, ...summary });
     recordBatchMetrics(deps.metrics ?? noMetrics, summary);
     return response;

@@ -2,7 +2,9 @@
  * What one invocation did, counted from its partitions' outcomes, and the metrics that say so.
  * Pure: the batch handler logs the summary and hands it to the metrics recorder.
  */
+import { REDRIVEN_FROM_HEADER } from '../headers';
 import { MetricName, type MetricsRecorder } from '../observability/metrics';
+import type { DecodedEvent } from './event';
 import { FailureClass, failureClassOf } from './failure-reason';
 import type { PartitionOutcome } from './partition-worker';
 
@@ -19,7 +21,20 @@ export interface BatchSummary {
   payloadConflicts: number;
   /** Failed records by class: each partition's stopping record under its reason's class, the records after it under {@link FailureClass.AfterEarlierFailure}. */
   failedByClass: Partial<Record<FailureClass, number>>;
+  /** Records a redrive wrote back from the on-failure topic. */
+  redriven: number;
   durationMs: number;
+}
+
+/** Records of the event carrying a `redriven-from` header: written back by a redrive. */
+export function countRedriven(decoded: DecodedEvent): number {
+  let redriven = 0;
+  for (const partition of decoded.partitions) {
+    for (const entry of partition.entries) {
+      if ('record' in entry && entry.record.headers.some(({ name }) => name === REDRIVEN_FROM_HEADER)) redriven += 1;
+    }
+  }
+  return redriven;
 }
 
 function add(counts: Partial<Record<FailureClass, number>>, failureClass: FailureClass, count: number): void {
@@ -31,8 +46,9 @@ function add(counts: Partial<Record<FailureClass, number>>, failureClass: Failur
  *
  * @param records - the event's record count (malformed ones included).
  * @param durationMs - from the event's arrival to the answer, in milliseconds.
+ * @param redriven - records written back by a redrive ({@link countRedriven}).
  */
-export function summarizeBatch(outcomes: readonly PartitionOutcome[], records: number, durationMs: number): BatchSummary {
+export function summarizeBatch(outcomes: readonly PartitionOutcome[], records: number, durationMs: number, redriven = 0): BatchSummary {
   const summary: BatchSummary = {
     records,
     partitions: outcomes.length,
@@ -42,6 +58,7 @@ export function summarizeBatch(outcomes: readonly PartitionOutcome[], records: n
     failedPartitions: 0,
     payloadConflicts: 0,
     failedByClass: {},
+    redriven,
     durationMs,
   };
   for (const outcome of outcomes) {
@@ -69,6 +86,7 @@ export function recordBatchMetrics(metrics: MetricsRecorder, summary: BatchSumma
   metrics.count(MetricName.RecordsFailed, summary.failed);
   metrics.count(MetricName.PayloadConflicts, summary.payloadConflicts);
   metrics.count(MetricName.PartitionsPerEvent, summary.partitions);
+  metrics.count(MetricName.RecordsRedriven, summary.redriven);
   metrics.durationMs(MetricName.BatchDuration, summary.durationMs);
   for (const [failureClass, count] of Object.entries(summary.failedByClass)) {
     metrics.count(MetricName.RecordsFailedByReason, count, { name: 'reason', value: failureClass });

@@ -58,7 +58,7 @@ export function errorResponse(error: unknown, logger: Logger): HttpResponse {
   } else if (error instanceof Error && error.cause !== undefined) {
     logger.warn('request refused', { ...errorFields(error), httpStatus: statusCode });
   }
-  const headers: Record<string, string> = appError instanceof MethodNotAllowedError ? { Allow: 'POST' } : {};
+  const headers: Record<string, string> = appError instanceof MethodNotAllowedError ? { Allow: appError.allowed.join(', ') } : {};
   // RFC 9110, section 10.2.3: when the client may try again.
   if (appError instanceof RateLimitedError) headers['Retry-After'] = String(appError.retryAfterSec);
   return jsonResponse(statusCode, body, headers);

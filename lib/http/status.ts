@@ -29,6 +29,8 @@ export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = 
   [ErrorCode.RouteNotFound]: { status: 404, errorCode: 40400 },
   [ErrorCode.TopicNotFound]: { status: 404, errorCode: 40401 },
   [ErrorCode.PartitionNotFound]: { status: 404, errorCode: 40402 },
+  // Confluent's v3 answer to an unknown cluster id: 404 with error_code 404.
+  [ErrorCode.ClusterNotFound]: { status: 404, errorCode: 404 },
   [ErrorCode.MethodNotAllowed]: { status: 405, errorCode: 40501 },
   [ErrorCode.IdempotencyInProgress]: { status: 409, errorCode: 40901 },
   [ErrorCode.PayloadTooLarge]: { status: 413, errorCode: 41301 },
@@ -44,6 +46,8 @@ export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = 
   [ErrorCode.SchemaDataInvalid]: { status: 422, errorCode: 42203 },
   [ErrorCode.SchemaInvalid]: { status: 422, errorCode: 42205 },
   [ErrorCode.SchemaNotFound]: { status: 422, errorCode: 42207 },
+  // Confluent's PRODUCE_BATCH_EXCEPTION_ERROR_CODE (records:batch).
+  [ErrorCode.InvalidBatch]: { status: 422, errorCode: 42208 },
   [ErrorCode.Config]: { status: 500, errorCode: 50001 },
   [ErrorCode.RecordsRejected]: { status: 500, errorCode: 50002 },
   [ErrorCode.Internal]: { status: 500, errorCode: 50002 },

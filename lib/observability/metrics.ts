@@ -17,6 +17,8 @@ export const MetricName = {
   PayloadConflicts: 'PayloadConflicts',
   BatchDuration: 'BatchDuration',
   PartitionsPerEvent: 'PartitionsPerEvent',
+  /** Records written back from the on-failure topic by a redrive (they carry a `redriven-from` header). */
+  RecordsRedriven: 'RecordsRedriven',
   /** Records whose caller header did not verify (so they count as having no caller), by the `reason` dimension. */
   CallerHeadersRejected: 'CallerHeadersRejected',
   // produce

@@ -224,6 +224,12 @@ export interface RecordStamps {
   idempotencyKey: string | undefined;
   /** Source of fresh message ids (a UUID generator in production). */
   newId: () => string;
+  /**
+   * Each record's position in the request, when the records are not all of it (a v3 stream or
+   * batch leaves out the records it refused): `<Idempotency-Key>:<position>` stays the same
+   * whichever records a retry of the same body gets through.
+   */
+  positions?: readonly number[];
 }
 
 /**
@@ -237,7 +243,7 @@ export function stampRecords(records: ProduceRecord[], stamps: RecordStamps): Pr
     const record = records[index] as ProduceRecord;
     let messageId = lastHeader(record, MESSAGE_ID_HEADER);
     if (messageId === null) {
-      messageId = newMessageId(stamps.idempotencyKey, index, stamps.newId);
+      messageId = newMessageId(stamps.idempotencyKey, stamps.positions?.[index] ?? index, stamps.newId);
       record.headers.push({ name: MESSAGE_ID_HEADER, value: messageId });
     }
     record.headers.push({ name: CALLER_HEADER, value: stamp({ messageId, key: record.key, value: record.value }) });

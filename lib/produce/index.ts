@@ -9,6 +9,7 @@ import type { AppConfig } from '../config';
 import { systemClock, type Clock } from '../clock';
 import { errorResponse } from '../http/error-response';
 import { toLambdaResult, type HttpResponse } from '../http/json-response';
+import { createKafkaClusterMetadata, type ClusterMetadata } from '../kafka/metadata';
 import { createKafkaRecordProducer, type RecordProducer } from '../kafka/producer';
 import { outcomeClassOf } from '../http/outcome-class';
 import { withFields, type Logger } from '../logger';
@@ -16,11 +17,15 @@ import { createLambdaObservability } from '../observability/lambda';
 import { MetricName, type MetricsRecorder } from '../observability/metrics';
 import { observabilityOf } from '../observability/observability';
 import { ProduceIdempotency, type ProduceKeyStore } from './idempotency';
-import { readProduceRequest, requestIdOf } from './route';
+import { MetadataReads } from './metadata';
 import { RateLimiter, type RequestCounter } from './rate-limit';
+import { Operation, readHttpRequest, requestIdOf, type ApiVersion, type HttpRequest } from './route';
 import { ConfluentSchemaRegistry, type SchemaRegistry } from '../schema/registry-client';
 import { Schemas } from '../schema/schemas';
 import { ProduceService } from './service';
+import { readV2PartitionRequest, readV2TopicRequest } from './v2-request';
+import { V3_ANSWER_MEDIA_TYPE } from './v3-answer';
+import { readV3BatchRequest, readV3RecordsRequest, type V3ReadContext } from './v3-request';
 
 /** The produce function's handler and its teardown. */
 export interface ProduceRuntime {
@@ -39,6 +44,8 @@ export interface ProduceRuntimeOptions {
   clock?: Clock;
   /** Replaces the Kafka producer (tests of the HTTP layer). */
   producer?: RecordProducer;
+  /** Replaces the broker metadata of the read routes and the v3 cluster id. */
+  metadata?: ClusterMetadata;
   /** Replaces the DynamoDB idempotency store. */
   store?: ProduceKeyStore;
   /** Replaces the caller MAC keys `config.callerKeys` names (tests of a Lambda configuration). */
@@ -60,10 +67,12 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
   const { logger, metrics } = observability;
   const clock = options.clock ?? systemClock;
   const producer = options.producer ?? createKafkaRecordProducer(config.kafka, { logger, clock, timeoutMs: config.produce.timeoutMs });
+  const metadata = options.metadata ?? createKafkaClusterMetadata(config.kafka, { logger, clock });
   const dynamo = lazyDynamo(config);
   const store = options.store ?? dynamo.store;
   // No request is sent before a schema'd request needs one; the format libraries load then too.
   const registry = options.schemaRegistry ?? (config.schemaRegistry === undefined ? undefined : new ConfluentSchemaRegistry(config.schemaRegistry));
+  const schemas = registry === undefined ? undefined : new Schemas(registry);
   const service = new ProduceService({
     settings: config.produce,
     producer,
@@ -80,8 +89,8 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     newMessageId: randomUUID,
     callerKeys: options.callerKeys ?? createCallerKeySource(config.callerKeys),
     rateLimiter: new RateLimiter({ counter: options.requestCounter ?? dynamo.counter, clock, perSecond: config.produce.rateLimitPerSec, metrics }),
-    ...(registry === undefined ? {} : { schemas: new Schemas(registry) }),
   });
+  const operations = createOperations(config, service, new MetadataReads({ metadata, settings: config.produce }), metadata, clock, schemas);
 
   return {
     async handler(event, context) {
@@ -90,7 +99,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
       // A logger of the caller's own (local runtime, tests) carries no correlation id: each line names the request.
       const requestLogger = options.logger === undefined ? logger : withFields(logger, { requestId });
       try {
-        const response = await answer(service, event, requestLogger);
+        const response = await answer(operations, event, requestLogger);
         metrics.count(MetricName.Requests, 1, { name: 'outcome', value: outcomeClassOf(response.statusCode) });
         return toLambdaResult(response);
       } finally {
@@ -98,18 +107,67 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
       }
     },
     async close() {
-      await producer.close();
+      await Promise.all([producer.close(), metadata.close()]);
       await dynamo.close();
     },
   };
 }
 
-/** The response to one event: the service's, or the error's (it never throws). */
-async function answer(service: ProduceService, event: APIGatewayProxyEventV2, logger: Logger): Promise<HttpResponse> {
+/** How each operation of the route table is answered. */
+type Operations = Readonly<Record<Operation, (request: HttpRequest, logger: Logger) => Promise<HttpResponse>>>;
+
+/**
+ * Each operation of the route table (`route.ts`): a produce route reads its request into a
+ * produce command (its reader and writer) for the one service; a read route is admitted as a
+ * produce request is (caller, allow-list, rate) and answered from the broker's metadata.
+ */
+function createOperations(
+  config: AppConfig,
+  service: ProduceService,
+  reads: MetadataReads,
+  metadata: ClusterMetadata,
+  clock: Clock,
+  schemas: Schemas | undefined,
+): Operations {
+  const limits = config.produce;
+  const v3: V3ReadContext = {
+    limits,
+    clusterId: async () => (await metadata.cluster({ timeoutMs: config.produce.timeoutMs })).clusterId,
+    nowMs: () => clock.nowMs(),
+  };
+  const read =
+    (answer: (request: HttpRequest) => Promise<HttpResponse>) =>
+    async (request: HttpRequest, logger: Logger): Promise<HttpResponse> => {
+      await service.admit(request, request.params.topic, logger);
+      return answer(request);
+    };
+  return {
+    [Operation.ProduceToTopic]: (request, logger) => service.produce(readV2TopicRequest(request, limits, schemas), logger),
+    [Operation.ProduceToPartition]: (request, logger) => service.produce(readV2PartitionRequest(request, limits, schemas), logger),
+    [Operation.ProduceRecords]: (request, logger) => service.produce(readV3RecordsRequest(request, v3), logger),
+    [Operation.ProduceRecordsBatch]: (request, logger) => service.produce(readV3BatchRequest(request, v3), logger),
+    [Operation.ListTopics]: read(() => reads.listTopics()),
+    [Operation.GetTopic]: read((request) => reads.getTopic(request)),
+    [Operation.ListPartitions]: read((request) => reads.listPartitions(request)),
+    [Operation.GetPartition]: read((request) => reads.getPartition(request)),
+    [Operation.ListClusters]: read((request) => reads.listClusters(request)),
+    [Operation.GetCluster]: read((request) => reads.getCluster(request)),
+  };
+}
+
+/** The response to one event: its operation's, or the error's (it never throws). */
+async function answer(operations: Operations, event: APIGatewayProxyEventV2, logger: Logger): Promise<HttpResponse> {
+  // The version of the path, for an answer refused before its route is known (a method the path does not serve).
+  let api: ApiVersion = (event.rawPath ?? '').startsWith('/v3/') ? 'v3' : 'v2';
   try {
-    return await service.produce(readProduceRequest(event), logger);
+    const request = readHttpRequest(event);
+    api = request.route.api;
+    return await operations[request.route.operation](request, logger);
   } catch (error) {
-    return errorResponse(error, logger);
+    const response = errorResponse(error, logger);
+    // The v3 API answers its errors in its own media type.
+    if (api === 'v3') response.headers['Content-Type'] = V3_ANSWER_MEDIA_TYPE;
+    return response;
   }
 }
 

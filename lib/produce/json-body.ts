@@ -154,6 +154,26 @@ class Reader {
     return value;
   }
 
+  /**
+   * Values one after another (concatenated JSON), each read at `place`, until the end of the
+   * input or the first value that is not JSON; that value's error ends the sequence.
+   */
+  sequence(place: Place): JsonSequence {
+    const values: unknown[] = [];
+    this.whitespace();
+    while (this.pos < this.bytes.length) {
+      const start = this.pos;
+      try {
+        values.push(this.value(place));
+      } catch (error) {
+        if (!(error instanceof JsonSyntaxError)) throw error;
+        return { values, error, errorStart: start };
+      }
+      this.whitespace();
+    }
+    return { values };
+  }
+
   private fail(message: string): never {
     throw new JsonSyntaxError(this.pos >= this.bytes.length ? 'unexpected end of input' : message, this.pos);
   }
@@ -438,6 +458,29 @@ class Reader {
     pieces.push(source.subarray(from, end));
     return Buffer.concat(pieces);
   }
+}
+
+/** Values read one after another by {@link readJsonSequence}. */
+export interface JsonSequence {
+  /** The values read, in order. */
+  values: unknown[];
+  /** Why reading stopped early: the value after `values` is not JSON (for example a body cut in the middle of it). */
+  error?: JsonSyntaxError;
+  /** The byte where that value started. */
+  errorStart?: number;
+}
+
+/**
+ * Reads JSON values written one after another, with or without whitespace between them
+ * (concatenated JSON, as the REST Proxy v3 streaming produce takes it), keeping values at
+ * `raw` places as written. Reading stops at the first value that is not JSON: nothing after
+ * it can be told apart.
+ *
+ * @throws {JsonSyntaxError} when `bytes` is not UTF-8.
+ */
+export function readJsonSequence(bytes: Uint8Array, place: Place): JsonSequence {
+  if (!isUtf8(bytes)) throw new JsonSyntaxError('not valid UTF-8', 0);
+  return new Reader(bytes).sequence(place);
 }
 
 /**

@@ -11,21 +11,13 @@ import { isInteger } from '../json-checks';
 import { parseJsonExact } from '../json-numbers';
 import { SchemaFormat } from '../schema/format';
 import { encodeWith, type PreparedSchema, type SchemaRef, type Schemas } from '../schema/schemas';
+import { NO_SCHEMA_IDS, type SchemaIds } from './response';
 import { EmbeddedFormat, isSchemaFormat, type ProduceRecord, type SchemaFields } from './validation';
-
-/** The ids of the schemas a request's records were written with (null: none), as the answer carries them. */
-export interface SchemaIds {
-  keySchemaId: number | null;
-  valueSchemaId: number | null;
-}
 
 /** The records as produced, and the schema ids used. */
 export interface EncodedRecords extends SchemaIds {
   records: ProduceRecord[];
 }
-
-/** No schema: the json and binary formats' answer. */
-export const NO_SCHEMA_IDS: SchemaIds = { keySchemaId: null, valueSchemaId: null };
 
 const REGISTRY_FORMAT: Partial<Record<EmbeddedFormat, SchemaFormat>> = {
   [EmbeddedFormat.Avro]: SchemaFormat.Avro,

@@ -1,7 +1,8 @@
-/** The REST Proxy v2 produce response body and the per-record entries it lists. */
+/** The REST Proxy v2 produce response body and the per-record entries it lists: the v2 routes' answer writer. */
 import type { AppError } from '../errors';
+import { KAFKA_V2_MEDIA_TYPE } from '../http/json-response';
 import { httpErrorAnswerOf } from '../http/status';
-import type { PartitionAck } from '../kafka/producer';
+import type { AnswerWriter, RecordOutcome, WrittenAnswer } from './command';
 
 /** One record's outcome, in request order. */
 export interface OffsetEntry {
@@ -19,6 +20,15 @@ export interface ProduceResponseBody {
   offsets: OffsetEntry[];
 }
 
+/** The ids of the schemas a request's records were written with (null: none), as the v2 answer carries them. */
+export interface SchemaIds {
+  keySchemaId: number | null;
+  valueSchemaId: number | null;
+}
+
+/** No schema: the json and binary formats' answer. */
+export const NO_SCHEMA_IDS: SchemaIds = { keySchemaId: null, valueSchemaId: null };
+
 /** Wraps entries in the REST Proxy envelope. */
 export function produceResponseBody(offsets: OffsetEntry[]): ProduceResponseBody {
   return { key_schema_id: null, value_schema_id: null, offsets };
@@ -30,34 +40,12 @@ export function failedEntry(error: AppError): OffsetEntry {
 }
 
 /**
- * Each record's offset from the broker's per-partition acknowledgements: a record's offset is
- * its partition's base offset plus the number of records before it, in this send, in the same
- * partition (one send keeps the order of records within a partition). Records of a partition
- * without an acknowledgement become failed entries built from `unacknowledged(partition)`.
- *
- * @param partitions - the partition of each record, in request order.
- */
-export function recordOffsets(partitions: readonly number[], acks: readonly PartitionAck[], unacknowledged: (partition: number) => AppError): OffsetEntry[] {
-  const baseOffsets = new Map(acks.map((ack) => [ack.partition, ack.baseOffset]));
-  const seen = new Map<number, number>();
-  return partitions.map((partition) => {
-    const position = seen.get(partition) ?? 0;
-    seen.set(partition, position + 1);
-    const baseOffset = baseOffsets.get(partition);
-    if (baseOffset === undefined) return failedEntry(unacknowledged(partition));
-    return { partition, offset: Number(baseOffset + BigInt(position)), error_code: null, error: null };
-  });
-}
-
-const NO_IDS = { keySchemaId: null, valueSchemaId: null };
-
-/**
  * The JSON text of {@link produceResponseBody} for `offsets` (and the schema ids used, null by default), byte for byte what
  * `JSON.stringify` gives, written directly: the acknowledged entries (all of them, on a 200)
  * are four fields of numbers and nulls, and one string built from them costs less than an
  * object per record serialised afterwards.
  */
-export function produceResponseText(offsets: readonly OffsetEntry[], schemaIds: { keySchemaId: number | null; valueSchemaId: number | null } = NO_IDS): string {
+export function produceResponseText(offsets: readonly OffsetEntry[], schemaIds: SchemaIds = NO_SCHEMA_IDS): string {
   let text = `{"key_schema_id":${schemaIds.keySchemaId},"value_schema_id":${schemaIds.valueSchemaId},"offsets":[`;
   for (let index = 0; index < offsets.length; index += 1) {
     const entry = offsets[index] as OffsetEntry;
@@ -70,4 +58,43 @@ export function produceResponseText(offsets: readonly OffsetEntry[], schemaIds: 
     text += plain ? `{"partition":${entry.partition},"offset":${entry.offset},"error_code":null,"error":null}` : JSON.stringify(entry);
   }
   return `${text}]}`;
+}
+
+/** The entry of one record's outcome. */
+export function offsetEntryOf(outcome: RecordOutcome): OffsetEntry {
+  if (outcome.error !== null) return failedEntry(outcome.error);
+  return { partition: outcome.partition, offset: outcome.offset, error_code: null, error: null };
+}
+
+/**
+ * The answer of the v2 produce routes: 200 with every record's offset when all were
+ * acknowledged; otherwise the status of the first record that was not (503 when retrying may
+ * help, 500 otherwise), with the same body, the failed entries carrying their code and message.
+ */
+export const V2_ANSWER_WRITER: AnswerWriter = v2AnswerWriter(() => NO_SCHEMA_IDS);
+
+/**
+ * The v2 answer writer of a request whose schema ids are known once its records are read
+ * (the schema'd formats resolve their schemas while reading): `schemaIds` is asked when the
+ * answer is written.
+ */
+export function v2AnswerWriter(schemaIds: () => SchemaIds): AnswerWriter {
+  return {
+    mediaType: KAFKA_V2_MEDIA_TYPE,
+    completeStatus: 200,
+    answersEachRecord: false,
+    write: (_slots, outcomes) => writeV2Answer(outcomes, schemaIds()),
+  };
+}
+
+function writeV2Answer(outcomes: readonly RecordOutcome[], schemaIds: SchemaIds): WrittenAnswer {
+  let statusCode = 200;
+  // Stryker disable next-line ArrayDeclaration: speed only; the loop fills every index of an empty array as well.
+  const entries: OffsetEntry[] = new Array(outcomes.length);
+  for (let index = 0; index < outcomes.length; index += 1) {
+    const outcome = outcomes[index] as RecordOutcome;
+    if (outcome.error !== null && statusCode === 200) statusCode = httpErrorAnswerOf(outcome.error).status;
+    entries[index] = offsetEntryOf(outcome);
+  }
+  return { statusCode, body: produceResponseText(entries, schemaIds) };
 }

@@ -1,26 +1,26 @@
 /**
- * The produce use case: validate, claim the Idempotency-Key, send the records in one batch
- * with acks=all and answer with each record's partition and offset. It answers 200 only when
- * the broker acknowledged every record; whatever it cannot answer it throws as an AppError.
+ * The produce use case, the same for every route: admit the caller, check the topic, read the
+ * records (the route's reader), claim the Idempotency-Key, send the records in one batch with
+ * acks=all, and answer through the route's writer. An answer is stored for the key only when
+ * the broker acknowledged every record of the request; whatever the service cannot answer it
+ * throws as an AppError.
  */
 import type { CallerKeySource } from '../caller-mac/key-source';
 import type { AppConfig } from '../config';
 import type { Clock } from '../clock';
-import { ErrorCode, PartitionNotFoundError, ProduceTimeoutError, RecordsNotAcknowledgedError, RecordsRejectedError } from '../errors';
+import { InternalError, PartitionNotFoundError, ProduceTimeoutError, RecordsNotAcknowledgedError, RecordsRejectedError } from '../errors';
 import { jsonResponse, type HttpResponse } from '../http/json-response';
-import { HTTP_ERROR_ANSWERS, httpErrorAnswerOf } from '../http/status';
+import { httpErrorAnswerOf } from '../http/status';
 import type { RecordProducer } from '../kafka/producer';
 import { errorFields, type Logger } from '../logger';
 import { MetricName, noMetrics, type MetricsRecorder } from '../observability/metrics';
 import { checkCallerAllowed } from './allow-list';
-import { authenticate, callerLogFields, stampRecords, type Caller } from './caller';
+import { authenticate, callerLogFields, stampRecords, type Caller, type RecordStamps } from './caller';
+import { isRefused, recordOutcomes, type AnswerWriter, type ProduceCommand, type RecordOutcome, type RecordSlot } from './command';
 import { checkIdempotencyKey, produceRequestHash, type HeldKey, type ProduceIdempotency } from './idempotency';
 import type { RateLimiter } from './rate-limit';
-import { failedEntry, produceResponseText, recordOffsets, type OffsetEntry } from './response';
-import type { ProduceHttpRequest } from './route';
-import type { Schemas } from '../schema/schemas';
-import { encodeRecords, NO_SCHEMA_IDS, type SchemaIds } from './record-encoder';
-import { checkTopic, embeddedFormatOf, mediaTypeOf, readProduceBody, type ProduceRecord } from './validation';
+import type { HttpRequest } from './route';
+import { checkTopic, type ProduceRecord } from './validation';
 
 /** Response header marking a stored response replayed for a repeated Idempotency-Key. */
 const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -40,8 +40,6 @@ export interface ProduceServiceDeps {
   callerKeys: CallerKeySource;
   /** The per-caller rate limit. */
   rateLimiter: Pick<RateLimiter, 'check'>;
-  /** The schema'd formats over the configured registry; undefined without one (those formats then answer 415). */
-  schemas?: Schemas;
 }
 
 /** Produces one HTTP request's records. */
@@ -49,91 +47,100 @@ export class ProduceService {
   constructor(private readonly deps: ProduceServiceDeps) {}
 
   /**
-   * Handles one produce request.
+   * Handles one produce request, whichever route read it: the records go in one send with
+   * acks=all, and the route's writer answers with their outcomes.
    *
-   * @returns 200 with every record's offset; 503/500 listing records that were not acknowledged;
-   *   or a replayed 200 for a repeated Idempotency-Key.
+   * @returns the writer's answer; or a replay of the stored answer for a repeated Idempotency-Key.
    * @param logger - this request's logger (it carries the request id).
    * @throws {AppError} for whole-request failures (401 without a caller where one is required,
    *   403 for a caller off the allow-list, 429 for one over its rate, 4xx for bad input, 503/504
    *   for Kafka, the store or the caller keys).
    */
-  async produce(request: ProduceHttpRequest, logger: Logger = this.deps.logger): Promise<HttpResponse> {
-    const { settings } = this.deps;
+  async produce(command: ProduceCommand, logger: Logger = this.deps.logger): Promise<HttpResponse> {
+    const { request, topic, writer } = command;
     const { idempotencyKey } = request;
-    const caller = this.authenticate(request, logger);
-    logger.info('produce request', { topic: request.topic, ...callerLogFields(caller), hasIdempotencyKey: idempotencyKey !== undefined });
-    // Before any other work: a caller over its rate costs one DynamoDB update and nothing else.
-    await this.deps.rateLimiter.check(caller.digest, logger);
-    checkTopic(request.topic, settings.allowedTopics);
-    const format = embeddedFormatOf(request.contentType);
-    const body = readProduceBody(request.body, format, settings);
-    // Before any claim and any send: a request whose schemas or data are refused writes nothing.
-    const { records, ...schemaIds } = await encodeRecords(request.topic, format, body.schemaFields, body.records, this.deps.schemas);
+    const caller = await this.admit(request, topic, logger);
+    checkTopic(topic, this.deps.settings.allowedTopics);
+    const slots = await command.read();
     // Read once per container; loaded before any claim, so that a failed read leaves nothing to release.
     const keys = await this.deps.callerKeys.keys();
-    if (idempotencyKey === undefined) {
-      return this.send(
-        request.topic,
-        stampRecords(records, { caller, topic: request.topic, ring: keys, idempotencyKey, newId: this.deps.newMessageId }),
-        logger,
-        schemaIds,
-      );
-    }
+    const stamps = { caller, topic, ring: keys, idempotencyKey, newId: this.deps.newMessageId };
+    if (idempotencyKey === undefined) return this.send(topic, slots, stamps, writer, logger);
 
     checkIdempotencyKey(idempotencyKey);
-    const hash = produceRequestHash(request.topic, mediaTypeOf(request.contentType), request.body);
-    const begun = await this.deps.idempotency.begin(caller.digest, request.topic, idempotencyKey, hash);
+    const hash = produceRequestHash(topic, command.fingerprint, request.body);
+    const begun = await this.deps.idempotency.begin(caller.digest, topic, idempotencyKey, hash);
     if (begun.kind === 'replay') {
       this.metrics.count(MetricName.IdempotentReplays, 1);
-      return jsonResponse(200, begun.body, { [REPLAYED_HEADER]: 'true' });
+      return jsonResponse(writer.completeStatus, begun.body, { 'Content-Type': writer.mediaType, [REPLAYED_HEADER]: 'true' });
     }
-    const stamped = stampRecords(records, { caller, topic: request.topic, ring: keys, idempotencyKey, newId: this.deps.newMessageId });
-    return this.sendHolding(begun.held, request.topic, stamped, logger, schemaIds);
+    return this.sendHolding(begun.held, topic, slots, stamps, writer, logger);
+  }
+
+  /**
+   * Admits a request to any route: an authenticated caller on the allow-list, within its rate.
+   *
+   * @param topic - the topic the request concerns, for the log; undefined for none.
+   * @returns the caller.
+   * @throws {UnauthenticatedError} / {CallerNotAllowedError} / {RateLimitedError}.
+   */
+  async admit(request: Pick<HttpRequest, 'authorizer' | 'idempotencyKey'>, topic: string | undefined, logger: Logger = this.deps.logger): Promise<Caller> {
+    const caller = this.authenticate(request, topic, logger);
+    logger.info('produce request', { topic, ...callerLogFields(caller), hasIdempotencyKey: request.idempotencyKey !== undefined });
+    // Before any other work: a caller over its rate costs one DynamoDB update and nothing else.
+    await this.deps.rateLimiter.check(caller.digest, logger);
+    return caller;
   }
 
   /**
    * The request's caller, if it may produce. Refusals are logged: in Lambda a request without a
    * caller means a route left without an authorizer, and a caller off the allow-list is worth a look.
    */
-  private authenticate(request: ProduceHttpRequest, logger: Logger): Caller {
+  private authenticate(request: Pick<HttpRequest, 'authorizer'>, topic: string | undefined, logger: Logger): Caller {
     let caller: Caller;
     try {
       caller = authenticate(request.authorizer, this.deps.settings.callers);
     } catch (error) {
-      logger.warn('produce request refused: no authenticated caller', { topic: request.topic, ...errorFields(error) });
+      logger.warn('produce request refused: no authenticated caller', { topic, ...errorFields(error) });
       throw error;
     }
     try {
       checkCallerAllowed(caller, this.deps.settings.callers.allowList);
     } catch (error) {
-      logger.warn('produce request refused: caller not allowed', { topic: request.topic, ...callerLogFields(caller), ...errorFields(error) });
+      logger.warn('produce request refused: caller not allowed', { topic, ...callerLogFields(caller), ...errorFields(error) });
       throw error;
     }
     return caller;
   }
 
-  private async sendHolding(held: HeldKey, topic: string, records: ProduceRecord[], logger: Logger, schemaIds: SchemaIds): Promise<HttpResponse> {
-    let response: HttpResponse;
+  private async sendHolding(
+    held: HeldKey,
+    topic: string,
+    slots: readonly RecordSlot[],
+    stamps: Stamps,
+    writer: AnswerWriter,
+    logger: Logger,
+  ): Promise<HttpResponse> {
+    let sent: SentAnswer;
     try {
-      response = await this.send(topic, records, logger, schemaIds);
+      sent = await this.sendAndWrite(topic, slots, stamps, writer, logger);
     } catch (error) {
       await this.giveUp(held, logger);
       throw error;
     }
-    if (response.statusCode !== 200) {
+    if (!sent.complete) {
       await this.giveUp(held, logger);
-      return response;
+      return sent.response;
     }
     try {
-      await this.deps.idempotency.complete(held, response.body);
+      await this.deps.idempotency.complete(held, sent.response.body);
     } catch (error) {
-      // The records are acknowledged, so the answer is 200 all the same. The claim stays
-      // IN_PROGRESS until its lease ends: a quick retry gets 409, a later one produces again
-      // with the same message-ids, which the consumer deduplicates.
+      // The records are acknowledged, so the answer is the same. The claim stays IN_PROGRESS
+      // until its lease ends: a quick retry gets 409, a later one produces again with the same
+      // message-ids, which the consumer deduplicates.
       logger.error('storing the idempotent response failed', errorFields(error));
     }
-    return response;
+    return sent.response;
   }
 
   private async giveUp(held: HeldKey, logger: Logger): Promise<void> {
@@ -145,7 +152,28 @@ export class ProduceService {
     }
   }
 
-  private async send(topic: string, records: ProduceRecord[], logger: Logger, schemaIds: SchemaIds = NO_SCHEMA_IDS): Promise<HttpResponse> {
+  private async send(topic: string, slots: readonly RecordSlot[], stamps: Stamps, writer: AnswerWriter, logger: Logger): Promise<HttpResponse> {
+    return (await this.sendAndWrite(topic, slots, stamps, writer, logger)).response;
+  }
+
+  /**
+   * Stamps and sends the records of `slots` that were not refused, and writes the answer of all
+   * of them. It is complete (to be stored for an Idempotency-Key) only when every record of the
+   * request was acknowledged.
+   */
+  private async sendAndWrite(topic: string, read: readonly RecordSlot[], stamps: Stamps, writer: AnswerWriter, logger: Logger): Promise<SentAnswer> {
+    const slots = writer.answersEachRecord ? await this.refuseMissingPartitions(topic, read) : read;
+    const { records, positions } = sendable(slots);
+    stampRecords(records, positions === undefined ? stamps : { ...stamps, positions });
+    const sent = records.length === 0 ? [] : await this.sendRecords(topic, records, logger);
+    const outcomes = positions === undefined ? sent : outcomesOfSlots(slots, positions, sent);
+    const complete = positions === undefined && countAcknowledged(sent) === sent.length;
+    const { statusCode, body } = writer.write(slots, outcomes);
+    return { response: jsonResponse(statusCode, body, { 'Content-Type': writer.mediaType }), complete };
+  }
+
+  /** Sends `records` in one batch with acks=all; records the broker did not acknowledge get a failed outcome. */
+  private async sendRecords(topic: string, records: ProduceRecord[], logger: Logger): Promise<RecordOutcome[]> {
     const { clock, settings } = this.deps;
     const startedMs = clock.nowMs();
     const remainingMs = (): number => {
@@ -157,28 +185,22 @@ export class ProduceService {
       // Only an explicit partition can be missing; otherwise the send itself finds a missing topic (404).
       if (records.some((record) => record.partition !== undefined)) await this.checkPartitions(topic, records, remainingMs);
       const outcome = await this.sendTimed(topic, records, remainingMs());
-      const offsets = recordOffsets(
+      const outcomes = recordOutcomes(
         outcome.partitions,
         outcome.acks,
         (partition) => new RecordsNotAcknowledgedError(`the broker did not acknowledge partition ${partition}`),
       );
-      const acknowledged = countAcknowledged(offsets);
+      const acknowledged = countAcknowledged(outcomes);
       this.metrics.count(MetricName.RecordsProduced, acknowledged);
       logger.debug('records acknowledged', { topic, records: records.length, partitions: outcome.acks.length });
-      const status = acknowledged === offsets.length ? 200 : HTTP_ERROR_ANSWERS[ErrorCode.RecordsNotAcknowledged].status;
-      return jsonResponse(status, produceResponseText(offsets, schemaIds));
+      if (acknowledged !== outcomes.length) logger.error('records not acknowledged', { topic, records: records.length, acknowledged });
+      return outcomes;
     } catch (error) {
       if (error instanceof RecordsNotAcknowledgedError || error instanceof RecordsRejectedError) {
         // Each entry's `error` is the message in the API's terms; the broker's detail is logged here.
         const { status } = httpErrorAnswerOf(error);
         logger.error('records not acknowledged', { topic, records: records.length, httpStatus: status, ...errorFields(error) });
-        return jsonResponse(
-          status,
-          produceResponseText(
-            records.map(() => failedEntry(error)),
-            schemaIds,
-          ),
-        );
+        return records.map(() => ({ partition: null, offset: null, error }));
       }
       throw error;
     }
@@ -199,6 +221,28 @@ export class ProduceService {
     }
   }
 
+  /**
+   * The slots with each record that names a partition the topic does not have (even after a
+   * metadata refresh) refused in its place, as Confluent's v3 answers such a record.
+   *
+   * @throws {TopicNotFoundError} for a missing topic (the whole request is about it).
+   */
+  private async refuseMissingPartitions(topic: string, slots: readonly RecordSlot[]): Promise<readonly RecordSlot[]> {
+    const named = (slot: RecordSlot): slot is ProduceRecord => !isRefused(slot) && slot.partition !== undefined;
+    if (!slots.some(named)) return slots;
+    const { producer, settings } = this.deps;
+    let partitionCount = await producer.partitionCount(topic, { timeoutMs: settings.timeoutMs });
+    const missing = (slot: RecordSlot): boolean => named(slot) && (slot.partition as number) >= partitionCount;
+    if (!slots.some(missing)) return slots;
+    // Partitions may have been added since the metadata was cached.
+    partitionCount = await producer.partitionCount(topic, { timeoutMs: settings.timeoutMs, refresh: true });
+    return slots.map((slot) =>
+      missing(slot)
+        ? new PartitionNotFoundError(`partition ${(slot as ProduceRecord).partition} does not exist; topic "${topic}" has ${partitionCount}`)
+        : slot,
+    );
+  }
+
   /** 404 for a missing topic, or for a partition the topic does not have even after a metadata refresh. */
   private async checkPartitions(topic: string, records: readonly ProduceRecord[], remainingMs: () => number): Promise<void> {
     const { producer } = this.deps;
@@ -217,8 +261,44 @@ export class ProduceService {
   }
 }
 
-function countAcknowledged(offsets: readonly OffsetEntry[]): number {
+function countAcknowledged(outcomes: readonly RecordOutcome[]): number {
   let count = 0;
-  for (const entry of offsets) if (entry.error_code === null) count += 1;
+  for (const outcome of outcomes) if (outcome.error === null) count += 1;
   return count;
+}
+
+/** What stamps a request's records, but for their positions. */
+type Stamps = Omit<RecordStamps, 'positions'>;
+
+/** A written answer, and whether it is complete (every record of the request acknowledged). */
+interface SentAnswer {
+  response: HttpResponse;
+  complete: boolean;
+}
+
+/**
+ * The records of `slots` to send; with their positions in the request when some were refused
+ * (undefined when none was, the common case, which then costs no copy).
+ */
+function sendable(slots: readonly RecordSlot[]): { records: ProduceRecord[]; positions: number[] | undefined } {
+  if (!slots.some(isRefused)) return { records: slots as ProduceRecord[], positions: undefined };
+  const records: ProduceRecord[] = [];
+  const positions: number[] = [];
+  slots.forEach((slot, position) => {
+    if (isRefused(slot)) return;
+    records.push(slot);
+    positions.push(position);
+  });
+  return { records, positions };
+}
+
+/** One outcome per slot: a refused slot's own error, or the outcome of its record's send. */
+function outcomesOfSlots(slots: readonly RecordSlot[], positions: readonly number[], sent: readonly RecordOutcome[]): RecordOutcome[] {
+  const outcomes = slots.map(
+    (slot): RecordOutcome => ({ partition: null, offset: null, error: isRefused(slot) ? slot : new InternalError('the record was not sent') }),
+  );
+  positions.forEach((position, index) => {
+    outcomes[position] = sent[index] as RecordOutcome;
+  });
+  return outcomes;
 }

@@ -6,7 +6,7 @@
 import { BodyNotJsonError, PayloadTooLargeError, TopicNotAllowedError, UnsupportedMediaTypeError, ValidationError } from '../errors';
 import { CALLER_HEADER, identityHeaderText, MESSAGE_ID_HEADER } from '../headers';
 import { isBase64, isInteger, isPlainObject } from '../json-checks';
-import { isTopicName, TOPIC_NAME_RULE } from '../kafka/topic-name';
+import { isTopicName, TOPIC_NAME_RULE } from '../topic-name';
 import { DUPLICATE_MEMBER, JsonSyntaxError, RawJson, readJson, type Place, type ReadObject } from './json-body';
 
 /** How keys and values are embedded in the JSON body. */
@@ -46,6 +46,8 @@ export interface ProduceRecord {
   value: Buffer | null;
   partition?: number;
   headers: { name: string; value: Buffer }[];
+  /** CreateTime, epoch milliseconds (v3 records); absent, the producer stamps the send's time. */
+  timestampMs?: number;
 }
 
 /** Limits from configuration. */
@@ -54,7 +56,8 @@ export interface ProduceLimits {
   maxRequestBytes: number;
 }
 
-const MAX_PARTITION = 2_147_483_647;
+/** The largest partition number Kafka allows (a 32-bit signed integer). */
+export const MAX_PARTITION = 2_147_483_647;
 const SCHEMA_FIELDS = new Set(['key_schema', 'value_schema', 'key_schema_id', 'value_schema_id']);
 const RECORD_FIELDS = new Set(['key', 'value', 'partition', 'headers']);
 const HEADER_FIELDS = new Set(['name', 'value']);
@@ -92,12 +95,17 @@ export function embeddedFormatOf(contentType: string | undefined): EmbeddedForma
   return format;
 }
 
-// A key or value kept as written (RawJson) is an object too, but never a field of the request.
-function isObject(value: unknown): value is ReadObject {
+/** True for a JSON object of the request (a key or value kept as written, RawJson, is an object too, but never a field of the request). */
+export function isObject(value: unknown): value is ReadObject {
   return isPlainObject(value) && !(value instanceof RawJson);
 }
 
-function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, path: () => string): void {
+/**
+ * Refuses a member given twice and any member not in `allowed`.
+ *
+ * @throws {ValidationError} naming the member under `path()`.
+ */
+export function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, path: () => string): void {
   // Which of two equal members counts is left open by JSON (RFC 8259, 4), so neither is guessed.
   const duplicate = value[DUPLICATE_MEMBER];
   if (duplicate !== undefined) throw new ValidationError(`${path()}.${duplicate}: given more than once`);
@@ -106,7 +114,12 @@ function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, pa
   }
 }
 
-function base64Bytes(value: unknown, path: () => string): Buffer {
+/**
+ * The bytes of a base64 string, checked strictly.
+ *
+ * @throws {ValidationError} naming `path()` when `value` is not a base64 string.
+ */
+export function base64Bytes(value: unknown, path: () => string): Buffer {
   if (!isBase64(value)) throw new ValidationError(`${path()}: must be a base64 string`);
   return Buffer.from(value, 'base64');
 }
@@ -116,7 +129,7 @@ function base64Bytes(value: unknown, path: () => string): Buffer {
  * itself stores at most 32 levels), and consumers that parse records recursively are spared
  * hostile ones.
  */
-const MAX_JSON_DEPTH = 100;
+export const MAX_JSON_DEPTH = 100;
 
 function embedded(value: unknown, format: EmbeddedFormat, path: () => string): Buffer | null {
   if (value === null || value === undefined) return null;
@@ -130,33 +143,49 @@ function embedded(value: unknown, format: EmbeddedFormat, path: () => string): B
 // Paths such as `records[3].headers[0].value` name the field in an error message only, so they
 // are built when a check fails rather than for every field of every record.
 const recordPath = (index: number): string => `records[${index}]`;
-const headerPath = (record: number, header: number): string => `${recordPath(record)}.headers[${header}]`;
 
-function parseHeaders(value: unknown, record: number): ProduceRecord['headers'] {
+/**
+ * Reads a record's `headers`, `[{"name", "value": "<base64>"}]`, in order (a name may repeat).
+ * The caller header is the API's to set, and a `message-id` must be text the consumer can use.
+ *
+ * @param recordPath - names the record in error messages (`records[3]`, or `` for a v3 record).
+ * @throws {ValidationError} naming the first invalid header.
+ */
+export function parseHeaders(value: unknown, recordPath: () => string): ProduceRecord['headers'] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new ValidationError(`${recordPath(record)}.headers: must be an array of {"name", "value"}`);
+  if (!Array.isArray(value)) throw new ValidationError(`${headersPath(recordPath)}: must be an array of {"name", "value"}`);
   const headers: ProduceRecord['headers'] = [];
   for (let index = 0; index < value.length; index += 1) {
     const header: unknown = value[index];
-    if (!isObject(header)) throw new ValidationError(`${headerPath(record, index)}: must be an object with "name" and "value"`);
-    rejectUnknownFields(header, HEADER_FIELDS, () => headerPath(record, index));
+    if (!isObject(header)) throw new ValidationError(`${headerPath(recordPath, index)}: must be an object with "name" and "value"`);
+    rejectUnknownFields(header, HEADER_FIELDS, () => headerPath(recordPath, index));
     const { name } = header;
-    if (typeof name !== 'string' || name === '') throw new ValidationError(`${headerPath(record, index)}.name: must be a non-empty string`);
+    if (typeof name !== 'string' || name === '') throw new ValidationError(`${headerPath(recordPath, index)}.name: must be a non-empty string`);
     // The API stamps the authenticated caller itself; a client-set value would let one caller pose as another.
     if (name.toLowerCase() === CALLER_HEADER) {
-      throw new ValidationError(`${headerPath(record, index)}.name: "${CALLER_HEADER}" is set by the API from the authenticated caller and cannot be sent`);
+      throw new ValidationError(`${headerPath(recordPath, index)}.name: "${CALLER_HEADER}" is set by the API from the authenticated caller and cannot be sent`);
     }
-    const bytes = base64Bytes(header.value, () => `${headerPath(record, index)}.value`);
+    const bytes = base64Bytes(header.value, () => `${headerPath(recordPath, index)}.value`);
     // The consumer would treat such an id as absent and fall back to the record's offset, so a
     // client's retry would be applied twice.
     if (name === MESSAGE_ID_HEADER && identityHeaderText(bytes) === undefined) {
       throw new ValidationError(
-        `${headerPath(record, index)}.value: a "${MESSAGE_ID_HEADER}" header must be non-empty UTF-8 text, the id the consumer deduplicates on`,
+        `${headerPath(recordPath, index)}.value: a "${MESSAGE_ID_HEADER}" header must be non-empty UTF-8 text, the id the consumer deduplicates on`,
       );
     }
     headers.push({ name, value: bytes });
   }
   return headers;
+}
+
+// Built only when a check fails: closures made per record and header cost more than the checks.
+function headersPath(recordPath: () => string): string {
+  const record = recordPath();
+  return record === '' ? 'headers' : `${record}.headers`;
+}
+
+function headerPath(recordPath: () => string, index: number): string {
+  return `${headersPath(recordPath)}[${index}]`;
 }
 
 function parseRecord(value: unknown, format: EmbeddedFormat, index: number): ProduceRecord {
@@ -166,7 +195,7 @@ function parseRecord(value: unknown, format: EmbeddedFormat, index: number): Pro
   const record: ProduceRecord = {
     key: embedded(value.key, format, () => `${recordPath(index)}.key`),
     value: embedded(value.value, format, () => `${recordPath(index)}.value`),
-    headers: parseHeaders(value.headers, index),
+    headers: parseHeaders(value.headers, () => recordPath(index)),
   };
   if (value.partition !== undefined && value.partition !== null) {
     const { partition } = value;
@@ -179,7 +208,7 @@ function parseRecord(value: unknown, format: EmbeddedFormat, index: number): Pro
 }
 
 // Stryker disable next-line StringLiteral,ArrowFunction: every place other than 'raw' or a container is read as plain.
-const HEADERS_PLACE: Place = { array: { object: () => 'plain' } };
+export const HEADERS_PLACE: Place = { array: { object: () => 'plain' } };
 // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as numbers, whatever their place.
 const JSON_RECORD_PLACE: Place = { object: (member) => (member === 'key' || member === 'value' ? 'raw' : member === 'headers' ? HEADERS_PLACE : 'plain') };
 // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as base64 strings and numbers, whatever their place.
@@ -197,7 +226,7 @@ function bodyPlace(format: EmbeddedFormat): Place {
  *
  * @throws {PayloadTooLargeError} when the body is larger than `maxRequestBytes`.
  */
-function checkBodySize(body: Uint8Array, limits: ProduceLimits): void {
+export function checkBodySize(body: Uint8Array, limits: ProduceLimits): void {
   if (body.byteLength > limits.maxRequestBytes) {
     throw new PayloadTooLargeError(`the body has ${body.byteLength} bytes; the limit is ${limits.maxRequestBytes}`);
   }

@@ -118,6 +118,39 @@ export async function schemaDeliveryOf(record: FetchedRecord, settings: Emulated
   return { deliver: delivered };
 }
 
+/** A batch's records after the schema check, in offset order: delivered ones with their bytes replaced, refused ones as they were. */
+export interface SchemaCheckedBatch {
+  records: FetchedRecord[];
+  /** Why each refused record is refused, by offset. */
+  refused: Map<string, SchemaFailure>;
+  /** The metadata of each delivered record, by offset, for the event. */
+  delivered: Map<string, DeliveredRecord>;
+}
+
+/**
+ * Applies `settings` to a partition's batch (see {@link SchemaCheckedBatch}).
+ *
+ * @throws the decoder's retriable error, for the whole batch.
+ */
+export async function schemaCheckedBatch(
+  records: readonly FetchedRecord[],
+  settings: EmulatedSchemaRegistry,
+  decoder: FramedDecoder,
+): Promise<SchemaCheckedBatch> {
+  const result: SchemaCheckedBatch = { records: [], refused: new Map(), delivered: new Map() };
+  for (const record of records) {
+    const outcome = await schemaDeliveryOf(record, settings, decoder);
+    if ('deliver' in outcome) {
+      result.records.push(outcome.deliver.record);
+      result.delivered.set(record.offset, outcome.deliver);
+    } else {
+      result.records.push(record);
+      result.refused.set(record.offset, outcome.reject);
+    }
+  }
+  return result;
+}
+
 /**
  * Applies `settings` to a batch's records: those delivered (bytes replaced, metadata to add to
  * the event) and those refused, each with its reason.

@@ -48,6 +48,12 @@ export interface PartitionBatch {
   records: FetchedRecord[];
   /** The partition's end offset at fetch time. */
   highWatermark: string;
+  /**
+   * The offset of the fetch's last record, transaction markers included: past the last data
+   * record when a transaction's commit marker ends the fetch (a consumer that has read
+   * everything commits past the marker, or its lag never reaches 0).
+   */
+  lastOffset: string;
 }
 
 /** Options of {@link createPartitionConsumer}. */
@@ -99,6 +105,7 @@ function toPartitionBatch(payload: EachBatchPayload): PartitionBatch {
     topic,
     partition,
     highWatermark,
+    lastOffset: payload.batch.lastOffset(),
     records: messages.map((message) => ({
       topic,
       partition,

@@ -33,6 +33,10 @@ export interface OffsetReader {
   close(): Promise<void>;
 }
 
+// How often, and how far apart, a retriable answer about a group's offsets is asked again.
+const COORDINATOR_ATTEMPTS = 20;
+const COORDINATOR_RETRY_MS = 250;
+
 /** Creates an {@link OffsetReader}; it connects on first use. */
 export function createOffsetReader(config: KafkaConfig, logger: Logger): OffsetReader {
   let admin: Promise<ReturnType<ReturnType<typeof createKafka>['admin']>> | undefined;
@@ -55,8 +59,18 @@ export function createOffsetReader(config: KafkaConfig, logger: Logger): OffsetR
       return offsets.map(({ partition, low, high }) => ({ partition, low, high })).sort((a, b) => a.partition - b.partition);
     },
     async committedOffsets(groupId, topic) {
-      const [entry] = await (await connected()).fetchOffsets({ groupId, topics: [topic] });
-      return byPartition(entry?.partitions ?? []);
+      const admin = await connected();
+      // A group's first use finds its coordinator still loading (NOT_COORDINATOR and the like,
+      // which kafkajs marks retriable but does not retry for this request): ask again shortly.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          return byPartition(entry?.partitions ?? []);
+        } catch (error) {
+          if ((error as { retriable?: unknown }).retriable !== true || attempt >= COORDINATOR_ATTEMPTS) throw error;
+          await new Promise((resolve) => setTimeout(resolve, COORDINATOR_RETRY_MS));
+        }
+      }
     },
     async deleteGroup(groupId) {
       await (await connected()).deleteGroups([groupId]);

@@ -42,3 +42,11 @@ describe('lib/', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('lib/config.ts and lib/errors.ts', () => {
+  it.each(['lib/config.ts', 'lib/errors.ts'])('%s imports no door (lib/kafka, lib/dynamo, lib/aws) and nothing above it', async (file) => {
+    const source = await readFile(join(ROOT, file), 'utf8');
+    const imports = [...source.matchAll(/from '([^']+)'/g)].map((match) => match[1]);
+    expect(imports.filter((path) => /^\.\/(kafka|dynamo|aws|produce|consume|idempotency|http)\//.test(path ?? ''))).toEqual([]);
+  });
+});

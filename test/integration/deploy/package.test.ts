@@ -24,9 +24,10 @@ import { loadConfig } from '../../../lib/config';
 import { consumeIdempotencyKey } from '../../../lib/consume/message-id';
 import { produceIdempotencyKey } from '../../../lib/produce/idempotency';
 import { rateLimitKey } from '../../../lib/produce/rate-limit';
+import { ROUTES, routeKeyOf } from '../../../lib/produce/route';
 import { DEFAULT_INVOCATION_TIMEOUT_MS } from '../../../local/event-source-emulator';
 import { readEventSourceSettings } from '../../../local/event-source-settings';
-import { ROOT, asList, iamStatements, packageStack, packageVariant, run, type CfnTemplate, type PackageResult } from './stack';
+import { ROOT, asList, iamStatements, packageStack, packageVariant, packageWithEventSource, run, type CfnTemplate, type PackageResult } from './stack';
 
 const CLUSTER = 'arn:aws:kafka:us-east-1:123456789012:cluster/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
 const TOPIC_PREFIX = 'arn:aws:kafka:us-east-1:123456789012:topic/example/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1';
@@ -45,6 +46,8 @@ let packaged: PackageResult;
 let template: CfnTemplate;
 let prod: CfnTemplate;
 let selfManaged: { template: CfnTemplate; templatePath: string };
+/** Another mapping: filters, no batching window, record age, bisection, infinite retries, an SQS destination. */
+let tuned: { template: CfnTemplate; templatePath: string };
 let selfManagedMtls: { template: CfnTemplate; templatePath: string };
 let variantsDir: string;
 
@@ -75,6 +78,19 @@ async function packageAll(): Promise<void> {
     '--param=schemaRegistryRecordFormat=JSON',
     '--param=schemaRegistryValidation=KEY,VALUE',
   ]);
+  tuned = await packageWithEventSource(
+    join(variantsDir, 'tuned-source'),
+    join(variantsDir, 'tuned'),
+    {
+      maximumBatchingWindowInSeconds: 0,
+      maximumRecordAgeInSeconds: 3_600,
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: -1,
+      filterPatterns: [{ value: { device_ID: [{ prefix: 'AB' }] } }, { value: [{ prefix: 'Hello' }] }],
+      provisionedPollers: { minimum: 2, maximum: 4 },
+    },
+    ['--param=onFailureDestination=arn:aws:sqs:us-east-1:123456789012:consume-failures', '--param=consumeReservedConcurrency=20'],
+  );
   selfManagedMtls = await packageVariant(join(variantsDir, 'self-managed-mtls'), [
     '--param=kafkaSource=selfManaged',
     '--param=kafkaClientAuth=mtls',
@@ -143,38 +159,57 @@ describe('functions and their bundles', () => {
 });
 
 describe('produce', () => {
-  it('serves POST /topics/{topic} through the HTTP API with IAM authorisation by default', () => {
-    const route = resource(template, 'HttpApiRoutePostTopicsTopicVar');
-    expect(route.RouteKey).toBe('POST /topics/{topic}');
-    expect(route.AuthorizationType).toBe('AWS_IAM');
-    expect(route.Target).toEqual({ 'Fn::Join': ['/', ['integrations', { Ref: 'HttpApiIntegrationProduce' }]] });
+  /** The template's routes that reach the produce function, by route key. */
+  const produceRoutes = (of: CfnTemplate): Map<string, Record<string, unknown>> =>
+    new Map(
+      Object.values(of.Resources)
+        .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && JSON.stringify(r.Properties?.Target).includes('HttpApiIntegrationProduce'))
+        .map((r) => [r.Properties?.RouteKey as string, r.Properties as Record<string, unknown>]),
+    );
+
+  it('serves every route of the route table through the HTTP API, each with IAM authorisation by default, and no other', () => {
+    const routes = produceRoutes(template);
+    expect([...routes.keys()].sort()).toEqual(ROUTES.map(routeKeyOf).sort());
+    for (const [key, route] of routes) {
+      expect([key, route.AuthorizationType]).toEqual([key, 'AWS_IAM']);
+      expect(route.Target).toEqual({ 'Fn::Join': ['/', ['integrations', { Ref: 'HttpApiIntegrationProduce' }]] });
+    }
+    expect(resource(template, 'HttpApiRoutePostTopicsTopicVar').RouteKey).toBe('POST /topics/{topic}');
     expect(resource(template, 'HttpApiIntegrationProduce').PayloadFormatVersion).toBe('2.0');
+    // No route has throttling of its own: the stage's default (below) holds for all of them.
+    expect(resource(template, 'HttpApiStage').RouteSettings).toBeUndefined();
   });
 
   it("lets API Gateway invoke produce through produce's routes only, not through a route added to the API later", () => {
-    const { SourceArn } = resource(template, 'ProduceLambdaPermissionHttpApi');
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, meant literally.
-    expect(SourceArn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*/POST/topics/*' });
+    const permissions = Object.entries(template.Resources)
+      .filter(([name, r]) => r.Type === 'AWS::Lambda::Permission' && name.startsWith('ProduceLambdaPermissionHttpApi'))
+      .map(([, r]) => r.Properties as { SourceArn: { 'Fn::Sub': string }; FunctionName: unknown; Principal: string; Action: string });
+    expect(permissions).toHaveLength(7);
     // What IAM's ArnLike matches after the API id: `*` stands for any characters, `/` included.
-    const [, pattern] = /\$\{HttpApi\}\/(.*)$/.exec(SourceArn['Fn::Sub'] as string) ?? [];
-    const invokes = (stage: string, method: string, path: string): boolean =>
-      new RegExp(
+    const patterns = permissions.map((permission) => {
+      expect(permission).toMatchObject({
+        FunctionName: { 'Fn::GetAtt': ['ProduceLambdaFunction', 'Arn'] },
+        Principal: 'apigateway.amazonaws.com',
+        Action: 'lambda:InvokeFunction',
+      });
+      const [, pattern] = /\$\{HttpApi\}\/(.*)$/.exec(permission.SourceArn['Fn::Sub']) ?? [];
+      return new RegExp(
         `^${(pattern ?? '')
           .split('*')
           .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
           .join('.*')}$`,
-      ).test(`${stage}/${method}${path}`);
+      );
+    });
+    const invokes = (stage: string, method: string, path: string): boolean => patterns.some((pattern) => pattern.test(`${stage}/${method}${path}`));
     // Every route the template sends to produce, with its parameters filled in, as API Gateway names the call.
-    const routeKeys = Object.values(template.Resources)
-      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && JSON.stringify(r.Properties?.Target).includes('HttpApiIntegrationProduce'))
-      .map((r) => r.Properties?.RouteKey as string);
-    expect(routeKeys).toContain('POST /topics/{topic}');
-    for (const key of routeKeys) {
+    for (const key of produceRoutes(template).keys()) {
       const [method = '', path = ''] = key.split(' ');
       expect(invokes('$default', method, path.replace(/\{[^}]+\}/g, 'events')), key).toBe(true);
     }
-    expect(invokes('$default', 'GET', '/topics/events')).toBe(false);
+    expect(invokes('$default', 'DELETE', '/topics/events')).toBe(false);
+    expect(invokes('$default', 'PUT', '/v3/clusters/c')).toBe(false);
     expect(invokes('$default', 'POST', '/admin')).toBe(false);
+    expect(invokes('$default', 'GET', '/')).toBe(false);
     expect(invokes('$default', 'POST', '/')).toBe(false);
   });
 
@@ -204,10 +239,15 @@ describe('produce', () => {
     expect(Object.values(format).join(' ')).not.toMatch(/identity\.(userArn|user|caller)\b|claims\.sub|header\.Authorization|accessKey/i);
   });
 
-  it('uses a JWT authoriser when produceAuthorizer=jwt', () => {
-    const route = resource(selfManaged.template, 'HttpApiRoutePostTopicsTopicVar');
-    expect(route.AuthorizationType).toBe('JWT');
-    expect(route.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerJwt' });
+  it('uses a JWT authoriser on every route when produceAuthorizer=jwt', () => {
+    for (const [key, route] of produceRoutes(selfManaged.template)) {
+      expect([key, route.AuthorizationType, route.AuthorizerId, route.AuthorizationScopes]).toEqual([
+        key,
+        'JWT',
+        { Ref: 'HttpApiAuthorizerJwt' },
+        ['serverless-kafka-pipeline/produce'],
+      ]);
+    }
     expect(resource(selfManaged.template, 'HttpApiAuthorizerJwt').JwtConfiguration).toEqual({
       Audience: ['serverless-kafka-pipeline'],
       Issuer: 'https://issuer.example.com/',
@@ -346,6 +386,10 @@ describe('consume event source mapping', () => {
     FunctionResponseTypes: ['ReportBatchItemFailures'],
     ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
     MaximumRetryAttempts: 3,
+    MaximumRecordAgeInSeconds: -1,
+    BisectBatchOnFunctionError: false,
+    // Lambda's own counts of filtered, dropped and dead-lettered records.
+    MetricsConfig: { Metrics: ['EventCount', 'ErrorCount'] },
     DestinationConfig: { OnFailure: { Destination: 'kafka://events-dlq-dev' } },
     BatchSize: 100,
     MaximumBatchingWindowInSeconds: 1,
@@ -361,6 +405,43 @@ describe('consume event source mapping', () => {
     expect(esm.AmazonManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function-dev' });
     // MSK with IAM: the mapping authenticates with the function's role, no secret.
     expect(esm.SourceAccessConfigurations).toBeUndefined();
+  });
+
+  it('sets every setting of deploy/event-source.json on the mapping: filters, a window of 0, record age, bisection, pollers', () => {
+    const esm = resource(tuned.template, 'ConsumeEventSourceMappingMSKExampleEventsdev');
+    expect(esm).toMatchObject({
+      // 0 reaches CloudFormation (the framework's own msk event drops it).
+      MaximumBatchingWindowInSeconds: 0,
+      MaximumRecordAgeInSeconds: 3_600,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: -1,
+      ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 4 },
+      DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:123456789012:consume-failures' } },
+      FilterCriteria: {
+        Filters: [{ Pattern: '{"value":{"device_ID":[{"prefix":"AB"}]}}' }, { Pattern: '{"value":[{"prefix":"Hello"}]}' }],
+      },
+    });
+    // Without patterns, no FilterCriteria at all.
+    expect(resource(template, 'ConsumeEventSourceMappingMSKExampleEventsdev').FilterCriteria).toBeUndefined();
+  });
+
+  it('lets the consume role write its on-failure destination only: the dead-letter topic, or the SQS queue named', () => {
+    const consumeStatements = (t: CfnTemplate) =>
+      iamStatements(t)
+        .filter(({ role }) => role === 'ConsumeRole')
+        .map(({ statement }) => statement);
+    expect(consumeStatements(tuned.template).find((statement) => statement.Sid === 'OnFailureQueue')).toEqual({
+      Sid: 'OnFailureQueue',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: 'arn:aws:sqs:us-east-1:123456789012:consume-failures',
+    });
+    // With an SQS destination the role may not write the dead-letter topic.
+    expect(consumeStatements(tuned.template).some((statement) => statement.Sid === 'KafkaWriteDeadLetterTopic')).toBe(false);
+    expect(JSON.stringify(consumeStatements(tuned.template))).not.toContain('events-dlq');
+    // A self-managed cluster's mapping writes the dead-letter topic as its SCRAM user: no IAM statement for it.
+    expect(iamStatements(selfManaged.template).some(({ statement }) => statement.Sid === 'KafkaWriteDeadLetterTopic')).toBe(false);
+    expect(consumeStatements(template).some((statement) => String(statement.Sid).startsWith('OnFailure'))).toBe(false);
   });
 
   it('gives the consume function the timeout the local emulator assumes, long enough to outwait an abandoned lease', () => {
@@ -676,7 +757,8 @@ describe('IAM', () => {
       Resource: CLUSTER,
     });
     expect(statements.KafkaWriteAllowedTopics).toMatchObject({
-      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      // Describing the allowed topics' configuration is what GET /topics/{topic} needs beyond producing.
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:DescribeTopicDynamicConfiguration', 'kafka-cluster:WriteData'],
       Resource: [`${TOPIC_PREFIX}/events-dev`],
     });
     expect(statements.IdempotencyRecords).toEqual({
@@ -855,6 +937,7 @@ describe('validation and scanning', () => {
   it.each([
     ['default', () => packaged.templatePath],
     ['self-managed', () => selfManaged.templatePath],
+    ['tuned (filters, SQS destination)', () => tuned.templatePath],
     ['self-managed with mTLS', () => selfManagedMtls.templatePath],
   ])('cfn-lint finds no errors or warnings in the %s template', async (_, path) => {
     // W3005: the framework adds DependsOn on the role next to a GetAtt of it; redundant, not wrong.

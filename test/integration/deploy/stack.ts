@@ -3,7 +3,7 @@
  * parameter sets, and reads what they produce: the CloudFormation template and the zips.
  */
 import { spawn } from 'node:child_process';
-import { cp, readFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The project root. */
@@ -33,9 +33,9 @@ export interface RunResult {
 }
 
 /** Runs a command to completion, capturing its output. */
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd = ROOT): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -84,10 +84,10 @@ async function readTemplate(path: string): Promise<CfnTemplate> {
  * Packages the service again with other options (`--stage`, `--param`) into `outDir`,
  * reusing the bundles the first packaging built.
  */
-export async function packageVariant(outDir: string, options: string[]): Promise<{ template: CfnTemplate; templatePath: string }> {
+export async function packageVariant(outDir: string, options: string[], cwd = ROOT): Promise<{ template: CfnTemplate; templatePath: string }> {
   const env = { ...process.env, AWS_ACCESS_KEY_ID: 'offline', AWS_SECRET_ACCESS_KEY: 'offline', AWS_SESSION_TOKEN: '', AWS_PROFILE: '' };
   const cli = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
-  const result = await run(process.execPath, [cli, 'package', '--package', outDir, ...options], env);
+  const result = await run(process.execPath, [cli, 'package', '--package', outDir, ...options], env, cwd);
   if (result.code !== 0) throw new Error(`serverless package ${options.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
   return { template: await readTemplate(templatePath), templatePath };
@@ -108,4 +108,26 @@ export function iamStatements(template: CfnTemplate): { role: string; statement:
 export function asList<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * Packages a copy of the service whose deploy/event-source.json has `eventSource` merged in
+ * (the settings are a file, not params), reusing the bundles the first packaging built.
+ * `workDir` receives the copy; the template goes to `outDir`.
+ */
+export async function packageWithEventSource(
+  workDir: string,
+  outDir: string,
+  eventSource: Record<string, unknown>,
+  options: string[] = [],
+): Promise<{ template: CfnTemplate; templatePath: string }> {
+  await mkdir(join(workDir, 'scripts'), { recursive: true });
+  await cp(join(ROOT, 'serverless.yml'), join(workDir, 'serverless.yml'));
+  await cp(join(ROOT, 'deploy'), join(workDir, 'deploy'), { recursive: true });
+  await cp(join(ROOT, 'scripts', 'package-variables.cjs'), join(workDir, 'scripts', 'package-variables.cjs'));
+  await cp(join(ROOT, '.esbuild'), join(workDir, '.esbuild'), { recursive: true });
+  await symlink(join(ROOT, 'node_modules'), join(workDir, 'node_modules'));
+  const settings = JSON.parse(await readFile(join(ROOT, 'deploy', 'event-source.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(join(workDir, 'deploy', 'event-source.json'), JSON.stringify({ ...settings, ...eventSource }, null, 2));
+  return packageVariant(outDir, options, workDir);
 }

@@ -7,7 +7,12 @@ import type { MSKEvent } from 'aws-lambda';
 import { startEventSourceEmulator, type EventSourceEmulator, type KafkaEventHandler } from '../../../local/event-source-emulator';
 import type { EventSourceSettings } from '../../../local/event-source-settings';
 import { createLogger, silentLogger, type Logger } from '../../../lib/logger';
+import { readFileSync } from 'node:fs';
+import { readFailureMessage, type ReadFailure } from '../../../local/emulator/failure-record';
 import { createTestTopic, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/infra';
+import { shapeOf } from '../../helpers/json-shape';
+
+const documented = JSON.parse(readFileSync(new URL('../../fixtures/lambda-failure-records/kafka-destination-docs-sample.json', import.meta.url), 'utf8'));
 
 const running: EventSourceEmulator[] = [];
 
@@ -24,7 +29,11 @@ async function settingsFor(overrides: Partial<EventSourceSettings> = {}): Promis
     startingPosition: 'TRIM_HORIZON',
     consumerGroupId: uniqueName('emulator-group'),
     maximumRetryAttempts: 2,
+    maximumRecordAgeInSeconds: -1,
+    bisectBatchOnFunctionError: false,
+    filterPatterns: [],
     onFailureTopic: await createTestTopic('emulator-dlq', 1),
+    provisionedPollers: { minimum: 1, maximum: 1 },
     ...overrides,
   };
 }
@@ -60,7 +69,10 @@ function seen(event: MSKEvent): SeenRecord[] {
     .map((record) => ({ partition: record.partition, offset: record.offset, value: Buffer.from(record.value ?? '', 'base64').toString('utf8') }));
 }
 
-async function produce(topic: string, messages: { partition: number; value: string; key?: string; headers?: Record<string, string> }[]): Promise<void> {
+async function produce(
+  topic: string,
+  messages: { partition: number; value: string; key?: string; headers?: Record<string, string>; timestamp?: string }[],
+): Promise<void> {
   const producer = testKafka().producer();
   await producer.connect();
   try {
@@ -83,18 +95,16 @@ async function committed(groupId: string, topic: string): Promise<Record<number,
   }
 }
 
-async function readAll(topic: string, count: number): Promise<{ key: string | null; value: string; headers: Record<string, string> }[]> {
+/** Reads `count` failure messages of the on-failure topic, with their keys. */
+async function readFailures(topic: string, count: number): Promise<(ReadFailure & { key: string | null })[]> {
   const consumer = testKafka().consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
-  const records: { key: string | null; value: string; headers: Record<string, string> }[] = [];
+  const records: (ReadFailure & { key: string | null })[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      records.push({
-        key: message.key?.toString('utf8') ?? null,
-        value: message.value?.toString('utf8') ?? '',
-        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])),
-      });
+      const headers = Object.entries(message.headers ?? {}).map(([name, value]) => ({ name, value: Buffer.from(value as Buffer) }));
+      records.push({ key: message.key?.toString('utf8') ?? null, ...readFailureMessage(message.value, headers) });
     },
   });
   try {
@@ -276,7 +286,7 @@ describe('event source emulator', () => {
       return { batchItemFailures: failures };
     });
 
-    const [dead] = await readAll(settings.onFailureTopic, 1);
+    const [dead] = await readFailures(settings.onFailureTopic, 1);
     await waitFor('p0-after delivered', () => deliveries.some((record) => record.value === 'p0-after'));
     await waitFor('partition 0 committed past the end', async () => (await committed(settings.consumerGroupId, settings.topic))[0] === '3');
 
@@ -287,19 +297,20 @@ describe('event source emulator', () => {
     expect(deliveries.filter((record) => record.value === 'p1-a')).toHaveLength(1);
     expect(deliveries.filter((record) => record.value === 'p2-a')).toHaveLength(1);
     expect(deliveries.filter((record) => record.value === 'p0-after').length).toBeGreaterThanOrEqual(1);
-    expect(dead).toMatchObject({
-      key: 'bad-key',
-      value: 'poison',
-      headers: {
-        'message-id': 'poison-1',
-        'x-failure-condition': 'RetryAttemptsExhausted',
-        'x-failure-approximate-invoke-count': '3',
-        'x-failure-function-error': 'BatchItemFailure',
-        'x-failure-source-topic': settings.topic,
-        'x-failure-source-partition': '0',
-        'x-failure-source-offset': '1',
-      },
-    });
+    // Lambda's failure document, field by field against the documented example's shape.
+    const { payload, ...metadata } = dead?.document ?? {};
+    const { payload: documentedPayload, ...documentedMetadata } = documented;
+    expect(shapeOf(metadata)).toEqual(shapeOf({ ...documentedMetadata, responseContext: { statusCode: 200, executedVersion: '$LATEST' } }));
+    expect(Object.keys(payload ?? {}).sort()).toEqual(Object.keys(documentedPayload).sort());
+    const [payloadRecord] = Object.values(payload?.records ?? {}).flat();
+    expect(Object.keys(payloadRecord ?? {}).sort()).toEqual(Object.keys(documentedPayload.records['my-topic-0'][0]).sort());
+    expect(dead?.key).toBe('bad-key');
+    expect(dead?.document.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 });
+    expect(dead?.document.requestContext.functionArn).toMatch(/^arn:aws:lambda:us-east-1:\d{12}:function:/);
+    expect(dead?.document.KafkaBatchInfo).toMatchObject({ batchSize: 1, bootstrapServers: testConfig().kafka.brokers.join(','), recordInfo: { offset: '1' } });
+    expect(dead?.record).toMatchObject({ topic: settings.topic, partition: 0, offset: 1 });
+    expect(dead?.record?.value?.toString()).toBe('poison');
+    expect(dead?.record?.headers.map(({ name, value }) => [name, value.toString()])).toEqual([['message-id', 'poison-1']]);
   });
 
   it('keeps other partitions flowing while a failing partition waits for its retry', async () => {
@@ -361,11 +372,15 @@ describe('event source emulator', () => {
       throw new Error('always broken');
     });
 
-    const dead = await readAll(settings.onFailureTopic, 2);
+    const dead = await readFailures(settings.onFailureTopic, 2);
     await waitFor('partition 1 committed past both', async () => (await committed(settings.consumerGroupId, settings.topic))[1] === '2');
     expect(invocations).toBe(2);
-    expect(dead.map((record) => record.value)).toEqual(['one', 'two']);
-    expect(dead.map((record) => record.headers['x-failure-function-error'])).toEqual(['always broken', 'always broken']);
+    expect(dead.map((failure) => failure.record?.value?.toString())).toEqual(['one', 'two']);
+    expect(dead.map((failure) => failure.reason)).toEqual(['always broken', 'always broken']);
+    expect(dead.map((failure) => failure.document.responseContext)).toEqual([
+      { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    ]);
   });
 
   it('passes the remaining time, and keeps its group membership through an invocation longer than the session timeout', { timeout: 60_000 }, async () => {
@@ -397,5 +412,237 @@ describe('event source emulator', () => {
     expect(invocations[0]?.remainingMs).toBeGreaterThan(29_000);
     expect(invocations[0]?.remainingMs).toBeLessThanOrEqual(30_000);
     expect(emulator.stats()).toMatchObject({ invocations: 1, retried: 0, processed: 1 });
+  });
+});
+
+describe('event source emulator: the mapping settings', () => {
+  it('filters: a pattern keeping a JSON prefix delivers only those records, committing the rest undelivered', async () => {
+    const settings = await settingsFor({ filterPatterns: [{ value: { device_ID: [{ prefix: 'AB' }] } }] });
+    const delivered: SeenRecord[] = [];
+    await produce(settings.topic, [
+      { partition: 0, value: '{"device_ID":"CD1"}' },
+      { partition: 0, value: '{"device_ID":"AB1"}' },
+      { partition: 0, value: '{"device_ID":"XY9"}' },
+      { partition: 0, value: '{"device_ID":"AB2"}' },
+      { partition: 0, value: '{"device_ID":"ZZ0"}' },
+    ]);
+    const emulator = await start(settings, async (event) => {
+      delivered.push(...seen(event));
+    });
+
+    await waitFor('partition 0 committed past all five', async () => (await committed(settings.consumerGroupId, settings.topic))[0] === '5');
+    expect(delivered.map(({ offset, value }) => [offset, value])).toEqual([
+      [1, '{"device_ID":"AB1"}'],
+      [3, '{"device_ID":"AB2"}'],
+    ]);
+    expect(emulator.stats()).toMatchObject({ filteredOut: 3, processed: 2, deadLettered: 0 });
+  });
+
+  it('record age: records older than maximumRecordAgeInSeconds go to the on-failure topic undelivered', async () => {
+    const settings = await settingsFor({ maximumRecordAgeInSeconds: 60 });
+    const delivered: SeenRecord[] = [];
+    const oldMs = Date.now() - 120_000;
+    await produce(settings.topic, [
+      { partition: 2, key: 'k-old', value: 'old-1', timestamp: String(oldMs) },
+      { partition: 2, value: 'fresh' },
+      { partition: 2, value: 'old-2', timestamp: String(oldMs) },
+    ]);
+    const emulator = await start(settings, async (event) => {
+      delivered.push(...seen(event));
+    });
+
+    const dead = await readFailures(settings.onFailureTopic, 2);
+    await waitFor('partition 2 committed past all three', async () => (await committed(settings.consumerGroupId, settings.topic))[2] === '3');
+    expect(delivered.map(({ value }) => value)).toEqual(['fresh']);
+    expect(dead.map((failure) => [failure.key, failure.record?.value?.toString(), failure.document.requestContext.condition])).toEqual([
+      ['k-old', 'old-1', 'RecordAgeExceeded'],
+      [null, 'old-2', 'RecordAgeExceeded'],
+    ]);
+    expect(dead[0]?.document.requestContext.approximateInvokeCount).toBe(0);
+    expect(dead[0]?.document.responseContext).toBeNull();
+    expect(dead[0]?.document.KafkaBatchInfo.recordInfo.timestamp).toBe(new Date(oldMs).toISOString());
+    expect(emulator.stats()).toMatchObject({ expired: 2, dropped: 2, deadLettered: 2, processed: 1 });
+  });
+
+  it('record age: a failing record that expires while retried goes with RecordAgeExceeded and its last invocation', async () => {
+    const settings = await settingsFor({ maximumRecordAgeInSeconds: 60, maximumRetryAttempts: 10 });
+    const requestIds: string[] = [];
+    // Three seconds short of the maximum age: the first attempt comes in time, the retry (after 5 s) does not.
+    await produce(settings.topic, [{ partition: 0, value: 'failing', timestamp: String(Date.now() - 57_000) }]);
+    const emulator = await start(
+      settings,
+      async (event, context) => {
+        requestIds.push(context.awsRequestId);
+        return { batchItemFailures: seen(event).map((record) => ({ itemIdentifier: { partition: `${settings.topic}-0`, offset: record.offset } })) };
+      },
+      { initialMs: 5_000, maxMs: 5_000 },
+    );
+
+    const [dead] = await readFailures(settings.onFailureTopic, 1);
+    expect(requestIds).toHaveLength(1);
+    expect(dead?.document.requestContext).toMatchObject({ condition: 'RecordAgeExceeded', approximateInvokeCount: 1, requestId: requestIds[0] });
+    // The function answered (it reported the record): no functionError.
+    expect(dead?.document.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST' });
+    await waitFor('partition 0 committed past it', async () => (await committed(settings.consumerGroupId, settings.topic))[0] === '1');
+    expect(emulator.stats()).toMatchObject({ expired: 1, retried: 1, processed: 0 });
+  });
+
+  it('bisection: a batch that throws is split down to its poison record, which alone is dead-lettered', async () => {
+    const settings = await settingsFor({ batchSize: 8, maximumRetryAttempts: 0, bisectBatchOnFunctionError: true });
+    const succeeded: number[] = [];
+    const sizes: number[] = [];
+    await produce(
+      settings.topic,
+      Array.from({ length: 8 }, (_, index) => ({ partition: 1, value: index === 5 ? 'poison' : `r${index}` })),
+    );
+    const emulator = await start(settings, async (event) => {
+      const records = seen(event);
+      sizes.push(records.length);
+      if (records.some((record) => record.value === 'poison')) throw new Error('cannot handle poison');
+      succeeded.push(...records.map((record) => record.offset));
+    });
+
+    const [dead] = await readFailures(settings.onFailureTopic, 1);
+    await waitFor('partition 1 committed past all eight', async () => (await committed(settings.consumerGroupId, settings.topic))[1] === '8');
+    expect(dead?.record?.value?.toString()).toBe('poison');
+    expect(dead?.document.requestContext.condition).toBe('RetryAttemptsExhausted');
+    // Every other record succeeded exactly once: [0..7] fails, [0..3] ok, [4..7] fails, [4,5] fails, [4] ok, [5] fails alone, then [6,7].
+    expect(succeeded.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7]);
+    expect(sizes).toEqual([8, 4, 4, 2, 1, 1, 2]);
+    expect(emulator.stats()).toMatchObject({ bisected: 3, deadLettered: 1, processed: 7 });
+  });
+
+  it('a timed-out invocation fails the batch, and its retry starts only once it has ended', async () => {
+    const settings = await settingsFor({ maximumRetryAttempts: 3 });
+    const spans: { startMs: number; endMs?: number }[] = [];
+    await produce(settings.topic, [{ partition: 0, value: 'slow the first time' }]);
+    const emulator = await startEventSourceEmulator({
+      config: testConfig(),
+      settings,
+      logger: silentLogger,
+      batchingWindowMs: 20,
+      retryBackoff: { initialMs: 20, maxMs: 20 },
+      invocationTimeoutMs: 300,
+      handler: async () => {
+        const span: { startMs: number; endMs?: number } = { startMs: Date.now() };
+        spans.push(span);
+        if (spans.length === 1) await new Promise((resolve) => setTimeout(resolve, 500));
+        span.endMs = Date.now();
+        return { batchItemFailures: [] };
+      },
+    });
+    running.push(emulator);
+
+    await waitFor('partition 0 committed', async () => (await committed(settings.consumerGroupId, settings.topic))[0] === '1');
+    expect(spans).toHaveLength(2);
+    const [first, retry] = spans as [{ startMs: number; endMs: number }, { startMs: number }];
+    // The retry did not run beside the timed-out invocation.
+    expect(retry.startMs).toBeGreaterThanOrEqual(first.endMs);
+    expect(emulator.stats()).toMatchObject({ timedOut: 1, retried: 1, processed: 1, deadLettered: 0 });
+  });
+
+  it('size: a record too big for a 6 MB invocation goes to the on-failure topic, the next record is delivered', { timeout: 60_000 }, async () => {
+    const topic = uniqueName('emulator-big');
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }] }],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    const settings = await settingsFor({ topic, partitions: 1 });
+    const delivered: SeenRecord[] = [];
+    // 4.8 MB of bytes is 6.4 MB of base64 in the event.
+    const big = 'x'.repeat(4_800_000);
+    await produce(topic, [
+      { partition: 0, key: 'big', value: big },
+      { partition: 0, value: 'small' },
+    ]);
+    const emulator = await start(settings, async (event) => {
+      delivered.push(...seen(event));
+    });
+
+    const [dead] = await readFailures(settings.onFailureTopic, 1);
+    await waitFor('partition 0 committed past both', async () => (await committed(settings.consumerGroupId, topic))[0] === '2');
+    expect(delivered.map(({ value }) => value)).toEqual(['small']);
+    expect(dead?.key).toBe('big');
+    expect(dead?.document.requestContext.condition).toBe('MaximumPayloadSizeExceeded');
+    expect(dead?.document.responseContext).toBeNull();
+    expect(dead?.document.KafkaBatchInfo.recordInfo.offset).toBe('0');
+    expect(dead?.document.KafkaBatchInfo.payloadSize).toBeGreaterThan(6 * 1024 * 1024);
+    // Too big for the destination with its payload: written without it, as Lambda drops an oversized payload.
+    expect(dead?.record).toBeUndefined();
+    expect(emulator.stats()).toMatchObject({ oversized: 1, dropped: 1, processed: 1 });
+  });
+
+  it('puts several partitions in one event, never one partition in two invocations at once, and reads the answer per partition', async () => {
+    const settings = await settingsFor({ batchSize: 30 });
+    const partitionsPerEvent: number[] = [];
+    const inFlight = new Set<number>();
+    let overlapped = false;
+    let failedOnce = false;
+    const delivered: SeenRecord[] = [];
+    const producer = testKafka().producer();
+    await producer.connect();
+    try {
+      // One send: the three partitions' records arrive in one fetch.
+      await producer.send({
+        topic: settings.topic,
+        acks: -1,
+        messages: [0, 1, 2].flatMap((partition) => [0, 1, 2].map((n) => ({ partition, value: `p${partition}-${n}` }))),
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    // No batching window: the three partitions of the first fetch go at once, together.
+    const emulator = await startEventSourceEmulator({
+      config: testConfig(),
+      settings,
+      logger: silentLogger,
+      batchingWindowMs: 0,
+      retryBackoff: { initialMs: 20, maxMs: 100 },
+      handler: async (event) => {
+        const records = seen(event);
+        const partitions = [...new Set(records.map((record) => record.partition))];
+        partitionsPerEvent.push(partitions.length);
+        if (partitions.some((partition) => inFlight.has(partition))) overlapped = true;
+        for (const partition of partitions) inFlight.add(partition);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        for (const partition of partitions) inFlight.delete(partition);
+        delivered.push(...records);
+        // Partition 1's second record fails once; the other partitions of the same event succeed.
+        if (!failedOnce && records.some((record) => record.partition === 1 && record.offset === 1)) {
+          failedOnce = true;
+          return { batchItemFailures: [{ itemIdentifier: { partition: `${settings.topic}-1`, offset: 1 } }] };
+        }
+        return { batchItemFailures: [] };
+      },
+    });
+    running.push(emulator);
+
+    await waitFor('every partition committed to its end', async () => {
+      const offsets = await committed(settings.consumerGroupId, settings.topic);
+      return offsets[0] === '3' && offsets[1] === '3' && offsets[2] === '3';
+    });
+    expect(Math.max(...partitionsPerEvent)).toBeGreaterThan(1);
+    expect(overlapped).toBe(false);
+    // Only partition 1 from offset 1 was delivered again.
+    const counts = new Map<string, number>();
+    for (const record of delivered) counts.set(record.value, (counts.get(record.value) ?? 0) + 1);
+    expect(Object.fromEntries(counts)).toEqual({
+      'p0-0': 1,
+      'p0-1': 1,
+      'p0-2': 1,
+      'p1-0': 1,
+      'p1-1': 2,
+      'p1-2': 2,
+      'p2-0': 1,
+      'p2-1': 1,
+      'p2-2': 1,
+    });
+    expect(emulator.stats()).toMatchObject({ processed: 9, retried: 1 });
   });
 });

@@ -54,6 +54,23 @@ describe('local HTTP server', () => {
     });
   });
 
+  it('names every route of the table as API Gateway does, with its decoded parameters, and tells the function it was reached over http', async () => {
+    const captured: APIGatewayProxyEventV2[] = [];
+    const server = await serve(async (event) => {
+      captured.push(event);
+      return { statusCode: 200, body: '{}' };
+    });
+    await fetch(`${server.url}/topics/orders/partitions/2`);
+    await fetch(`${server.url}/v3/clusters/c%2D1/topics/orders/records:batch`, { method: 'POST', body: '{}' });
+    await fetch(`${server.url}/v3/clusters/c-1/topics/orders/records`, { method: 'GET' });
+    expect(captured.map((event) => [event.routeKey, event.pathParameters, event.headers['x-forwarded-proto']])).toEqual([
+      ['GET /topics/{topic}/partitions/{partition}', { topic: 'orders', partition: '2' }, 'http'],
+      ['POST /v3/clusters/{cluster_id}/topics/{topic_name}/records:batch', { cluster_id: 'c-1', topic_name: 'orders' }, 'http'],
+      // A method the path does not serve is API Gateway's $default route: the function answers 405.
+      ['$default', undefined, 'http'],
+    ]);
+  });
+
   it('passes a binary body base64-encoded and returns a base64 result as bytes', async () => {
     let captured: APIGatewayProxyEventV2 | undefined;
     const server = await serve(async (event) => {
@@ -85,8 +102,18 @@ describe('local HTTP server', () => {
     const response = await fetch(`${server.url}/topics/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(11) });
 
     expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toBe('application/vnd.kafka.v2+json');
     expect(await response.json()).toEqual({ error_code: 41301, message: 'the request body is larger than 10 bytes' });
     expect(calls).toBe(0);
+
+    // A v3 route's 413 comes in the v3 media type, as the function's own answers do.
+    const v3 = await fetch(`${server.url}/v3/clusters/c/topics/orders/records`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: 'x'.repeat(11),
+    });
+    expect(v3.status).toBe(413);
+    expect(v3.headers.get('content-type')).toBe('application/json');
   });
 
   it('stops a chunked body that passes the cap while it streams', async () => {

@@ -10,6 +10,7 @@ import { silentLogger } from '../../../lib/logger';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { createTestTables, testConfig } from '../../helpers/infra';
 import { produceEvent } from '../../helpers/http-events';
+import { heldToOpenApi } from '../../helpers/openapi';
 
 describe('produce while its broker stops and comes back', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'produce-restart-'));
@@ -26,7 +27,7 @@ describe('produce while its broker stops and comes back', () => {
     await ensureTopics(new Kafka({ clientId: 'test', brokers: broker.brokers, logLevel: logLevel.NOTHING }), [{ topic, numPartitions: 1 }]);
     const config = testConfig({ KAFKA_BROKERS: broker.brokers.join(','), PRODUCE_TIMEOUT_MS: '2000' });
     await createTestTables(config);
-    runtime = createProduceRuntime(config, { logger: silentLogger });
+    runtime = heldToOpenApi(createProduceRuntime(config, { logger: silentLogger }));
   });
   afterAll(async () => {
     await runtime?.close();

@@ -5,6 +5,7 @@ import { createLogger, silentLogger } from '../../../lib/logger';
 import { freePort } from '../../../local/ports';
 import { createTestTables, createTestTopic, testConfig, testKafka, uniqueName } from '../../helpers/infra';
 import { b64, BINARY_V2, httpEvent, produceEvent } from '../../helpers/http-events';
+import { heldToOpenApi } from '../../helpers/openapi';
 
 type Result = Awaited<ReturnType<ProduceRuntime['handler']>>;
 
@@ -37,7 +38,7 @@ describe('produce errors, each with its status and REST Proxy body', () => {
   beforeAll(async () => {
     const config = testConfig({ MAX_RECORDS_PER_REQUEST: '3', MAX_REQUEST_BYTES: '400', PRODUCE_TIMEOUT_MS: '5000' });
     await createTestTables(config);
-    runtime = createProduceRuntime(config, { logger: silentLogger });
+    runtime = heldToOpenApi(createProduceRuntime(config, { logger: silentLogger }));
     topic = await createTestTopic('produce-errors', 2);
   });
   afterAll(async () => {
@@ -89,7 +90,7 @@ describe('produce errors, each with its status and REST Proxy body', () => {
 
   it('403 40301 for a topic outside ALLOWED_TOPICS', async () => {
     const config = testConfig({ ALLOWED_TOPICS: 'orders,payments' });
-    const restricted = createProduceRuntime(config, { logger: silentLogger });
+    const restricted = heldToOpenApi(createProduceRuntime(config, { logger: silentLogger }));
     try {
       const result = await restricted.handler(produceEvent(topic, { records: [{ value: 1 }] }));
       expect(result.statusCode).toBe(403);
@@ -126,9 +127,9 @@ describe('produce errors, each with its status and REST Proxy body', () => {
     const route = await runtime.handler(httpEvent({ path: '/consumers/x', body: '{}' }));
     expect(route.statusCode).toBe(404);
     expect(bodyOf(route)).toMatchObject({ error_code: 40400 });
-    const method = await runtime.handler(httpEvent({ method: 'GET', path: `/topics/${topic}` }));
+    const method = await runtime.handler(httpEvent({ method: 'DELETE', path: `/topics/${topic}` }));
     expect(method.statusCode).toBe(405);
-    expect(method.headers).toMatchObject({ Allow: 'POST' });
+    expect(method.headers).toMatchObject({ Allow: 'POST, GET' });
     expect(bodyOf(method)).toMatchObject({ error_code: 40501 });
   });
 
@@ -136,7 +137,7 @@ describe('produce errors, each with its status and REST Proxy body', () => {
     const port = await freePort();
     const config = testConfig({ KAFKA_BROKERS: `127.0.0.1:${port}`, PRODUCE_TIMEOUT_MS: '8000' });
     const { logger, lines } = capturingLogger();
-    const unreachable = createProduceRuntime(config, { logger });
+    const unreachable = heldToOpenApi(createProduceRuntime(config, { logger }));
     try {
       const result = await unreachable.handler(produceEvent(topic, { records: [{ value: 1 }] }));
       expect(result.statusCode).toBe(503);
@@ -155,7 +156,7 @@ describe('produce errors, each with its status and REST Proxy body', () => {
     await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
     const { port } = blackHole.address() as { port: number };
     const config = testConfig({ KAFKA_BROKERS: `127.0.0.1:${port}`, PRODUCE_TIMEOUT_MS: '1000' });
-    const silent = createProduceRuntime(config, { logger: silentLogger });
+    const silent = heldToOpenApi(createProduceRuntime(config, { logger: silentLogger }));
     try {
       const startedMs = Date.now();
       const result = await silent.handler(produceEvent(topic, { records: [{ value: 1 }] }));
@@ -173,7 +174,7 @@ describe('produce errors, each with its status and REST Proxy body', () => {
     const port = await freePort();
     const config = testConfig({ DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` });
     const { logger, lines } = capturingLogger();
-    const noStore = createProduceRuntime(config, { logger });
+    const noStore = heldToOpenApi(createProduceRuntime(config, { logger }));
     try {
       const result = await noStore.handler(produceEvent(topic, { records: [{ value: 1 }] }, { headers: { 'idempotency-key': 'k1' } }));
       expect(result.statusCode).toBe(503);

@@ -11,6 +11,7 @@ import { digestInHeader } from '../../helpers/caller-keys';
 import { asCaller, iamAuthorizer, JSON_V2, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
 import { produceRequestHash } from '../../../lib/produce/idempotency';
 import { readBack } from './read-back';
+import { heldToOpenApi } from '../../helpers/openapi';
 
 type Result = Awaited<ReturnType<ProduceRuntime['handler']>>;
 
@@ -30,7 +31,7 @@ describe('Idempotency-Key against the real broker and store', () => {
   beforeAll(async () => {
     config = testConfig({ IDEMPOTENCY_TTL_SECONDS: '60', IDEMPOTENCY_LEASE_MS: '30000' });
     await createTestTables(config);
-    runtime = createProduceRuntime(config, { logger: silentLogger });
+    runtime = heldToOpenApi(createProduceRuntime(config, { logger: silentLogger }));
     topic = await createTestTopic('produce-idem', 1);
   });
   afterAll(async () => {
@@ -154,7 +155,7 @@ describe('Idempotency-Key against the real broker and store', () => {
 
   it('produces again once the stored response has expired (IDEMPOTENCY_TTL_SECONDS)', async () => {
     const clock = fakeClock(Date.UTC(2026, 0, 1));
-    const timed = createProduceRuntime(config, { logger: silentLogger, clock });
+    const timed = heldToOpenApi(createProduceRuntime(config, { logger: silentLogger, clock }));
     const solo = await createTestTopic('produce-idem-ttl', 1);
     const body = JSON.stringify({ records: [{ value: 'ttl' }] });
     const headers = { 'idempotency-key': 'ttl-1' };

@@ -11,6 +11,7 @@ import { createProduceRuntime } from '../../../lib/produce';
 import { FakeClock } from '../../helpers/fake-clock';
 import { asCaller, iamAuthorizer, produceEvent } from '../../helpers/http-events';
 import { createTestTables, createTestTopic, testConfig, testDynamo } from '../../helpers/infra';
+import { heldToOpenApi } from '../../helpers/openapi';
 
 describe('the per-caller rate limit on the store', () => {
   it("refuses one caller's burst over its rate with 429 and Retry-After while another caller is served, and serves it again the next second", async () => {
@@ -19,7 +20,7 @@ describe('the per-caller rate limit on the store', () => {
     await createTestTables(config);
     // A fixed second, so that the whole burst falls in one window whatever the machine's speed.
     const clock = new FakeClock(1_800_000_000_100);
-    const runtime = createProduceRuntime(config, { logger: silentLogger, clock });
+    const runtime = heldToOpenApi(createProduceRuntime(config, { logger: silentLogger, clock }));
     const as = (name: string) =>
       asCaller(
         produceEvent(topic, { records: [{ value: { from: name } }] }),

@@ -5,6 +5,7 @@ import { createTestTables, createTestTopic, testConfig } from '../../helpers/inf
 import { digestInHeader } from '../../helpers/caller-keys';
 import { asCaller, b64, BINARY_V2, jwtAuthorizer, produceEvent } from '../../helpers/http-events';
 import { readBack } from './read-back';
+import { heldToOpenApi } from '../../helpers/openapi';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -14,7 +15,7 @@ describe('produce round trip against the real broker', () => {
   beforeAll(async () => {
     const config = testConfig();
     await createTestTables(config);
-    runtime = createProduceRuntime(config, { logger: silentLogger });
+    runtime = heldToOpenApi(createProduceRuntime(config, { logger: silentLogger }));
   });
   afterAll(async () => {
     await runtime.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contractProblem } from '../../../chaos/lib/contract-shape';
+import { contractProblem, v3ProducedCount } from '../../../chaos/lib/contract-shape';
 import { parseRawResponse } from '../../../chaos/lib/http';
 
 function response(status: number, body: string, contentType = 'application/vnd.kafka.v2+json') {
@@ -55,5 +55,31 @@ describe('parseRawResponse', () => {
 
   it('returns undefined for bytes that are not a response', () => {
     expect(parseRawResponse(Buffer.from('garbage'))).toBeUndefined();
+  });
+});
+
+describe('contractProblem: the v3 answers', () => {
+  const v3 = (status: number, body: string) => ({ status, headers: { 'content-type': 'application/json' }, body: Buffer.from(body) });
+
+  it('accepts CRLF-terminated reports of produced and refused records', () => {
+    expect(contractProblem(v3(200, '{"error_code":200,"offset":0}\r\n{"error_code":42201,"message":"x"}\r\n'), [200])).toBeUndefined();
+    expect(v3ProducedCount(v3(200, '{"error_code":200,"offset":0}\r\n{"error_code":42201,"message":"x"}\r\n{"error_code":200,"offset":1}\r\n'))).toBe(2);
+  });
+
+  it('rejects a report with a 5xx code inside a 200, which would hide a server fault', () => {
+    expect(contractProblem(v3(200, '{"error_code":50003,"message":"x"}\r\n'), [200])).toBe(
+      'status 200 with a v3 report of error_code 50003: {"error_code":50003,"message":"x"}',
+    );
+  });
+
+  it('accepts a 207 batch answer and counts its successes', () => {
+    const batch = '{"successes":[{"id":"1"}],"failures":[{"id":"2","error_code":42201,"message":"x"}]}';
+    expect(contractProblem(v3(207, batch), [207])).toBeUndefined();
+    expect(v3ProducedCount(v3(207, batch))).toBe(1);
+    expect(v3ProducedCount(v3(422, '{"error_code":42208,"message":"Empty batch."}'))).toBe(0);
+  });
+
+  it("accepts Confluent's v3 error_code equal to the status (an unknown cluster)", () => {
+    expect(contractProblem(v3(404, '{"error_code":404,"message":"cluster x cannot be found"}'), [404])).toBeUndefined();
   });
 });

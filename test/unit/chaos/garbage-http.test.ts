@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GARBAGE_KINDS, generateGarbageRequests, rawRequest } from '../../../chaos/lib/garbage-http';
 import { createPrng } from '../../../chaos/lib/prng';
 
-const target = { topic: 'events', partitions: 3, maxRequestBytes: 6 * 1024 * 1024, maxRecordsPerRequest: 500 };
+const target = { topic: 'events', partitions: 3, maxRequestBytes: 6 * 1024 * 1024, maxRecordsPerRequest: 500, clusterId: 'cluster-1', v3Topic: 'events-v3' };
 
 describe('generateGarbageRequests', () => {
   it('generates byte-for-byte the same requests for the same seed', () => {

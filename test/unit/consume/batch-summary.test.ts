@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeBatch } from '../../../lib/consume/batch-summary';
+import { countRedriven, summarizeBatch } from '../../../lib/consume/batch-summary';
+import { decodeKafkaEvent } from '../../../lib/consume/event';
+import { kafkaEvent } from '../../helpers/kafka-events';
 import { batchCorrelationId } from '../../../lib/consume/correlation-id';
 import { FailureClass, failureClassOf } from '../../../lib/consume/failure-reason';
 
@@ -47,6 +49,7 @@ describe('summarizeBatch', () => {
       failedPartitions: 2,
       payloadConflicts: 1,
       failedByClass: { [FailureClass.PayloadConflict]: 1, [FailureClass.AfterEarlierFailure]: 2, [FailureClass.ProcessorError]: 1 },
+      redriven: 0,
       durationMs: 125,
     });
   });
@@ -66,6 +69,20 @@ describe('summarizeBatch: classes with no records', () => {
       0,
     );
     expect(summary.failedByClass).toEqual({ [FailureClass.ProcessorError]: 1 });
+  });
+});
+
+describe('countRedriven', () => {
+  it('counts the records carrying a redriven-from header, whatever their partition, malformed ones left out', () => {
+    const decoded = decodeKafkaEvent(
+      kafkaEvent([
+        { partition: 0, offset: 1, value: { n: 1 }, headers: { 'redriven-from': 'dlq/0/1' } },
+        { partition: 0, offset: 2, value: { n: 2 }, headers: { 'message-id': 'm-2' } },
+        { partition: 1, offset: 3, value: { n: 3 }, headers: { 'message-id': 'm-3', 'redriven-from': 'dlq/2/9' } },
+      ]),
+    );
+    expect(countRedriven(decoded)).toBe(2);
+    expect(summarizeBatch([], 3, 1, countRedriven(decoded)).redriven).toBe(2);
   });
 });
 

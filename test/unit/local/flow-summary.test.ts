@@ -4,12 +4,23 @@ import { flowFields, startFlowSummary, type FlowCounts } from '../../../local/fl
 import { createMetricTotals } from '../../../local/metric-totals';
 import { FakeClock } from '../../helpers/fake-clock';
 
-const zero: FlowCounts = { produced: 0, consumed: 0, retried: 0, deadLettered: 0, offsetLag: 0 };
+const zero: FlowCounts = { produced: 0, consumed: 0, retried: 0, deadLettered: 0, offsetLag: 0, filteredOut: 0, expired: 0, bisected: 0, redriven: 0 };
+const quiet = { filteredOut: 0, expired: 0, bisected: 0, redriven: 0 };
 
 describe('flowFields', () => {
   it('turns the change between two readings into rates per second and counts', () => {
-    const later: FlowCounts = { produced: 1000, consumed: 900, retried: 2, deadLettered: 1, offsetLag: 100 };
-    expect(flowFields(zero, later, 5_000)).toEqual({ producedPerSec: 200, consumedPerSec: 180, offsetLag: 100, retries: 2, deadLettered: 1 });
+    const later: FlowCounts = { ...zero, produced: 1000, consumed: 900, retried: 2, deadLettered: 1, offsetLag: 100 };
+    expect(flowFields(zero, later, 5_000)).toEqual({ producedPerSec: 200, consumedPerSec: 180, offsetLag: 100, retries: 2, deadLettered: 1, ...quiet });
+  });
+
+  it("counts what the mapping's settings did: filtered out, expired, bisected, redriven", () => {
+    const before: FlowCounts = { ...zero, filteredOut: 4, expired: 1, bisected: 2, redriven: 3 };
+    const after: FlowCounts = { ...zero, filteredOut: 10, expired: 3, bisected: 5, redriven: 7 };
+    expect(flowFields(before, after, 1_000)).toMatchObject({ filteredOut: 6, expired: 2, bisected: 3, redriven: 4 });
+  });
+
+  it.each(['filteredOut', 'expired', 'bisected', 'redriven'] as const)('says something when only %s moved', (field) => {
+    expect(flowFields(zero, { ...zero, [field]: 1 }, 1_000)).toMatchObject({ [field]: 1, producedPerSec: 0 });
   });
 
   it('rounds rates to a tenth', () => {
@@ -17,7 +28,7 @@ describe('flowFields', () => {
   });
 
   it('says nothing when nothing moved, whatever the lag', () => {
-    const idle: FlowCounts = { produced: 5, consumed: 5, retried: 1, deadLettered: 0, offsetLag: 7 };
+    const idle: FlowCounts = { ...zero, produced: 5, consumed: 5, retried: 1, offsetLag: 7, filteredOut: 2 };
     expect(flowFields(idle, { ...idle }, 5_000)).toBeUndefined();
   });
 });
@@ -45,7 +56,7 @@ describe('startFlowSummary', () => {
     clock.nowValueMs += 1_000;
     vi.advanceTimersByTime(1_000);
     summary.stop();
-    expect(lines).toEqual([['records flowing', { producedPerSec: 10, consumedPerSec: 4, offsetLag: 6, retries: 0, deadLettered: 0 }]]);
+    expect(lines).toEqual([['records flowing', { producedPerSec: 10, consumedPerSec: 4, offsetLag: 6, retries: 0, deadLettered: 0, ...quiet }]]);
   });
 });
 

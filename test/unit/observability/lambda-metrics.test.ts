@@ -102,7 +102,8 @@ describe('consume handler in Lambda', () => {
       // The same message again: skipped as a duplicate.
       { partition: 0, offset: 1, value: { n: 0 }, headers: { 'message-id': 'm-0' } },
       { partition: 0, offset: 2, value: { n: 2 }, headers: { 'message-id': 'm-2' } },
-      { partition: 1, offset: 5, value: { n: 5 }, headers: { 'message-id': 'm-5' } },
+      // Written back by a redrive: counted as such.
+      { partition: 1, offset: 5, value: { n: 5 }, headers: { 'message-id': 'm-5', 'redriven-from': 'events-dlq/0/3' } },
       { partition: 1, offset: 6, value: { n: 6 }, headers: { 'message-id': 'm-6' } },
     ]);
 
@@ -123,6 +124,7 @@ describe('consume handler in Lambda', () => {
           RecordsFailed: 2,
           PayloadConflicts: 0,
           PartitionsPerEvent: 2,
+          RecordsRedriven: 1,
         },
       },
       { dimensions: { service: 'orders-pipeline', reason: 'processor-error' }, values: { RecordsFailedByReason: 1 } },

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { RecordsNotAcknowledgedError } from '../../../lib/errors';
-import { produceResponseBody, produceResponseText, recordOffsets } from '../../../lib/produce/response';
+import { recordOutcomes } from '../../../lib/produce/command';
+import { produceResponseBody, produceResponseText } from '../../../lib/produce/response';
 import { withMessageIds } from '../../../lib/produce/message-id';
 
-describe('recordOffsets', () => {
+describe('recordOutcomes', () => {
   it('adds each record position within its partition to that partition base offset', () => {
-    const offsets = recordOffsets(
+    const offsets = recordOutcomes(
       [1, 0, 1, 2, 1],
       [
         { partition: 0, baseOffset: 10n },
@@ -24,15 +25,15 @@ describe('recordOffsets', () => {
   });
 
   it('keeps offsets beyond 32 bits exact', () => {
-    const [, second] = recordOffsets([0, 0], [{ partition: 0, baseOffset: 8_589_934_591n }], () => new RecordsNotAcknowledgedError('unused'));
+    const [, second] = recordOutcomes([0, 0], [{ partition: 0, baseOffset: 8_589_934_591n }], () => new RecordsNotAcknowledgedError('unused'));
     expect(second?.offset).toBe(8_589_934_592);
   });
 
   it('marks records of a partition without acknowledgement as failed, with null partition and offset', () => {
-    const offsets = recordOffsets([0, 1], [{ partition: 0, baseOffset: 3n }], (partition) => new RecordsNotAcknowledgedError(`p${partition}`));
+    const offsets = recordOutcomes([0, 1], [{ partition: 0, baseOffset: 3n }], (partition) => new RecordsNotAcknowledgedError(`p${partition}`));
     expect(offsets).toEqual([
-      { partition: 0, offset: 3, error_code: null, error: null },
-      { partition: null, offset: null, error_code: 50003, error: 'p1' },
+      { partition: 0, offset: 3, error: null },
+      { partition: null, offset: null, error: new RecordsNotAcknowledgedError('p1') },
     ]);
   });
 });

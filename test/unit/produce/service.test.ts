@@ -7,6 +7,7 @@ import { silentLogger } from '../../../lib/logger';
 import type { MetricsRecorder } from '../../../lib/observability/metrics';
 import { ProduceIdempotency } from '../../../lib/produce/idempotency';
 import { ProduceService } from '../../../lib/produce/service';
+import { readV2TopicRequest } from '../../../lib/produce/v2-request';
 import { FakeClock } from '../../helpers/fake-clock';
 import { TEST_CALLER_KEYS } from '../../helpers/caller-keys';
 import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
@@ -53,13 +54,20 @@ function setup(
     },
   });
   const produce = (records: unknown[], idempotencyKey?: string) =>
-    service.produce({
-      topic: 'orders',
-      contentType: 'application/json',
-      idempotencyKey,
-      body: Buffer.from(JSON.stringify({ records })),
-      authorizer: undefined,
-    });
+    service.produce(
+      readV2TopicRequest(
+        {
+          route: { method: 'POST', path: '/topics/{topic}', operation: 'produceToTopic', api: 'v2' },
+          params: { topic: 'orders' },
+          contentType: 'application/json',
+          idempotencyKey,
+          body: Buffer.from(JSON.stringify({ records })),
+          authorizer: undefined,
+          baseUrl: 'https://api.example.com',
+        },
+        settings,
+      ),
+    );
   return { store, produce, partitionCalls, sendCalls, counts, durations };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideBatch, retryBackoffMs, type BatchDecision, type BatchFacts } from '../../../local/batch-decision';
+import { decideBatch, openWindows, retryBackoffMs, type BatchDecision, type BatchFacts } from '../../../../local/emulator/batch-decision';
 
 const backoff = { initialMs: 200, maxMs: 5_000 };
 const offsets = [10n, 11n, 12n, 13n];
@@ -89,10 +89,83 @@ describe('decideBatch', () => {
         skipped: 3,
       },
     },
+    {
+      name: 'bisection on, a thrown error on 4 records: deliver again from the same offset, halved, no retry used',
+      facts: { outcome: threw, offsets, maximumRetryAttempts: 0, bisect: true },
+      expected: {
+        kind: 'bisect',
+        processed: 0,
+        position: { offset: 10n, attempts: 0 },
+        functionError: 'table missing',
+        backoffMs: 200,
+        window: { untilOffset: 14n, batchSize: 2 },
+      },
+    },
+    {
+      name: 'bisection of an odd batch: the first half is the larger',
+      facts: { outcome: { ...threw, failedOffset: 11n }, offsets: [11n, 12n, 13n], maximumRetryAttempts: 2, bisect: true },
+      expected: {
+        kind: 'bisect',
+        processed: 0,
+        position: { offset: 11n, attempts: 0 },
+        functionError: 'table missing',
+        backoffMs: 200,
+        window: { untilOffset: 14n, batchSize: 2 },
+      },
+    },
+    {
+      name: 'bisection on an invalid answer, too (a function error)',
+      facts: { outcome: { ...threw, functionError: 'InvalidBatchItemFailures' }, offsets: [10n, 11n], maximumRetryAttempts: 2, bisect: true },
+      expected: {
+        kind: 'bisect',
+        processed: 0,
+        position: { offset: 10n, attempts: 0 },
+        functionError: 'InvalidBatchItemFailures',
+        backoffMs: 200,
+        window: { untilOffset: 12n, batchSize: 1 },
+      },
+    },
+    {
+      name: 'bisection down to one record: it fails alone, retries exhausted, it alone is dead-lettered',
+      facts: { outcome: threw, offsets: [10n], maximumRetryAttempts: 0, bisect: true },
+      expected: {
+        kind: 'dead-letter',
+        processed: 0,
+        position: { offset: 10n, attempts: 1 },
+        functionError: 'table missing',
+        backoffMs: 200,
+        deadLetterOffsets: [10n],
+        resumeAtOffset: 11n,
+        skipped: 0,
+      },
+    },
+    {
+      name: 'bisection does not split on reported records: they are retried as usual',
+      facts: { outcome: reported(12n), offsets, maximumRetryAttempts: 2, bisect: true },
+      expected: { kind: 'retry', processed: 2, position: { offset: 12n, attempts: 1 }, functionError: 'BatchItemFailure', backoffMs: 200 },
+    },
+    {
+      name: 'offsets with gaps (filtered records left out): processed counts the records before the failure',
+      facts: { outcome: reported(15n), offsets: [10n, 13n, 15n], maximumRetryAttempts: 2 },
+      expected: { kind: 'retry', processed: 2, position: { offset: 15n, attempts: 1 }, functionError: 'BatchItemFailure', backoffMs: 200 },
+    },
   ];
 
   it.each(cases)('$name', ({ facts, expected }) => {
     expect(decideBatch({ ...facts, backoff })).toEqual(expected);
+  });
+});
+
+describe('openWindows', () => {
+  const outer = { untilOffset: 18n, batchSize: 4 };
+  const inner = { untilOffset: 14n, batchSize: 2 };
+  it.each([
+    ['none', [], 10n, []],
+    ['inside both: both open, the inner last', [outer, inner], 12n, [outer, inner]],
+    ['at the inner end: the rest of the outer', [outer, inner], 14n, [outer]],
+    ['past both', [outer, inner], 18n, []],
+  ])('%s', (_name, given, nextOffset, expected) => {
+    expect(openWindows(given, nextOffset)).toEqual(expected);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTopicName } from '../../../lib/kafka/topic-name';
+import { isTopicName } from '../../lib/topic-name';
 
 describe('isTopicName', () => {
   it.each([

@@ -6,8 +6,15 @@
  * times, when the failing record (after a thrown error, the whole rest of the batch) goes to
  * the on-failure destination and the partition moves past it
  * (https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html).
+ *
+ * With BisectBatchOnFunctionError, a function error (a thrown error, a timeout or an invalid
+ * answer, not a reported record) on a batch of more than one record splits it: the first half
+ * is delivered next, then the rest of the failed batch, each half split again if it fails,
+ * until the failing record is alone. Splitting is not a retry: only a record failing on its
+ * own uses up `maximumRetryAttempts`, and then it alone goes to the destination, so the
+ * records beside it are processed.
  */
-import type { BatchOutcome } from './batch-outcome';
+import { BATCH_ITEM_FAILURE, type BatchOutcome } from './batch-outcome';
 
 /** Backoff between attempts of a failing position: `initialMs * 2^(attempt-1)`, at most `maxMs`. */
 export interface RetryBackoff {
@@ -30,6 +37,14 @@ export interface BatchFacts {
   previous?: FailingPosition;
   maximumRetryAttempts: number;
   backoff: RetryBackoff;
+  /** The mapping's BisectBatchOnFunctionError. */
+  bisect?: boolean;
+}
+
+/** A bisected batch: until the partition passes `untilOffset`, invocations take at most `batchSize` records. */
+export interface BisectWindow {
+  untilOffset: bigint;
+  batchSize: number;
 }
 
 /** What to do with a batch. */
@@ -48,6 +63,8 @@ export type FailedBatchDecision = {
   backoffMs: number;
 } & (
   | { kind: 'retry' }
+  /** Deliver again from `position.offset` with the batch halved (`window`); no retry is used up. */
+  | { kind: 'bisect'; window: BisectWindow }
   | {
       kind: 'dead-letter';
       /** Offsets of the records to send to the on-failure destination. */
@@ -64,16 +81,38 @@ export function retryBackoffMs(attempt: number, backoff: RetryBackoff): number {
   return Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1));
 }
 
+/**
+ * The bisected batches still open for a partition resuming at `nextOffset`, outermost first:
+ * those it has not passed the end of. A half that fails is split within its parent, so the
+ * innermost (last) one limits the next invocation, and once it is done the rest of its parent
+ * comes next, still within the parent's window.
+ */
+export function openWindows(windows: readonly BisectWindow[], nextOffset: bigint): BisectWindow[] {
+  return windows.filter((window) => nextOffset < window.untilOffset);
+}
+
 /** Decides what follows an invocation of a batch (see the module comment). */
 export function decideBatch(facts: BatchFacts): BatchDecision {
   const { outcome, offsets } = facts;
-  const first = offsets[0] ?? 0n;
   const last = offsets[offsets.length - 1] ?? 0n;
   if (outcome.kind === 'succeeded') return { kind: 'advance', commitOffset: last + 1n, processed: offsets.length };
   const { failedOffset, functionError } = outcome;
-  const attempts = facts.previous?.offset === failedOffset ? facts.previous.attempts + 1 : 1;
+  const earlier = facts.previous?.offset === failedOffset ? facts.previous.attempts : 0;
+  // Offsets may have gaps (filtered records are not delivered): count the records before the failure.
+  const processed = offsets.filter((offset) => offset < failedOffset).length;
+  if (facts.bisect === true && functionError !== BATCH_ITEM_FAILURE && offsets.length > 1) {
+    return {
+      kind: 'bisect',
+      processed,
+      position: { offset: failedOffset, attempts: earlier },
+      functionError,
+      backoffMs: retryBackoffMs(1, facts.backoff),
+      window: { untilOffset: last + 1n, batchSize: Math.ceil(offsets.length / 2) },
+    };
+  }
+  const attempts = earlier + 1;
   const failed = {
-    processed: Number(failedOffset - first),
+    processed,
     position: { offset: failedOffset, attempts },
     functionError,
     backoffMs: retryBackoffMs(attempts, facts.backoff),
@@ -81,7 +120,7 @@ export function decideBatch(facts: BatchFacts): BatchDecision {
   if (attempts <= facts.maximumRetryAttempts) return { kind: 'retry', ...failed };
   // Retries exhausted: a reported record goes alone; after a thrown error the whole rest of the batch goes.
   const unprocessed = offsets.filter((offset) => offset >= failedOffset);
-  const deadLetterOffsets = functionError === 'BatchItemFailure' ? unprocessed.slice(0, 1) : unprocessed;
+  const deadLetterOffsets = functionError === BATCH_ITEM_FAILURE ? unprocessed.slice(0, 1) : unprocessed;
   const resumeAtOffset = (deadLetterOffsets[deadLetterOffsets.length - 1] ?? failedOffset) + 1n;
   return { kind: 'dead-letter', ...failed, deadLetterOffsets, resumeAtOffset, skipped: Number(last + 1n - resumeAtOffset) };
 }

@@ -1,6 +1,8 @@
 /**
  * Kafka's own rule for topic names (org.apache.kafka.common.internals.Topic#validate): the one
- * home of it, shared by the produce API, the configuration and the local event source.
+ * home of it, shared by the configuration (`ALLOWED_TOPICS`), the Kafka door (the topics it
+ * lists), the produce API and the local event source. It depends on nothing, so that the
+ * configuration never reaches into a door for it.
  */
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;

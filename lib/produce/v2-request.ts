@@ -1,0 +1,94 @@
+/**
+ * The request readers of the REST Proxy v2 produce routes: `POST /topics/{topic}` and
+ * `POST /topics/{topic}/partitions/{partition}`, both with the v2 envelope
+ * `{"records": [...]}` in the JSON, binary or a schema'd (avro, jsonschema, protobuf) embedded
+ * format; the schema'd formats' records are encoded while reading (./record-encoder.ts), and the
+ * answer carries the schema ids used.
+ */
+import { PartitionNotFoundError, ValidationError } from '../errors';
+import type { ProduceCommand } from './command';
+import type { Schemas } from '../schema/schemas';
+import { encodeRecords } from './record-encoder';
+import { NO_SCHEMA_IDS, v2AnswerWriter, type SchemaIds } from './response';
+import type { HttpRequest } from './route';
+import { embeddedFormatOf, MAX_PARTITION, mediaTypeOf, readProduceBody, type ProduceLimits, type ProduceRecord } from './validation';
+
+const PARTITION_PARAM = /^(0|[1-9][0-9]{0,9})$/;
+
+/**
+ * The partition a path names.
+ *
+ * @throws {PartitionNotFoundError} when the segment is not a partition number (Kafka has no such partition).
+ */
+export function partitionOfPath(segment: string): number {
+  const partition = PARTITION_PARAM.test(segment) ? Number(segment) : Number.NaN;
+  if (!(partition <= MAX_PARTITION)) throw new PartitionNotFoundError(`partition "${segment}" does not exist`);
+  return partition;
+}
+
+/**
+ * Sends every record to `partition`. A record that names a partition itself must name the
+ * same one: a body written for another partition is a mistake better refused than obeyed.
+ *
+ * @throws {ValidationError} naming the first record whose `partition` differs.
+ */
+export function toPartition(records: ProduceRecord[], partition: number): ProduceRecord[] {
+  for (let index = 0; index < records.length; index += 1) {
+    const record = records[index] as ProduceRecord;
+    if (record.partition !== undefined && record.partition !== partition) {
+      throw new ValidationError(`records[${index}].partition: ${record.partition} differs from the partition of the path, ${partition}`);
+    }
+    record.partition = partition;
+  }
+  return records;
+}
+
+/**
+ * Reads a v2 body's records, encoding those of a schema'd format, and the writer of its answer,
+ * which carries the schema ids once they are known.
+ */
+function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, schemas: Schemas | undefined) {
+  let schemaIds: SchemaIds = NO_SCHEMA_IDS;
+  return {
+    read: async (): Promise<ProduceRecord[]> => {
+      const format = embeddedFormatOf(request.contentType);
+      const body = readProduceBody(request.body, format, limits);
+      // Before any claim and any send: a request whose schemas or data are refused writes nothing.
+      const { records, ...ids } = await encodeRecords(topic, format, body.schemaFields, body.records, schemas);
+      schemaIds = ids;
+      return records;
+    },
+    writer: v2AnswerWriter(() => schemaIds),
+  };
+}
+
+/** `POST /topics/{topic}`: the records of the body, each to its own or the partitioner's partition. */
+export function readV2TopicRequest(request: HttpRequest, limits: ProduceLimits, schemas?: Schemas): ProduceCommand {
+  const topic = request.params.topic as string;
+  const { read, writer } = v2Records(request, topic, limits, schemas);
+  return {
+    request,
+    topic,
+    // The media type alone, as before the other routes: keys stored by earlier versions still match.
+    fingerprint: mediaTypeOf(request.contentType),
+    read,
+    writer,
+  };
+}
+
+/** `POST /topics/{topic}/partitions/{partition}`: every record of the body to the path's partition. */
+export function readV2PartitionRequest(request: HttpRequest, limits: ProduceLimits, schemas?: Schemas): ProduceCommand {
+  const segment = request.params.partition as string;
+  const topic = request.params.topic as string;
+  const { read, writer } = v2Records(request, topic, limits, schemas);
+  return {
+    request,
+    topic,
+    fingerprint: `partition ${segment}\n${mediaTypeOf(request.contentType)}`,
+    read: async () => {
+      const partition = partitionOfPath(segment);
+      return toPartition(await read(), partition);
+    },
+    writer,
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * The request readers of the REST Proxy v3 produce routes, Confluent's `ProduceRequest`:
+ * `POST /v3/clusters/{cluster_id}/topics/{topic_name}/records` with one record, or several
+ * written one after another (Confluent's streaming mode, here a bounded stream: API Gateway
+ * buffers the body), and `.../records:batch` with `{"entries": [{"id", ...}]}`. Each record is
+ * read on its own: one that cannot be produced gets its own report and the others still go.
+ * https://github.com/confluentinc/kafka-rest/blob/master/api/v3/openapi.yaml
+ */
+import {
+  AppError,
+  BodyNotJsonError,
+  ClusterNotFoundError,
+  InvalidBatchError,
+  PartitionNotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors';
+import { isInteger } from '../json-checks';
+import type { ProduceCommand, RecordSlot } from './command';
+import { JsonSyntaxError, readJson, readJsonSequence, type Place, type ReadObject } from './json-body';
+import type { HttpRequest } from './route';
+import { v3BatchWriter, v3RecordsWriter, type V3RecordTypes } from './v3-answer';
+import { V3_DATA_FIELDS, v3EncoderOf, type V3Data, type V3DataType } from './v3-data';
+import {
+  checkBodySize,
+  HEADERS_PLACE,
+  isObject,
+  MAX_PARTITION,
+  mediaTypeOf,
+  parseHeaders,
+  rejectUnknownFields,
+  type ProduceLimits,
+  type ProduceRecord,
+} from './validation';
+
+/** The only request media type of the v3 produce routes, as Confluent's. */
+export const V3_MEDIA_TYPE = 'application/json';
+
+const RECORD_FIELDS: ReadonlySet<string> = new Set(['partition_id', 'headers', 'key', 'value', 'timestamp']);
+const ENTRY_FIELDS: ReadonlySet<string> = new Set([...RECORD_FIELDS, 'id']);
+/** Confluent's bounds of a batch entry's id (ProduceBatchAction). */
+const MAX_ENTRY_ID_LENGTH = 80;
+// RFC 3339 date-time, as Confluent's `timestamp` (format: date-time).
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+// Stryker disable next-line ConditionalExpression,StringLiteral: the data's other members are refused by name or read as plain values.
+const DATA_PLACE: Place = { object: (member) => (member === 'data' ? 'raw' : 'plain') };
+// Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as plain values.
+const RECORD_PLACE: Place = { object: (member) => (member === 'key' || member === 'value' ? DATA_PLACE : member === 'headers' ? HEADERS_PLACE : 'plain') };
+// Stryker disable next-line ConditionalExpression,StringLiteral: the body's other members are refused by name.
+const BATCH_PLACE: Place = { object: (member) => (member === 'entries' ? { array: RECORD_PLACE } : 'plain') };
+
+/** What the v3 readers need besides the request. */
+export interface V3ReadContext {
+  limits: ProduceLimits;
+  /** The cluster's id, from the broker's metadata (cached). */
+  clusterId: () => Promise<string>;
+  /** Now, epoch milliseconds: the timestamp of a record that names none. */
+  nowMs: () => number;
+}
+
+/**
+ * Checks the request's media type (415) and the path's cluster id (404).
+ *
+ * @returns the cluster id, for the reports.
+ */
+async function checkV3Request(request: HttpRequest, context: V3ReadContext): Promise<string> {
+  if (mediaTypeOf(request.contentType) !== V3_MEDIA_TYPE) {
+    throw new UnsupportedMediaTypeError(`Content-Type "${request.contentType ?? ''}" is not supported; use ${V3_MEDIA_TYPE}`);
+  }
+  const clusterId = await context.clusterId();
+  if (request.params.cluster_id !== clusterId) throw new ClusterNotFoundError(`cluster ${request.params.cluster_id} cannot be found`);
+  checkBodySize(request.body, context.limits);
+  return clusterId;
+}
+
+function readData(value: unknown, path: string): V3Data | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new ValidationError(`${path}: must be an object {"type", "data"}`);
+  rejectUnknownFields(value, V3_DATA_FIELDS, () => path);
+  const schemaFields = Object.keys(value).filter((field) => field !== 'type' && field !== 'data' && value[field] !== null);
+  return { type: value.type, data: (value.data ?? null) as V3Data['data'], schemaFields };
+}
+
+/** A key or value read: its bytes (or, from an encoder that needs the registry, their promise) and its type. */
+interface EncodedData {
+  bytes: Buffer | null | Promise<Buffer | null>;
+  type: V3DataType | undefined;
+}
+
+function encodeData(value: unknown, path: string): EncodedData {
+  const data = readData(value, path);
+  if (data === undefined) return { bytes: null, type: undefined };
+  const { type, encode } = v3EncoderOf(data, path);
+  return { bytes: encode(data.data, `${path}.data`), type };
+}
+
+function timestampOf(value: unknown, nowMs: () => number): number {
+  if (value === undefined || value === null) return nowMs();
+  const ms = typeof value === 'string' && DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  if (!(ms >= 0)) throw new ValidationError('timestamp: must be an RFC 3339 date-time from 1970 on, such as "2021-02-05T19:14:42Z"');
+  return ms;
+}
+
+function partitionOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isInteger(value) || value > MAX_PARTITION) throw new ValidationError(`partition_id: must be a whole number from 0 to ${MAX_PARTITION}`);
+  // As Confluent answers a negative partition id.
+  if (value < 0) throw new PartitionNotFoundError(`partition ${value} does not exist`);
+  return value;
+}
+
+/** One v3 record read, with the types its key and value were given in. */
+export interface V3Read {
+  record: ProduceRecord;
+  types: V3RecordTypes;
+}
+
+/**
+ * Reads one v3 record (a `ProduceRequest`, or a batch entry when `fields` allows `id`).
+ * Synchronous unless an encoder needs to wait (a schema registry): the served types never do,
+ * and a hundred awaits per request cost more than the reading itself.
+ *
+ * @throws {AppError} why this record cannot be produced (a promise of it rejects the same way).
+ */
+export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number): V3Read | Promise<V3Read> {
+  if (!isObject(value)) throw new ValidationError('record: must be an object');
+  rejectUnknownFields(value, fields, RECORD_PATH);
+  const key = encodeData(value.key, 'key');
+  const data = encodeData(value.value, 'value');
+  const headers = parseHeaders(value.headers, NO_PATH);
+  const timestampMs = timestampOf(value.timestamp, nowMs);
+  const partition = partitionOf(value.partition_id);
+  const types = { key: key.type, value: data.type };
+  if (key.bytes instanceof Promise || data.bytes instanceof Promise) {
+    return Promise.all([key.bytes, data.bytes]).then(([keyBytes, valueBytes]) => v3Read(keyBytes, valueBytes, headers, timestampMs, partition, types));
+  }
+  return v3Read(key.bytes, data.bytes, headers, timestampMs, partition, types);
+}
+
+const RECORD_PATH = (): string => 'record';
+const NO_PATH = (): string => '';
+
+function v3Read(
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: ProduceRecord['headers'],
+  timestampMs: number,
+  partition: number | undefined,
+  types: V3RecordTypes,
+): V3Read {
+  const record: ProduceRecord = { key, value, headers, timestampMs };
+  if (partition !== undefined) record.partition = partition;
+  return { record, types };
+}
+
+/** The slot of a record refused on its own; an unexpected failure is no client's to read, so it is thrown. */
+function refused(error: unknown, types: V3RecordTypes[]): AppError {
+  if (!(error instanceof AppError)) throw error;
+  types.push({ key: undefined, value: undefined });
+  return error;
+}
+
+/** The slots of `values`, in order: read without waiting, unless an encoder must wait. */
+async function slotsOf(values: readonly unknown[], fields: ReadonlySet<string>, context: V3ReadContext, types: V3RecordTypes[]): Promise<RecordSlot[]> {
+  const slots: RecordSlot[] = [];
+  for (const value of values) {
+    let read: V3Read | Promise<V3Read>;
+    try {
+      read = readV3Record(value, fields, context.nowMs);
+    } catch (error) {
+      slots.push(refused(error, types));
+      continue;
+    }
+    let done: V3Read;
+    try {
+      done = read instanceof Promise ? await read : read;
+    } catch (error) {
+      slots.push(refused(error, types));
+      continue;
+    }
+    types.push(done.types);
+    slots.push(done.record);
+  }
+  return slots;
+}
+
+/**
+ * `POST .../records`: one record, or several one after another. A stream cut or broken in the
+ * middle of a record keeps the records before it; the broken one is answered 40001 in its place
+ * and nothing after it can be read.
+ */
+export function readV3RecordsRequest(request: HttpRequest, context: V3ReadContext): ProduceCommand {
+  const types: V3RecordTypes[] = [];
+  let clusterId = '';
+  return {
+    request,
+    topic: request.params.topic_name as string,
+    fingerprint: `v3 records\n${mediaTypeOf(request.contentType)}`,
+    read: async () => {
+      clusterId = await checkV3Request(request, context);
+      let sequence: ReturnType<typeof readJsonSequence>;
+      try {
+        sequence = readJsonSequence(request.body, RECORD_PLACE);
+      } catch (error) {
+        if (!(error instanceof JsonSyntaxError)) throw error;
+        throw new BodyNotJsonError(`the body is not UTF-8 JSON: ${error.message}`);
+      }
+      const { values, error } = sequence;
+      const count = values.length + (error === undefined ? 0 : 1);
+      if (values.length === 0 && error !== undefined) throw new BodyNotJsonError(`the body is not JSON: ${error.message}`);
+      if (count === 0) throw new ValidationError('body: is empty; send a record {"value": {"type", "data"}}, or several one after another');
+      if (count > context.limits.maxRecordsPerRequest) {
+        throw new PayloadTooLargeError(`${count} records; the limit is ${context.limits.maxRecordsPerRequest}`);
+      }
+      const slots = await slotsOf(values, RECORD_FIELDS, context, types);
+      if (error !== undefined) {
+        types.push({ key: undefined, value: undefined });
+        slots.push(new BodyNotJsonError(`record ${values.length} is not JSON: ${error.message}`));
+      }
+      return slots;
+    },
+    writer: v3RecordsWriter(() => ({ clusterId, topic: request.params.topic_name as string, types })),
+  };
+}
+
+function entryIdOf(entry: unknown): string {
+  const id = isObject(entry) ? entry.id : undefined;
+  if (typeof id !== 'string' || id.length < 1 || id.length > MAX_ENTRY_ID_LENGTH) {
+    throw new InvalidBatchError('Batch entry identifier is not a valid string (1 to 80 characters).');
+  }
+  return id;
+}
+
+/** The batch's entries, checked as a whole as Confluent checks them (422 42208). */
+function batchEntries(body: unknown, limits: ProduceLimits): { entries: unknown[]; ids: string[] } {
+  if (!isObject(body)) throw new InvalidBatchError('Request body is empty or not an object {"entries": [...]}. Data is required.');
+  rejectUnknownFields(body as ReadObject, new Set(['entries']), () => 'body');
+  const { entries } = body;
+  if (!Array.isArray(entries)) throw new InvalidBatchError('entries: must be an array of records with an "id".');
+  if (entries.length === 0) throw new InvalidBatchError('Empty batch.');
+  if (entries.length > limits.maxRecordsPerRequest)
+    throw new InvalidBatchError(`Too many entries in batch: ${entries.length}; the limit is ${limits.maxRecordsPerRequest}.`);
+  const ids = entries.map(entryIdOf);
+  if (new Set(ids).size !== ids.length) throw new InvalidBatchError('Batch entry IDs are not distinct.');
+  return { entries, ids };
+}
+
+/** `POST .../records:batch`: each entry produced or refused on its own, reported by its id (207). */
+export function readV3BatchRequest(request: HttpRequest, context: V3ReadContext): ProduceCommand {
+  const types: V3RecordTypes[] = [];
+  let clusterId = '';
+  let ids: string[] = [];
+  return {
+    request,
+    topic: request.params.topic_name as string,
+    fingerprint: `v3 batch\n${mediaTypeOf(request.contentType)}`,
+    read: async () => {
+      clusterId = await checkV3Request(request, context);
+      let body: unknown;
+      try {
+        body = readJson(request.body, BATCH_PLACE);
+      } catch (error) {
+        if (!(error instanceof JsonSyntaxError)) throw error;
+        throw new BodyNotJsonError(`the body is not UTF-8 JSON: ${error.message}`);
+      }
+      const batch = batchEntries(body, context.limits);
+      ids = batch.ids;
+      return slotsOf(batch.entries, ENTRY_FIELDS, context, types);
+    },
+    writer: v3BatchWriter(() => ({ clusterId, topic: request.params.topic_name as string, types, ids })),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * Writes records and a consumer group's progress in one Kafka transaction, so that both land
+ * or neither does (Kafka's read-process-write: the records are visible to read-committed
+ * consumers, which kafkajs consumers are by default, only with the offsets committed beside
+ * them). A tool that stops half-way and starts again therefore never writes a record twice.
+ * The transactional id is fixed per group: a new writer fences an old one and aborts whatever
+ * it left open.
+ */
+import type { Producer } from 'kafkajs';
+import type { KafkaConfig } from '../../lib/config';
+import type { Logger } from '../../lib/logger';
+import { resolveKafkaClientDeps } from '../../lib/kafka/auth';
+import { createKafka } from '../../lib/kafka/client';
+import type { OutgoingRecord } from '../../lib/kafka/producer';
+
+/** Records for one topic. */
+export interface TopicRecords {
+  topic: string;
+  records: readonly OutgoingRecord[];
+}
+
+/** Where the group resumes on one partition of the topic it reads. */
+export interface GroupProgress {
+  topic: string;
+  partition: number;
+  /** The offset of the next record to read. */
+  nextOffset: bigint;
+}
+
+/** Options of {@link createTransactionalWriter}. */
+export interface TransactionalWriterOptions {
+  /** The group whose offsets commit with the records. */
+  groupId: string;
+  logger: Logger;
+  /**
+   * Runs inside each transaction after the records and the offsets were added, before the
+   * commit: where fault injection puts a crash (an error aborts the transaction).
+   */
+  beforeCommit?: () => Promise<void>;
+}
+
+/** Writes records with a group's progress, atomically. */
+export interface TransactionalWriter {
+  /**
+   * Writes `batches` and commits `progress` for the group in one transaction.
+   *
+   * @throws whatever the broker answered; the transaction is then aborted, nothing written.
+   */
+  write(batches: readonly TopicRecords[], progress: GroupProgress): Promise<void>;
+  close(): Promise<void>;
+}
+
+function toMessage(record: OutgoingRecord) {
+  return {
+    key: record.key,
+    value: record.value,
+    ...(record.partition === undefined ? {} : { partition: record.partition }),
+    // kafkajs takes headers as an object; a repeated name becomes a list of its values, in order.
+    headers: record.headers.reduce<Record<string, Buffer[]>>((headers, { name, value }) => {
+      (headers[name] ??= []).push(value);
+      return headers;
+    }, {}),
+  };
+}
+
+/** Creates a writer; it connects on first use. */
+export function createTransactionalWriter(config: KafkaConfig, options: TransactionalWriterOptions): TransactionalWriter {
+  let producer: Promise<Producer> | undefined;
+  const connected = (): Promise<Producer> => {
+    producer ??= (async () => {
+      const kafka = createKafka(config, await resolveKafkaClientDeps(config, options.logger));
+      const created = kafka.producer({ transactionalId: `${options.groupId}-tx`, idempotent: true, maxInFlightRequests: 1 });
+      await created.connect();
+      return created;
+    })();
+    return producer;
+  };
+  return {
+    async write(batches, progress) {
+      const transaction = await (await connected()).transaction();
+      try {
+        for (const { topic, records } of batches) {
+          if (records.length > 0) await transaction.send({ topic, acks: -1, messages: records.map(toMessage) });
+        }
+        await transaction.sendOffsets({
+          consumerGroupId: options.groupId,
+          topics: [{ topic: progress.topic, partitions: [{ partition: progress.partition, offset: progress.nextOffset.toString() }] }],
+        });
+        await options.beforeCommit?.();
+        await transaction.commit();
+      } catch (error) {
+        await transaction
+          .abort()
+          .catch((abortError: unknown) => options.logger.warn('redrive: aborting the transaction failed', { error: String(abortError) }));
+        throw error;
+      }
+    },
+    async close() {
+      if (producer !== undefined) await (await producer).disconnect();
+      producer = undefined;
+    },
+  };
+}
