@@ -17,15 +17,15 @@ import { createLambdaObservability } from '../observability/lambda';
 import { MetricName, type MetricsRecorder } from '../observability/metrics';
 import { observabilityOf } from '../observability/observability';
 import { ProduceIdempotency, type ProduceKeyStore } from './idempotency';
-import { MetadataReads } from './metadata';
+import type { MetadataReads } from './metadata';
 import { RateLimiter, type RequestCounter } from './rate-limit';
 import { Operation, readHttpRequest, requestIdOf, type ApiVersion, type HttpRequest } from './route';
-import { ConfluentSchemaRegistry, type SchemaRegistry } from '../schema/registry-client';
-import { Schemas } from '../schema/schemas';
+import type { SchemaRegistry } from '../schema/registry-client';
+import type { Schemas } from '../schema/schemas';
 import { ProduceService } from './service';
-import { readV2PartitionRequest, readV2TopicRequest } from './v2-request';
+import { readV2PartitionRequest, readV2TopicRequest, type SchemasLoader } from './v2-request';
 import { V3_ANSWER_MEDIA_TYPE } from './v3-answer';
-import { readV3BatchRequest, readV3RecordsRequest, type V3ReadContext } from './v3-request';
+import type { V3ReadContext } from './v3-request';
 
 /** The produce function's handler and its teardown. */
 export interface ProduceRuntime {
@@ -70,9 +70,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
   const metadata = options.metadata ?? createKafkaClusterMetadata(config.kafka, { logger, clock });
   const dynamo = lazyDynamo(config);
   const store = options.store ?? dynamo.store;
-  // No request is sent before a schema'd request needs one; the format libraries load then too.
-  const registry = options.schemaRegistry ?? (config.schemaRegistry === undefined ? undefined : new ConfluentSchemaRegistry(config.schemaRegistry));
-  const schemas = registry === undefined ? undefined : new Schemas(registry);
+  const schemas = lazySchemas(config, options.schemaRegistry);
   const service = new ProduceService({
     settings: config.produce,
     producer,
@@ -90,7 +88,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     callerKeys: options.callerKeys ?? createCallerKeySource(config.callerKeys),
     rateLimiter: new RateLimiter({ counter: options.requestCounter ?? dynamo.counter, clock, perSecond: config.produce.rateLimitPerSec, metrics }),
   });
-  const operations = createOperations(config, service, new MetadataReads({ metadata, settings: config.produce }), metadata, clock, schemas);
+  const operations = createOperations(config, service, lazyMetadataReads(metadata, config.produce), metadata, clock, schemas);
 
   return {
     async handler(event, context) {
@@ -124,10 +122,10 @@ type Operations = Readonly<Record<Operation, (request: HttpRequest, logger: Logg
 function createOperations(
   config: AppConfig,
   service: ProduceService,
-  reads: MetadataReads,
+  reads: () => Promise<MetadataReads>,
   metadata: ClusterMetadata,
   clock: Clock,
-  schemas: Schemas | undefined,
+  schemas: SchemasLoader | undefined,
 ): Operations {
   const limits = config.produce;
   const v3: V3ReadContext = {
@@ -144,14 +142,32 @@ function createOperations(
   return {
     [Operation.ProduceToTopic]: (request, logger) => service.produce(readV2TopicRequest(request, limits, schemas), logger),
     [Operation.ProduceToPartition]: (request, logger) => service.produce(readV2PartitionRequest(request, limits, schemas), logger),
-    [Operation.ProduceRecords]: (request, logger) => service.produce(readV3RecordsRequest(request, v3), logger),
-    [Operation.ProduceRecordsBatch]: (request, logger) => service.produce(readV3BatchRequest(request, v3), logger),
-    [Operation.ListTopics]: read(() => reads.listTopics()),
-    [Operation.GetTopic]: read((request) => reads.getTopic(request)),
-    [Operation.ListPartitions]: read((request) => reads.listPartitions(request)),
-    [Operation.GetPartition]: read((request) => reads.getPartition(request)),
-    [Operation.ListClusters]: read((request) => reads.listClusters(request)),
-    [Operation.GetCluster]: read((request) => reads.getCluster(request)),
+    // The v3 readers load with the first v3 produce request, keeping the cold start (json and
+    // binary on v2 included) within its budget.
+    [Operation.ProduceRecords]: async (request, logger) => service.produce((await import('./v3-request')).readV3RecordsRequest(request, v3), logger),
+    [Operation.ProduceRecordsBatch]: async (request, logger) => service.produce((await import('./v3-request')).readV3BatchRequest(request, v3), logger),
+    [Operation.ListTopics]: read(async () => (await reads()).listTopics()),
+    [Operation.GetTopic]: read(async (request) => (await reads()).getTopic(request)),
+    [Operation.ListPartitions]: read(async (request) => (await reads()).listPartitions(request)),
+    [Operation.GetPartition]: read(async (request) => (await reads()).getPartition(request)),
+    [Operation.ListClusters]: read(async (request) => (await reads()).listClusters(request)),
+    [Operation.GetCluster]: read(async (request) => (await reads()).getCluster(request)),
+  };
+}
+
+/**
+ * The metadata reads, loaded with the first metadata request: like the v3 readers and the
+ * schema'd formats, they stay out of the cold start of a container that only produces.
+ */
+function lazyMetadataReads(metadata: ClusterMetadata, settings: AppConfig['produce']): () => Promise<MetadataReads> {
+  let loaded: Promise<MetadataReads> | undefined;
+  return () => {
+    loaded ??= import('./metadata').then(({ MetadataReads }) => new MetadataReads({ metadata, settings }));
+    // A failed load (it should not happen: the chunk ships in the bundle) is tried again next time.
+    loaded.catch(() => {
+      loaded = undefined;
+    });
+    return loaded;
   };
 }
 
@@ -221,5 +237,27 @@ function lazyDynamo(config: AppConfig): LazyDynamo {
     async close() {
       if (loaded !== undefined) (await loaded.catch(() => undefined))?.destroy();
     },
+  };
+}
+
+/**
+ * The schema'd formats over `registry` (tests) or the one `config.schemaRegistry` names, loaded
+ * with the first request in one of them, as the format libraries are: a container that only
+ * serves json and binary never loads them. Undefined without a registry.
+ */
+function lazySchemas(config: AppConfig, registry: SchemaRegistry | undefined): SchemasLoader | undefined {
+  const { schemaRegistry } = config;
+  if (registry === undefined && schemaRegistry === undefined) return undefined;
+  let loaded: Promise<Schemas> | undefined;
+  return () => {
+    loaded ??= Promise.all([import('../schema/schemas'), import('../schema/registry-client')]).then(
+      ([{ Schemas }, { ConfluentSchemaRegistry }]) =>
+        new Schemas(registry ?? new ConfluentSchemaRegistry(schemaRegistry as NonNullable<typeof schemaRegistry>)),
+    );
+    // A failed load (it should not happen: the chunk ships in the bundle) is tried again next time.
+    loaded.catch(() => {
+      loaded = undefined;
+    });
+    return loaded;
   };
 }

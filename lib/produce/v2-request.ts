@@ -8,10 +8,12 @@
 import { PartitionNotFoundError, ValidationError } from '../errors';
 import type { ProduceCommand } from './command';
 import type { Schemas } from '../schema/schemas';
-import { encodeRecords } from './record-encoder';
 import { NO_SCHEMA_IDS, v2AnswerWriter, type SchemaIds } from './response';
 import type { HttpRequest } from './route';
-import { embeddedFormatOf, MAX_PARTITION, mediaTypeOf, readProduceBody, type ProduceLimits, type ProduceRecord } from './validation';
+import { embeddedFormatOf, isSchemaFormat, MAX_PARTITION, mediaTypeOf, readProduceBody, type ProduceLimits, type ProduceRecord } from './validation';
+
+/** The schema'd formats over the configured registry, loaded on the first request in one of them; undefined without a registry. */
+export type SchemasLoader = () => Promise<Schemas>;
 
 const PARTITION_PARAM = /^(0|[1-9][0-9]{0,9})$/;
 
@@ -47,14 +49,18 @@ export function toPartition(records: ProduceRecord[], partition: number): Produc
  * Reads a v2 body's records, encoding those of a schema'd format, and the writer of its answer,
  * which carries the schema ids once they are known.
  */
-function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, schemas: Schemas | undefined) {
+function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, schemas: SchemasLoader | undefined) {
   let schemaIds: SchemaIds = NO_SCHEMA_IDS;
   return {
     read: async (): Promise<ProduceRecord[]> => {
       const format = embeddedFormatOf(request.contentType);
       const body = readProduceBody(request.body, format, limits);
+      if (!isSchemaFormat(format)) return body.records;
+      // The encoder, the registry client and the codecs load with the first schema'd request:
+      // the json and binary formats' cold start never pays for them.
+      const [{ encodeRecords }, loaded] = await Promise.all([import('./record-encoder'), schemas?.()]);
       // Before any claim and any send: a request whose schemas or data are refused writes nothing.
-      const { records, ...ids } = await encodeRecords(topic, format, body.schemaFields, body.records, schemas);
+      const { records, ...ids } = await encodeRecords(topic, format, body.schemaFields, body.records, loaded);
       schemaIds = ids;
       return records;
     },
@@ -63,7 +69,7 @@ function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, s
 }
 
 /** `POST /topics/{topic}`: the records of the body, each to its own or the partitioner's partition. */
-export function readV2TopicRequest(request: HttpRequest, limits: ProduceLimits, schemas?: Schemas): ProduceCommand {
+export function readV2TopicRequest(request: HttpRequest, limits: ProduceLimits, schemas?: SchemasLoader): ProduceCommand {
   const topic = request.params.topic as string;
   const { read, writer } = v2Records(request, topic, limits, schemas);
   return {
@@ -77,7 +83,7 @@ export function readV2TopicRequest(request: HttpRequest, limits: ProduceLimits, 
 }
 
 /** `POST /topics/{topic}/partitions/{partition}`: every record of the body to the path's partition. */
-export function readV2PartitionRequest(request: HttpRequest, limits: ProduceLimits, schemas?: Schemas): ProduceCommand {
+export function readV2PartitionRequest(request: HttpRequest, limits: ProduceLimits, schemas?: SchemasLoader): ProduceCommand {
   const segment = request.params.partition as string;
   const topic = request.params.topic as string;
   const { read, writer } = v2Records(request, topic, limits, schemas);
