@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ColdStartFigure } from './cold-start';
 import type { ConsumeFigure } from './consume';
+import type { SchemaFormatFigures } from './schema-formats';
 import type { MachineDetails } from './machine';
 import type { ProduceFigure } from './produce';
 import type { StoreCalibration } from './store-calibration';
@@ -50,6 +51,8 @@ export interface BenchResults {
   consume: ConsumeFigure[];
   coldStart: ColdStartFigure[];
   endToEnd?: EndToEndFigure;
+  /** Avro against json through the produce and consume handlers (bench/schema-formats.ts). */
+  schemaFormats?: SchemaFormatFigures;
   /** The store's own speed in this run: the ceiling under every consume figure. */
   store?: StoreCalibration;
   /** Checks made along the way, for example that every new record was written once. */
@@ -218,6 +221,26 @@ function produceVerdict(results: BenchResults, subject: string, label: string, s
   };
 }
 
+/** The schema formats' goals: Avro at least 0.8x json each way, and no registry request once warm. */
+function schemaFormatVerdicts(figures: SchemaFormatFigures | undefined): GoalVerdict[] {
+  const side = (name: 'produce' | 'consume', label: string): GoalVerdict[] => {
+    const figure = figures?.[name];
+    return [
+      {
+        goal: `Avro ${label} at 100 records >= 0.8x the json ${label} records/s`,
+        figure: figure === undefined ? 'not measured' : `${fixed(figure.ratio)}x (${figure.avroRecordsPerSec} against ${figure.jsonRecordsPerSec} records/s)`,
+        met: figure === undefined ? null : figure.ratio >= 0.8,
+      },
+      {
+        goal: `No schema registry request per Avro ${label} once warm`,
+        figure: figure === undefined ? 'not measured' : `${figure.registryRequestsWarm} requests over the measured rounds`,
+        met: figure === undefined ? null : figure.registryRequestsWarm === 0,
+      },
+    ];
+  };
+  return [...side('produce', 'produce'), ...side('consume', 'consume')];
+}
+
 /** Judges the run against the issue's goals. */
 export function evaluateGoals(results: BenchResults): GoalVerdict[] {
   const verdicts: GoalVerdict[] = [
@@ -286,6 +309,7 @@ export function evaluateGoals(results: BenchResults): GoalVerdict[] {
         : `${fixed(v3.value)}x, median of ${v3.rounds.length} rounds${v3.rounds.length > 0 ? `; rounds ${fixed(Math.min(...v3.rounds))} to ${fixed(Math.max(...v3.rounds))}` : ''}`,
     met: v3 === null ? null : v3.value >= Goal.v3ToV2Ratio,
   });
+  verdicts.push(...schemaFormatVerdicts(results.schemaFormats));
   return verdicts;
 }
 
@@ -487,6 +511,22 @@ export function renderMarkdown(results: BenchResults, goals: readonly GoalVerdic
           fixed(figure.firstInvocationMs, 0),
         ]),
       ),
+      '',
+    );
+  }
+  sections.push('## Schema formats: Avro against json', '');
+  const schemaFormats = results.schemaFormats;
+  if (schemaFormats === undefined) sections.push('Not measured in this run.', '');
+  else {
+    sections.push(
+      `The same records, ${schemaFormats.recordsPerRequest} per request and per batch, through the produce handler and the consume handler, as json and as Avro (Confluent framing, schema ids known to the container), ${schemaFormats.rounds} paired rounds; each ratio is the median of the per-round quotients Avro/json.`,
+      '',
+      '| path | json records/s | Avro records/s | Avro / json | registry requests once warm |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...(['produce', 'consume'] as const).map((name) => {
+        const figure = schemaFormats[name];
+        return `| ${name} | ${figure.jsonRecordsPerSec} | ${figure.avroRecordsPerSec} | ${fixed(figure.ratio)} | ${figure.registryRequestsWarm} |`;
+      }),
       '',
     );
   }

@@ -4,7 +4,7 @@
  * and bench/results.svg.
  *
  * Flags: `--quick` (one to three rounds, fewer sizes and shapes: a smoke run, not figures to quote) and
- * `--only=store,produce,consume,cold-start,end-to-end` (a subset). Either writes its report
+ * `--only=store,produce,consume,schemas,cold-start,end-to-end` (a subset). Either writes its report
  * to bench/.tmp/ instead, so that bench/RESULTS.md always comes from a full run.
  */
 import { randomBytes } from 'node:crypto';
@@ -31,6 +31,8 @@ import { calibrateStore } from './store-calibration';
 import { measureHandlerCpu } from './produce-cpu';
 import { FLAME_GRAPH_FILE, profileProduceHandler } from './produce-profile';
 import { SubjectName } from './subject-names';
+import { measureSchemaFormats } from './schema-formats';
+import { externalServices } from '../lib/config';
 import { createProduceRuntime } from '../lib/produce';
 import { createConsumeRuntime } from '../lib/consume';
 import { hasPipeline, startPipeline, type Pipeline } from './pipeline';
@@ -51,7 +53,7 @@ const only = onlyArg === undefined ? undefined : new Set(onlyArg.slice('--only='
 const wanted = (part: string): boolean => only === undefined || only.has(part);
 
 const logger = createLogger('info', (line) => process.stderr.write(`[bench] ${line}\n`));
-const PARTS = ['store', 'produce', 'consume', 'cold-start', 'end-to-end'] as const;
+const PARTS = ['store', 'produce', 'consume', 'schemas', 'cold-start', 'end-to-end'] as const;
 const progress = createProgress({ label: 'bench', steps: PARTS.filter(wanted).length });
 
 // Round counts: every round runs each subject once (order rotating), and a goal ratio is the
@@ -87,6 +89,10 @@ const settings = {
         { batchSize: 1000, partitions: 1, rounds: 5 },
         { batchSize: 1000, partitions: 4, rounds: 5 },
       ]) satisfies ConsumeShape[],
+  // Avro against json (bench/schema-formats.ts): paired rounds of 100-record requests and batches.
+  schemaFormats: quick
+    ? { rounds: 2, requestsPerRound: 5, batchesPerRound: 3, recordsPerRequest: 100 }
+    : { rounds: 15, requestsPerRound: 10, batchesPerRound: 5, recordsPerRequest: 100 },
   produceCpuRounds: quick ? 1 : 3,
   profileRequests: quick ? 60 : 520,
   coldStartRounds: quick ? 1 : 5,
@@ -304,6 +310,9 @@ async function main(): Promise<void> {
     }
     await step('produce', () => produce(services, results, pipeline));
     await step('consume', () => consume(services, results));
+    await step('schemas', async () => {
+      results.schemaFormats = await measureSchemaFormats(services, logger, settings.schemaFormats, externalServices().schemaRegistryUrl);
+    });
     await step('cold-start', () => coldStart(services, results));
     await step('end-to-end', async () => {
       if (pipeline === undefined || pipelineTables === undefined) return;

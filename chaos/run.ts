@@ -33,6 +33,7 @@ import { STORE_OUTAGE_FULL, STORE_OUTAGE_SHORT, runStoreOutage } from './scenari
 import { GARBAGE_INPUT_FULL, GARBAGE_INPUT_SHORT, runGarbageInput } from './scenarios/garbage-input';
 import { PROTOCOL_MODEL_FULL, PROTOCOL_MODEL_SHORT, runProtocolModel } from './scenarios/protocol-model';
 import { EVENT_SOURCE_SETTINGS_FULL, EVENT_SOURCE_SETTINGS_SHORT, runEventSourceSettings } from './scenarios/event-source-settings';
+import { runSchemaRegistryRestart, SCHEMA_REGISTRY_RESTART_FULL, SCHEMA_REGISTRY_RESTART_SHORT } from './scenarios/schema-registry-restart';
 
 interface Entry {
   name: string;
@@ -52,6 +53,7 @@ const SCENARIOS: readonly Entry[] = [
   entry('garbage-input', runGarbageInput, GARBAGE_INPUT_FULL, GARBAGE_INPUT_SHORT),
   entry('protocol-model', runProtocolModel, PROTOCOL_MODEL_FULL, PROTOCOL_MODEL_SHORT),
   entry('event-source-settings', runEventSourceSettings, EVENT_SOURCE_SETTINGS_FULL, EVENT_SOURCE_SETTINGS_SHORT),
+  entry('schema-registry-restart', runSchemaRegistryRestart, SCHEMA_REGISTRY_RESTART_FULL, SCHEMA_REGISTRY_RESTART_SHORT),
 ];
 
 function machineLine(): string {

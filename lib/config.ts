@@ -66,6 +66,23 @@ export interface CallerAllowList {
   orgId?: string;
 }
 
+/** Where the schema registry's basic auth credentials come from. */
+export type SchemaRegistryCredentials =
+  /** A Secrets Manager secret holding `{"username","password"}` (the format Lambda's BASIC_AUTH access config reads). */
+  | { secretArn: string; region: string }
+  /** Given directly (local or self-managed setups only). */
+  | { username: string; password: string };
+
+/** The Confluent-compatible schema registry the schema'd formats use. */
+export interface SchemaRegistryConfig {
+  /** Base URL of the Confluent-compatible API (`SCHEMA_REGISTRY_URL`), without a trailing slash. */
+  url: string;
+  /** Basic auth credentials; none when the registry is open. */
+  credentials?: SchemaRegistryCredentials;
+  /** How long one registry request may take (`SCHEMA_REGISTRY_TIMEOUT_MS`). */
+  timeoutMs: number;
+}
+
 /** Whole-application configuration. */
 export interface AppConfig {
   kafka: KafkaConfig;
@@ -127,6 +144,13 @@ export interface AppConfig {
    */
   callerKeys: { secretArn: string; region: string } | { ring: CallerKeyRing };
   observability: ObservabilityConfig;
+  /** The schema registry (`SCHEMA_REGISTRY_URL`); undefined when none is configured. */
+  schemaRegistry?: SchemaRegistryConfig;
+  /**
+   * `GLUE_SCHEMA_REGISTRY_ARN`: the AWS Glue Schema Registry whose schema versions consumed
+   * records may be framed with (the region to ask is the ARN's); undefined when none.
+   */
+  glueSchemaRegistry?: { arn: string; region: string };
   /** HTTP port of the local runtime. */
   port: number;
   /** True when running inside AWS Lambda. */
@@ -401,6 +425,62 @@ function parseCallerKeys(env: Env, inLambda: boolean, region: string): AppConfig
 }
 
 /**
+ * `SCHEMA_REGISTRY_URL` and its credentials: `SCHEMA_REGISTRY_SECRET_ARN` (required form in
+ * Lambda) or, locally, `SCHEMA_REGISTRY_USERNAME` and `SCHEMA_REGISTRY_PASSWORD`. In Lambda the
+ * URL must be https:// (plain http:// only to the loopback interface), as credentials and
+ * records' schemas cross it.
+ */
+function parseSchemaRegistry(env: Env, inLambda: boolean, region: string): SchemaRegistryConfig | undefined {
+  const url = text(env, 'SCHEMA_REGISTRY_URL');
+  const secretArn = text(env, 'SCHEMA_REGISTRY_SECRET_ARN');
+  const username = text(env, 'SCHEMA_REGISTRY_USERNAME');
+  const password = text(env, 'SCHEMA_REGISTRY_PASSWORD');
+  if (inLambda) {
+    for (const [name, value] of [
+      ['SCHEMA_REGISTRY_USERNAME', username],
+      ['SCHEMA_REGISTRY_PASSWORD', password],
+    ] as const) {
+      if (value !== undefined) throw new ConfigError(name, 'is refused in Lambda: put the credentials in a secret and name it in SCHEMA_REGISTRY_SECRET_ARN');
+    }
+  }
+  if (url === undefined) {
+    if (secretArn !== undefined) throw new ConfigError('SCHEMA_REGISTRY_URL', 'is required when SCHEMA_REGISTRY_SECRET_ARN is set');
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('SCHEMA_REGISTRY_URL', `"${url}" is not an http(s) URL`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError('SCHEMA_REGISTRY_URL', `"${url}" is not an http(s) URL`);
+  if (inLambda && parsed.protocol === 'http:' && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+    throw new ConfigError('SCHEMA_REGISTRY_URL', 'must be https:// in Lambda (plain http:// only to the loopback interface)');
+  }
+  const config: SchemaRegistryConfig = { url: url.replace(/\/+$/, ''), timeoutMs: integer(env, 'SCHEMA_REGISTRY_TIMEOUT_MS', 3_000, 100, 60_000) };
+  if (secretArn !== undefined) {
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$/.test(secretArn)) {
+      throw new ConfigError('SCHEMA_REGISTRY_SECRET_ARN', `"${secretArn}" is not a Secrets Manager secret ARN`);
+    }
+    config.credentials = { secretArn, region };
+  } else if (username !== undefined || password !== undefined) {
+    if (username === undefined || password === undefined) throw new ConfigError('SCHEMA_REGISTRY_USERNAME', 'and SCHEMA_REGISTRY_PASSWORD go together');
+    config.credentials = { username, password };
+  }
+  return config;
+}
+
+/** `GLUE_SCHEMA_REGISTRY_ARN`: `arn:<partition>:glue:<region>:<account>:registry/<name>`. */
+function parseGlueRegistry(env: Env): AppConfig['glueSchemaRegistry'] {
+  const arn = text(env, 'GLUE_SCHEMA_REGISTRY_ARN');
+  if (arn === undefined) return undefined;
+  const match = /^arn:aws[a-z-]*:glue:([a-z0-9-]+):\d{12}:registry\/[\w.-]+$/.exec(arn);
+  if (match === null)
+    throw new ConfigError('GLUE_SCHEMA_REGISTRY_ARN', `"${arn}" is not an AWS Glue registry ARN (arn:aws:glue:<region>:<account>:registry/<name>)`);
+  return { arn, region: match[1] as string };
+}
+
+/**
  * How much of a consume invocation's remaining time is kept back from waiting, to write
  * completions, release claims and answer: a quarter of it, at most 5 s. Also bounds the lease.
  */
@@ -496,6 +576,8 @@ export function loadConfig(overrides: Env = {}): AppConfig {
   const produceLeaseMs = integer(env, 'IDEMPOTENCY_LEASE_MS', Math.max(30_000, produceTimeoutMs * 2), 1);
   const consumeLease = consumeLeaseMs(env, consumeFunctionTimeoutSec);
   const messagesTtlDays = integer(env, 'MESSAGES_TTL_DAYS', 0, 0, 36_500);
+  const schemaRegistry = parseSchemaRegistry(env, inLambda, text(env, 'AWS_REGION') ?? 'us-east-1');
+  const glueSchemaRegistry = parseGlueRegistry(env);
   return {
     kafka,
     aws: {
@@ -532,6 +614,8 @@ export function loadConfig(overrides: Env = {}): AppConfig {
     },
     callerKeys: parseCallerKeys(env, inLambda, text(env, 'AWS_REGION') ?? 'us-east-1'),
     observability: parseObservability(env),
+    ...(schemaRegistry === undefined ? {} : { schemaRegistry }),
+    ...(glueSchemaRegistry === undefined ? {} : { glueSchemaRegistry }),
     port: integer(env, 'PORT', 3000, 0, 65_535),
     inLambda,
   };
@@ -549,10 +633,12 @@ export function getConfig(): AppConfig {
 export interface ExternalServices {
   kafkaBrokers?: string[];
   dynamoEndpoint?: string;
+  /** `SCHEMA_REGISTRY_URL`: a registry to use instead of starting one. */
+  schemaRegistryUrl?: string;
 }
 
 /**
- * Which services `KAFKA_BROKERS` and `DYNAMODB_ENDPOINT` point at, if set. The local
+ * Which services `KAFKA_BROKERS`, `DYNAMODB_ENDPOINT` and `SCHEMA_REGISTRY_URL` point at, if set. The local
  * runtime and the test harness start their own broker and store only when these are absent.
  *
  * @throws {ConfigError} when a variable is set but malformed.
@@ -563,5 +649,6 @@ export function externalServices(): ExternalServices {
   if (text(env, 'KAFKA_BROKERS') !== undefined) result.kafkaBrokers = parseBrokers(env, true);
   const endpoint = text(env, 'DYNAMODB_ENDPOINT');
   if (endpoint !== undefined) result.dynamoEndpoint = loadConfig().aws.dynamoEndpoint ?? endpoint;
+  if (text(env, 'SCHEMA_REGISTRY_URL') !== undefined) result.schemaRegistryUrl = loadConfig().schemaRegistry?.url;
   return result;
 }

@@ -35,6 +35,12 @@ export const ErrorCode = {
   UnprocessableRecord: 'UNPROCESSABLE_RECORD',
   InvalidBatch: 'INVALID_BATCH',
   RunStopped: 'RUN_STOPPED',
+  KeySchemaMissing: 'KEY_SCHEMA_MISSING',
+  ValueSchemaMissing: 'VALUE_SCHEMA_MISSING',
+  SchemaInvalid: 'SCHEMA_INVALID',
+  SchemaNotFound: 'SCHEMA_NOT_FOUND',
+  SchemaDataInvalid: 'SCHEMA_DATA_INVALID',
+  SchemaRegistryUnavailable: 'SCHEMA_REGISTRY_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -280,6 +286,51 @@ export class RunStoppedError extends AppError {
   ) {
     super(`run stopped after ${applied} record(s): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.retriable = typeof cause === 'object' && cause !== null && (cause as { retriable?: unknown }).retriable === true;
+  }
+}
+
+/** A schema'd produce request has a key but neither `key_schema` nor `key_schema_id`. */
+export class KeySchemaMissingError extends AppError {
+  readonly code = ErrorCode.KeySchemaMissing;
+  readonly retriable = false;
+}
+
+/** A schema'd produce request has a value but neither `value_schema` nor `value_schema_id`. */
+export class ValueSchemaMissingError extends AppError {
+  readonly code = ErrorCode.ValueSchemaMissing;
+  readonly retriable = false;
+}
+
+/** A schema given as text does not parse in its format (or the registry refused it as invalid). */
+export class SchemaInvalidError extends AppError {
+  readonly code = ErrorCode.SchemaInvalid;
+  readonly retriable = false;
+}
+
+/**
+ * A schema id the registry does not know, or one not registered under the subject it was
+ * given for; on consume, a record whose schema id names no schema.
+ */
+export class SchemaNotFoundError extends AppError {
+  readonly code = ErrorCode.SchemaNotFound;
+  readonly retriable = false;
+}
+
+/** A key or value does not match its schema (produce), or its bytes do not decode with it (consume). */
+export class SchemaDataInvalidError extends AppError {
+  readonly code = ErrorCode.SchemaDataInvalid;
+  readonly retriable = false;
+}
+
+/**
+ * The schema registry could not be reached, timed out, or answered with a server error. The
+ * message is fixed and in the API's terms; the registry's host and its text are in the cause.
+ */
+export class SchemaRegistryUnavailableError extends AppError {
+  readonly code = ErrorCode.SchemaRegistryUnavailable;
+  readonly retriable = true;
+  constructor(options: AppErrorOptions = {}) {
+    super('the schema registry is unavailable; retry later', options);
   }
 }
 

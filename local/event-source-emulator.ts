@@ -56,6 +56,7 @@ import { createFunctionInvoker, type KafkaEventHandler } from './emulator/functi
 import { createInvocationGatherer, type InvocationPart } from './emulator/invocation-gatherer';
 import { FailureCondition, failureMessage, type LastInvocation, type MappingIdentity, type RecordFailure } from './emulator/failure-record';
 import { isPastMaximumAge } from './emulator/record-age';
+import { schemaCheckedBatch, withSchemaMetadata, type DeliveredRecord, type EmulatedSchemaRegistry, type FramedDecoder } from './emulator/schema-registry';
 import { compileRecordFilter } from './emulator/record-filter';
 import { effectiveRetryAttempts, StartingPosition, type EventSourceSettings } from './event-source-settings';
 import { eventEnvelopeBytes, mskRecordBytes, type EmulatedCluster } from './msk-event';
@@ -80,6 +81,8 @@ export interface EventSourceEmulatorOptions {
   failureReason?: (topic: string, partition: number, offset: number) => string | undefined;
   /** The ARN failure documents name as `functionArn` (default: a local placeholder). */
   functionArn?: string;
+  /** The mapping's schema registry integration (deploy/event-source.json `schemaRegistry`); none by default. */
+  schemaRegistry?: { settings: EmulatedSchemaRegistry; decoder: FramedDecoder };
 }
 
 /**
@@ -181,7 +184,21 @@ async function whileHeartbeating<T>(control: PartitionControl, task: () => Promi
  * @throws Error when the cluster cannot be reached or the group cannot be joined.
  */
 export async function startEventSourceEmulator(options: EventSourceEmulatorOptions): Promise<EventSourceEmulator> {
-  const { config, settings, handler, logger } = options;
+  const { config, settings, logger } = options;
+  /** What the schema registry integration delivers of each partition's current batch, by offset: the event's metadata. */
+  const schemaDelivered = new Map<number, Map<string, DeliveredRecord>>();
+  // The function gets the records the way the integration delivers them, metadata included.
+  const handler: KafkaEventHandler =
+    options.schemaRegistry === undefined
+      ? options.handler
+      : (event, context) => {
+          for (const [partition, delivered] of schemaDelivered)
+            withSchemaMetadata(
+              event,
+              [...delivered.values()].filter((item) => item.record.partition === partition),
+            );
+          return options.handler(event, context);
+        };
   const clock = options.clock ?? systemClock;
   const backoff = options.retryBackoff ?? DEFAULT_BACKOFF;
   const invocationTimeoutMs = options.invocationTimeoutMs ?? DEFAULT_INVOCATION_TIMEOUT_MS;
@@ -255,10 +272,11 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     onAssigned: (partitions) => logger.info('event source: partitions assigned', { topic: settings.topic, partitions }),
   });
 
-  /** What the batch plan asks of a record, for one partition's batch. */
-  const checksFor = (batch: PartitionBatch): RecordChecks => ({
+  /** What the batch plan asks of a record, for one partition's batch; `refused` by the schema registry integration. */
+  const checksFor = (batch: PartitionBatch, refused?: ReadonlyMap<string, FailureCondition>): RecordChecks => ({
     kept: keeps,
     expired: (record) => isPastMaximumAge(record.timestampMs, clock.nowMs(), settings.maximumRecordAgeInSeconds),
+    ...(refused === undefined ? {} : { refused: (record: FetchedRecord) => refused.get(record.offset) }),
     bytes: mskRecordBytes,
     envelopeBytes: eventEnvelopeBytes(cluster, batch.topic, batch.partition),
   });
@@ -370,7 +388,10 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
         reason:
           condition === FailureCondition.RecordAgeExceeded
             ? `older than maximumRecordAgeInSeconds (${settings.maximumRecordAgeInSeconds} s)`
-            : `larger than the ${MAX_PAYLOAD_BYTES}-byte invocation payload limit`,
+            : condition === FailureCondition.MaximumPayloadSizeExceeded
+              ? `larger than the ${MAX_PAYLOAD_BYTES}-byte invocation payload limit`
+              : // The schema registry integration's reasons, as Lambda names them.
+                condition,
         ...(lastInvocation === undefined ? {} : { lastInvocation }),
       };
       return { record, failure };
@@ -388,7 +409,7 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     const expired = step.failures.filter(({ condition }) => condition === FailureCondition.RecordAgeExceeded).length;
     stats.filteredOut += step.filteredOut;
     stats.expired += expired;
-    stats.oversized += step.failures.length - expired;
+    stats.oversized += step.failures.filter(({ condition }) => condition === FailureCondition.MaximumPayloadSizeExceeded).length;
     if (step.failures.length > 0) {
       logger.warn('event source: records sent to the on-failure topic without an invocation', {
         ...fields,
@@ -541,10 +562,40 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     return true;
   };
 
+  /**
+   * The batch's records after the schema registry integration's check (delivered ones with
+   * their bytes replaced), and why it refuses the others; undefined when the registry cannot
+   * answer, and the partition is read again after a backoff.
+   */
+  const schemaChecked = async (
+    batch: PartitionBatch,
+    control: PartitionControl,
+  ): Promise<{ records: readonly FetchedRecord[]; refused?: ReadonlyMap<string, FailureCondition> } | undefined> => {
+    const registry = options.schemaRegistry;
+    if (registry === undefined) return { records: batch.records };
+    try {
+      const checked = await schemaCheckedBatch(batch.records, registry.settings, registry.decoder);
+      schemaDelivered.set(batch.partition, checked.delivered);
+      return { records: checked.records, refused: checked.refused };
+    } catch (error) {
+      const first = (batch.records[0] as FetchedRecord).offset;
+      logger.warn('event source: the schema registry check failed; reading again later', {
+        topic: batch.topic,
+        partition: batch.partition,
+        firstOffset: first,
+        ...errorFields(error),
+      });
+      retryLater(control, BigInt(first), 1);
+      return undefined;
+    }
+  };
+
   const handleBatch = async (batch: PartitionBatch, control: PartitionControl): Promise<void> => {
     const readAt = noteRead(batch);
-    const checks = checksFor(batch);
-    let records: readonly FetchedRecord[] = batch.records;
+    const checked = await schemaChecked(batch, control);
+    if (checked === undefined) return;
+    const checks = checksFor(batch, checked.refused);
+    let records: readonly FetchedRecord[] = checked.records;
     while (records.length > 0) {
       if (stopping || !control.isActive()) return;
       const open = openWindows(windows.get(batch.partition) ?? [], BigInt((records[0] as FetchedRecord).offset));

@@ -11,6 +11,7 @@ import type { AppConfig } from '../lib/config';
 import { createPartitionConsumer, type FetchedRecord } from './kafka/consumer';
 import { createOffsetReader } from './kafka/offsets';
 import { errorFields, type Logger } from '../lib/logger';
+import type { DecodedData } from '../lib/schema/schemas';
 
 /** One printed line. Raw bytes are base64 (as in the Lambda event); `decoded` is for reading. */
 export interface InspectedRecord {
@@ -37,7 +38,30 @@ export interface InspectedRecord {
     headers: Record<string, string>;
     /** The timestamp as ISO 8601. */
     timestamp: string;
+    /** For a key framed for a schema registry: its format and schema id (`decoded.key` is then the decoded key). */
+    keySchema?: SchemaNote;
+    /** For a value framed for a schema registry: its format and schema id (`decoded.value` is then the decoded value). */
+    valueSchema?: SchemaNote;
   };
+}
+
+/** The schema a framed key or value was written with, or why it could not be decoded. */
+export interface SchemaNote {
+  format?: string;
+  schemaId?: string;
+  /** Why decoding failed (the registry unreachable, an unknown id, bytes that do not match). */
+  error?: string;
+}
+
+/** What decoded a record's framed key and value, when anything did (see {@link inspectTopic}'s `decoder`). */
+export interface SchemaDecoding {
+  key?: DecodedData | { error: string };
+  value?: DecodedData | { error: string };
+}
+
+/** Decodes a framed key or value (`lib/schema`'s `Schemas`); undefined for bytes that are not framed. */
+export interface InspectDecoder {
+  decode(bytes: Buffer): Promise<DecodedData | undefined>;
 }
 
 /** Options of {@link inspectTopic}. */
@@ -59,6 +83,8 @@ export interface InspectOptions {
   clock?: Clock;
   /** Stops reading early (for example on Ctrl-C); what was printed stays printed. */
   signal?: AbortSignal;
+  /** Decodes keys and values framed for a schema registry; without it they show as bytes. */
+  decoder?: InspectDecoder;
 }
 
 /** Raised for an inspect request that cannot be served or would disturb the pipeline (joining its group). */
@@ -99,8 +125,28 @@ function parsed(bytes: Buffer | null): unknown {
   }
 }
 
-/** The printed form of a record. */
-export function inspectedRecord(record: FetchedRecord): InspectedRecord {
+function schemaNote(decoded: DecodedData | { error: string }): SchemaNote {
+  return 'error' in decoded ? { error: decoded.error } : { format: decoded.format, schemaId: decoded.schemaId };
+}
+
+/** Decodes what is framed of `record`; a failure is noted, never thrown. */
+export async function decodeFramed(record: FetchedRecord, decoder: InspectDecoder): Promise<SchemaDecoding> {
+  const side = async (bytes: Buffer | null): Promise<DecodedData | { error: string } | undefined> => {
+    if (bytes === null) return undefined;
+    try {
+      return await decoder.decode(bytes);
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  };
+  const [key, value] = await Promise.all([side(record.key), side(record.value)]);
+  return { ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }) };
+}
+
+/** The printed form of a record, with what `schemas` decoded of it. */
+export function inspectedRecord(record: FetchedRecord, schemas: SchemaDecoding = {}): InspectedRecord {
+  const decodedKey = schemas.key !== undefined && !('error' in schemas.key) ? schemas.key.value : undefined;
+  const decodedValue = schemas.value !== undefined && !('error' in schemas.value) ? schemas.value.value : undefined;
   return {
     topic: record.topic,
     partition: record.partition,
@@ -110,10 +156,12 @@ export function inspectedRecord(record: FetchedRecord): InspectedRecord {
     value: record.value?.toString('base64') ?? null,
     headers: record.headers.map(({ name, value }) => ({ name, value: value.toString('base64') })),
     decoded: {
-      key: text(record.key),
-      value: parsed(record.value),
+      key: decodedKey === undefined ? text(record.key) : (decodedKey as string | null),
+      value: decodedValue === undefined ? parsed(record.value) : decodedValue,
       headers: Object.fromEntries(record.headers.map(({ name, value }) => [name, text(value) ?? value.toString('base64')])),
       timestamp: new Date(record.timestampMs).toISOString(),
+      ...(schemas.key === undefined ? {} : { keySchema: schemaNote(schemas.key) }),
+      ...(schemas.value === undefined ? {} : { valueSchema: schemaNote(schemas.value) }),
     },
   };
 }
@@ -176,7 +224,7 @@ export async function inspectTopic(options: InspectOptions): Promise<number> {
     await consumer.start(async (batch, control) => {
       for (const record of batch.records) {
         if (limitReached()) break;
-        options.write(JSON.stringify(inspectedRecord(record)));
+        options.write(JSON.stringify(inspectedRecord(record, options.decoder === undefined ? {} : await decodeFramed(record, options.decoder))));
         printed += 1;
         lastRecordMs = clock.nowMs();
         control.advance(BigInt(record.offset) + 1n);

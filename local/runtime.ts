@@ -25,6 +25,10 @@ import { startEventSourceEmulator, type EventSourceEmulator, type RetryBackoff }
 import { parseEventSourceSettings, readEventSourceSettings, type EventSourceSettings } from './event-source-settings';
 import { startHttpServer, type HttpServer } from './http-server';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker';
+import { DEFAULT_REGISTRY_PORT, startSchemaRegistry, type SchemaRegistryServer } from './registry';
+import { readSchemaRegistrySettings, type EmulatedSchemaRegistry } from './emulator/schema-registry';
+import { ConfluentSchemaRegistry } from '../lib/schema/registry-client';
+import { Schemas } from '../lib/schema/schemas';
 import { isPortOpen, freePort } from './ports';
 
 /** The default ports of `npm start`. */
@@ -52,6 +56,8 @@ export interface LocalRuntimeOptions {
   processor?: RecordProcessor;
   /** Logs a `flow` line this often while records move (`npm start`: every 5 s); none by default. */
   flowSummaryEveryMs?: number;
+  /** The mapping's schema registry integration; default: deploy/event-source.json's `schemaRegistry` block, if any. */
+  schemaRegistry?: EmulatedSchemaRegistry;
 }
 
 /** A running local pipeline. */
@@ -61,13 +67,27 @@ export interface LocalRuntime {
   httpUrl: string;
   kafkaBrokers: string[];
   dynamoEndpoint: string;
+  /** The schema registry's Confluent-compatible base URL (started here, or `SCHEMA_REGISTRY_URL`). */
+  schemaRegistryUrl: string;
   emulator: EventSourceEmulator;
   /** Totals since start: records produced, consumed, retried, dead-lettered, filtered out, expired, bisected, redriven, and the offset lag. */
   flow(): FlowCounts;
-  /** The line scripts wait for: `ready http=... kafka=... dynamodb=...`. */
+  /** The line scripts wait for: `ready http=... kafka=... dynamodb=... registry=...`. */
   readyLine: string;
   /** Stops taking requests, lets the emulator finish and commit, disconnects, stops what it started. */
   stop(): Promise<void>;
+}
+
+async function startRegistry(logger: Logger): Promise<SchemaRegistryServer> {
+  // The usual port when it is free (or already serves a registry); another one otherwise (the ready line says which).
+  const taken = await isPortOpen('127.0.0.1', DEFAULT_REGISTRY_PORT);
+  if (!taken) return startSchemaRegistry({ port: DEFAULT_REGISTRY_PORT, logger });
+  try {
+    return await startSchemaRegistry({ port: DEFAULT_REGISTRY_PORT, logger, reuseRunning: true });
+  } catch {
+    logger.warn(`port ${DEFAULT_REGISTRY_PORT} is taken; the schema registry listens on another port`);
+    return startSchemaRegistry({ port: 0, logger });
+  }
 }
 
 async function startStore(logger: Logger): Promise<DynamoStore> {
@@ -97,7 +117,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
-    const [brokerResult, storeResult] = await Promise.allSettled([
+    const [brokerResult, storeResult, registryResult] = await Promise.allSettled([
       external.kafkaBrokers === undefined
         ? startKafkaBroker({
             port: LocalPorts.kafka,
@@ -108,20 +128,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           })
         : Promise.resolve(undefined),
       external.dynamoEndpoint === undefined ? startStore(logger) : Promise.resolve(undefined),
+      external.schemaRegistryUrl === undefined ? startRegistry(logger) : Promise.resolve(undefined),
     ]);
     const broker = brokerResult.status === 'fulfilled' ? brokerResult.value : undefined;
     const store = storeResult.status === 'fulfilled' ? storeResult.value : undefined;
+    const registry = registryResult.status === 'fulfilled' ? registryResult.value : undefined;
     if (broker !== undefined) cleanups.push(() => broker.stop());
     if (store !== undefined) cleanups.push(() => store.stop());
+    if (registry !== undefined) cleanups.push(() => registry.stop());
     if (brokerResult.status === 'rejected') throw brokerResult.reason;
     if (storeResult.status === 'rejected') throw storeResult.reason;
+    if (registryResult.status === 'rejected') throw registryResult.reason;
     const kafkaBrokers = external.kafkaBrokers ?? (broker as KafkaBroker).brokers;
     const dynamoEndpoint = external.dynamoEndpoint ?? (store as DynamoStore).endpoint;
+    const schemaRegistryUrl = external.schemaRegistryUrl ?? (registry as SchemaRegistryServer).url;
 
     // The consume function's timeout sets its lease's default, as CONSUME_FUNCTION_TIMEOUT_SEC does in Lambda.
     const timeoutEnv =
       options.functionTimeoutMs === undefined ? {} : { CONSUME_FUNCTION_TIMEOUT_SEC: String(Math.max(1, Math.ceil(options.functionTimeoutMs / 1000))) };
-    const config = loadConfig({ ...timeoutEnv, ...options.env, KAFKA_BROKERS: kafkaBrokers.join(','), DYNAMODB_ENDPOINT: dynamoEndpoint });
+    const config = loadConfig({
+      ...timeoutEnv,
+      ...options.env,
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      DYNAMODB_ENDPOINT: dynamoEndpoint,
+      SCHEMA_REGISTRY_URL: schemaRegistryUrl,
+    });
     const kafka = createKafka(config.kafka, await resolveKafkaClientDeps(config.kafka, logger));
     await ensureTopics(kafka, [
       { topic: settings.topic, numPartitions: settings.partitions },
@@ -171,6 +202,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(options.retryBackoff === undefined ? {} : { retryBackoff: options.retryBackoff }),
       invocationTimeoutMs: options.functionTimeoutMs ?? config.consume.functionTimeoutSec * 1000,
       failureReason: (topic, partition, offset) => failureReasons.take(topic, partition, offset),
+      ...emulatedSchemaRegistry(options.schemaRegistry ?? readSchemaRegistrySettings(), config),
     });
     cleanups.push(() => emulator.stop());
     const flow = (): FlowCounts => {
@@ -199,9 +231,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       httpUrl: server.url,
       kafkaBrokers,
       dynamoEndpoint,
+      schemaRegistryUrl,
       emulator,
       flow,
-      readyLine: `ready http=${server.url} kafka=${kafkaBrokers.join(',')} dynamodb=${dynamoEndpoint}`,
+      readyLine: `ready http=${server.url} kafka=${kafkaBrokers.join(',')} dynamodb=${dynamoEndpoint} registry=${schemaRegistryUrl}`,
       stop() {
         // Order matters: no new requests first; then (in reverse start order) the emulator
         // finishes its batch and commits, the functions disconnect, the store and broker go.
@@ -213,6 +246,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await stopAll();
     throw error;
   }
+}
+
+/** The emulator's schema registry integration over the pipeline's registry, when the settings ask for one. */
+function emulatedSchemaRegistry(
+  settings: EmulatedSchemaRegistry | undefined,
+  config: AppConfig,
+): { schemaRegistry?: { settings: EmulatedSchemaRegistry; decoder: Schemas } } {
+  if (settings === undefined || config.schemaRegistry === undefined) return {};
+  return { schemaRegistry: { settings, decoder: new Schemas(new ConfluentSchemaRegistry(config.schemaRegistry)) } };
 }
 
 /** A logger that adds `component` to every line. */

@@ -3,12 +3,17 @@
  * prints a topic's records as JSON lines with a throwaway consumer group, never the consume
  * function's. Without --from-beginning it shows new records until --limit or --idle-ms
  * (default 5000) of silence; with it, it stops once it has read what the topic held at start.
+ * Keys and values framed for a schema registry are decoded with SCHEMA_REGISTRY_URL's, or by
+ * default with the one `npm start` runs (its usual port).
  */
 import { getConfig } from '../lib/config';
 import { refuse, wholeNumberArgument } from './arguments';
 import { readEventSourceSettings } from '../local/event-source-settings';
 import { inspectTopic } from '../local/inspect';
 import { createLogger } from '../lib/logger';
+import { ConfluentSchemaRegistry } from '../lib/schema/registry-client';
+import { Schemas } from '../lib/schema/schemas';
+import { CCOMPAT_PATH, DEFAULT_REGISTRY_PORT } from '../local/registry';
 
 const USAGE = 'usage: npm run inspect -- <topic> [--from-beginning] [--limit N] [--group G] [--idle-ms MS]';
 
@@ -58,10 +63,13 @@ const logger = createLogger('warn', (line) => process.stderr.write(`${line}\n`))
 const interrupted = new AbortController();
 process.once('SIGINT', () => interrupted.abort());
 process.once('SIGTERM', () => interrupted.abort());
+const config = getConfig();
+const registry = config.schemaRegistry ?? { url: `http://127.0.0.1:${DEFAULT_REGISTRY_PORT}${CCOMPAT_PATH}`, timeoutMs: 2_000 };
 try {
   const printed = await inspectTopic({
     signal: interrupted.signal,
-    config: getConfig(),
+    config,
+    decoder: new Schemas(new ConfluentSchemaRegistry(registry)),
     ...args,
     forbiddenGroups: [readEventSourceSettings().consumerGroupId],
     write: (line) => process.stdout.write(`${line}\n`),

@@ -188,3 +188,18 @@ export function staleFiles(recorded: ReadonlyMap<string, string>, current: Reado
   const files = new Set([...recorded.keys(), ...current.keys()]);
   return [...files].filter((file) => recorded.get(file) !== current.get(file)).sort();
 }
+
+/** Where Stryker keeps its incremental results, committed so that the next run retests only what changed. */
+export const INCREMENTAL_PATH = 'test/mutation/incremental.json';
+
+/**
+ * The incremental file's text without the paths of the machine that ran it: Stryker records the
+ * project root and, in the reasons of some results, the absolute paths of its sandboxes. Each
+ * becomes `.` (the project), so that the committed file says nothing of where it was made.
+ */
+export function withoutMachinePaths(text: string, projectRoot: string): string {
+  const root = JSON.stringify(projectRoot).slice(1, -1);
+  const escaped = root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // Only the whole root: a sibling such as `<root>2` is another place.
+  return text.replace(new RegExp(`${escaped}(/\\.stryker-tmp/sandbox-[A-Za-z0-9]+)?(?![\\w.-])`, 'g'), '.');
+}

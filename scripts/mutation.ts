@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { renderSummary, scores, sourceDigests, SUMMARY_PATH, type MutationReport } from './mutation-summary';
+import { INCREMENTAL_PATH, renderSummary, scores, sourceDigests, SUMMARY_PATH, withoutMachinePaths, type MutationReport } from './mutation-summary';
 
 const REPORT_PATH = 'reports/mutation/mutation.json';
 
@@ -16,6 +16,7 @@ const require = createRequire(import.meta.url);
 const strykerBin = join(dirname(require.resolve('@stryker-mutator/core/package.json')), 'bin', 'stryker.js');
 const stryker = spawnSync(process.execPath, [strykerBin, 'run', ...args], { stdio: 'inherit' });
 if (stryker.status !== 0) process.exit(stryker.status ?? 1);
+writeFileSync(INCREMENTAL_PATH, withoutMachinePaths(readFileSync(INCREMENTAL_PATH, 'utf8'), process.cwd()));
 
 const report = JSON.parse(readFileSync(REPORT_PATH, 'utf8')) as MutationReport;
 const { folders, total } = scores(report);
@@ -31,7 +32,7 @@ if (narrowed) {
 } else {
   const git = (...gitArgs: string[]): string => execFileSync('git', gitArgs, { encoding: 'utf8' }).trim();
   // The files this run writes do not count as changes.
-  const dirty = git('status', '--porcelain', '--', 'lib', 'test', `:!${SUMMARY_PATH}`, ':!test/mutation/incremental.json') !== '';
+  const dirty = git('status', '--porcelain', '--', 'lib', 'test', `:!${SUMMARY_PATH}`, `:!${INCREMENTAL_PATH}`) !== '';
   const commit = `${git('rev-parse', '--short=12', 'HEAD')}${dirty ? ' with uncommitted changes to lib/ or test/' : ''}`;
   const { version } = require('@stryker-mutator/core/package.json') as { version: string };
   writeFileSync(SUMMARY_PATH, renderSummary(report, { date: new Date().toISOString().slice(0, 10), commit, strykerVersion: version }, sourceDigests(['lib/'])));

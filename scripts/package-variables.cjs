@@ -7,6 +7,8 @@
  */
 'use strict';
 
+const { schemaRegistrySettings } = require('./schema-registry-params.cjs');
+
 /**
  * Splits an MSK cluster ARN, `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`.
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_apachekafkaapisforamazonmskclusters.html
@@ -62,6 +64,37 @@ async function stageThrottling(resolveVariable) {
 function arnLike(pattern) {
   const literal = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${literal.join('.*')}$`);
+}
+
+/**
+ * The mapping's Kafka source config with the schema registry in it, where CloudFormation wants
+ * it (AmazonManagedKafkaEventSourceConfig or SelfManagedKafkaEventSourceConfig); whole, since
+ * extensions replace a property rather than merge into it. Nothing without a registry.
+ */
+function kafkaSourceConfig(kafkaSource, consumerGroupId, registry) {
+  if (registry.SchemaRegistryConfig === undefined) return {};
+  const name = kafkaSource === 'msk' ? 'AmazonManagedKafkaEventSourceConfig' : 'SelfManagedKafkaEventSourceConfig';
+  return { [name]: { ConsumerGroupId: consumerGroupId, SchemaRegistryConfig: registry.SchemaRegistryConfig } };
+}
+
+/** The schema registry params, as given. */
+async function schemaRegistryParams(resolveVariable) {
+  const names = [
+    'schemaRegistryUri',
+    'schemaRegistryBasicAuthSecretArn',
+    'schemaRegistryClientCertificateSecretArn',
+    'schemaRegistryRootCaSecretArn',
+    'schemaRegistryRecordFormat',
+    'schemaRegistryValidation',
+  ];
+  const values = await Promise.all(names.map((name) => resolveVariable(`param:${name}`)));
+  const params = Object.fromEntries(names.map((name, index) => [name, values[index]]));
+  // The record format and the validated attributes default to deploy/event-source.json's
+  // schemaRegistry block, which the local emulator honours too.
+  const fromFile = (await resolveVariable('file(./deploy/event-source.json)')).schemaRegistry ?? {};
+  if (String(params.schemaRegistryRecordFormat ?? '').trim() === '') params.schemaRegistryRecordFormat = fromFile.eventRecordFormat ?? 'SOURCE';
+  if (String(params.schemaRegistryValidation ?? '').trim() === '') params.schemaRegistryValidation = (fromFile.schemaValidation ?? []).join(',');
+  return params;
 }
 
 /**
@@ -434,6 +467,9 @@ module.exports = {
    * `resources.extensions`: the provisioned-mode properties of the one event source mapping the
    * chosen kafkaSource generates, and checkov's accepted findings on framework-generated resources.
    */
+  /** The stage's schema registry (scripts/schema-registry-params.cjs): mapping config, environment, IAM statements. */
+  schemaRegistry: async ({ resolveVariable }) => schemaRegistrySettings(await schemaRegistryParams(resolveVariable)),
+
   /** The invoke permissions of the produce function's routes beyond the first, by position from 1. */
   produceExtraInvokePermissions: async ({ resolveVariable }) =>
     Object.fromEntries(
@@ -453,7 +489,7 @@ module.exports = {
   extensions: async ({ resolveVariable }) => {
     const kafkaSource = await resolveVariable('param:kafkaSource');
     const clusterArn = kafkaSource === 'msk' ? await resolveVariable('param:kafkaClusterArn') : undefined;
-    const { topic } = await stageEventSource(resolveVariable);
+    const { topic, consumerGroupId } = await stageEventSource(resolveVariable);
     const filters = await filterCriteria(resolveVariable);
     const properties = {
       ...(await resolveVariable('self:custom.eventSourceMapping.properties')),
@@ -462,7 +498,12 @@ module.exports = {
     const skips = await resolveVariable('self:custom.checkov');
     const checkov = (...lists) => ({ Metadata: { checkov: { skip: lists.flat() } } });
     return {
-      [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: { Properties: properties },
+      [eventSourceMappingLogicalId(kafkaSource, clusterArn, topic)]: {
+        Properties: {
+          ...properties,
+          ...kafkaSourceConfig(kafkaSource, consumerGroupId, schemaRegistrySettings(await schemaRegistryParams(resolveVariable)).mapping),
+        },
+      },
       HttpApiStage: { Properties: { DefaultRouteSettings: await stageThrottling(resolveVariable) } },
       ProduceLambdaPermissionHttpApi: { Properties: { SourceArn: (await produceInvokeSourceArns(resolveVariable))[0] } },
       ProduceLambdaFunction: checkov(skips.functionCommon),

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole pipeline on this machine (see local/runtime.ts). Prints one
- * `ready http=... kafka=... dynamodb=...` line when it accepts requests, then a curl example.
+ * `ready http=... kafka=... dynamodb=... registry=...` line when it accepts requests, then a curl example.
  * Ctrl-C or SIGTERM stops it cleanly; a second signal exits at once.
  *
  * Logs are human-readable on a terminal and JSON lines otherwise; `--json` forces JSON.
@@ -131,6 +131,7 @@ process.stdout.write(
     `  npm run inspect -- ${settings.topic} --from-beginning`,
     `  npm run inspect -- ${settings.onFailureTopic} --from-beginning   # records that exhausted their retries`,
     '  npm run redrive                                     # what a redrive of them would do (--apply to do it)',
+    `  # Avro, Protobuf and JSON Schema records with the registry above: docs/api.md, "Schema formats"`,
     '',
     'Ctrl-C stops everything.',
     '',

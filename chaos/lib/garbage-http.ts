@@ -195,8 +195,9 @@ const BAD_CONTENT_TYPES: readonly (string | undefined)[] = [
   'application/xml',
   'multipart/form-data; boundary=xyz',
   'application/x-www-form-urlencoded',
-  'application/vnd.kafka.avro.v2+json',
-  'application/vnd.kafka.protobuf.v2+json',
+  // The v2 avro, jsonschema and protobuf formats are served; their v1 names are not.
+  'application/vnd.kafka.avro.v1+json',
+  'application/vnd.kafka.protobuf.v1+json',
   'application/vnd.kafka.v2+json',
   'application/octet-stream',
   '*/*',

@@ -21,6 +21,7 @@ import { mapBounded } from './map-bounded';
 import { NO_VERIFIED_CALLER, type CallerCheck } from './message-id';
 import type { Every } from './lease';
 import { processPartition, type ConsumeStore, type PartitionOutcome, type RecordFailure } from './partition-worker';
+import { decodeSchemaRecords, type RecordDecoder } from './schema-decoding';
 import { createPatience, realSleep, waitDeadlineMs, type Sleep } from './patience';
 import { identifyEntries } from './record-plan';
 import type { RecordProcessor } from './processor';
@@ -57,6 +58,8 @@ export interface BatchHandlerDeps extends BatchHandlerOptions {
    * so no record is ever attributed to a caller it cannot prove.
    */
   checkCaller?: CallerCheck;
+  /** Decodes schema'd keys and values before the plan (the configured registry's); without it records keep their bytes only. */
+  decoder?: RecordDecoder;
 }
 
 /** The parts of Lambda's invocation context the handler uses. */
@@ -105,10 +108,11 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
       throw error;
     }
 
-    const identities = decoded.partitions.map((partition) => identifyEntries(partition.entries, deps.scope, deps.checkCaller ?? NO_VERIFIED_CALLER));
-    const keys = identities.flat().flatMap((identity) => (identity === undefined ? [] : [identity.key]));
     const deadlineMs = waitDeadlineMs(clock.nowMs(), context?.getRemainingTimeInMillis?.());
     const sleep = deps.sleep ?? realSleep;
+    if (deps.decoder !== undefined) decoded = await decodeSchemaRecords(decoded, deps.decoder, createPatience(clock, deadlineMs, sleep));
+    const identities = decoded.partitions.map((partition) => identifyEntries(partition.entries, deps.scope, deps.checkCaller ?? NO_VERIFIED_CALLER));
+    const keys = identities.flat().flatMap((identity) => (identity === undefined ? [] : [identity.key]));
     let outcomes: PartitionOutcome[];
     let known: Map<string, IdempotencyRecord> | undefined;
     const patience = createPatience(clock, deadlineMs, sleep);

@@ -11,8 +11,9 @@
  *   headers, a missing timestamp). It is returned as a {@link MalformedRecord}: the record
  *   fails, and with it the rest of its partition, while other partitions proceed.
  */
-import { MalformedEventError } from '../errors';
+import { type AppError, MalformedEventError } from '../errors';
 import { isBase64, isFiniteNumber, isInteger, isPlainObject, isSafeInteger } from '../json-checks';
+import type { DecodedData } from '../schema/schemas';
 
 /** The event sources this decoder accepts. */
 export const KafkaEventSource = {
@@ -49,14 +50,20 @@ export interface ConsumedRecord {
   headers: RecordHeader[];
   keySchemaMetadata?: SchemaMetadata;
   valueSchemaMetadata?: SchemaMetadata;
+  /** The key decoded with its schema, when it was framed or delivered with schema metadata (see `./schema-decoding`). */
+  decodedKey?: DecodedData;
+  /** The value decoded with its schema, likewise. */
+  decodedValue?: DecodedData;
 }
 
-/** A record whose identity is known but whose content is malformed. */
+/** A record whose identity is known but whose content is malformed, or could not be decoded with its schema. */
 export interface MalformedRecord {
   topic: string;
   partition: number;
   offset: number;
-  error: MalformedEventError;
+  error: AppError;
+  /** Why the record fails, when it is more than malformed (see `./failure-reason`). */
+  reason?: string;
 }
 
 /** One entry of a partition: a decoded record or a malformed one. */

@@ -17,6 +17,12 @@ export const MESSAGE_ID_REUSED = 'message id reused with a different payload';
 /** Why a record fails that the event did not describe well enough to be identified. */
 export const MALFORMED_RECORD = 'malformed record';
 
+/** The start of the reason of a record whose key or value does not decode with its schema; the rest names the side, format and schema id. */
+export const UNDECODABLE_RECORD = 'not decodable with its schema';
+
+/** Why a record fails whose schema could not be fetched while the invocation could wait. */
+export const SCHEMA_REGISTRY_UNAVAILABLE = 'schema registry unavailable';
+
 /** Why a record fails whose claim could not be written. */
 export const CLAIM_FAILED = 'claim failed';
 
@@ -56,9 +62,11 @@ const CLASS_OF_REASON: Readonly<Record<string, FailureClass>> = {
   [STORE_UNREADABLE]: FailureClass.StoreError,
   [PROCESSOR_FAILED]: FailureClass.ProcessorError,
   [DEADLINE_REACHED]: FailureClass.Deadline,
+  [SCHEMA_REGISTRY_UNAVAILABLE]: FailureClass.StoreError,
 };
 
 /** The class of a failure reason; {@link FailureClass.Other} for one this table does not know. */
 export function failureClassOf(reason: string): FailureClass {
+  if (reason.startsWith(UNDECODABLE_RECORD)) return FailureClass.Malformed;
   return CLASS_OF_REASON[reason] ?? FailureClass.Other;
 }

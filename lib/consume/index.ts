@@ -20,6 +20,9 @@ import { batchCorrelationId } from './correlation-id';
 import type { ConsumeStore } from './partition-worker';
 import { createMessagesProcessor } from './messages-processor';
 import type { RecordProcessor } from './processor';
+import { ConfluentSchemaRegistry, type SchemaRegistry } from '../schema/registry-client';
+import { createGlueSchemaSource } from '../schema/glue-registry';
+import { Schemas } from '../schema/schemas';
 
 export type { KafkaBatchResponse, BatchItemFailure } from './batch';
 export type { InvocationContext } from './batch-handler';
@@ -58,6 +61,8 @@ export interface ConsumeRuntimeOptions extends BatchHandlerOptions {
   scope?: string;
   /** Replaces the caller MAC keys `config.callerKeys` names (tests of a Lambda configuration). */
   callerKeys?: CallerKeySource;
+  /** Replaces the schema registry `config.schemaRegistry` names (tests count its requests). */
+  schemaRegistry?: SchemaRegistry;
 }
 
 /**
@@ -77,6 +82,11 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
     createMessagesProcessor(new DynamoMessagesTable(client, config.tables.messages), clock, { ttlSeconds: config.consume.messagesTtlSeconds });
   const callerKeys = options.callerKeys ?? createCallerKeySource(config.callerKeys);
   const store = options.store ?? new DynamoIdempotencyStore(client, config.tables.idempotency);
+  // Schema'd records are decoded with the configured registry; without one they keep their bytes only.
+  const registry = options.schemaRegistry ?? (config.schemaRegistry === undefined ? undefined : new ConfluentSchemaRegistry(config.schemaRegistry));
+  // Without a registry of either kind records keep their bytes only; Glue is asked on the first record framed for it.
+  const glue = config.glueSchemaRegistry === undefined ? undefined : createGlueSchemaSource(config.glueSchemaRegistry.region);
+  const decoder = registry === undefined && glue === undefined ? undefined : new Schemas(registry, glue);
   let handle: BatchHandler | undefined;
   // The caller keys are read on the first event, once per container; the handler needs them
   // to tell records' callers, so no record is processed before they are there.
@@ -92,6 +102,7 @@ export function createConsumeRuntime(config: AppConfig, options: ConsumeRuntimeO
       leaseMs: config.consume.leaseMs,
       ttlSeconds: config.idempotency.ttlSeconds,
       checkCaller: createCallerCheck(ring, observability.metrics),
+      ...(decoder === undefined ? {} : { decoder }),
       // Stryker disable ConditionalExpression: an option not given is the same to the handler as one given undefined (it reads `?? default`); that a given one is passed on is pinned in test/unit/consume/runtime.test.ts.
       ...(options.partitionConcurrency === undefined ? {} : { partitionConcurrency: options.partitionConcurrency }),
       ...(options.claimsAhead === undefined ? {} : { claimsAhead: options.claimsAhead }),

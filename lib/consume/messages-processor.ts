@@ -1,6 +1,6 @@
 /**
- * The default {@link RecordProcessor} (the demo's business step): the record's value, parsed
- * as UTF-8 JSON, is written to `MESSAGES_TABLE` exactly once, keyed by the message identity
+ * The default {@link RecordProcessor} (the demo's business step): the record's value, decoded
+ * with its schema or else parsed as UTF-8 JSON (numbers kept as written), is written to `MESSAGES_TABLE` exactly once, keyed by the message identity
  * (the message id, qualified by its caller when it has one). It applies runs of records with
  * one BatchWriteItem.
  */
@@ -8,6 +8,7 @@ import type { Clock } from '../clock';
 import type { MessagesTable, MessageItem } from '../dynamo/messages-table';
 import { RunStoppedError, UnprocessableRecordError } from '../errors';
 import { expiresAtEpochSec } from '../idempotency/keys';
+import { parseJsonExact } from '../json-numbers';
 import type { ConsumedRecord } from './event';
 import type { ProcessContext, RecordProcessor, RunItem } from './processor';
 
@@ -24,7 +25,8 @@ function parseValue(value: Buffer | null): unknown {
     throw new UnprocessableRecordError('value is not valid UTF-8', { cause: error });
   }
   try {
-    return JSON.parse(text) as unknown;
+    // Every digit kept: DynamoDB numbers hold 38 significant digits, a double about 15.
+    return parseJsonExact(text);
   } catch {
     throw new UnprocessableRecordError('value is not valid JSON');
   }
@@ -43,7 +45,8 @@ function messageItemOf(record: ConsumedRecord, context: ProcessContext, clock: C
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
-    value: parseValue(record.value),
+    // A schema'd value was decoded before the plan; any other value is read as JSON.
+    value: record.decodedValue !== undefined ? record.decodedValue.value : parseValue(record.value),
     processedAt: new Date(nowMs).toISOString(),
   };
   if (options.ttlSeconds !== undefined) item.expiresAtEpochSec = expiresAtEpochSec(nowMs, options.ttlSeconds);

@@ -105,7 +105,10 @@ export function planPartition(
   return entries.map((entry, index): RecordPlan => {
     const identity = identities[index];
     if (!('record' in entry) || identity === undefined) {
-      return { kind: 'invalid', failure: { reason: MALFORMED_RECORD, error: 'malformed' in entry ? entry.malformed.error : undefined } };
+      return {
+        kind: 'invalid',
+        failure: 'malformed' in entry ? { reason: entry.malformed.reason ?? MALFORMED_RECORD, error: entry.malformed.error } : { reason: MALFORMED_RECORD },
+      };
     }
     const { messageId, callerId, key } = identity;
     const hash = recordPayloadHash(entry.record);

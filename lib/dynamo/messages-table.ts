@@ -4,7 +4,8 @@
  * written at most once.
  */
 import { ConditionalCheckFailedException, PutItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { convertToAttr } from '@aws-sdk/util-dynamodb';
+import { convertToAttr, NumberValueImpl } from '@aws-sdk/util-dynamodb';
+import { isExactNumber } from '../json-numbers';
 import { StoreUnavailableError, UnprocessableRecordError } from '../errors';
 import { BATCH_WRITE_LIMIT, batchWrite, chunks } from './batch-requests';
 
@@ -60,11 +61,35 @@ export interface MessagesTable {
 // Errors DynamoDB raises for the item itself; retrying the same item cannot succeed.
 const ITEM_REJECTED = new Set(['ValidationException']);
 
+/**
+ * `value` with raw JSON numbers (digits a double cannot hold) as the SDK's NumberValue, which it
+ * writes as given. Containers without one are returned as they are, uncopied.
+ */
+function withNumberValues(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (isExactNumber(value)) return NumberValueImpl.from(value.rawJSON);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item: unknown, index) => {
+      const converted = withNumberValues(item);
+      if (converted !== item) (copy ??= [...value])[index] = converted;
+    });
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const converted = withNumberValues(item);
+    if (converted !== item) (copy ??= { ...value })[key] = converted;
+  }
+  return copy ?? value;
+}
+
 function toAttribute(value: unknown, field: string): AttributeValue {
   try {
-    // JSON has no sets, classes or undefined, and empty strings and lists are valid attributes. Numbers
-    // past 2^53 already lost precision in JSON.parse; storing what was parsed is what the contract asks.
-    return convertToAttr(value, { convertEmptyValues: false, removeUndefinedValues: true, allowImpreciseNumbers: true });
+    // JSON has no sets, classes or undefined, and empty strings and lists are valid attributes.
+    // Numbers a double cannot hold arrive as raw JSON numbers and are written digit for digit;
+    // one past DynamoDB's 38 digits or its range is refused by DynamoDB for the item.
+    return convertToAttr(withNumberValues(value), { convertEmptyValues: false, removeUndefinedValues: true, allowImpreciseNumbers: true });
   } catch (error) {
     throw new UnprocessableRecordError(`${field} cannot be stored in DynamoDB: ${(error as Error).message}`, { cause: error });
   }

@@ -39,6 +39,13 @@ export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = 
   [ErrorCode.IdempotencyKeyMismatch]: { status: 422, errorCode: 42202 },
   [ErrorCode.RateLimited]: { status: 429, errorCode: 42901 },
   [ErrorCode.UnprocessableRecord]: { status: 422, errorCode: 42203 },
+  // Confluent REST Proxy's numbers for the schema'd formats (key / value schema missing, JSON
+  // that does not convert to the schema, invalid schema, schema not found).
+  [ErrorCode.KeySchemaMissing]: { status: 422, errorCode: 42201 },
+  [ErrorCode.ValueSchemaMissing]: { status: 422, errorCode: 42202 },
+  [ErrorCode.SchemaDataInvalid]: { status: 422, errorCode: 42203 },
+  [ErrorCode.SchemaInvalid]: { status: 422, errorCode: 42205 },
+  [ErrorCode.SchemaNotFound]: { status: 422, errorCode: 42207 },
   // Confluent's PRODUCE_BATCH_EXCEPTION_ERROR_CODE (records:batch).
   [ErrorCode.InvalidBatch]: { status: 422, errorCode: 42208 },
   [ErrorCode.Config]: { status: 500, errorCode: 50001 },
@@ -52,6 +59,7 @@ export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = 
   [ErrorCode.KafkaAccess]: { status: 503, errorCode: 50301 },
   [ErrorCode.StoreUnavailable]: { status: 503, errorCode: 50302 },
   [ErrorCode.KeyUnavailable]: { status: 503, errorCode: 50303 },
+  [ErrorCode.SchemaRegistryUnavailable]: { status: 503, errorCode: 50304 },
   [ErrorCode.ProduceTimeout]: { status: 504, errorCode: 50401 },
 };
 

@@ -21,8 +21,10 @@ import { RateLimiter, type RequestCounter } from './rate-limit';
 import type { MoreOperations } from './more-operations';
 import { lazyOperation, type OperationHandler, type Operations } from './operations';
 import { Operation, readHttpRequest, requestIdOf, type ApiVersion } from './route';
+import type { SchemaRegistry } from '../schema/registry-client';
+import type { Schemas } from '../schema/schemas';
 import { ProduceService } from './service';
-import { readV2PartitionRequest, readV2TopicRequest } from './v2-request';
+import { readV2PartitionRequest, readV2TopicRequest, type SchemasLoader } from './v2-request';
 
 /** The produce function's handler and its teardown. */
 export interface ProduceRuntime {
@@ -49,6 +51,8 @@ export interface ProduceRuntimeOptions {
   callerKeys?: CallerKeySource;
   /** Replaces the DynamoDB counter of the per-caller rate limit. */
   requestCounter?: RequestCounter;
+  /** Replaces the schema registry `config.schemaRegistry` names (tests count its requests). */
+  schemaRegistry?: SchemaRegistry;
 }
 
 /**
@@ -64,6 +68,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
   const producer = options.producer ?? createKafkaRecordProducer(config.kafka, { logger, clock, timeoutMs: config.produce.timeoutMs });
   const dynamo = lazyDynamo(config);
   const store = options.store ?? dynamo.store;
+  const schemas = lazySchemas(config, options.schemaRegistry);
   const service = new ProduceService({
     settings: config.produce,
     producer,
@@ -87,7 +92,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     more ??= createMoreOperations({ config, service, clock, logger, metadata: options.metadata });
     return more;
   };
-  const operations = createOperations(config, service, loadMore);
+  const operations = createOperations(config, service, loadMore, schemas);
 
   return {
     async handler(event, context) {
@@ -114,12 +119,12 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
  * Each operation of the route table (`route.ts`): v2 produce reads its request into a produce
  * command for the one service; the others are loaded on their first request (`more-operations.ts`).
  */
-function createOperations(config: AppConfig, service: ProduceService, loadMore: () => Promise<MoreOperations>): Operations {
+function createOperations(config: AppConfig, service: ProduceService, loadMore: () => Promise<MoreOperations>, schemas: SchemasLoader | undefined): Operations {
   const limits = config.produce;
   const later = (pick: (loaded: MoreOperations) => OperationHandler): OperationHandler => lazyOperation(loadMore, pick);
   return {
-    [Operation.ProduceToTopic]: (request, logger) => service.produce(readV2TopicRequest(request, limits), logger),
-    [Operation.ProduceToPartition]: (request, logger) => service.produce(readV2PartitionRequest(request, limits), logger),
+    [Operation.ProduceToTopic]: (request, logger) => service.produce(readV2TopicRequest(request, limits, schemas), logger),
+    [Operation.ProduceToPartition]: (request, logger) => service.produce(readV2PartitionRequest(request, limits, schemas), logger),
     [Operation.ProduceRecords]: later((more) => more.produceRecords),
     [Operation.ProduceRecordsBatch]: later((more) => more.produceRecordsBatch),
     [Operation.ListTopics]: later((more) => more.listTopics),
@@ -197,5 +202,27 @@ function lazyDynamo(config: AppConfig): LazyDynamo {
     async close() {
       if (loaded !== undefined) (await loaded.catch(() => undefined))?.destroy();
     },
+  };
+}
+
+/**
+ * The schema'd formats over `registry` (tests) or the one `config.schemaRegistry` names, loaded
+ * with the first request in one of them, as the format libraries are: a container that only
+ * serves json and binary never loads them. Undefined without a registry.
+ */
+function lazySchemas(config: AppConfig, registry: SchemaRegistry | undefined): SchemasLoader | undefined {
+  const { schemaRegistry } = config;
+  if (registry === undefined && schemaRegistry === undefined) return undefined;
+  let loaded: Promise<Schemas> | undefined;
+  return () => {
+    loaded ??= Promise.all([import('../schema/schemas'), import('../schema/registry-client')]).then(
+      ([{ Schemas }, { ConfluentSchemaRegistry }]) =>
+        new Schemas(registry ?? new ConfluentSchemaRegistry(schemaRegistry as NonNullable<typeof schemaRegistry>)),
+    );
+    // A failed load (it should not happen: the chunk ships in the bundle) is tried again next time.
+    loaded.catch(() => {
+      loaded = undefined;
+    });
+    return loaded;
   };
 }

@@ -2,7 +2,7 @@
 import type { AppError } from '../errors';
 import { KAFKA_V2_MEDIA_TYPE } from '../http/json-response';
 import { httpErrorAnswerOf } from '../http/status';
-import type { AnswerWriter, RecordOutcome } from './command';
+import type { AnswerWriter, RecordOutcome, WrittenAnswer } from './command';
 
 /** One record's outcome, in request order. */
 export interface OffsetEntry {
@@ -15,10 +15,19 @@ export interface OffsetEntry {
 
 /** The response body of `POST /topics/{topic}` (successful or with failed records). */
 export interface ProduceResponseBody {
-  key_schema_id: null;
-  value_schema_id: null;
+  key_schema_id: number | null;
+  value_schema_id: number | null;
   offsets: OffsetEntry[];
 }
+
+/** The ids of the schemas a request's records were written with (null: none), as the v2 answer carries them. */
+export interface SchemaIds {
+  keySchemaId: number | null;
+  valueSchemaId: number | null;
+}
+
+/** No schema: the json and binary formats' answer. */
+export const NO_SCHEMA_IDS: SchemaIds = { keySchemaId: null, valueSchemaId: null };
 
 /** Wraps entries in the REST Proxy envelope. */
 export function produceResponseBody(offsets: OffsetEntry[]): ProduceResponseBody {
@@ -31,13 +40,13 @@ export function failedEntry(error: AppError): OffsetEntry {
 }
 
 /**
- * The JSON text of {@link produceResponseBody} for `offsets`, byte for byte what
+ * The JSON text of {@link produceResponseBody} for `offsets` (and the schema ids used, null by default), byte for byte what
  * `JSON.stringify` gives, written directly: the acknowledged entries (all of them, on a 200)
  * are four fields of numbers and nulls, and one string built from them costs less than an
  * object per record serialised afterwards.
  */
-export function produceResponseText(offsets: readonly OffsetEntry[]): string {
-  let text = '{"key_schema_id":null,"value_schema_id":null,"offsets":[';
+export function produceResponseText(offsets: readonly OffsetEntry[], schemaIds: SchemaIds = NO_SCHEMA_IDS): string {
+  let text = `{"key_schema_id":${schemaIds.keySchemaId},"value_schema_id":${schemaIds.valueSchemaId},"offsets":[`;
   for (let index = 0; index < offsets.length; index += 1) {
     const entry = offsets[index] as OffsetEntry;
     if (index > 0) text += ',';
@@ -62,19 +71,30 @@ export function offsetEntryOf(outcome: RecordOutcome): OffsetEntry {
  * acknowledged; otherwise the status of the first record that was not (503 when retrying may
  * help, 500 otherwise), with the same body, the failed entries carrying their code and message.
  */
-export const V2_ANSWER_WRITER: AnswerWriter = {
-  mediaType: KAFKA_V2_MEDIA_TYPE,
-  completeStatus: 200,
-  answersEachRecord: false,
-  write(_slots, outcomes) {
-    let statusCode = 200;
-    // Stryker disable next-line ArrayDeclaration: speed only; the loop fills every index of an empty array as well.
-    const entries: OffsetEntry[] = new Array(outcomes.length);
-    for (let index = 0; index < outcomes.length; index += 1) {
-      const outcome = outcomes[index] as RecordOutcome;
-      if (outcome.error !== null && statusCode === 200) statusCode = httpErrorAnswerOf(outcome.error).status;
-      entries[index] = offsetEntryOf(outcome);
-    }
-    return { statusCode, body: produceResponseText(entries) };
-  },
-};
+export const V2_ANSWER_WRITER: AnswerWriter = v2AnswerWriter(() => NO_SCHEMA_IDS);
+
+/**
+ * The v2 answer writer of a request whose schema ids are known once its records are read
+ * (the schema'd formats resolve their schemas while reading): `schemaIds` is asked when the
+ * answer is written.
+ */
+export function v2AnswerWriter(schemaIds: () => SchemaIds): AnswerWriter {
+  return {
+    mediaType: KAFKA_V2_MEDIA_TYPE,
+    completeStatus: 200,
+    answersEachRecord: false,
+    write: (_slots, outcomes) => writeV2Answer(outcomes, schemaIds()),
+  };
+}
+
+function writeV2Answer(outcomes: readonly RecordOutcome[], schemaIds: SchemaIds): WrittenAnswer {
+  let statusCode = 200;
+  // Stryker disable next-line ArrayDeclaration: speed only; the loop fills every index of an empty array as well.
+  const entries: OffsetEntry[] = new Array(outcomes.length);
+  for (let index = 0; index < outcomes.length; index += 1) {
+    const outcome = outcomes[index] as RecordOutcome;
+    if (outcome.error !== null && statusCode === 200) statusCode = httpErrorAnswerOf(outcome.error).status;
+    entries[index] = offsetEntryOf(outcome);
+  }
+  return { statusCode, body: produceResponseText(entries, schemaIds) };
+}

@@ -1,13 +1,19 @@
 /**
  * The request readers of the REST Proxy v2 produce routes: `POST /topics/{topic}` and
  * `POST /topics/{topic}/partitions/{partition}`, both with the v2 envelope
- * `{"records": [...]}` in the JSON or binary embedded format.
+ * `{"records": [...]}` in the JSON, binary or a schema'd (avro, jsonschema, protobuf) embedded
+ * format; the schema'd formats' records are encoded while reading (./record-encoder.ts), and the
+ * answer carries the schema ids used.
  */
 import { PartitionNotFoundError, ValidationError } from '../errors';
 import type { ProduceCommand } from './command';
-import { V2_ANSWER_WRITER } from './response';
+import type { Schemas } from '../schema/schemas';
+import { NO_SCHEMA_IDS, v2AnswerWriter, type SchemaIds } from './response';
 import type { HttpRequest } from './route';
-import { embeddedFormatOf, MAX_PARTITION, mediaTypeOf, parseProduceBody, type ProduceLimits, type ProduceRecord } from './validation';
+import { embeddedFormatOf, isSchemaFormat, MAX_PARTITION, mediaTypeOf, readProduceBody, type ProduceLimits, type ProduceRecord } from './validation';
+
+/** The schema'd formats over the configured registry, loaded on the first request in one of them; undefined without a registry. */
+export type SchemasLoader = () => Promise<Schemas>;
 
 const PARTITION_PARAM = /^(0|[1-9][0-9]{0,9})$/;
 
@@ -39,29 +45,56 @@ export function toPartition(records: ProduceRecord[], partition: number): Produc
   return records;
 }
 
+/**
+ * Reads a v2 body's records, encoding those of a schema'd format, and the writer of its answer,
+ * which carries the schema ids once they are known.
+ */
+function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, schemas: SchemasLoader | undefined) {
+  let schemaIds: SchemaIds = NO_SCHEMA_IDS;
+  return {
+    read: async (): Promise<ProduceRecord[]> => {
+      const format = embeddedFormatOf(request.contentType);
+      const body = readProduceBody(request.body, format, limits);
+      if (!isSchemaFormat(format)) return body.records;
+      // The encoder, the registry client and the codecs load with the first schema'd request:
+      // the json and binary formats' cold start never pays for them.
+      const [{ encodeRecords }, loaded] = await Promise.all([import('./record-encoder'), schemas?.()]);
+      // Before any claim and any send: a request whose schemas or data are refused writes nothing.
+      const { records, ...ids } = await encodeRecords(topic, format, body.schemaFields, body.records, loaded);
+      schemaIds = ids;
+      return records;
+    },
+    writer: v2AnswerWriter(() => schemaIds),
+  };
+}
+
 /** `POST /topics/{topic}`: the records of the body, each to its own or the partitioner's partition. */
-export function readV2TopicRequest(request: HttpRequest, limits: ProduceLimits): ProduceCommand {
+export function readV2TopicRequest(request: HttpRequest, limits: ProduceLimits, schemas?: SchemasLoader): ProduceCommand {
+  const topic = request.params.topic as string;
+  const { read, writer } = v2Records(request, topic, limits, schemas);
   return {
     request,
-    topic: request.params.topic as string,
+    topic,
     // The media type alone, as before the other routes: keys stored by earlier versions still match.
     fingerprint: mediaTypeOf(request.contentType),
-    read: () => parseProduceBody(request.body, embeddedFormatOf(request.contentType), limits),
-    writer: V2_ANSWER_WRITER,
+    read,
+    writer,
   };
 }
 
 /** `POST /topics/{topic}/partitions/{partition}`: every record of the body to the path's partition. */
-export function readV2PartitionRequest(request: HttpRequest, limits: ProduceLimits): ProduceCommand {
+export function readV2PartitionRequest(request: HttpRequest, limits: ProduceLimits, schemas?: SchemasLoader): ProduceCommand {
   const segment = request.params.partition as string;
+  const topic = request.params.topic as string;
+  const { read, writer } = v2Records(request, topic, limits, schemas);
   return {
     request,
-    topic: request.params.topic as string,
+    topic,
     fingerprint: `partition ${segment}\n${mediaTypeOf(request.contentType)}`,
-    read: () => {
+    read: async () => {
       const partition = partitionOfPath(segment);
-      return toPartition(parseProduceBody(request.body, embeddedFormatOf(request.contentType), limits), partition);
+      return toPartition(await read(), partition);
     },
-    writer: V2_ANSWER_WRITER,
+    writer,
   };
 }

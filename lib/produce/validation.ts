@@ -15,6 +15,12 @@ export const EmbeddedFormat = {
   Json: 'json',
   /** Base64 strings; the record holds the decoded bytes. */
   Binary: 'binary',
+  /** JSON in Avro's JSON encoding; the record holds Avro binary in Confluent's framing. */
+  Avro: 'avro',
+  /** JSON checked against a JSON Schema; the record holds the JSON text in Confluent's framing. */
+  JsonSchema: 'jsonschema',
+  /** JSON in Protobuf's JSON mapping; the record holds the message in Confluent's framing. */
+  Protobuf: 'protobuf',
 } as const;
 export type EmbeddedFormat = (typeof EmbeddedFormat)[keyof typeof EmbeddedFormat];
 
@@ -23,7 +29,15 @@ const PRODUCE_MEDIA_TYPES: Readonly<Record<string, EmbeddedFormat>> = {
   'application/vnd.kafka.json.v2+json': EmbeddedFormat.Json,
   'application/json': EmbeddedFormat.Json,
   'application/vnd.kafka.binary.v2+json': EmbeddedFormat.Binary,
+  'application/vnd.kafka.avro.v2+json': EmbeddedFormat.Avro,
+  'application/vnd.kafka.jsonschema.v2+json': EmbeddedFormat.JsonSchema,
+  'application/vnd.kafka.protobuf.v2+json': EmbeddedFormat.Protobuf,
 };
+
+/** True for the formats whose records are written with a registered schema. */
+export function isSchemaFormat(format: EmbeddedFormat): boolean {
+  return format !== EmbeddedFormat.Json && format !== EmbeddedFormat.Binary;
+}
 
 /** One record to produce, as raw bytes. */
 export interface ProduceRecord {
@@ -120,7 +134,7 @@ export const MAX_JSON_DEPTH = 100;
 function embedded(value: unknown, format: EmbeddedFormat, path: () => string): Buffer | null {
   if (value === null || value === undefined) return null;
   if (format === EmbeddedFormat.Binary) return base64Bytes(value, path);
-  // In the JSON format the reader keeps every non-null key and value as written (RawJson).
+  // In the JSON and schema'd formats the reader keeps every non-null key and value as written (RawJson).
   const raw = value as RawJson;
   if (raw.depth > MAX_JSON_DEPTH) throw new ValidationError(`${path()}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   return raw.bytes;
@@ -200,9 +214,9 @@ const JSON_RECORD_PLACE: Place = { object: (member) => (member === 'key' || memb
 // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as base64 strings and numbers, whatever their place.
 const BINARY_RECORD_PLACE: Place = { object: (member) => (member === 'headers' ? HEADERS_PLACE : 'plain') };
 
-/** Where the body reader keeps values as written: each record's key and value, in the JSON format only. */
+/** Where the body reader keeps values as written: each record's key and value, in every format but binary. */
 function bodyPlace(format: EmbeddedFormat): Place {
-  const records: Place = { array: format === EmbeddedFormat.Json ? JSON_RECORD_PLACE : BINARY_RECORD_PLACE };
+  const records: Place = { array: format === EmbeddedFormat.Binary ? BINARY_RECORD_PLACE : JSON_RECORD_PLACE };
   // Stryker disable next-line ConditionalExpression,StringLiteral: the body's other members are refused by name before their value is looked at.
   return { object: (member) => (member === 'records' ? records : 'plain') };
 }
@@ -218,6 +232,15 @@ export function checkBodySize(body: Uint8Array, limits: ProduceLimits): void {
   }
 }
 
+/** The schema fields of a schema'd format's body (`key_schema`, `value_schema_id`, ...), as given. */
+export type SchemaFields = Partial<Record<'key_schema' | 'value_schema' | 'key_schema_id' | 'value_schema_id', unknown>>;
+
+/** A parsed produce body: its records (keys and values of the schema'd formats still JSON text) and its schema fields. */
+export interface ProduceBody {
+  records: ProduceRecord[];
+  schemaFields: SchemaFields;
+}
+
 /**
  * Parses a REST Proxy v2 produce body (`{"records": [...]}`) in `format`.
  *
@@ -226,6 +249,17 @@ export function checkBodySize(body: Uint8Array, limits: ProduceLimits): void {
  * @throws {ValidationError} naming the first invalid field.
  */
 export function parseProduceBody(body: Uint8Array, format: EmbeddedFormat, limits: ProduceLimits): ProduceRecord[] {
+  return readProduceBody(body, format, limits).records;
+}
+
+/**
+ * Like {@link parseProduceBody}, keeping the schema fields the schema'd formats carry.
+ *
+ * @throws {BodyNotJsonError} when the body is not UTF-8 JSON.
+ * @throws {PayloadTooLargeError} for too many bytes or records.
+ * @throws {ValidationError} naming the first invalid field.
+ */
+export function readProduceBody(body: Uint8Array, format: EmbeddedFormat, limits: ProduceLimits): ProduceBody {
   checkBodySize(body, limits);
   let parsed: unknown;
   try {
@@ -238,9 +272,12 @@ export function parseProduceBody(body: Uint8Array, format: EmbeddedFormat, limit
   }
   if (!isObject(parsed)) throw new ValidationError('body: must be an object {"records": [...]}');
   if (parsed[DUPLICATE_MEMBER] !== undefined) throw new ValidationError(`${parsed[DUPLICATE_MEMBER]}: given more than once`);
+  const schemaFields: SchemaFields = {};
   for (const field of Object.keys(parsed)) {
-    if (SCHEMA_FIELDS.has(field)) throw new ValidationError(`${field}: schemas are not supported for the json and binary formats`);
-    if (field !== 'records') throw new ValidationError(`${field}: unknown field`);
+    if (SCHEMA_FIELDS.has(field)) {
+      if (!isSchemaFormat(format)) throw new ValidationError(`${field}: schemas are not supported for the json and binary formats`);
+      schemaFields[field as keyof SchemaFields] = parsed[field];
+    } else if (field !== 'records') throw new ValidationError(`${field}: unknown field`);
   }
   const { records } = parsed;
   if (!Array.isArray(records)) throw new ValidationError('records: must be an array');
@@ -251,5 +288,5 @@ export function parseProduceBody(body: Uint8Array, format: EmbeddedFormat, limit
   // Stryker disable next-line ArrayDeclaration: speed only; the loop fills every index of an empty array as well.
   const parsedRecords: ProduceRecord[] = new Array(records.length);
   for (let index = 0; index < records.length; index += 1) parsedRecords[index] = parseRecord(records[index], format, index);
-  return parsedRecords;
+  return { records: parsedRecords, schemaFields };
 }

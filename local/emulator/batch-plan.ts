@@ -32,6 +32,8 @@ export interface RecordChecks {
   kept(record: FetchedRecord): boolean;
   /** True when the record is past the maximum record age. */
   expired(record: FetchedRecord): boolean;
+  /** Why the schema registry integration refuses the record, if it does (./schema-registry.ts). */
+  refused?(record: FetchedRecord): FailureCondition | undefined;
   /** The record's bytes in the event's JSON. */
   bytes(record: FetchedRecord): number;
   /** The event's bytes apart from its records (envelope and group key). */
@@ -56,6 +58,8 @@ export type PlanStep =
 
 /** Why the record cannot be delivered at all, if it cannot. */
 function failureOf(record: FetchedRecord, limits: PlanLimits, checks: RecordChecks): FailureCondition | undefined {
+  const refused = checks.refused?.(record);
+  if (refused !== undefined) return refused;
   if (checks.expired(record)) return FailureCondition.RecordAgeExceeded;
   if (checks.envelopeBytes + checks.bytes(record) > limits.maxPayloadBytes) return FailureCondition.MaximumPayloadSizeExceeded;
   return undefined;

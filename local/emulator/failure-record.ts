@@ -30,6 +30,10 @@ export const FailureCondition = {
   RetryAttemptsExhausted: 'RetryAttemptsExhausted',
   RecordAgeExceeded: 'RecordAgeExceeded',
   MaximumPayloadSizeExceeded: 'MaximumPayloadSizeExceeded',
+  /** The schema registry integration found no schema for the record (./schema-registry.ts). */
+  SchemaNotFound: 'SCHEMA_NOT_FOUND',
+  /** The record did not deserialize with its schema (./schema-registry.ts). */
+  DeserializationError: 'DESERIALIZATION_ERROR',
 } as const;
 export type FailureCondition = (typeof FailureCondition)[keyof typeof FailureCondition];
 

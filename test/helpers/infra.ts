@@ -27,6 +27,11 @@ export function testDynamoEndpoint(): string {
   return inject('dynamoEndpoint');
 }
 
+/** The Confluent-compatible base URL of the shared schema registry. */
+export function testSchemaRegistryUrl(): string {
+  return inject('schemaRegistryUrl');
+}
+
 /**
  * Configuration pointing at the shared test services, with fresh table names so tests
  * never see each other's items. `overrides` are environment-style values.
@@ -39,6 +44,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     IDEMPOTENCY_TABLE: uniqueName('idempotency'),
     MESSAGES_TABLE: uniqueName('messages'),
     ALLOWED_TOPICS: '*',
+    SCHEMA_REGISTRY_URL: testSchemaRegistryUrl(),
     // Known keys, so that a test can stamp or check a caller header itself.
     CALLER_KEY: TEST_KEY_RING_TEXT,
     ...overrides,

@@ -327,4 +327,40 @@ describe('loadConfig', () => {
     }
     expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: '', DYNAMODB_ENDPOINT: 'http://10.0.0.7:8000' }).aws.dynamoEndpoint).toBe('http://10.0.0.7:8000');
   });
+
+  it('reads the schema registry: its URL without a trailing slash, credentials from a secret in Lambda, directly only locally', () => {
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbCdEf';
+    expect(loadConfig({ ...lambda, SCHEMA_REGISTRY_URL: 'https://registry.example.com/', SCHEMA_REGISTRY_SECRET_ARN: secretArn }).schemaRegistry).toEqual({
+      url: 'https://registry.example.com',
+      timeoutMs: 3000,
+      credentials: { secretArn, region: 'us-east-1' },
+    });
+    expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: '', SCHEMA_REGISTRY_URL: '' }).schemaRegistry).toBeUndefined();
+    expect(
+      loadConfig({ AWS_LAMBDA_FUNCTION_NAME: '', SCHEMA_REGISTRY_URL: 'http://10.0.0.9:8081', SCHEMA_REGISTRY_USERNAME: 'u', SCHEMA_REGISTRY_PASSWORD: 'p' })
+        .schemaRegistry?.credentials,
+    ).toEqual({ username: 'u', password: 'p' });
+    expect(() => loadConfig({ ...lambda, SCHEMA_REGISTRY_URL: 'https://r.example.com', SCHEMA_REGISTRY_PASSWORD: 'p' })).toThrow(
+      new ConfigError('SCHEMA_REGISTRY_PASSWORD', 'is refused in Lambda: put the credentials in a secret and name it in SCHEMA_REGISTRY_SECRET_ARN'),
+    );
+    expect(() => loadConfig({ ...lambda, SCHEMA_REGISTRY_URL: 'http://10.0.0.9:8081' })).toThrow(
+      new ConfigError('SCHEMA_REGISTRY_URL', 'must be https:// in Lambda (plain http:// only to the loopback interface)'),
+    );
+    expect(() => loadConfig({ AWS_LAMBDA_FUNCTION_NAME: '', SCHEMA_REGISTRY_URL: 'ftp://x' })).toThrow(
+      new ConfigError('SCHEMA_REGISTRY_URL', '"ftp://x" is not an http(s) URL'),
+    );
+    expect(() => loadConfig({ AWS_LAMBDA_FUNCTION_NAME: '', SCHEMA_REGISTRY_URL: '', SCHEMA_REGISTRY_SECRET_ARN: secretArn })).toThrow(
+      new ConfigError('SCHEMA_REGISTRY_URL', 'is required when SCHEMA_REGISTRY_SECRET_ARN is set'),
+    );
+  });
+
+  it('reads the Glue schema registry ARN and asks Glue in its region', () => {
+    expect(loadConfig({ ...lambda, GLUE_SCHEMA_REGISTRY_ARN: 'arn:aws:glue:eu-west-1:123456789012:registry/orders' }).glueSchemaRegistry).toEqual({
+      arn: 'arn:aws:glue:eu-west-1:123456789012:registry/orders',
+      region: 'eu-west-1',
+    });
+    expect(() => loadConfig({ ...lambda, GLUE_SCHEMA_REGISTRY_ARN: 'orders' })).toThrow(
+      new ConfigError('GLUE_SCHEMA_REGISTRY_ARN', '"orders" is not an AWS Glue registry ARN (arn:aws:glue:<region>:<account>:registry/<name>)'),
+    );
+  });
 });

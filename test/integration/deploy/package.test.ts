@@ -38,6 +38,9 @@ const ROOT_CA_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kaf
 const CLIENT_CERT_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-client-cert-AbCdEf';
 const CONSUME_CLIENT_CERT_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-client-cert-consume-GhIjKl';
 const CALLER_KEYS_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:pipeline-caller-keys-AbCdEf';
+const GLUE_REGISTRY = 'arn:aws:glue:us-east-1:123456789012:registry/orders';
+const REGISTRY_BASIC_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-basic-MnOpQr';
+const REGISTRY_CA_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-ca-StUvWx';
 
 let packaged: PackageResult;
 let template: CfnTemplate;
@@ -53,7 +56,8 @@ async function packageAll(): Promise<void> {
   packaged = await packageStack(join(variantsDir, 'default'));
   template = packaged.template;
   // One at a time: the framework clears and rewrites .serverless/ on every run, whatever --package says.
-  prod = (await packageVariant(join(variantsDir, 'prod'), ['--stage', 'prod'])).template;
+  // prod also reads an AWS Glue schema registry; the self-managed stage a Confluent-compatible one.
+  prod = (await packageVariant(join(variantsDir, 'prod'), ['--stage', 'prod', `--param=schemaRegistryUri=${GLUE_REGISTRY}`])).template;
   selfManaged = await packageVariant(join(variantsDir, 'self-managed'), [
     '--param=kafkaSource=selfManaged',
     '--param=kafkaBrokers=kafka-1.example.net:9096,kafka-2.example.net:9096',
@@ -68,6 +72,11 @@ async function packageAll(): Promise<void> {
     '--param=consumeReservedConcurrency=6',
     '--param=messagesTableMaxWriteRequestUnits=500',
     '--param=messagesTtlDays=30',
+    '--param=schemaRegistryUri=https://registry.example.com',
+    `--param=schemaRegistryBasicAuthSecretArn=${REGISTRY_BASIC_SECRET}`,
+    `--param=schemaRegistryRootCaSecretArn=${REGISTRY_CA_SECRET}`,
+    '--param=schemaRegistryRecordFormat=JSON',
+    '--param=schemaRegistryValidation=KEY,VALUE',
   ]);
   tuned = await packageWithEventSource(
     join(variantsDir, 'tuned-source'),
@@ -451,7 +460,8 @@ describe('consume event source mapping', () => {
     const esm = resource(selfManaged.template, 'ConsumeEventSourceMappingKafkaEventsdev');
     expect(esm).toMatchObject(provisionedMode);
     expect(esm.SelfManagedEventSource).toEqual({ Endpoints: { KafkaBootstrapServers: ['kafka-1.example.net:9096', 'kafka-2.example.net:9096'] } });
-    expect(esm.SelfManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'consume-function-dev' });
+    // The schema registry this variant names is checked under 'schema registry'.
+    expect(esm.SelfManagedKafkaEventSourceConfig).toMatchObject({ ConsumerGroupId: 'consume-function-dev' });
     expect(esm.SourceAccessConfigurations).toEqual([
       // The mapping's own Kafka user, not the producer's.
       { Type: 'SASL_SCRAM_512_AUTH', URI: CONSUME_SCRAM_SECRET },
@@ -461,6 +471,86 @@ describe('consume event source mapping', () => {
       { Type: 'SERVER_ROOT_CA_CERTIFICATE', URI: ROOT_CA_SECRET },
     ]);
     expect(selfManaged.template.Resources.ConsumeEventSourceMappingMSKExampleEventsdev).toBeUndefined();
+  });
+});
+
+describe('schema registry', () => {
+  const registryStatements = (t: CfnTemplate) =>
+    iamStatements(t).filter(({ statement }) =>
+      ['NoSchemaRegistry', 'SchemaRegistrySecret', 'SchemaRegistrySecrets', 'GlueSchemaRegistry'].includes(statement.Sid),
+    );
+
+  it('configures none by default: no SchemaRegistryConfig, empty variables, and no role may read a registry', () => {
+    expect(resource(template, 'ConsumeEventSourceMappingMSKExampleEventsdev').AmazonManagedKafkaEventSourceConfig).toEqual({
+      ConsumerGroupId: 'consume-function-dev',
+    });
+    expect(resource(template, 'ProduceLambdaFunction').Environment.Variables).toMatchObject({ SCHEMA_REGISTRY_URL: '', SCHEMA_REGISTRY_SECRET_ARN: '' });
+    expect(resource(template, 'ConsumeLambdaFunction').Environment.Variables).toMatchObject({ SCHEMA_REGISTRY_URL: '', GLUE_SCHEMA_REGISTRY_ARN: '' });
+    const nothing = { Sid: 'NoSchemaRegistry', Effect: 'Deny', Action: ['glue:GetSchemaVersion'], Resource: '*' };
+    expect(registryStatements(template)).toEqual([
+      { role: 'ProduceRole', statement: nothing },
+      { role: 'ConsumeRole', statement: nothing },
+    ]);
+  });
+
+  it('gives a Confluent-compatible registry to the mapping (access secrets, record format, validation) and to both functions, each role reading only the secrets it uses', () => {
+    expect(resource(selfManaged.template, 'ConsumeEventSourceMappingKafkaEventsdev').SelfManagedKafkaEventSourceConfig).toEqual({
+      ConsumerGroupId: 'consume-function-dev',
+      SchemaRegistryConfig: {
+        SchemaRegistryURI: 'https://registry.example.com',
+        EventRecordFormat: 'JSON',
+        AccessConfigs: [
+          { Type: 'BASIC_AUTH', URI: REGISTRY_BASIC_SECRET },
+          { Type: 'SERVER_ROOT_CA_CERTIFICATE', URI: REGISTRY_CA_SECRET },
+        ],
+        SchemaValidationConfigs: [{ Attribute: 'KEY' }, { Attribute: 'VALUE' }],
+      },
+    });
+    for (const fn of ['ProduceLambdaFunction', 'ConsumeLambdaFunction']) {
+      const variables = resource(selfManaged.template, fn).Environment.Variables as Record<string, string>;
+      expect(variables).toMatchObject({ SCHEMA_REGISTRY_URL: 'https://registry.example.com', SCHEMA_REGISTRY_SECRET_ARN: REGISTRY_BASIC_SECRET });
+      const strings = Object.fromEntries(Object.entries(variables).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+      expect(loadConfig({ ...strings, AWS_LAMBDA_FUNCTION_NAME: fn, CALLER_KEY: '' }).schemaRegistry).toEqual({
+        url: 'https://registry.example.com',
+        timeoutMs: 3000,
+        credentials: { secretArn: REGISTRY_BASIC_SECRET, region: 'us-east-1' },
+      });
+    }
+    expect(registryStatements(selfManaged.template)).toEqual([
+      {
+        role: 'ProduceRole',
+        statement: { Sid: 'SchemaRegistrySecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: REGISTRY_BASIC_SECRET },
+      },
+      {
+        role: 'ConsumeRole',
+        statement: {
+          Sid: 'SchemaRegistrySecrets',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: [REGISTRY_BASIC_SECRET, REGISTRY_CA_SECRET],
+        },
+      },
+    ]);
+  });
+
+  it('lets only the consume role read an AWS Glue registry, that registry and its schemas only', () => {
+    expect(resource(prod, 'ConsumeEventSourceMappingMSKExampleEventsprod').AmazonManagedKafkaEventSourceConfig).toEqual({
+      ConsumerGroupId: 'consume-function-prod',
+      SchemaRegistryConfig: { SchemaRegistryURI: GLUE_REGISTRY, EventRecordFormat: 'SOURCE' },
+    });
+    expect(resource(prod, 'ConsumeLambdaFunction').Environment.Variables).toMatchObject({ GLUE_SCHEMA_REGISTRY_ARN: GLUE_REGISTRY, SCHEMA_REGISTRY_URL: '' });
+    expect(resource(prod, 'ProduceLambdaFunction').Environment.Variables).toMatchObject({ SCHEMA_REGISTRY_URL: '' });
+    expect(registryStatements(prod).filter(({ statement }) => statement.Effect === 'Allow')).toEqual([
+      {
+        role: 'ConsumeRole',
+        statement: {
+          Sid: 'GlueSchemaRegistry',
+          Effect: 'Allow',
+          Action: ['glue:GetRegistry', 'glue:GetSchemaVersion'],
+          Resource: [GLUE_REGISTRY, 'arn:aws:glue:us-east-1:123456789012:schema/orders/*'],
+        },
+      },
+    ]);
   });
 });
 
@@ -737,7 +827,10 @@ describe('IAM', () => {
 
   it('gives produce and the consume event source mapping separate SCRAM secrets, each role reading only its own', () => {
     const secretStatements = iamStatements(selfManaged.template).filter(
-      ({ statement }) => asList<string>(statement.Action).includes('secretsmanager:GetSecretValue') && statement.Sid !== 'CallerKeySecret',
+      ({ statement }) =>
+        asList<string>(statement.Action).includes('secretsmanager:GetSecretValue') &&
+        statement.Sid !== 'CallerKeySecret' &&
+        !statement.Sid.startsWith('SchemaRegistry'),
     );
     expect(secretStatements.map(({ role }) => role).sort()).toEqual(['ConsumeRole', 'ProduceRole']);
     expect(secretStatements.find(({ role }) => role === 'ProduceRole')?.statement.Resource).toEqual([SCRAM_SECRET, ROOT_CA_SECRET]);

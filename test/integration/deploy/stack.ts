@@ -125,6 +125,8 @@ export async function packageWithEventSource(
   await cp(join(ROOT, 'serverless.yml'), join(workDir, 'serverless.yml'));
   await cp(join(ROOT, 'deploy'), join(workDir, 'deploy'), { recursive: true });
   await cp(join(ROOT, 'scripts', 'package-variables.cjs'), join(workDir, 'scripts', 'package-variables.cjs'));
+  // Required by package-variables.cjs.
+  await cp(join(ROOT, 'scripts', 'schema-registry-params.cjs'), join(workDir, 'scripts', 'schema-registry-params.cjs'));
   await cp(join(ROOT, '.esbuild'), join(workDir, '.esbuild'), { recursive: true });
   await symlink(join(ROOT, 'node_modules'), join(workDir, 'node_modules'));
   const settings = JSON.parse(await readFile(join(ROOT, 'deploy', 'event-source.json'), 'utf8')) as Record<string, unknown>;

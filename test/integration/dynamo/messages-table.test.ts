@@ -2,6 +2,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoMessagesTable, type MessageItem } from '../../../lib/dynamo/messages-table';
 import { UnprocessableRecordError } from '../../../lib/errors';
+import { parseJsonExact } from '../../../lib/json-numbers';
 import { createTestTables, testConfig, testDynamo } from '../../helpers/infra';
 import { scanAll } from '../consume/store-helpers';
 
@@ -114,5 +115,22 @@ describe('DynamoMessagesTable against the store', () => {
     const items = [message(300), { ...message(301), value: { blob: 'x'.repeat(450_000) } }];
     await expect(table.putAll(items)).rejects.toBeInstanceOf(UnprocessableRecordError);
     expect((await stored()).size).toBe(before);
+  });
+
+  it("stores numbers as written, up to DynamoDB's 38 significant digits, and refuses one past them for its item", async () => {
+    const value = parseJsonExact('{"big":12345678901234567890,"list":[-9007199254740993,0.12345678901234567890123456789012345678],"small":1.5}');
+    await table.putAll([{ messageId: 'numbers', topic: 'orders', partition: 0, offset: 1, value, processedAt: PROCESSED_AT }]);
+    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { messageId: { S: 'numbers' } } }));
+    expect(Item?.value).toEqual({
+      M: {
+        big: { N: '12345678901234567890' },
+        list: { L: [{ N: '-9007199254740993' }, { N: '0.12345678901234567890123456789012345678' }] },
+        small: { N: '1.5' },
+      },
+    });
+    const tooLong = parseJsonExact('{"n":123456789012345678901234567890123456789}');
+    await expect(
+      table.putOnce({ messageId: 'too-long', topic: 'orders', partition: 0, offset: 2, value: tooLong, processedAt: PROCESSED_AT }),
+    ).rejects.toBeInstanceOf(UnprocessableRecordError);
   });
 });

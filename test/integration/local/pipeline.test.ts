@@ -18,7 +18,7 @@ import { createProduceRuntime } from '../../../lib/produce';
 import { digestInHeader } from '../../helpers/caller-keys';
 import { asCaller, b64, iamAuthorizer, produceEvent } from '../../helpers/http-events';
 import { readBack } from '../produce/read-back';
-import { testConfig, testBrokers, testDynamo, testDynamoEndpoint, testKafka, uniqueName, waitFor } from '../../helpers/infra';
+import { testConfig, testBrokers, testDynamo, testDynamoEndpoint, testKafka, testSchemaRegistryUrl, uniqueName, waitFor } from '../../helpers/infra';
 
 const runtimes: LocalRuntime[] = [];
 afterEach(async () => {
@@ -86,7 +86,7 @@ function world(eventSource: { maximumRetryAttempts?: number; batchSize?: number 
     },
     async start(overrides = {}) {
       const runtime = await startLocalRuntime({
-        external: { kafkaBrokers: testBrokers(), dynamoEndpoint: testDynamoEndpoint() },
+        external: { kafkaBrokers: testBrokers(), dynamoEndpoint: testDynamoEndpoint(), schemaRegistryUrl: testSchemaRegistryUrl() },
         env: { IDEMPOTENCY_TABLE: tables.idempotency, MESSAGES_TABLE: tables.messages, PORT: '0', ALLOWED_TOPICS: '*' },
         eventSource: { topic: self.topic, onFailureTopic: self.onFailureTopic, consumerGroupId: self.groupId, ...eventSource },
         batchingWindowMs: 20,

@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { testBrokers, testDynamo, testDynamoEndpoint, uniqueName, waitFor } from '../../helpers/infra';
+import { testBrokers, testDynamo, testDynamoEndpoint, testSchemaRegistryUrl, uniqueName, waitFor } from '../../helpers/infra';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const READY = /^ready http=(\S+) kafka=(\S+) dynamodb=(\S+)$/m;
+const READY = /^ready http=(\S+) kafka=(\S+) dynamodb=(\S+) registry=(\S+)$/m;
 // Message id `start-test-1` from the local runtime's anonymous caller, whose digest is
 // sha256:2f183a4e… (SHA-256 of "anonymous"), as base64url in the sink's caller-qualified key.
 const SINK_ID = 'caller:c2hhMjU2OjJmMTgzYTRlNjQ0OTNhZjNmMzc3Zjc0NWVkYTUwMjM2M2NkM2U3ZWY2ZTRkMjY2ZDQ0NDc1OGRlMGE4NWZjYzg:start-test-1';
@@ -26,6 +26,7 @@ describe('npm start', () => {
         ...process.env,
         KAFKA_BROKERS: testBrokers().join(','),
         DYNAMODB_ENDPOINT: testDynamoEndpoint(),
+        SCHEMA_REGISTRY_URL: testSchemaRegistryUrl(),
         PORT: '0',
         IDEMPOTENCY_TABLE: uniqueName('idempotency'),
         MESSAGES_TABLE: messagesTable,
@@ -43,9 +44,10 @@ describe('npm start', () => {
     });
 
     try {
-      const [, httpUrl, kafka, dynamodb] = await waitFor('the ready line', () => READY.exec(output) ?? undefined, { timeoutMs: 60_000 });
+      const [, httpUrl, kafka, dynamodb, registry] = await waitFor('the ready line', () => READY.exec(output) ?? undefined, { timeoutMs: 60_000 });
       expect(kafka).toBe(testBrokers().join(','));
       expect(dynamodb).toBe(testDynamoEndpoint());
+      expect(registry).toBe(testSchemaRegistryUrl());
       // Neither the AWS SDK's notice about an unsupported Node.js version nor any other process warning.
       expect(output).not.toMatch(/\(node:\d+\) \w*Warning/);
 

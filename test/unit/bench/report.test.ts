@@ -37,6 +37,18 @@ const bundle = (name: string, coldLoadedBytes: number): ColdStartFigure => ({
   firstInvocationMs: 50,
 });
 
+const schemaFormats = (
+  produceRatio: number,
+  produceRequests: number,
+  consumeRatio: number,
+  consumeRequests: number,
+): NonNullable<BenchResults['schemaFormats']> => ({
+  recordsPerRequest: 100,
+  rounds: 3,
+  produce: { jsonRecordsPerSec: 1000, avroRecordsPerSec: 1000 * produceRatio, ratio: produceRatio, roundRatios: [], registryRequestsWarm: produceRequests },
+  consume: { jsonRecordsPerSec: 500, avroRecordsPerSec: 500 * consumeRatio, ratio: consumeRatio, roundRatios: [], registryRequestsWarm: consumeRequests },
+});
+
 function results(overrides: Partial<BenchResults> = {}): BenchResults {
   return {
     generatedAt: '2026-11-27T00:00:00.000Z',
@@ -77,6 +89,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
     ],
     coldStart: [bundle('produce function', 320_000), bundle('consume function', 90_000)],
     endToEnd: { messages: 2000, recordsPerRequest: 100, concurrentRequests: 4, rounds: 3, messagesPerSec: 498, elapsedMs: 4016 },
+    schemaFormats: schemaFormats(0.8, 0, 0.8, 0),
     checks: [],
     unavailable: [],
     findings: [],
@@ -98,9 +111,14 @@ describe('evaluateGoals', () => {
       'End to end >= 2x the 249 messages/s before this work (>= 498 messages/s)',
       'Each function bundle < 400 KB minified (what a cold start loads, AWS SDK inside, as deployed)',
       'Produce v3 records at 100 records/request >= 0.9x the v2 produce handler in the same run',
+      'Avro produce at 100 records >= 0.8x the json produce records/s',
+      'No schema registry request per Avro produce once warm',
+      'Avro consume at 100 records >= 0.8x the json consume records/s',
+      'No schema registry request per Avro consume once warm',
     ]);
-    expect(verdicts.map((verdict) => verdict.met)).toEqual([true, true, true, true, true, true, true, true, true, true]);
+    expect(verdicts.map((verdict) => verdict.met)).toEqual([true, true, true, true, true, true, true, true, true, true, true, true, true, true]);
     expect(verdicts[9]?.figure).toBe('0.90x, median of 0 rounds');
+    expect(verdicts[10]?.figure).toBe('0.80x (800 against 1000 records/s)');
     expect(verdicts[0]?.figure).toBe('0.92x, median of 0 rounds (920 vs 1000 records/s; p50 10.00 vs 10.00 ms)');
     expect(verdicts[3]?.figure).toBe('0.72x, median of 0 rounds (720 vs 1000 records/s; p50 10.00 vs 10.00 ms)');
     expect(verdicts[4]?.figure).toContain('lowest 6.00x (100 records over 1 partition(s))');
@@ -140,10 +158,11 @@ describe('evaluateGoals', () => {
           consume('Powertools idempotency (baseline)', 'duplicate', 1, 150, 2),
         ],
         endToEnd: { messages: 2000, recordsPerRequest: 100, concurrentRequests: 4, rounds: 3, messagesPerSec: 497, elapsedMs: 4024 },
+        schemaFormats: schemaFormats(0.79, 1, 0.79, 1),
       }),
     );
     // 800 / 890 = 0.899: just under 0.9.
-    expect(verdicts.map((verdict) => verdict.met)).toEqual([false, false, false, false, false, false, false, false, true, false]);
+    expect(verdicts.map((verdict) => verdict.met)).toEqual([false, false, false, false, false, false, false, false, true, false, false, false, false, false]);
     expect(verdicts[4]?.figure).toContain('lowest 2.50x');
     expect(verdicts[5]?.figure).toBe('at most 1.210 per record');
   });
@@ -180,8 +199,10 @@ describe('evaluateGoals', () => {
   });
 
   it('says "not measured" rather than guessing when a subject is missing', () => {
-    const verdicts = evaluateGoals(results({ produce: [produce('kafkajs acks=-1 (baseline)', 1000)], consume: [], coldStart: [], endToEnd: undefined }));
-    expect(verdicts.map((verdict) => verdict.met)).toEqual([null, null, null, null, null, null, null, null, null, null]);
+    const verdicts = evaluateGoals(
+      results({ produce: [produce('kafkajs acks=-1 (baseline)', 1000)], consume: [], coldStart: [], endToEnd: undefined, schemaFormats: undefined }),
+    );
+    expect(verdicts.map((verdict) => verdict.met)).toEqual([null, null, null, null, null, null, null, null, null, null, null, null, null, null]);
     expect(verdicts.every((verdict) => verdict.figure === 'not measured')).toBe(true);
   });
 });

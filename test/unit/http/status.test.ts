@@ -22,8 +22,14 @@ import {
   TopicNotAllowedError,
   TopicNotFoundError,
   UnauthenticatedError,
+  KeySchemaMissingError,
+  SchemaDataInvalidError,
+  SchemaInvalidError,
+  SchemaNotFoundError,
+  SchemaRegistryUnavailableError,
   UnprocessableRecordError,
   UnsupportedMediaTypeError,
+  ValueSchemaMissingError,
   ValidationError,
   type AppError,
 } from '../../../lib/errors';
@@ -56,6 +62,12 @@ const CASES: [AppError, number, number][] = [
   [new StoreUnavailableError('m'), 503, 50302],
   [new KeyUnavailableError('m'), 503, 50303],
   [new ProduceTimeoutError('m'), 504, 50401],
+  [new KeySchemaMissingError('m'), 422, 42201],
+  [new ValueSchemaMissingError('m'), 422, 42202],
+  [new SchemaDataInvalidError('m'), 422, 42203],
+  [new SchemaInvalidError('m'), 422, 42205],
+  [new SchemaNotFoundError('m'), 422, 42207],
+  [new SchemaRegistryUnavailableError(), 503, 50304],
 ];
 
 describe('httpErrorAnswerOf', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inspectedRecord } from '../../../local/inspect';
+import { decodeFramed, inspectedRecord } from '../../../local/inspect';
 
 function record(value: string | null) {
   return {
@@ -25,5 +25,33 @@ describe('inspectedRecord decoded value', () => {
     ['a tombstone', null, null],
   ])('shows %s', (_, value, expected) => {
     expect(inspectedRecord(record(value)).decoded.value).toEqual(expected);
+  });
+});
+
+describe('inspectedRecord of framed records', () => {
+  const framed = { ...record(null), key: Buffer.from([0, 0, 0, 0, 3, 0x02, 0x6b]), value: Buffer.from([0, 0, 0, 0, 9, 0x06]) };
+
+  it('shows the decoded key and value with their format and schema id', async () => {
+    const decoder = {
+      decode: async (bytes: Buffer) =>
+        bytes[4] === 3 ? { format: 'AVRO' as const, schemaId: '3', value: 'k' } : { format: 'AVRO' as const, schemaId: '9', value: { n: 3 } },
+    };
+    const line = inspectedRecord(framed, await decodeFramed(framed, decoder));
+    expect(line.decoded).toMatchObject({
+      key: 'k',
+      value: { n: 3 },
+      keySchema: { format: 'AVRO', schemaId: '3' },
+      valueSchema: { format: 'AVRO', schemaId: '9' },
+    });
+    // The raw bytes stay base64, as in the Lambda event.
+    expect(line.value).toBe('AAAAAAkG');
+  });
+
+  it('notes why a framed value could not be decoded, and shows its bytes as they are', async () => {
+    const decoder = { decode: async () => Promise.reject(new Error('the schema registry is unavailable; retry later')) };
+    const line = inspectedRecord(framed, await decodeFramed(framed, decoder));
+    expect(line.decoded.valueSchema).toEqual({ error: 'the schema registry is unavailable; retry later' });
+    // Not JSON: shown as its text, the frame's bytes included.
+    expect(line.decoded.value).toBe('\u0000\u0000\u0000\u0000\t\u0006');
   });
 });

@@ -1,20 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { BodyNotJsonError, PayloadTooLargeError, TopicNotAllowedError, UnsupportedMediaTypeError, ValidationError } from '../../../lib/errors';
-import { checkTopic, EmbeddedFormat, embeddedFormatOf, parseProduceBody } from '../../../lib/produce/validation';
+import { checkTopic, EmbeddedFormat, embeddedFormatOf, parseProduceBody, readProduceBody } from '../../../lib/produce/validation';
 
 const limits = { maxRecordsPerRequest: 3, maxRequestBytes: 1_000 };
 const parse = (body: unknown, format: EmbeddedFormat = EmbeddedFormat.Json) =>
   parseProduceBody(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), format, limits);
 
 describe('embeddedFormatOf', () => {
-  it('accepts the three media types, ignoring case and parameters', () => {
+  it('accepts the six media types, ignoring case and parameters', () => {
     expect(embeddedFormatOf('application/vnd.kafka.json.v2+json')).toBe('json');
     expect(embeddedFormatOf('Application/JSON; charset=utf-8')).toBe('json');
     expect(embeddedFormatOf('application/vnd.kafka.binary.v2+json')).toBe('binary');
+    expect(embeddedFormatOf('application/vnd.kafka.avro.v2+json')).toBe('avro');
+    expect(embeddedFormatOf('application/vnd.kafka.jsonschema.v2+json')).toBe('jsonschema');
+    expect(embeddedFormatOf('application/vnd.kafka.protobuf.v2+json')).toBe('protobuf');
   });
 
   it('rejects others and a missing header with 415', () => {
-    expect(() => embeddedFormatOf('application/vnd.kafka.avro.v2+json')).toThrow(UnsupportedMediaTypeError);
+    expect(() => embeddedFormatOf('application/vnd.kafka.avro.v1+json')).toThrow(UnsupportedMediaTypeError);
     expect(() => embeddedFormatOf(undefined)).toThrow(UnsupportedMediaTypeError);
   });
 });
@@ -262,11 +265,34 @@ describe('checkTopic and embeddedFormatOf messages', () => {
     [undefined, 'Content-Type "" is not supported'],
   ])('names the Content-Type %s refused and the ones supported', (contentType, start) => {
     expect(() => embeddedFormatOf(contentType)).toThrow(
-      new UnsupportedMediaTypeError(`${start}; use one of application/vnd.kafka.json.v2+json, application/json, application/vnd.kafka.binary.v2+json`),
+      new UnsupportedMediaTypeError(
+        `${start}; use one of application/vnd.kafka.json.v2+json, application/json, application/vnd.kafka.binary.v2+json, application/vnd.kafka.avro.v2+json, application/vnd.kafka.jsonschema.v2+json, application/vnd.kafka.protobuf.v2+json`,
+      ),
     );
   });
 
   it('reads the media type without the spaces around it', () => {
     expect(embeddedFormatOf('  application/vnd.kafka.binary.v2+json ; charset=utf-8')).toBe('binary');
+  });
+});
+
+describe('readProduceBody in the schema formats', () => {
+  it('keeps the schema fields as given and each key and value as the JSON text written', () => {
+    const body = readProduceBody(
+      Buffer.from('{"key_schema_id":3,"value_schema":"\\"long\\"","records":[{"key":"k","value":12345678901234567890},{"value":null}]}'),
+      EmbeddedFormat.Avro,
+      limits,
+    );
+    expect(body.schemaFields).toEqual({ key_schema_id: 3, value_schema: '"long"' });
+    expect(body.records.map((record) => [record.key?.toString('utf8') ?? null, record.value?.toString('utf8') ?? null])).toEqual([
+      ['"k"', '12345678901234567890'],
+      [null, null],
+    ]);
+  });
+
+  it('still refuses fields that are not part of the request', () => {
+    expect(() => readProduceBody(Buffer.from('{"schema":"x","records":[{"value":1}]}'), EmbeddedFormat.Protobuf, limits)).toThrow(
+      new ValidationError('schema: unknown field'),
+    );
   });
 });

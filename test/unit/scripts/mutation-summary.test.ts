@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  withoutMachinePaths,
   digestOf,
   folderOf,
   recordedDigests,
@@ -69,5 +70,18 @@ describe('mutation summary', () => {
 
   it('digests content with SHA-256, first 16 hex digits', () => {
     expect(digestOf('a')).toBe('ca978112ca1bbdca');
+  });
+});
+
+describe('withoutMachinePaths', () => {
+  it('turns the project root and its sandboxes into ., leaving other text alone', () => {
+    const text = JSON.stringify({
+      projectRoot: '/home/dev/pipeline',
+      statusReason: 'failed: /home/dev/pipeline/.stryker-tmp/sandbox-eCMrdb/test/a.test.ts and /home/dev/pipeline/lib/x.ts, not /home/dev/pipeline2',
+    });
+    expect(JSON.parse(withoutMachinePaths(text, '/home/dev/pipeline'))).toEqual({
+      projectRoot: '.',
+      statusReason: 'failed: ./test/a.test.ts and ./lib/x.ts, not /home/dev/pipeline2',
+    });
   });
 });

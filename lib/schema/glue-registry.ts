@@ -1,0 +1,66 @@
+/**
+ * Schemas of records framed for the AWS Glue Schema Registry, fetched by schema version id
+ * once per container. An id Glue does not know is {@link SchemaNotFoundError}; any other
+ * failure (no answer, throttling, missing permission) is {@link SchemaRegistryUnavailableError},
+ * retriable, with Glue's own error kept in the cause for the log.
+ */
+import { SchemaNotFoundError, SchemaRegistryUnavailableError } from '../errors';
+import { schemaFormatOf, type SchemaFormat } from './format';
+
+/** A Glue schema version, as the codecs need it. */
+export interface GlueSchema {
+  schemaVersionId: string;
+  format: SchemaFormat;
+  schema: string;
+}
+
+/** Where Glue schema versions come from. */
+export interface GlueSchemaSource {
+  /**
+   * The schema version with `schemaVersionId`.
+   *
+   * @throws {SchemaNotFoundError} when Glue has no such version, or it is of a format not read here.
+   * @throws {SchemaRegistryUnavailableError} when Glue cannot answer.
+   */
+  schemaVersion(schemaVersionId: string): Promise<GlueSchema>;
+}
+
+/** Reads one version; the real one is `lib/aws/glue.ts`, loaded on demand. */
+export type GlueReader = (schemaVersionId: string, region: string) => Promise<{ dataFormat: string; definition: string }>;
+
+const readFromGlue: GlueReader = async (schemaVersionId, region) => {
+  const { getGlueSchemaVersion } = await import('../aws/glue');
+  return getGlueSchemaVersion(schemaVersionId, region);
+};
+
+/** A {@link GlueSchemaSource} in `region`, caching every version it read. Create one per container. */
+export function createGlueSchemaSource(region: string, read: GlueReader = readFromGlue): GlueSchemaSource {
+  const versions = new Map<string, Promise<GlueSchema>>();
+  return {
+    schemaVersion(schemaVersionId) {
+      let version = versions.get(schemaVersionId);
+      if (version === undefined) {
+        const loading = read(schemaVersionId, region).then(
+          ({ dataFormat, definition }) => {
+            const format = schemaFormatOf(dataFormat);
+            if (format === undefined)
+              throw new SchemaNotFoundError(`Glue schema version ${schemaVersionId} is of format ${dataFormat}, which is not read here`);
+            return { schemaVersionId, format, schema: definition };
+          },
+          (error: unknown) => {
+            if ((error as { name?: unknown }).name === 'EntityNotFoundException') {
+              throw new SchemaNotFoundError(`Glue schema version ${schemaVersionId} does not exist`, { cause: error });
+            }
+            throw new SchemaRegistryUnavailableError({ cause: error });
+          },
+        );
+        versions.set(schemaVersionId, loading);
+        loading.catch(() => {
+          if (versions.get(schemaVersionId) === loading) versions.delete(schemaVersionId);
+        });
+        version = loading;
+      }
+      return version;
+    },
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * The schema'd formats on both sides, over one registry: for produce, a schema given as text
+ * or id made ready to encode under its subject; for consume, a framed record or one Lambda's
+ * schema registry integration delivered, decoded. Codecs are built once per schema text and
+ * kept for the container's life, like the registry's answers.
+ */
+import { SchemaDataInvalidError, SchemaInvalidError, SchemaNotFoundError } from '../errors';
+import { parseJsonExact } from '../json-numbers';
+import { codecFactoryOf, DataMismatch, SchemaParseFailure, type SchemaCodec } from './codec';
+import { SchemaFormat, type RegisteredSchema } from './format';
+import { confluentFrame, type FramingError, unframe } from './framing';
+import type { GlueSchemaSource } from './glue-registry';
+import type { SchemaRegistry } from './registry-client';
+
+/** A schema ready to encode with: its registry id and its codec. */
+export interface PreparedSchema {
+  id: number;
+  codec: SchemaCodec;
+}
+
+/** How a request names its schema: by text, or by id. */
+export type SchemaRef = { schema: string } | { id: number };
+
+/** What Lambda's schema registry integration says of a delivered key or value (`keySchemaMetadata` / `valueSchemaMetadata`). */
+export interface DeliveredSchemaMetadata {
+  dataFormat?: string;
+  schemaId?: string;
+}
+
+/** A key or value decoded with its schema. */
+export interface DecodedData {
+  format: SchemaFormat;
+  /** The registry's id of the schema (a Confluent id, or a Glue schema version UUID). */
+  schemaId: string;
+  /** The decoded value, JSON-compatible; numbers a double cannot hold are raw JSON numbers. */
+  value: unknown;
+}
+
+/** The name of a format in messages. */
+export function formatName(format: SchemaFormat): string {
+  return format === SchemaFormat.Json ? 'JSON Schema' : format === SchemaFormat.Avro ? 'Avro' : 'Protobuf';
+}
+
+/** A Glue schema version id: a UUID. */
+const GLUE_VERSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Most codecs kept; past it the cache starts again (schemas are few, but requests choose them). */
+const MAX_CODECS = 1_000;
+
+/** The schema'd formats over `registry`. Create one per container. */
+export class Schemas {
+  private readonly codecs = new Map<string, Promise<SchemaCodec>>();
+
+  /**
+   * @param glue - where schemas of records framed for AWS Glue come from (consume in Lambda);
+   *   without it such records fail as not found.
+   */
+  constructor(
+    private readonly registry: SchemaRegistry | undefined,
+    private readonly glue?: GlueSchemaSource,
+  ) {}
+
+  /** The Confluent-compatible registry. @throws {SchemaNotFoundError} when none is configured. */
+  private confluent(what: string): SchemaRegistry {
+    if (this.registry === undefined) throw new SchemaNotFoundError(`${what}: no Confluent-compatible schema registry is configured`);
+    return this.registry;
+  }
+
+  /**
+   * The schema `ref` names under `subject`, in `format`, registering a schema given as text on first use.
+   *
+   * @param field - the request's field named in errors (`value_schema`, `key_schema_id`, ...).
+   * @throws {SchemaInvalidError} for a schema text that does not parse (or that the registry refuses).
+   * @throws {SchemaNotFoundError} for an id not registered under `subject`, or of another format.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  async prepare(subject: string, format: SchemaFormat, ref: SchemaRef, field: string): Promise<PreparedSchema> {
+    if ('schema' in ref) {
+      // Parsed here first, so that a schema that does not parse gets its own reason, and the registry no request.
+      const codec = await this.codecOf(format, ref.schema, (reason) => new SchemaInvalidError(`${field}: not a valid ${formatName(format)} schema: ${reason}`));
+      const id = await this.confluent(field).register(subject, format, ref.schema);
+      return { id, codec };
+    }
+    const registered = await this.confluent(field)
+      .schemaUnderSubject(subject, ref.id)
+      .catch((error: unknown) => {
+        throw error instanceof SchemaNotFoundError ? new SchemaNotFoundError(`${field}: ${error.message}`, { cause: error }) : error;
+      });
+    if (registered.format !== format) {
+      throw new SchemaNotFoundError(`${field}: schema id ${ref.id} is a ${formatName(registered.format)} schema, not ${formatName(format)}`);
+    }
+    return { id: ref.id, codec: await this.registeredCodec(registered) };
+  }
+
+  /**
+   * Decodes a record's key or value: with Lambda's schema metadata when the event source
+   * mapping has a registry, else from its Confluent or Glue framing. Undefined for bytes that
+   * are neither (plain JSON, other bytes).
+   *
+   * @throws {SchemaDataInvalidError} naming the format and schema id when the bytes do not decode.
+   * @throws {SchemaNotFoundError} when the schema id names no schema.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  async decode(bytes: Buffer, metadata?: DeliveredSchemaMetadata): Promise<DecodedData | undefined> {
+    if (metadata?.dataFormat !== undefined) return this.decodeDelivered(bytes, metadata.dataFormat, metadata.schemaId);
+    let framed: ReturnType<typeof unframe>;
+    try {
+      framed = unframe(bytes);
+    } catch (error) {
+      throw new SchemaDataInvalidError(`framing: ${(error as FramingError).message}`, { cause: error });
+    }
+    if (framed === undefined) return undefined;
+    if (framed.framing === 'glue') return this.decodeGlue(framed.schemaVersionId, framed.payload);
+    const registered = await this.confluent(`schema ${framed.schemaId}`).schemaById(framed.schemaId);
+    return { format: registered.format, schemaId: String(framed.schemaId), value: await this.decodePayload(registered, framed.payload) };
+  }
+
+  /** Bytes the event source mapping delivered after its own schema check: JSON text, or the source payload without framing. */
+  private async decodeDelivered(bytes: Buffer, dataFormat: string, schemaId: string | undefined): Promise<DecodedData> {
+    const id = schemaId ?? 'unknown';
+    if (dataFormat === SchemaFormat.Json) {
+      try {
+        return { format: SchemaFormat.Json, schemaId: id, value: parseJsonExact(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) };
+      } catch (error) {
+        throw new SchemaDataInvalidError(`JSON (schema ${id}): the bytes are not UTF-8 JSON`, { cause: error });
+      }
+    }
+    if (dataFormat !== SchemaFormat.Avro && dataFormat !== SchemaFormat.Protobuf) {
+      throw new SchemaDataInvalidError(`data format ${dataFormat} (schema ${id}) is not one this function reads`);
+    }
+    if (schemaId !== undefined && GLUE_VERSION_ID.test(schemaId)) return this.decodeGlue(schemaId, bytes);
+    if (schemaId === undefined || !/^\d+$/.test(schemaId)) {
+      throw new SchemaNotFoundError(`${formatName(dataFormat)} schema ${id}: not a Confluent schema id or a Glue schema version id`);
+    }
+    const registered = await this.confluent(`schema ${schemaId}`).schemaById(Number(schemaId));
+    // Lambda strips the framing; a Protobuf payload that still starts with Confluent's one-byte index `0` is read with it.
+    const payload = dataFormat === SchemaFormat.Protobuf && bytes[0] !== 0 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
+    return { format: registered.format, schemaId, value: await this.decodePayload(registered, payload) };
+  }
+
+  /** A payload of a Glue schema version (Glue's Protobuf payloads carry no message indexes: the schema's first message). */
+  private async decodeGlue(schemaVersionId: string, payload: Buffer): Promise<DecodedData> {
+    if (this.glue === undefined) throw new SchemaNotFoundError(`Glue schema version ${schemaVersionId}: no AWS Glue Schema Registry is reachable from here`);
+    const version = await this.glue.schemaVersion(schemaVersionId);
+    const codec = await this.codecOf(
+      version.format,
+      version.schema,
+      (reason) => new SchemaInvalidError(`Glue ${formatName(version.format)} schema version ${schemaVersionId} does not parse: ${reason}`),
+    );
+    const message = version.format === SchemaFormat.Protobuf ? Buffer.concat([Buffer.from([0]), payload]) : payload;
+    try {
+      return { format: version.format, schemaId: schemaVersionId, value: codec.decode(message) };
+    } catch (error) {
+      if (!(error instanceof DataMismatch)) throw error;
+      throw new SchemaDataInvalidError(`${formatName(version.format)} Glue schema version ${schemaVersionId}: ${error.message}`, { cause: error });
+    }
+  }
+
+  private async decodePayload(registered: RegisteredSchema, payload: Buffer): Promise<unknown> {
+    const codec = await this.registeredCodec(registered);
+    try {
+      return codec.decode(payload);
+    } catch (error) {
+      if (!(error instanceof DataMismatch)) throw error;
+      throw new SchemaDataInvalidError(`${formatName(registered.format)} schema ${registered.id}: ${error.message}`, { cause: error });
+    }
+  }
+
+  private registeredCodec(registered: RegisteredSchema): Promise<SchemaCodec> {
+    return this.codecOf(
+      registered.format,
+      registered.schema,
+      (reason) => new SchemaInvalidError(`registered ${formatName(registered.format)} schema ${registered.id} does not parse: ${reason}`),
+    );
+  }
+
+  private codecOf(format: SchemaFormat, schema: string, invalid: (reason: string) => Error): Promise<SchemaCodec> {
+    const key = `${format}\u0000${schema}`;
+    let codec = this.codecs.get(key);
+    if (codec === undefined) {
+      if (this.codecs.size >= MAX_CODECS) this.codecs.clear();
+      codec = codecFactoryOf(format).then((factory) => {
+        try {
+          return factory(schema);
+        } catch (error) {
+          if (error instanceof SchemaParseFailure) throw invalid(error.message);
+          throw error;
+        }
+      });
+      this.codecs.set(key, codec);
+      const loading = codec;
+      loading.catch(() => {
+        if (this.codecs.get(key) === loading) this.codecs.delete(key);
+      });
+    }
+    return codec;
+  }
+}
+
+/**
+ * Encodes `value` (parsed exactly) with `prepared`'s codec, behind Confluent's framing.
+ *
+ * @param place - the request's field named in errors, e.g. `records[3].value`.
+ * @throws {SchemaDataInvalidError} naming `place` and the path inside the value.
+ */
+export function encodeWith(prepared: PreparedSchema, value: unknown, text: Buffer, place: string): Buffer {
+  let payload: Buffer;
+  try {
+    payload = prepared.codec.encode(value, text);
+  } catch (error) {
+    if (!(error instanceof DataMismatch)) throw error;
+    throw new SchemaDataInvalidError(`${place}${error.path}: ${error.message} (schema ${prepared.id})`, { cause: error });
+  }
+  return confluentFrame(prepared.id, payload);
+}

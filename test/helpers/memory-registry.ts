@@ -1,0 +1,47 @@
+/** A schema registry in memory for unit tests: ids given in order, every question recorded. */
+import { SchemaNotFoundError } from '../../lib/errors';
+import type { RegisteredSchema, SchemaFormat } from '../../lib/schema/format';
+import type { SchemaRegistry } from '../../lib/schema/registry-client';
+
+/** A {@link SchemaRegistry} in memory, with the calls it was asked. */
+export interface MemoryRegistry extends SchemaRegistry {
+  calls: string[];
+  /** Puts a schema under `id` directly (fixtures whose events name fixed ids). */
+  put(id: number, format: SchemaFormat, schema: string, subject?: string): void;
+}
+
+/** A new, empty {@link MemoryRegistry}. */
+export function memoryRegistry(): MemoryRegistry {
+  const byId = new Map<number, RegisteredSchema & { subjects: Set<string> }>();
+  const calls: string[] = [];
+  return {
+    calls,
+    put(id, format, schema, subject) {
+      byId.set(id, { id, format, schema, subjects: new Set(subject === undefined ? [] : [subject]) });
+    },
+    async register(subject, format, schema) {
+      calls.push(`register ${subject}`);
+      for (const entry of byId.values()) {
+        if (entry.schema === schema && entry.format === format) {
+          entry.subjects.add(subject);
+          return entry.id;
+        }
+      }
+      const id = Math.max(0, ...byId.keys()) + 1;
+      byId.set(id, { id, format, schema, subjects: new Set([subject]) });
+      return id;
+    },
+    async schemaById(id) {
+      calls.push(`schema ${id}`);
+      const entry = byId.get(id);
+      if (entry === undefined) throw new SchemaNotFoundError(`schema id ${id} is not registered`);
+      return { id: entry.id, format: entry.format, schema: entry.schema };
+    },
+    async schemaUnderSubject(subject, id) {
+      calls.push(`under ${subject} ${id}`);
+      const entry = byId.get(id);
+      if (entry === undefined || !entry.subjects.has(subject)) throw new SchemaNotFoundError(`schema id ${id} is not registered under subject "${subject}"`);
+      return { id: entry.id, format: entry.format, schema: entry.schema };
+    },
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * Decoding before the plan, on events of the shapes Lambda delivers with a schema registry
+ * (fixtures under test/fixtures/aws-kafka-events/schema-registry), each decoded value written
+ * out by hand.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SchemaRegistryUnavailableError } from '../../../lib/errors';
+import { decodeKafkaEvent, type ConsumedRecord, type PartitionEntry } from '../../../lib/consume/event';
+import { SCHEMA_REGISTRY_UNAVAILABLE } from '../../../lib/consume/failure-reason';
+import { createPatience } from '../../../lib/consume/patience';
+import { decodeSchemaRecords, type RecordDecoder } from '../../../lib/consume/schema-decoding';
+import { createGlueSchemaSource } from '../../../lib/schema/glue-registry';
+import { Schemas } from '../../../lib/schema/schemas';
+import { FakeClock } from '../../helpers/fake-clock';
+import { memoryRegistry } from '../../helpers/memory-registry';
+
+const ORDER_AVRO = JSON.stringify({
+  type: 'record',
+  name: 'Order',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'total', type: 'long' },
+    { name: 'note', type: ['null', 'string'] },
+    { name: 'raw', type: 'bytes' },
+  ],
+});
+const ORDER_PROTO = 'syntax = "proto3"; package shop; message Order { string id = 1; int64 total = 2; }';
+
+function fixture(name: string): unknown {
+  return JSON.parse(readFileSync(new URL(`../../fixtures/aws-kafka-events/schema-registry/${name}`, import.meta.url), 'utf8'));
+}
+
+const GLUE_VERSION = 'a1b2c3d4-5678-90ab-cdef-1234567890ab';
+
+function schemas(): Schemas {
+  const registry = memoryRegistry();
+  registry.put(17, 'AVRO', ORDER_AVRO);
+  registry.put(18, 'PROTOBUF', ORDER_PROTO);
+  const glue = createGlueSchemaSource('us-east-1', async (id) => {
+    if (id !== GLUE_VERSION) throw Object.assign(new Error('not found'), { name: 'EntityNotFoundException' });
+    return { dataFormat: 'AVRO', definition: ORDER_AVRO };
+  });
+  return new Schemas(registry, glue);
+}
+
+const noWaiting = createPatience(new FakeClock(0), undefined, async () => undefined);
+
+async function decodedEntries(name: string): Promise<PartitionEntry[]> {
+  const event = await decodeSchemaRecords(decodeKafkaEvent(fixture(name)), schemas(), noWaiting);
+  return event.partitions.flatMap((partition) => partition.entries);
+}
+
+function recordOf(entry: PartitionEntry | undefined): ConsumedRecord {
+  if (entry === undefined || !('record' in entry)) throw new Error(`expected a record, got ${JSON.stringify(entry)}`);
+  return entry.record;
+}
+
+describe('decodeSchemaRecords on Lambda events with a schema registry', () => {
+  it('decodes an Avro value delivered in SOURCE format by its metadata, the long kept digit for digit', async () => {
+    const [entry] = await decodedEntries('confluent-avro-source.json');
+    const record = recordOf(entry);
+    expect(record.decodedValue?.format).toBe('AVRO');
+    expect(record.decodedValue?.schemaId).toBe('17');
+    expect(JSON.stringify(record.decodedValue?.value)).toBe('{"id":"o1","total":9007199254740993,"note":{"string":"hi"},"raw":"ÿ"}');
+    // A key without metadata keeps its bytes only.
+    expect(record.decodedKey).toBeUndefined();
+    expect(record.key?.toString()).toBe('order-1');
+  });
+
+  it('decodes a Protobuf value delivered without framing, 64-bit integers as strings', async () => {
+    const [entry] = await decodedEntries('confluent-protobuf-source.json');
+    expect(recordOf(entry).decodedValue).toEqual({ format: 'PROTOBUF', schemaId: '18', value: { id: 'p1', total: '9007199254740993' } });
+  });
+
+  it('reads the JSON record format as JSON text, keeping every digit', async () => {
+    const [entry] = await decodedEntries('confluent-json-format.json');
+    const record = recordOf(entry);
+    expect(record.decodedKey).toEqual({ format: 'JSON', schemaId: '16', value: 'order-1' });
+    expect(record.decodedValue?.schemaId).toBe('17');
+    expect(JSON.stringify(record.decodedValue?.value)).toBe('{"id":"o1","total":9007199254740993,"note":"hi"}');
+  });
+
+  it('decodes Confluent framing delivered as is, and fails each record that does not decode on its own, naming format and schema id', async () => {
+    const [good, unknownId, truncated] = await decodedEntries('confluent-framed-no-integration.json');
+    expect(recordOf(good).decodedValue?.schemaId).toBe('17');
+    expect(unknownId).toMatchObject({ malformed: { offset: 13, reason: 'not decodable with its schema: value: schema id 99 is not registered' } });
+    expect(truncated).toMatchObject({ malformed: { offset: 14 } });
+    expect((truncated as { malformed: { reason: string } }).malformed.reason).toMatch(
+      /^not decodable with its schema: value: Avro schema 17: the bytes are not Avro of this schema/,
+    );
+  });
+
+  it('decodes an Avro value delivered in SOURCE format with a Glue schema version id', async () => {
+    const [entry] = await decodedEntries('glue-avro-source.json');
+    expect(recordOf(entry).decodedValue?.schemaId).toBe(GLUE_VERSION);
+    expect(JSON.stringify(recordOf(entry).decodedValue?.value)).toBe('{"id":"o1","total":9007199254740993,"note":{"string":"hi"},"raw":"ÿ"}');
+  });
+
+  it('decodes Glue framing delivered as is, uncompressed and zlib-compressed', async () => {
+    const entries = await decodedEntries('glue-framed-no-integration.json');
+    expect(entries.map((entry) => recordOf(entry).decodedValue?.value)).toEqual([
+      { id: 'o1', total: expect.anything(), note: { string: 'hi' }, raw: 'ÿ' },
+      { id: 'o1', total: expect.anything(), note: { string: 'hi' }, raw: 'ÿ' },
+    ]);
+    expect(entries.map((entry) => recordOf(entry).decodedValue?.format)).toEqual(['AVRO', 'AVRO']);
+  });
+
+  it('leaves plain JSON records as they are', async () => {
+    const event = decodeKafkaEvent(JSON.parse(readFileSync(new URL('../../fixtures/aws-kafka-events/msk-docs-sample.json', import.meta.url), 'utf8')));
+    const decoded = await decodeSchemaRecords(event, schemas(), noWaiting);
+    expect(decoded.partitions.flatMap((partition) => partition.entries)).toEqual(event.partitions.flatMap((partition) => partition.entries));
+  });
+});
+
+describe('decodeSchemaRecords with a registry that cannot be reached', () => {
+  const event = () => decodeKafkaEvent(fixture('confluent-avro-source.json'));
+
+  it('waits it out while the invocation may wait', async () => {
+    const clock = new FakeClock(0);
+    let failures = 2;
+    const real = schemas();
+    const flaky: RecordDecoder = {
+      decode: async (bytes, metadata) => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new SchemaRegistryUnavailableError();
+        }
+        return real.decode(bytes, metadata);
+      },
+    };
+    const patience = createPatience(clock, 10_000, async (ms) => {
+      clock.nowValueMs += ms;
+    });
+    const [entry] = (await decodeSchemaRecords(event(), flaky, patience)).partitions.flatMap((partition) => partition.entries);
+    expect(recordOf(entry).decodedValue?.schemaId).toBe('17');
+    expect(clock.nowMs()).toBe(300);
+  });
+
+  it('fails the records as unavailable (retriable) once it may wait no longer', async () => {
+    const down: RecordDecoder = { decode: async () => Promise.reject(new SchemaRegistryUnavailableError()) };
+    const [entry] = (await decodeSchemaRecords(event(), down, noWaiting)).partitions.flatMap((partition) => partition.entries);
+    expect(entry).toMatchObject({ malformed: { offset: 10, reason: SCHEMA_REGISTRY_UNAVAILABLE } });
+    expect((entry as { malformed: { error: { retriable: boolean } } }).malformed.error.retriable).toBe(true);
+  });
+});
+
+describe('decodeSchemaRecords, side by side', () => {
+  const event = (key: number[] | null, value: number[] | null) =>
+    decodeKafkaEvent({
+      eventSource: 'aws:kafka',
+      records: {
+        't-0': [
+          {
+            topic: 't',
+            partition: 0,
+            offset: 3,
+            timestamp: 1,
+            timestampType: 'CREATE_TIME',
+            ...(key === null ? {} : { key: Buffer.from(key).toString('base64') }),
+            ...(value === null ? {} : { value: Buffer.from(value).toString('base64') }),
+            headers: [],
+          },
+        ],
+      },
+    });
+  // Avro "k" and the long 3, framed with ids 1 and 2.
+  const decoder = (): Schemas => {
+    const registry = memoryRegistry();
+    registry.put(1, 'AVRO', '"string"');
+    registry.put(2, 'AVRO', '"long"');
+    return new Schemas(registry);
+  };
+  const entryOf = async (key: number[] | null, value: number[] | null) =>
+    (await decodeSchemaRecords(event(key, value), decoder(), noWaiting)).partitions[0]?.entries[0];
+
+  it('decodes a framed key alone, leaving a plain value and a tombstone as they are', async () => {
+    const withPlain = recordOf(await entryOf([0, 0, 0, 0, 1, 0x02, 0x6b], [0x7b, 0x7d]));
+    expect(withPlain.decodedKey).toEqual({ format: 'AVRO', schemaId: '1', value: 'k' });
+    expect('decodedValue' in withPlain).toBe(false);
+    const tombstone = recordOf(await entryOf([0, 0, 0, 0, 1, 0x02, 0x6b], null));
+    expect(tombstone.value).toBeNull();
+    expect('decodedValue' in tombstone).toBe(false);
+  });
+
+  it('decodes a framed value alone', async () => {
+    const record = recordOf(await entryOf(null, [0, 0, 0, 0, 2, 0x06]));
+    expect(record.decodedValue).toEqual({ format: 'AVRO', schemaId: '2', value: 3 });
+    expect('decodedKey' in record).toBe(false);
+  });
+
+  it('names the key when the key does not decode', async () => {
+    expect(await entryOf([0, 0, 0, 0, 7, 0x02], [0, 0, 0, 0, 2, 0x06])).toMatchObject({
+      malformed: { offset: 3, reason: 'not decodable with its schema: key: schema id 7 is not registered' },
+    });
+  });
+
+  it('keeps a malformed entry malformed', async () => {
+    const malformed = decodeKafkaEvent({
+      eventSource: 'aws:kafka',
+      records: { 't-0': [{ topic: 't', partition: 0, offset: 1, timestamp: 'x', timestampType: 'CREATE_TIME' }] },
+    });
+    const decoded = await decodeSchemaRecords(malformed, decoder(), noWaiting);
+    expect(decoded.partitions[0]?.entries).toEqual(malformed.partitions[0]?.entries);
+  });
+});

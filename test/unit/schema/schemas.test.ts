@@ -1,0 +1,117 @@
+/** The schema'd formats over a registry in memory: preparing schemas for produce, decoding what consume meets. */
+import { describe, expect, it } from 'vitest';
+import { SchemaDataInvalidError, SchemaInvalidError, SchemaNotFoundError } from '../../../lib/errors';
+import { parseJsonExact } from '../../../lib/json-numbers';
+import { createGlueSchemaSource } from '../../../lib/schema/glue-registry';
+import { encodeWith, formatName, Schemas } from '../../../lib/schema/schemas';
+import { memoryRegistry } from '../../helpers/memory-registry';
+
+const PROTO = 'syntax = "proto3"; message M { int32 n = 1; }';
+
+function registry() {
+  const memory = memoryRegistry();
+  memory.put(1, 'AVRO', '"string"', 't-value');
+  memory.put(2, 'PROTOBUF', PROTO, 't-value');
+  memory.put(3, 'AVRO', '{"type":"recrod"}');
+  return memory;
+}
+
+describe('Schemas.prepare', () => {
+  it('reuses one codec per schema text, and refuses one that does not parse without asking the registry', async () => {
+    const memory = registry();
+    const schemas = new Schemas(memory);
+    const first = await schemas.prepare('t-value', 'AVRO', { schema: '"long"' }, 'value_schema');
+    const again = await schemas.prepare('u-value', 'AVRO', { schema: '"long"' }, 'value_schema');
+    expect(again.codec).toBe(first.codec);
+    await expect(schemas.prepare('t-value', 'PROTOBUF', { schema: 'message {' }, 'value_schema')).rejects.toThrow(
+      /^value_schema: not a valid Protobuf schema: /,
+    );
+    expect(memory.calls.filter((call) => call.startsWith('register'))).toEqual(['register t-value', 'register u-value']);
+  });
+
+  it('refuses a registered schema that does not parse, naming its id', async () => {
+    const memory = registry();
+    memory.put(3, 'AVRO', '{"type":"recrod"}', 't-value');
+    const refused = await new Schemas(memory).prepare('t-value', 'AVRO', { id: 3 }, 'value_schema_id').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SchemaInvalidError);
+    expect((refused as Error).message).toMatch(/^registered Avro schema 3 does not parse: /);
+  });
+
+  it('needs a Confluent-compatible registry', async () => {
+    await expect(new Schemas(undefined).prepare('t-value', 'AVRO', { id: 1 }, 'value_schema_id')).rejects.toThrow(
+      new SchemaNotFoundError('value_schema_id: no Confluent-compatible schema registry is configured'),
+    );
+  });
+
+  it('names the formats as users know them', () => {
+    expect(['AVRO', 'PROTOBUF', 'JSON'].map((format) => formatName(format as 'AVRO'))).toEqual(['Avro', 'Protobuf', 'JSON Schema']);
+  });
+
+  it('frames what it encodes, and names the place and path of what does not match', async () => {
+    const prepared = await new Schemas(registry()).prepare('t-value', 'PROTOBUF', { id: 2 }, 'value_schema_id');
+    expect(encodeWith(prepared, { n: 3 }, Buffer.alloc(0), 'records[0].value')).toEqual(Buffer.from([0, 0, 0, 0, 2, 0, 0x08, 0x03]));
+    expect(() => encodeWith(prepared, { n: 'x' }, Buffer.alloc(0), 'records[4].value')).toThrow(
+      new SchemaDataInvalidError('records[4].value/n: integer expected (schema 2)'),
+    );
+  });
+});
+
+describe('Schemas.decode', () => {
+  const schemas = () => new Schemas(registry());
+
+  it('decodes Confluent framing, and refuses a header cut short', async () => {
+    expect(await schemas().decode(Buffer.from([0, 0, 0, 0, 1, 0x02, 0x61]))).toEqual({ format: 'AVRO', schemaId: '1', value: 'a' });
+    await expect(schemas().decode(Buffer.from([0, 0, 1]))).rejects.toThrow(
+      new SchemaDataInvalidError('framing: Confluent framing cut short: 3 bytes, the header alone is 5'),
+    );
+  });
+
+  it('reads delivered Protobuf with or without its message index', async () => {
+    const metadata = { dataFormat: 'PROTOBUF', schemaId: '2' };
+    expect(await schemas().decode(Buffer.from([0x08, 0x05]), metadata)).toEqual({ format: 'PROTOBUF', schemaId: '2', value: { n: 5 } });
+    expect(await schemas().decode(Buffer.from([0x00, 0x08, 0x05]), metadata)).toEqual({ format: 'PROTOBUF', schemaId: '2', value: { n: 5 } });
+  });
+
+  it('refuses delivered data it cannot read, naming format and schema id', async () => {
+    await expect(schemas().decode(Buffer.from([0xff]), { dataFormat: 'JSON', schemaId: '9' })).rejects.toThrow(
+      new SchemaDataInvalidError('JSON (schema 9): the bytes are not UTF-8 JSON'),
+    );
+    await expect(schemas().decode(Buffer.from('{}'), { dataFormat: 'XML', schemaId: '9' })).rejects.toThrow(
+      new SchemaDataInvalidError('data format XML (schema 9) is not one this function reads'),
+    );
+    await expect(schemas().decode(Buffer.from([1]), { dataFormat: 'AVRO', schemaId: 'orders-v1' })).rejects.toThrow(
+      new SchemaNotFoundError('Avro schema orders-v1: not a Confluent schema id or a Glue schema version id'),
+    );
+    await expect(schemas().decode(Buffer.from([1]), { dataFormat: 'AVRO' })).rejects.toThrow(
+      new SchemaNotFoundError('Avro schema unknown: not a Confluent schema id or a Glue schema version id'),
+    );
+    await expect(schemas().decode(Buffer.from([0x80]), { dataFormat: 'AVRO', schemaId: '1' })).rejects.toThrow(/^Avro schema 1: the bytes are not Avro/);
+  });
+
+  it('reads a JSON value delivered without a schema id', async () => {
+    expect(await schemas().decode(Buffer.from('{"a":1}'), { dataFormat: 'JSON' })).toEqual({ format: 'JSON', schemaId: 'unknown', value: { a: 1 } });
+  });
+
+  it('decodes Glue framing of each format with the version Glue gives, and refuses it without Glue', async () => {
+    const uuid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    const glue = createGlueSchemaSource('eu-west-1', async (id) =>
+      id.startsWith('00112233') ? { dataFormat: 'PROTOBUF', definition: PROTO } : { dataFormat: 'AVRO', definition: '"int"' },
+    );
+    const withGlue = new Schemas(registry(), glue);
+    expect(await withGlue.decode(Buffer.concat([Buffer.from([3, 0]), uuid, Buffer.from([0x08, 0x07])]))).toEqual({
+      format: 'PROTOBUF',
+      schemaId: '00112233-4455-6677-8899-aabbccddeeff',
+      value: { n: 7 },
+    });
+    await expect(withGlue.decode(Buffer.from([0x80]), { dataFormat: 'AVRO', schemaId: 'ffffffff-4455-6677-8899-aabbccddeeff' })).rejects.toThrow(
+      /^Avro Glue schema version ffffffff-4455-6677-8899-aabbccddeeff: /,
+    );
+    await expect(schemas().decode(Buffer.concat([Buffer.from([3, 0]), uuid, Buffer.from([0x08])]))).rejects.toThrow(
+      new SchemaNotFoundError('Glue schema version 00112233-4455-6677-8899-aabbccddeeff: no AWS Glue Schema Registry is reachable from here'),
+    );
+  });
+
+  it('leaves bytes with neither framing nor metadata alone', async () => {
+    expect(await schemas().decode(Buffer.from(parseJsonExact('"x"') as string))).toBeUndefined();
+  });
+});
