@@ -3,14 +3,15 @@
  * Maven Central jars, for `npm start` and the tests. No Docker: Maven fetches the broker's
  * jars once into a cache outside the repository, and Java runs them.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isKafkaReachable, waitForKafka } from './kafka/admin';
 import { prepareKafkaSecurity, scramFormatArguments, secureListeners, securityProperties, type KafkaSecurity, type SecurePorts } from './kafka-security';
 import { isPortOpen } from './ports';
+import { lastLines, startWatchedProcess } from './watched-process';
 import type { Logger } from '../lib/logger';
 
 /** The pinned broker version; 3.9.x is the line kafkajs 2.2.4 is known to work with. */
@@ -163,35 +164,6 @@ log4j.logger.kafka=INFO
 log4j.logger.org.apache.kafka=INFO
 `;
 
-// Runs the broker under a bash watchdog that reads its stdin, a pipe from this process:
-// when this process dies for any reason, even SIGKILL, the pipe closes, the read ends and
-// the watchdog stops the broker. No broker outlives the run that started it.
-const WATCHDOG = `
-data_dir=$1
-shift
-exec 3<&0
-"$@" 3<&- </dev/null &
-child=$!
-trap 'kill -TERM $child 2>/dev/null' TERM INT
-( while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null ) &
-watcher=$!
-exec 3<&-
-status=0
-while kill -0 $child 2>/dev/null; do wait $child; status=$?; done
-kill $watcher 2>/dev/null
-# Throwaway data (an empty argument means persistent): remove it also when the parent died without stop().
-[ -n "$data_dir" ] && rm -rf "$data_dir"
-exit $status
-`;
-
-function lastLines(file: string, count: number): string {
-  try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-count).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 /**
  * Starts a single-node KRaft broker on loopback and waits until it answers metadata requests.
  *
@@ -278,13 +250,18 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
   }
 
   const consoleLog = join(dataDir, 'console.log');
-  const out = openSync(consoleLog, 'a');
-  const child: ChildProcess = spawn('bash', ['-c', WATCHDOG, 'kafka-broker', persistent ? '' : dataDir, 'java', ...jvm, 'kafka.Kafka', propertiesFile], {
-    stdio: ['pipe', out, out],
-    detached: true,
+  // No broker outlives the run that started it (see watched-process.ts).
+  const {
+    child,
+    exited,
+    stop: stopChild,
+  } = startWatchedProcess({
+    name: 'kafka-broker',
+    command: 'java',
+    args: [...jvm, 'kafka.Kafka', propertiesFile],
+    consoleLog,
+    ...(persistent ? {} : { throwawayDir: dataDir }),
   });
-  closeSync(out);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const died = exited.then((code): never => {
     throw new KafkaBrokerError(
       `the Kafka broker exited (code ${code}) before it was ready:\n${lastLines(consoleLog, 15)}\n${lastLines(join(dataDir, 'server.log'), 15)}`,
@@ -295,21 +272,7 @@ export async function startKafkaBroker(options: StartKafkaOptions): Promise<Kafk
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => {
-          // The broker did not shut down in time; end its whole process group.
-          if (child.pid !== undefined) {
-            try {
-              process.kill(-child.pid, 'SIGKILL');
-            } catch {
-              /* already gone */
-            }
-          }
-        }, 30_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(30_000);
       discard();
       logger.info('Kafka broker stopped', { brokers: brokers.join(',') });
     })();

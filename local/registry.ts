@@ -5,12 +5,13 @@
  * repository, and Java runs it. `SCHEMA_REGISTRY_URL` names an existing registry instead
  * (Confluent Schema Registry, Karapace, another Apicurio), and then nothing is started.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../lib/logger';
 import { freePort, isPortOpen } from './ports';
+import { lastLines, startWatchedProcess } from './watched-process';
 
 /** The pinned registry release; the 2.6 line runs on Java 17 (3.x needs Java 21). */
 const APICURIO_VERSION = '2.6.13.Final';
@@ -131,31 +132,6 @@ export async function isSchemaRegistry(url: string, timeoutMs = 1_000): Promise<
   }
 }
 
-// Runs the JVM under a bash watchdog reading its stdin, a pipe from this process: when this
-// process dies for any reason, even SIGKILL, the pipe closes and the watchdog stops the
-// registry, so none outlives the run that started it (the same guard as the broker's).
-const WATCHDOG = `
-exec 3<&0
-"$@" 3<&- </dev/null &
-child=$!
-trap 'kill -TERM $child 2>/dev/null' TERM INT
-( while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null ) &
-watcher=$!
-exec 3<&-
-status=0
-while kill -0 $child 2>/dev/null; do wait $child; status=$?; done
-kill $watcher 2>/dev/null
-exit $status
-`;
-
-function lastLines(file: string, count: number): string {
-  try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-count).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 /**
  * The JVM's flags: a small heap (the registry holds a handful of schemas) and a quick start
  * over peak speed, since it serves a few lookups per schema and then clients cache.
@@ -216,15 +192,19 @@ export async function startSchemaRegistry(options: StartRegistryOptions): Promis
   const home = ensureRegistryRelease(logger);
   const logDir = mkdtempSync(join(tmpdir(), 'schema-registry-'));
   const consoleLog = join(logDir, 'console.log');
-  const out = openSync(consoleLog, 'a');
   const started = Date.now();
-  const child: ChildProcess = spawn('bash', ['-c', WATCHDOG, 'schema-registry', 'java', ...jvmArguments(port), '-jar', join(home, RUNNER_JAR)], {
+  // None outlives the run that started it, the same guard as the broker's (see watched-process.ts).
+  const {
+    child,
+    exited,
+    stop: stopChild,
+  } = startWatchedProcess({
+    name: 'schema-registry',
+    command: 'java',
+    args: [...jvmArguments(port), '-jar', join(home, RUNNER_JAR)],
+    consoleLog,
     cwd: logDir,
-    stdio: ['pipe', out, out],
-    detached: true,
   });
-  closeSync(out);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const died = exited.then((code): never => {
     throw new SchemaRegistryLaunchError(`the schema registry exited (code ${code}) before it was ready:\n${lastLines(consoleLog, 20)}`);
   });
@@ -233,20 +213,7 @@ export async function startSchemaRegistry(options: StartRegistryOptions): Promis
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => {
-          if (child.pid !== undefined) {
-            try {
-              process.kill(-child.pid, 'SIGKILL');
-            } catch {
-              /* already gone */
-            }
-          }
-        }, 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(15_000);
       rmSync(logDir, { recursive: true, force: true });
       logger.info('schema registry stopped', { registry: url });
     })();
