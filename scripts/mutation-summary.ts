@@ -200,6 +200,7 @@ export const INCREMENTAL_PATH = 'test/mutation/incremental.json';
 export function withoutMachinePaths(text: string, projectRoot: string): string {
   const root = JSON.stringify(projectRoot).slice(1, -1);
   const escaped = root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  // Only the whole root: a sibling such as `<root>2` is another place.
-  return text.replace(new RegExp(`${escaped}(/\\.stryker-tmp/sandbox-[A-Za-z0-9]+)?(?![\\w.-])`, 'g'), '.');
+  // Any run's sandbox, wherever that run's project was; then this root (only the whole root: a
+  // sibling such as `<root>2` is another place).
+  return text.replace(/(?:\/[^\s"'\\/:]+)+\/\.stryker-tmp\/sandbox-[A-Za-z0-9]+/g, '.').replace(new RegExp(`${escaped}(?![\\w.-])`, 'g'), '.');
 }

@@ -364,3 +364,44 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('loadConfig refuses malformed values, naming the variable', () => {
+  it.each([
+    ['a list of nothing but commas', { ALLOWED_TOPICS: ' , ,' }, 'ALLOWED_TOPICS: must list at least one value'],
+    ['a topic name Kafka would refuse', { ALLOWED_TOPICS: 'orders,bad topic' }, 'ALLOWED_TOPICS: "bad topic" is not a valid topic name'],
+    ['a DynamoDB endpoint that is no URL', { DYNAMODB_ENDPOINT: 'localhost 8000' }, 'DYNAMODB_ENDPOINT: "localhost 8000" is not an http(s) URL'],
+    ['a registry URL that is no URL', { SCHEMA_REGISTRY_URL: 'registry:8081 x' }, 'SCHEMA_REGISTRY_URL: "registry:8081 x" is not an http(s) URL'],
+    ['a registry URL of another scheme', { SCHEMA_REGISTRY_URL: 'ftp://registry' }, 'SCHEMA_REGISTRY_URL: "ftp://registry" is not an http(s) URL'],
+    [
+      'a registry secret that is no Secrets Manager ARN',
+      { SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081', SCHEMA_REGISTRY_SECRET_ARN: 'registry-secret' },
+      'SCHEMA_REGISTRY_SECRET_ARN: "registry-secret" is not a Secrets Manager secret ARN',
+    ],
+    [
+      'a registry user without a password',
+      { SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081', SCHEMA_REGISTRY_USERNAME: 'u' },
+      'SCHEMA_REGISTRY_USERNAME: and SCHEMA_REGISTRY_PASSWORD go together',
+    ],
+    [
+      'a registry password without a user',
+      { SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081', SCHEMA_REGISTRY_PASSWORD: 'p' },
+      'SCHEMA_REGISTRY_USERNAME: and SCHEMA_REGISTRY_PASSWORD go together',
+    ],
+  ])('%s', (_name, env, message) => {
+    expect(() => loadConfig(env)).toThrow(new ConfigError(message.slice(0, message.indexOf(':')), message.slice(message.indexOf(':') + 2)));
+  });
+
+  it('takes registry credentials given together, and a secret ARN of any partition', () => {
+    expect(loadConfig({ SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/', SCHEMA_REGISTRY_USERNAME: 'u', SCHEMA_REGISTRY_PASSWORD: 'p' }).schemaRegistry).toEqual({
+      url: 'http://127.0.0.1:8081',
+      timeoutMs: 3_000,
+      credentials: { username: 'u', password: 'p' },
+    });
+    expect(
+      loadConfig({
+        SCHEMA_REGISTRY_URL: 'https://registry.example',
+        SCHEMA_REGISTRY_SECRET_ARN: 'arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:r-AbCdEf',
+      }).schemaRegistry?.credentials,
+    ).toEqual({ secretArn: 'arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:r-AbCdEf', region: 'us-east-1' });
+  });
+});

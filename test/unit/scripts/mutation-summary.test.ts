@@ -77,11 +77,12 @@ describe('withoutMachinePaths', () => {
   it('turns the project root and its sandboxes into ., leaving other text alone', () => {
     const text = JSON.stringify({
       projectRoot: '/home/dev/pipeline',
-      statusReason: 'failed: /home/dev/pipeline/.stryker-tmp/sandbox-eCMrdb/test/a.test.ts and /home/dev/pipeline/lib/x.ts, not /home/dev/pipeline2',
+      statusReason:
+        'failed: /home/dev/pipeline/.stryker-tmp/sandbox-eCMrdb/test/a.test.ts and /home/dev/pipeline/lib/x.ts, not /home/dev/pipeline2; earlier: /srv/ci/x/.stryker-tmp/sandbox-Q1/test/b.test.ts',
     });
     expect(JSON.parse(withoutMachinePaths(text, '/home/dev/pipeline'))).toEqual({
       projectRoot: '.',
-      statusReason: 'failed: ./test/a.test.ts and ./lib/x.ts, not /home/dev/pipeline2',
+      statusReason: 'failed: ./test/a.test.ts and ./lib/x.ts, not /home/dev/pipeline2; earlier: ./test/b.test.ts',
     });
   });
 });
