@@ -178,6 +178,9 @@ export class RedriveUsageError extends Error {}
 export async function redrive(options: RedriveOptions): Promise<RedriveSummary> {
   const { config, logger, onFailureTopic, groupId } = options;
   const summary = emptySummary(options.apply ? 'apply' : 'dry-run', onFailureTopic, groupId);
+  const writer = options.apply ? (options.writer ?? createTransactionalWriter(config.kafka, { groupId, logger })) : undefined;
+  // Before the group's position is read: an earlier run's last transaction is then complete.
+  await writer?.ready();
   const offsets = createOffsetReader(config.kafka, logger);
   const remaining = new Map<number, bigint>();
   try {
@@ -187,12 +190,20 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
       const from = [BigInt(low), committed.get(partition) ?? -1n].reduce((a, b) => (a > b ? a : b));
       if (BigInt(high) > from) remaining.set(partition, BigInt(high));
     }
+  } catch (error) {
+    await writer?.close().catch(() => undefined);
+    throw error;
   } finally {
     await offsets.close();
   }
-  if (remaining.size === 0) return summary;
+  if (remaining.size === 0) {
+    await writer?.close();
+    return summary;
+  }
 
-  const writer = options.apply ? (options.writer ?? createTransactionalWriter(config.kafka, { groupId, logger })) : undefined;
+  // Where each partition's last transaction of this run committed: a group position read again
+  // after a rebalance (a broker restart) may not show it yet, and those records are not redriven twice.
+  const written = new Map<number, bigint>();
   let failed: unknown;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => {
@@ -220,7 +231,13 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
       const writes = new Map<string, OutgoingRecord[]>();
       let pending = 0;
       let next: bigint | undefined;
+      const after = written.get(batch.partition) ?? -1n;
       for (const message of batch.records) {
+        if (BigInt(message.offset) < after) {
+          // Written by this run already: only the position moves (committed again with the next transaction).
+          next = BigInt(message.offset) + 1n;
+          continue;
+        }
         if (BigInt(message.offset) >= end || (options.limit !== undefined && summary.redriven + pending >= options.limit)) break;
         const verdict = redriveVerdict(message, options.filters);
         tally(summary, verdict);
@@ -245,6 +262,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
           return;
         }
         summary.redriven += pending;
+        written.set(batch.partition, next);
       }
       control.advance(next);
       if (next >= end) remaining.delete(batch.partition);

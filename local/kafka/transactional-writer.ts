@@ -42,6 +42,12 @@ export interface TransactionalWriterOptions {
 /** Writes records with a group's progress, atomically. */
 export interface TransactionalWriter {
   /**
+   * Connects, registering the writer's transactional id. The broker first completes any
+   * transaction an earlier writer of the same group left (committed or aborted), so the group's
+   * offsets read after this are stable: a commit whose answer was lost is not read as undone.
+   */
+  ready(): Promise<void>;
+  /**
    * Writes `batches` and commits `progress` for the group in one transaction.
    *
    * @throws whatever the broker answered; the transaction is then aborted, nothing written.
@@ -72,6 +78,9 @@ export function createTransactionalWriter(config: KafkaConfig, options: Transact
     return producer;
   };
   return {
+    async ready() {
+      await connected();
+    },
     async write(batches, progress) {
       const transaction = await (await connected()).transaction();
       try {
