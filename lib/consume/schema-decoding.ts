@@ -32,10 +32,25 @@ async function decodeSide(decoder: RecordDecoder, bytes: Buffer | null, metadata
   return bytes === null ? undefined : decoder.decode(bytes, metadata);
 }
 
+/**
+ * The decoded key. Without the mapping's schema metadata a key's framing is only a guess (a key
+ * written by Kafka's IntegerSerializer or LongSerializer with a small value starts with 0x00
+ * too), and the key only informs: a key that does not decode then stays bytes, and the record
+ * goes on. With the metadata, the key is schema'd and must decode.
+ */
+async function decodeKey(decoder: RecordDecoder, record: ConsumedRecord): Promise<DecodedData | undefined> {
+  if (record.keySchemaMetadata !== undefined) return decodeSide(decoder, record.key, record.keySchemaMetadata);
+  try {
+    return await decodeSide(decoder, record.key, undefined);
+  } catch {
+    return undefined;
+  }
+}
+
 async function attempt(decoder: RecordDecoder, record: ConsumedRecord): Promise<Attempt> {
   let side: DecodeFailure['side'] = 'key';
   try {
-    const key = await decodeSide(decoder, record.key, record.keySchemaMetadata);
+    const key = await decodeKey(decoder, record);
     side = 'value';
     const value = await decodeSide(decoder, record.value, record.valueSchemaMetadata);
     return { decoded: { ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }) } };

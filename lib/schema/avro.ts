@@ -58,7 +58,10 @@ function fromAvroJson(type: AnyType, value: unknown, path: (string | number)[]):
       }
     case 'bytes':
     case 'fixed':
-      if (typeof value !== 'string') throw new DataMismatch(pointer(path), `expected a string of code points 0-255 (${type.typeName})`);
+      // Avro's JSON encoding maps each byte to one code point; 'latin1' would keep only the low byte of any other.
+      if (typeof value !== 'string' || /[\u0100-\uffff]/.test(value)) {
+        throw new DataMismatch(pointer(path), `expected a string of code points 0-255 (${type.typeName})`);
+      }
       return Buffer.from(value, 'latin1');
     case 'record':
     case 'error': {
@@ -106,7 +109,11 @@ function firstInvalidPath(type: avro.Type, value: unknown): DataMismatch {
 export const avroCodec: CodecFactory = (schema: string): SchemaCodec => {
   let type: avro.Type;
   try {
-    type = avro.Type.forSchema(JSON.parse(schema) as avro.Schema, { registry: { long: bigLong }, wrapUnions: true });
+    // Every long is the BigInt-backed type, whether the schema names it "long" or {"type": "long", ...}
+    // (a logical type such as timestamp-millis included); the registry alone reaches only the first.
+    const typeHook = (attrs: avro.Schema): avro.Type | undefined =>
+      typeof attrs === 'object' && attrs !== null && (attrs as { type?: unknown }).type === 'long' ? bigLong : undefined;
+    type = avro.Type.forSchema(JSON.parse(schema) as avro.Schema, { registry: { long: bigLong }, typeHook, wrapUnions: true });
   } catch (error) {
     throw new SchemaParseFailure((error as Error).message);
   }

@@ -152,6 +152,29 @@ describe('Avro codec on every kind of type', () => {
   });
 });
 
+describe('Avro codec edges', () => {
+  it('takes a long written {"type": "long"} (a timestamp-millis too) like "long", every digit kept', () => {
+    const codec = avroCodec(
+      JSON.stringify({
+        type: 'record',
+        name: 'E',
+        fields: [
+          { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+          { name: 'n', type: { type: 'long' } },
+        ],
+      }),
+    );
+    const bytes = codec.encode(parseJsonExact('{"at":1612552482000,"n":9007199254740993}'), Buffer.alloc(0));
+    expect(JSON.stringify(codec.decode(bytes))).toBe('{"at":1612552482000,"n":9007199254740993}');
+  });
+
+  it('refuses bytes with a code point above 255 instead of keeping its low byte', () => {
+    const codec = avroCodec('"bytes"');
+    expect(mismatch(() => codec.encode('\u0101', Buffer.alloc(0))).message).toBe('expected a string of code points 0-255 (bytes)');
+    expect(codec.encode('\u00ff', Buffer.alloc(0))).toEqual(Buffer.from([0x02, 0xff]));
+  });
+});
+
 describe('JSON Schema codec drafts', () => {
   it.each([
     ['https://json-schema.org/draft/2020-12/schema', { prefixItems: [{ type: 'integer' }] }, [1], ['x']],
