@@ -45,6 +45,47 @@ function mismatchOf(verdict: string): DataMismatch {
 
 const TO_JSON_OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, bytes: String };
 
+/** The range of each integer type; protobufjs' fromObject would wrap or clamp a value outside it. */
+const INTEGER_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  sint32: [-(2n ** 31n), 2n ** 31n - 1n],
+  sfixed32: [-(2n ** 31n), 2n ** 31n - 1n],
+  uint32: [0n, 2n ** 32n - 1n],
+  fixed32: [0n, 2n ** 32n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  sint64: [-(2n ** 63n), 2n ** 63n - 1n],
+  sfixed64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+  fixed64: [0n, 2n ** 64n - 1n],
+};
+
+function integerOf(value: unknown): bigint | undefined {
+  const text = isExactNumber(value) ? value.rawJSON : typeof value === 'number' && Number.isInteger(value) ? String(value) : undefined;
+  return text !== undefined && /^-?\d+$/.test(text) ? BigInt(text) : undefined;
+}
+
+/**
+ * Refuses what protobufjs would change without a word: a member the message does not define
+ * (fromObject drops it) and an integer outside its type's range (fromObject wraps or clamps it).
+ */
+function checkExact(type: protobuf.Type, value: Record<string, unknown>, path: string): void {
+  for (const [name, member] of Object.entries(value)) {
+    const field = type.fields[name];
+    const at = `${path}/${name}`;
+    if (field === undefined) throw new DataMismatch(at, `is not a field of message ${type.name}`);
+    if (member === null || field instanceof protobuf.MapField) continue;
+    for (const item of field.repeated && Array.isArray(member) ? member : [member]) {
+      const range = INTEGER_RANGES[field.type];
+      if (range !== undefined) {
+        const integer = integerOf(item);
+        if (integer !== undefined && (integer < range[0] || integer > range[1])) throw new DataMismatch(at, `is outside the range of ${field.type}`);
+      } else if (field.resolvedType instanceof protobuf.Type && isPlainObject(item)) {
+        checkExact(field.resolvedType, item, at);
+      }
+    }
+  }
+}
+
 /** The codec of a `.proto` schema; records use its first message, as Confluent's REST Proxy does. @throws {SchemaParseFailure} */
 export const protobufCodec: CodecFactory = (schema: string): SchemaCodec => {
   let root: protobuf.Root;
@@ -72,6 +113,7 @@ export const protobufCodec: CodecFactory = (schema: string): SchemaCodec => {
   return {
     encode(value) {
       if (!isPlainObject(value)) throw new DataMismatch('', `expected an object (message ${first.name})`);
+      checkExact(first, value, '');
       const object = withLongs(value) as Record<string, unknown>;
       const verdict = first.verify(object);
       if (verdict !== null) throw mismatchOf(verdict);

@@ -8,7 +8,7 @@ import { SchemaDataInvalidError, SchemaInvalidError, SchemaNotFoundError } from 
 import { parseJsonExact } from '../json-numbers';
 import { codecFactoryOf, DataMismatch, SchemaParseFailure, type SchemaCodec } from './codec';
 import { SchemaFormat, type RegisteredSchema } from './format';
-import { confluentFrame, type FramingError, unframe } from './framing';
+import { confluentFrame, type FramingError, messageIndexBytes, unframe } from './framing';
 import type { GlueSchemaSource } from './glue-registry';
 import type { SchemaRegistry } from './registry-client';
 
@@ -138,7 +138,7 @@ export class Schemas {
     return { format: registered.format, schemaId, value: await this.decodePayload(registered, payload) };
   }
 
-  /** A payload of a Glue schema version (Glue's Protobuf payloads carry no message indexes: the schema's first message). */
+  /** A payload of a Glue schema version (a Glue Protobuf payload starts with its message's index, see glueProtobufAsConfluent). */
   private async decodeGlue(schemaVersionId: string, payload: Buffer): Promise<DecodedData> {
     if (this.glue === undefined) throw new SchemaNotFoundError(`Glue schema version ${schemaVersionId}: no AWS Glue Schema Registry is reachable from here`);
     const version = await this.glue.schemaVersion(schemaVersionId);
@@ -147,7 +147,7 @@ export class Schemas {
       version.schema,
       (reason) => new SchemaInvalidError(`Glue ${formatName(version.format)} schema version ${schemaVersionId} does not parse: ${reason}`),
     );
-    const message = version.format === SchemaFormat.Protobuf ? Buffer.concat([Buffer.from([0]), payload]) : payload;
+    const message = version.format === SchemaFormat.Protobuf ? glueProtobufAsConfluent(payload) : payload;
     try {
       return { format: version.format, schemaId: schemaVersionId, value: codec.decode(message) };
     } catch (error) {
@@ -212,4 +212,24 @@ export function encodeWith(prepared: PreparedSchema, value: unknown, text: Buffe
     throw new SchemaDataInvalidError(`${place}${error.path}: ${error.message} (schema ${prepared.id})`, { cause: error });
   }
   return confluentFrame(prepared.id, payload);
+}
+
+/**
+ * A Glue Protobuf payload in Confluent's shape. Glue's serializer writes the message's index
+ * among the schema's top-level messages as one unsigned varint before the message
+ * (awslabs/aws-glue-schema-registry, ProtobufWireFormatEncoder); Confluent writes a list of
+ * zig-zag indexes, which the codec reads.
+ *
+ * @throws {SchemaDataInvalidError} when the index is cut short.
+ */
+export function glueProtobufAsConfluent(payload: Buffer): Buffer {
+  let index = 0;
+  let shift = 0;
+  for (let at = 0; at < payload.length && at < 5; at += 1) {
+    const byte = payload[at] as number;
+    index += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return Buffer.concat([messageIndexBytes([index]), payload.subarray(at + 1)]);
+    shift += 7;
+  }
+  throw new SchemaDataInvalidError('Protobuf Glue payload: its message index is cut short');
 }

@@ -85,6 +85,34 @@ describe('Protobuf codec', () => {
   });
 });
 
+describe('Protobuf codec refuses what it would otherwise change', () => {
+  const codec = protobufCodec(
+    'syntax = "proto3"; message M { int32 i32 = 1; uint32 u32 = 2; int64 i64 = 3; uint64 u64 = 4; repeated int32 many = 5; N inner = 6; int32 user_id = 7; } message N { sint32 s = 1; }',
+  );
+  const refusal = (json: string): [string, string] => {
+    const error = mismatch(() => codec.encode(parseJsonExact(json), Buffer.alloc(0)));
+    return [error.path, error.message];
+  };
+
+  it.each([
+    ['{"i32":4294967297}', '/i32', 'is outside the range of int32'],
+    ['{"u32":-1}', '/u32', 'is outside the range of uint32'],
+    ['{"i64":100000000000000000000}', '/i64', 'is outside the range of int64'],
+    ['{"u64":-1}', '/u64', 'is outside the range of uint64'],
+    ['{"many":[1,2147483648]}', '/many', 'is outside the range of int32'],
+    ['{"inner":{"s":-2147483649}}', '/inner/s', 'is outside the range of sint32'],
+    ['{"userId":5}', '/userId', 'is not a field of message M'],
+    ['{"nope":true}', '/nope', 'is not a field of message M'],
+  ])('%s', (json, path, detail) => {
+    expect(refusal(json)).toEqual([path, detail]);
+  });
+
+  it('writes the ends of each range exactly', () => {
+    const bytes = codec.encode(parseJsonExact('{"u64":18446744073709551615,"i32":-2147483648}'), Buffer.alloc(0));
+    expect(codec.decode(bytes)).toEqual({ i32: -2147483648, u64: '18446744073709551615' });
+  });
+});
+
 describe('JSON Schema codec', () => {
   const codec = jsonSchemaCodec(JSON.stringify({ type: 'object', properties: { n: { type: 'integer', maximum: 10 } }, required: ['n'] }));
 

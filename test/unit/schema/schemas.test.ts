@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SchemaDataInvalidError, SchemaInvalidError, SchemaNotFoundError } from '../../../lib/errors';
 import { parseJsonExact } from '../../../lib/json-numbers';
 import { createGlueSchemaSource } from '../../../lib/schema/glue-registry';
-import { encodeWith, formatName, Schemas } from '../../../lib/schema/schemas';
+import { encodeWith, formatName, glueProtobufAsConfluent, Schemas } from '../../../lib/schema/schemas';
 import { memoryRegistry } from '../../helpers/memory-registry';
 
 const PROTO = 'syntax = "proto3"; message M { int32 n = 1; }';
@@ -98,7 +98,8 @@ describe('Schemas.decode', () => {
       id.startsWith('00112233') ? { dataFormat: 'PROTOBUF', definition: PROTO } : { dataFormat: 'AVRO', definition: '"int"' },
     );
     const withGlue = new Schemas(registry(), glue);
-    expect(await withGlue.decode(Buffer.concat([Buffer.from([3, 0]), uuid, Buffer.from([0x08, 0x07])]))).toEqual({
+    // Glue's Protobuf payload: the message's index (a varint, 0: the first message), then the message (n = 7).
+    expect(await withGlue.decode(Buffer.concat([Buffer.from([3, 0]), uuid, Buffer.from([0x00, 0x08, 0x07])]))).toEqual({
       format: 'PROTOBUF',
       schemaId: '00112233-4455-6677-8899-aabbccddeeff',
       value: { n: 7 },
@@ -109,6 +110,14 @@ describe('Schemas.decode', () => {
     await expect(schemas().decode(Buffer.concat([Buffer.from([3, 0]), uuid, Buffer.from([0x08])]))).rejects.toThrow(
       new SchemaNotFoundError('Glue schema version 00112233-4455-6677-8899-aabbccddeeff: no AWS Glue Schema Registry is reachable from here'),
     );
+  });
+
+  it('reads the message index a Glue Protobuf payload starts with', () => {
+    expect([...glueProtobufAsConfluent(Buffer.from([0x00, 0x08, 0x07]))]).toEqual([0x00, 0x08, 0x07]);
+    // Index 2 (Confluent: one index, zig-zag 2 -> 4) and index 200 (varint 0xc8 0x01; zig-zag 400 -> 0x90 0x03).
+    expect([...glueProtobufAsConfluent(Buffer.from([0x02, 0x08, 0x07]))]).toEqual([0x02, 0x04, 0x08, 0x07]);
+    expect([...glueProtobufAsConfluent(Buffer.from([0xc8, 0x01, 0x08]))]).toEqual([0x02, 0x90, 0x03, 0x08]);
+    expect(() => glueProtobufAsConfluent(Buffer.from([0x80]))).toThrow('Protobuf Glue payload: its message index is cut short');
   });
 
   it('leaves bytes with neither framing nor metadata alone', async () => {
