@@ -107,6 +107,37 @@ describe('Protobuf codec refuses what it would otherwise change', () => {
     expect(refusal(json)).toEqual([path, detail]);
   });
 
+  describe('at the ends of each integer type', () => {
+    const types = protobufCodec(
+      'syntax = "proto3"; message T { int32 a = 1; sint32 b = 2; sfixed32 c = 3; uint32 d = 4; fixed32 e = 5; int64 f = 6; sint64 g = 7; sfixed64 h = 8; uint64 i = 9; fixed64 j = 10; }',
+    );
+    const encodes = (json: string): boolean => {
+      try {
+        types.encode(parseJsonExact(json), Buffer.alloc(0));
+        return true;
+      } catch (error) {
+        if (error instanceof DataMismatch) return false;
+        throw error;
+      }
+    };
+    it.each([
+      ['a', '-2147483648', '2147483647'],
+      ['b', '-2147483648', '2147483647'],
+      ['c', '-2147483648', '2147483647'],
+      ['d', '0', '4294967295'],
+      ['e', '0', '4294967295'],
+      ['f', '-9223372036854775808', '9223372036854775807'],
+      ['g', '-9223372036854775808', '9223372036854775807'],
+      ['h', '-9223372036854775808', '9223372036854775807'],
+      ['i', '0', '18446744073709551615'],
+      ['j', '0', '18446744073709551615'],
+    ])('field %s takes %s and %s, and nothing beyond', (field, min, max) => {
+      const beyond = (text: string, by: bigint): string => String(BigInt(text) + by);
+      expect([encodes(`{"${field}":${min}}`), encodes(`{"${field}":${max}}`)]).toEqual([true, true]);
+      expect([encodes(`{"${field}":${beyond(min, -1n)}}`), encodes(`{"${field}":${beyond(max, 1n)}}`)]).toEqual([false, false]);
+    });
+  });
+
   it('writes the ends of each range exactly', () => {
     const bytes = codec.encode(parseJsonExact('{"u64":18446744073709551615,"i32":-2147483648}'), Buffer.alloc(0));
     expect(codec.decode(bytes)).toEqual({ i32: -2147483648, u64: '18446744073709551615' });
