@@ -112,6 +112,26 @@ describe('Schemas.decode', () => {
     );
   });
 
+  it.each([
+    'x00112233-4455-6677-8899-aabbccddeeff',
+    '00112233-4455-6677-8899-aabbccddeeffx',
+    '0011223-4455-6677-8899-aabbccddeeff',
+    'g0112233-4455-6677-8899-aabbccddeeff',
+    '00112233-455-6677-8899-aabbccddeeff',
+    '00112233-g455-6677-8899-aabbccddeeff',
+    '00112233-4455-677-8899-aabbccddeeff',
+    '00112233-4455-g677-8899-aabbccddeeff',
+    '00112233-4455-6677-899-aabbccddeeff',
+    '00112233-4455-6677-g899-aabbccddeeff',
+    '00112233-4455-6677-8899-abbccddeeff',
+    '00112233-4455-6677-8899-gabbccddeeff',
+    '12x',
+  ])('refuses the delivered schema id %s, neither a Glue schema version id nor a Confluent id', async (schemaId) => {
+    await expect(schemas().decode(Buffer.from([0x02]), { dataFormat: 'AVRO', schemaId })).rejects.toThrow(
+      new SchemaNotFoundError(`Avro schema ${schemaId}: not a Confluent schema id or a Glue schema version id`),
+    );
+  });
+
   it('reads the message index a Glue Protobuf payload starts with', () => {
     expect([...glueProtobufAsConfluent(Buffer.from([0x00, 0x08, 0x07]))]).toEqual([0x00, 0x08, 0x07]);
     // Index 2 (Confluent: one index, zig-zag 2 -> 4) and index 200 (varint 0xc8 0x01; zig-zag 400 -> 0x90 0x03).
