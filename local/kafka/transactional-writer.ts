@@ -79,7 +79,11 @@ export function createTransactionalWriter(config: KafkaConfig, options: Transact
   };
   return {
     async ready() {
-      await connected();
+      // kafkajs registers the transactional id (InitProducerId) with the first transaction, not at
+      // connect: an empty one, aborted without a request, makes the broker complete (or abort) what
+      // an earlier writer of this group left before the group's position is read.
+      const transaction = await (await connected()).transaction();
+      await transaction.abort();
     },
     async write(batches, progress) {
       const transaction = await (await connected()).transaction();
