@@ -4,6 +4,7 @@
  */
 import { waitUntil as pollUntil } from '../../local/wait-until';
 import type { Logger } from '../../lib/logger';
+import { createEnvironment, type ChaosEnvironment } from './environment';
 import { zeroCounts, type ScenarioCounts, type ScenarioReport } from './report';
 
 /** Options every scenario takes; `size` is scenario-specific. */
@@ -69,4 +70,22 @@ export async function guarded(recorder: ScenarioRecorder, body: () => Promise<vo
     recorder.broken.push(`scenario aborted: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
   return recorder.report();
+}
+
+/**
+ * Runs a scenario's `body` in a chaos environment of its own (a broker, a store, pipelines),
+ * recorded under `name`: the environment is closed whatever happens, and the report never throws.
+ */
+export function runInOwnEnvironment<Size>(
+  name: string,
+  options: ScenarioOptions<Size>,
+  body: (env: ChaosEnvironment, recorder: ScenarioRecorder) => Promise<void>,
+): Promise<ScenarioReport> {
+  const recorder = new ScenarioRecorder(name);
+  options.watch?.(recorder);
+  let env: ChaosEnvironment | undefined;
+  return guarded(recorder, async () => {
+    env = await createEnvironment({ logger: options.logger });
+    await body(env, recorder);
+  }).finally(() => env?.close());
 }

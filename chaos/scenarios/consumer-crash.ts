@@ -8,12 +8,12 @@
  * bytes as AWS does: a decoder that refused them would dead-letter, and lose, those messages.
  */
 import { account } from '../lib/accounting';
-import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import type { ChaosEnvironment } from '../lib/environment';
 import { drainBound, drainEnd, drainFailure, lookAtPipeline, waitForDrain } from '../lib/drain';
 import { explainOutcome } from '../lib/explain';
 import { chaosMessage, countTable, deadLetteredRecords, readTopic, scanTable } from '../lib/observe';
 import { produceDirect, type DirectMessage } from '../lib/produce-direct';
-import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
+import { runInOwnEnvironment, type ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
 
 /** How big the run is. */
@@ -84,14 +84,8 @@ function nonAsciiHeaders(runId: string, n: number): Record<string, string | Buff
 }
 
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
-export async function runConsumerCrash(options: ScenarioOptions<ConsumerCrashSize>): Promise<ScenarioReport> {
-  const recorder = new ScenarioRecorder('consumer-crash');
-  options.watch?.(recorder);
-  let env: ChaosEnvironment | undefined;
-  return guarded(recorder, async () => {
-    env = await createEnvironment({ logger: options.logger });
-    await body(env, options.size, recorder);
-  }).finally(() => env?.close());
+export function runConsumerCrash(options: ScenarioOptions<ConsumerCrashSize>): Promise<ScenarioReport> {
+  return runInOwnEnvironment('consumer-crash', options, (env, recorder) => body(env, options.size, recorder));
 }
 
 async function body(env: ChaosEnvironment, size: ConsumerCrashSize, recorder: ScenarioRecorder): Promise<void> {

@@ -8,7 +8,7 @@
 import { drainAndAccount, drainBound } from '../lib/drain';
 import { contractProblem, v3ProducedCount } from '../lib/contract-shape';
 import { ensureTopics } from '../../local/kafka/admin';
-import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import type { ChaosEnvironment } from '../lib/environment';
 import { generateGarbageEvents, VICTIM_DIGEST, type VictimStamp } from '../lib/garbage-events';
 import { generateGarbageRequests, rawRequest, type GarbageTarget } from '../lib/garbage-http';
 import { REQUEST_ID_HEADER } from '../../local/http-server';
@@ -17,7 +17,7 @@ import { apiOnlyGarbage, noIdentityGarbage, toApiEvents } from '../lib/garbage-a
 import { kafkaEvent } from '../lib/kafka-events';
 import { chaosMessage, countTopic, outsideKafka, scanTable } from '../lib/observe';
 import { createPrng } from '../lib/prng';
-import { guarded, ScenarioRecorder, type ScenarioOptions } from '../lib/scenario';
+import { runInOwnEnvironment, type ScenarioRecorder, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { stampCallerHeader } from '../../lib/caller-mac/header';
@@ -52,18 +52,14 @@ export const GARBAGE_INPUT_SHORT: GarbageInputSize = { requests: 300, events: 10
 const MAX_EXAMPLES = 8;
 
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
-export async function runGarbageInput(options: ScenarioOptions<GarbageInputSize>): Promise<ScenarioReport> {
-  const recorder = new ScenarioRecorder('garbage-input');
-  options.watch?.(recorder);
-  let env: ChaosEnvironment | undefined;
-  return guarded(recorder, async () => {
-    env = await createEnvironment({ logger: options.logger });
+export function runGarbageInput(options: ScenarioOptions<GarbageInputSize>): Promise<ScenarioReport> {
+  return runInOwnEnvironment('garbage-input', options, async (env, recorder) => {
     const v3 = await prepareV3(env);
     await httpGarbage(env, v3, options.size, options.seed ?? 8, recorder);
     await apiEventGarbage(env, v3, options.size, options.seed ?? 8, recorder);
     await accountV3(env, v3, recorder);
     await eventGarbage(env, options.size, options.seed ?? 8, recorder);
-  }).finally(() => env?.close());
+  });
 }
 
 /** The v3 garbage's own topic and the cluster id, and how many records the answers reported produced on it. */

@@ -5,11 +5,11 @@
  */
 import { account } from '../lib/accounting';
 import { drainEnd, drainFailure, lookAtPipeline, waitForDrain, type DrainBound } from '../lib/drain';
-import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import type { ChaosEnvironment } from '../lib/environment';
 import { explainOutcome } from '../lib/explain';
 import { chaosMessage, deadLetteredRecords, readTopic } from '../lib/observe';
 import { produceDirect, type DirectMessage } from '../lib/produce-direct';
-import { guarded, ScenarioRecorder, type ScenarioOptions } from '../lib/scenario';
+import { runInOwnEnvironment, type ScenarioRecorder, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
 
 /** How big the run is. */
@@ -31,14 +31,8 @@ const POISON_PARTITION = 1;
 const POISON_VALUE = '{"this is": not JSON';
 
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
-export async function runPoisonRecord(options: ScenarioOptions<PoisonRecordSize>): Promise<ScenarioReport> {
-  const recorder = new ScenarioRecorder('poison-record');
-  options.watch?.(recorder);
-  let env: ChaosEnvironment | undefined;
-  return guarded(recorder, async () => {
-    env = await createEnvironment({ logger: options.logger });
-    await body(env, options.size, recorder);
-  }).finally(() => env?.close());
+export function runPoisonRecord(options: ScenarioOptions<PoisonRecordSize>): Promise<ScenarioReport> {
+  return runInOwnEnvironment('poison-record', options, (env, recorder) => body(env, options.size, recorder));
 }
 
 async function body(env: ChaosEnvironment, size: PoisonRecordSize, recorder: ScenarioRecorder): Promise<void> {

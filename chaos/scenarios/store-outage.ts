@@ -4,11 +4,11 @@
  * 503, and both recover by themselves when the store returns.
  */
 import { drainAndAccount, drainBound } from '../lib/drain';
-import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import type { ChaosEnvironment } from '../lib/environment';
 import { produceUntilAcknowledged } from '../lib/http';
 import { kafkaEvent } from '../lib/kafka-events';
 import { countTopic } from '../lib/observe';
-import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
+import { runInOwnEnvironment, type ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
 import type { ScenarioReport } from '../lib/report';
 import { createConsumeRuntime, type KafkaEvent } from '../../lib/consume/index';
 import { silentLogger } from '../../lib/logger';
@@ -39,14 +39,8 @@ export const STORE_OUTAGE_SHORT: StoreOutageSize = {
 };
 
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
-export async function runStoreOutage(options: ScenarioOptions<StoreOutageSize>): Promise<ScenarioReport> {
-  const recorder = new ScenarioRecorder('store-outage');
-  options.watch?.(recorder);
-  let env: ChaosEnvironment | undefined;
-  return guarded(recorder, async () => {
-    env = await createEnvironment({ logger: options.logger });
-    await body(env, options.size, recorder);
-  }).finally(() => env?.close());
+export function runStoreOutage(options: ScenarioOptions<StoreOutageSize>): Promise<ScenarioReport> {
+  return runInOwnEnvironment('store-outage', options, (env, recorder) => body(env, options.size, recorder));
 }
 
 async function postOnce(baseUrl: string, topic: string, body: string, idempotencyKey?: string): Promise<{ status: number; json: unknown }> {
