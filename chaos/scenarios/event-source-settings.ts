@@ -15,11 +15,11 @@ import { startEventSourceEmulator, type KafkaEventHandler } from '../../local/ev
 import { parseEventSourceSettings } from '../../local/event-source-settings';
 import { redrive, redriveGroupId, type RedriveSummary } from '../../local/redrive';
 import { account } from '../lib/accounting';
-import { createEnvironment, type ChaosEnvironment } from '../lib/environment';
+import type { ChaosEnvironment } from '../lib/environment';
 import { chaosMessage, deadLetteredRecords, readTopic } from '../lib/observe';
 import { produceDirect, type DirectMessage } from '../lib/produce-direct';
 import type { ScenarioReport } from '../lib/report';
-import { guarded, ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
+import { runInOwnEnvironment, type ScenarioRecorder, waitUntil, type ScenarioOptions } from '../lib/scenario';
 
 /** How big the run is. */
 export interface EventSourceSettingsSize {
@@ -48,14 +48,8 @@ function kindOf(n: number, size: EventSourceSettingsSize): Kind {
 }
 
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
-export async function runEventSourceSettings(options: ScenarioOptions<EventSourceSettingsSize>): Promise<ScenarioReport> {
-  const recorder = new ScenarioRecorder('event-source-settings');
-  options.watch?.(recorder);
-  let env: ChaosEnvironment | undefined;
-  return guarded(recorder, async () => {
-    env = await createEnvironment({ logger: options.logger });
-    await body(env, options.size, recorder);
-  }).finally(() => env?.close());
+export function runEventSourceSettings(options: ScenarioOptions<EventSourceSettingsSize>): Promise<ScenarioReport> {
+  return runInOwnEnvironment('event-source-settings', options, (env, recorder) => body(env, options.size, recorder));
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -127,9 +121,11 @@ async function body(env: ChaosEnvironment, size: EventSourceSettingsSize, record
       return [...ids].every((id) => have.has(id));
     };
     const keepIds = wanted.filter((id) => !crashIds.has(id));
+    // The ignore records are filtered as their partitions are read, which may be after the last
+    // keep record reached the sink (a partition read again after a broker restart): wait for them too.
     await waitUntil(
-      'every keep record in the sink and every crash record on the on-failure topic',
-      async () => (await inSink(keepIds)) && emulator.stats().deadLettered >= crashIds.size,
+      'every keep record in the sink, every crash record on the on-failure topic and every ignore record filtered out',
+      async () => (await inSink(keepIds)) && emulator.stats().deadLettered >= crashIds.size && emulator.stats().filteredOut >= ignored.size,
       size.drainMs,
       250,
     );
