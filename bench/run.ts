@@ -22,7 +22,17 @@ import { measureEndToEnd } from './end-to-end';
 import { deriveFindings } from './findings';
 import { machineDetails } from './machine';
 import { createPowertoolsConsumer } from './baselines/powertools-consumer';
-import { handlerSubject, handlerV3Subject, httpSubject, kafkajsSubject, measureProduce, produceEvent, type ProduceSize, type ProduceSubject } from './produce';
+import {
+  handlerSubject,
+  handlerV3Subject,
+  httpSubject,
+  kafkajsMessageIdOnlySubject,
+  kafkajsSubject,
+  measureProduce,
+  produceEvent,
+  type ProduceSize,
+  type ProduceSubject,
+} from './produce';
 import { makeRecords, mskEvent, produceRequestBody } from './records';
 import { COLD_START_PAIRS, GOAL_RECORDS_PER_REQUEST, goalFigures, writeReport, type BenchResults } from './report';
 import { compareGoalFigures, formatDifferences } from './stability';
@@ -34,6 +44,7 @@ import { SubjectName } from './subject-names';
 import { measureSchemaFormats } from './schema-formats';
 import { externalServices } from '../lib/config';
 import { createProduceRuntime } from '../lib/produce';
+import { createCallerKeySource } from '../lib/caller-mac/key-source';
 import { createConsumeRuntime } from '../lib/consume';
 import { hasPipeline, startPipeline, type Pipeline } from './pipeline';
 import { createProgress } from '../local/progress';
@@ -108,8 +119,13 @@ function resultsFolder(): string {
 async function produce(services: BenchServices, results: BenchResults, pipeline: Pipeline | undefined): Promise<void> {
   const topic = benchName('produce');
   await ensureTopics(createKafka(benchConfig(services).kafka, { logger: silentLogger }), [{ topic, numPartitions: 4 }]);
-  const subjects: ProduceSubject[] = [await kafkajsSubject(services.kafkaBrokers, topic)];
   const config = benchConfig(services);
+  // The baseline sends what the handler writes, caller header included, stamped with the key ring the handler's configuration names.
+  const ring = await createCallerKeySource(config.callerKeys).keys();
+  const subjects: ProduceSubject[] = [
+    await kafkajsSubject(services.kafkaBrokers, topic, ring),
+    await kafkajsMessageIdOnlySubject(services.kafkaBrokers, topic),
+  ];
   await ensureTables(createDynamoClient(config.aws), config.tables);
   const handlerRuntime = createProduceRuntime(config, { logger: silentLogger });
   subjects.push(handlerSubject(handlerRuntime, topic));
