@@ -71,8 +71,8 @@ const progress = createProgress({ label: 'bench', steps: PARTS.filter(wanted).le
 // median of the per-round quotients subject/baseline. They are chosen so that two consecutive
 // full runs agree within 0.05 on every goal ratio (check with `npm run bench:compare`), while
 // the whole run stays within about four minutes. A round at 100 records/request takes about
-// 0.3 s for all three subjects, so the goal size gets many short rounds (51); 10 and 500
-// records/request, which the handler has goals at too, get 41 (a round there takes 0.1 and
+// 0.4 s for all five subjects (two kafkajs baselines, the handler on v2 and v3, the HTTP
+// server), so the goal size gets many short rounds (51); 10 and 500 records/request, which the handler has goals at too, get 41 (a round there takes 0.1 and
 // 0.2 s); 1 record/request, which no goal reads, gets 15. Consume rounds are long (a 1000-record batch takes the baseline
 // about 4 s, new and again duplicate), and one batch already averages over many requests:
 // 21 rounds for 100-record batches, 5 for 1000-record ones.
