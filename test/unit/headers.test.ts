@@ -26,7 +26,15 @@ describe('isIdentityHeader', () => {
     expect(isIdentityHeader(value)).toBe(expected);
   });
 
-  it('says yes exactly when identityHeaderText gives text, for any bytes', () => {
+  it('says yes exactly when a strict UTF-8 decoder gives non-empty text, for any bytes', () => {
+    // The rule as it was written first, kept here as the oracle: decode strictly, refuse empty text.
+    const decodesToText = (value: Uint8Array): boolean => {
+      try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(value) !== '';
+      } catch {
+        return false;
+      }
+    };
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 12 }),
       fc.string({ unit: 'grapheme', maxLength: 6 }).map((text) => new Uint8Array(Buffer.from(`\ufeff${text}`))),
@@ -34,7 +42,8 @@ describe('isIdentityHeader', () => {
     );
     fc.assert(
       fc.property(bytes, (value) => {
-        expect(isIdentityHeader(value)).toBe(identityHeaderText(value) !== undefined);
+        expect(isIdentityHeader(value)).toBe(decodesToText(value));
+        expect(identityHeaderText(value) !== undefined).toBe(decodesToText(value));
       }),
       { numRuns: 2000 },
     );
