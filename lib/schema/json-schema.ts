@@ -11,17 +11,17 @@ import { DataMismatch, SchemaParseFailure, type CodecFactory, type SchemaCodec }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-// One Ajv per draft, made on first use; `strict: false` accepts the keywords other tools add.
-const validators = new Map<string, Ajv>();
+/**
+ * A new Ajv for `draft`, one per schema: Ajv keeps every schema it compiled (and each `$id`
+ * inside one) for its own life, so a shared instance would grow with every schema a client
+ * sends. Each codec owns its instance, which goes when the codec leaves the bounded cache
+ * (`Schemas`). `strict: false` accepts the keywords other tools add.
+ */
 function ajvFor(draft: string | undefined): Ajv {
-  const flavour = draft?.includes('2020-12') ? '2020' : draft?.includes('2019-09') ? '2019' : 'draft-07';
-  let ajv = validators.get(flavour);
-  if (ajv === undefined) {
-    const options = { strict: false, allErrors: false, validateFormats: false };
-    ajv = flavour === '2020' ? new Ajv2020(options) : flavour === '2019' ? new Ajv2019(options) : new Ajv(options);
-    validators.set(flavour, ajv);
-  }
-  return ajv;
+  const options = { strict: false, allErrors: false, validateFormats: false };
+  if (draft?.includes('2020-12')) return new Ajv2020(options);
+  if (draft?.includes('2019-09')) return new Ajv2019(options);
+  return new Ajv(options);
 }
 
 function check(validate: ValidateFunction, value: unknown): void {
@@ -36,7 +36,7 @@ export const jsonSchemaCodec: CodecFactory = (schema: string): SchemaCodec => {
   try {
     const parsed: unknown = JSON.parse(schema);
     const draft = isPlainObject(parsed) && typeof parsed.$schema === 'string' ? parsed.$schema : undefined;
-    // The schema is the registry's or the request's: compiled, not cached under its $id, so two schemas with one $id do not clash.
+    // The schema is the registry's or the request's: compiled without its $id, which would name it in the instance for no use.
     const document = isPlainObject(parsed) ? Object.fromEntries(Object.entries(parsed).filter(([key]) => key !== '$id')) : parsed;
     validate = ajvFor(draft).compile(document as object);
   } catch (error) {

@@ -1,8 +1,8 @@
 /**
  * A client of the Confluent-compatible schema registry API (Confluent Schema Registry,
- * Karapace, Apicurio's `/apis/ccompat/v7`), with the container's cache: a schema registered or
- * looked up once, and a schema fetched by id once, are never asked for again (ids never change
- * their schema). Basic auth credentials come from Secrets Manager in Lambda, read on first use.
+ * Karapace, Apicurio's `/apis/ccompat/v7`), with the container's bounded caches: a schema
+ * registered or looked up once, and a schema fetched by id once, are not asked for again while
+ * they are among the {@link SCHEMA_CACHE_ENTRIES} most recently used (ids never change their schema). Basic auth credentials come from Secrets Manager in Lambda, read on first use.
  *
  * Errors are domain errors: a schema the registry refuses is {@link SchemaInvalidError}, an id
  * it does not know (under a subject) {@link SchemaNotFoundError}, and anything else (no
@@ -13,6 +13,7 @@
 import type { SchemaRegistryConfig } from '../config';
 import { ConfigError, SchemaInvalidError, SchemaNotFoundError, SchemaRegistryUnavailableError } from '../errors';
 import { isPlainObject } from '../json-checks';
+import { BoundedCache, SCHEMA_CACHE_ENTRIES } from './bounded-cache';
 import { schemaFormatOf, SchemaFormat, type RegisteredSchema } from './format';
 
 /** What the schema'd formats need of a registry. */
@@ -52,6 +53,8 @@ const readFromSecretsManager: SecretReader = async (secretArn, region) => {
 export interface RegistryClientDeps {
   fetch?: typeof fetch;
   readSecret?: SecretReader;
+  /** Entries each cache holds; {@link SCHEMA_CACHE_ENTRIES} by default (tests use fewer). */
+  cacheEntries?: number;
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -87,30 +90,29 @@ function errorCodeOf(body: unknown): number | undefined {
   return isPlainObject(body) && typeof body.error_code === 'number' ? body.error_code : undefined;
 }
 
-/** Keeps a promise per key; a rejected one is forgotten, so the next call asks again. */
-function memo<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  const cached = cache.get(key);
-  if (cached !== undefined) return cached;
-  const loading = load();
-  cache.set(key, loading);
-  loading.catch(() => {
-    if (cache.get(key) === loading) cache.delete(key);
-  });
-  return loading;
-}
-
 /** {@link SchemaRegistry} over the Confluent-compatible HTTP API. Create one per container. */
 export class ConfluentSchemaRegistry implements SchemaRegistry {
-  private readonly registered = new Map<string, Promise<number>>();
-  private readonly byId = new Map<string, Promise<RegisteredSchema>>();
-  private readonly underSubject = new Map<string, Promise<RegisteredSchema>>();
+  // Bounded: the keys come from requests (schema texts) and records (ids).
+  private readonly registered: BoundedCache<Promise<number>>;
+  private readonly byId: BoundedCache<Promise<RegisteredSchema>>;
+  private readonly underSubject: BoundedCache<Promise<RegisteredSchema>>;
   private authorization: Promise<string | undefined> | undefined;
   private requests = 0;
 
   constructor(
     private readonly config: SchemaRegistryConfig,
     private readonly deps: RegistryClientDeps = {},
-  ) {}
+  ) {
+    const entries = deps.cacheEntries ?? SCHEMA_CACHE_ENTRIES;
+    this.registered = new BoundedCache(entries);
+    this.byId = new BoundedCache(entries);
+    this.underSubject = new BoundedCache(entries);
+  }
+
+  /** Entries held by each cache (tests check they stay bounded). */
+  get cacheSizes(): { registered: number; byId: number; underSubject: number } {
+    return { registered: this.registered.size, byId: this.byId.size, underSubject: this.underSubject.size };
+  }
 
   /** HTTP requests sent so far (the benchmarks count that a warm container sends none). */
   get requestCount(): number {
@@ -118,7 +120,7 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 
   register(subject: string, format: SchemaFormat, schema: string): Promise<number> {
-    return memo(this.registered, `${subject}\u0000${format}\u0000${schema}`, async () => {
+    return this.registered.memo(`${subject}\u0000${format}\u0000${schema}`, async () => {
       const answer = await this.send('POST', `/subjects/${encodeURIComponent(subject)}/versions`, schemaBody(format, schema));
       if (answer.status === 200 && isPlainObject(answer.body) && typeof answer.body.id === 'number') return answer.body.id;
       const code = errorCodeOf(answer.body);
@@ -133,7 +135,7 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 
   schemaById(id: number): Promise<RegisteredSchema> {
-    return memo(this.byId, String(id), async () => {
+    return this.byId.memo(String(id), async () => {
       const answer = await this.send('GET', `/schemas/ids/${id}`);
       if (answer.status === 200 && isPlainObject(answer.body) && typeof answer.body.schema === 'string') {
         const format = schemaFormatOf(answer.body.schemaType);
@@ -146,7 +148,7 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 
   schemaUnderSubject(subject: string, id: number): Promise<RegisteredSchema> {
-    return memo(this.underSubject, `${subject}\u0000${id}`, async () => {
+    return this.underSubject.memo(`${subject}\u0000${id}`, async () => {
       const registered = await this.schemaById(id);
       // Looking the schema up under the subject works with every Confluent-compatible registry
       // (unlike GET /schemas/ids/{id}/versions): it answers the id the subject holds it under.

@@ -2,10 +2,11 @@
  * The schema'd formats on both sides, over one registry: for produce, a schema given as text
  * or id made ready to encode under its subject; for consume, a framed record or one Lambda's
  * schema registry integration delivered, decoded. Codecs are built once per schema text and
- * kept for the container's life, like the registry's answers.
+ * kept while among the most recently used, like the registry's answers.
  */
 import { SchemaDataInvalidError, SchemaInvalidError, SchemaNotFoundError } from '../errors';
 import { parseJsonExact } from '../json-numbers';
+import { BoundedCache, SCHEMA_CACHE_ENTRIES } from './bounded-cache';
 import { codecFactoryOf, DataMismatch, SchemaParseFailure, type SchemaCodec } from './codec';
 import { SchemaFormat, type RegisteredSchema } from './format';
 import { confluentFrame, type FramingError, messageIndexBytes, unframe } from './framing';
@@ -44,21 +45,28 @@ export function formatName(format: SchemaFormat): string {
 /** A Glue schema version id: a UUID. */
 const GLUE_VERSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Most codecs kept; past it the cache starts again (schemas are few, but requests choose them). */
-const MAX_CODECS = 1_000;
-
 /** The schema'd formats over `registry`. Create one per container. */
 export class Schemas {
-  private readonly codecs = new Map<string, Promise<SchemaCodec>>();
+  // Bounded: requests and records choose the schemas (a parsed Avro or Protobuf type, a compiled JSON Schema each).
+  private readonly codecs: BoundedCache<Promise<SchemaCodec>>;
 
   /**
    * @param glue - where schemas of records framed for AWS Glue come from (consume in Lambda);
    *   without it such records fail as not found.
+   * @param cacheEntries - codecs kept, the most recently used; {@link SCHEMA_CACHE_ENTRIES} by default.
    */
   constructor(
     private readonly registry: SchemaRegistry | undefined,
     private readonly glue?: GlueSchemaSource,
-  ) {}
+    cacheEntries = SCHEMA_CACHE_ENTRIES,
+  ) {
+    this.codecs = new BoundedCache(cacheEntries);
+  }
+
+  /** Codecs held now (tests check the cache stays bounded). */
+  get codecCount(): number {
+    return this.codecs.size;
+  }
 
   /** The Confluent-compatible registry. @throws {SchemaNotFoundError} when none is configured. */
   private confluent(what: string): SchemaRegistry {
@@ -175,25 +183,15 @@ export class Schemas {
   }
 
   private codecOf(format: SchemaFormat, schema: string, invalid: (reason: string) => Error): Promise<SchemaCodec> {
-    const key = `${format}\u0000${schema}`;
-    let codec = this.codecs.get(key);
-    if (codec === undefined) {
-      if (this.codecs.size >= MAX_CODECS) this.codecs.clear();
-      codec = codecFactoryOf(format).then((factory) => {
-        try {
-          return factory(schema);
-        } catch (error) {
-          if (error instanceof SchemaParseFailure) throw invalid(error.message);
-          throw error;
-        }
-      });
-      this.codecs.set(key, codec);
-      const loading = codec;
-      loading.catch(() => {
-        if (this.codecs.get(key) === loading) this.codecs.delete(key);
-      });
-    }
-    return codec;
+    return this.codecs.memo(`${format}\u0000${schema}`, async () => {
+      const factory = await codecFactoryOf(format);
+      try {
+        return factory(schema);
+      } catch (error) {
+        if (error instanceof SchemaParseFailure) throw invalid(error.message);
+        throw error;
+      }
+    });
   }
 }
 
