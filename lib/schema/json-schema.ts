@@ -2,12 +2,12 @@
  * JSON Schema payloads: the JSON text itself, checked with Ajv. A value is written as the
  * client wrote it (byte for byte, as the json format does) once it validates.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseJsonExact, withDoubles } from '../json-numbers';
 import { isPlainObject } from '../json-checks';
-import { DataMismatch, SchemaParseFailure, type CodecFactory, type SchemaCodec } from './codec';
+import { DataMismatch, SchemaParseFailure, segmentsIn, type CodecFactory, type SchemaCodec } from './codec';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -24,10 +24,63 @@ function ajvFor(draft: string | undefined): Ajv {
   return new Ajv(options);
 }
 
+/** The member names of a JSON Pointer (`/a~1b/0` is `a/b`, `0`). */
+function pointerNames(instancePath: string): string[] {
+  return instancePath === ''
+    ? []
+    : instancePath
+        .slice(1)
+        .split('/')
+        .map((name) => name.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+const BOUNDS: Readonly<Record<string, string>> = {
+  minLength: 'at least %d characters',
+  maxLength: 'at most %d characters',
+  minItems: 'at least %d items',
+  maxItems: 'at most %d items',
+  minProperties: 'at least %d members',
+  maxProperties: 'at most %d members',
+};
+
+/**
+ * Our words for Ajv's first error: the place inside the value and what the schema wants there,
+ * from the error's keyword and parameters (Ajv's own message stays out of answers).
+ */
+export function mismatchOf(error: ErrorObject | undefined, value: unknown): DataMismatch {
+  if (error === undefined) return new DataMismatch([], 'does not match the schema');
+  const at = segmentsIn(value, pointerNames(error.instancePath));
+  const params = error.params as Record<string, unknown>;
+  const bound = BOUNDS[error.keyword];
+  switch (true) {
+    case error.keyword === 'type':
+      return new DataMismatch(at, `expected ${[params.type].flat().join(' or ')}`);
+    case error.keyword === 'required':
+      return new DataMismatch([...at, String(params.missingProperty)], 'is required');
+    case error.keyword === 'additionalProperties':
+      return new DataMismatch([...at, String(params.additionalProperty)], 'is not allowed by the schema');
+    case error.keyword === 'unevaluatedProperties':
+      return new DataMismatch([...at, String(params.unevaluatedProperty)], 'is not allowed by the schema');
+    case error.keyword === 'enum':
+      return new DataMismatch(at, 'is not one of the values the schema allows (enum)');
+    case error.keyword === 'const':
+      return new DataMismatch(at, 'is not the value the schema requires (const)');
+    case ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'].includes(error.keyword):
+      return new DataMismatch(at, `must be ${String(params.comparison)} ${String(params.limit)}`);
+    case error.keyword === 'multipleOf':
+      return new DataMismatch(at, `must be a multiple of ${String(params.multipleOf)}`);
+    case error.keyword === 'pattern':
+      return new DataMismatch(at, `must match the pattern ${String(params.pattern)}`);
+    case bound !== undefined:
+      return new DataMismatch(at, `must have ${(bound as string).replace('%d', String(params.limit))}`);
+    default:
+      return new DataMismatch(at, `does not match the schema (${error.keyword})`);
+  }
+}
+
 function check(validate: ValidateFunction, value: unknown): void {
   if (validate(value)) return;
-  const [error] = validate.errors ?? [];
-  throw new DataMismatch(error?.instancePath ?? '', error?.message ?? 'does not match the schema');
+  throw mismatchOf(validate.errors?.[0] ?? undefined, value);
 }
 
 /** The codec of a JSON Schema. @throws {SchemaParseFailure} for a schema that is not JSON or that Ajv does not compile. */
@@ -53,7 +106,7 @@ export const jsonSchemaCodec: CodecFactory = (schema: string): SchemaCodec => {
       try {
         value = parseJsonExact(strictUtf8.decode(payload));
       } catch {
-        throw new DataMismatch('', 'the bytes are not UTF-8 JSON');
+        throw new DataMismatch([], 'the bytes are not UTF-8 JSON');
       }
       return value;
     },

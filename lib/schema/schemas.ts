@@ -7,7 +7,7 @@
 import { SchemaDataInvalidError, SchemaInvalidError, SchemaNotFoundError } from '../errors';
 import { parseJsonExact } from '../json-numbers';
 import { BoundedCache, SCHEMA_CACHE_ENTRIES } from './bounded-cache';
-import { codecFactoryOf, DataMismatch, SchemaParseFailure, type SchemaCodec } from './codec';
+import { codecFactoryOf, DataMismatch, placeOf, SchemaParseFailure, type SchemaCodec } from './codec';
 import { SchemaFormat, type RegisteredSchema } from './format';
 import { confluentFrame, type FramingError, messageIndexBytes, unframe } from './framing';
 import type { GlueSchemaSource } from './glue-registry';
@@ -84,8 +84,9 @@ export class Schemas {
    */
   async prepare(subject: string, format: SchemaFormat, ref: SchemaRef, field: string): Promise<PreparedSchema> {
     if ('schema' in ref) {
-      // Parsed here first, so that a schema that does not parse gets its own reason, and the registry no request.
-      const codec = await this.codecOf(format, ref.schema, (reason) => new SchemaInvalidError(`${field}: not a valid ${formatName(format)} schema: ${reason}`));
+      // Parsed here first, so that a schema that does not parse gets its own answer, and the registry no request.
+      // The answer names the field; the library's reason is in the cause, for the log.
+      const codec = await this.codecOf(format, ref.schema, (cause) => new SchemaInvalidError(`${field}: not a valid ${formatName(format)} schema`, { cause }));
       const id = await this.confluent(field).register(subject, format, ref.schema);
       return { id, codec };
     }
@@ -153,7 +154,7 @@ export class Schemas {
     const codec = await this.codecOf(
       version.format,
       version.schema,
-      (reason) => new SchemaInvalidError(`Glue ${formatName(version.format)} schema version ${schemaVersionId} does not parse: ${reason}`),
+      (cause) => new SchemaInvalidError(`Glue ${formatName(version.format)} schema version ${schemaVersionId} does not parse`, { cause }),
     );
     const message = version.format === SchemaFormat.Protobuf ? glueProtobufAsConfluent(payload) : payload;
     try {
@@ -178,17 +179,17 @@ export class Schemas {
     return this.codecOf(
       registered.format,
       registered.schema,
-      (reason) => new SchemaInvalidError(`registered ${formatName(registered.format)} schema ${registered.id} does not parse: ${reason}`),
+      (cause) => new SchemaInvalidError(`registered ${formatName(registered.format)} schema ${registered.id} does not parse`, { cause }),
     );
   }
 
-  private codecOf(format: SchemaFormat, schema: string, invalid: (reason: string) => Error): Promise<SchemaCodec> {
+  private codecOf(format: SchemaFormat, schema: string, invalid: (failure: SchemaParseFailure) => Error): Promise<SchemaCodec> {
     return this.codecs.memo(`${format}\u0000${schema}`, async () => {
       const factory = await codecFactoryOf(format);
       try {
         return factory(schema);
       } catch (error) {
-        if (error instanceof SchemaParseFailure) throw invalid(error.message);
+        if (error instanceof SchemaParseFailure) throw invalid(error);
         throw error;
       }
     });
@@ -199,7 +200,8 @@ export class Schemas {
  * Encodes `value` (parsed exactly) with `prepared`'s codec, behind Confluent's framing.
  *
  * @param place - the request's field named in errors, e.g. `records[3].value`.
- * @throws {SchemaDataInvalidError} naming `place` and the path inside the value.
+ * @throws {SchemaDataInvalidError} naming `place` and the path inside the value in the API's
+ *   terms (`records[2].value.total: expected long`); a library's own text is only in the cause.
  */
 export function encodeWith(prepared: PreparedSchema, value: unknown, text: Buffer, place: string): Buffer {
   let payload: Buffer;
@@ -207,7 +209,7 @@ export function encodeWith(prepared: PreparedSchema, value: unknown, text: Buffe
     payload = prepared.codec.encode(value, text);
   } catch (error) {
     if (!(error instanceof DataMismatch)) throw error;
-    throw new SchemaDataInvalidError(`${place}${error.path}: ${error.message} (schema ${prepared.id})`, { cause: error });
+    throw new SchemaDataInvalidError(`${place}${placeOf(error.segments)}: ${error.message}`, { cause: error });
   }
   return confluentFrame(prepared.id, payload);
 }

@@ -23,9 +23,10 @@ describe('Schemas.prepare', () => {
     const first = await schemas.prepare('t-value', 'AVRO', { schema: '"long"' }, 'value_schema');
     const again = await schemas.prepare('u-value', 'AVRO', { schema: '"long"' }, 'value_schema');
     expect(again.codec).toBe(first.codec);
-    await expect(schemas.prepare('t-value', 'PROTOBUF', { schema: 'message {' }, 'value_schema')).rejects.toThrow(
-      /^value_schema: not a valid Protobuf schema: /,
-    );
+    const refused = await schemas.prepare('t-value', 'PROTOBUF', { schema: 'message {' }, 'value_schema').catch((error: unknown) => error);
+    // The answer in the API's terms; protobufjs' own words only in the cause, for the log.
+    expect((refused as Error).message).toBe('value_schema: not a valid Protobuf schema');
+    expect(((refused as Error).cause as Error).message).toMatch(/illegal/);
     expect(memory.calls.filter((call) => call.startsWith('register'))).toEqual(['register t-value', 'register u-value']);
   });
 
@@ -34,7 +35,8 @@ describe('Schemas.prepare', () => {
     memory.put(3, 'AVRO', '{"type":"recrod"}', 't-value');
     const refused = await new Schemas(memory).prepare('t-value', 'AVRO', { id: 3 }, 'value_schema_id').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SchemaInvalidError);
-    expect((refused as Error).message).toMatch(/^registered Avro schema 3 does not parse: /);
+    expect((refused as Error).message).toBe('registered Avro schema 3 does not parse');
+    expect((refused as Error).cause).toBeInstanceOf(Error);
   });
 
   it('needs a Confluent-compatible registry', async () => {
@@ -51,7 +53,7 @@ describe('Schemas.prepare', () => {
     const prepared = await new Schemas(registry()).prepare('t-value', 'PROTOBUF', { id: 2 }, 'value_schema_id');
     expect(encodeWith(prepared, { n: 3 }, Buffer.alloc(0), 'records[0].value')).toEqual(Buffer.from([0, 0, 0, 0, 2, 0, 0x08, 0x03]));
     expect(() => encodeWith(prepared, { n: 'x' }, Buffer.alloc(0), 'records[4].value')).toThrow(
-      new SchemaDataInvalidError('records[4].value/n: integer expected (schema 2)'),
+      new SchemaDataInvalidError('records[4].value.n: expected int32 (a whole number, or its decimal string)'),
     );
   });
 });
