@@ -42,6 +42,11 @@ export function formatName(format: SchemaFormat): string {
   return format === SchemaFormat.Json ? 'JSON Schema' : format === SchemaFormat.Avro ? 'Avro' : 'Protobuf';
 }
 
+/** ` at .total` for a mismatch inside a decoded value; nothing for one of the whole value. */
+function placeIn(mismatch: DataMismatch): string {
+  return mismatch.segments.length === 0 ? '' : ` at ${placeOf(mismatch.segments)}`;
+}
+
 /** A Glue schema version id: a UUID. */
 const GLUE_VERSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -161,7 +166,9 @@ export class Schemas {
       return { format: version.format, schemaId: schemaVersionId, value: codec.decode(message) };
     } catch (error) {
       if (!(error instanceof DataMismatch)) throw error;
-      throw new SchemaDataInvalidError(`${formatName(version.format)} Glue schema version ${schemaVersionId}: ${error.message}`, { cause: error });
+      throw new SchemaDataInvalidError(`${formatName(version.format)} Glue schema version ${schemaVersionId}${placeIn(error)}: ${error.message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -171,7 +178,7 @@ export class Schemas {
       return codec.decode(payload);
     } catch (error) {
       if (!(error instanceof DataMismatch)) throw error;
-      throw new SchemaDataInvalidError(`${formatName(registered.format)} schema ${registered.id}: ${error.message}`, { cause: error });
+      throw new SchemaDataInvalidError(`${formatName(registered.format)} schema ${registered.id}${placeIn(error)}: ${error.message}`, { cause: error });
     }
   }
 
