@@ -73,12 +73,10 @@ export function pointer(segments: readonly PathSegment[]): string {
   return segments.map((segment) => `/${segment}`).join('');
 }
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
 /** The place of `segments` in JavaScript's notation, to follow a field such as `records[2].value`: `.total`, `[0]`, `["a b"]`. */
 export function placeOf(segments: readonly PathSegment[]): string {
   return segments
-    .map((segment) => (typeof segment === 'number' ? `[${segment}]` : IDENTIFIER.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`))
+    .map((segment) => (typeof segment === 'number' ? `[${segment}]` : /^[A-Za-z_$][\w$]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`))
     .join('');
 }
 

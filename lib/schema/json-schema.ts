@@ -35,14 +35,12 @@ function pointerNames(instancePath: string): string[] {
         .map((name) => name.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
-const BOUNDS: Readonly<Record<string, string>> = {
-  minLength: 'at least %d characters',
-  maxLength: 'at most %d characters',
-  minItems: 'at least %d items',
-  maxItems: 'at most %d items',
-  minProperties: 'at least %d members',
-  maxProperties: 'at most %d members',
-};
+/** What a size keyword asks for (`at least 2 items`); undefined for other keywords. */
+function sizeWanted(keyword: string, limit: unknown): string | undefined {
+  const [bound, what] = keyword.startsWith('min') ? ['at least', keyword.slice(3)] : ['at most', keyword.slice(3)];
+  const noun = { Length: 'characters', Items: 'items', Properties: 'members' }[what];
+  return (keyword.startsWith('min') || keyword.startsWith('max')) && noun !== undefined ? `${bound} ${String(limit)} ${noun}` : undefined;
+}
 
 /**
  * Our words for Ajv's first error: the place inside the value and what the schema wants there,
@@ -52,7 +50,7 @@ export function mismatchOf(error: ErrorObject | undefined, value: unknown): Data
   if (error === undefined) return new DataMismatch([], 'does not match the schema');
   const at = segmentsIn(value, pointerNames(error.instancePath));
   const params = error.params as Record<string, unknown>;
-  const bound = BOUNDS[error.keyword];
+  const size = sizeWanted(error.keyword, params.limit);
   switch (true) {
     case error.keyword === 'type':
       return new DataMismatch(at, `expected ${[params.type].flat().join(' or ')}`);
@@ -72,8 +70,8 @@ export function mismatchOf(error: ErrorObject | undefined, value: unknown): Data
       return new DataMismatch(at, `must be a multiple of ${String(params.multipleOf)}`);
     case error.keyword === 'pattern':
       return new DataMismatch(at, `must match the pattern ${String(params.pattern)}`);
-    case bound !== undefined:
-      return new DataMismatch(at, `must have ${(bound as string).replace('%d', String(params.limit))}`);
+    case size !== undefined:
+      return new DataMismatch(at, `must have ${size}`);
     default:
       return new DataMismatch(at, `does not match the schema (${error.keyword})`);
   }

@@ -19,28 +19,40 @@ import { isExactNumber } from '../json-numbers';
 import { isPlainObject } from '../json-checks';
 import { DataMismatch, type PathSegment } from './codec';
 
-/** The range of each integer type. */
-const INTEGER_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
-  int32: [-(2n ** 31n), 2n ** 31n - 1n],
-  sint32: [-(2n ** 31n), 2n ** 31n - 1n],
-  sfixed32: [-(2n ** 31n), 2n ** 31n - 1n],
-  uint32: [0n, 2n ** 32n - 1n],
-  fixed32: [0n, 2n ** 32n - 1n],
-  int64: [-(2n ** 63n), 2n ** 63n - 1n],
-  sint64: [-(2n ** 63n), 2n ** 63n - 1n],
-  sfixed64: [-(2n ** 63n), 2n ** 63n - 1n],
-  uint64: [0n, 2n ** 64n - 1n],
-  fixed64: [0n, 2n ** 64n - 1n],
-};
-
-const UNSIGNED_64 = new Set(['uint64', 'fixed64']);
-const SIGNED_64 = new Set(['int64', 'sint64', 'sfixed64']);
+/** The range of an integer type, and whether it is 64 bits wide (a Long for protobufjs); undefined for other types. */
+function integerType(type: string): { min: bigint; max: bigint; long: boolean } | undefined {
+  switch (type) {
+    case 'int32':
+    case 'sint32':
+    case 'sfixed32':
+      return { min: -(2n ** 31n), max: 2n ** 31n - 1n, long: false };
+    case 'uint32':
+    case 'fixed32':
+      return { min: 0n, max: 2n ** 32n - 1n, long: false };
+    case 'int64':
+    case 'sint64':
+    case 'sfixed64':
+      return { min: -(2n ** 63n), max: 2n ** 63n - 1n, long: true };
+    case 'uint64':
+    case 'fixed64':
+      return { min: 0n, max: 2n ** 64n - 1n, long: true };
+    default:
+      return undefined;
+  }
+}
 
 /** The largest finite float (IEEE 754 single precision). */
 const MAX_FLOAT = 3.4028234663852886e38;
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
-const DECIMAL = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Whether `text` is base64, standard or URL-safe, padded or not (the JSON mapping accepts each). */
+function isBase64(text: string): boolean {
+  return /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/.test(text);
+}
+
+/** Whether `text` is a decimal number (`-1.5e3`, `.5`, `2.`), as the JSON mapping accepts floats in strings. */
+function isDecimal(text: string): boolean {
+  return /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text);
+}
 
 /** A field's JSON name: its `json_name` option, else protoc's lowerCamelCase of its name. */
 export function jsonNameOf(field: protobuf.Field): string {
@@ -57,14 +69,13 @@ function integerText(value: unknown): string | undefined {
 }
 
 function integer(type: string, value: unknown, at: readonly PathSegment[]): number | Long {
-  const range = INTEGER_RANGES[type] as readonly [bigint, bigint];
+  const { min, max, long } = integerType(type) as NonNullable<ReturnType<typeof integerType>>;
   const text = integerText(value);
   if (text === undefined) throw new DataMismatch(at, `expected ${type} (a whole number, or its decimal string)`);
   const whole = BigInt(text);
-  if (whole < range[0] || whole > range[1]) throw new DataMismatch(at, `is outside the range of ${type}`);
-  if (UNSIGNED_64.has(type)) return Long.fromString(whole.toString(), true);
-  if (SIGNED_64.has(type)) return Long.fromString(whole.toString(), false);
-  return Number(whole);
+  if (whole < min || whole > max) throw new DataMismatch(at, `is outside the range of ${type}`);
+  // A Long keeps every digit through protobufjs; unsigned when the type's range starts at 0.
+  return long ? Long.fromString(text, min === 0n) : Number(text);
 }
 
 function floating(type: string, value: unknown, at: readonly PathSegment[]): number {
@@ -72,7 +83,7 @@ function floating(type: string, value: unknown, at: readonly PathSegment[]): num
   if (typeof value === 'number') number = value;
   else if (isExactNumber(value)) number = Number(value.rawJSON);
   else if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value);
-  else if (typeof value === 'string' && DECIMAL.test(value)) number = Number(value);
+  else if (typeof value === 'string' && isDecimal(value)) number = Number(value);
   if (number === undefined) throw new DataMismatch(at, `expected ${type} (a number, or "NaN", "Infinity", "-Infinity")`);
   if (type === 'float' && Math.abs(number) > MAX_FLOAT) throw new DataMismatch(at, 'is outside the range of float');
   return number;
@@ -88,14 +99,14 @@ function single(field: protobuf.Field, type: string, value: unknown, at: readonl
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) return messageFromJson(resolved, value, at);
   if (resolved instanceof protobuf.Enum) return enumValue(resolved, value, at);
-  if (type in INTEGER_RANGES) return integer(type, value, at);
+  if (integerType(type) !== undefined) return integer(type, value, at);
   if (type === 'double' || type === 'float') return floating(type, value, at);
   if (type === 'bool') {
     if (typeof value !== 'boolean') throw new DataMismatch(at, 'expected true or false (bool)');
     return value;
   }
   if (type === 'bytes') {
-    if (typeof value !== 'string' || !BASE64.test(value)) throw new DataMismatch(at, 'expected a base64 string (bytes)');
+    if (typeof value !== 'string' || !isBase64(value)) throw new DataMismatch(at, 'expected a base64 string (bytes)');
     return Buffer.from(value, 'base64');
   }
   if (typeof value !== 'string') throw new DataMismatch(at, 'expected a string');
@@ -109,7 +120,7 @@ function fieldValue(field: protobuf.Field, value: unknown, at: readonly PathSegm
     for (const [key, item] of Object.entries(value)) {
       const keyAt = [...at, key];
       // Map keys are JSON strings; an integer key type still wants a whole number in range.
-      if (field.keyType in INTEGER_RANGES) integer(field.keyType, key, keyAt);
+      if (integerType(field.keyType) !== undefined) integer(field.keyType, key, keyAt);
       else if (field.keyType === 'bool' && key !== 'true' && key !== 'false') throw new DataMismatch(keyAt, 'expected the key "true" or "false" (bool)');
       result[key] = single(field, field.type, item, keyAt);
     }

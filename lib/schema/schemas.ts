@@ -47,8 +47,10 @@ function placeIn(mismatch: DataMismatch): string {
   return mismatch.segments.length === 0 ? '' : ` at ${placeOf(mismatch.segments)}`;
 }
 
-/** A Glue schema version id: a UUID. */
-const GLUE_VERSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Whether `schemaId` is a Glue schema version id: a UUID. */
+function isGlueVersionId(schemaId: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(schemaId);
+}
 
 /** The schema'd formats over `registry`. Create one per container. */
 export class Schemas {
@@ -142,7 +144,7 @@ export class Schemas {
     if (dataFormat !== SchemaFormat.Avro && dataFormat !== SchemaFormat.Protobuf) {
       throw new SchemaDataInvalidError(`data format ${dataFormat} (schema ${id}) is not one this function reads`);
     }
-    if (schemaId !== undefined && GLUE_VERSION_ID.test(schemaId)) return this.decodeGlue(schemaId, bytes);
+    if (schemaId !== undefined && isGlueVersionId(schemaId)) return this.decodeGlue(schemaId, bytes);
     if (schemaId === undefined || !/^\d+$/.test(schemaId)) {
       throw new SchemaNotFoundError(`${formatName(dataFormat)} schema ${id}: not a Confluent schema id or a Glue schema version id`);
     }

@@ -135,3 +135,79 @@ describe('placeOf', () => {
     expect(placeOf([])).toBe('');
   });
 });
+
+describe('Protobuf produce, the edges of floats and bytes', () => {
+  const floats = protobufCodec('syntax = "proto3"; message F { float f = 1; double d = 2; bytes b = 3; }');
+  const decoded = (json: string) => floats.decode(floats.encode(parseJsonExact(json), Buffer.alloc(0)));
+  const refused = (json: string): string => {
+    try {
+      floats.encode(parseJsonExact(json), Buffer.alloc(0));
+    } catch (error) {
+      if (error instanceof DataMismatch) return `${placeOf(error.segments)}: ${error.message}`;
+      throw error;
+    }
+    return 'accepted';
+  };
+
+  it.each([
+    ['{"d":"-Infinity"}', { d: Number.NEGATIVE_INFINITY }],
+    ['{"d":".5"}', { d: 0.5 }],
+    ['{"d":"2."}', { d: 2 }],
+    ['{"d":"-1e2"}', { d: -100 }],
+    ['{"d":"1E+2"}', { d: 100 }],
+    ['{"d":"15"}', { d: 15 }],
+    ['{"d":0.12345678901234567890123}', { d: 0.12345678901234568 }],
+    ['{"f":3.4028234663852886e38}', { f: 3.4028234663852886e38 }],
+    ['{"f":-3.4028234663852886e38}', { f: -3.4028234663852886e38 }],
+    ['{"d":1e300}', { d: 1e300 }],
+    ['{"b":"AQID"}', { b: 'AQID' }],
+    ['{"b":"AQIDBA"}', { b: 'AQIDBA==' }],
+    ['{"b":"AQIDBA=="}', { b: 'AQIDBA==' }],
+    ['{"b":"AQIDBAU"}', { b: 'AQIDBAU=' }],
+    ['{"b":"AQIDBAU="}', { b: 'AQIDBAU=' }],
+    ['{"b":"-_-_"}', { b: '+/+/' }],
+    ['{"b":""}', { b: '' }],
+  ])('takes %s', (json, value) => {
+    expect(decoded(json)).toEqual(value);
+  });
+
+  it.each([
+    ['{"d":"1e"}', '.d: expected double (a number, or "NaN", "Infinity", "-Infinity")'],
+    ['{"d":"e5"}', '.d: expected double (a number, or "NaN", "Infinity", "-Infinity")'],
+    ['{"d":"1.5x"}', '.d: expected double (a number, or "NaN", "Infinity", "-Infinity")'],
+    ['{"d":"x1.5"}', '.d: expected double (a number, or "NaN", "Infinity", "-Infinity")'],
+    ['{"d":"--1"}', '.d: expected double (a number, or "NaN", "Infinity", "-Infinity")'],
+    ['{"d":"1e+"}', '.d: expected double (a number, or "NaN", "Infinity", "-Infinity")'],
+    ['{"d":"."}', '.d: expected double (a number, or "NaN", "Infinity", "-Infinity")'],
+    ['{"d":"infinity"}', '.d: expected double (a number, or "NaN", "Infinity", "-Infinity")'],
+    ['{"d":true}', '.d: expected double (a number, or "NaN", "Infinity", "-Infinity")'],
+    ['{"f":"3.5e38"}', '.f: is outside the range of float'],
+    ['{"f":-3.5e38}', '.f: is outside the range of float'],
+    ['{"b":"A"}', '.b: expected a base64 string (bytes)'],
+    ['{"b":"AQIDB"}', '.b: expected a base64 string (bytes)'],
+    ['{"b":"AQ=D"}', '.b: expected a base64 string (bytes)'],
+    ['{"b":"AQI=="}', '.b: expected a base64 string (bytes)'],
+    ['{"b":"AQ==="}', '.b: expected a base64 string (bytes)'],
+    ['{"b":" AQID"}', '.b: expected a base64 string (bytes)'],
+    ['{"b":"AQID "}', '.b: expected a base64 string (bytes)'],
+    ['{"b":"AQ!D"}', '.b: expected a base64 string (bytes)'],
+  ])('refuses %s', (json, answer) => {
+    expect(refused(json)).toBe(answer);
+  });
+
+  it('takes a double beyond a float range, and bool only as true or false', () => {
+    expect(decoded('{"d":3.5e38}')).toEqual({ d: 3.5e38 });
+    const bools = protobufCodec('syntax = "proto3"; message B { bool on = 1; }');
+    expect(bools.decode(bools.encode({ on: true }, Buffer.alloc(0)))).toEqual({ on: true });
+    expect(() => bools.encode({ on: 'true' }, Buffer.alloc(0))).toThrow('expected true or false (bool)');
+    expect(() => bools.encode({ on: 1 }, Buffer.alloc(0))).toThrow('expected true or false (bool)');
+  });
+
+  it('reads integers from numbers, exact numbers and decimal strings only', () => {
+    const ints = protobufCodec('syntax = "proto3"; message I { int32 a = 1; int64 b = 2; uint32 c = 3; }');
+    expect(ints.decode(ints.encode(parseJsonExact('{"a":"-7","b":-7,"c":"007"}'), Buffer.alloc(0)))).toEqual({ a: -7, b: '-7', c: 7 });
+    for (const bad of ['{"a":1.5}', '{"a":"1.0"}', '{"a":"+1"}', '{"a":" 1"}', '{"a":"1 "}', '{"a":"-"}', '{"a":[1]}', '{"b":1.5}', '{"b":"12a"}']) {
+      expect(() => ints.encode(parseJsonExact(bad), Buffer.alloc(0))).toThrow(/expected (int32|int64) \(a whole number, or its decimal string\)/);
+    }
+  });
+});

@@ -1,6 +1,6 @@
 /** The schema'd formats over a registry in memory: preparing schemas for produce, decoding what consume meets. */
 import { describe, expect, it } from 'vitest';
-import { SchemaDataInvalidError, SchemaInvalidError, SchemaNotFoundError } from '../../../lib/errors';
+import { SchemaDataInvalidError, SchemaInvalidError, SchemaNotFoundError, SchemaRegistryUnavailableError } from '../../../lib/errors';
 import { parseJsonExact } from '../../../lib/json-numbers';
 import { createGlueSchemaSource } from '../../../lib/schema/glue-registry';
 import { encodeWith, formatName, glueProtobufAsConfluent, Schemas } from '../../../lib/schema/schemas';
@@ -149,6 +149,67 @@ describe('Schemas.decode', () => {
     expect([...glueProtobufAsConfluent(Buffer.from([0x02, 0x08, 0x07]))]).toEqual([0x02, 0x04, 0x08, 0x07]);
     expect([...glueProtobufAsConfluent(Buffer.from([0xc8, 0x01, 0x08]))]).toEqual([0x02, 0x90, 0x03, 0x08]);
     expect(() => glueProtobufAsConfluent(Buffer.from([0x80]))).toThrow('Protobuf Glue payload: its message index is cut short');
+  });
+
+  it('reads a Glue Protobuf payload for a message other than the first by its index', async () => {
+    const two = 'syntax = "proto3"; message A { int32 a = 1; } message B { int32 b = 1; }';
+    const glue = createGlueSchemaSource('eu-west-1', async () => ({ dataFormat: 'PROTOBUF', definition: two }));
+    const uuid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    expect((await new Schemas(registry(), glue).decode(Buffer.concat([Buffer.from([3, 0]), uuid, Buffer.from([0x01, 0x08, 0x07])])))?.value).toEqual({ b: 7 });
+  });
+
+  it('names a Glue schema that does not parse, its library text in the cause', async () => {
+    const glue = createGlueSchemaSource('eu-west-1', async () => ({ dataFormat: 'AVRO', definition: '{"type":"recrod"}' }));
+    const uuid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    const error = await new Schemas(registry(), glue)
+      .decode(Buffer.concat([Buffer.from([3, 0]), uuid, Buffer.from([0x02])]))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SchemaInvalidError);
+    expect((error as Error).message).toBe('Glue Avro schema version 00112233-4455-6677-8899-aabbccddeeff does not parse');
+    expect((error as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it('keeps the cause of each refusal for the log', async () => {
+    const framing = await schemas()
+      .decode(Buffer.from([0, 0, 1]))
+      .catch((caught: unknown) => caught);
+    expect((framing as Error).cause).toBeInstanceOf(Error);
+    const json = await schemas()
+      .decode(Buffer.from([0xff]), { dataFormat: 'JSON', schemaId: '9' })
+      .catch((caught: unknown) => caught);
+    expect((json as Error).cause).toBeInstanceOf(Error);
+    const avro = await schemas()
+      .decode(Buffer.from([0, 0, 0, 0, 1, 0x80]))
+      .catch((caught: unknown) => caught);
+    expect(avro).toBeInstanceOf(SchemaDataInvalidError);
+    expect((avro as Error).cause).toBeInstanceOf(Error);
+    const unknownId = await new Schemas(registry()).prepare('t-value', 'AVRO', { id: 77 }, 'value_schema_id').catch((caught: unknown) => caught);
+    expect(unknownId).toBeInstanceOf(SchemaNotFoundError);
+    expect((unknownId as Error).message).toBe('value_schema_id: schema id 77 is not registered under subject "t-value"');
+    expect((unknownId as Error).cause).toBeInstanceOf(SchemaNotFoundError);
+    const prepared = await new Schemas(registry()).prepare('t-value', 'AVRO', { id: 1 }, 'value_schema_id');
+    const mismatch = (() => {
+      try {
+        encodeWith(prepared, 5, Buffer.from('5'), 'records[0].value');
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    expect(mismatch).toBeInstanceOf(SchemaDataInvalidError);
+    expect(mismatch?.message).toBe('records[0].value: expected string');
+    expect(mismatch?.cause).toBeInstanceOf(Error);
+  });
+
+  it('passes an unavailable registry on as it is when preparing by id', async () => {
+    const away = { ...registry(), schemaUnderSubject: async () => Promise.reject(new SchemaRegistryUnavailableError()) };
+    await expect(new Schemas(away).prepare('t-value', 'AVRO', { id: 1 }, 'value_schema_id')).rejects.toBeInstanceOf(SchemaRegistryUnavailableError);
+  });
+
+  it('reads a Glue Protobuf index of up to five varint bytes', () => {
+    expect([...glueProtobufAsConfluent(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x01, 0x08]))]).toEqual([0x02, 0x80, 0x80, 0x80, 0x80, 0x02, 0x08]);
+    expect(() => glueProtobufAsConfluent(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))).toThrow('Protobuf Glue payload: its message index is cut short');
+    expect(() => glueProtobufAsConfluent(Buffer.alloc(0))).toThrow('Protobuf Glue payload: its message index is cut short');
   });
 
   it('leaves bytes with neither framing nor metadata alone', async () => {
