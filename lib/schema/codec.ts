@@ -47,8 +47,17 @@ export interface SchemaCodec {
   decode(payload: Buffer): unknown;
 }
 
-/** Builds the codec of one schema's text. @throws {SchemaParseFailure} when it does not parse. */
-export type CodecFactory = (schema: string) => SchemaCodec;
+/** A schema another imports, by the name it imports it under (Confluent's `references`, resolved). */
+export interface NamedSchema {
+  name: string;
+  schema: string;
+}
+
+/**
+ * Builds the codec of one schema's text; `references` are the schemas it imports, those they
+ * import first. @throws {SchemaParseFailure} when it does not parse.
+ */
+export type CodecFactory = (schema: string, references?: readonly NamedSchema[]) => SchemaCodec;
 
 const loaders: Record<SchemaFormat, () => Promise<CodecFactory>> = {
   AVRO: async () => (await import('./avro')).avroCodec,

@@ -7,7 +7,7 @@
  */
 import Long from 'long';
 import protobuf from 'protobufjs';
-import { DataMismatch, SchemaParseFailure, type CodecFactory, type SchemaCodec } from './codec';
+import { DataMismatch, SchemaParseFailure, type CodecFactory, type NamedSchema, type SchemaCodec } from './codec';
 import { FramingError, messageIndexBytes, readMessageIndexes } from './framing';
 import { messageFromJson } from './protobuf-json';
 
@@ -29,15 +29,47 @@ function fileNamespace(root: protobuf.Root, packageName: string | undefined): pr
 
 const TO_JSON_OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, bytes: String };
 
-/** The codec of a `.proto` schema; records use its first message, as Confluent's REST Proxy does. @throws {SchemaParseFailure} */
-export const protobufCodec: CodecFactory = (schema: string): SchemaCodec => {
-  let root: protobuf.Root;
+/**
+ * Adds the well-known types (`google/protobuf/timestamp.proto`, ...) that `imports` name and that no
+ * reference gives: Confluent's registries know them without references, and protobufjs ships them.
+ */
+function addWellKnown(root: protobuf.Root, imports: readonly string[], given: ReadonlySet<string>, added: Set<string>): void {
+  for (const name of imports) {
+    const common = name.startsWith('google/protobuf/') && !given.has(name) && !added.has(name) ? protobuf.common.get(name) : undefined;
+    if (common?.nested === undefined) continue;
+    added.add(name);
+    root.addJSON(common.nested);
+  }
+}
+
+/**
+ * The top-level messages of `schema` in the namespace `root` holds them in, in the file's order
+ * (what Confluent's indexes count), and not those its imports declare in the same package.
+ */
+function topMessages(root: protobuf.Root, schema: string, references: readonly NamedSchema[]): protobuf.Type[] {
+  const given = new Set(references.map((reference) => reference.name));
+  const added = new Set<string>();
+  for (const reference of references) {
+    addWellKnown(root, protobuf.parse(reference.schema, root, { keepCase: true }).imports ?? [], given, added);
+  }
+  const own = protobuf.parse(schema, root, { keepCase: true });
+  addWellKnown(root, own.imports ?? [], given, added);
+  root.resolveAll();
+  // The file alone tells which of the namespace's messages are its own.
+  const alone = protobuf.parse(schema, { keepCase: true });
+  const namespace = fileNamespace(root, own.package);
+  return messagesOf(fileNamespace(alone.root, alone.package)).map((type) => namespace.get(type.name) as protobuf.Type);
+}
+
+/**
+ * The codec of a `.proto` schema and the schemas it imports (Confluent's references, the
+ * well-known types); records use its first message, as Confluent's REST Proxy does.
+ * @throws {SchemaParseFailure}
+ */
+export const protobufCodec: CodecFactory = (schema: string, references: readonly NamedSchema[] = []): SchemaCodec => {
   let top: protobuf.Type[];
   try {
-    const parsed = protobuf.parse(schema, { keepCase: true });
-    root = parsed.root;
-    root.resolveAll();
-    top = messagesOf(fileNamespace(root, parsed.package));
+    top = topMessages(new protobuf.Root(), schema, references);
   } catch (error) {
     throw new SchemaParseFailure((error as Error).message);
   }

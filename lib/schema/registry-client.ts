@@ -14,7 +14,7 @@ import type { SchemaRegistryConfig } from '../config';
 import { ConfigError, SchemaInvalidError, SchemaNotFoundError, SchemaRegistryUnavailableError } from '../errors';
 import { isPlainObject } from '../json-checks';
 import { BoundedCache, SCHEMA_CACHE_ENTRIES } from './bounded-cache';
-import { schemaFormatOf, SchemaFormat, type RegisteredSchema } from './format';
+import { schemaFormatOf, SchemaFormat, type RegisteredSchema, type SchemaReference } from './format';
 
 /** What the schema'd formats need of a registry. */
 export interface SchemaRegistry {
@@ -39,6 +39,14 @@ export interface SchemaRegistry {
    * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
    */
   schemaUnderSubject(subject: string, id: number): Promise<RegisteredSchema>;
+  /**
+   * Version `version` of the schema registered under `subject`: what a reference names. Its
+   * `id` is the registry's id of that version.
+   *
+   * @throws {SchemaNotFoundError} when the subject has no such version.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  schemaVersion(subject: string, version: number): Promise<RegisteredSchema>;
 }
 
 /** Reads a secret's string value; the real one is `lib/aws/secrets.ts`, loaded on demand. */
@@ -96,6 +104,7 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   private readonly registered: BoundedCache<Promise<number>>;
   private readonly byId: BoundedCache<Promise<RegisteredSchema>>;
   private readonly underSubject: BoundedCache<Promise<RegisteredSchema>>;
+  private readonly versions: BoundedCache<Promise<RegisteredSchema>>;
   private authorization: Promise<string | undefined> | undefined;
   private requests = 0;
 
@@ -107,6 +116,7 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     this.registered = new BoundedCache(entries);
     this.byId = new BoundedCache(entries);
     this.underSubject = new BoundedCache(entries);
+    this.versions = new BoundedCache(entries);
   }
 
   /** Entries held by each cache (tests check they stay bounded). */
@@ -137,13 +147,8 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   schemaById(id: number): Promise<RegisteredSchema> {
     return this.byId.memo(String(id), async () => {
       const answer = await this.send('GET', `/schemas/ids/${id}`);
-      if (answer.status === 200 && isPlainObject(answer.body) && typeof answer.body.schema === 'string') {
-        const format = schemaFormatOf(answer.body.schemaType);
-        if (format === undefined) throw new SchemaNotFoundError(`schema ${id} is of type ${String(answer.body.schemaType)}, which is not read here`);
-        return { id, format, schema: answer.body.schema };
-      }
       if (answer.status === 404) throw new SchemaNotFoundError(`schema id ${id} is not registered`);
-      throw this.unavailable(answer, `schema ${id}`);
+      return registeredOf(answer, id, `schema ${id}`, () => this.unavailable(answer, `schema ${id}`));
     });
   }
 
@@ -152,10 +157,26 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
       const registered = await this.schemaById(id);
       // Looking the schema up under the subject works with every Confluent-compatible registry
       // (unlike GET /schemas/ids/{id}/versions): it answers the id the subject holds it under.
-      const answer = await this.send('POST', `/subjects/${encodeURIComponent(subject)}`, schemaBody(registered.format, registered.schema));
+      // A schema with references is looked up with them, as the registry parses it with them.
+      const answer = await this.send(
+        'POST',
+        `/subjects/${encodeURIComponent(subject)}`,
+        schemaBody(registered.format, registered.schema, registered.references),
+      );
       if (answer.status === 200 && isPlainObject(answer.body) && answer.body.id === id) return registered;
       if (answer.status === 200 || answer.status === 404) throw new SchemaNotFoundError(`schema id ${id} is not registered under subject "${subject}"`);
       throw this.unavailable(answer, `look up ${id} under ${subject}`);
+    });
+  }
+
+  schemaVersion(subject: string, version: number): Promise<RegisteredSchema> {
+    return this.versions.memo(`${subject}\u0000${version}`, async () => {
+      const answer = await this.send('GET', `/subjects/${encodeURIComponent(subject)}/versions/${version}`);
+      const what = `version ${version} of subject "${subject}"`;
+      if (answer.status === 404) throw new SchemaNotFoundError(`${what} is not registered`);
+      const id = isPlainObject(answer.body) && typeof answer.body.id === 'number' ? answer.body.id : Number.NaN;
+      if (Number.isNaN(id)) throw this.unavailable(answer, what);
+      return registeredOf(answer, id, what, () => this.unavailable(answer, what));
     });
   }
 
@@ -212,7 +233,40 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 }
 
-function schemaBody(format: SchemaFormat, schema: string): Record<string, string> {
-  // Confluent's API leaves schemaType out for Avro, its default.
-  return format === SchemaFormat.Avro ? { schema } : { schemaType: format, schema };
+function schemaBody(format: SchemaFormat, schema: string, references?: readonly SchemaReference[]): Record<string, unknown> {
+  // Confluent's API leaves schemaType out for Avro, its default, and references out when there are none.
+  return {
+    ...(format === SchemaFormat.Avro ? {} : { schemaType: format }),
+    schema,
+    ...(references === undefined ? {} : { references }),
+  };
+}
+
+/** The references of an answer, each `{name, subject, version}`; undefined for none, or for a list not of that shape. */
+function referencesOf(body: Record<string, unknown>): SchemaReference[] | undefined | 'malformed' {
+  const { references } = body;
+  if (references === undefined || (Array.isArray(references) && references.length === 0)) return undefined;
+  if (!Array.isArray(references)) return 'malformed';
+  const read = references.map((reference: unknown) =>
+    isPlainObject(reference) && typeof reference.name === 'string' && typeof reference.subject === 'string' && typeof reference.version === 'number'
+      ? { name: reference.name, subject: reference.subject, version: reference.version }
+      : undefined,
+  );
+  return read.every((reference) => reference !== undefined) ? (read as SchemaReference[]) : 'malformed';
+}
+
+/**
+ * The schema an answer holds (`schema`, `schemaType`, `references`).
+ *
+ * @throws {SchemaNotFoundError} for a schema type this project does not read.
+ * @throws the `unavailable()` error for an answer without a schema or with malformed references.
+ */
+function registeredOf(answer: RegistryAnswer, id: number, what: string, unavailable: () => Error): RegisteredSchema {
+  const { status, body } = answer;
+  if (status !== 200 || !isPlainObject(body) || typeof body.schema !== 'string') throw unavailable();
+  const format = schemaFormatOf(body.schemaType);
+  if (format === undefined) throw new SchemaNotFoundError(`${what} is of type ${String(body.schemaType)}, which is not read here`);
+  const references = referencesOf(body);
+  if (references === 'malformed') throw unavailable();
+  return { id, format, schema: body.schema, ...(references === undefined ? {} : { references }) };
 }

@@ -7,8 +7,8 @@
 import { SchemaDataInvalidError, SchemaInvalidError, SchemaNotFoundError } from '../errors';
 import { parseJsonExact } from '../json-numbers';
 import { BoundedCache, SCHEMA_CACHE_ENTRIES } from './bounded-cache';
-import { codecFactoryOf, DataMismatch, placeOf, SchemaParseFailure, type SchemaCodec } from './codec';
-import { SchemaFormat, type RegisteredSchema } from './format';
+import { codecFactoryOf, DataMismatch, placeOf, SchemaParseFailure, type NamedSchema, type SchemaCodec } from './codec';
+import { SchemaFormat, type RegisteredSchema, type SchemaReference } from './format';
 import { confluentFrame, type FramingError, messageIndexBytes, unframe } from './framing';
 import type { GlueSchemaSource } from './glue-registry';
 import type { SchemaRegistry } from './registry-client';
@@ -46,6 +46,9 @@ export function formatName(format: SchemaFormat): string {
 function placeIn(mismatch: DataMismatch): string {
   return mismatch.segments.length === 0 ? '' : ` at ${placeOf(mismatch.segments)}`;
 }
+
+/** How deep references may nest (a schema importing one that imports another, ...). */
+const MAX_REFERENCE_DEPTH = 10;
 
 /** Whether `schemaId` is a Glue schema version id: a UUID. */
 function isGlueVersionId(schemaId: string): boolean {
@@ -184,19 +187,48 @@ export class Schemas {
     }
   }
 
-  private registeredCodec(registered: RegisteredSchema): Promise<SchemaCodec> {
+  private async registeredCodec(registered: RegisteredSchema): Promise<SchemaCodec> {
+    const references = registered.references === undefined ? [] : await this.resolve(registered.references, `schema ${registered.id}`);
     return this.codecOf(
       registered.format,
       registered.schema,
       (cause) => new SchemaInvalidError(`registered ${formatName(registered.format)} schema ${registered.id} does not parse`, { cause }),
+      references,
     );
   }
 
-  private codecOf(format: SchemaFormat, schema: string, invalid: (failure: SchemaParseFailure) => Error): Promise<SchemaCodec> {
-    return this.codecs.memo(`${format}\u0000${schema}`, async () => {
+  /**
+   * The schemas `references` name, each once, those they import before them (the order a parser
+   * needs), read from the registry by subject and version.
+   *
+   * @throws {SchemaNotFoundError} for a reference the registry does not hold, or references nested
+   *   deeper than {@link MAX_REFERENCE_DEPTH}.
+   */
+  private async resolve(references: readonly SchemaReference[], what: string, depth = 0, found = new Map<string, string>()): Promise<NamedSchema[]> {
+    if (depth >= MAX_REFERENCE_DEPTH) throw new SchemaNotFoundError(`${what}: its references nest deeper than ${MAX_REFERENCE_DEPTH}`);
+    for (const { name, subject, version } of references) {
+      if (found.has(name)) continue;
+      const referenced = await this.confluent(what).schemaVersion(subject, version);
+      if (referenced.references !== undefined) await this.resolve(referenced.references, what, depth + 1, found);
+      found.set(name, referenced.schema);
+    }
+    return [...found].map(([name, schema]) => ({ name, schema }));
+  }
+
+  private codecOf(
+    format: SchemaFormat,
+    schema: string,
+    invalid: (failure: SchemaParseFailure) => Error,
+    references: readonly NamedSchema[] = [],
+  ): Promise<SchemaCodec> {
+    const key = references.length === 0 ? `${format}\u0000${schema}` : `${format}\u0000${schema}\u0000${JSON.stringify(references)}`;
+    return this.codecs.memo(key, async () => {
+      // Confluent's references are read for Protobuf (imports); Avro and JSON Schema references are not read here.
+      if (references.length > 0 && format !== SchemaFormat.Protobuf)
+        throw invalid(new SchemaParseFailure(`${formatName(format)} references are not read here`));
       const factory = await codecFactoryOf(format);
       try {
-        return factory(schema);
+        return factory(schema, references);
       } catch (error) {
         if (error instanceof SchemaParseFailure) throw invalid(error);
         throw error;

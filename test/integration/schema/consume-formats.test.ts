@@ -128,6 +128,44 @@ describe('schema formats through the local pipeline', () => {
     expect(line?.decoded.valueSchema).toEqual({ format, schemaId: String(produced.body.value_schema_id) });
   });
 
+  it('produces and consumes Protobuf whose schema imports another, registered with references', async () => {
+    const { runtime, messages } = await start(testSchemaRegistryUrl());
+    const registry = testSchemaRegistryUrl();
+    const pkg = uniqueName('shop').replaceAll('-', '_');
+    const register = async (subject: string, body: unknown): Promise<number> => {
+      const response = await fetch(`${registry}/subjects/${subject}/versions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify(body),
+      });
+      const answer = (await response.json()) as { id: number };
+      expect(response.status, JSON.stringify(answer)).toBe(200);
+      return answer.id;
+    };
+    const moneySubject = `${pkg}-money`;
+    await register(moneySubject, {
+      schemaType: 'PROTOBUF',
+      schema: `syntax = "proto3"; package ${pkg}; message Money { string currency = 1; int64 units = 2; }`,
+    });
+    const id = await register(`${runtime.settings.topic}-value`, {
+      schemaType: 'PROTOBUF',
+      schema: `syntax = "proto3"; package ${pkg}; import "${pkg}/money.proto"; message Order { string id = 1; Money total = 2; }`,
+      references: [{ name: `${pkg}/money.proto`, subject: moneySubject, version: 1 }],
+    });
+    const produced = await post(
+      runtime,
+      'application/vnd.kafka.protobuf.v2+json',
+      `{"value_schema_id":${id},"records":[{"value":{"id":"o-1","total":{"currency":"EUR","units":"12345678901234567"}}}]}`,
+    );
+    expect(produced.status, JSON.stringify(produced.body)).toBe(200);
+    const values = await waitFor('the sink item', async () => {
+      const found = await sinkValues(messages);
+      return found.size === 1 ? found : undefined;
+    });
+    // Written with the imported message inside, read back by the consume function with the same references.
+    expect([...values.values()]).toEqual([{ M: { id: { S: 'o-1' }, total: { M: { currency: { S: 'EUR' }, units: { S: '12345678901234567' } } } } }]);
+  });
+
   it('decodes records an independent serializer framed, and dead-letters one whose schema id is unknown, alone', async () => {
     const { runtime, messages } = await start(testSchemaRegistryUrl());
     const independent = new IndependentRegistry({ host: testSchemaRegistryUrl() });

@@ -23,6 +23,7 @@ const awayRegistry: SchemaRegistry = {
   register: async () => Promise.reject(new SchemaRegistryUnavailableError({ cause: new Error('connect ECONNREFUSED 10.0.0.9:8081') })),
   schemaById: async () => Promise.reject(new SchemaRegistryUnavailableError()),
   schemaUnderSubject: async () => Promise.reject(new SchemaRegistryUnavailableError()),
+  schemaVersion: async () => Promise.reject(new SchemaRegistryUnavailableError()),
 };
 
 function runtimeWith(registry: SchemaRegistry, lines: string[] = [], store = new MemoryIdempotencyStore({ returnExisting: true })) {
