@@ -128,6 +128,41 @@ describe('decoding in the partition worker, with the registry down', () => {
   });
 });
 
+describe('decoding in the partition worker, a record before the wait that fails', () => {
+  it('stops the partition at that record, not at the framed one, and waits for nothing', async () => {
+    const decoder = new FakeRegistryDecoder();
+    decoder.down = true;
+    const clock = new FakeClock();
+    const failures: RecordFailure[] = [];
+    let sleeps = 0;
+    const handler = createBatchHandler({
+      store: new FakeStore(),
+      clock,
+      logger: silentLogger,
+      scope: 'test',
+      leaseMs: 30_000,
+      ttlSeconds: 86_400,
+      decoder,
+      processor: {
+        async process(record: ConsumedRecord) {
+          if (record.offset === 1) throw new Error('the sink refused it');
+        },
+      },
+      sleep: async (ms) => {
+        clock.nowValueMs += ms;
+        sleeps += 1;
+      },
+      onRecordFailed: (failure) => failures.push(failure),
+    });
+    const startedMs = clock.nowMs();
+    const response = await handler(kafkaEvent([plain(0, 1), schemad(0, 2)]), { getRemainingTimeInMillis: () => startedMs + 60_000 - clock.nowMs() });
+    expect(response).toEqual({ batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)] });
+    expect(failures).toEqual([{ topic: 'orders', partition: 0, offset: 1, reason: 'processor failed' }]);
+    expect(decoder.asked).toEqual(['down']);
+    expect(sleeps).toBe(0);
+  });
+});
+
 describe('decoding in the partition worker, a record that does not decode', () => {
   it('fails alone at its place, naming the format and schema id; the records before it and other partitions are done', async () => {
     const decoder = new FakeRegistryDecoder();

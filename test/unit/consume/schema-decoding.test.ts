@@ -160,6 +160,34 @@ describe('decodeRecord with a registry that cannot be reached', () => {
     expect((entry as { failure: { error: { retriable: boolean } } }).failure.error.retriable).toBe(true);
   });
 
+  it('makes the next pause short again once the registry answers after a wait, and only then', async () => {
+    const told: string[] = [];
+    const patience: Patience = {
+      pause: async () => {
+        told.push('pause');
+        return true;
+      },
+      reset: () => told.push('reset'),
+    };
+    let failures = 1;
+    const real = schemas();
+    const flaky: RecordDecoder = {
+      decode: async (bytes, metadata) => {
+        if (metadata !== undefined && failures > 0) {
+          failures -= 1;
+          throw new SchemaRegistryUnavailableError();
+        }
+        return real.decode(bytes, metadata);
+      },
+    };
+    const [entry] = (event().partitions[0]?.entries ?? []) as { record: ConsumedRecord }[];
+    const record = (entry as { record: ConsumedRecord }).record;
+    await decodeRecord(record, flaky, patience, async () => true);
+    expect(told).toEqual(['pause', 'reset']);
+    await decodeRecord(record, flaky, patience, async () => true);
+    expect(told).toEqual(['pause', 'reset']);
+  });
+
   it('gives up without a pause when the hand-back says the partition stopped earlier', async () => {
     let pauses = 0;
     const patience: Patience = {
