@@ -133,7 +133,7 @@ describe('schemaById', () => {
 describe('schemaUnderSubject', () => {
   /** Answers GET /schemas/ids/5 with an Avro schema, and the lookup under the subject with `status` / `body`. */
   function lookingUp(status: number, body: unknown) {
-    const fetch = (async (url: string | URL | Request, init?: RequestInit) =>
+    const fetch = (async (_url: string | URL | Request, init?: RequestInit) =>
       init?.method === 'GET'
         ? new Response(JSON.stringify({ schema: '"string"' }), { status: 200 })
         : new Response(JSON.stringify(body), { status })) as typeof globalThis.fetch;
@@ -166,7 +166,7 @@ describe('credentials', () => {
     expect(sent[0]?.headers.Authorization).toBeUndefined();
     const calls: string[] = [];
     const fetch = (async (_url: string | URL | Request, init?: RequestInit) => {
-      calls.push((init?.headers as Record<string, string>).Authorization as string);
+      calls.push(((init?.headers ?? {}) as Record<string, string>).Authorization as string);
       return new Response('{"id":1}', { status: 200 });
     }) as typeof globalThis.fetch;
     await new ConfluentSchemaRegistry({ url: 'https://r.example', timeoutMs: 1_000, credentials: { username: 'u', password: 'p' } }, { fetch }).register(
