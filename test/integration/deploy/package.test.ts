@@ -146,8 +146,10 @@ describe('functions and their bundles', () => {
     // the first request with an Idempotency-Key, the v3 and read routes on their first request.
     expect(consume?.coldStartBytes).toBeLessThan(400_000);
     expect(produce?.coldStartBytes).toBeLessThan(400_000);
-    // Lambda's limit for a zip uploaded directly is 50 MB; these stay far below.
-    expect(produce?.zipBytes).toBeLessThan(1_000_000);
+    // Lambda's limit for a zip uploaded directly is 50 MB; these stay far below. Produce carries
+    // the three schema codecs (lazy chunks, not loaded at cold start): 999,484 bytes before
+    // Protobuf's JSON mapping, the bounded caches and schema references, 1,004,243 with them.
+    expect(produce?.zipBytes).toBeLessThan(1_050_000);
     expect(consume?.zipBytes).toBeLessThan(1_000_000);
   });
 
