@@ -163,7 +163,7 @@ describe('JSON Schema codec', () => {
     expect(JSON.stringify(open.decode(Buffer.from('{"n":12345678901234567890}')))).toBe('{"n":12345678901234567890}');
   });
 
-  it('does not validate what it decodes, as Confluent\'s deserializer by default', () => {
+  it("does not validate what it decodes, as Confluent's deserializer by default", () => {
     expect(codec.decode(Buffer.from('{"n":11}'))).toEqual({ n: 11 });
     expect(codec.decode(Buffer.from('{}'))).toEqual({});
   });
