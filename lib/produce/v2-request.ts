@@ -2,8 +2,8 @@
  * The request readers of the REST Proxy v2 produce routes: `POST /topics/{topic}` and
  * `POST /topics/{topic}/partitions/{partition}`, both with the v2 envelope
  * `{"records": [...]}` in the JSON, binary or a schema'd (avro, jsonschema, protobuf) embedded
- * format; the schema'd formats' records are encoded while reading (./record-encoder.ts), and the
- * answer carries the schema ids used.
+ * format; the schema'd formats' records are encoded after reading, once the Idempotency-Key
+ * is claimed (./record-encoder.ts), and the answer carries the schema ids used.
  */
 import { PartitionNotFoundError, ValidationError } from '../errors';
 import type { ProduceCommand } from './command';
@@ -72,7 +72,9 @@ function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, s
       return body.records;
     },
     encode: async (records: ProduceRecord[]): Promise<ProduceRecord[]> => {
-      if (read === undefined || !isSchemaFormat(read.format)) return records;
+      // Fails closed: records passed on unencoded would put JSON text on a schema'd topic.
+      if (read === undefined) throw new Error('the v2 records were encoded before they were read');
+      if (!isSchemaFormat(read.format)) return records;
       const { format, schemaFields } = read;
       // The encoder, the registry client and the codecs load with the first schema'd request:
       // the json and binary formats' cold start never pays for them.

@@ -44,8 +44,11 @@ function integerType(type: string): { min: bigint; max: bigint; long: boolean } 
 /** The largest finite float (IEEE 754 single precision). */
 const MAX_FLOAT = 3.4028234663852886e38;
 
-/** Whether `text` is base64, standard or URL-safe, padded or not (the JSON mapping accepts each). */
-function isBase64(text: string): boolean {
+/**
+ * Whether `text` is base64, standard or URL-safe, padded or not (the JSON mapping accepts each).
+ * Not `isBase64` of lib/json-checks.ts: that is the REST Proxy's rule (standard and padded only).
+ */
+function isMappingBase64(text: string): boolean {
   return /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/.test(text);
 }
 
@@ -85,13 +88,26 @@ function floating(type: string, value: unknown, at: readonly PathSegment[]): num
   else if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value);
   else if (typeof value === 'string' && isDecimal(value)) number = Number(value);
   if (number === undefined) throw new DataMismatch(at, `expected ${type} (a number, or "NaN", "Infinity", "-Infinity")`);
+  // A finite text too large for a double (1e400) would be stored as Infinity without a word.
+  if (!Number.isFinite(number)) throw new DataMismatch(at, `is outside the range of ${type}`);
   if (type === 'float' && Math.abs(number) > MAX_FLOAT) throw new DataMismatch(at, 'is outside the range of float');
   return number;
+}
+
+/**
+ * Whether `type` is an open enum (proto3's, and editions' default): one that holds any int32,
+ * named or not, so that a number the consume side decoded from a newer schema is accepted back.
+ * protobufjs resolves each enum's features (`enum_type` OPEN or CLOSED) from its file's syntax
+ * but keeps them in a field its typings do not declare.
+ */
+function isOpenEnum(type: protobuf.Enum): boolean {
+  return (type as unknown as { _features?: { enum_type?: string } })._features?.enum_type === 'OPEN';
 }
 
 function enumValue(type: protobuf.Enum, value: unknown, at: readonly PathSegment[]): number {
   if (typeof value === 'string' && Object.hasOwn(type.values, value)) return type.values[value] as number;
   if (typeof value === 'number' && Object.values(type.values).includes(value)) return value;
+  if (typeof value === 'number' && isOpenEnum(type) && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31) return value;
   throw new DataMismatch(at, `expected a value of enum ${type.name} (its name or number)`);
 }
 
@@ -106,7 +122,7 @@ function single(field: protobuf.Field, type: string, value: unknown, at: readonl
     return value;
   }
   if (type === 'bytes') {
-    if (typeof value !== 'string' || !isBase64(value)) throw new DataMismatch(at, 'expected a base64 string (bytes)');
+    if (typeof value !== 'string' || !isMappingBase64(value)) throw new DataMismatch(at, 'expected a base64 string (bytes)');
     return Buffer.from(value, 'base64');
   }
   if (typeof value !== 'string') throw new DataMismatch(at, 'expected a string');

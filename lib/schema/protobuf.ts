@@ -27,7 +27,9 @@ function fileNamespace(root: protobuf.Root, packageName: string | undefined): pr
   return root.lookup(packageName) as protobuf.Namespace;
 }
 
-const TO_JSON_OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, bytes: String };
+// json: NaN and ±Infinity as the strings the JSON mapping names: as numbers, JSON would write
+// them as null and DynamoDB refuses them.
+const TO_JSON_OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, bytes: String, json: true };
 
 /**
  * Adds the well-known types (`google/protobuf/timestamp.proto`, ...) that `imports` name and that no

@@ -50,7 +50,7 @@ describe('Avro refusals name their place', () => {
     expect(() => long.encode(parseJsonExact('12345678901234567890.5'), Buffer.alloc(0))).toThrow('expected a whole number (long)');
   });
 
-  it('keeps avsc text of bytes that do not decode in the cause only', () => {
+  it("names no path for bytes that do not decode, and keeps avsc's error as the cause", () => {
     const long = avroCodec('"long"');
     try {
       long.decode(Buffer.from([0x80]));

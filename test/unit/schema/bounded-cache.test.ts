@@ -3,7 +3,7 @@
  * a schema in use stays warm (asked of the registry once).
  */
 import { describe, expect, it } from 'vitest';
-import { BoundedCache, SCHEMA_CACHE_ENTRIES } from '../../../lib/schema/bounded-cache';
+import { BoundedCache, SCHEMA_CACHE_ENTRIES, SCHEMA_CACHE_KEY_CHARS } from '../../../lib/schema/bounded-cache';
 import { createGlueSchemaSource } from '../../../lib/schema/glue-registry';
 import { jsonSchemaCodec } from '../../../lib/schema/json-schema';
 import { ConfluentSchemaRegistry } from '../../../lib/schema/registry-client';
@@ -55,9 +55,33 @@ describe('BoundedCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('holds 500 entries by default', () => {
+  it('holds 500 entries and keys of 4 Mi characters together by default', () => {
     expect(SCHEMA_CACHE_ENTRIES).toBe(500);
-    expect(new BoundedCache().maxEntries).toBe(500);
+    expect(SCHEMA_CACHE_KEY_CHARS).toBe(4_194_304);
+    const cache = new BoundedCache();
+    expect([cache.maxEntries, cache.maxKeyChars]).toEqual([500, 4_194_304]);
+  });
+
+  it('drops the least recently used entries while the keys together are longer than the bound', () => {
+    const cache = new BoundedCache<string>(10, 10);
+    cache.set('aaaa', 'A');
+    cache.set('bbbb', 'B');
+    expect(cache.get('aaaa')).toBe('A');
+    cache.set('ccc', 'C');
+    expect([cache.size, cache.keyChars]).toEqual([2, 7]);
+    expect(cache.get('bbbb')).toBeUndefined();
+    expect(cache.get('aaaa')).toBe('A');
+    cache.forget('aaaa', 'A');
+    expect([cache.size, cache.keyChars]).toEqual([1, 3]);
+  });
+
+  it('never keeps a key longer than the bound, and keeps what it holds', () => {
+    const cache = new BoundedCache<string>(10, 10);
+    cache.set('a', 'A');
+    cache.set('x'.repeat(11), 'X');
+    expect([cache.size, cache.keyChars]).toEqual([1, 1]);
+    expect(cache.get('x'.repeat(11))).toBeUndefined();
+    expect(cache.get('a')).toBe('A');
   });
 });
 

@@ -163,11 +163,9 @@ describe('JSON Schema codec', () => {
     expect(JSON.stringify(open.decode(Buffer.from('{"n":12345678901234567890}')))).toBe('{"n":12345678901234567890}');
   });
 
-  it('checks what it decodes against the schema, naming the path', () => {
-    expect(codec.decode(Buffer.from('{"n":10}'))).toEqual({ n: 10 });
-    const error = mismatch(() => codec.decode(Buffer.from('{"n":11}')));
-    expect([error.path, error.message]).toEqual(['/n', 'must be <= 10']);
-    expect(mismatch(() => codec.decode(Buffer.from('{}'))).message).toBe('is required');
+  it("does not validate what it decodes, as Confluent's deserializer by default", () => {
+    expect(codec.decode(Buffer.from('{"n":11}'))).toEqual({ n: 11 });
+    expect(codec.decode(Buffer.from('{}'))).toEqual({});
   });
 });
 

@@ -68,13 +68,13 @@ describe('Schemas.decode', () => {
     );
   });
 
-  it('checks a JSON Schema record against its schema, failing one that does not match, naming schema id and path', async () => {
+  it('decodes a JSON Schema record without validating it, failing only one that is not JSON', async () => {
     const memory = registry();
     memory.put(4, 'JSON', '{"type":"object","properties":{"n":{"type":"integer","maximum":10}}}');
     const framed = (json: string) => Buffer.concat([Buffer.from([0, 0, 0, 0, 4]), Buffer.from(json)]);
     expect(await new Schemas(memory).decode(framed('{"n":10}'))).toEqual({ format: 'JSON', schemaId: '4', value: { n: 10 } });
-    await expect(new Schemas(memory).decode(framed('{"n":11}'))).rejects.toThrow(new SchemaDataInvalidError('JSON Schema schema 4 at .n: must be <= 10'));
-    await expect(new Schemas(memory).decode(framed('[]'))).rejects.toThrow(new SchemaDataInvalidError('JSON Schema schema 4: expected object'));
+    expect(await new Schemas(memory).decode(framed('{"n":11}'))).toEqual({ format: 'JSON', schemaId: '4', value: { n: 11 } });
+    await expect(new Schemas(memory).decode(framed('{"n":'))).rejects.toThrow(new SchemaDataInvalidError('JSON Schema schema 4: the bytes are not UTF-8 JSON'));
   });
 
   it('reads delivered Protobuf with or without its message index', async () => {
