@@ -16,7 +16,7 @@ export interface HttpAnswer {
 /** POSTs bodies to one URL, one request at a time over a kept-alive connection. */
 export interface HttpPoster {
   /** @throws Error when the connection fails. */
-  post(body: string, headers: Record<string, string>): Promise<HttpAnswer>;
+  post(body: string | Buffer, headers: Record<string, string>): Promise<HttpAnswer>;
   close(): void;
 }
 
@@ -27,7 +27,7 @@ export function createHttpPoster(url: string): HttpPoster {
   return {
     post: (body, headers) =>
       new Promise<HttpAnswer>((resolve, reject) => {
-        const payload = Buffer.from(body);
+        const payload = typeof body === 'string' ? Buffer.from(body) : body;
         const outgoing = request(
           {
             agent,

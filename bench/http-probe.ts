@@ -18,6 +18,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createProduceRuntime } from '../lib/produce';
+import { createCallerKeySource } from '../lib/caller-mac/key-source';
 import { createLogger, silentLogger } from '../lib/logger';
 import { createDynamoClient } from '../lib/dynamo/client';
 import { createKafka } from '../lib/kafka/client';
@@ -92,7 +93,7 @@ async function againstKafka(): Promise<void> {
     120_000,
     profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
   );
-  const direct = await kafkajsSubject(services.kafkaBrokers, topic);
+  const direct = await kafkajsSubject(services.kafkaBrokers, topic, await createCallerKeySource(config.callerKeys).keys());
   const handler = handlerSubject(createProduceRuntime(config, { logger: silentLogger }), topic);
   const inProcessRuntime = createProduceRuntime(config, { logger: silentLogger });
   const inProcess = await startHttpServer({ handler: (event) => inProcessRuntime.handler(event), port: 0, maxBodyBytes: 10_000_000, logger: silentLogger });

@@ -4,7 +4,7 @@
  * through the local HTTP server. Each request's latency is recorded; throughput is records
  * acknowledged per second of wall time.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Message } from 'kafkajs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { BenchRecord } from './records';
 import { makeRecords, produceRequestBody, v3RecordsRequestBody } from './records';
@@ -12,6 +12,10 @@ import { median, pairedRatios, percentile, rotation } from './stats';
 import type { ProduceRuntime } from '../lib/produce';
 import { SubjectName } from './subject-names';
 import { createHttpPoster } from './http-client';
+import { stampCallerHeader } from '../lib/caller-mac/header';
+import type { CallerKeyRing } from '../lib/caller-mac/key-ring';
+import { CALLER_HEADER, MESSAGE_ID_HEADER } from '../lib/headers';
+import { ANONYMOUS_CALLER } from '../lib/produce/caller';
 
 /** One request, its input already in the subject's own shape: sends, resolves once every record is acknowledged. */
 export type PreparedRequest = () => Promise<void>;
@@ -50,20 +54,64 @@ export interface ProduceFigure {
 
 const CONTENT_TYPE = 'application/vnd.kafka.json.v2+json';
 
-/** The limit: kafkajs' producer with acks=-1, the same records and headers, no HTTP or validation. */
-export async function kafkajsSubject(brokers: string[], topic: string): Promise<ProduceSubject> {
+/**
+ * The bare send of what the produce handler writes: each record's key, value, `message-id` and
+ * caller header (`x-caller-id`, stamped for the anonymous caller under `ring`, the key ring of
+ * the handler's configuration), byte for byte the messages the handler puts on the topic, by
+ * one kafkajs producer with acks=-1. The headers are stamped before the clock starts, so the
+ * handler's own work (reading the body, stamping, answering) is all that separates the two.
+ */
+export async function kafkajsSubject(brokers: string[], topic: string, ring: CallerKeyRing): Promise<ProduceSubject> {
+  return kafkajsProducerSubject(SubjectName.KafkajsProducer, brokers, (records) => handlerMessages(records, topic, ring), topic);
+}
+
+/**
+ * The baseline of earlier runs: the same records with their `message-id` header only, about
+ * 125 bytes a record fewer than the handler writes (the caller header the contract requires).
+ */
+export async function kafkajsMessageIdOnlySubject(brokers: string[], topic: string): Promise<ProduceSubject> {
+  return kafkajsProducerSubject(SubjectName.KafkajsMessageIdOnly, brokers, messageIdOnlyMessages, topic);
+}
+
+async function kafkajsProducerSubject(
+  name: SubjectName,
+  brokers: string[],
+  messagesOf: (records: readonly BenchRecord[]) => Message[],
+  topic: string,
+): Promise<ProduceSubject> {
   const producer = new Kafka({ clientId: 'bench-baseline', brokers, logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   return {
-    name: SubjectName.KafkajsProducer,
+    name,
     prepare: (records) => {
-      const messages = records.map((record) => ({ key: record.key, value: record.valueJson, headers: { 'message-id': record.messageId } }));
+      const messages = messagesOf(records);
       return async () => {
         await producer.send({ topic, acks: -1, messages });
       };
     },
     close: () => producer.disconnect(),
   };
+}
+
+/** The records as kafkajs messages with their `message-id` header only. */
+export function messageIdOnlyMessages(records: readonly BenchRecord[]): Message[] {
+  return records.map((record) => ({ key: record.key, value: record.valueJson, headers: { [MESSAGE_ID_HEADER]: record.messageId } }));
+}
+
+/**
+ * The records as kafkajs messages, as the produce handler writes them for the anonymous caller
+ * to `topic` in the json format: key and value as their JSON text, the `message-id` header, then
+ * the caller header with its MAC.
+ */
+export function handlerMessages(records: readonly BenchRecord[], topic: string, ring: CallerKeyRing): Message[] {
+  return records.map((record) => {
+    // The json format keeps a key as its JSON text: a string key arrives with its quotes.
+    const key = Buffer.from(JSON.stringify(record.key));
+    const value = Buffer.from(record.valueJson);
+    const messageId = Buffer.from(record.messageId);
+    const caller = Buffer.from(stampCallerHeader(ring, ANONYMOUS_CALLER.digest, { topic, messageId, key, value }), 'latin1');
+    return { key, value, headers: { [MESSAGE_ID_HEADER]: messageId, [CALLER_HEADER]: caller } };
+  });
 }
 
 /** An API Gateway HTTP API (payload v2) event for `POST /topics/{topic}`, or another `path` and content type. */
@@ -138,7 +186,8 @@ export function httpSubject(baseUrl: string, topic: string, close: () => Promise
   return {
     name: SubjectName.LocalHttpServer,
     prepare: (records) => {
-      const body = produceRequestBody(records);
+      // The body's bytes, as a client would have them before sending: encoding them is not the server's cost.
+      const body = Buffer.from(produceRequestBody(records));
       return async () => {
         const response = await poster.post(body, { 'content-type': CONTENT_TYPE });
         if (response.status !== 200) throw new Error(`local HTTP server answered ${response.status}: ${response.body}`);

@@ -138,26 +138,31 @@ export function consumeRatio(results: BenchResults, figure: ConsumeFigure): numb
 }
 
 /**
- * The v3 records route's throughput over the v2 route's, at `size` records/request: the median
- * of per-round quotients (each subject's round against the same round's baseline, so the
- * baseline cancels out), null when either was not measured.
+ * `subject`'s throughput over `reference`'s, at `size` records/request: the median of per-round
+ * quotients (each subject's round against the same round's baseline, so the baseline cancels
+ * out), null when either was not measured.
  */
-export function v3ToV2Ratio(results: BenchResults, size: number): { value: number; rounds: number[] } | null {
-  const v3Figure = produceFigure(results, SubjectName.ProduceHandlerV3, size);
-  const v2Figure = produceFigure(results, SubjectName.ProduceHandler, size);
-  if (v3Figure === undefined || v2Figure === undefined) return null;
-  const v3 = v3Figure.roundRatios;
-  const v2 = v2Figure.roundRatios;
+export function pairedRatio(results: BenchResults, subject: string, reference: string, size: number): { value: number; rounds: number[] } | null {
+  const subjectFigure = produceFigure(results, subject, size);
+  const referenceFigure = produceFigure(results, reference, size);
+  if (subjectFigure === undefined || referenceFigure === undefined) return null;
+  const ofSubject = subjectFigure.roundRatios;
+  const ofReference = referenceFigure.roundRatios;
   // Without per-round figures (results.json files written before rounds were paired), the quotient of the medians.
-  if (v3 === undefined || v2 === undefined || v3.length === 0 || v3.length !== v2.length) {
-    const value = ratio(v3Figure.recordsPerSec, v2Figure.recordsPerSec);
+  if (ofSubject === undefined || ofReference === undefined || ofSubject.length === 0 || ofSubject.length !== ofReference.length) {
+    const value = ratio(subjectFigure.recordsPerSec, referenceFigure.recordsPerSec);
     return value === null ? null : { value, rounds: [] };
   }
-  const rounds = v3.map((ratio, index) => ratio / (v2[index] as number));
+  const rounds = ofSubject.map((ratio, index) => ratio / (ofReference[index] as number));
   const sorted = [...rounds].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const value = sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
   return { value, rounds };
+}
+
+/** The v3 records route's throughput over the v2 route's, at `size` records/request (see {@link pairedRatio}). */
+export function v3ToV2Ratio(results: BenchResults, size: number): { value: number; rounds: number[] } | null {
+  return pairedRatio(results, SubjectName.ProduceHandlerV3, SubjectName.ProduceHandler, size);
 }
 
 /** One number a goal is judged on, named for comparing runs. */
@@ -211,12 +216,15 @@ function produceVerdict(results: BenchResults, subject: string, label: string, s
     ratios.length > 1
       ? `; rounds ${fixed(Math.min(...ratios))} to ${fixed(Math.max(...ratios))}, next run within about ${fixed(expectedRunToRunDifference(ratios))}`
       : '';
+  // The same subject against the baseline of earlier runs, which sent no caller header: beside the verdict, never instead of it.
+  const earlier = pairedRatio(results, subject, SubjectName.KafkajsMessageIdOnly, size);
+  const againstEarlier = earlier === null ? '' : `; against kafkajs with the message-id header only, ${fixed(earlier.value)}x`;
   return {
-    goal: `${label} at ${size} records/request >= ${goal}x direct kafkajs throughput`,
+    goal: `${label} at ${size} records/request >= ${goal}x direct kafkajs throughput (the same messages)`,
     figure:
       value === null
         ? 'not measured'
-        : `${fixed(value)}x, median of ${ratios.length} rounds${spread} (${Math.round(figure?.recordsPerSec ?? 0)} vs ${Math.round(direct?.recordsPerSec ?? 0)} records/s; p50 ${fixed(figure?.p50Ms)} vs ${fixed(direct?.p50Ms)} ms)`,
+        : `${fixed(value)}x, median of ${ratios.length} rounds${spread} (${Math.round(figure?.recordsPerSec ?? 0)} vs ${Math.round(direct?.recordsPerSec ?? 0)} records/s; p50 ${fixed(figure?.p50Ms)} vs ${fixed(direct?.p50Ms)} ms)${againstEarlier}`,
     met: value === null ? null : value >= goal,
   };
 }
@@ -426,7 +434,7 @@ export function renderMarkdown(results: BenchResults, goals: readonly GoalVerdic
     ...roundsSection(results),
     '## Produce',
     '',
-    "Requests are sent one at a time (as one Lambda invocation at a time would), each carrying the same JSON records with a `message-id` header. Each subject's input (kafkajs messages, the request body) is built from the records before the clock starts, as the records themselves are: a caller's serialisation is not the subject's cost. Throughput is records acknowledged with acks=-1 per second; latency is per request. The produce handler is called in the bench process as Lambda calls it; the local HTTP server is `npm start`'s, in its own process, over a kept-alive loopback connection from a node:http client (global fetch would add its own 0.6-0.85 ms per request, the client's cost rather than the server's: bench/http-probe.ts); the baseline is a plain kafkajs producer sending the same records.",
+    "Requests are sent one at a time (as one Lambda invocation at a time would), each carrying the same JSON records with a `message-id` header. Each subject's input (kafkajs messages, the request body) is built from the records before the clock starts, as the records themselves are: a caller's serialisation is not the subject's cost. Throughput is records acknowledged with acks=-1 per second; latency is per request. The produce handler is called in the bench process as Lambda calls it; the local HTTP server is `npm start`'s, in its own process, over a kept-alive loopback connection from a node:http client (global fetch would add its own 0.6-0.85 ms per request, the client's cost rather than the server's: bench/http-probe.ts); the baseline is a plain kafkajs producer sending the messages the handler writes, byte for byte: the same keys and values, the `message-id` header and the caller header (`x-caller-id`, stamped before the clock starts), so that the ratio measures the handler's own work. The baseline of earlier runs, the same records with the `message-id` header only, runs in the same rounds as `kafkajs acks=-1, message-id only`; each goal line also gives the subject's ratio to it.",
     '',
   ];
   if (results.produce.length > 0) {

@@ -22,7 +22,17 @@ import { measureEndToEnd } from './end-to-end';
 import { deriveFindings } from './findings';
 import { machineDetails } from './machine';
 import { createPowertoolsConsumer } from './baselines/powertools-consumer';
-import { handlerSubject, handlerV3Subject, httpSubject, kafkajsSubject, measureProduce, produceEvent, type ProduceSize, type ProduceSubject } from './produce';
+import {
+  handlerSubject,
+  handlerV3Subject,
+  httpSubject,
+  kafkajsMessageIdOnlySubject,
+  kafkajsSubject,
+  measureProduce,
+  produceEvent,
+  type ProduceSize,
+  type ProduceSubject,
+} from './produce';
 import { makeRecords, mskEvent, produceRequestBody } from './records';
 import { COLD_START_PAIRS, GOAL_RECORDS_PER_REQUEST, goalFigures, writeReport, type BenchResults } from './report';
 import { compareGoalFigures, formatDifferences } from './stability';
@@ -34,6 +44,7 @@ import { SubjectName } from './subject-names';
 import { measureSchemaFormats } from './schema-formats';
 import { externalServices } from '../lib/config';
 import { createProduceRuntime } from '../lib/produce';
+import { createCallerKeySource } from '../lib/caller-mac/key-source';
 import { createConsumeRuntime } from '../lib/consume';
 import { hasPipeline, startPipeline, type Pipeline } from './pipeline';
 import { createProgress } from '../local/progress';
@@ -60,8 +71,8 @@ const progress = createProgress({ label: 'bench', steps: PARTS.filter(wanted).le
 // median of the per-round quotients subject/baseline. They are chosen so that two consecutive
 // full runs agree within 0.05 on every goal ratio (check with `npm run bench:compare`), while
 // the whole run stays within about four minutes. A round at 100 records/request takes about
-// 0.3 s for all three subjects, so the goal size gets many short rounds (51); 10 and 500
-// records/request, which the handler has goals at too, get 41 (a round there takes 0.1 and
+// 0.4 s for all five subjects (two kafkajs baselines, the handler on v2 and v3, the HTTP
+// server), so the goal size gets many short rounds (51); 10 and 500 records/request, which the handler has goals at too, get 41 (a round there takes 0.1 and
 // 0.2 s); 1 record/request, which no goal reads, gets 15. Consume rounds are long (a 1000-record batch takes the baseline
 // about 4 s, new and again duplicate), and one batch already averages over many requests:
 // 21 rounds for 100-record batches, 5 for 1000-record ones.
@@ -108,8 +119,13 @@ function resultsFolder(): string {
 async function produce(services: BenchServices, results: BenchResults, pipeline: Pipeline | undefined): Promise<void> {
   const topic = benchName('produce');
   await ensureTopics(createKafka(benchConfig(services).kafka, { logger: silentLogger }), [{ topic, numPartitions: 4 }]);
-  const subjects: ProduceSubject[] = [await kafkajsSubject(services.kafkaBrokers, topic)];
   const config = benchConfig(services);
+  // The baseline sends what the handler writes, caller header included, stamped with the key ring the handler's configuration names.
+  const ring = await createCallerKeySource(config.callerKeys).keys();
+  const subjects: ProduceSubject[] = [
+    await kafkajsSubject(services.kafkaBrokers, topic, ring),
+    await kafkajsMessageIdOnlySubject(services.kafkaBrokers, topic),
+  ];
   await ensureTables(createDynamoClient(config.aws), config.tables);
   const handlerRuntime = createProduceRuntime(config, { logger: silentLogger });
   subjects.push(handlerSubject(handlerRuntime, topic));

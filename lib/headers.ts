@@ -3,6 +3,7 @@
  * home of each, so that the producer that writes a header and the consumer that reads it
  * cannot drift apart (CONTRACT: Produce, Consume).
  */
+import { isUtf8 } from 'node:buffer';
 
 /**
  * The id every produced record carries, on which the consumer deduplicates: the client's
@@ -36,10 +37,15 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * treats such a header, written straight to Kafka, as absent.
  */
 export function identityHeaderText(value: Uint8Array): string | undefined {
-  try {
-    const text = strictUtf8.decode(value);
-    return text === '' ? undefined : text;
-  } catch {
-    return undefined;
-  }
+  return isIdentityHeader(value) ? strictUtf8.decode(value) : undefined;
+}
+
+/**
+ * True when {@link identityHeaderText} gives text for `value`: valid UTF-8 with something after
+ * the byte order mark the decoder drops. Checked without making the string, which the produce
+ * function, validating every `message-id` of a request, does not need.
+ */
+export function isIdentityHeader(value: Uint8Array): boolean {
+  const bom = value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf ? 3 : 0;
+  return value.length > bom && isUtf8(value);
 }

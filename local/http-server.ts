@@ -54,13 +54,18 @@ function errorHeadersFor(request: IncomingMessage): Record<string, string> {
 /** Longest a refused request's remaining body is drained before its connection is closed anyway. */
 const DRAIN_AFTER_REFUSAL_MS = 5_000;
 
-function send(response: ServerResponse, statusCode: number, headers: Record<string, string>, body: Buffer): void {
-  response.writeHead(statusCode, { ...headers, 'content-length': String(body.length) });
-  response.end(body);
+/**
+ * Writes the whole answer. A text body is passed as a string: Node.js then sends the head and
+ * the body in one write, where a Buffer body costs a copy into it and a second buffer to write.
+ */
+function send(response: ServerResponse, statusCode: number, headers: Record<string, string>, body: Buffer | string): void {
+  const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  response.writeHead(statusCode, { ...headers, 'content-length': String(length) });
+  response.end(body, 'utf8');
 }
 
 function sendError(response: ServerResponse, answer: ErrorAnswer): void {
-  send(response, answer.statusCode, ERROR_HEADERS, Buffer.from(JSON.stringify(answer.body)));
+  send(response, answer.statusCode, ERROR_HEADERS, JSON.stringify(answer.body));
 }
 
 /**
@@ -203,14 +208,14 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2):
   // A bare string or object result is what HTTP API calls a "simple" response: 200 JSON.
   if (typeof result === 'string' || result.statusCode === undefined) {
     const body = typeof result === 'string' ? result : JSON.stringify(result);
-    send(response, 200, { 'content-type': 'application/json' }, Buffer.from(body));
+    send(response, 200, { 'content-type': 'application/json' }, body);
     return;
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
   if (result.cookies !== undefined && result.cookies.length > 0) response.setHeader('set-cookie', result.cookies);
-  const body = Buffer.from(result.body ?? '', result.isBase64Encoded === true ? 'base64' : 'utf8');
-  send(response, result.statusCode, headers, body);
+  const body = result.body ?? '';
+  send(response, result.statusCode, headers, result.isBase64Encoded === true ? Buffer.from(body, 'base64') : body);
 }
 
 /**

@@ -102,27 +102,64 @@ function putField(target: Buffer, at: number, bytes: Buffer | null): number {
 /**
  * Computes MACs for one key, caller digest and topic: the start of the MAC's input (the inner
  * pad, the domain, the digest and the topic) is laid out once, each record adds its own fields.
+ * The input is written into one buffer kept from record to record (each MAC is computed before
+ * the function returns, so no two records share it at once); a buffer per record cost an
+ * allocation and a copy of that start every time.
  */
 function macFor(key: KeyObject, digest: Buffer, topic: string): (record: Omit<MacedRecord, 'topic'>) => Buffer {
   const pads = padsOf(key);
   const topicBytes = Buffer.from(topic, 'utf8');
-  const prefix = Buffer.alloc(SHA256_BLOCK_BYTES + DOMAIN.length + digest.length + fieldLength(topicBytes));
-  pads.inner.copy(prefix, 0);
-  DOMAIN.copy(prefix, SHA256_BLOCK_BYTES);
-  digest.copy(prefix, SHA256_BLOCK_BYTES + DOMAIN.length);
-  putField(prefix, SHA256_BLOCK_BYTES + DOMAIN.length + digest.length, topicBytes);
+  const prefixLength = SHA256_BLOCK_BYTES + DOMAIN.length + digest.length + fieldLength(topicBytes);
+  let input = Buffer.allocUnsafe(prefixLength);
+  pads.inner.copy(input, 0);
+  DOMAIN.copy(input, SHA256_BLOCK_BYTES);
+  digest.copy(input, SHA256_BLOCK_BYTES + DOMAIN.length);
+  putField(input, SHA256_BLOCK_BYTES + DOMAIN.length + digest.length, topicBytes);
   // The outer hash's input: the outer pad, then the inner hash (hash() reads it before returning).
   const outer = Buffer.alloc(SHA256_BLOCK_BYTES + MAC_BYTES);
   pads.outer.copy(outer, 0);
   return (record) => {
-    const input = Buffer.allocUnsafe(prefix.length + fieldLength(record.messageId) + fieldLength(record.key) + fieldLength(record.value));
-    prefix.copy(input, 0);
-    let at = putField(input, prefix.length, record.messageId);
+    const length = prefixLength + fieldLength(record.messageId) + fieldLength(record.key) + fieldLength(record.value);
+    if (length > input.length) {
+      // Grown (at least doubled, so a request of growing records reallocates rarely), the start copied over.
+      const grown = Buffer.allocUnsafe(Math.max(length, 2 * input.length));
+      input.copy(grown, 0, 0, prefixLength);
+      input = grown;
+    }
+    let at = putField(input, prefixLength, record.messageId);
     at = putField(input, at, record.key);
     putField(input, at, record.value);
-    hash('sha256', input, 'buffer').copy(outer, SHA256_BLOCK_BYTES);
+    hash('sha256', input.subarray(0, length), 'buffer').copy(outer, SHA256_BLOCK_BYTES);
     return hash('sha256', outer, 'buffer');
   };
+}
+
+const BASE64URL = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', 'latin1');
+
+/** Characters of a {@link MAC_BYTES}-byte MAC in base64url without padding. */
+const MAC_TEXT_CHARS = 43;
+
+/**
+ * Writes `mac` ({@link MAC_BYTES} bytes) as base64url without padding into `target` at `at`, as
+ * `mac.toString('base64url')` spells it, without the string between.
+ */
+function writeMacText(mac: Buffer, target: Buffer, at: number): void {
+  let out = at;
+  let i = 0;
+  // Ten whole groups of three bytes, four characters each.
+  for (; i + 3 <= MAC_BYTES; i += 3) {
+    const bits = ((mac[i] as number) << 16) | ((mac[i + 1] as number) << 8) | (mac[i + 2] as number);
+    target[out] = BASE64URL[bits >>> 18] as number;
+    target[out + 1] = BASE64URL[(bits >>> 12) & 63] as number;
+    target[out + 2] = BASE64URL[(bits >>> 6) & 63] as number;
+    target[out + 3] = BASE64URL[bits & 63] as number;
+    out += 4;
+  }
+  // The last two bytes: three characters.
+  const bits = ((mac[i] as number) << 8) | (mac[i + 1] as number);
+  target[out] = BASE64URL[bits >>> 10] as number;
+  target[out + 1] = BASE64URL[(bits >>> 4) & 63] as number;
+  target[out + 2] = BASE64URL[(bits << 2) & 63] as number;
 }
 
 function digestBytes(callerDigest: string): Buffer {
@@ -142,9 +179,14 @@ function digestBytes(callerDigest: string): Buffer {
 export function callerHeaderStamper(ring: CallerKeyRing, callerDigest: string, topic: string): (record: Omit<MacedRecord, 'topic'>) => Buffer {
   const digest = digestBytes(callerDigest);
   const { id, key } = ring.current;
-  const head = `${VERSION}.${id}.${digest.toString('base64url')}.`;
+  const head = Buffer.from(`${VERSION}.${id}.${digest.toString('base64url')}.`, 'latin1');
   const mac = macFor(key, digest, topic);
-  return (record) => Buffer.from(head + mac(record).toString('base64url'), 'latin1');
+  return (record) => {
+    const value = Buffer.allocUnsafe(head.length + MAC_TEXT_CHARS);
+    head.copy(value, 0);
+    writeMacText(mac(record), value, head.length);
+    return value;
+  };
 }
 
 /**

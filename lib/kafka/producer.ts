@@ -265,7 +265,12 @@ export function createKafkaRecordProducer(config: KafkaConfig, options: KafkaRec
       // Other calls' failures, one client after another: Kafka is failing, but not for this call to say how.
       if (error instanceof ClientDropped) throw new KafkaUnavailableError('Kafka is unavailable; retry later', { cause: error });
       const appError = fromKafkaError(error, config);
-      // A missing topic says nothing about the client's health; everything else might.
+      // A missing topic says nothing about the client's health; everything else might. Records
+      // refused as too large or invalid drop the client too: when one partition of a produce
+      // request fails, kafkajs rolls back the sequence numbers of every partition of that request
+      // (kafkajs src/producer/sendMessages.js), also of those the broker appended, so this producer's
+      // next batch to such a partition would reuse a sequence number: the broker would take it for
+      // a retry of the appended batch and drop it, or refuse it as out of order.
       if (!(appError instanceof TopicNotFoundError)) discard(connection ?? current, error);
       throw appError;
     }

@@ -4,7 +4,7 @@
  * whose message names the offending field (for example `records[3].value`).
  */
 import { BodyNotJsonError, PayloadTooLargeError, TopicNotAllowedError, UnsupportedMediaTypeError, ValidationError } from '../errors';
-import { CALLER_HEADER, identityHeaderText, MESSAGE_ID_HEADER } from '../headers';
+import { CALLER_HEADER, isIdentityHeader, MESSAGE_ID_HEADER } from '../headers';
 import { isBase64, isInteger, isPlainObject } from '../json-checks';
 import { isTopicName, TOPIC_NAME_RULE } from '../topic-name';
 import { DUPLICATE_MEMBER, JsonSyntaxError, RawJson, readJson, type Place, type ReadObject } from './json-body';
@@ -168,7 +168,7 @@ export function parseHeaders(value: unknown, recordPath: () => string): ProduceR
     const bytes = base64Bytes(header.value, () => `${headerPath(recordPath, index)}.value`);
     // The consumer would treat such an id as absent and fall back to the record's offset, so a
     // client's retry would be applied twice.
-    if (name === MESSAGE_ID_HEADER && identityHeaderText(bytes) === undefined) {
+    if (name === MESSAGE_ID_HEADER && !isIdentityHeader(bytes)) {
       throw new ValidationError(
         `${headerPath(recordPath, index)}.value: a "${MESSAGE_ID_HEADER}" header must be non-empty UTF-8 text, the id the consumer deduplicates on`,
       );

@@ -71,6 +71,18 @@ describe('local HTTP server', () => {
     ]);
   });
 
+  it('answers a text body with its length in bytes, not characters, and every byte of it', async () => {
+    // Two-, three- and four-byte UTF-8 characters: 12 UTF-16 code units, 17 bytes.
+    const text = '{"n":"é€😀"}';
+    const server = await serve(async () => ({ statusCode: 207, headers: { 'Content-Type': 'application/json' }, body: text }));
+
+    const response = await fetch(`${server.url}/topics/orders`, { method: 'POST', body: '{}' });
+
+    expect(response.status).toBe(207);
+    expect(response.headers.get('content-length')).toBe('17');
+    expect(Buffer.from(await response.arrayBuffer())).toEqual(Buffer.from(text, 'utf8'));
+  });
+
   it('passes a binary body base64-encoded and returns a base64 result as bytes', async () => {
     let captured: APIGatewayProxyEventV2 | undefined;
     const server = await serve(async (event) => {

@@ -68,13 +68,13 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
     },
     settings: {},
     produce: [
-      produce('kafkajs acks=-1 (baseline)', 1000),
+      produce('kafkajs acks=-1, the same messages (baseline)', 1000),
       produce('produce handler', 920),
       produce('local HTTP server', 720),
       produce('produce handler, v3 records', 828),
-      produce('kafkajs acks=-1 (baseline)', 1000, 10),
+      produce('kafkajs acks=-1, the same messages (baseline)', 1000, 10),
       produce('produce handler', 800, 10),
-      produce('kafkajs acks=-1 (baseline)', 1000, 500),
+      produce('kafkajs acks=-1, the same messages (baseline)', 1000, 500),
       produce('produce handler', 850, 500),
     ],
     consume: [
@@ -101,10 +101,10 @@ describe('evaluateGoals', () => {
   it('meets every goal when the figures do, each at its threshold', () => {
     const verdicts = evaluateGoals(results());
     expect(verdicts.map((verdict) => verdict.goal)).toEqual([
-      'Produce handler at 100 records/request >= 0.9x direct kafkajs throughput',
-      'Produce handler at 10 records/request >= 0.8x direct kafkajs throughput',
-      'Produce handler at 500 records/request >= 0.8x direct kafkajs throughput',
-      'Local HTTP server at 100 records/request >= 0.7x direct kafkajs throughput',
+      'Produce handler at 100 records/request >= 0.9x direct kafkajs throughput (the same messages)',
+      'Produce handler at 10 records/request >= 0.8x direct kafkajs throughput (the same messages)',
+      'Produce handler at 500 records/request >= 0.8x direct kafkajs throughput (the same messages)',
+      'Local HTTP server at 100 records/request >= 0.7x direct kafkajs throughput (the same messages)',
       'Consume of new records >= 3x the Powertools baseline records/s (every batch shape)',
       '<= 1.2 DynamoDB requests per new record',
       '<= 0.02 DynamoDB requests per duplicate record',
@@ -128,7 +128,9 @@ describe('evaluateGoals', () => {
   it("gives a goal ratio's spread: its rounds' range and the difference it predicts for the next run", () => {
     const roundRatios = [0.88, 0.9, 0.92, 0.94, 0.96];
     const verdicts = evaluateGoals(
-      results({ produce: [produce('kafkajs acks=-1 (baseline)', 1000), { ...produce('produce handler', 920), ratioToBaseline: 0.92, roundRatios }] }),
+      results({
+        produce: [produce('kafkajs acks=-1, the same messages (baseline)', 1000), { ...produce('produce handler', 920), ratioToBaseline: 0.92, roundRatios }],
+      }),
     );
     // sqrt(2) x 1.2533 x sample standard deviation 0.0316 / sqrt(5) = 0.025.
     expect(verdicts[0]?.figure).toBe(
@@ -140,13 +142,13 @@ describe('evaluateGoals', () => {
     const verdicts = evaluateGoals(
       results({
         produce: [
-          produce('kafkajs acks=-1 (baseline)', 1000),
+          produce('kafkajs acks=-1, the same messages (baseline)', 1000),
           produce('produce handler', 890),
           produce('local HTTP server', 690),
           produce('produce handler, v3 records', 800),
-          produce('kafkajs acks=-1 (baseline)', 1000, 10),
+          produce('kafkajs acks=-1, the same messages (baseline)', 1000, 10),
           produce('produce handler', 790, 10),
-          produce('kafkajs acks=-1 (baseline)', 1000, 500),
+          produce('kafkajs acks=-1, the same messages (baseline)', 1000, 500),
           produce('produce handler', 790, 500),
         ],
         consume: [
@@ -171,7 +173,7 @@ describe('evaluateGoals', () => {
     const verdicts = evaluateGoals(
       results({
         produce: [
-          produce('kafkajs acks=-1 (baseline)', 1000),
+          produce('kafkajs acks=-1, the same messages (baseline)', 1000),
           { ...produce('produce handler', 920), ratioToBaseline: 0.92, roundRatios: [0.9, 0.8, 1] },
           { ...produce('produce handler, v3 records', 850), ratioToBaseline: 0.85, roundRatios: [0.9, 0.76, 0.85] },
         ],
@@ -187,7 +189,7 @@ describe('evaluateGoals', () => {
 
   it('takes a ratio from the per-round ratios when the run kept them', () => {
     const verdicts = evaluateGoals(
-      results({ produce: [produce('kafkajs acks=-1 (baseline)', 1000), { ...produce('produce handler', 950), ratioToBaseline: 0.89 }] }),
+      results({ produce: [produce('kafkajs acks=-1, the same messages (baseline)', 1000), { ...produce('produce handler', 950), ratioToBaseline: 0.89 }] }),
     );
     expect(verdicts[0]?.met).toBe(false);
     expect(verdicts[0]?.figure).toContain('0.89x');
@@ -200,7 +202,13 @@ describe('evaluateGoals', () => {
 
   it('says "not measured" rather than guessing when a subject is missing', () => {
     const verdicts = evaluateGoals(
-      results({ produce: [produce('kafkajs acks=-1 (baseline)', 1000)], consume: [], coldStart: [], endToEnd: undefined, schemaFormats: undefined }),
+      results({
+        produce: [produce('kafkajs acks=-1, the same messages (baseline)', 1000)],
+        consume: [],
+        coldStart: [],
+        endToEnd: undefined,
+        schemaFormats: undefined,
+      }),
     );
     expect(verdicts.map((verdict) => verdict.met)).toEqual([null, null, null, null, null, null, null, null, null, null, null, null, null, null]);
     expect(verdicts.every((verdict) => verdict.figure === 'not measured')).toBe(true);
@@ -247,7 +255,7 @@ describe('ratioBars and renderMarkdown', () => {
   it('writes the goal table with verdicts and the figures tables', () => {
     const markdown = renderMarkdown(results(), evaluateGoals(results()));
     expect(markdown).toContain(
-      '| Produce handler at 100 records/request >= 0.9x direct kafkajs throughput | 0.92x, median of 0 rounds (920 vs 1000 records/s; p50 10.00 vs 10.00 ms) | met |',
+      '| Produce handler at 100 records/request >= 0.9x direct kafkajs throughput (the same messages) | 0.92x, median of 0 rounds (920 vs 1000 records/s; p50 10.00 vs 10.00 ms) | met |',
     );
     expect(markdown).toContain('3 rounds of 40 requests at 100 records/request');
     expect(markdown).toContain('| 100 | produce handler | 920 | 0.92 | 10.00 | 20.00 | 40 x 3 |');

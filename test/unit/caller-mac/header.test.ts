@@ -1,5 +1,7 @@
+import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stampCallerHeader, verifyCallerHeader, type MacedRecord } from '../../../lib/caller-mac/header';
+import { callerHeaderStamper, stampCallerHeader, verifyCallerHeader, type MacedRecord } from '../../../lib/caller-mac/header';
 import { parseCallerKeyRing } from '../../../lib/caller-mac/key-ring';
 import { KEY_1, KEY_2, keyRingText, TEST_KEY_RING } from '../../helpers/caller-keys';
 
@@ -19,6 +21,64 @@ describe('stampCallerHeader', () => {
   it('refuses a digest that is not sha256: and 64 hex digits', () => {
     expect(() => stampCallerHeader(TEST_KEY_RING, 'anonymous', RECORD)).toThrow('a caller digest is sha256: and 64 hex digits');
     expect(() => stampCallerHeader(TEST_KEY_RING, 'sha256:abc', RECORD)).toThrow('a caller digest is sha256: and 64 hex digits');
+  });
+});
+
+/** The MAC as Node's own HMAC computes it over the same fields, an oracle apart from the stamper's hand-written HMAC. */
+function hmacText(key: string, digestHex: string, record: MacedRecord): string {
+  const field = (bytes: Buffer | null): Buffer => {
+    if (bytes === null) return Buffer.from([0]);
+    const length = Buffer.alloc(5);
+    length[0] = 1;
+    length.writeUInt32BE(bytes.length, 1);
+    return Buffer.concat([length, bytes]);
+  };
+  const input = Buffer.concat([
+    Buffer.from('x-caller-id/v1\0', 'ascii'),
+    Buffer.from(digestHex, 'hex'),
+    field(Buffer.from(record.topic, 'utf8')),
+    field(record.messageId),
+    field(record.key),
+    field(record.value),
+  ]);
+  return createHmac('sha256', Buffer.from(key, 'base64')).update(input).digest('base64url');
+}
+
+describe('callerHeaderStamper', () => {
+  const bytes = fc.option(
+    fc.uint8Array({ maxLength: 3000 }).map((array) => Buffer.from(array)),
+    { nil: null },
+  );
+
+  it("gives each record of a request the MAC Node's HMAC computes, whatever sizes come one after another", () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ messageId: bytes, key: bytes, value: bytes }), { minLength: 1, maxLength: 12 }), (records) => {
+        const stamp = callerHeaderStamper(TEST_KEY_RING, ANONYMOUS, 'events');
+        for (const record of records) {
+          const [version, keyId, digest, mac] = stamp(record).toString('latin1').split('.');
+          expect([version, keyId, digest]).toEqual(['v1', 'k1', 'Lxg6TmRJOvPzd_dF7aUCNjzT5-9uTSZtREdY3gqF_Mg']);
+          expect(mac).toBe(hmacText(KEY_1, ANONYMOUS.slice('sha256:'.length), { topic: 'events', ...record }));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('stamps a small record after a large one as it stamps it alone', () => {
+    const stamp = callerHeaderStamper(TEST_KEY_RING, ANONYMOUS, 'events');
+    const large = { messageId: Buffer.from('m-9'), key: null, value: Buffer.alloc(10_000, 0x61) };
+    const first = stamp(large).toString('latin1');
+    expect(stamp(RECORD).toString('latin1')).toBe(HEADER);
+    expect(stamp(large).toString('latin1')).toBe(first);
+    expect(verify(first, { topic: 'events', ...large })).toEqual({ verified: true, callerId: ANONYMOUS });
+  });
+
+  it('gives each record a buffer of its own', () => {
+    const stamp = callerHeaderStamper(TEST_KEY_RING, ANONYMOUS, 'events');
+    const first = stamp(RECORD);
+    const second = stamp({ ...RECORD, messageId: Buffer.from('m-2') });
+    expect(first.toString('latin1')).toBe(HEADER);
+    expect(second.toString('latin1')).not.toBe(HEADER);
   });
 });
 
