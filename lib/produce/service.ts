@@ -73,7 +73,10 @@ export class ProduceService {
     // Read once per container; loaded before any claim, so that a failed read leaves nothing to release.
     const keys = await this.deps.callerKeys.keys();
     const stamps = { caller, topic, ring: keys, idempotencyKey, newId: this.deps.newMessageId };
-    const encodeAndSend = (): Promise<SentAnswer> => this.encodeAndSend(command, slots, stamps, logger);
+    // The request's one budget starts before the claim, so the claim's lease, counted from the
+    // claim and longer than the budget (lib/config.ts), ends after it.
+    const remainingMs = this.budget();
+    const encodeAndSend = (): Promise<SentAnswer> => this.encodeAndSend(command, slots, stamps, logger, remainingMs);
     if (idempotencyKey === undefined) return (await encodeAndSend()).response;
 
     checkIdempotencyKey(idempotencyKey);
@@ -163,14 +166,13 @@ export class ProduceService {
 
   /**
    * Encodes the records read (the schema registry's step, when the route has one), then sends
-   * them, all within one `PRODUCE_TIMEOUT_MS` budget started here: the registry's calls get
-   * what is left of it, and the send what they left.
+   * them, all within the request's one `PRODUCE_TIMEOUT_MS` budget, `remainingMs`: the
+   * registry's calls get what is left of it, and the send what they left.
    *
    * @throws {SchemaRegistryUnavailableError} when the registry has not answered once the budget
    *   is spent (503, retriable, as when it cannot be reached); nothing is sent then.
    */
-  private async encodeAndSend(command: ProduceCommand, slots: RecordSlot[], stamps: Stamps, logger: Logger): Promise<SentAnswer> {
-    const remainingMs = this.budget();
+  private async encodeAndSend(command: ProduceCommand, slots: RecordSlot[], stamps: Stamps, logger: Logger, remainingMs: () => number): Promise<SentAnswer> {
     const encodeMs = remainingMs();
     const encoded =
       command.encode === undefined

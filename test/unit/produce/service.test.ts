@@ -147,6 +147,17 @@ describe('ProduceService', () => {
     expect(parts.sendCalls).toEqual([{ records: 1, timeoutMs: 1_000 }]);
   });
 
+  it("starts the budget before the claim, so the claim's lease, counted from the claim, outlasts it", async () => {
+    const parts = setup({});
+    const claim = parts.store.claim.bind(parts.store);
+    parts.store.claim = async (...args) => {
+      parts.clock.nowValueMs += 2_000;
+      return claim(...args);
+    };
+    expect((await parts.produce([{ value: 1 }], 'key-1')).statusCode).toBe(200);
+    expect(parts.sendCalls).toEqual([{ records: 1, timeoutMs: 3_000 }]);
+  });
+
   it('ends a registry call with the budget: 503 as when the registry is away, nothing sent, the key given up', async () => {
     const parts = setup({}, loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', PRODUCE_TIMEOUT_MS: '100' }).produce);
     const hangingRegistry = {
