@@ -506,6 +506,22 @@ function consumeLeaseMs(env: Env, functionTimeoutSec: number): number {
   return leaseMs;
 }
 
+/**
+ * `IDEMPOTENCY_LEASE_MS`: by default twice `PRODUCE_TIMEOUT_MS`, at least 30 s. Longer than the
+ * timeout, which bounds a request's schema registry calls and its send together: a key claimed
+ * for a request is never taken over by a retry while that request's records may still go out.
+ */
+function produceIdempotencyLeaseMs(env: Env, produceTimeoutMs: number): number {
+  const leaseMs = integer(env, 'IDEMPOTENCY_LEASE_MS', Math.max(30_000, produceTimeoutMs * 2), 1);
+  if (leaseMs <= produceTimeoutMs) {
+    throw new ConfigError(
+      'IDEMPOTENCY_LEASE_MS',
+      `must be longer than PRODUCE_TIMEOUT_MS (${produceTimeoutMs} ms), within which a request's registry calls and send end, got ${leaseMs}`,
+    );
+  }
+  return leaseMs;
+}
+
 /** How many times the DynamoDB client sends one request at most: the first try and its retries. */
 export const DYNAMODB_MAX_ATTEMPTS = 3;
 
@@ -573,7 +589,7 @@ export function loadConfig(overrides: Env = {}): AppConfig {
   const produceTimeoutMs = integer(env, 'PRODUCE_TIMEOUT_MS', 10_000, 100, 900_000);
   // Lambda's maximum timeout is 900 s.
   const consumeFunctionTimeoutSec = integer(env, 'CONSUME_FUNCTION_TIMEOUT_SEC', 60, 1, 900);
-  const produceLeaseMs = integer(env, 'IDEMPOTENCY_LEASE_MS', Math.max(30_000, produceTimeoutMs * 2), 1);
+  const produceLeaseMs = produceIdempotencyLeaseMs(env, produceTimeoutMs);
   const consumeLease = consumeLeaseMs(env, consumeFunctionTimeoutSec);
   const messagesTtlDays = integer(env, 'MESSAGES_TTL_DAYS', 0, 0, 36_500);
   const schemaRegistry = parseSchemaRegistry(env, inLambda, text(env, 'AWS_REGION') ?? 'us-east-1');

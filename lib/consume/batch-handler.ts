@@ -28,7 +28,7 @@ import type { RecordProcessor } from './processor';
 
 /** Tuning of a batch handler; the defaults suit Lambda. */
 export interface BatchHandlerOptions {
-  /** Partitions processed at once. */
+  /** Partitions processed at once; a partition pausing gives its place to the next one for the pause. */
   partitionConcurrency?: number;
   /** Claims issued ahead of the record being processed, per partition. */
   claimsAhead?: number;
@@ -134,10 +134,12 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
         claimsAhead: deps.claimsAhead ?? DEFAULT_CLAIMS_AHEAD,
         // Stryker disable next-line ConditionalExpression: `{ waitDeadlineMs: undefined }` and `{}` are the same to the worker, which reads `!== undefined`.
         ...(deadlineMs === undefined ? {} : { waitDeadlineMs: deadlineMs }),
-        sleep,
       };
-      outcomes = await mapBounded(decoded.partitions, deps.partitionConcurrency ?? DEFAULT_PARTITION_CONCURRENCY, (partition, index) =>
-        processPartition(partition, workerDeps, identities[index]),
+      // A partition pausing (for the registry, a held key, the store) gives its slot back for
+      // the pause: otherwise the partitions queued behind it, plain ones needing nothing of
+      // what it waits for, would start only at the deadline and fail there.
+      outcomes = await mapBounded(decoded.partitions, deps.partitionConcurrency ?? DEFAULT_PARTITION_CONCURRENCY, (partition, index, slot) =>
+        processPartition(partition, { ...workerDeps, sleep: (ms) => slot.away(() => sleep(ms)) }, identities[index]),
       );
     }
 

@@ -8,12 +8,20 @@
 import type { CallerKeySource } from '../caller-mac/key-source';
 import type { AppConfig } from '../config';
 import type { Clock } from '../clock';
-import { InternalError, PartitionNotFoundError, ProduceTimeoutError, RecordsNotAcknowledgedError, RecordsRejectedError } from '../errors';
+import {
+  InternalError,
+  PartitionNotFoundError,
+  ProduceTimeoutError,
+  RecordsNotAcknowledgedError,
+  RecordsRejectedError,
+  SchemaRegistryUnavailableError,
+} from '../errors';
 import { jsonResponse, type HttpResponse } from '../http/json-response';
 import { httpErrorAnswerOf } from '../http/status';
 import type { RecordProducer } from '../kafka/producer';
 import { errorFields, type Logger } from '../logger';
 import { MetricName, noMetrics, type MetricsRecorder } from '../observability/metrics';
+import { withTimeout } from '../timeout';
 import { checkCallerAllowed } from './allow-list';
 import { authenticate, callerLogFields, stampRecords, type Caller, type RecordStamps } from './caller';
 import { isRefused, recordOutcomes, type AnswerWriter, type ProduceCommand, type RecordOutcome, type RecordSlot } from './command';
@@ -65,8 +73,11 @@ export class ProduceService {
     // Read once per container; loaded before any claim, so that a failed read leaves nothing to release.
     const keys = await this.deps.callerKeys.keys();
     const stamps = { caller, topic, ring: keys, idempotencyKey, newId: this.deps.newMessageId };
-    const encoded = async (): Promise<RecordSlot[]> => (command.encode === undefined ? slots : command.encode(slots));
-    if (idempotencyKey === undefined) return this.send(topic, await encoded(), stamps, writer, logger);
+    // The request's one budget starts before the claim, so the claim's lease, counted from the
+    // claim and longer than the budget (lib/config.ts), ends after it.
+    const remainingMs = this.budget();
+    const encodeAndSend = (): Promise<SentAnswer> => this.encodeAndSend(command, slots, stamps, logger, remainingMs);
+    if (idempotencyKey === undefined) return (await encodeAndSend()).response;
 
     checkIdempotencyKey(idempotencyKey);
     const hash = produceRequestHash(topic, command.fingerprint, request.body);
@@ -76,7 +87,7 @@ export class ProduceService {
       return jsonResponse(writer.completeStatus, begun.body, { 'Content-Type': writer.mediaType, [REPLAYED_HEADER]: 'true' });
     }
     // Encoded only now: a replay above answers without the schema registry, which may be away.
-    return this.sendHolding(begun.held, topic, encoded, stamps, writer, logger);
+    return this.sendHolding(begun.held, encodeAndSend, logger);
   }
 
   /**
@@ -115,17 +126,16 @@ export class ProduceService {
     return caller;
   }
 
-  private async sendHolding(
-    held: HeldKey,
-    topic: string,
-    slots: () => Promise<readonly RecordSlot[]>,
-    stamps: Stamps,
-    writer: AnswerWriter,
-    logger: Logger,
-  ): Promise<HttpResponse> {
+  /**
+   * Runs `encodeAndSend` while holding an Idempotency-Key, and completes or gives up the key.
+   * The claim's lease (`IDEMPOTENCY_LEASE_MS`, longer than `PRODUCE_TIMEOUT_MS`, checked at cold
+   * start) outlasts the one budget that bounds the registry's calls and the send, so no retry
+   * takes the key over while these records may still go out.
+   */
+  private async sendHolding(held: HeldKey, encodeAndSend: () => Promise<SentAnswer>, logger: Logger): Promise<HttpResponse> {
     let sent: SentAnswer;
     try {
-      sent = await this.sendAndWrite(topic, await slots(), stamps, writer, logger);
+      sent = await encodeAndSend();
     } catch (error) {
       await this.giveUp(held, logger);
       throw error;
@@ -154,18 +164,41 @@ export class ProduceService {
     }
   }
 
-  private async send(topic: string, slots: readonly RecordSlot[], stamps: Stamps, writer: AnswerWriter, logger: Logger): Promise<HttpResponse> {
-    return (await this.sendAndWrite(topic, slots, stamps, writer, logger)).response;
+  /**
+   * Encodes the records read (the schema registry's step, when the route has one), then sends
+   * them, all within the request's one `PRODUCE_TIMEOUT_MS` budget, `remainingMs`: the
+   * registry's calls get what is left of it, and the send what they left.
+   *
+   * @throws {SchemaRegistryUnavailableError} when the registry has not answered once the budget
+   *   is spent (503, retriable, as when it cannot be reached); nothing is sent then.
+   */
+  private async encodeAndSend(command: ProduceCommand, slots: RecordSlot[], stamps: Stamps, logger: Logger, remainingMs: () => number): Promise<SentAnswer> {
+    const encodeMs = remainingMs();
+    const encoded =
+      command.encode === undefined
+        ? slots
+        : await withTimeout(
+            command.encode(slots),
+            encodeMs,
+            () => new SchemaRegistryUnavailableError({ cause: new Error(`no answer within PRODUCE_TIMEOUT_MS (${this.deps.settings.timeoutMs} ms)`) }),
+          );
+    return this.sendAndWrite(command.topic, encoded, stamps, command.writer, logger, remainingMs);
   }
 
   /**
    * Stamps and sends the records of `slots` that were not refused, and writes the answer of all
    * of them. It is complete (to be stored for an Idempotency-Key) only when every record of the
-   * request was acknowledged.
+   * request was acknowledged. The partition checks and the send share `remainingMs`, what is left
+   * of the request's one budget.
    */
-  private async sendAndWrite(topic: string, read: readonly RecordSlot[], stamps: Stamps, writer: AnswerWriter, logger: Logger): Promise<SentAnswer> {
-    // One budget for the whole request: the partition checks and the send share PRODUCE_TIMEOUT_MS.
-    const remainingMs = this.budget();
+  private async sendAndWrite(
+    topic: string,
+    read: readonly RecordSlot[],
+    stamps: Stamps,
+    writer: AnswerWriter,
+    logger: Logger,
+    remainingMs: () => number,
+  ): Promise<SentAnswer> {
     // A writer that answers each record refuses a missing partition in its place; the send then need not check again.
     const slots = writer.answersEachRecord ? await this.refuseMissingPartitions(topic, read, remainingMs) : read;
     const { records, positions } = sendable(slots);

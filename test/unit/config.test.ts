@@ -111,6 +111,20 @@ describe('loadConfig', () => {
 
   it.each([
     [
+      { PRODUCE_TIMEOUT_MS: '20000', IDEMPOTENCY_LEASE_MS: '20000' },
+      "IDEMPOTENCY_LEASE_MS: must be longer than PRODUCE_TIMEOUT_MS (20000 ms), within which a request's registry calls and send end, got 20000",
+    ],
+    [
+      { IDEMPOTENCY_LEASE_MS: '5000' },
+      "IDEMPOTENCY_LEASE_MS: must be longer than PRODUCE_TIMEOUT_MS (10000 ms), within which a request's registry calls and send end, got 5000",
+    ],
+  ])("rejects a produce lease the request's budget could outlast: %j", (env, message) => {
+    expect(() => loadConfig({ PRODUCE_TIMEOUT_MS: '', ...env })).toThrow(message);
+    expect(loadConfig({ PRODUCE_TIMEOUT_MS: '20000', IDEMPOTENCY_LEASE_MS: '20001' }).idempotency.leaseMs).toBe(20_001);
+  });
+
+  it.each([
+    [
       { CONSUME_LEASE_MS: '55001' },
       "CONSUME_LEASE_MS: must be at most the consume function's timeout less 5000 ms kept to answer (CONSUME_FUNCTION_TIMEOUT_SEC = 60 s, so at most 55000), got 55001",
     ],

@@ -5,9 +5,9 @@
  * a 4-byte schema id); the decoder is a fake whose registry the test takes down and back.
  */
 import { describe, expect, it } from 'vitest';
-import { createBatchHandler } from '../../../lib/consume/batch-handler';
+import { createBatchHandler, type BatchHandlerOptions } from '../../../lib/consume/batch-handler';
 import type { ConsumedRecord } from '../../../lib/consume/event';
-import { SCHEMA_REGISTRY_UNAVAILABLE } from '../../../lib/consume/failure-reason';
+import { DEADLINE_REACHED, SCHEMA_REGISTRY_UNAVAILABLE } from '../../../lib/consume/failure-reason';
 import { recordPayloadHash } from '../../../lib/consume/message-id';
 import type { RecordFailure } from '../../../lib/consume/partition-worker';
 import type { RecordDecoder } from '../../../lib/consume/schema-decoding';
@@ -37,7 +37,7 @@ class FakeRegistryDecoder implements RecordDecoder {
 }
 
 /** What the processor saw, in order, and when the handler slept. */
-function setup(decoder: FakeRegistryDecoder, onSleep: (sleeps: number) => void = () => undefined) {
+function setup(decoder: FakeRegistryDecoder, onSleep: (sleeps: number) => void = () => undefined, options: BatchHandlerOptions = {}) {
   const clock = new FakeClock();
   const store = new FakeStore();
   const timeline: string[] = [];
@@ -63,6 +63,7 @@ function setup(decoder: FakeRegistryDecoder, onSleep: (sleeps: number) => void =
       onSleep(sleeps);
     },
     onRecordFailed: (failure) => failures.push(failure),
+    ...options,
   });
   const startedMs = clock.nowMs();
   const context = (timeoutMs: number) => ({ awsRequestId: 'r-1', getRemainingTimeInMillis: () => startedMs + timeoutMs - clock.nowMs() });
@@ -111,6 +112,27 @@ describe('decoding in the partition worker, with the registry down', () => {
     expect(timeline.filter((entry) => entry !== 'pause')).toEqual(['1:5']);
     expect(timeline.filter((entry) => entry === 'pause').length).toBeGreaterThan(0);
     expect(failures).toEqual([{ topic: 'orders', partition: 0, offset: 1, reason: SCHEMA_REGISTRY_UNAVAILABLE }]);
+  });
+
+  it('runs the plain partitions queued behind framed ones that wait: a pause gives its partition slot back', async () => {
+    const decoder = new FakeRegistryDecoder();
+    decoder.down = true;
+    // Two slots, both taken first by the framed partitions; the plain ones are queued behind them.
+    const { handler, timeline, failures, context } = setup(decoder, undefined, { partitionConcurrency: 2 });
+    const records = [schemad(0, 1), schemad(1, 1), plain(2, 1), plain(2, 2), plain(2, 3), plain(3, 1), plain(3, 2)];
+    const response = await handler(kafkaEvent(records), context(60_000));
+    expect(response).toEqual({ batchItemFailures: [failed('orders-0', 1), failed('orders-1', 1)] });
+    expect(timeline.filter((entry) => entry.startsWith('2:'))).toEqual(['2:1', '2:2', '2:3']);
+    expect(timeline.filter((entry) => entry.startsWith('3:'))).toEqual(['3:1', '3:2']);
+    // The plain partitions were done while the framed ones still waited, not after their wait.
+    const lastPause = timeline.lastIndexOf('pause');
+    expect(timeline.indexOf('2:3')).toBeLessThan(lastPause);
+    expect(timeline.indexOf('3:2')).toBeLessThan(lastPause);
+    expect(failures.map(({ partition, reason }) => ({ partition, reason }))).toEqual([
+      { partition: 0, reason: SCHEMA_REGISTRY_UNAVAILABLE },
+      { partition: 1, reason: SCHEMA_REGISTRY_UNAVAILABLE },
+    ]);
+    expect(failures.some(({ reason }) => reason === DEADLINE_REACHED)).toBe(false);
   });
 
   it('asks the registry nothing for a record already done (a duplicate skipped before its step)', async () => {

@@ -1,11 +1,12 @@
 /** The produce service with a fake producer, the in-memory store and a hand-moved clock. */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/config';
-import { KafkaUnavailableError, PartitionNotFoundError, ProduceTimeoutError } from '../../../lib/errors';
+import { KafkaUnavailableError, PartitionNotFoundError, ProduceTimeoutError, SchemaRegistryUnavailableError } from '../../../lib/errors';
 import type { RecordProducer, SendOutcome } from '../../../lib/kafka/producer';
 import { silentLogger } from '../../../lib/logger';
 import type { MetricsRecorder } from '../../../lib/observability/metrics';
 import { ProduceIdempotency } from '../../../lib/produce/idempotency';
+import type { RecordSlot } from '../../../lib/produce/command';
 import { ProduceService } from '../../../lib/produce/service';
 import { readV2TopicRequest } from '../../../lib/produce/v2-request';
 import { readV3RecordsRequest } from '../../../lib/produce/v3-request';
@@ -18,6 +19,7 @@ const settings = loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*',
 /** A service whose producer answers `partitions()` partitions and `sendOutcome`, after moving the clock by `partitionMs` and `sendMs`. */
 function setup(
   producer: Partial<RecordProducer> & { partitions?: () => number; partitionMs?: number; sendMs?: number; sendOutcome?: (records: number) => SendOutcome },
+  produceSettings = settings,
 ) {
   const clock = new FakeClock();
   const store = new MemoryIdempotencyStore();
@@ -31,7 +33,7 @@ function setup(
     flush: () => {},
   };
   const service = new ProduceService({
-    settings,
+    settings: produceSettings,
     clock,
     logger: silentLogger,
     metrics,
@@ -54,21 +56,20 @@ function setup(
       ...producer,
     },
   });
-  const produce = (records: unknown[], idempotencyKey?: string) =>
-    service.produce(
-      readV2TopicRequest(
-        {
-          route: { method: 'POST', path: '/topics/{topic}', operation: 'produceToTopic', api: 'v2' },
-          params: { topic: 'orders' },
-          contentType: 'application/json',
-          idempotencyKey,
-          body: Buffer.from(JSON.stringify({ records })),
-          authorizer: undefined,
-          baseUrl: 'https://api.example.com',
-        },
-        settings,
-      ),
+  const command = (records: unknown[], idempotencyKey?: string) =>
+    readV2TopicRequest(
+      {
+        route: { method: 'POST', path: '/topics/{topic}', operation: 'produceToTopic', api: 'v2' },
+        params: { topic: 'orders' },
+        contentType: 'application/json',
+        idempotencyKey,
+        body: Buffer.from(JSON.stringify({ records })),
+        authorizer: undefined,
+        baseUrl: 'https://api.example.com',
+      },
+      settings,
     );
+  const produce = (records: unknown[], idempotencyKey?: string) => service.produce(command(records, idempotencyKey));
   const produceV3 = (body: string) =>
     service.produce(
       readV3RecordsRequest(
@@ -84,7 +85,7 @@ function setup(
         { limits: settings, clusterId: async () => 'c-1', nowMs: () => clock.nowMs() },
       ),
     );
-  return { store, produce, produceV3, partitionCalls, sendCalls, counts, durations };
+  return { store, clock, service, command, produce, produceV3, partitionCalls, sendCalls, counts, durations };
 }
 
 describe('ProduceService', () => {
@@ -131,6 +132,43 @@ describe('ProduceService', () => {
     const late = setup({ partitionMs: 5_000 });
     await expect(late.produce([{ value: 1, partition: 0 }])).rejects.toThrow(new ProduceTimeoutError('no acknowledgement within 5000 ms'));
     expect(late.sendCalls).toEqual([]);
+  });
+
+  it('starts the one budget before the schema registry: the send gets what the encoding left of it', async () => {
+    const parts = setup({});
+    const slowRegistry = {
+      ...parts.command([{ value: 1 }], 'key-1'),
+      encode: async (slots: RecordSlot[]) => {
+        parts.clock.nowValueMs += 4_000;
+        return slots;
+      },
+    };
+    expect((await parts.service.produce(slowRegistry)).statusCode).toBe(200);
+    expect(parts.sendCalls).toEqual([{ records: 1, timeoutMs: 1_000 }]);
+  });
+
+  it("starts the budget before the claim, so the claim's lease, counted from the claim, outlasts it", async () => {
+    const parts = setup({});
+    const claim = parts.store.claim.bind(parts.store);
+    parts.store.claim = async (...args) => {
+      parts.clock.nowValueMs += 2_000;
+      return claim(...args);
+    };
+    expect((await parts.produce([{ value: 1 }], 'key-1')).statusCode).toBe(200);
+    expect(parts.sendCalls).toEqual([{ records: 1, timeoutMs: 3_000 }]);
+  });
+
+  it('ends a registry call with the budget: 503 as when the registry is away, nothing sent, the key given up', async () => {
+    const parts = setup({}, loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', PRODUCE_TIMEOUT_MS: '100' }).produce);
+    const hangingRegistry = {
+      ...parts.command([{ value: 1 }], 'key-1'),
+      // A registry that never answers: its calls would outlast the key's lease.
+      encode: (slots: RecordSlot[]) => new Promise<RecordSlot[]>(() => slots),
+    };
+    await expect(parts.service.produce(hangingRegistry)).rejects.toThrow(SchemaRegistryUnavailableError);
+    expect(parts.sendCalls).toEqual([]);
+    // Given up (its lease ended), so the client's retry takes the key at once.
+    expect([...parts.store.items.values()]).toEqual([expect.objectContaining({ status: 'IN_PROGRESS', leaseExpiresAtMs: 0 })]);
   });
 
   it('counts only the records acknowledged, and how long the acknowledgement took', async () => {
