@@ -49,7 +49,7 @@ import { RUN_LIMIT, type RecordProcessor } from './processor';
 import { firstStopIndex, identifyEntries, planPartition, type ClaimPlan, type Failure, type RecordIdentity, type RecordPlan } from './record-plan';
 import { acquireRecord, type RecordStepDeps } from './record-step';
 import { applyRun, type RunMember, type RunStepDeps } from './run-step';
-import { decodeRecord, type RecordDecoder } from './schema-decoding';
+import { decodeRecord, decoderUntil, type RecordDecoder } from './schema-decoding';
 
 /** What the consumer needs of the idempotency store: claims, reads, releases, abandons and completions. */
 export type ConsumeStore = IdempotencyStore & FencedCompletionStore & ConsumeClaimStore;
@@ -154,6 +154,8 @@ interface PartitionRun {
   window: ClaimWindow;
   completions: CompletionWriter;
   patience: Patience;
+  /** The decoder, its calls ended at the wait deadline; undefined when records keep their bytes. */
+  decoder: RecordDecoder | undefined;
   step: RecordStepDeps;
   runStep: RunStepDeps;
   stops: StopLog;
@@ -192,6 +194,7 @@ function startRun(
     window: createClaimWindow(plans, end, deps.claimsAhead, claimer),
     completions,
     patience,
+    decoder: deps.decoder === undefined || deps.waitDeadlineMs === undefined ? deps.decoder : decoderUntil(deps.decoder, clock, deps.waitDeadlineMs),
     step: { store, clock, claimer, lease, patience, canWait },
     runStep: {
       processor: deps.processor,
@@ -269,10 +272,10 @@ async function runRecords(run: PartitionRun, deps: PartitionWorkerDeps): Promise
       return true;
     };
     let claimed: ClaimPlan = plan;
-    if (deps.decoder !== undefined) {
+    if (run.decoder !== undefined) {
       // Decoded before its claim: a record waiting for the registry holds no claim, and the
       // records before it are applied before the first pause rather than waiting with it.
-      const decoding = await decodeRecord(plan.record, deps.decoder, run.patience, handBackAfter(at));
+      const decoding = await decodeRecord(plan.record, run.decoder, run.patience, handBackAfter(at));
       if (decoding.kind === 'given-up') return skippedDuplicates;
       if (decoding.kind === 'failed') {
         if (await applyGathered(run, gathered, at)) stops.fail(i, decoding.failure);

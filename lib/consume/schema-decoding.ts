@@ -9,8 +9,10 @@
  * the event source delivers it again; the records before it in its partition, and the other
  * partitions, go on meanwhile, since only this record's step waits.
  */
-import type { AppError } from '../errors';
+import type { Clock } from '../clock';
+import { type AppError, SchemaRegistryUnavailableError } from '../errors';
 import type { DecodedData, DeliveredSchemaMetadata } from '../schema/schemas';
+import { withTimeout } from '../timeout';
 import type { ConsumedRecord } from './event';
 import { SCHEMA_REGISTRY_UNAVAILABLE, UNDECODABLE_RECORD } from './failure-reason';
 import { isTransient, type Patience } from './patience';
@@ -19,6 +21,23 @@ import type { Failure } from './record-plan';
 /** What decodes a key or value (`lib/schema`'s `Schemas`); undefined for bytes without framing or metadata. */
 export interface RecordDecoder {
   decode(bytes: Buffer, metadata?: DeliveredSchemaMetadata): Promise<DecodedData | undefined>;
+}
+
+/**
+ * `decoder` with each call ended at `deadlineMs` (by `clock`), the invocation's wait deadline: a
+ * registry try still unanswered then fails as unavailable. One try may take
+ * `SCHEMA_REGISTRY_TIMEOUT_MS`, more than the time kept after the deadline to answer, and
+ * Lambda would otherwise end the invocation before its partial batch response.
+ */
+export function decoderUntil(decoder: RecordDecoder, clock: Clock, deadlineMs: number): RecordDecoder {
+  return {
+    decode: (bytes, metadata) =>
+      withTimeout(
+        decoder.decode(bytes, metadata),
+        deadlineMs - clock.nowMs(),
+        () => new SchemaRegistryUnavailableError({ cause: new Error("no answer before the invocation's wait deadline") }),
+      ),
+  };
 }
 
 /** A decode failure: the side that failed and why. */

@@ -150,6 +150,22 @@ describe('decoding in the partition worker, with the registry down', () => {
   });
 });
 
+describe('decoding in the partition worker, a registry that does not answer', () => {
+  it('ends a registry try at the wait deadline, so the invocation answers in the time kept for it', async () => {
+    const decoder = new FakeRegistryDecoder();
+    // A try that takes SCHEMA_REGISTRY_TIMEOUT_MS and more: it never settles.
+    decoder.decode = async (bytes) => (bytes[0] === 0 ? new Promise<never>(() => undefined) : undefined);
+    const { handler, timeline, failures, context } = setup(decoder);
+    // 400 ms left: the wait deadline is 300 ms away (by the fake clock, which the timers follow
+    // here as nothing else moves it), 100 ms kept to answer.
+    const answer = handler(kafkaEvent([schemad(0, 1), plain(0, 2), plain(1, 5)]), context(400));
+    const noAnswer = new Promise((resolve) => setTimeout(() => resolve('no answer within 3 s'), 3_000));
+    expect(await Promise.race([answer, noAnswer])).toEqual({ batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)] });
+    expect(timeline.filter((entry) => entry !== 'pause')).toEqual(['1:5']);
+    expect(failures).toEqual([{ topic: 'orders', partition: 0, offset: 1, reason: SCHEMA_REGISTRY_UNAVAILABLE }]);
+  });
+});
+
 describe('decoding in the partition worker, a record before the wait that fails', () => {
   it('stops the partition at that record, not at the framed one, and waits for nothing', async () => {
     const decoder = new FakeRegistryDecoder();

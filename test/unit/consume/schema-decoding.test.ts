@@ -9,7 +9,7 @@ import { SchemaRegistryUnavailableError } from '../../../lib/errors';
 import { decodeKafkaEvent, type ConsumedRecord, type DecodedEvent, type PartitionEntry } from '../../../lib/consume/event';
 import { SCHEMA_REGISTRY_UNAVAILABLE } from '../../../lib/consume/failure-reason';
 import { createPatience, type Patience } from '../../../lib/consume/patience';
-import { decodeRecord, type DecodeStepResult, type RecordDecoder } from '../../../lib/consume/schema-decoding';
+import { decodeRecord, decoderUntil, type DecodeStepResult, type RecordDecoder } from '../../../lib/consume/schema-decoding';
 import { createGlueSchemaSource } from '../../../lib/schema/glue-registry';
 import { Schemas } from '../../../lib/schema/schemas';
 import { FakeClock } from '../../helpers/fake-clock';
@@ -267,5 +267,27 @@ describe('decodeRecord, side by side', () => {
       records: { 't-0': [{ topic: 't', partition: 0, offset: 1, timestamp: 'x', timestampType: 'CREATE_TIME' }] },
     });
     expect(await decodeEach(malformed, decoder(), noWaiting)).toEqual(malformed.partitions[0]?.entries);
+  });
+});
+
+describe('decoderUntil', () => {
+  const decoded = { format: 'AVRO' as const, schemaId: '5', value: { n: 1 } };
+
+  it('fails a try still unanswered at the deadline as the registry unavailable', async () => {
+    const clock = new FakeClock();
+    const hanging: RecordDecoder = { decode: () => new Promise<never>(() => undefined) };
+    // 20 ms before the deadline: the try ends then, not at SCHEMA_REGISTRY_TIMEOUT_MS.
+    const bounded = decoderUntil(hanging, clock, clock.nowMs() + 20);
+    await expect(bounded.decode(Buffer.from([0]))).rejects.toThrow(SchemaRegistryUnavailableError);
+  });
+
+  it('passes on what an answer in time decodes, and its errors, even from a cache past the deadline', async () => {
+    const clock = new FakeClock();
+    const bounded = decoderUntil({ decode: async (bytes) => (bytes[0] === 0 ? decoded : undefined) }, clock, clock.nowMs() - 1);
+    expect(await bounded.decode(Buffer.from([0]))).toEqual(decoded);
+    expect(await bounded.decode(Buffer.from([7]))).toBeUndefined();
+    const refused = new Error('not Avro of this schema');
+    const failing = decoderUntil({ decode: () => Promise.reject(refused) }, clock, clock.nowMs() + 1_000);
+    await expect(failing.decode(Buffer.from([0]))).rejects.toBe(refused);
   });
 });
