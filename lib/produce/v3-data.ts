@@ -1,9 +1,9 @@
 /**
  * The key and value of a REST Proxy v3 record, `{"type": ..., "data": ...}`, turned into
- * bytes. One encoder per `type`, in one table: BINARY (base64, checked strictly), JSON (kept
- * byte for byte as the client wrote it) and STRING (its UTF-8 bytes). The schema'd types
- * (AVRO, JSONSCHEMA, PROTOBUF, and a record without `type` that names a schema) plug in here
- * as more rows; until they do, such a record is refused on its own, naming the types served.
+ * bytes. The plain types have one encoder each, in one table: BINARY (base64, checked
+ * strictly), JSON (kept byte for byte as the client wrote it) and STRING (its UTF-8 bytes).
+ * The schema'd types (AVRO, JSONSCHEMA, PROTOBUF, and a key or value without `type`, which
+ * takes its subject's latest schema) are written by `v3-schema.ts`, loaded with the first one.
  */
 import { ValidationError } from '../errors';
 import type { RawJson } from './json-body';
@@ -21,15 +21,12 @@ const SCHEMA_FIELDS = ['subject', 'subject_name_strategy', 'schema_id', 'schema_
 export interface V3Data {
   type: unknown;
   data: RawJson | null;
-  /** The schema members given, by name (none for the types served today). */
-  schemaFields: string[];
+  /** The `ProduceRequestData` object as read (its schema members, for a schema'd type). */
+  members: Readonly<Record<string, unknown>>;
 }
 
-/**
- * Encodes `data` (kept as written) into the record's bytes; null stays null. Async, so that an
- * encoder that needs the schema registry fits the same row.
- */
-export type V3DataEncoder = (data: RawJson | null, path: string) => Buffer | null | Promise<Buffer | null>;
+/** Encodes `data` (kept as written) into the record's bytes; null stays null. */
+export type V3DataEncoder = (data: RawJson | null, path: string) => Buffer | null;
 
 /** The text of a JSON string token (the data of BINARY and STRING). */
 function stringData(data: RawJson, path: string): string {
@@ -41,8 +38,8 @@ function stringData(data: RawJson, path: string): string {
   return JSON.parse(bytes.toString('utf8')) as string;
 }
 
-/** The encoders served, by type: a schema'd format becomes one more row. */
-export const V3_DATA_ENCODERS: Partial<Readonly<Record<V3DataType, V3DataEncoder>>> = {
+/** The types written without a schema, and their encoders. */
+export const PLAIN_DATA_ENCODERS: Readonly<Record<'BINARY' | 'JSON' | 'STRING', V3DataEncoder>> = {
   BINARY: (data, path) => (data === null ? null : base64Bytes(stringData(data, path), () => path)),
   STRING: (data, path) => (data === null ? null : Buffer.from(stringData(data, path), 'utf8')),
   JSON: (data, path) => {
@@ -51,27 +48,23 @@ export const V3_DATA_ENCODERS: Partial<Readonly<Record<V3DataType, V3DataEncoder
     return data.bytes;
   },
 };
-
-const SERVED = Object.keys(V3_DATA_ENCODERS).join(', ');
+export type PlainDataType = keyof typeof PLAIN_DATA_ENCODERS;
 
 /**
- * The encoder for a key or value's `type`.
+ * The encoder of a plain key or value's `type`; undefined when it is written with a schema (a
+ * schema'd type, or no type at all).
  *
  * @param path - `key` or `value`, for error messages.
- * @throws {ValidationError} for a missing or unknown type, or a schema'd one not served.
+ * @throws {ValidationError} for an unknown type, or schema members on a plain one.
  */
-export function v3EncoderOf(value: V3Data, path: string): { type: V3DataType; encode: V3DataEncoder } {
+export function plainEncoderOf(value: V3Data, path: string): { type: PlainDataType; encode: V3DataEncoder } | undefined {
   const { type } = value;
-  if (type === undefined || type === null) {
-    const hint = value.schemaFields.length > 0 ? `; records with a schema (${value.schemaFields.join(', ')}) are not served on this route yet` : '';
-    throw new ValidationError(`${path}.type: is required, one of ${SERVED}${hint}`);
-  }
+  if (type === undefined || type === null) return undefined;
   if (typeof type !== 'string' || !(V3_DATA_TYPES as readonly string[]).includes(type)) {
     throw new ValidationError(`${path}.type: must be one of ${V3_DATA_TYPES.join(', ')}`);
   }
-  const encode = V3_DATA_ENCODERS[type as V3DataType];
-  if (encode === undefined) throw new ValidationError(`${path}.type: ${type} is not served on this route yet; use one of ${SERVED}`);
-  const schemaField = SCHEMA_FIELDS.find((field) => value.schemaFields.includes(field));
+  if (!Object.hasOwn(PLAIN_DATA_ENCODERS, type)) return undefined;
+  const schemaField = SCHEMA_FIELDS.find((field) => value.members[field] !== undefined && value.members[field] !== null);
   if (schemaField !== undefined) throw new ValidationError(`${path}.${schemaField}: does not apply to type ${type}`);
-  return { type: type as V3DataType, encode };
+  return { type: type as PlainDataType, encode: PLAIN_DATA_ENCODERS[type as PlainDataType] };
 }

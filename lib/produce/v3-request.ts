@@ -20,8 +20,10 @@ import { isInteger } from '../json-checks';
 import type { ProduceCommand, RecordSlot } from './command';
 import { JsonSyntaxError, readJson, readJsonSequence, type Place, type ReadObject } from './json-body';
 import type { HttpRequest } from './route';
-import { v3BatchWriter, v3RecordsWriter, type V3RecordTypes } from './v3-answer';
-import { V3_DATA_FIELDS, v3EncoderOf, type V3Data, type V3DataType } from './v3-data';
+import { v3BatchWriter, v3RecordsWriter, type V3DataReport, type V3RecordTypes } from './v3-answer';
+import { PLAIN_DATA_ENCODERS, plainEncoderOf, V3_DATA_FIELDS, type PlainDataType, type V3Data } from './v3-data';
+import type { V3SchemaScope } from './v3-schema';
+import type { SchemasLoader } from './v2-request';
 import {
   checkBodySize,
   HEADERS_PLACE,
@@ -69,6 +71,8 @@ export interface V3ReadContext {
   clusterId: () => Promise<string>;
   /** Now, epoch milliseconds: the timestamp of a record that names none. */
   nowMs: () => number;
+  /** The schema'd formats over the configured registry; undefined when none is configured. */
+  schemas?: SchemasLoader;
 }
 
 /**
@@ -90,21 +94,34 @@ function readData(value: unknown, path: string): V3Data | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) throw new ValidationError(`${path}: must be an object {"type", "data"}`);
   rejectUnknownFields(value, V3_DATA_FIELDS, () => path);
-  const schemaFields = Object.keys(value).filter((field) => field !== 'type' && field !== 'data' && value[field] !== null);
-  return { type: value.type, data: (value.data ?? null) as V3Data['data'], schemaFields };
+  return { type: value.type, data: (value.data ?? null) as V3Data['data'], members: value };
 }
 
-/** A key or value read: its bytes (or, from an encoder that needs the registry, their promise) and its type. */
+/** A key or value read: its bytes and its report. */
 interface EncodedData {
-  bytes: Buffer | null | Promise<Buffer | null>;
-  type: V3DataType | undefined;
+  bytes: Buffer | null;
+  report: V3DataReport | undefined;
 }
 
-function encodeData(value: unknown, path: string): EncodedData {
+const NO_DATA: EncodedData = { bytes: null, report: undefined };
+// One report object per plain type, shared by every record: nothing is built per record for it.
+const PLAIN_REPORTS = Object.fromEntries(Object.keys(PLAIN_DATA_ENCODERS).map((type) => [type, Object.freeze({ type })])) as Record<
+  PlainDataType,
+  V3DataReport
+>;
+
+/**
+ * A key or value's bytes: at once for a plain type; for a schema'd one, how to get them once its
+ * schema is resolved (started only after every check of the record that needs no waiting, so that
+ * a record refused by one of them leaves no request behind).
+ */
+function encodeData(value: unknown, path: 'key' | 'value'): EncodedData | ((scope: V3SchemaScope) => Promise<EncodedData>) {
   const data = readData(value, path);
-  if (data === undefined) return { bytes: null, type: undefined };
-  const { type, encode } = v3EncoderOf(data, path);
-  return { bytes: encode(data.data, `${path}.data`), type };
+  if (data === undefined) return NO_DATA;
+  const plain = plainEncoderOf(data, path);
+  if (plain !== undefined) return { bytes: plain.encode(data.data, `${path}.data`), report: PLAIN_REPORTS[plain.type] };
+  // The schema'd formats are loaded with the first record that needs one.
+  return async (scope) => (await import('./v3-schema')).encodeV3WithSchema(data.members, data.data, path, scope);
 }
 
 function timestampOf(value: unknown, nowMs: () => number): number {
@@ -131,12 +148,12 @@ export interface V3Read {
 
 /**
  * Reads one v3 record (a `ProduceRequest`, or a batch entry when `fields` allows `id`).
- * Synchronous unless an encoder needs to wait (a schema registry): the served types never do,
- * and a hundred awaits per request cost more than the reading itself.
+ * Synchronous unless a key or value is written with a schema (which may wait for the registry):
+ * the plain types never wait, and a hundred awaits per request cost more than the reading itself.
  *
  * @throws {AppError} why this record cannot be produced (a promise of it rejects the same way).
  */
-export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number): V3Read | Promise<V3Read> {
+export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number, scope: V3SchemaScope): V3Read | Promise<V3Read> {
   if (!isObject(value)) throw new ValidationError('record: must be an object');
   rejectUnknownFields(value, fields, RECORD_PATH);
   const key = encodeData(value.key, 'key');
@@ -144,11 +161,14 @@ export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs:
   const headers = parseHeaders(value.headers, NO_PATH);
   const timestampMs = timestampOf(value.timestamp, nowMs);
   const partition = partitionOf(value.partition_id);
-  const types = { key: key.type, value: data.type };
-  if (key.bytes instanceof Promise || data.bytes instanceof Promise) {
-    return Promise.all([key.bytes, data.bytes]).then(([keyBytes, valueBytes]) => v3Read(keyBytes, valueBytes, headers, timestampMs, partition, types));
+  if (typeof key === 'function' || typeof data === 'function') {
+    const keyDone = typeof key === 'function' ? key(scope) : key;
+    const valueDone = typeof data === 'function' ? data(scope) : data;
+    return Promise.all([keyDone, valueDone]).then(([keyDone, valueDone]) =>
+      v3Read(keyDone.bytes, valueDone.bytes, headers, timestampMs, partition, { key: keyDone.report, value: valueDone.report }),
+    );
   }
-  return v3Read(key.bytes, data.bytes, headers, timestampMs, partition, types);
+  return v3Read(key.bytes, data.bytes, headers, timestampMs, partition, { key: key.report, value: data.report });
 }
 
 const RECORD_PATH = (): string => 'record';
@@ -175,12 +195,19 @@ function refused(error: unknown, types: V3RecordTypes[]): AppError {
 }
 
 /** The slots of `values`, in order: read without waiting, unless an encoder must wait. */
-async function slotsOf(values: readonly unknown[], fields: ReadonlySet<string>, context: V3ReadContext, types: V3RecordTypes[]): Promise<RecordSlot[]> {
+async function slotsOf(
+  values: readonly unknown[],
+  fields: ReadonlySet<string>,
+  context: V3ReadContext,
+  topic: string,
+  types: V3RecordTypes[],
+): Promise<RecordSlot[]> {
   const slots: RecordSlot[] = [];
+  const scope: V3SchemaScope = { topic, schemas: context.schemas, resolved: new Map() };
   for (const value of values) {
     let read: V3Read | Promise<V3Read>;
     try {
-      read = readV3Record(value, fields, context.nowMs);
+      read = readV3Record(value, fields, context.nowMs, scope);
     } catch (error) {
       slots.push(refused(error, types));
       continue;
@@ -226,7 +253,7 @@ export function readV3RecordsRequest(request: HttpRequest, context: V3ReadContex
       if (count > context.limits.maxRecordsPerRequest) {
         throw new PayloadTooLargeError(`${count} records; the limit is ${context.limits.maxRecordsPerRequest}`);
       }
-      const slots = await slotsOf(values, RECORD_FIELDS, context, types);
+      const slots = await slotsOf(values, RECORD_FIELDS, context, request.params.topic_name as string, types);
       if (error !== undefined) {
         types.push({ key: undefined, value: undefined });
         slots.push(new BodyNotJsonError(`record ${values.length} is not JSON: ${error.message}`));
@@ -279,7 +306,7 @@ export function readV3BatchRequest(request: HttpRequest, context: V3ReadContext)
       }
       const batch = batchEntries(body, context.limits);
       ids = batch.ids;
-      return slotsOf(batch.entries, ENTRY_FIELDS, context, types);
+      return slotsOf(batch.entries, ENTRY_FIELDS, context, request.params.topic_name as string, types);
     },
     writer: v3BatchWriter(() => ({ clusterId, topic: request.params.topic_name as string, types, ids })),
   };

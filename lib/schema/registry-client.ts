@@ -38,6 +38,25 @@ export interface SchemaRegistry {
    * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
    */
   schemaUnderSubject(subject: string, id: number): Promise<RegisteredSchema>;
+  /**
+   * The version `subject` holds the schema with `id` under (the REST Proxy v3 answer reports it).
+   *
+   * @throws {SchemaNotFoundError} when the id is unknown or not registered under `subject`.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  versionUnderSubject(subject: string, id: number): Promise<number>;
+  /**
+   * The schema registered under `subject` as `version`, or its latest one.
+   *
+   * @throws {SchemaNotFoundError} when the subject or that version does not exist, or is of a format not read here.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  subjectVersion(subject: string, version: number | 'latest'): Promise<SubjectVersion>;
+}
+
+/** A schema as a subject holds it: which version it is there. */
+export interface SubjectVersion extends RegisteredSchema {
+  version: number;
 }
 
 /** Reads a secret's string value; the real one is `lib/aws/secrets.ts`, loaded on demand. */
@@ -103,7 +122,8 @@ function memo<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promis
 export class ConfluentSchemaRegistry implements SchemaRegistry {
   private readonly registered = new Map<string, Promise<number>>();
   private readonly byId = new Map<string, Promise<RegisteredSchema>>();
-  private readonly underSubject = new Map<string, Promise<RegisteredSchema>>();
+  private readonly underSubject = new Map<string, Promise<SubjectVersion>>();
+  private readonly versions = new Map<string, Promise<SubjectVersion>>();
   private authorization: Promise<string | undefined> | undefined;
   private requests = 0;
 
@@ -145,13 +165,40 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     });
   }
 
-  schemaUnderSubject(subject: string, id: number): Promise<RegisteredSchema> {
+  async schemaUnderSubject(subject: string, id: number): Promise<RegisteredSchema> {
+    const { version: _version, ...registered } = await this.lookUpUnderSubject(subject, id);
+    return registered;
+  }
+
+  async versionUnderSubject(subject: string, id: number): Promise<number> {
+    return (await this.lookUpUnderSubject(subject, id)).version;
+  }
+
+  subjectVersion(subject: string, version: number | 'latest'): Promise<SubjectVersion> {
+    const load = async (): Promise<SubjectVersion> => {
+      const answer = await this.send('GET', `/subjects/${encodeURIComponent(subject)}/versions/${version}`);
+      const { body } = answer;
+      if (answer.status === 200 && isPlainObject(body) && typeof body.schema === 'string' && typeof body.id === 'number' && typeof body.version === 'number') {
+        const format = schemaFormatOf(body.schemaType);
+        if (format === undefined)
+          throw new SchemaNotFoundError(`subject "${subject}" version ${version} is of type ${String(body.schemaType)}, which is not read here`);
+        return { id: body.id, format, schema: body.schema, version: body.version };
+      }
+      if (answer.status === 404) throw new SchemaNotFoundError(`subject "${subject}" has no ${version === 'latest' ? 'schema' : `version ${version}`}`);
+      throw this.unavailable(answer, `version ${version} of ${subject}`);
+    };
+    // A numbered version never changes its schema; the latest one may, so it is asked for each time.
+    return version === 'latest' ? load() : memo(this.versions, `${subject}\u0000${version}`, load);
+  }
+
+  private lookUpUnderSubject(subject: string, id: number): Promise<SubjectVersion> {
     return memo(this.underSubject, `${subject}\u0000${id}`, async () => {
       const registered = await this.schemaById(id);
       // Looking the schema up under the subject works with every Confluent-compatible registry
-      // (unlike GET /schemas/ids/{id}/versions): it answers the id the subject holds it under.
+      // (unlike GET /schemas/ids/{id}/versions): it answers the id and version the subject holds it under.
       const answer = await this.send('POST', `/subjects/${encodeURIComponent(subject)}`, schemaBody(registered.format, registered.schema));
-      if (answer.status === 200 && isPlainObject(answer.body) && answer.body.id === id) return registered;
+      const { body } = answer;
+      if (answer.status === 200 && isPlainObject(body) && body.id === id && typeof body.version === 'number') return { ...registered, version: body.version };
       if (answer.status === 200 || answer.status === 404) throw new SchemaNotFoundError(`schema id ${id} is not registered under subject "${subject}"`);
       throw this.unavailable(answer, `look up ${id} under ${subject}`);
     });

@@ -6,6 +6,7 @@ import {
   InvalidBatchError,
   PartitionNotFoundError,
   PayloadTooLargeError,
+  SchemaArgumentsError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../../../lib/errors';
@@ -86,16 +87,20 @@ describe('readV3RecordsRequest', () => {
       '{"value": {"type": "XML", "data": "x"}}',
       new ValidationError('value.type: must be one of BINARY, JSON, STRING, AVRO, JSONSCHEMA, PROTOBUF'),
     ],
-    ['no type', '{"value": {"data": 1}}', new ValidationError('value.type: is required, one of BINARY, STRING, JSON')],
     [
-      'a schema without a type',
-      '{"value": {"schema_id": 1, "data": 1}}',
-      new ValidationError('value.type: is required, one of BINARY, STRING, JSON; records with a schema (schema_id) are not served on this route yet'),
+      'no type (the latest schema) without a registry',
+      '{"value": {"data": 1}}',
+      new ValidationError('value: a value with a schema needs a schema registry, and none is configured'),
     ],
     [
-      'a schema format not served yet',
+      'a schema id without a registry',
+      '{"key": {"schema_id": 1, "data": 1}}',
+      new ValidationError('key: a key with a schema needs a schema registry, and none is configured'),
+    ],
+    [
+      'a schema type with no schema',
       '{"value": {"type": "AVRO", "data": "x"}}',
-      new ValidationError('value.type: AVRO is not served on this route yet; use one of BINARY, STRING, JSON'),
+      new SchemaArgumentsError("value.type: AVRO needs schema, schema_id or schema_version; for the subject's latest schema leave type out"),
     ],
     [
       'a schema field with a plain type',
