@@ -45,7 +45,8 @@ export interface ProduceRecord {
   /** Null is a tombstone. */
   value: Buffer | null;
   partition?: number;
-  headers: { name: string; value: Buffer }[];
+  /** In order; a value is null for Kafka's null header value (Confluent's v3 `{"name", "value": null}`). */
+  headers: { name: string; value: Buffer | null }[];
   /** CreateTime, epoch milliseconds (v3 records); absent, the producer stamps the send's time. */
   timestampMs?: number;
 }
@@ -165,10 +166,12 @@ export function parseHeaders(value: unknown, recordPath: () => string): ProduceR
     if (name.toLowerCase() === CALLER_HEADER) {
       throw new ValidationError(`${headerPath(recordPath, index)}.name: "${CALLER_HEADER}" is set by the API from the authenticated caller and cannot be sent`);
     }
-    const bytes = base64Bytes(header.value, () => `${headerPath(recordPath, index)}.value`);
+    // Confluent's ProduceRequestHeader value is nullable: null is Kafka's null header value. An absent
+    // value is still refused, so that a header written without one by mistake is not sent as null.
+    const bytes = header.value === null ? null : base64Bytes(header.value, () => `${headerPath(recordPath, index)}.value`);
     // The consumer would treat such an id as absent and fall back to the record's offset, so a
     // client's retry would be applied twice.
-    if (name === MESSAGE_ID_HEADER && identityHeaderText(bytes) === undefined) {
+    if (name === MESSAGE_ID_HEADER && (bytes === null || identityHeaderText(bytes) === undefined)) {
       throw new ValidationError(
         `${headerPath(recordPath, index)}.value: a "${MESSAGE_ID_HEADER}" header must be non-empty UTF-8 text, the id the consumer deduplicates on`,
       );
