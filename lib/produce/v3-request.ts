@@ -18,11 +18,11 @@ import {
 } from '../errors';
 import { isInteger } from '../json-checks';
 import type { ProduceCommand, RecordSlot } from './command';
-import { JsonSyntaxError, readJson, readJsonSequence, type Place, type ReadObject } from './json-body';
+import { JsonSyntaxError, readJson, readJsonSequence, type Place, type RawJson, type ReadObject } from './json-body';
 import type { HttpRequest } from './route';
 import { v3BatchWriter, v3RecordsWriter, type V3DataReport, type V3RecordTypes } from './v3-answer';
-import { PLAIN_DATA_ENCODERS, plainEncoderOf, V3_DATA_FIELDS, type PlainDataType, type V3Data } from './v3-data';
-import type { V3SchemaScope } from './v3-schema';
+import { PLAIN_DATA_ENCODERS, plainTypeOf, V3_DATA_FIELDS, type PlainDataType } from './v3-data';
+import type { V3SchemaEncoded, V3SchemaMembers, V3SchemaScope } from './v3-schema';
 import type { SchemasLoader } from './v2-request';
 import {
   checkBodySize,
@@ -90,38 +90,44 @@ async function checkV3Request(request: HttpRequest, context: V3ReadContext): Pro
   return clusterId;
 }
 
-function readData(value: unknown, path: string): V3Data | undefined {
+const KEY_PATH = (): string => 'key';
+const VALUE_PATH = (): string => 'value';
+
+/** A key or value written with a schema (a schema'd `type`, or none). */
+const SCHEMA = 'schema';
+/** What a key or value is: absent, of a plain type, or written with a schema. */
+type DataKind = PlainDataType | typeof SCHEMA | undefined;
+
+/** Checks a key or value's members and tells its kind. */
+function dataKind(value: unknown, path: 'key' | 'value'): DataKind {
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) throw new ValidationError(`${path}: must be an object {"type", "data"}`);
-  rejectUnknownFields(value, V3_DATA_FIELDS, () => path);
-  return { type: value.type, data: (value.data ?? null) as V3Data['data'], members: value };
+  const memberCount = rejectUnknownFields(value, V3_DATA_FIELDS, path === 'key' ? KEY_PATH : VALUE_PATH);
+  return plainTypeOf(value, memberCount, path) ?? SCHEMA;
 }
 
-/** A key or value read: its bytes and its report. */
-interface EncodedData {
-  bytes: Buffer | null;
-  report: V3DataReport | undefined;
+/** The `data` of a key or value whose members were checked, as read. */
+const dataOf = (value: unknown): RawJson | null => ((value as ReadObject).data ?? null) as RawJson | null;
+
+function plainBytes(kind: DataKind, value: unknown, path: 'key' | 'value'): Buffer | null {
+  if (kind === undefined || kind === SCHEMA) return null;
+  return PLAIN_DATA_ENCODERS[kind](dataOf(value), path === 'key' ? 'key.data' : 'value.data');
 }
 
-const NO_DATA: EncodedData = { bytes: null, report: undefined };
 // One report object per plain type, shared by every record: nothing is built per record for it.
 const PLAIN_REPORTS = Object.fromEntries(Object.keys(PLAIN_DATA_ENCODERS).map((type) => [type, Object.freeze({ type })])) as Record<
   PlainDataType,
   V3DataReport
 >;
 
-/**
- * A key or value's bytes: at once for a plain type; for a schema'd one, how to get them once its
- * schema is resolved (started only after every check of the record that needs no waiting, so that
- * a record refused by one of them leaves no request behind).
- */
-function encodeData(value: unknown, path: 'key' | 'value'): EncodedData | ((scope: V3SchemaScope) => Promise<EncodedData>) {
-  const data = readData(value, path);
-  if (data === undefined) return NO_DATA;
-  const plain = plainEncoderOf(data, path);
-  if (plain !== undefined) return { bytes: plain.encode(data.data, `${path}.data`), report: PLAIN_REPORTS[plain.type] };
-  // The schema'd formats are loaded with the first record that needs one.
-  return async (scope) => (await import('./v3-schema')).encodeV3WithSchema(data.members, data.data, path, scope);
+function plainReport(kind: DataKind): V3DataReport | undefined {
+  return kind === undefined || kind === SCHEMA ? undefined : PLAIN_REPORTS[kind];
+}
+
+/** A key or value written with a schema; the schema'd formats are loaded with the first record that needs one. */
+async function schemaEncoded(value: unknown, path: 'key' | 'value', scope: V3SchemaScope): Promise<V3SchemaEncoded> {
+  const { encodeV3WithSchema } = await import('./v3-schema');
+  return encodeV3WithSchema(value as V3SchemaMembers, dataOf(value), path, scope);
 }
 
 function timestampOf(value: unknown, nowMs: () => number): number {
@@ -140,35 +146,47 @@ function partitionOf(value: unknown): number | undefined {
   return value;
 }
 
-/** One v3 record read, with the types its key and value were given in. */
-export interface V3Read {
+/** One v3 record read, with the reports of its key and value. */
+export interface V3Read extends V3RecordTypes {
   record: ProduceRecord;
-  types: V3RecordTypes;
 }
 
 /**
  * Reads one v3 record (a `ProduceRequest`, or a batch entry when `fields` allows `id`).
  * Synchronous unless a key or value is written with a schema (which may wait for the registry):
  * the plain types never wait, and a hundred awaits per request cost more than the reading itself.
+ * A schema is looked for only after every check that needs no waiting, so that a record refused
+ * by one of them leaves no registry request behind.
  *
  * @throws {AppError} why this record cannot be produced (a promise of it rejects the same way).
  */
 export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number, scope: V3SchemaScope): V3Read | Promise<V3Read> {
   if (!isObject(value)) throw new ValidationError('record: must be an object');
   rejectUnknownFields(value, fields, RECORD_PATH);
-  const key = encodeData(value.key, 'key');
-  const data = encodeData(value.value, 'value');
+  const keyKind = dataKind(value.key, 'key');
+  const keyBytes = plainBytes(keyKind, value.key, 'key');
+  const valueKind = dataKind(value.value, 'value');
+  const valueBytes = plainBytes(valueKind, value.value, 'value');
   const headers = parseHeaders(value.headers, NO_PATH);
   const timestampMs = timestampOf(value.timestamp, nowMs);
   const partition = partitionOf(value.partition_id);
-  if (typeof key === 'function' || typeof data === 'function') {
-    const keyDone = typeof key === 'function' ? key(scope) : key;
-    const valueDone = typeof data === 'function' ? data(scope) : data;
-    return Promise.all([keyDone, valueDone]).then(([keyDone, valueDone]) =>
-      v3Read(keyDone.bytes, valueDone.bytes, headers, timestampMs, partition, { key: keyDone.report, value: valueDone.report }),
+  if (keyKind === SCHEMA || valueKind === SCHEMA) {
+    return Promise.all([
+      keyKind === SCHEMA ? schemaEncoded(value.key, 'key', scope) : undefined,
+      valueKind === SCHEMA ? schemaEncoded(value.value, 'value', scope) : undefined,
+    ]).then(([key, data]) =>
+      v3Read(
+        key === undefined ? keyBytes : key.bytes,
+        data === undefined ? valueBytes : data.bytes,
+        headers,
+        timestampMs,
+        partition,
+        key === undefined ? plainReport(keyKind) : key.report,
+        data === undefined ? plainReport(valueKind) : data.report,
+      ),
     );
   }
-  return v3Read(key.bytes, data.bytes, headers, timestampMs, partition, { key: key.report, value: data.report });
+  return v3Read(keyBytes, valueBytes, headers, timestampMs, partition, plainReport(keyKind), plainReport(valueKind));
 }
 
 const RECORD_PATH = (): string => 'record';
@@ -180,11 +198,12 @@ function v3Read(
   headers: ProduceRecord['headers'],
   timestampMs: number,
   partition: number | undefined,
-  types: V3RecordTypes,
+  keyReport: V3DataReport | undefined,
+  valueReport: V3DataReport | undefined,
 ): V3Read {
   const record: ProduceRecord = { key, value, headers, timestampMs };
   if (partition !== undefined) record.partition = partition;
-  return { record, types };
+  return { record, key: keyReport, value: valueReport };
 }
 
 /** The slot of a record refused on its own; an unexpected failure is no client's to read, so it is thrown. */
@@ -219,7 +238,8 @@ async function slotsOf(
       slots.push(refused(error, types));
       continue;
     }
-    types.push(done.types);
+    // The read carries its key and value reports: it is the record's entry of `types`.
+    types.push(done);
     slots.push(done.record);
   }
   return slots;

@@ -104,15 +104,18 @@ export function isObject(value: unknown): value is ReadObject {
 /**
  * Refuses a member given twice and any member not in `allowed`.
  *
+ * @returns how many members `value` has.
  * @throws {ValidationError} naming the member under `path()`.
  */
-export function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, path: () => string): void {
+export function rejectUnknownFields(value: ReadObject, allowed: ReadonlySet<string>, path: () => string): number {
   // Which of two equal members counts is left open by JSON (RFC 8259, 4), so neither is guessed.
   const duplicate = value[DUPLICATE_MEMBER];
   if (duplicate !== undefined) throw new ValidationError(`${path()}.${duplicate}: given more than once`);
-  for (const field of Object.keys(value)) {
+  const fields = Object.keys(value);
+  for (const field of fields) {
     if (!allowed.has(field)) throw new ValidationError(`${path()}.${field}: unknown field`);
   }
+  return fields.length;
 }
 
 /**
