@@ -58,7 +58,7 @@ function isRealDateTime(match: RegExpExecArray): boolean {
 }
 
 // Stryker disable next-line ConditionalExpression,StringLiteral: the data's other members are refused by name or read as plain values.
-const DATA_PLACE: Place = { object: (member) => (member === 'data' ? 'raw' : 'plain') };
+const DATA_PLACE: Place = { object: (member) => (member === 'data' ? 'raw' : member === 'type' ? 'token' : 'plain') };
 // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as plain values.
 const RECORD_PLACE: Place = { object: (member) => (member === 'key' || member === 'value' ? DATA_PLACE : member === 'headers' ? HEADERS_PLACE : 'plain') };
 // Stryker disable next-line ConditionalExpression,StringLiteral: the body's other members are refused by name.
@@ -223,10 +223,16 @@ async function slotsOf(
 ): Promise<RecordSlot[]> {
   const slots: RecordSlot[] = [];
   const scope: V3SchemaScope = { topic, schemas: context.schemas, resolved: new Map() };
+  // The records of a request that name no timestamp are stamped with the request's time, read once.
+  let nowMs: number | undefined;
+  const requestNowMs = (): number => {
+    nowMs ??= context.nowMs();
+    return nowMs;
+  };
   for (const value of values) {
     let read: V3Read | Promise<V3Read>;
     try {
-      read = readV3Record(value, fields, context.nowMs, scope);
+      read = readV3Record(value, fields, requestNowMs, scope);
     } catch (error) {
       slots.push(refused(error, types));
       continue;
