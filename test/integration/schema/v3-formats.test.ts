@@ -13,37 +13,17 @@ import { silentLogger } from '../../../lib/logger';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { freePort } from '../../../local/ports';
 import { httpEvent } from '../../helpers/http-events';
-import { createTestTables, createTestTopic, testConfig, testKafka, testSchemaRegistryUrl, uniqueName } from '../../helpers/infra';
+import { createTestTables, createTestTopic, topicRecordCount, testConfig, testKafka, testSchemaRegistryUrl, uniqueName } from '../../helpers/infra';
 import { openApiProblems } from '../../helpers/openapi';
+import { ORDER_AVRO } from '../../helpers/order-schemas';
 import { readBack } from '../produce/read-back';
 
 const V3 = 'application/json';
 const RECORDS = '/v3/clusters/{cluster_id}/topics/{topic_name}/records';
 const BATCH = '/v3/clusters/{cluster_id}/topics/{topic_name}/records:batch';
 
-const ORDER_AVRO = JSON.stringify({
-  type: 'record',
-  name: 'Order',
-  namespace: 'test.orders',
-  fields: [
-    { name: 'id', type: 'string' },
-    { name: 'quantity', type: 'int' },
-    { name: 'total', type: 'long' },
-    { name: 'note', type: ['null', 'string'], default: null },
-  ],
-});
 const ITEM_PROTO = 'syntax = "proto3";\npackage test.items;\nmessage Item {\n  string id = 1;\n  int32 quantity = 2;\n}\n';
 const TOTAL_JSON_SCHEMA = JSON.stringify({ type: 'object', properties: { id: { type: 'string' }, total: { type: 'integer' } }, required: ['id', 'total'] });
-
-async function recordCount(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** Bytes 1-4 of a Confluent frame: the schema id. */
 const frameId = (bytes: Buffer | null | undefined): number | undefined => bytes?.readUInt32BE(1);
@@ -184,7 +164,7 @@ describe('schema formats on v3 records, against the real broker and registry', (
     expect(answer.failures).toEqual([{ id: 'b', error_code: 42203, message: expect.stringMatching(/^value\.data\/quantity: /) }]);
     const [record] = await readBack(topic, 1);
     expect(await independent.decode(record?.value as Buffer)).toMatchObject({ id: 'x', quantity: 1 });
-    expect(await recordCount(topic)).toBe(1);
+    expect(await topicRecordCount(topic)).toBe(1);
   });
 
   it('answers each mix of schema members Confluent refuses in its own report, and writes nothing', async () => {
@@ -227,7 +207,7 @@ describe('schema formats on v3 records, against the real broker and registry', (
     answered.forEach((report, index) => {
       expect(report.message).toContain(cases[index]?.[2]);
     });
-    expect(await recordCount(topic)).toBe(0);
+    expect(await topicRecordCount(topic)).toBe(0);
   });
 
   it('answers 503 with a fixed message when the registry cannot be reached, naming no host, and writes nothing', async () => {
@@ -245,7 +225,7 @@ describe('schema formats on v3 records, against the real broker and registry', (
         successes: [],
         failures: [{ id: '1', error_code: 50304, message: 'the schema registry is unavailable; retry later' }],
       });
-      expect(await recordCount(topic)).toBe(0);
+      expect(await topicRecordCount(topic)).toBe(0);
     } finally {
       await unreachable.close();
     }
