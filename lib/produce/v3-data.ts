@@ -73,6 +73,7 @@ export function plainTypeOf(members: Readonly<Record<string, unknown>>, memberCo
     throw new ValidationError(`${path}.type: must be one of ${V3_DATA_TYPES.join(', ')}`);
   }
   // Past `type` and `data`, only schema members can be there: look for them only then.
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator,BooleanLiteral,StringLiteral: speed only; the look finds nothing in {type, data}.
   if (memberCount > 2 || (memberCount === 2 && !('data' in members))) {
     const schemaField = SCHEMA_FIELDS.find((field) => members[field] !== undefined && members[field] !== null);
     if (schemaField !== undefined) throw new ValidationError(`${path}.${schemaField}: does not apply to type ${type}`);

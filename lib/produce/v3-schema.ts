@@ -31,11 +31,6 @@ const TYPE_FORMATS = { AVRO: SchemaFormat.Avro, JSONSCHEMA: SchemaFormat.Json, P
 export type V3SchemaType = keyof typeof TYPE_FORMATS;
 const FORMAT_TYPES: Readonly<Record<SchemaFormat, V3SchemaType>> = { AVRO: 'AVRO', JSON: 'JSONSCHEMA', PROTOBUF: 'PROTOBUF' };
 
-/** True for a `type` written with a schema. */
-export function isSchemaType(type: string): type is V3SchemaType {
-  return Object.hasOwn(TYPE_FORMATS, type);
-}
-
 /** Confluent's `subject_name_strategy` values. */
 const STRATEGIES = ['TOPIC_NAME', 'RECORD_NAME', 'TOPIC_RECORD_NAME'] as const;
 type Strategy = (typeof STRATEGIES)[number];
@@ -111,7 +106,7 @@ function readSpec(members: V3SchemaMembers, side: string): Spec {
     throw new ValidationError(`${side}.schema: must be the schema as a non-empty string`);
   return {
     type: given(type) ? (type as V3SchemaType) : undefined,
-    subject: subject as string | undefined,
+    subject: given(subject) ? (subject as string) : undefined,
     strategy: given(strategy) ? (strategy as Strategy) : 'TOPIC_NAME',
     schemaId: given(schemaId) ? (schemaId as number) : undefined,
     schemaVersion: given(schemaVersion) ? (schemaVersion as number) : undefined,
@@ -169,8 +164,9 @@ async function resolve(spec: Spec, side: 'key' | 'value', topic: string, schemas
     const subject = await subjectOf(spec, side, topic, () => schemas.registered(schemaId, field));
     return { subject, prepared: await schemas.prepareUnderSubject(subject, { id: schemaId }, field) };
   }
-  if (schema !== undefined && type !== undefined) {
-    const format = TYPE_FORMATS[type];
+  if (schema !== undefined) {
+    // checkCombination let a schema text through only with its type.
+    const format = TYPE_FORMATS[type as V3SchemaType];
     const field = `${side}.schema`;
     const subject = await subjectOf(spec, side, topic, async () => ({ format, schema }));
     const prepared = await schemas.prepare(subject, format, { schema }, field);
@@ -210,9 +206,8 @@ export async function encodeV3WithSchema(
   const key = `${side}\u0000${spec.type}\u0000${spec.subject}\u0000${spec.strategy}\u0000${spec.schemaId}\u0000${spec.schemaVersion}\u0000${spec.schema}`;
   let resolving = scope.resolved.get(key);
   if (resolving === undefined) {
+    // Resolved once for the request: a failure is each record's that names this schema.
     resolving = schemas().then((loaded) => resolve(spec, side, scope.topic, loaded));
-    // Settled once for the request: a failure is each record's that names this schema.
-    resolving.catch(() => undefined);
     scope.resolved.set(key, resolving);
   }
   const { prepared, subject } = await resolving;

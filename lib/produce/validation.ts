@@ -176,6 +176,7 @@ export function parseHeaders(value: unknown, recordPath: () => string): ProduceR
     const bytes = header.value === null ? null : base64Bytes(header.value, () => `${headerPath(recordPath, index)}.value`);
     // The consumer would treat such an id as absent and fall back to the record's offset, so a
     // client's retry would be applied twice.
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: without the null check, null fails identityHeaderText's decoding and is refused the same way.
     if (name === MESSAGE_ID_HEADER && (bytes === null || identityHeaderText(bytes) === undefined)) {
       throw new ValidationError(
         `${headerPath(recordPath, index)}.value: a "${MESSAGE_ID_HEADER}" header must be non-empty UTF-8 text, the id the consumer deduplicates on`,
