@@ -27,8 +27,7 @@ export interface OutgoingRecord {
   value: Buffer | null;
   /** Explicit partition; when absent the partitioner chooses. */
   partition?: number;
-  /** In order; a name may repeat. */
-  /** In order; a null value is Kafka's null header value. */
+  /** In order; a name may repeat, and a null value is Kafka's null header value. */
   headers: readonly { name: string; value: Buffer | null }[];
   /** The record's timestamp (CreateTime), epoch milliseconds; when absent kafkajs stamps the send's time. */
   timestampMs?: number;
