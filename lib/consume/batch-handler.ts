@@ -21,7 +21,7 @@ import { mapBounded } from './map-bounded';
 import { NO_VERIFIED_CALLER, type CallerCheck } from './message-id';
 import type { Every } from './lease';
 import { processPartition, type ConsumeStore, type PartitionOutcome, type RecordFailure } from './partition-worker';
-import { decodeSchemaRecords, type RecordDecoder } from './schema-decoding';
+import type { RecordDecoder } from './schema-decoding';
 import { createPatience, realSleep, waitDeadlineMs, type Sleep } from './patience';
 import { identifyEntries } from './record-plan';
 import type { RecordProcessor } from './processor';
@@ -58,7 +58,7 @@ export interface BatchHandlerDeps extends BatchHandlerOptions {
    * so no record is ever attributed to a caller it cannot prove.
    */
   checkCaller?: CallerCheck;
-  /** Decodes schema'd keys and values before the plan (the configured registry's); without it records keep their bytes only. */
+  /** Decodes schema'd keys and values, each record in its partition's worker (the configured registry's); without it records keep their bytes only. */
   decoder?: RecordDecoder;
 }
 
@@ -110,7 +110,6 @@ export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
 
     const deadlineMs = waitDeadlineMs(clock.nowMs(), context?.getRemainingTimeInMillis?.());
     const sleep = deps.sleep ?? realSleep;
-    if (deps.decoder !== undefined) decoded = await decodeSchemaRecords(decoded, deps.decoder, createPatience(clock, deadlineMs, sleep));
     const identities = decoded.partitions.map((partition) => identifyEntries(partition.entries, deps.scope, deps.checkCaller ?? NO_VERIFIED_CALLER));
     const keys = identities.flat().flatMap((identity) => (identity === undefined ? [] : [identity.key]));
     let outcomes: PartitionOutcome[];

@@ -26,7 +26,9 @@
  * while still owned.
  *
  * The parts: {@link ./record-plan} decides from the batch read, {@link ./claim-window} issues
- * claims ahead, {@link ./record-step} takes a record to its claim, {@link ./run-step} applies
+ * claims ahead, {@link ./schema-decoding} decodes a record's schema'd key and value when the
+ * partition reaches it (a registry outage stops this partition at that record, no other),
+ * {@link ./record-step} takes a record to its claim, {@link ./run-step} applies
  * a run of claimed records (their leases kept by {@link ./lease-keeper}),
  * {@link ./completion-writer} writes completions; this file wires them together and reports
  * where the partition stopped.
@@ -47,6 +49,7 @@ import { RUN_LIMIT, type RecordProcessor } from './processor';
 import { firstStopIndex, identifyEntries, planPartition, type ClaimPlan, type Failure, type RecordIdentity, type RecordPlan } from './record-plan';
 import { acquireRecord, type RecordStepDeps } from './record-step';
 import { applyRun, type RunMember, type RunStepDeps } from './run-step';
+import { decodeRecord, type RecordDecoder } from './schema-decoding';
 
 /** What the consumer needs of the idempotency store: claims, reads, releases, abandons and completions. */
 export type ConsumeStore = IdempotencyStore & FencedCompletionStore & ConsumeClaimStore;
@@ -76,6 +79,8 @@ export interface PartitionWorkerDeps {
   onRecordFailed?: (failure: RecordFailure) => void;
   /** Verifies caller headers when the worker works out identities itself; default: none verifies. */
   checkCaller?: CallerCheck;
+  /** Decodes each record's schema'd key and value when the partition reaches it; without it records keep their bytes only. */
+  decoder?: RecordDecoder;
 }
 
 /** The record at which a partition stopped, and why. */
@@ -258,12 +263,24 @@ async function runRecords(run: PartitionRun, deps: PartitionWorkerDeps): Promise
     const at = position;
     // Before a pause, the run gathered so far is applied: nothing claimed here waits unapplied.
     // The record in hand keeps its claim (it is the one being waited for); those after it do not.
-    const handBack = async (): Promise<boolean> => {
-      if (!(await applyGathered(run, gathered, at + 1))) return false;
-      await handBackBeforePause(run, at + 1);
+    const handBackAfter = (keep: number) => async (): Promise<boolean> => {
+      if (!(await applyGathered(run, gathered, keep))) return false;
+      await handBackBeforePause(run, keep);
       return true;
     };
-    const result = await acquireRecord(plan, run.window.claimAt(i, at, clock.nowMs()), run.step, handBack);
+    let claimed: ClaimPlan = plan;
+    if (deps.decoder !== undefined) {
+      // Decoded before its claim: a record waiting for the registry holds no claim, and the
+      // records before it are applied before the first pause rather than waiting with it.
+      const decoding = await decodeRecord(plan.record, deps.decoder, run.patience, handBackAfter(at));
+      if (decoding.kind === 'given-up') return skippedDuplicates;
+      if (decoding.kind === 'failed') {
+        if (await applyGathered(run, gathered, at)) stops.fail(i, decoding.failure);
+        return skippedDuplicates;
+      }
+      claimed = { ...plan, record: decoding.record };
+    }
+    const result = await acquireRecord(plan, run.window.claimAt(i, at, clock.nowMs()), run.step, handBackAfter(at + 1));
     position += 1;
     if (result.kind === 'given-up') return skippedDuplicates;
     if (result.kind === 'duplicate') {
@@ -274,7 +291,7 @@ async function runRecords(run: PartitionRun, deps: PartitionWorkerDeps): Promise
       if (await applyGathered(run, gathered, at)) stops.fail(i, result.failure);
       return skippedDuplicates;
     }
-    gathered.push({ index: i, plan: plan as ClaimPlan });
+    gathered.push({ index: i, plan: claimed });
     if (gathered.length === RUN_LIMIT && !(await applyGathered(run, gathered, position))) return skippedDuplicates;
   }
   await applyGathered(run, gathered, position);

@@ -1,18 +1,20 @@
 /**
- * Decoding before the plan: each record whose key or value is framed for a schema registry
- * (Confluent or AWS Glue), or that Lambda's schema registry integration delivered with
- * `keySchemaMetadata` / `valueSchemaMetadata`, gets its decoded key and value. A record that
- * does not decode becomes a failed entry of its own, with a reason naming the side, the format
- * and the schema id; its partition stops there like at any failed record, other records and
- * partitions go on. A registry that cannot be reached is waited out while the invocation may
- * wait (the records are not at fault), then the records it left undecoded fail as unavailable,
- * so the event source delivers them again.
+ * Decoding as a step of each record, inside its partition's worker: a record whose key or
+ * value is framed for a schema registry (Confluent or AWS Glue), or that Lambda's schema
+ * registry integration delivered with `keySchemaMetadata` / `valueSchemaMetadata`, gets its
+ * decoded key and value when its partition reaches it. A record that does not decode fails on
+ * its own, with a reason naming the side, the format and the schema id; its partition stops
+ * there like at any failed record. A registry that cannot be reached is waited out while the
+ * invocation may wait (the record is not at fault), then the record fails as unavailable, so
+ * the event source delivers it again; the records before it in its partition, and the other
+ * partitions, go on meanwhile, since only this record's step waits.
  */
 import type { AppError } from '../errors';
 import type { DecodedData, DeliveredSchemaMetadata } from '../schema/schemas';
-import type { ConsumedRecord, DecodedEvent, PartitionEntry } from './event';
+import type { ConsumedRecord } from './event';
 import { SCHEMA_REGISTRY_UNAVAILABLE, UNDECODABLE_RECORD } from './failure-reason';
 import { isTransient, type Patience } from './patience';
+import type { Failure } from './record-plan';
 
 /** What decodes a key or value (`lib/schema`'s `Schemas`); undefined for bytes without framing or metadata. */
 export interface RecordDecoder {
@@ -26,7 +28,8 @@ interface DecodeFailure {
   transient: boolean;
 }
 
-type Attempt = { decoded: { key?: DecodedData; value?: DecodedData } } | { failed: DecodeFailure };
+/** One attempt at a record: its decoded sides, or the failure. */
+export type DecodeAttempt = { decoded: { key?: DecodedData; value?: DecodedData } } | { failed: DecodeFailure };
 
 async function decodeSide(decoder: RecordDecoder, bytes: Buffer | null, metadata: DeliveredSchemaMetadata | undefined): Promise<DecodedData | undefined> {
   return bytes === null ? undefined : decoder.decode(bytes, metadata);
@@ -47,7 +50,8 @@ async function decodeKey(decoder: RecordDecoder, record: ConsumedRecord): Promis
   }
 }
 
-async function attempt(decoder: RecordDecoder, record: ConsumedRecord): Promise<Attempt> {
+/** Decodes `record`'s key, then its value, once; never throws. */
+export async function attemptDecode(decoder: RecordDecoder, record: ConsumedRecord): Promise<DecodeAttempt> {
   let side: DecodeFailure['side'] = 'key';
   try {
     const key = await decodeKey(decoder, record);
@@ -59,52 +63,50 @@ async function attempt(decoder: RecordDecoder, record: ConsumedRecord): Promise<
   }
 }
 
-function failedEntry(record: ConsumedRecord, { side, error, transient }: DecodeFailure): PartitionEntry {
-  const reason = transient ? SCHEMA_REGISTRY_UNAVAILABLE : `${UNDECODABLE_RECORD}: ${side}: ${error.message}`;
-  return { malformed: { topic: record.topic, partition: record.partition, offset: record.offset, error, reason } };
-}
-
-function withDecoded(record: ConsumedRecord, decoded: { key?: DecodedData; value?: DecodedData }): PartitionEntry {
-  if (decoded.key === undefined && decoded.value === undefined) return { record };
+/** `record` with its decoded sides; the record itself when nothing was schema'd. */
+export function withDecoded(record: ConsumedRecord, decoded: { key?: DecodedData; value?: DecodedData }): ConsumedRecord {
+  if (decoded.key === undefined && decoded.value === undefined) return record;
   return {
-    record: {
-      ...record,
-      ...(decoded.key === undefined ? {} : { decodedKey: decoded.key }),
-      ...(decoded.value === undefined ? {} : { decodedValue: decoded.value }),
-    },
+    ...record,
+    ...(decoded.key === undefined ? {} : { decodedKey: decoded.key }),
+    ...(decoded.value === undefined ? {} : { decodedValue: decoded.value }),
   };
 }
 
+/** The failure of a record that did not decode: unavailable (retried) or undecodable, naming side, format and schema id. */
+export function decodeFailure({ side, error, transient }: DecodeFailure): Failure {
+  return { reason: transient ? SCHEMA_REGISTRY_UNAVAILABLE : `${UNDECODABLE_RECORD}: ${side}: ${error.message}`, error };
+}
+
 /**
- * `event` with every record's schema'd key and value decoded, or the record failed.
- *
- * @param patience - how long a registry that cannot be reached is waited out.
+ * What became of a record's decoding: decoded (the record with its decoded sides), failed, or
+ * given up because the hand-back before a pause stopped the partition earlier.
  */
-export async function decodeSchemaRecords(event: DecodedEvent, decoder: RecordDecoder, patience: Patience): Promise<DecodedEvent> {
-  const slots: { partition: number; index: number; record: ConsumedRecord }[] = [];
-  const entries = event.partitions.map((partition) => [...partition.entries]);
-  event.partitions.forEach((partition, p) => {
-    partition.entries.forEach((entry, index) => {
-      if ('record' in entry) slots.push({ partition: p, index, record: entry.record });
-    });
-  });
-  let pending = slots;
+export type DecodeStepResult = { kind: 'decoded'; record: ConsumedRecord } | { kind: 'failed'; failure: Failure } | { kind: 'given-up' };
+
+/**
+ * Decodes `record`, waiting out a registry that cannot be reached while `patience` allows.
+ * `handBack` runs before each pause (the partition worker applies the records gathered before
+ * this one, so they do not wait, and hands back its claims issued ahead) and resolves false
+ * when the partition stopped meanwhile. Never throws.
+ */
+export async function decodeRecord(
+  record: ConsumedRecord,
+  decoder: RecordDecoder,
+  patience: Patience,
+  handBack: () => Promise<boolean>,
+): Promise<DecodeStepResult> {
+  let waited = false;
   for (;;) {
-    const attempts = await Promise.all(pending.map((slot) => attempt(decoder, slot.record)));
-    const retry: { slot: (typeof pending)[number]; failed: DecodeFailure }[] = [];
-    attempts.forEach((outcome, i) => {
-      const slot = pending[i] as (typeof pending)[number];
-      const target = entries[slot.partition] as PartitionEntry[];
-      if ('decoded' in outcome) target[slot.index] = withDecoded(slot.record, outcome.decoded);
-      else if (!outcome.failed.transient) target[slot.index] = failedEntry(slot.record, outcome.failed);
-      else retry.push({ slot, failed: outcome.failed });
-    });
-    if (retry.length === 0) break;
-    if (!(await patience.pause())) {
-      for (const { slot, failed } of retry) (entries[slot.partition] as PartitionEntry[])[slot.index] = failedEntry(slot.record, failed);
-      break;
+    const attempt = await attemptDecode(decoder, record);
+    if ('decoded' in attempt) {
+      // The registry answered again: the next wait, for any record, starts short.
+      if (waited) patience.reset();
+      return { kind: 'decoded', record: withDecoded(record, attempt.decoded) };
     }
-    pending = retry.map(({ slot }) => slot);
+    if (!attempt.failed.transient) return { kind: 'failed', failure: decodeFailure(attempt.failed) };
+    if (!(await handBack())) return { kind: 'given-up' };
+    if (!(await patience.pause())) return { kind: 'failed', failure: decodeFailure(attempt.failed) };
+    waited = true;
   }
-  return { ...event, partitions: event.partitions.map((partition, p) => ({ ...partition, entries: entries[p] as PartitionEntry[] })) };
 }

@@ -63,6 +63,14 @@ export interface ProduceCommand {
    * @throws {AppError} when the request as a whole cannot be taken (4xx).
    */
   read(): RecordSlot[] | Promise<RecordSlot[]>;
+  /**
+   * Encodes the records read with their schemas (the schema'd formats: the registry's step).
+   * The service runs it after the Idempotency-Key is claimed, so that a request whose answer
+   * is stored is replayed without the registry; absent when reading is all there is.
+   *
+   * @throws {AppError} when a schema or a record is refused (4xx), or the registry cannot answer (503).
+   */
+  encode?(slots: RecordSlot[]): Promise<RecordSlot[]>;
   writer: AnswerWriter;
 }
 

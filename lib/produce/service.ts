@@ -65,7 +65,8 @@ export class ProduceService {
     // Read once per container; loaded before any claim, so that a failed read leaves nothing to release.
     const keys = await this.deps.callerKeys.keys();
     const stamps = { caller, topic, ring: keys, idempotencyKey, newId: this.deps.newMessageId };
-    if (idempotencyKey === undefined) return this.send(topic, slots, stamps, writer, logger);
+    const encoded = async (): Promise<RecordSlot[]> => (command.encode === undefined ? slots : command.encode(slots));
+    if (idempotencyKey === undefined) return this.send(topic, await encoded(), stamps, writer, logger);
 
     checkIdempotencyKey(idempotencyKey);
     const hash = produceRequestHash(topic, command.fingerprint, request.body);
@@ -74,7 +75,8 @@ export class ProduceService {
       this.metrics.count(MetricName.IdempotentReplays, 1);
       return jsonResponse(writer.completeStatus, begun.body, { 'Content-Type': writer.mediaType, [REPLAYED_HEADER]: 'true' });
     }
-    return this.sendHolding(begun.held, topic, slots, stamps, writer, logger);
+    // Encoded only now: a replay above answers without the schema registry, which may be away.
+    return this.sendHolding(begun.held, topic, encoded, stamps, writer, logger);
   }
 
   /**
@@ -116,14 +118,14 @@ export class ProduceService {
   private async sendHolding(
     held: HeldKey,
     topic: string,
-    slots: readonly RecordSlot[],
+    slots: () => Promise<readonly RecordSlot[]>,
     stamps: Stamps,
     writer: AnswerWriter,
     logger: Logger,
   ): Promise<HttpResponse> {
     let sent: SentAnswer;
     try {
-      sent = await this.sendAndWrite(topic, slots, stamps, writer, logger);
+      sent = await this.sendAndWrite(topic, await slots(), stamps, writer, logger);
     } catch (error) {
       await this.giveUp(held, logger);
       throw error;

@@ -10,7 +10,17 @@ import type { ProduceCommand } from './command';
 import type { Schemas } from '../schema/schemas';
 import { NO_SCHEMA_IDS, v2AnswerWriter, type SchemaIds } from './response';
 import type { HttpRequest } from './route';
-import { embeddedFormatOf, isSchemaFormat, MAX_PARTITION, mediaTypeOf, readProduceBody, type ProduceLimits, type ProduceRecord } from './validation';
+import {
+  embeddedFormatOf,
+  isSchemaFormat,
+  MAX_PARTITION,
+  mediaTypeOf,
+  readProduceBody,
+  type ProduceLimits,
+  type ProduceRecord,
+  type SchemaFields,
+  type EmbeddedFormat,
+} from './validation';
 
 /** The schema'd formats over the configured registry, loaded on the first request in one of them; undefined without a registry. */
 export type SchemasLoader = () => Promise<Schemas>;
@@ -46,23 +56,31 @@ export function toPartition(records: ProduceRecord[], partition: number): Produc
 }
 
 /**
- * Reads a v2 body's records, encoding those of a schema'd format, and the writer of its answer,
- * which carries the schema ids once they are known.
+ * Reads a v2 body's records, and encodes those of a schema'd format (a step of its own, which
+ * the service runs after the Idempotency-Key's claim), and the writer of its answer, which
+ * carries the schema ids once they are known.
  */
 function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, schemas: SchemasLoader | undefined) {
   let schemaIds: SchemaIds = NO_SCHEMA_IDS;
+  // What reading found, for the encoding step.
+  let read: { format: EmbeddedFormat; schemaFields: SchemaFields } | undefined;
   return {
-    read: async (): Promise<ProduceRecord[]> => {
+    read: (): ProduceRecord[] => {
       const format = embeddedFormatOf(request.contentType);
       const body = readProduceBody(request.body, format, limits);
-      if (!isSchemaFormat(format)) return body.records;
+      read = { format, schemaFields: body.schemaFields };
+      return body.records;
+    },
+    encode: async (records: ProduceRecord[]): Promise<ProduceRecord[]> => {
+      if (read === undefined || !isSchemaFormat(read.format)) return records;
+      const { format, schemaFields } = read;
       // The encoder, the registry client and the codecs load with the first schema'd request:
       // the json and binary formats' cold start never pays for them.
       const [{ encodeRecords }, loaded] = await Promise.all([import('./record-encoder'), schemas?.()]);
-      // Before any claim and any send: a request whose schemas or data are refused writes nothing.
-      const { records, ...ids } = await encodeRecords(topic, format, body.schemaFields, body.records, loaded);
-      schemaIds = ids;
-      return records;
+      // Before any send: a request whose schemas or data are refused writes nothing.
+      const encoded = await encodeRecords(topic, format, schemaFields, records, loaded);
+      schemaIds = { keySchemaId: encoded.keySchemaId, valueSchemaId: encoded.valueSchemaId };
+      return encoded.records;
     },
     writer: v2AnswerWriter(() => schemaIds),
   };
@@ -71,13 +89,14 @@ function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, s
 /** `POST /topics/{topic}`: the records of the body, each to its own or the partitioner's partition. */
 export function readV2TopicRequest(request: HttpRequest, limits: ProduceLimits, schemas?: SchemasLoader): ProduceCommand {
   const topic = request.params.topic as string;
-  const { read, writer } = v2Records(request, topic, limits, schemas);
+  const { read, encode, writer } = v2Records(request, topic, limits, schemas);
   return {
     request,
     topic,
     // The media type alone, as before the other routes: keys stored by earlier versions still match.
     fingerprint: mediaTypeOf(request.contentType),
     read,
+    encode: (slots) => encode(slots as ProduceRecord[]),
     writer,
   };
 }
@@ -86,15 +105,16 @@ export function readV2TopicRequest(request: HttpRequest, limits: ProduceLimits, 
 export function readV2PartitionRequest(request: HttpRequest, limits: ProduceLimits, schemas?: SchemasLoader): ProduceCommand {
   const segment = request.params.partition as string;
   const topic = request.params.topic as string;
-  const { read, writer } = v2Records(request, topic, limits, schemas);
+  const { read, encode, writer } = v2Records(request, topic, limits, schemas);
   return {
     request,
     topic,
     fingerprint: `partition ${segment}\n${mediaTypeOf(request.contentType)}`,
-    read: async () => {
+    read: () => {
       const partition = partitionOfPath(segment);
-      return toPartition(await read(), partition);
+      return toPartition(read(), partition);
     },
+    encode: (slots) => encode(slots as ProduceRecord[]),
     writer,
   };
 }

@@ -8,7 +8,7 @@
 import avro from 'avsc';
 import { exactNumber, isExactNumber, parseJsonExact } from '../json-numbers';
 import { isPlainObject } from '../json-checks';
-import { DataMismatch, pointer, SchemaParseFailure, type CodecFactory, type SchemaCodec } from './codec';
+import { DataMismatch, SchemaParseFailure, segmentsIn, type CodecFactory, type SchemaCodec } from './codec';
 
 function asBigInt(value: unknown): bigint {
   if (typeof value === 'bigint') return value;
@@ -54,18 +54,18 @@ function fromAvroJson(type: AnyType, value: unknown, path: (string | number)[]):
       try {
         return asBigInt(value);
       } catch {
-        throw new DataMismatch(pointer(path), 'expected a whole number (long)');
+        throw new DataMismatch([...path], 'expected a whole number (long)');
       }
     case 'bytes':
     case 'fixed':
       // Avro's JSON encoding maps each byte to one code point; 'latin1' would keep only the low byte of any other.
       if (typeof value !== 'string' || /[\u0100-\uffff]/.test(value)) {
-        throw new DataMismatch(pointer(path), `expected a string of code points 0-255 (${type.typeName})`);
+        throw new DataMismatch([...path], `expected a string of code points 0-255 (${type.typeName})`);
       }
       return Buffer.from(value, 'latin1');
     case 'record':
     case 'error': {
-      if (!isPlainObject(value)) throw new DataMismatch(pointer(path), 'expected an object (record)');
+      if (!isPlainObject(value)) throw new DataMismatch([...path], 'expected an object (record)');
       const result: Record<string, unknown> = { ...value };
       for (const field of type.fields ?? []) {
         if (field.name in value) result[field.name] = fromAvroJson(field.type, value[field.name], [...path, field.name]);
@@ -73,20 +73,20 @@ function fromAvroJson(type: AnyType, value: unknown, path: (string | number)[]):
       return result;
     }
     case 'array':
-      if (!Array.isArray(value)) throw new DataMismatch(pointer(path), 'expected an array');
+      if (!Array.isArray(value)) throw new DataMismatch([...path], 'expected an array');
       return value.map((item, index) => fromAvroJson(type.itemsType as AnyType, item, [...path, index]));
     case 'map': {
-      if (!isPlainObject(value)) throw new DataMismatch(pointer(path), 'expected an object (map)');
+      if (!isPlainObject(value)) throw new DataMismatch([...path], 'expected an object (map)');
       const result: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value)) result[key] = fromAvroJson(type.valuesType as AnyType, item, [...path, key]);
       return result;
     }
     case 'union:wrapped': {
       if (value === null) return null;
-      if (!isPlainObject(value) || Object.keys(value).length !== 1) throw new DataMismatch(pointer(path), 'expected null or {"<branch>": value} (union)');
+      if (!isPlainObject(value) || Object.keys(value).length !== 1) throw new DataMismatch([...path], 'expected null or {"<branch>": value} (union)');
       const [branch, inner] = Object.entries(value)[0] as [string, unknown];
       const branchType = type.types?.find((candidate) => candidate.branchName === branch);
-      if (branchType === undefined) throw new DataMismatch(pointer(path), `"${branch}" is not a branch of the union`);
+      if (branchType === undefined) throw new DataMismatch([...path], `"${branch}" is not a branch of the union`);
       return { [branch]: fromAvroJson(branchType, inner, [...path, branch]) };
     }
     default:
@@ -99,10 +99,10 @@ function firstInvalidPath(type: avro.Type, value: unknown): DataMismatch {
   let found: DataMismatch | undefined;
   type.isValid(value, {
     errorHook: (path: string[], _value: unknown, invalid: avro.Type) => {
-      found ??= new DataMismatch(pointer(path), `does not match the schema's ${(invalid as AnyType).branchName ?? (invalid as AnyType).typeName}`);
+      found ??= new DataMismatch(segmentsIn(value, path), `expected ${(invalid as AnyType).branchName ?? (invalid as AnyType).typeName}`);
     },
   });
-  return found ?? new DataMismatch('', 'does not match the schema');
+  return found ?? new DataMismatch([], 'does not match the schema');
 }
 
 /** The codec of an Avro schema. @throws {SchemaParseFailure} for a schema avsc does not accept. */
@@ -128,7 +128,7 @@ export const avroCodec: CodecFactory = (schema: string): SchemaCodec => {
       try {
         value = type.fromBuffer(payload);
       } catch (error) {
-        throw new DataMismatch('', `the bytes are not Avro of this schema: ${(error as Error).message}`);
+        throw new DataMismatch([], `the bytes are not Avro of this schema: ${(error as Error).message}`, { cause: error });
       }
       // avsc's JSON encoding of the value, with longs as raw JSON numbers (see bigLong.toJSON).
       return parseJsonExact(type.toString(value));

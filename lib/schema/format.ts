@@ -6,12 +6,22 @@ export const SchemaFormat = {
 } as const;
 export type SchemaFormat = (typeof SchemaFormat)[keyof typeof SchemaFormat];
 
+/** A schema another one imports, as Confluent's `references` name it: the import's name, and where the registry holds it. */
+export interface SchemaReference {
+  /** The name the schema imports it by (a Protobuf import path such as `shop/money.proto`). */
+  name: string;
+  subject: string;
+  version: number;
+}
+
 /** A schema as the registry holds it. */
 export interface RegisteredSchema {
   id: number;
   format: SchemaFormat;
   /** The schema's text (Avro JSON, `.proto` source or JSON Schema). */
   schema: string;
+  /** The schemas it imports; absent when none. */
+  references?: SchemaReference[];
 }
 
 /** The format named by a registry's `schemaType` (absent means Avro, as Confluent defines it); undefined for one this project does not read. */

@@ -1,10 +1,11 @@
 /**
  * Schemas of records framed for the AWS Glue Schema Registry, fetched by schema version id
- * once per container. An id Glue does not know is {@link SchemaNotFoundError}; any other
+ * once per container (while among the most recently used). An id Glue does not know is {@link SchemaNotFoundError}; any other
  * failure (no answer, throttling, missing permission) is {@link SchemaRegistryUnavailableError},
  * retriable, with Glue's own error kept in the cause for the log.
  */
 import { SchemaNotFoundError, SchemaRegistryUnavailableError } from '../errors';
+import { BoundedCache, SCHEMA_CACHE_ENTRIES } from './bounded-cache';
 import { schemaFormatOf, type SchemaFormat } from './format';
 
 /** A Glue schema version, as the codecs need it. */
@@ -33,14 +34,16 @@ const readFromGlue: GlueReader = async (schemaVersionId, region) => {
   return getGlueSchemaVersion(schemaVersionId, region);
 };
 
-/** A {@link GlueSchemaSource} in `region`, caching every version it read. Create one per container. */
-export function createGlueSchemaSource(region: string, read: GlueReader = readFromGlue): GlueSchemaSource {
-  const versions = new Map<string, Promise<GlueSchema>>();
+/**
+ * A {@link GlueSchemaSource} in `region`, caching the versions it read (the most recently used
+ * `cacheEntries`: records name the ids). Create one per container.
+ */
+export function createGlueSchemaSource(region: string, read: GlueReader = readFromGlue, cacheEntries = SCHEMA_CACHE_ENTRIES): GlueSchemaSource {
+  const versions = new BoundedCache<Promise<GlueSchema>>(cacheEntries);
   return {
     schemaVersion(schemaVersionId) {
-      let version = versions.get(schemaVersionId);
-      if (version === undefined) {
-        const loading = read(schemaVersionId, region).then(
+      return versions.memo(schemaVersionId, () =>
+        read(schemaVersionId, region).then(
           ({ dataFormat, definition }) => {
             const format = schemaFormatOf(dataFormat);
             if (format === undefined)
@@ -53,14 +56,8 @@ export function createGlueSchemaSource(region: string, read: GlueReader = readFr
             }
             throw new SchemaRegistryUnavailableError({ cause: error });
           },
-        );
-        versions.set(schemaVersionId, loading);
-        loading.catch(() => {
-          if (versions.get(schemaVersionId) === loading) versions.delete(schemaVersionId);
-        });
-        version = loading;
-      }
-      return version;
+        ),
+      );
     },
   };
 }

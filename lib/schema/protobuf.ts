@@ -1,15 +1,15 @@
 /**
  * Protobuf payloads through protobufjs, with Confluent's message indexes in front of the
- * message. Values are written in Protobuf's JSON mapping: 64-bit integers may be JSON numbers
- * (every digit kept) or strings, and are decoded as strings, as the mapping prescribes.
+ * message. Values are written in Protobuf's canonical JSON mapping (see ./protobuf-json.ts):
+ * 64-bit integers may be JSON numbers (every digit kept) or strings, and are decoded as
+ * strings, enums as names and bytes as base64, as the mapping prescribes.
  * https://protobuf.dev/programming-guides/json/
  */
 import Long from 'long';
 import protobuf from 'protobufjs';
-import { isExactNumber } from '../json-numbers';
-import { isPlainObject } from '../json-checks';
-import { DataMismatch, SchemaParseFailure, type CodecFactory, type SchemaCodec } from './codec';
+import { DataMismatch, SchemaParseFailure, type CodecFactory, type NamedSchema, type SchemaCodec } from './codec';
 import { FramingError, messageIndexBytes, readMessageIndexes } from './framing';
+import { messageFromJson } from './protobuf-json';
 
 // protobufjs finds `long` through a dynamic require that a bundle does not keep; without it,
 // 64-bit integers would pass through doubles.
@@ -27,74 +27,49 @@ function fileNamespace(root: protobuf.Root, packageName: string | undefined): pr
   return root.lookup(packageName) as protobuf.Namespace;
 }
 
-/** 64-bit integers given as raw JSON numbers become Longs, which protobufjs checks and writes exactly. */
-function withLongs(value: unknown): unknown {
-  if (isExactNumber(value)) return /^-?\d+$/.test(value.rawJSON) ? Long.fromString(value.rawJSON) : Number(value.rawJSON);
-  if (Array.isArray(value)) return value.map(withLongs);
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withLongs(item)]));
-  return value;
-}
-
-/** `/a/b` from protobufjs' verify message (`a.b: integer|Long expected`). */
-function mismatchOf(verdict: string): DataMismatch {
-  const colon = verdict.indexOf(':');
-  const field = colon === -1 ? '' : verdict.slice(0, colon);
-  const detail = colon === -1 ? verdict : verdict.slice(colon + 1).trim();
-  return new DataMismatch(field === '' ? '' : `/${field.split('.').join('/')}`, detail);
-}
-
 const TO_JSON_OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, bytes: String };
 
-/** The range of each integer type; protobufjs' fromObject would wrap or clamp a value outside it. */
-const INTEGER_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
-  int32: [-(2n ** 31n), 2n ** 31n - 1n],
-  sint32: [-(2n ** 31n), 2n ** 31n - 1n],
-  sfixed32: [-(2n ** 31n), 2n ** 31n - 1n],
-  uint32: [0n, 2n ** 32n - 1n],
-  fixed32: [0n, 2n ** 32n - 1n],
-  int64: [-(2n ** 63n), 2n ** 63n - 1n],
-  sint64: [-(2n ** 63n), 2n ** 63n - 1n],
-  sfixed64: [-(2n ** 63n), 2n ** 63n - 1n],
-  uint64: [0n, 2n ** 64n - 1n],
-  fixed64: [0n, 2n ** 64n - 1n],
-};
-
-function integerOf(value: unknown): bigint | undefined {
-  const text = isExactNumber(value) ? value.rawJSON : typeof value === 'number' && Number.isInteger(value) ? String(value) : undefined;
-  return text !== undefined && /^-?\d+$/.test(text) ? BigInt(text) : undefined;
-}
-
 /**
- * Refuses what protobufjs would change without a word: a member the message does not define
- * (fromObject drops it) and an integer outside its type's range (fromObject wraps or clamps it).
+ * Adds the well-known types (`google/protobuf/timestamp.proto`, ...) that `imports` name and that no
+ * reference gives: Confluent's registries know them without references, and protobufjs ships them.
  */
-function checkExact(type: protobuf.Type, value: Record<string, unknown>, path: string): void {
-  for (const [name, member] of Object.entries(value)) {
-    const field = type.fields[name];
-    const at = `${path}/${name}`;
-    if (field === undefined) throw new DataMismatch(at, `is not a field of message ${type.name}`);
-    if (member === null || field instanceof protobuf.MapField) continue;
-    for (const item of field.repeated && Array.isArray(member) ? member : [member]) {
-      const range = INTEGER_RANGES[field.type];
-      if (range !== undefined) {
-        const integer = integerOf(item);
-        if (integer !== undefined && (integer < range[0] || integer > range[1])) throw new DataMismatch(at, `is outside the range of ${field.type}`);
-      } else if (field.resolvedType instanceof protobuf.Type && isPlainObject(item)) {
-        checkExact(field.resolvedType, item, at);
-      }
-    }
+function addWellKnown(root: protobuf.Root, imports: readonly string[], given: ReadonlySet<string>, added: Set<string>): void {
+  for (const name of imports) {
+    const common = name.startsWith('google/protobuf/') && !given.has(name) && !added.has(name) ? protobuf.common.get(name) : undefined;
+    if (common?.nested === undefined) continue;
+    added.add(name);
+    root.addJSON(common.nested);
   }
 }
 
-/** The codec of a `.proto` schema; records use its first message, as Confluent's REST Proxy does. @throws {SchemaParseFailure} */
-export const protobufCodec: CodecFactory = (schema: string): SchemaCodec => {
-  let root: protobuf.Root;
+/**
+ * The top-level messages of `schema` in the namespace `root` holds them in, in the file's order
+ * (what Confluent's indexes count), and not those its imports declare in the same package.
+ */
+function topMessages(root: protobuf.Root, schema: string, references: readonly NamedSchema[]): protobuf.Type[] {
+  const given = new Set(references.map((reference) => reference.name));
+  const added = new Set<string>();
+  for (const reference of references) {
+    addWellKnown(root, protobuf.parse(reference.schema, root, { keepCase: true }).imports ?? [], given, added);
+  }
+  const own = protobuf.parse(schema, root, { keepCase: true });
+  addWellKnown(root, own.imports ?? [], given, added);
+  root.resolveAll();
+  // The file alone tells which of the namespace's messages are its own.
+  const alone = protobuf.parse(schema, { keepCase: true });
+  const namespace = fileNamespace(root, own.package);
+  return messagesOf(fileNamespace(alone.root, alone.package)).map((type) => namespace.get(type.name) as protobuf.Type);
+}
+
+/**
+ * The codec of a `.proto` schema and the schemas it imports (Confluent's references, the
+ * well-known types); records use its first message, as Confluent's REST Proxy does.
+ * @throws {SchemaParseFailure}
+ */
+export const protobufCodec: CodecFactory = (schema: string, references: readonly NamedSchema[] = []): SchemaCodec => {
   let top: protobuf.Type[];
   try {
-    const parsed = protobuf.parse(schema, { keepCase: true });
-    root = parsed.root;
-    root.resolveAll();
-    top = messagesOf(fileNamespace(root, parsed.package));
+    top = topMessages(new protobuf.Root(), schema, references);
   } catch (error) {
     throw new SchemaParseFailure((error as Error).message);
   }
@@ -105,25 +80,22 @@ export const protobufCodec: CodecFactory = (schema: string): SchemaCodec => {
     let type: protobuf.Type | undefined;
     for (const index of path) {
       type = candidates[index];
-      if (type === undefined) throw new DataMismatch('', `message index ${path.join(',')} names no message of the schema`);
+      if (type === undefined) throw new DataMismatch([], `message index ${path.join(',')} names no message of the schema`);
       candidates = messagesOf(type);
     }
     return type ?? first;
   };
   return {
     encode(value) {
-      if (!isPlainObject(value)) throw new DataMismatch('', `expected an object (message ${first.name})`);
-      checkExact(first, value, '');
-      const object = withLongs(value) as Record<string, unknown>;
-      const verdict = first.verify(object);
-      if (verdict !== null) throw mismatchOf(verdict);
-      let message: protobuf.Message;
+      // Read in the canonical JSON mapping first: protobufjs' own reading would drop or change what it does not expect.
+      const object = messageFromJson(first, value);
+      let bytes: Uint8Array;
       try {
-        message = first.fromObject(object);
+        bytes = first.encode(first.fromObject(object)).finish();
       } catch (error) {
-        throw new DataMismatch('', (error as Error).message);
+        throw new DataMismatch([], `does not match message ${first.name}`, { cause: error });
       }
-      return Buffer.concat([messageIndexBytes([0]), first.encode(message).finish()]);
+      return Buffer.concat([messageIndexBytes([0]), bytes]);
     },
     decode(payload) {
       try {
@@ -133,7 +105,7 @@ export const protobufCodec: CodecFactory = (schema: string): SchemaCodec => {
       } catch (error) {
         if (error instanceof DataMismatch) throw error;
         const reason = error instanceof FramingError ? error.message : `the bytes are not this schema's message: ${(error as Error).message}`;
-        throw new DataMismatch('', reason);
+        throw new DataMismatch([], reason, { cause: error });
       }
     },
   };

@@ -1,8 +1,8 @@
 /**
  * A client of the Confluent-compatible schema registry API (Confluent Schema Registry,
- * Karapace, Apicurio's `/apis/ccompat/v7`), with the container's cache: a schema registered or
- * looked up once, and a schema fetched by id once, are never asked for again (ids never change
- * their schema). Basic auth credentials come from Secrets Manager in Lambda, read on first use.
+ * Karapace, Apicurio's `/apis/ccompat/v7`), with the container's bounded caches: a schema
+ * registered or looked up once, and a schema fetched by id once, are not asked for again while
+ * they are among the {@link SCHEMA_CACHE_ENTRIES} most recently used (ids never change their schema). Basic auth credentials come from Secrets Manager in Lambda, read on first use.
  *
  * Errors are domain errors: a schema the registry refuses is {@link SchemaInvalidError}, an id
  * it does not know (under a subject) {@link SchemaNotFoundError}, and anything else (no
@@ -13,7 +13,8 @@
 import type { SchemaRegistryConfig } from '../config';
 import { ConfigError, SchemaInvalidError, SchemaNotFoundError, SchemaRegistryUnavailableError } from '../errors';
 import { isPlainObject } from '../json-checks';
-import { schemaFormatOf, SchemaFormat, type RegisteredSchema } from './format';
+import { BoundedCache, SCHEMA_CACHE_ENTRIES } from './bounded-cache';
+import { schemaFormatOf, SchemaFormat, type RegisteredSchema, type SchemaReference } from './format';
 
 /** What the schema'd formats need of a registry. */
 export interface SchemaRegistry {
@@ -39,6 +40,14 @@ export interface SchemaRegistry {
    */
   schemaUnderSubject(subject: string, id: number): Promise<RegisteredSchema>;
   /**
+   * Version `version` of the schema registered under `subject`: what a reference names. Its
+   * `id` is the registry's id of that version.
+   *
+   * @throws {SchemaNotFoundError} when the subject has no such version.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  schemaVersion(subject: string, version: number): Promise<RegisteredSchema>;
+  /**
    * The version `subject` holds the schema with `id` under (the REST Proxy v3 answer reports it).
    *
    * @throws {SchemaNotFoundError} when the id is unknown or not registered under `subject`.
@@ -46,7 +55,7 @@ export interface SchemaRegistry {
    */
   versionUnderSubject(subject: string, id: number): Promise<number>;
   /**
-   * The schema registered under `subject` as `version`, or its latest one.
+   * The schema registered under `subject` as `version`, or its latest one, with its version number.
    *
    * @throws {SchemaNotFoundError} when the subject or that version does not exist, or is of a format not read here.
    * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
@@ -71,6 +80,8 @@ const readFromSecretsManager: SecretReader = async (secretArn, region) => {
 export interface RegistryClientDeps {
   fetch?: typeof fetch;
   readSecret?: SecretReader;
+  /** Entries each cache holds; {@link SCHEMA_CACHE_ENTRIES} by default (tests use fewer). */
+  cacheEntries?: number;
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -106,31 +117,31 @@ function errorCodeOf(body: unknown): number | undefined {
   return isPlainObject(body) && typeof body.error_code === 'number' ? body.error_code : undefined;
 }
 
-/** Keeps a promise per key; a rejected one is forgotten, so the next call asks again. */
-function memo<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  const cached = cache.get(key);
-  if (cached !== undefined) return cached;
-  const loading = load();
-  cache.set(key, loading);
-  loading.catch(() => {
-    if (cache.get(key) === loading) cache.delete(key);
-  });
-  return loading;
-}
-
 /** {@link SchemaRegistry} over the Confluent-compatible HTTP API. Create one per container. */
 export class ConfluentSchemaRegistry implements SchemaRegistry {
-  private readonly registered = new Map<string, Promise<number>>();
-  private readonly byId = new Map<string, Promise<RegisteredSchema>>();
-  private readonly underSubject = new Map<string, Promise<SubjectVersion>>();
-  private readonly versions = new Map<string, Promise<SubjectVersion>>();
+  // Bounded: the keys come from requests (schema texts) and records (ids).
+  private readonly registered: BoundedCache<Promise<number>>;
+  private readonly byId: BoundedCache<Promise<RegisteredSchema>>;
+  private readonly underSubject: BoundedCache<Promise<RegisteredSchema & { version: number | undefined }>>;
+  private readonly versions: BoundedCache<Promise<RegisteredSchema>>;
   private authorization: Promise<string | undefined> | undefined;
   private requests = 0;
 
   constructor(
     private readonly config: SchemaRegistryConfig,
     private readonly deps: RegistryClientDeps = {},
-  ) {}
+  ) {
+    const entries = deps.cacheEntries ?? SCHEMA_CACHE_ENTRIES;
+    this.registered = new BoundedCache(entries);
+    this.byId = new BoundedCache(entries);
+    this.underSubject = new BoundedCache(entries);
+    this.versions = new BoundedCache(entries);
+  }
+
+  /** Entries held by each cache (tests check they stay bounded). */
+  get cacheSizes(): { registered: number; byId: number; underSubject: number } {
+    return { registered: this.registered.size, byId: this.byId.size, underSubject: this.underSubject.size };
+  }
 
   /** HTTP requests sent so far (the benchmarks count that a warm container sends none). */
   get requestCount(): number {
@@ -138,7 +149,7 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 
   register(subject: string, format: SchemaFormat, schema: string): Promise<number> {
-    return memo(this.registered, `${subject}\u0000${format}\u0000${schema}`, async () => {
+    return this.registered.memo(`${subject}\u0000${format}\u0000${schema}`, async () => {
       const answer = await this.send('POST', `/subjects/${encodeURIComponent(subject)}/versions`, schemaBody(format, schema));
       if (answer.status === 200 && isPlainObject(answer.body) && typeof answer.body.id === 'number') return answer.body.id;
       const code = errorCodeOf(answer.body);
@@ -153,15 +164,10 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 
   schemaById(id: number): Promise<RegisteredSchema> {
-    return memo(this.byId, String(id), async () => {
+    return this.byId.memo(String(id), async () => {
       const answer = await this.send('GET', `/schemas/ids/${id}`);
-      if (answer.status === 200 && isPlainObject(answer.body) && typeof answer.body.schema === 'string') {
-        const format = schemaFormatOf(answer.body.schemaType);
-        if (format === undefined) throw new SchemaNotFoundError(`schema ${id} is of type ${String(answer.body.schemaType)}, which is not read here`);
-        return { id, format, schema: answer.body.schema };
-      }
       if (answer.status === 404) throw new SchemaNotFoundError(`schema id ${id} is not registered`);
-      throw this.unavailable(answer, `schema ${id}`);
+      return registeredOf(answer, id, `schema ${id}`, () => this.unavailable(answer, `schema ${id}`));
     });
   }
 
@@ -171,36 +177,50 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 
   async versionUnderSubject(subject: string, id: number): Promise<number> {
-    return (await this.lookUpUnderSubject(subject, id)).version;
+    const { version } = await this.lookUpUnderSubject(subject, id);
+    if (version === undefined) throw new SchemaRegistryUnavailableError({ cause: new Error(`look up ${id} under ${subject}: the answer has no version`) });
+    return version;
   }
 
-  subjectVersion(subject: string, version: number | 'latest'): Promise<SubjectVersion> {
-    const load = async (): Promise<SubjectVersion> => {
-      const answer = await this.send('GET', `/subjects/${encodeURIComponent(subject)}/versions/${version}`);
-      const { body } = answer;
-      if (answer.status === 200 && isPlainObject(body) && typeof body.schema === 'string' && typeof body.id === 'number' && typeof body.version === 'number') {
-        const format = schemaFormatOf(body.schemaType);
-        if (format === undefined)
-          throw new SchemaNotFoundError(`subject "${subject}" version ${version} is of type ${String(body.schemaType)}, which is not read here`);
-        return { id: body.id, format, schema: body.schema, version: body.version };
-      }
-      if (answer.status === 404) throw new SchemaNotFoundError(`subject "${subject}" has no ${version === 'latest' ? 'schema' : `version ${version}`}`);
-      throw this.unavailable(answer, `version ${version} of ${subject}`);
-    };
-    // A numbered version never changes its schema; the latest one may, so it is asked for each time.
-    return version === 'latest' ? load() : memo(this.versions, `${subject}\u0000${version}`, load);
+  async subjectVersion(subject: string, version: number | 'latest'): Promise<SubjectVersion> {
+    if (version !== 'latest') return { ...(await this.schemaVersion(subject, version)), version };
+    // The latest version may change, so it is asked for each time (a v3 request asks once).
+    const answer = await this.send('GET', `/subjects/${encodeURIComponent(subject)}/versions/latest`);
+    const what = `the latest version of subject "${subject}"`;
+    if (answer.status === 404) throw new SchemaNotFoundError(`subject "${subject}" has no schema`);
+    const { body } = answer;
+    if (!isPlainObject(body) || typeof body.id !== 'number' || typeof body.version !== 'number') throw this.unavailable(answer, what);
+    return { ...registeredOf(answer, body.id, what, () => this.unavailable(answer, what)), version: body.version };
   }
 
-  private lookUpUnderSubject(subject: string, id: number): Promise<SubjectVersion> {
-    return memo(this.underSubject, `${subject}\u0000${id}`, async () => {
+  private lookUpUnderSubject(subject: string, id: number): Promise<RegisteredSchema & { version: number | undefined }> {
+    return this.underSubject.memo(`${subject}\u0000${id}`, async () => {
       const registered = await this.schemaById(id);
       // Looking the schema up under the subject works with every Confluent-compatible registry
       // (unlike GET /schemas/ids/{id}/versions): it answers the id and version the subject holds it under.
-      const answer = await this.send('POST', `/subjects/${encodeURIComponent(subject)}`, schemaBody(registered.format, registered.schema));
+      // A schema with references is looked up with them, as the registry parses it with them.
+      const answer = await this.send(
+        'POST',
+        `/subjects/${encodeURIComponent(subject)}`,
+        schemaBody(registered.format, registered.schema, registered.references),
+      );
       const { body } = answer;
-      if (answer.status === 200 && isPlainObject(body) && body.id === id && typeof body.version === 'number') return { ...registered, version: body.version };
+      // The version is only the v3 answer's to report: an answer without one still places the id under the subject.
+      if (answer.status === 200 && isPlainObject(body) && body.id === id)
+        return { ...registered, version: typeof body.version === 'number' ? body.version : undefined };
       if (answer.status === 200 || answer.status === 404) throw new SchemaNotFoundError(`schema id ${id} is not registered under subject "${subject}"`);
       throw this.unavailable(answer, `look up ${id} under ${subject}`);
+    });
+  }
+
+  schemaVersion(subject: string, version: number): Promise<RegisteredSchema> {
+    return this.versions.memo(`${subject}\u0000${version}`, async () => {
+      const answer = await this.send('GET', `/subjects/${encodeURIComponent(subject)}/versions/${version}`);
+      const what = `version ${version} of subject "${subject}"`;
+      if (answer.status === 404) throw new SchemaNotFoundError(`${what} is not registered`);
+      const id = isPlainObject(answer.body) && typeof answer.body.id === 'number' ? answer.body.id : Number.NaN;
+      if (Number.isNaN(id)) throw this.unavailable(answer, what);
+      return registeredOf(answer, id, what, () => this.unavailable(answer, what));
     });
   }
 
@@ -257,7 +277,40 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 }
 
-function schemaBody(format: SchemaFormat, schema: string): Record<string, string> {
-  // Confluent's API leaves schemaType out for Avro, its default.
-  return format === SchemaFormat.Avro ? { schema } : { schemaType: format, schema };
+function schemaBody(format: SchemaFormat, schema: string, references?: readonly SchemaReference[]): Record<string, unknown> {
+  // Confluent's API leaves schemaType out for Avro, its default, and references out when there are none.
+  return {
+    ...(format === SchemaFormat.Avro ? {} : { schemaType: format }),
+    schema,
+    ...(references === undefined ? {} : { references }),
+  };
+}
+
+/** The references of an answer, each `{name, subject, version}`; undefined for none, or for a list not of that shape. */
+function referencesOf(body: Record<string, unknown>): SchemaReference[] | undefined | 'malformed' {
+  const { references } = body;
+  if (references === undefined || (Array.isArray(references) && references.length === 0)) return undefined;
+  if (!Array.isArray(references)) return 'malformed';
+  const read = references.map((reference: unknown) =>
+    isPlainObject(reference) && typeof reference.name === 'string' && typeof reference.subject === 'string' && typeof reference.version === 'number'
+      ? { name: reference.name, subject: reference.subject, version: reference.version }
+      : undefined,
+  );
+  return read.every((reference) => reference !== undefined) ? (read as SchemaReference[]) : 'malformed';
+}
+
+/**
+ * The schema an answer holds (`schema`, `schemaType`, `references`).
+ *
+ * @throws {SchemaNotFoundError} for a schema type this project does not read.
+ * @throws the `unavailable()` error for an answer without a schema or with malformed references.
+ */
+function registeredOf(answer: RegistryAnswer, id: number, what: string, unavailable: () => Error): RegisteredSchema {
+  const { status, body } = answer;
+  if (status !== 200 || !isPlainObject(body) || typeof body.schema !== 'string') throw unavailable();
+  const format = schemaFormatOf(body.schemaType);
+  if (format === undefined) throw new SchemaNotFoundError(`${what} is of type ${String(body.schemaType)}, which is not read here`);
+  const references = referencesOf(body);
+  if (references === 'malformed') throw unavailable();
+  return { id, format, schema: body.schema, ...(references === undefined ? {} : { references }) };
 }

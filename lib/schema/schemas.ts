@@ -2,12 +2,13 @@
  * The schema'd formats on both sides, over one registry: for produce, a schema given as text
  * or id made ready to encode under its subject; for consume, a framed record or one Lambda's
  * schema registry integration delivered, decoded. Codecs are built once per schema text and
- * kept for the container's life, like the registry's answers.
+ * kept while among the most recently used, like the registry's answers.
  */
 import { SchemaDataInvalidError, SchemaInvalidError, SchemaNotFoundError } from '../errors';
 import { parseJsonExact } from '../json-numbers';
-import { codecFactoryOf, DataMismatch, SchemaParseFailure, type SchemaCodec } from './codec';
-import { SchemaFormat, type RegisteredSchema } from './format';
+import { BoundedCache, SCHEMA_CACHE_ENTRIES } from './bounded-cache';
+import { codecFactoryOf, DataMismatch, placeOf, SchemaParseFailure, type NamedSchema, type SchemaCodec } from './codec';
+import { SchemaFormat, type RegisteredSchema, type SchemaReference } from './format';
 import { confluentFrame, type FramingError, messageIndexBytes, unframe } from './framing';
 import type { GlueSchemaSource } from './glue-registry';
 import type { SchemaRegistry } from './registry-client';
@@ -57,24 +58,41 @@ function naming(field: string): (error: unknown) => never {
   };
 }
 
-/** A Glue schema version id: a UUID. */
-const GLUE_VERSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** ` at .total` for a mismatch inside a decoded value; nothing for one of the whole value. */
+function placeIn(mismatch: DataMismatch): string {
+  return mismatch.segments.length === 0 ? '' : ` at ${placeOf(mismatch.segments)}`;
+}
 
-/** Most codecs kept; past it the cache starts again (schemas are few, but requests choose them). */
-const MAX_CODECS = 1_000;
+/** How deep references may nest (a schema importing one that imports another, ...). */
+const MAX_REFERENCE_DEPTH = 10;
+
+/** Whether `schemaId` is a Glue schema version id: a UUID. */
+function isGlueVersionId(schemaId: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(schemaId);
+}
 
 /** The schema'd formats over `registry`. Create one per container. */
 export class Schemas {
-  private readonly codecs = new Map<string, Promise<SchemaCodec>>();
+  // Bounded: requests and records choose the schemas (a parsed Avro or Protobuf type, a compiled JSON Schema each).
+  private readonly codecs: BoundedCache<Promise<SchemaCodec>>;
 
   /**
    * @param glue - where schemas of records framed for AWS Glue come from (consume in Lambda);
    *   without it such records fail as not found.
+   * @param cacheEntries - codecs kept, the most recently used; {@link SCHEMA_CACHE_ENTRIES} by default.
    */
   constructor(
     private readonly registry: SchemaRegistry | undefined,
     private readonly glue?: GlueSchemaSource,
-  ) {}
+    cacheEntries = SCHEMA_CACHE_ENTRIES,
+  ) {
+    this.codecs = new BoundedCache(cacheEntries);
+  }
+
+  /** Codecs held now (tests check the cache stays bounded). */
+  get codecCount(): number {
+    return this.codecs.size;
+  }
 
   /** The Confluent-compatible registry. @throws {SchemaNotFoundError} when none is configured. */
   private confluent(what: string): SchemaRegistry {
@@ -92,8 +110,9 @@ export class Schemas {
    */
   async prepare(subject: string, format: SchemaFormat, ref: SchemaRef, field: string): Promise<PreparedSchema> {
     if ('schema' in ref) {
-      // Parsed here first, so that a schema that does not parse gets its own reason, and the registry no request.
-      const codec = await this.codecOf(format, ref.schema, (reason) => new SchemaInvalidError(`${field}: not a valid ${formatName(format)} schema: ${reason}`));
+      // Parsed here first, so that a schema that does not parse gets its own answer, and the registry no request.
+      // The answer names the field; the library's reason is in the cause, for the log.
+      const codec = await this.codecOf(format, ref.schema, (cause) => new SchemaInvalidError(`${field}: not a valid ${formatName(format)} schema`, { cause }));
       const id = await this.confluent(field).register(subject, format, ref.schema);
       return { id, codec };
     }
@@ -181,7 +200,7 @@ export class Schemas {
     if (dataFormat !== SchemaFormat.Avro && dataFormat !== SchemaFormat.Protobuf) {
       throw new SchemaDataInvalidError(`data format ${dataFormat} (schema ${id}) is not one this function reads`);
     }
-    if (schemaId !== undefined && GLUE_VERSION_ID.test(schemaId)) return this.decodeGlue(schemaId, bytes);
+    if (schemaId !== undefined && isGlueVersionId(schemaId)) return this.decodeGlue(schemaId, bytes);
     if (schemaId === undefined || !/^\d+$/.test(schemaId)) {
       throw new SchemaNotFoundError(`${formatName(dataFormat)} schema ${id}: not a Confluent schema id or a Glue schema version id`);
     }
@@ -198,14 +217,16 @@ export class Schemas {
     const codec = await this.codecOf(
       version.format,
       version.schema,
-      (reason) => new SchemaInvalidError(`Glue ${formatName(version.format)} schema version ${schemaVersionId} does not parse: ${reason}`),
+      (cause) => new SchemaInvalidError(`Glue ${formatName(version.format)} schema version ${schemaVersionId} does not parse`, { cause }),
     );
     const message = version.format === SchemaFormat.Protobuf ? glueProtobufAsConfluent(payload) : payload;
     try {
       return { format: version.format, schemaId: schemaVersionId, value: codec.decode(message) };
     } catch (error) {
       if (!(error instanceof DataMismatch)) throw error;
-      throw new SchemaDataInvalidError(`${formatName(version.format)} Glue schema version ${schemaVersionId}: ${error.message}`, { cause: error });
+      throw new SchemaDataInvalidError(`${formatName(version.format)} Glue schema version ${schemaVersionId}${placeIn(error)}: ${error.message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -215,38 +236,57 @@ export class Schemas {
       return codec.decode(payload);
     } catch (error) {
       if (!(error instanceof DataMismatch)) throw error;
-      throw new SchemaDataInvalidError(`${formatName(registered.format)} schema ${registered.id}: ${error.message}`, { cause: error });
+      throw new SchemaDataInvalidError(`${formatName(registered.format)} schema ${registered.id}${placeIn(error)}: ${error.message}`, { cause: error });
     }
   }
 
-  private registeredCodec(registered: RegisteredSchema): Promise<SchemaCodec> {
+  private async registeredCodec(registered: RegisteredSchema): Promise<SchemaCodec> {
+    const references = registered.references === undefined ? [] : await this.resolve(registered.references, `schema ${registered.id}`);
     return this.codecOf(
       registered.format,
       registered.schema,
-      (reason) => new SchemaInvalidError(`registered ${formatName(registered.format)} schema ${registered.id} does not parse: ${reason}`),
+      (cause) => new SchemaInvalidError(`registered ${formatName(registered.format)} schema ${registered.id} does not parse`, { cause }),
+      references,
     );
   }
 
-  private codecOf(format: SchemaFormat, schema: string, invalid: (reason: string) => Error): Promise<SchemaCodec> {
-    const key = `${format}\u0000${schema}`;
-    let codec = this.codecs.get(key);
-    if (codec === undefined) {
-      if (this.codecs.size >= MAX_CODECS) this.codecs.clear();
-      codec = codecFactoryOf(format).then((factory) => {
-        try {
-          return factory(schema);
-        } catch (error) {
-          if (error instanceof SchemaParseFailure) throw invalid(error.message);
-          throw error;
-        }
-      });
-      this.codecs.set(key, codec);
-      const loading = codec;
-      loading.catch(() => {
-        if (this.codecs.get(key) === loading) this.codecs.delete(key);
-      });
+  /**
+   * The schemas `references` name, each once, those they import before them (the order a parser
+   * needs), read from the registry by subject and version.
+   *
+   * @throws {SchemaNotFoundError} for a reference the registry does not hold, or references nested
+   *   deeper than {@link MAX_REFERENCE_DEPTH}.
+   */
+  private async resolve(references: readonly SchemaReference[], what: string, depth = 0, found = new Map<string, string>()): Promise<NamedSchema[]> {
+    if (depth >= MAX_REFERENCE_DEPTH) throw new SchemaNotFoundError(`${what}: its references nest deeper than ${MAX_REFERENCE_DEPTH}`);
+    for (const { name, subject, version } of references) {
+      if (found.has(name)) continue;
+      const referenced = await this.confluent(what).schemaVersion(subject, version);
+      if (referenced.references !== undefined) await this.resolve(referenced.references, what, depth + 1, found);
+      found.set(name, referenced.schema);
     }
-    return codec;
+    return [...found].map(([name, schema]) => ({ name, schema }));
+  }
+
+  private codecOf(
+    format: SchemaFormat,
+    schema: string,
+    invalid: (failure: SchemaParseFailure) => Error,
+    references: readonly NamedSchema[] = [],
+  ): Promise<SchemaCodec> {
+    const key = references.length === 0 ? `${format}\u0000${schema}` : `${format}\u0000${schema}\u0000${JSON.stringify(references)}`;
+    return this.codecs.memo(key, async () => {
+      // Confluent's references are read for Protobuf (imports); Avro and JSON Schema references are not read here.
+      if (references.length > 0 && format !== SchemaFormat.Protobuf)
+        throw invalid(new SchemaParseFailure(`${formatName(format)} references are not read here`));
+      const factory = await codecFactoryOf(format);
+      try {
+        return factory(schema, references);
+      } catch (error) {
+        if (error instanceof SchemaParseFailure) throw invalid(error);
+        throw error;
+      }
+    });
   }
 }
 
@@ -254,7 +294,8 @@ export class Schemas {
  * Encodes `value` (parsed exactly) with `prepared`'s codec, behind Confluent's framing.
  *
  * @param place - the request's field named in errors, e.g. `records[3].value`.
- * @throws {SchemaDataInvalidError} naming `place` and the path inside the value.
+ * @throws {SchemaDataInvalidError} naming `place` and the path inside the value in the API's
+ *   terms (`records[2].value.total: expected long`); a library's own text is only in the cause.
  */
 export function encodeWith(prepared: PreparedSchema, value: unknown, text: Buffer, place: string): Buffer {
   let payload: Buffer;
@@ -262,7 +303,7 @@ export function encodeWith(prepared: PreparedSchema, value: unknown, text: Buffe
     payload = prepared.codec.encode(value, text);
   } catch (error) {
     if (!(error instanceof DataMismatch)) throw error;
-    throw new SchemaDataInvalidError(`${place}${error.path}: ${error.message} (schema ${prepared.id})`, { cause: error });
+    throw new SchemaDataInvalidError(`${place}${placeOf(error.segments)}: ${error.message}`, { cause: error });
   }
   return confluentFrame(prepared.id, payload);
 }

@@ -1,23 +1,40 @@
 /** A schema registry in memory for unit tests: ids given in order, every question recorded. */
 import { SchemaNotFoundError } from '../../lib/errors';
-import type { RegisteredSchema, SchemaFormat } from '../../lib/schema/format';
+import type { RegisteredSchema, SchemaFormat, SchemaReference } from '../../lib/schema/format';
 import type { SchemaRegistry } from '../../lib/schema/registry-client';
 
 /** A {@link SchemaRegistry} in memory, with the calls it was asked. */
 export interface MemoryRegistry extends SchemaRegistry {
   calls: string[];
-  /** Puts a schema under `id` directly (fixtures whose events name fixed ids). */
-  put(id: number, format: SchemaFormat, schema: string, subject?: string): void;
+  /**
+   * Puts a schema under `id` directly (fixtures whose events name fixed ids); under `subject` it
+   * is the subject's next version.
+   */
+  put(id: number, format: SchemaFormat, schema: string, subject?: string, references?: SchemaReference[]): void;
 }
 
 /** A new, empty {@link MemoryRegistry}. */
 export function memoryRegistry(): MemoryRegistry {
   const byId = new Map<number, RegisteredSchema & { subjects: Set<string> }>();
   const calls: string[] = [];
+  const versions = new Map<string, number[]>();
+  const registered = (entry: RegisteredSchema & { subjects: Set<string> }): RegisteredSchema => ({
+    id: entry.id,
+    format: entry.format,
+    schema: entry.schema,
+    ...(entry.references === undefined ? {} : { references: entry.references }),
+  });
   return {
     calls,
-    put(id, format, schema, subject) {
-      byId.set(id, { id, format, schema, subjects: new Set(subject === undefined ? [] : [subject]) });
+    put(id, format, schema, subject, references) {
+      byId.set(id, { id, format, schema, subjects: new Set(subject === undefined ? [] : [subject]), ...(references === undefined ? {} : { references }) });
+      if (subject !== undefined) versions.set(subject, [...(versions.get(subject) ?? []), id]);
+    },
+    async schemaVersion(subject, version) {
+      calls.push(`version ${subject} ${version}`);
+      const entry = byId.get(versions.get(subject)?.[version - 1] ?? -1);
+      if (entry === undefined) throw new SchemaNotFoundError(`version ${version} of subject "${subject}" is not registered`);
+      return registered(entry);
     },
     async register(subject, format, schema) {
       calls.push(`register ${subject}`);
@@ -35,10 +52,10 @@ export function memoryRegistry(): MemoryRegistry {
       calls.push(`schema ${id}`);
       const entry = byId.get(id);
       if (entry === undefined) throw new SchemaNotFoundError(`schema id ${id} is not registered`);
-      return { id: entry.id, format: entry.format, schema: entry.schema };
+      return registered(entry);
     },
     async versionUnderSubject(subject, id) {
-      calls.push(`version ${subject} ${id}`);
+      calls.push(`version under ${subject} ${id}`);
       const entry = byId.get(id);
       if (entry === undefined || !entry.subjects.has(subject)) throw new SchemaNotFoundError(`schema id ${id} is not registered under subject "${subject}"`);
       // Versions in the order the subject took its schemas.
@@ -55,7 +72,7 @@ export function memoryRegistry(): MemoryRegistry {
       calls.push(`under ${subject} ${id}`);
       const entry = byId.get(id);
       if (entry === undefined || !entry.subjects.has(subject)) throw new SchemaNotFoundError(`schema id ${id} is not registered under subject "${subject}"`);
-      return { id: entry.id, format: entry.format, schema: entry.schema };
+      return registered(entry);
     },
   };
 }

@@ -1,15 +1,15 @@
 /**
- * Decoding before the plan, on events of the shapes Lambda delivers with a schema registry
+ * Decoding each record's schema'd key and value, on events of the shapes Lambda delivers with a schema registry
  * (fixtures under test/fixtures/aws-kafka-events/schema-registry), each decoded value written
  * out by hand.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SchemaRegistryUnavailableError } from '../../../lib/errors';
-import { decodeKafkaEvent, type ConsumedRecord, type PartitionEntry } from '../../../lib/consume/event';
+import { decodeKafkaEvent, type ConsumedRecord, type DecodedEvent, type PartitionEntry } from '../../../lib/consume/event';
 import { SCHEMA_REGISTRY_UNAVAILABLE } from '../../../lib/consume/failure-reason';
-import { createPatience } from '../../../lib/consume/patience';
-import { decodeSchemaRecords, type RecordDecoder } from '../../../lib/consume/schema-decoding';
+import { createPatience, type Patience } from '../../../lib/consume/patience';
+import { decodeRecord, type DecodeStepResult, type RecordDecoder } from '../../../lib/consume/schema-decoding';
 import { createGlueSchemaSource } from '../../../lib/schema/glue-registry';
 import { Schemas } from '../../../lib/schema/schemas';
 import { FakeClock } from '../../helpers/fake-clock';
@@ -46,17 +46,25 @@ function schemas(): Schemas {
 
 const noWaiting = createPatience(new FakeClock(0), undefined, async () => undefined);
 
-async function decodedEntries(name: string): Promise<PartitionEntry[]> {
-  const event = await decodeSchemaRecords(decodeKafkaEvent(fixture(name)), schemas(), noWaiting);
-  return event.partitions.flatMap((partition) => partition.entries);
+/** Each entry of `event` through the decode step, in order: a record's result, or the malformed entry as it was. */
+async function decodeEach(event: DecodedEvent, decoder: RecordDecoder, patience: Patience): Promise<(DecodeStepResult | PartitionEntry)[]> {
+  const results: (DecodeStepResult | PartitionEntry)[] = [];
+  for (const entry of event.partitions.flatMap((partition) => partition.entries)) {
+    results.push('record' in entry ? await decodeRecord(entry.record, decoder, patience, async () => true) : entry);
+  }
+  return results;
 }
 
-function recordOf(entry: PartitionEntry | undefined): ConsumedRecord {
-  if (entry === undefined || !('record' in entry)) throw new Error(`expected a record, got ${JSON.stringify(entry)}`);
-  return entry.record;
+async function decodedEntries(name: string): Promise<(DecodeStepResult | PartitionEntry)[]> {
+  return decodeEach(decodeKafkaEvent(fixture(name)), schemas(), noWaiting);
 }
 
-describe('decodeSchemaRecords on Lambda events with a schema registry', () => {
+function recordOf(result: DecodeStepResult | PartitionEntry | undefined): ConsumedRecord {
+  if (result === undefined || !('kind' in result) || result.kind !== 'decoded') throw new Error(`expected a decoded record, got ${JSON.stringify(result)}`);
+  return result.record;
+}
+
+describe('decodeRecord on Lambda events with a schema registry', () => {
   it('decodes an Avro value delivered in SOURCE format by its metadata, the long kept digit for digit', async () => {
     const [entry] = await decodedEntries('confluent-avro-source.json');
     const record = recordOf(entry);
@@ -84,9 +92,9 @@ describe('decodeSchemaRecords on Lambda events with a schema registry', () => {
   it('decodes Confluent framing delivered as is, and fails each record that does not decode on its own, naming format and schema id', async () => {
     const [good, unknownId, truncated] = await decodedEntries('confluent-framed-no-integration.json');
     expect(recordOf(good).decodedValue?.schemaId).toBe('17');
-    expect(unknownId).toMatchObject({ malformed: { offset: 13, reason: 'not decodable with its schema: value: schema id 99 is not registered' } });
-    expect(truncated).toMatchObject({ malformed: { offset: 14 } });
-    expect((truncated as { malformed: { reason: string } }).malformed.reason).toMatch(
+    expect(unknownId).toMatchObject({ kind: 'failed', failure: { reason: 'not decodable with its schema: value: schema id 99 is not registered' } });
+    expect(truncated).toMatchObject({ kind: 'failed' });
+    expect((truncated as { failure: { reason: string } }).failure.reason).toMatch(
       /^not decodable with its schema: value: Avro schema 17: the bytes are not Avro of this schema/,
     );
   });
@@ -108,12 +116,12 @@ describe('decodeSchemaRecords on Lambda events with a schema registry', () => {
 
   it('leaves plain JSON records as they are', async () => {
     const event = decodeKafkaEvent(JSON.parse(readFileSync(new URL('../../fixtures/aws-kafka-events/msk-docs-sample.json', import.meta.url), 'utf8')));
-    const decoded = await decodeSchemaRecords(event, schemas(), noWaiting);
-    expect(decoded.partitions.flatMap((partition) => partition.entries)).toEqual(event.partitions.flatMap((partition) => partition.entries));
+    const decoded = await decodeEach(event, schemas(), noWaiting);
+    expect(decoded).toEqual(event.partitions.flatMap((partition) => partition.entries.map((entry) => ({ kind: 'decoded', ...entry }))));
   });
 });
 
-describe('decodeSchemaRecords with a registry that cannot be reached', () => {
+describe('decodeRecord with a registry that cannot be reached', () => {
   const event = () => decodeKafkaEvent(fixture('confluent-avro-source.json'));
 
   it('waits it out while the invocation may wait', async () => {
@@ -133,20 +141,70 @@ describe('decodeSchemaRecords with a registry that cannot be reached', () => {
     const patience = createPatience(clock, 10_000, async (ms) => {
       clock.nowValueMs += ms;
     });
-    const [entry] = (await decodeSchemaRecords(event(), flaky, patience)).partitions.flatMap((partition) => partition.entries);
-    expect(recordOf(entry).decodedValue?.schemaId).toBe('17');
+    let handedBack = 0;
+    const [entry] = (event().partitions[0]?.entries ?? []) as { record: ConsumedRecord }[];
+    const result = await decodeRecord((entry as { record: ConsumedRecord }).record, flaky, patience, async () => {
+      handedBack += 1;
+      return true;
+    });
+    expect(recordOf(result).decodedValue?.schemaId).toBe('17');
     expect(clock.nowMs()).toBe(300);
+    // Before each of the two pauses, the worker's records before this one were handed on.
+    expect(handedBack).toBe(2);
   });
 
   it('fails the records as unavailable (retriable) once it may wait no longer', async () => {
     const down: RecordDecoder = { decode: async () => Promise.reject(new SchemaRegistryUnavailableError()) };
-    const [entry] = (await decodeSchemaRecords(event(), down, noWaiting)).partitions.flatMap((partition) => partition.entries);
-    expect(entry).toMatchObject({ malformed: { offset: 10, reason: SCHEMA_REGISTRY_UNAVAILABLE } });
-    expect((entry as { malformed: { error: { retriable: boolean } } }).malformed.error.retriable).toBe(true);
+    const [entry] = await decodeEach(event(), down, noWaiting);
+    expect(entry).toMatchObject({ kind: 'failed', failure: { reason: SCHEMA_REGISTRY_UNAVAILABLE } });
+    expect((entry as { failure: { error: { retriable: boolean } } }).failure.error.retriable).toBe(true);
+  });
+
+  it('makes the next pause short again once the registry answers after a wait, and only then', async () => {
+    const told: string[] = [];
+    const patience: Patience = {
+      pause: async () => {
+        told.push('pause');
+        return true;
+      },
+      reset: () => told.push('reset'),
+    };
+    let failures = 1;
+    const real = schemas();
+    const flaky: RecordDecoder = {
+      decode: async (bytes, metadata) => {
+        if (metadata !== undefined && failures > 0) {
+          failures -= 1;
+          throw new SchemaRegistryUnavailableError();
+        }
+        return real.decode(bytes, metadata);
+      },
+    };
+    const [entry] = (event().partitions[0]?.entries ?? []) as { record: ConsumedRecord }[];
+    const record = (entry as { record: ConsumedRecord }).record;
+    await decodeRecord(record, flaky, patience, async () => true);
+    expect(told).toEqual(['pause', 'reset']);
+    await decodeRecord(record, flaky, patience, async () => true);
+    expect(told).toEqual(['pause', 'reset']);
+  });
+
+  it('gives up without a pause when the hand-back says the partition stopped earlier', async () => {
+    let pauses = 0;
+    const patience: Patience = {
+      pause: async () => {
+        pauses += 1;
+        return true;
+      },
+      reset: () => undefined,
+    };
+    const down: RecordDecoder = { decode: async () => Promise.reject(new SchemaRegistryUnavailableError()) };
+    const [entry] = (event().partitions[0]?.entries ?? []) as { record: ConsumedRecord }[];
+    expect(await decodeRecord((entry as { record: ConsumedRecord }).record, down, patience, async () => false)).toEqual({ kind: 'given-up' });
+    expect(pauses).toBe(0);
   });
 });
 
-describe('decodeSchemaRecords, side by side', () => {
+describe('decodeRecord, side by side', () => {
   const event = (key: number[] | null, value: number[] | null) =>
     decodeKafkaEvent({
       eventSource: 'aws:kafka',
@@ -172,8 +230,7 @@ describe('decodeSchemaRecords, side by side', () => {
     registry.put(2, 'AVRO', '"long"');
     return new Schemas(registry);
   };
-  const entryOf = async (key: number[] | null, value: number[] | null) =>
-    (await decodeSchemaRecords(event(key, value), decoder(), noWaiting)).partitions[0]?.entries[0];
+  const entryOf = async (key: number[] | null, value: number[] | null) => (await decodeEach(event(key, value), decoder(), noWaiting))[0];
 
   it('decodes a framed key alone, leaving a plain value and a tombstone as they are', async () => {
     const withPlain = recordOf(await entryOf([0, 0, 0, 0, 1, 0x02, 0x6b], [0x7b, 0x7d]));
@@ -209,7 +266,6 @@ describe('decodeSchemaRecords, side by side', () => {
       eventSource: 'aws:kafka',
       records: { 't-0': [{ topic: 't', partition: 0, offset: 1, timestamp: 'x', timestampType: 'CREATE_TIME' }] },
     });
-    const decoded = await decodeSchemaRecords(malformed, decoder(), noWaiting);
-    expect(decoded.partitions[0]?.entries).toEqual(malformed.partitions[0]?.entries);
+    expect(await decodeEach(malformed, decoder(), noWaiting)).toEqual(malformed.partitions[0]?.entries);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { KeySchemaMissingError, SchemaNotFoundError, UnsupportedMediaTypeError, ValidationError, ValueSchemaMissingError } from '../../../lib/errors';
+import {
+  KeySchemaMissingError,
+  SchemaDataInvalidError,
+  SchemaNotFoundError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  ValueSchemaMissingError,
+} from '../../../lib/errors';
 import { encodeRecords } from '../../../lib/produce/record-encoder';
 import { EmbeddedFormat, type ProduceRecord } from '../../../lib/produce/validation';
 import { Schemas } from '../../../lib/schema/schemas';
@@ -119,8 +126,66 @@ describe('encodeRecords, field by field', () => {
   it('names the record, the side and the path of data that does not match', async () => {
     const fields = { key_schema: '{"type":"record","name":"K","fields":[{"name":"id","type":"int"}]}', value_schema: '"string"' };
     await expect(encodeRecords('t', EmbeddedFormat.Avro, fields, [record('{"id":1}', '"a"'), record('{"id":"x"}', '"b"')], schemas().schemas)).rejects.toThrow(
-      /^records\[1\]\.key\/id: /,
+      new SchemaDataInvalidError('records[1].key.id: expected int'),
     );
-    await expect(encodeRecords('t', EmbeddedFormat.Avro, fields, [record('{"id":1}', '7')], schemas().schemas)).rejects.toThrow(/^records\[0\]\.value: /);
+    await expect(encodeRecords('t', EmbeddedFormat.Avro, fields, [record('{"id":1}', '7')], schemas().schemas)).rejects.toThrow(
+      new SchemaDataInvalidError('records[0].value: expected string'),
+    );
+  });
+
+  // Each row: the format, the schema, a valid value (records 0 and 1), the value of record 2, and the answer's message.
+  it.each([
+    [
+      EmbeddedFormat.Avro,
+      '{"type":"record","name":"Order","fields":[{"name":"total","type":"long"}]}',
+      '{"total":1}',
+      '{"total":"12"}',
+      'records[2].value.total: expected a whole number (long)',
+    ],
+    [
+      EmbeddedFormat.Avro,
+      '{"type":"record","name":"Order","fields":[{"name":"items","type":{"type":"array","items":"int"}}]}',
+      '{"items":[]}',
+      '{"items":[1,"x"]}',
+      'records[2].value.items[1]: expected int',
+    ],
+    [
+      EmbeddedFormat.Avro,
+      '{"type":"record","name":"Order","fields":[{"name":"n","type":"int"}]}',
+      '{"n":1}',
+      '{"n":2147483648}',
+      'records[2].value.n: expected int',
+    ],
+    [
+      EmbeddedFormat.JsonSchema,
+      '{"type":"object","properties":{"total":{"type":"integer"}}}',
+      '{"total":1}',
+      '{"total":"12"}',
+      'records[2].value.total: expected integer',
+    ],
+    [EmbeddedFormat.JsonSchema, '{"type":"object","required":["total"]}', '{"total":1}', '{}', 'records[2].value.total: is required'],
+    [EmbeddedFormat.JsonSchema, '{"type":"object","additionalProperties":false}', '{}', '{"a b":1}', 'records[2].value["a b"]: is not allowed by the schema'],
+    [EmbeddedFormat.JsonSchema, '{"type":"array","items":{"maximum":3}}', '[]', '[1,5]', 'records[2].value[1]: must be <= 3'],
+    [EmbeddedFormat.JsonSchema, '{"type":"string","maxLength":2}', '"ab"', '"abc"', 'records[2].value: must have at most 2 characters'],
+    [EmbeddedFormat.JsonSchema, '{"enum":["a"]}', '"a"', '"b"', 'records[2].value: is not one of the values the schema allows (enum)'],
+    [
+      EmbeddedFormat.Protobuf,
+      'syntax = "proto3"; message Order { int64 total = 1; }',
+      '{"total":"1"}',
+      '{"total":"1.5"}',
+      'records[2].value.total: expected int64 (a whole number, or its decimal string)',
+    ],
+    [
+      EmbeddedFormat.Protobuf,
+      'syntax = "proto3"; message Order { int64 total = 1; }',
+      '{}',
+      '{"totl":1}',
+      'records[2].value.totl: is not a field of message Order',
+    ],
+  ])('answers %s data that does not match in the API terms, naming the record and the path (%s)', async (format, schema, valid, bad, message) => {
+    const values = [record(null, valid), record(null, valid), record(null, bad)];
+    const refused = await encodeRecords('t', format, { value_schema: schema }, values, schemas().schemas).catch((error: unknown) => error);
+    expect(refused).toEqual(new SchemaDataInvalidError(message));
+    expect((refused as Error).message).toBe(message);
   });
 });

@@ -113,7 +113,7 @@ describe('ConfluentSchemaRegistry', () => {
     expect(await registry.subjectVersion('a-value', 2)).toEqual(held);
     expect(await registry.subjectVersion('a-value', 'latest')).toEqual(held);
     expect(await registry.subjectVersion('a-value', 'latest')).toEqual(held);
-    await expect(registry.subjectVersion('a-value', 9)).rejects.toThrow(new SchemaNotFoundError('subject "a-value" has no version 9'));
+    await expect(registry.subjectVersion('a-value', 9)).rejects.toThrow(new SchemaNotFoundError('version 9 of subject "a-value" is not registered'));
     expect(calls.map((call) => call.url.replace(config.url, ''))).toEqual([
       '/subjects/a-value/versions/2',
       '/subjects/a-value/versions/latest',
