@@ -40,6 +40,7 @@ export const ErrorCode = {
   SchemaInvalid: 'SCHEMA_INVALID',
   SchemaNotFound: 'SCHEMA_NOT_FOUND',
   SchemaDataInvalid: 'SCHEMA_DATA_INVALID',
+  SchemaArguments: 'SCHEMA_ARGUMENTS',
   SchemaRegistryUnavailable: 'SCHEMA_REGISTRY_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
@@ -319,6 +320,16 @@ export class SchemaNotFoundError extends AppError {
 /** A key or value does not match its schema (produce), or its bytes do not decode with it (consume). */
 export class SchemaDataInvalidError extends AppError {
   readonly code = ErrorCode.SchemaDataInvalid;
+  readonly retriable = false;
+}
+
+/**
+ * The schema members of a REST Proxy v3 key or value do not go together (a `schema_id` with a
+ * `type`, a record name strategy with nothing to take the name from, a version the subject does
+ * not have): Confluent's REST Proxy answers these 400 Bad Request.
+ */
+export class SchemaArgumentsError extends AppError {
+  readonly code = ErrorCode.SchemaArguments;
   readonly retriable = false;
 }
 

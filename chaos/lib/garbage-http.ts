@@ -87,7 +87,7 @@ function routeStatuses(target: GarbageTarget, method: string, path: string): num
   return [200, 400, 404];
 }
 
-/** v3 bodies that are no valid record: wrong types, unknown fields, schema'd types not served, bad timestamps and partitions. */
+/** v3 bodies that are no valid record: wrong types, unknown fields, schema members that do not go together, bad timestamps and partitions. */
 const V3_MALFORMED: readonly string[] = [
   '{}',
   '[]',
@@ -108,10 +108,46 @@ const V3_MALFORMED: readonly string[] = [
   '{"value":{"type":"STRING","data":"x"},"partition_id":"0"}',
   '{"value":{"type":"STRING","data":"x"},"partition_id":99}',
   '{"value":{"type":"STRING","data":"x"},"headers":[{"name":"x-caller-id","value":"YQ=="}]}',
-  '{"value":{"type":"STRING","data":"x"},"headers":[{"name":"h","value":null}]}',
+  '{"value":{"type":"STRING","data":"x"},"headers":[{"name":"message-id","value":null}]}',
+  '{"value":{"type":"STRING","data":"x"},"headers":[{"name":"h"}]}',
   '{"value":{"type":"STRING","data":"x"},"__proto__":{"partition_id":0}}',
   '{"value":{"type":"JSON","data":{"__proto__":{"polluted":true}}}} {"value":',
   '{"key":{"type":"STRING","data":"x"},"value":{"type":"JSON","data":[[[[[[]]]]]]}}garbage',
+];
+
+/**
+ * v3 keys and values whose schema members Confluent's REST Proxy refuses (400), or that name a
+ * schema that is not there, does not parse, or does not fit the data (422). A schema given as
+ * text goes under a subject of its own, so that no garbage ever becomes the v3 topic's latest
+ * schema (a value without `type` takes that one).
+ */
+const V3_SCHEMA_MIXES: readonly string[] = [
+  '{"value":{"type":"AVRO","schema_id":1,"data":"x"}}',
+  '{"value":{"schema_id":1,"schema_version":1,"data":"x"}}',
+  '{"value":{"schema_id":1,"schema":"\\"string\\"","data":"x"}}',
+  '{"value":{"schema_version":1,"type":"PROTOBUF","data":{}}}',
+  '{"value":{"schema":"\\"string\\"","data":"x"}}',
+  '{"value":{"type":"JSONSCHEMA","data":1}}',
+  '{"key":{"type":"AVRO","data":"k"},"value":{"type":"STRING","data":"x"}}',
+  '{"value":{"subject_name_strategy":"RECORD_NAME","data":1}}',
+  '{"value":{"subject_name_strategy":"TOPIC_RECORD_NAME","schema_version":1,"data":1}}',
+  '{"value":{"subject_name_strategy":"NOPE","schema_id":1,"data":1}}',
+  '{"value":{"subject_name_strategy":"RECORD_NAME","type":"JSONSCHEMA","subject":null,"schema":"{\\"type\\":\\"string\\"}","data":"x"}}',
+  '{"value":{"schema_id":-1,"data":1}}',
+  '{"value":{"schema_id":"1","data":1}}',
+  '{"value":{"schema_id":1e400,"data":1}}',
+  '{"value":{"schema_id":2147483647,"data":1}}',
+  '{"value":{"schema_version":0,"data":1}}',
+  '{"value":{"subject":"chaos-garbage-none","schema_version":99999,"data":1}}',
+  '{"value":{"subject":"","data":1}}',
+  '{"value":{"subject":"chaos-garbage-none","data":1}}',
+  '{"value":{"type":"AVRO","subject":"chaos-garbage-avro","schema":"{not avro","data":1}}',
+  '{"value":{"type":"PROTOBUF","subject":"chaos-garbage-proto","schema":"message {","data":{}}}',
+  '{"value":{"type":"JSONSCHEMA","subject":"chaos-garbage-json","schema":"{\\"type\\":7}","data":1}}',
+  '{"value":{"type":"AVRO","subject":"chaos-garbage-int","schema":"\\"int\\"","data":"not an int"}}',
+  '{"value":{"type":"AVRO","subject":"chaos-garbage-long","schema":"\\"long\\"","data":9223372036854775808}}',
+  '{"value":{"type":"STRING","schema_id":1,"data":"x"}}',
+  '{"value":{"type":"AVRO","subject":"chaos-garbage-int","schema":"\\"int\\"","data":1,"schema":"\\"long\\""}}',
 ];
 
 /** Batch entries with hostile or broken ids, and batches that are not batches. */
@@ -351,6 +387,11 @@ const GENERATORS: Record<string, Generator> = {
     // A malformed record, a partition the topic does not have included, is answered in its own
     // report (200); a body that is no record at all is 400 or 422.
     allowedStatuses: [200, 400, 422],
+  }),
+  'v3-schema-mix': (prng, target) => ({
+    // Several in one body now and then: each is answered in its own report.
+    bytes: postV3(target, 'application/json', Array.from({ length: prng.int(1, 3) }, () => prng.pick(V3_SCHEMA_MIXES)).join('\n')),
+    allowedStatuses: [200],
   }),
   'v3-cut-stream': (prng, target) => {
     const stream = Array.from({ length: prng.int(1, 4) }, (_, i) => JSON.stringify({ value: { type: 'STRING', data: `cut-${i}` } })).join(

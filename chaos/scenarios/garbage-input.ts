@@ -6,6 +6,7 @@
  * request without a caller identity is served.
  */
 import { drainAndAccount, drainBound } from '../lib/drain';
+import { startSchemaRegistry } from '../../local/registry';
 import { contractProblem, v3ProducedCount } from '../lib/contract-shape';
 import { ensureTopics } from '../../local/kafka/admin';
 import type { ChaosEnvironment } from '../lib/environment';
@@ -54,11 +55,18 @@ const MAX_EXAMPLES = 8;
 /** Runs the scenario in a world of its own and reports its figures; never throws. */
 export function runGarbageInput(options: ScenarioOptions<GarbageInputSize>): Promise<ScenarioReport> {
   return runInOwnEnvironment('garbage-input', options, async (env, recorder) => {
-    const v3 = await prepareV3(env);
-    await httpGarbage(env, v3, options.size, options.seed ?? 8, recorder);
-    await apiEventGarbage(env, v3, options.size, options.seed ?? 8, recorder);
-    await accountV3(env, v3, recorder);
-    await eventGarbage(env, options.size, options.seed ?? 8, recorder);
+    // The pipeline's schema registry is the scenario's own: npm start's runtime would reuse one that
+    // another run left on the usual port, which can stop in the middle of this one (503s no garbage caused).
+    const registry = await startSchemaRegistry({ port: 0, logger: options.logger });
+    try {
+      const v3 = await prepareV3(env);
+      await httpGarbage(env, v3, options.size, options.seed ?? 8, recorder, registry.url);
+      await apiEventGarbage(env, v3, options.size, options.seed ?? 8, recorder);
+      await accountV3(env, v3, recorder);
+      await eventGarbage(env, options.size, options.seed ?? 8, recorder);
+    } finally {
+      await registry.stop();
+    }
   });
 }
 
@@ -95,12 +103,19 @@ async function accountV3(env: ChaosEnvironment, v3: V3Garbage, recorder: Scenari
   recorder.expect(written === v3.reportedProduced, `the v3 garbage topic holds the ${v3.reportedProduced} records answered as produced (it holds ${written})`);
 }
 
-async function httpGarbage(env: ChaosEnvironment, v3: V3Garbage, size: GarbageInputSize, seed: number, recorder: ScenarioRecorder): Promise<void> {
+async function httpGarbage(
+  env: ChaosEnvironment,
+  v3: V3Garbage,
+  size: GarbageInputSize,
+  seed: number,
+  recorder: ScenarioRecorder,
+  registryUrl: string,
+): Promise<void> {
   const broker = env.broker;
   if (broker === undefined) throw new Error('no broker');
   const topic = env.settings.topic;
   const config = env.config();
-  const pipeline = await env.startPipeline();
+  const pipeline = await env.startPipeline({ SCHEMA_REGISTRY_URL: registryUrl });
   const { hostname, port } = new URL(pipeline.http);
   const requests = generateGarbageRequests(createPrng(seed), garbageTarget(env, config, v3), size.requests);
   const problems: string[] = [];

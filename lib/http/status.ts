@@ -46,6 +46,8 @@ export const HTTP_ERROR_ANSWERS: Readonly<Record<ErrorCode, HttpErrorAnswer>> = 
   [ErrorCode.SchemaDataInvalid]: { status: 422, errorCode: 42203 },
   [ErrorCode.SchemaInvalid]: { status: 422, errorCode: 42205 },
   [ErrorCode.SchemaNotFound]: { status: 422, errorCode: 42207 },
+  // Confluent's v3 answer to schema members that do not go together (SchemaManagerImpl): 400 Bad Request.
+  [ErrorCode.SchemaArguments]: { status: 400, errorCode: 400 },
   // Confluent's PRODUCE_BATCH_EXCEPTION_ERROR_CODE (records:batch).
   [ErrorCode.InvalidBatch]: { status: 422, errorCode: 42208 },
   [ErrorCode.Config]: { status: 500, errorCode: 50001 },

@@ -27,8 +27,8 @@ export interface OutgoingRecord {
   value: Buffer | null;
   /** Explicit partition; when absent the partitioner chooses. */
   partition?: number;
-  /** In order; a name may repeat. */
-  headers: readonly { name: string; value: Buffer }[];
+  /** In order; a name may repeat, and a null value is Kafka's null header value. */
+  headers: readonly { name: string; value: Buffer | null }[];
   /** The record's timestamp (CreateTime), epoch milliseconds; when absent kafkajs stamps the send's time. */
   timestampMs?: number;
 }
@@ -138,13 +138,15 @@ const chosenPartition: ICustomPartitioner = () => {
 export function toHeaders(headers: OutgoingRecord['headers']): IHeaders {
   // No prototype: header names such as `constructor` or `__proto__` are client input and must
   // not meet Object.prototype. kafkajs reads the headers with Object.keys.
-  const byName: IHeaders = Object.create(null) as IHeaders;
+  const byName: Record<string, Buffer | null | (Buffer | null)[]> = Object.create(null);
   for (const { name, value } of headers) {
     const previous = byName[name];
     if (previous === undefined) byName[name] = value;
     else byName[name] = Array.isArray(previous) ? [...previous, value] : [previous, value];
   }
-  return byName;
+  // kafkajs' types leave null out, but its record encoder writes a null value as Kafka's null
+  // header value (length -1); patches/ makes its size computation take one too.
+  return byName as IHeaders;
 }
 
 /** Rejects with {@link ProduceTimeoutError} when `promise` has not settled after `timeoutMs`. */

@@ -89,7 +89,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
   let more: MoreOperations | undefined;
   const loadMore = async (): Promise<MoreOperations> => {
     const { createMoreOperations } = await import('./more-operations');
-    more ??= createMoreOperations({ config, service, clock, logger, metadata: options.metadata });
+    more ??= createMoreOperations({ config, service, clock, logger, metadata: options.metadata, schemas });
     return more;
   };
   const operations = createOperations(config, service, loadMore, schemas);

@@ -41,11 +41,13 @@ export class JsonSyntaxError extends Error {
 /**
  * How the reader treats a value at a given place of the document. `plain` scalars become
  * JavaScript values and containers become {@link RawJson} (they are never expected there,
- * and validation names them by their place); `raw` values (except `null`) become
+ * and validation names them by their place); `token` is `plain` for a string that repeats from
+ * record to record (a type name, a header name), which is then looked up rather than decoded
+ * again; `raw` values (except `null`) become
  * {@link RawJson}; the others are containers the envelope expects, built as values when they
  * have the expected kind and treated as `plain` otherwise.
  */
-export type Place = 'raw' | 'plain' | { object: (member: string) => Place } | { array: Place };
+export type Place = 'raw' | 'plain' | 'token' | { object: (member: string) => Place } | { array: Place };
 
 /** Set on an object read from the body when one of its member names occurs twice. */
 export const DUPLICATE_MEMBER: unique symbol = Symbol('duplicate member');
@@ -205,7 +207,16 @@ class Reader {
       if ('array' in place && byte === OPEN_BRACKET) return this.array(place.array);
     }
     if (byte === OPEN_BRACE || byte === OPEN_BRACKET) return this.raw();
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: speed only; a string read as a token or as a plain value is the same string.
+    if (place === 'token' && byte === QUOTE) return this.token();
     return this.scalar();
+  }
+
+  /** A string at a `token` place: short ones come from the member-name table, as names do. */
+  private token(): string {
+    const start = this.pos;
+    const escaped = this.string();
+    return escaped ? (JSON.parse(this.source.toString('utf8', start, this.pos)) as string) : memberNameOf(this.source, start + 1, this.pos - 1);
   }
 
   private object(memberPlace: (member: string) => Place): ReadObject {

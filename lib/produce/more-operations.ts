@@ -12,6 +12,7 @@ import { MetadataReads } from './metadata';
 import type { OperationHandler } from './operations';
 import type { HttpRequest } from './route';
 import type { ProduceService } from './service';
+import type { SchemasLoader } from './v2-request';
 import { readV3BatchRequest, readV3RecordsRequest, type V3ReadContext } from './v3-request';
 
 /** What the operations beyond v2 produce need from the runtime. */
@@ -22,6 +23,8 @@ export interface MoreOperationsDeps {
   logger: Logger;
   /** Replaces the broker metadata (tests); created from `config.kafka` otherwise. */
   metadata?: ClusterMetadata;
+  /** The schema'd formats over the configured registry; undefined when none is configured. */
+  schemas?: SchemasLoader;
 }
 
 /** The operations beyond v2 produce, and the metadata client to close with the runtime. */
@@ -50,6 +53,7 @@ export function createMoreOperations(deps: MoreOperationsDeps): MoreOperations {
     limits: config.produce,
     clusterId: async () => (await metadata.cluster({ timeoutMs: config.produce.timeoutMs })).clusterId,
     nowMs: () => clock.nowMs(),
+    schemas: deps.schemas,
   };
   const read =
     (answer: (request: HttpRequest) => Promise<HttpResponse>): OperationHandler =>

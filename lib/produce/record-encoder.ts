@@ -48,7 +48,14 @@ function schemaRefOf(fields: SchemaFields, side: 'key' | 'value'): SchemaRef | u
   return undefined;
 }
 
-function encodeSide(prepared: PreparedSchema | undefined, bytes: Buffer | null, place: string): Buffer | null {
+/**
+ * A key or value (JSON text as the client wrote it) encoded with `prepared`, behind Confluent's
+ * framing; null, or no schema, leaves it as it is. The v3 records encode with it too.
+ *
+ * @param place - the request's field named in errors.
+ * @throws the errors of {@link encodeWith}.
+ */
+export function encodeSide(prepared: PreparedSchema | undefined, bytes: Buffer | null, place: string): Buffer | null {
   if (bytes === null || prepared === undefined) return bytes;
   return encodeWith(prepared, parseJsonExact(bytes.toString('utf8')), bytes, place);
 }

@@ -15,10 +15,18 @@ import type { ProduceRecord } from './validation';
 /** Confluent separates the reports of a streamed produce with CRLF (ChunkedOutputFactory). */
 export const REPORT_SEPARATOR = '\r\n';
 
-/** The `type` of a record's key and value as the request gave them; undefined when it gave none. */
+/** What a report says of a key or value: its type and, written with a schema, the schema's subject, id and version there. */
+export interface V3DataReport {
+  type: V3DataType;
+  subject?: string;
+  schemaId?: number;
+  schemaVersion?: number;
+}
+
+/** The reports of a record's key and value; undefined when the request gave none. */
 export interface V3RecordTypes {
-  key: V3DataType | undefined;
-  value: V3DataType | undefined;
+  key: V3DataReport | undefined;
+  value: V3DataReport | undefined;
 }
 
 /** What the writers need of the request, known once it was read. */
@@ -39,9 +47,16 @@ function producedReport(context: V3AnswerContext, index: number, record: Produce
     offset: outcome.offset,
     timestamp: record.timestampMs === undefined ? null : new Date(record.timestampMs).toISOString(),
   };
-  if (types?.key !== undefined) report.key = { type: types.key, size: record.key?.length ?? 0 };
-  if (types?.value !== undefined) report.value = { type: types.value, size: record.value?.length ?? 0 };
+  if (types?.key !== undefined) report.key = dataReport(types.key, record.key);
+  if (types?.value !== undefined) report.value = dataReport(types.value, record.value);
   return report;
+}
+
+/** Confluent's `ProduceResponseData` of a key or value. */
+function dataReport(report: V3DataReport, bytes: Buffer | null): Record<string, unknown> {
+  const data: Record<string, unknown> = { type: report.type, size: bytes?.length ?? 0 };
+  if (report.subject !== undefined) Object.assign(data, { subject: report.subject, schema_id: report.schemaId, schema_version: report.schemaVersion });
+  return data;
 }
 
 function errorOf(slot: RecordSlot, outcome: RecordOutcome): AppError | null {
@@ -49,8 +64,10 @@ function errorOf(slot: RecordSlot, outcome: RecordOutcome): AppError | null {
 }
 
 /** `,"key":{"type":...,"size":...}` (or value) of a report; empty when the request gave none. */
-function dataText(member: 'key' | 'value', type: V3DataType | undefined, bytes: Buffer | null): string {
-  return type === undefined ? '' : `,"${member}":{"type":"${type}","size":${bytes?.length ?? 0}}`;
+function dataText(member: 'key' | 'value', report: V3DataReport | undefined, bytes: Buffer | null): string {
+  if (report === undefined) return '';
+  if (report.subject !== undefined) return `,"${member}":${JSON.stringify(dataReport(report, bytes))}`;
+  return `,"${member}":{"type":"${report.type}","size":${bytes?.length ?? 0}}`;
 }
 
 /**
@@ -79,9 +96,10 @@ export function v3RecordsWriter(context: () => V3AnswerContext): AnswerWriter {
         if (error !== null) {
           const answer = httpErrorAnswerOf(error);
           // A record the broker did not acknowledge makes the request's status its (503 or 500), as on
-          // v2: a 200 is only ever an answer whose every record that was sent was acknowledged. A record
-          // refused before sending (invalid, or naming a missing partition) is only reported.
-          if (!isRefused(slot) && statusCode === 200) statusCode = answer.status;
+          // v2: a 200 is only ever an answer whose every record that was sent was acknowledged. So does
+          // one refused for a reason a retry may mend (the schema registry unavailable: 503). A record
+          // refused for good before sending (invalid, or naming a missing partition) is only reported.
+          if ((!isRefused(slot) || slot.retriable) && statusCode === 200) statusCode = answer.status;
           body += JSON.stringify({ error_code: answer.errorCode, message: error.message }) + REPORT_SEPARATOR;
           continue;
         }

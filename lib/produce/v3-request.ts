@@ -18,10 +18,12 @@ import {
 } from '../errors';
 import { isInteger } from '../json-checks';
 import type { ProduceCommand, RecordSlot } from './command';
-import { JsonSyntaxError, readJson, readJsonSequence, type Place, type ReadObject } from './json-body';
+import { JsonSyntaxError, readJson, readJsonSequence, type Place, type RawJson, type ReadObject } from './json-body';
 import type { HttpRequest } from './route';
-import { v3BatchWriter, v3RecordsWriter, type V3RecordTypes } from './v3-answer';
-import { V3_DATA_FIELDS, v3EncoderOf, type V3Data, type V3DataType } from './v3-data';
+import { v3BatchWriter, v3RecordsWriter, type V3DataReport, type V3RecordTypes } from './v3-answer';
+import { PLAIN_DATA_ENCODERS, plainTypeOf, V3_DATA_FIELDS, type PlainDataType } from './v3-data';
+import type { V3SchemaEncoded, V3SchemaMembers, V3SchemaScope } from './v3-schema';
+import type { SchemasLoader } from './v2-request';
 import {
   checkBodySize,
   HEADERS_PLACE,
@@ -56,7 +58,7 @@ function isRealDateTime(match: RegExpExecArray): boolean {
 }
 
 // Stryker disable next-line ConditionalExpression,StringLiteral: the data's other members are refused by name or read as plain values.
-const DATA_PLACE: Place = { object: (member) => (member === 'data' ? 'raw' : 'plain') };
+const DATA_PLACE: Place = { object: (member) => (member === 'data' ? 'raw' : member === 'type' ? 'token' : 'plain') };
 // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as plain values.
 const RECORD_PLACE: Place = { object: (member) => (member === 'key' || member === 'value' ? DATA_PLACE : member === 'headers' ? HEADERS_PLACE : 'plain') };
 // Stryker disable next-line ConditionalExpression,StringLiteral: the body's other members are refused by name.
@@ -69,6 +71,8 @@ export interface V3ReadContext {
   clusterId: () => Promise<string>;
   /** Now, epoch milliseconds: the timestamp of a record that names none. */
   nowMs: () => number;
+  /** The schema'd formats over the configured registry; undefined when none is configured. */
+  schemas?: SchemasLoader;
 }
 
 /**
@@ -86,25 +90,44 @@ async function checkV3Request(request: HttpRequest, context: V3ReadContext): Pro
   return clusterId;
 }
 
-function readData(value: unknown, path: string): V3Data | undefined {
+const KEY_PATH = (): string => 'key';
+const VALUE_PATH = (): string => 'value';
+
+/** A key or value written with a schema (a schema'd `type`, or none). */
+const SCHEMA = 'schema';
+/** What a key or value is: absent, of a plain type, or written with a schema. */
+type DataKind = PlainDataType | typeof SCHEMA | undefined;
+
+/** Checks a key or value's members and tells its kind. */
+function dataKind(value: unknown, path: 'key' | 'value'): DataKind {
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) throw new ValidationError(`${path}: must be an object {"type", "data"}`);
-  rejectUnknownFields(value, V3_DATA_FIELDS, () => path);
-  const schemaFields = Object.keys(value).filter((field) => field !== 'type' && field !== 'data' && value[field] !== null);
-  return { type: value.type, data: (value.data ?? null) as V3Data['data'], schemaFields };
+  const memberCount = rejectUnknownFields(value, V3_DATA_FIELDS, path === 'key' ? KEY_PATH : VALUE_PATH);
+  return plainTypeOf(value, memberCount, path) ?? SCHEMA;
 }
 
-/** A key or value read: its bytes (or, from an encoder that needs the registry, their promise) and its type. */
-interface EncodedData {
-  bytes: Buffer | null | Promise<Buffer | null>;
-  type: V3DataType | undefined;
+/** The `data` of a key or value whose members were checked, as read. */
+const dataOf = (value: unknown): RawJson | null => ((value as ReadObject).data ?? null) as RawJson | null;
+
+function plainBytes(kind: DataKind, value: unknown, path: 'key' | 'value'): Buffer | null {
+  if (kind === undefined || kind === SCHEMA) return null;
+  return PLAIN_DATA_ENCODERS[kind](dataOf(value), path === 'key' ? 'key.data' : 'value.data');
 }
 
-function encodeData(value: unknown, path: string): EncodedData {
-  const data = readData(value, path);
-  if (data === undefined) return { bytes: null, type: undefined };
-  const { type, encode } = v3EncoderOf(data, path);
-  return { bytes: encode(data.data, `${path}.data`), type };
+// One report object per plain type, shared by every record: nothing is built per record for it.
+const PLAIN_REPORTS = Object.fromEntries(Object.keys(PLAIN_DATA_ENCODERS).map((type) => [type, Object.freeze({ type })])) as Record<
+  PlainDataType,
+  V3DataReport
+>;
+
+function plainReport(kind: DataKind): V3DataReport | undefined {
+  return kind === undefined || kind === SCHEMA ? undefined : PLAIN_REPORTS[kind];
+}
+
+/** A key or value written with a schema; the schema'd formats are loaded with the first record that needs one. */
+async function schemaEncoded(value: unknown, path: 'key' | 'value', scope: V3SchemaScope): Promise<V3SchemaEncoded> {
+  const { encodeV3WithSchema } = await import('./v3-schema');
+  return encodeV3WithSchema(value as V3SchemaMembers, dataOf(value), path, scope);
 }
 
 function timestampOf(value: unknown, nowMs: () => number): number {
@@ -123,32 +146,47 @@ function partitionOf(value: unknown): number | undefined {
   return value;
 }
 
-/** One v3 record read, with the types its key and value were given in. */
-export interface V3Read {
+/** One v3 record read, with the reports of its key and value. */
+export interface V3Read extends V3RecordTypes {
   record: ProduceRecord;
-  types: V3RecordTypes;
 }
 
 /**
  * Reads one v3 record (a `ProduceRequest`, or a batch entry when `fields` allows `id`).
- * Synchronous unless an encoder needs to wait (a schema registry): the served types never do,
- * and a hundred awaits per request cost more than the reading itself.
+ * Synchronous unless a key or value is written with a schema (which may wait for the registry):
+ * the plain types never wait, and a hundred awaits per request cost more than the reading itself.
+ * A schema is looked for only after every check that needs no waiting, so that a record refused
+ * by one of them leaves no registry request behind.
  *
  * @throws {AppError} why this record cannot be produced (a promise of it rejects the same way).
  */
-export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number): V3Read | Promise<V3Read> {
+export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number, scope: V3SchemaScope): V3Read | Promise<V3Read> {
   if (!isObject(value)) throw new ValidationError('record: must be an object');
   rejectUnknownFields(value, fields, RECORD_PATH);
-  const key = encodeData(value.key, 'key');
-  const data = encodeData(value.value, 'value');
+  const keyKind = dataKind(value.key, 'key');
+  const keyBytes = plainBytes(keyKind, value.key, 'key');
+  const valueKind = dataKind(value.value, 'value');
+  const valueBytes = plainBytes(valueKind, value.value, 'value');
   const headers = parseHeaders(value.headers, NO_PATH);
   const timestampMs = timestampOf(value.timestamp, nowMs);
   const partition = partitionOf(value.partition_id);
-  const types = { key: key.type, value: data.type };
-  if (key.bytes instanceof Promise || data.bytes instanceof Promise) {
-    return Promise.all([key.bytes, data.bytes]).then(([keyBytes, valueBytes]) => v3Read(keyBytes, valueBytes, headers, timestampMs, partition, types));
+  if (keyKind === SCHEMA || valueKind === SCHEMA) {
+    return Promise.all([
+      keyKind === SCHEMA ? schemaEncoded(value.key, 'key', scope) : undefined,
+      valueKind === SCHEMA ? schemaEncoded(value.value, 'value', scope) : undefined,
+    ]).then(([key, data]) =>
+      v3Read(
+        key === undefined ? keyBytes : key.bytes,
+        data === undefined ? valueBytes : data.bytes,
+        headers,
+        timestampMs,
+        partition,
+        key === undefined ? plainReport(keyKind) : key.report,
+        data === undefined ? plainReport(valueKind) : data.report,
+      ),
+    );
   }
-  return v3Read(key.bytes, data.bytes, headers, timestampMs, partition, types);
+  return v3Read(keyBytes, valueBytes, headers, timestampMs, partition, plainReport(keyKind), plainReport(valueKind));
 }
 
 const RECORD_PATH = (): string => 'record';
@@ -160,11 +198,12 @@ function v3Read(
   headers: ProduceRecord['headers'],
   timestampMs: number,
   partition: number | undefined,
-  types: V3RecordTypes,
+  keyReport: V3DataReport | undefined,
+  valueReport: V3DataReport | undefined,
 ): V3Read {
   const record: ProduceRecord = { key, value, headers, timestampMs };
   if (partition !== undefined) record.partition = partition;
-  return { record, types };
+  return { record, key: keyReport, value: valueReport };
 }
 
 /** The slot of a record refused on its own; an unexpected failure is no client's to read, so it is thrown. */
@@ -175,12 +214,25 @@ function refused(error: unknown, types: V3RecordTypes[]): AppError {
 }
 
 /** The slots of `values`, in order: read without waiting, unless an encoder must wait. */
-async function slotsOf(values: readonly unknown[], fields: ReadonlySet<string>, context: V3ReadContext, types: V3RecordTypes[]): Promise<RecordSlot[]> {
+async function slotsOf(
+  values: readonly unknown[],
+  fields: ReadonlySet<string>,
+  context: V3ReadContext,
+  topic: string,
+  types: V3RecordTypes[],
+): Promise<RecordSlot[]> {
   const slots: RecordSlot[] = [];
+  const scope: V3SchemaScope = { topic, schemas: context.schemas, resolved: new Map() };
+  // The records of a request that name no timestamp are stamped with the request's time, read once.
+  let nowMs: number | undefined;
+  const requestNowMs = (): number => {
+    nowMs ??= context.nowMs();
+    return nowMs;
+  };
   for (const value of values) {
     let read: V3Read | Promise<V3Read>;
     try {
-      read = readV3Record(value, fields, context.nowMs);
+      read = readV3Record(value, fields, requestNowMs, scope);
     } catch (error) {
       slots.push(refused(error, types));
       continue;
@@ -192,7 +244,8 @@ async function slotsOf(values: readonly unknown[], fields: ReadonlySet<string>, 
       slots.push(refused(error, types));
       continue;
     }
-    types.push(done.types);
+    // The read carries its key and value reports: it is the record's entry of `types`.
+    types.push(done);
     slots.push(done.record);
   }
   return slots;
@@ -226,7 +279,7 @@ export function readV3RecordsRequest(request: HttpRequest, context: V3ReadContex
       if (count > context.limits.maxRecordsPerRequest) {
         throw new PayloadTooLargeError(`${count} records; the limit is ${context.limits.maxRecordsPerRequest}`);
       }
-      const slots = await slotsOf(values, RECORD_FIELDS, context, types);
+      const slots = await slotsOf(values, RECORD_FIELDS, context, request.params.topic_name as string, types);
       if (error !== undefined) {
         types.push({ key: undefined, value: undefined });
         slots.push(new BodyNotJsonError(`record ${values.length} is not JSON: ${error.message}`));
@@ -279,7 +332,7 @@ export function readV3BatchRequest(request: HttpRequest, context: V3ReadContext)
       }
       const batch = batchEntries(body, context.limits);
       ids = batch.ids;
-      return slotsOf(batch.entries, ENTRY_FIELDS, context, types);
+      return slotsOf(batch.entries, ENTRY_FIELDS, context, request.params.topic_name as string, types);
     },
     writer: v3BatchWriter(() => ({ clusterId, topic: request.params.topic_name as string, types, ids })),
   };

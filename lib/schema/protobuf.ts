@@ -112,3 +112,22 @@ export const protobufCodec: CodecFactory = (schema: string, references: readonly
     },
   };
 };
+
+/**
+ * The full name of a `.proto` schema's first message (`package.Message`): the record name of
+ * Confluent's RecordNameStrategy and TopicRecordNameStrategy (ProtobufSchema.name()).
+ *
+ * @throws {SchemaParseFailure} for a schema that does not parse or declares no message.
+ */
+export function protobufRecordName(schema: string): string {
+  let first: protobuf.Type | undefined;
+  try {
+    const parsed = protobuf.parse(schema, { keepCase: true });
+    first = messagesOf(fileNamespace(parsed.root, parsed.package))[0];
+  } catch (error) {
+    throw new SchemaParseFailure((error as Error).message);
+  }
+  if (first === undefined) throw new SchemaParseFailure('the schema declares no message');
+  // protobufjs writes a full name with a leading dot (`.test.orders.Order`).
+  return first.fullName.replace(/^\./, '');
+}

@@ -47,6 +47,25 @@ export interface SchemaRegistry {
    * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
    */
   schemaVersion(subject: string, version: number): Promise<RegisteredSchema>;
+  /**
+   * The version `subject` holds the schema with `id` under (the REST Proxy v3 answer reports it).
+   *
+   * @throws {SchemaNotFoundError} when the id is unknown or not registered under `subject`.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  versionUnderSubject(subject: string, id: number): Promise<number>;
+  /**
+   * The schema registered under `subject` as `version`, or its latest one, with its version number.
+   *
+   * @throws {SchemaNotFoundError} when the subject or that version does not exist, or is of a format not read here.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  subjectVersion(subject: string, version: number | 'latest'): Promise<SubjectVersion>;
+}
+
+/** A schema as a subject holds it: which version it is there. */
+export interface SubjectVersion extends RegisteredSchema {
+  version: number;
 }
 
 /** Reads a secret's string value; the real one is `lib/aws/secrets.ts`, loaded on demand. */
@@ -103,7 +122,7 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   // Bounded: the keys come from requests (schema texts) and records (ids).
   private readonly registered: BoundedCache<Promise<number>>;
   private readonly byId: BoundedCache<Promise<RegisteredSchema>>;
-  private readonly underSubject: BoundedCache<Promise<RegisteredSchema>>;
+  private readonly underSubject: BoundedCache<Promise<RegisteredSchema & { version: number | undefined }>>;
   private readonly versions: BoundedCache<Promise<RegisteredSchema>>;
   private authorization: Promise<string | undefined> | undefined;
   private requests = 0;
@@ -152,18 +171,43 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     });
   }
 
-  schemaUnderSubject(subject: string, id: number): Promise<RegisteredSchema> {
+  async schemaUnderSubject(subject: string, id: number): Promise<RegisteredSchema> {
+    const { version: _version, ...registered } = await this.lookUpUnderSubject(subject, id);
+    return registered;
+  }
+
+  async versionUnderSubject(subject: string, id: number): Promise<number> {
+    const { version } = await this.lookUpUnderSubject(subject, id);
+    if (version === undefined) throw new SchemaRegistryUnavailableError({ cause: new Error(`look up ${id} under ${subject}: the answer has no version`) });
+    return version;
+  }
+
+  async subjectVersion(subject: string, version: number | 'latest'): Promise<SubjectVersion> {
+    if (version !== 'latest') return { ...(await this.schemaVersion(subject, version)), version };
+    // The latest version may change, so it is asked for each time (a v3 request asks once).
+    const answer = await this.send('GET', `/subjects/${encodeURIComponent(subject)}/versions/latest`);
+    const what = `the latest version of subject "${subject}"`;
+    if (answer.status === 404) throw new SchemaNotFoundError(`subject "${subject}" has no schema`);
+    const { body } = answer;
+    if (!isPlainObject(body) || typeof body.id !== 'number' || typeof body.version !== 'number') throw this.unavailable(answer, what);
+    return { ...registeredOf(answer, body.id, what, () => this.unavailable(answer, what)), version: body.version };
+  }
+
+  private lookUpUnderSubject(subject: string, id: number): Promise<RegisteredSchema & { version: number | undefined }> {
     return this.underSubject.memo(`${subject}\u0000${id}`, async () => {
       const registered = await this.schemaById(id);
       // Looking the schema up under the subject works with every Confluent-compatible registry
-      // (unlike GET /schemas/ids/{id}/versions): it answers the id the subject holds it under.
+      // (unlike GET /schemas/ids/{id}/versions): it answers the id and version the subject holds it under.
       // A schema with references is looked up with them, as the registry parses it with them.
       const answer = await this.send(
         'POST',
         `/subjects/${encodeURIComponent(subject)}`,
         schemaBody(registered.format, registered.schema, registered.references),
       );
-      if (answer.status === 200 && isPlainObject(answer.body) && answer.body.id === id) return registered;
+      const { body } = answer;
+      // The version is only the v3 answer's to report: an answer without one still places the id under the subject.
+      if (answer.status === 200 && isPlainObject(body) && body.id === id)
+        return { ...registered, version: typeof body.version === 'number' ? body.version : undefined };
       if (answer.status === 200 || answer.status === 404) throw new SchemaNotFoundError(`schema id ${id} is not registered under subject "${subject}"`);
       throw this.unavailable(answer, `look up ${id} under ${subject}`);
     });

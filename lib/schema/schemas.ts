@@ -22,6 +22,15 @@ export interface PreparedSchema {
 /** How a request names its schema: by text, or by id. */
 export type SchemaRef = { schema: string } | { id: number };
 
+/** How a REST Proxy v3 record names a schema its subject already holds: by id, by version, or the latest. */
+export type SubjectSchemaRef = { id: number } | { version: number | 'latest' };
+
+/** A schema a subject holds, ready to encode with: its format and its version there besides. */
+export interface SubjectSchema extends PreparedSchema {
+  format: SchemaFormat;
+  version: number;
+}
+
 /** What Lambda's schema registry integration says of a delivered key or value (`keySchemaMetadata` / `valueSchemaMetadata`). */
 export interface DeliveredSchemaMetadata {
   dataFormat?: string;
@@ -40,6 +49,13 @@ export interface DecodedData {
 /** The name of a format in messages. */
 export function formatName(format: SchemaFormat): string {
   return format === SchemaFormat.Json ? 'JSON Schema' : format === SchemaFormat.Avro ? 'Avro' : 'Protobuf';
+}
+
+/** Rethrows a registry's not-found error with the request's field in front. */
+function naming(field: string): (error: unknown) => never {
+  return (error) => {
+    throw error instanceof SchemaNotFoundError ? new SchemaNotFoundError(`${field}: ${error.message}`, { cause: error }) : error;
+  };
 }
 
 /** ` at .total` for a mismatch inside a decoded value; nothing for one of the whole value. */
@@ -100,15 +116,52 @@ export class Schemas {
       const id = await this.confluent(field).register(subject, format, ref.schema);
       return { id, codec };
     }
-    const registered = await this.confluent(field)
-      .schemaUnderSubject(subject, ref.id)
-      .catch((error: unknown) => {
-        throw error instanceof SchemaNotFoundError ? new SchemaNotFoundError(`${field}: ${error.message}`, { cause: error }) : error;
-      });
+    const registered = await this.confluent(field).schemaUnderSubject(subject, ref.id).catch(naming(field));
     if (registered.format !== format) {
       throw new SchemaNotFoundError(`${field}: schema id ${ref.id} is a ${formatName(registered.format)} schema, not ${formatName(format)}`);
     }
     return { id: ref.id, codec: await this.registeredCodec(registered) };
+  }
+
+  /**
+   * The schema with `id`, as registered (a record name strategy reads its text to name the subject).
+   *
+   * @param field - the request's field named in errors.
+   * @throws {SchemaNotFoundError} when the id is unknown.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  async registered(id: number, field: string): Promise<RegisteredSchema> {
+    return this.confluent(field).schemaById(id).catch(naming(field));
+  }
+
+  /**
+   * The schema `ref` names under `subject`, in whatever format the registry holds it, ready to
+   * encode with, and its version there.
+   *
+   * @throws {SchemaNotFoundError} for an id not registered under `subject`, or a subject or version that does not exist.
+   * @throws {SchemaInvalidError} for a registered schema that does not parse here.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  async prepareUnderSubject(subject: string, ref: SubjectSchemaRef, field: string): Promise<SubjectSchema> {
+    const registry = this.confluent(field);
+    const held = await ('id' in ref
+      ? Promise.all([registry.schemaUnderSubject(subject, ref.id), registry.versionUnderSubject(subject, ref.id)]).then(([schema, version]) => ({
+          ...schema,
+          version,
+        }))
+      : registry.subjectVersion(subject, ref.version)
+    ).catch(naming(field));
+    return { id: held.id, format: held.format, version: held.version, codec: await this.registeredCodec(held) };
+  }
+
+  /**
+   * The version `subject` holds the schema with `id` under.
+   *
+   * @throws {SchemaNotFoundError} when it does not hold it.
+   * @throws {SchemaRegistryUnavailableError} when the registry cannot answer.
+   */
+  async versionUnderSubject(subject: string, id: number, field: string): Promise<number> {
+    return this.confluent(field).versionUnderSubject(subject, id).catch(naming(field));
   }
 
   /**

@@ -156,7 +156,7 @@ export class FailureRecordError extends Error {}
  *
  * @throws {FailureRecordError} when the value is not a failure document with a one-record payload.
  */
-export function readFailureMessage(value: Buffer | null, headers: readonly { name: string; value: Buffer }[]): ReadFailure {
+export function readFailureMessage(value: Buffer | null, headers: readonly { name: string; value: Buffer | null }[]): ReadFailure {
   let document: FailureDocument;
   try {
     document = JSON.parse(value?.toString('utf8') ?? '') as FailureDocument;
@@ -167,7 +167,7 @@ export function readFailureMessage(value: Buffer | null, headers: readonly { nam
     throw new FailureRecordError('the value is not a failure document (requestContext.condition, version "1.0")');
   }
   const reasonHeader = headers.find(({ name }) => name === FAILURE_REASON_HEADER);
-  const reason = reasonHeader === undefined ? {} : { reason: reasonHeader.value.toString('utf8') };
+  const reason = reasonHeader?.value == null ? {} : { reason: reasonHeader.value.toString('utf8') };
   if (document.payload === undefined) return { document, ...reason };
   let decoded: ReturnType<typeof decodeKafkaEvent>;
   try {

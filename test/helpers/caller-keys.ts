@@ -43,7 +43,7 @@ export const fakeCallerCheck: CallerCheck = (header) => {
  * The caller digest a `v1.<key id>.<digest>.<mac>` header names, as `sha256:<hex>`, read by
  * hand from the documented format (its MAC unchecked); undefined for anything else.
  */
-export function digestInHeader(header: string | readonly string[] | undefined): string | undefined {
+export function digestInHeader(header: string | null | readonly (string | null)[] | undefined): string | undefined {
   const parts = typeof header === 'string' ? header.split('.') : undefined;
   if (parts?.length !== 4 || parts[0] !== 'v1') return undefined;
   return `sha256:${Buffer.from(parts[2] as string, 'base64url').toString('hex')}`;

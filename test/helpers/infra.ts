@@ -72,6 +72,17 @@ export async function createTestTopic(prefix = 'topic', numPartitions = 3): Prom
   return topic;
 }
 
+/** How many records `topic` holds in all, from its partitions' high watermarks. */
+export async function topicRecordCount(topic: string): Promise<number> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Creates the tables named in `config`. */
 export async function createTestTables(config: AppConfig, client: DynamoDBClient = testDynamo()): Promise<void> {
   await ensureTables(client, config.tables);

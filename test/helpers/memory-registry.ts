@@ -54,6 +54,20 @@ export function memoryRegistry(): MemoryRegistry {
       if (entry === undefined) throw new SchemaNotFoundError(`schema id ${id} is not registered`);
       return registered(entry);
     },
+    async versionUnderSubject(subject, id) {
+      calls.push(`version under ${subject} ${id}`);
+      const entry = byId.get(id);
+      if (entry === undefined || !entry.subjects.has(subject)) throw new SchemaNotFoundError(`schema id ${id} is not registered under subject "${subject}"`);
+      // Versions in the order the subject took its schemas.
+      return [...byId.values()].filter((other) => other.subjects.has(subject)).indexOf(entry) + 1;
+    },
+    async subjectVersion(subject, version) {
+      calls.push(`subject ${subject} ${version}`);
+      const held = [...byId.values()].filter((entry) => entry.subjects.has(subject));
+      const entry = version === 'latest' ? held[held.length - 1] : held[version - 1];
+      if (entry === undefined) throw new SchemaNotFoundError(`subject "${subject}" has no ${version === 'latest' ? 'schema' : `version ${version}`}`);
+      return { id: entry.id, format: entry.format, schema: entry.schema, version: held.indexOf(entry) + 1 };
+    },
     async schemaUnderSubject(subject, id) {
       calls.push(`under ${subject} ${id}`);
       const entry = byId.get(id);

@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { directProducer } from '../../../chaos/lib/produce-direct';
-import { createTestTopic, testBrokers, testKafka, waitFor } from '../../helpers/infra';
+import { createTestTopic, topicRecordCount, testBrokers, testKafka, waitFor } from '../../helpers/infra';
 
 /** A producer that tries once, to find out whether the broker still takes writes to a topic. */
 function probeProducer(): Producer {
@@ -27,16 +27,6 @@ async function deleteUnderneath(topic: string, probe: Producer): Promise<void> {
       () => true,
     ),
   );
-}
-
-async function recordsOn(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 describe('the chaos producer', () => {
@@ -67,6 +57,6 @@ describe('the chaos producer', () => {
       await Promise.all([producer.disconnect(), probe.disconnect()]);
     }
     // Two first messages (one from each producer) and a, b, c once each.
-    expect(await recordsOn(accepted)).toBe(5);
+    expect(await topicRecordCount(accepted)).toBe(5);
   });
 });

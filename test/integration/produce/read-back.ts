@@ -8,14 +8,17 @@ export interface ReadRecord {
   offset: number;
   key: Buffer | null;
   value: Buffer | null;
-  headers: Record<string, string | string[]>;
+  /** By name, UTF-8; a null header value (length -1 on the wire) stays null. */
+  headers: Record<string, string | null | (string | null)[]>;
 }
 
 function headersOf(message: KafkaMessage): ReadRecord['headers'] {
   const result: ReadRecord['headers'] = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (value === undefined) continue;
-    result[name] = Array.isArray(value) ? value.map((item) => item.toString('utf8')) : value.toString('utf8');
+    // kafkajs' types leave it out, but its decoder reads a null header value as null.
+    const text = (item: Buffer | string | null): string | null => (item === null ? null : item.toString('utf8'));
+    result[name] = Array.isArray(value) ? value.map(text) : text(value);
   }
   return result;
 }

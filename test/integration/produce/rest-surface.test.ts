@@ -268,6 +268,26 @@ describe('the REST Proxy surface against the real broker', () => {
       expect(textRead?.value?.toString('utf8')).toBe('café ☕');
     });
 
+    it("writes a null header value as Kafka's null header value, read back as null by a plain kafkajs consumer", async () => {
+      const name = await createTestTopic('surface-null-header', 1);
+      const result = await call('POST', records(clusterId, name), RECORDS, {
+        contentType: 'application/json',
+        body: JSON.stringify({
+          headers: [
+            { name: 'trace', value: b64('t-1') },
+            { name: 'deleted', value: null },
+            { name: 'trace', value: null },
+          ],
+          value: { type: 'STRING', data: 'v' },
+        }),
+      });
+      expect(reports(result)).toEqual([expect.objectContaining({ error_code: 200, offset: 0, value: { type: 'STRING', size: 1 } })]);
+      const [read] = await readBack(name, 1);
+      expect(read?.headers.deleted).toBeNull();
+      expect(read?.headers.trace).toEqual(['t-1', null]);
+      expect(read?.headers['message-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
     it('answers several records in one body with one report each, in order, a failed one in its place while the others go', async () => {
       const name = await createTestTopic('surface-stream', 1);
       const body = [

@@ -12,24 +12,14 @@ import { ConfluentSchemaRegistry } from '../../../lib/schema/registry-client';
 import { createProduceRuntime, type ProduceRuntime } from '../../../lib/produce';
 import { freePort } from '../../../local/ports';
 import { produceEvent } from '../../helpers/http-events';
-import { createTestTables, createTestTopic, testConfig, testKafka, testSchemaRegistryUrl } from '../../helpers/infra';
+import { createTestTables, createTestTopic, topicRecordCount, testConfig, testSchemaRegistryUrl } from '../../helpers/infra';
+import { ORDER_AVRO } from '../../helpers/order-schemas';
 import { readBack } from '../produce/read-back';
 
 const AVRO = 'application/vnd.kafka.avro.v2+json';
 const JSON_SCHEMA = 'application/vnd.kafka.jsonschema.v2+json';
 const PROTOBUF = 'application/vnd.kafka.protobuf.v2+json';
 
-const ORDER_AVRO = JSON.stringify({
-  type: 'record',
-  name: 'Order',
-  namespace: 'test.orders',
-  fields: [
-    { name: 'id', type: 'string' },
-    { name: 'quantity', type: 'int' },
-    { name: 'total', type: 'long' },
-    { name: 'note', type: ['null', 'string'], default: null },
-  ],
-});
 const ORDER_PROTO = 'syntax = "proto3";\npackage test.orders;\nmessage Order {\n  string id = 1;\n  int32 quantity = 2;\n  int64 total = 3;\n}\n';
 const ORDER_JSON_SCHEMA = JSON.stringify({
   type: 'object',
@@ -39,16 +29,6 @@ const ORDER_JSON_SCHEMA = JSON.stringify({
 
 function body(result: { body?: string }): Record<string, unknown> {
   return JSON.parse(result.body as string) as Record<string, unknown>;
-}
-
-async function recordCount(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 describe('schema formats on produce, against the real broker and registry', () => {
@@ -212,7 +192,7 @@ describe('schema formats on produce, against the real broker and registry', () =
     expect(body(result).error_code).toBe(errorCode);
     // Whole messages, in the API's terms.
     expect(body(result).message).toBe(message);
-    expect(await recordCount(topic)).toBe(0);
+    expect(await topicRecordCount(topic)).toBe(0);
   });
 
   it('answers an id registered under another subject with 42207', async () => {
@@ -230,7 +210,7 @@ describe('schema formats on produce, against the real broker and registry', () =
       error_code: 42207,
       message: `value_schema_id: schema id ${body(registered).value_schema_id} is not registered under subject "${topic}-value"`,
     });
-    expect(await recordCount(topic)).toBe(0);
+    expect(await topicRecordCount(topic)).toBe(0);
   });
 
   it('answers 503 with a fixed message when the registry cannot be reached, naming no host', async () => {
@@ -242,7 +222,7 @@ describe('schema formats on produce, against the real broker and registry', () =
       const result = await unreachable.handler(produceEvent(topic, { value_schema: '"string"', records: [{ value: 'v' }] }, { contentType: AVRO }));
       expect(result.statusCode).toBe(503);
       expect(body(result)).toEqual({ error_code: 50304, message: 'the schema registry is unavailable; retry later' });
-      expect(await recordCount(topic)).toBe(0);
+      expect(await topicRecordCount(topic)).toBe(0);
     } finally {
       await unreachable.close();
     }

@@ -25,3 +25,17 @@ describe('readJson member names with colliding hashes', () => {
     expect(read).toEqual({ [first]: 1, [second]: 2 });
   });
 });
+
+describe('readJson strings at a token place', () => {
+  const tokens = { array: 'token' } as const;
+
+  it('reads each as itself, from the name table or not: short, long, escaped, colliding', () => {
+    const long = 'x'.repeat(40);
+    const read = readJson(Buffer.from(`["STRING","JSON","STRING","hpfo","0rja","${long}","caf\\u00e9","é"]`), tokens);
+    expect(read).toEqual(['STRING', 'JSON', 'STRING', 'hpfo', '0rja', long, 'café', 'é']);
+  });
+
+  it('reads a value that is not a string as a plain one', () => {
+    expect(readJson(Buffer.from('[1, true, null, {"a": 1}]'), tokens)).toEqual([1, true, null, expect.objectContaining({ bytes: Buffer.from('{"a":1}') })]);
+  });
+});

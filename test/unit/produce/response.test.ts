@@ -88,7 +88,7 @@ describe('produceResponseText: entries of other shapes', () => {
 
 describe('withMessageIds', () => {
   const record = (headers: { name: string; value: Buffer }[] = []) => ({ key: null, value: Buffer.from('v'), headers });
-  const ids = (records: ReturnType<typeof withMessageIds>) => records.map((r) => r.headers.find((h) => h.name === 'message-id')?.value.toString());
+  const ids = (records: ReturnType<typeof withMessageIds>) => records.map((r) => r.headers.find((h) => h.name === 'message-id')?.value?.toString());
 
   it('keeps the client message-id header', () => {
     const records = withMessageIds([record([{ name: 'message-id', value: Buffer.from('mine') }])], 'key', () => 'fresh');

@@ -24,6 +24,8 @@ const awayRegistry: SchemaRegistry = {
   schemaById: async () => Promise.reject(new SchemaRegistryUnavailableError()),
   schemaUnderSubject: async () => Promise.reject(new SchemaRegistryUnavailableError()),
   schemaVersion: async () => Promise.reject(new SchemaRegistryUnavailableError()),
+  versionUnderSubject: async () => Promise.reject(new SchemaRegistryUnavailableError()),
+  subjectVersion: async () => Promise.reject(new SchemaRegistryUnavailableError()),
 };
 
 function runtimeWith(registry: SchemaRegistry, lines: string[] = [], store = new MemoryIdempotencyStore({ returnExisting: true })) {

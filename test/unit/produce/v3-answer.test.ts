@@ -30,10 +30,10 @@ describe('v3RecordsWriter', () => {
       clusterId: 'c-1',
       topic: 'orders',
       types: [
-        { key: 'STRING', value: 'JSON' },
+        { key: { type: 'STRING' }, value: { type: 'JSON' } },
         { key: undefined, value: undefined },
-        { key: undefined, value: 'BINARY' },
-        { key: undefined, value: 'STRING' },
+        { key: undefined, value: { type: 'BINARY' } },
+        { key: undefined, value: { type: 'STRING' } },
         { key: undefined, value: undefined },
       ],
     }));
@@ -56,8 +56,8 @@ describe('v3RecordsWriter status', () => {
     clusterId: 'c-1',
     topic: 'orders',
     types: [
-      { key: undefined, value: 'STRING' },
-      { key: undefined, value: 'STRING' },
+      { key: undefined, value: { type: 'STRING' } },
+      { key: undefined, value: { type: 'STRING' } },
     ],
   }));
 
@@ -80,9 +80,9 @@ describe('v3BatchWriter', () => {
       topic: 'orders',
       ids: ['1', '2', '3'],
       types: [
-        { key: undefined, value: 'STRING' },
+        { key: undefined, value: { type: 'STRING' } },
         { key: undefined, value: undefined },
-        { key: 'BINARY', value: 'JSON' },
+        { key: { type: 'BINARY' }, value: { type: 'JSON' } },
       ],
     }));
     expect(writer.completeStatus).toBe(207);

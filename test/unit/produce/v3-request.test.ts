@@ -6,6 +6,7 @@ import {
   InvalidBatchError,
   PartitionNotFoundError,
   PayloadTooLargeError,
+  SchemaArgumentsError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../../../lib/errors';
@@ -45,7 +46,7 @@ describe('readV3RecordsRequest', () => {
     const record = slot as ProduceRecord;
     expect(text(record.key)).toBe('ké');
     expect(text(record.value)).toBe('{"n":1.50,"big":12345678901234567890}');
-    expect(record.headers.map((header) => [header.name, header.value.toString()])).toEqual([
+    expect(record.headers.map((header) => [header.name, header.value?.toString()])).toEqual([
       ['h', '1'],
       ['h', '2'],
     ]);
@@ -86,16 +87,20 @@ describe('readV3RecordsRequest', () => {
       '{"value": {"type": "XML", "data": "x"}}',
       new ValidationError('value.type: must be one of BINARY, JSON, STRING, AVRO, JSONSCHEMA, PROTOBUF'),
     ],
-    ['no type', '{"value": {"data": 1}}', new ValidationError('value.type: is required, one of BINARY, STRING, JSON')],
     [
-      'a schema without a type',
-      '{"value": {"schema_id": 1, "data": 1}}',
-      new ValidationError('value.type: is required, one of BINARY, STRING, JSON; records with a schema (schema_id) are not served on this route yet'),
+      'no type (the latest schema) without a registry',
+      '{"value": {"data": 1}}',
+      new ValidationError('value: a value with a schema needs a schema registry, and none is configured'),
     ],
     [
-      'a schema format not served yet',
+      'a schema id without a registry',
+      '{"key": {"schema_id": 1, "data": 1}}',
+      new ValidationError('key: a key with a schema needs a schema registry, and none is configured'),
+    ],
+    [
+      'a schema type with no schema',
       '{"value": {"type": "AVRO", "data": "x"}}',
-      new ValidationError('value.type: AVRO is not served on this route yet; use one of BINARY, STRING, JSON'),
+      new SchemaArgumentsError("value.type: AVRO needs schema, schema_id or schema_version; for the subject's latest schema leave type out"),
     ],
     [
       'a schema field with a plain type',
@@ -139,12 +144,28 @@ describe('readV3RecordsRequest', () => {
       new ValidationError('headers[0].name: "x-caller-id" is set by the API from the authenticated caller and cannot be sent'),
     ],
     [
-      'a null header value',
-      '{"value": {"type": "STRING", "data": "x"}, "headers": [{"name": "h", "value": null}]}',
+      'a header without a value',
+      '{"value": {"type": "STRING", "data": "x"}, "headers": [{"name": "h"}]}',
       new ValidationError('headers[0].value: must be a base64 string'),
+    ],
+    [
+      'a null message-id header',
+      '{"value": {"type": "STRING", "data": "x"}, "headers": [{"name": "message-id", "value": null}]}',
+      new ValidationError('headers[0].value: a "message-id" header must be non-empty UTF-8 text, the id the consumer deduplicates on'),
     ],
   ])('refuses %s in its own slot', async (_, body, error) => {
     expect(await read(body)).toEqual([error]);
+  });
+
+  it("reads a null header value as Kafka's null header value, in its place among the others", async () => {
+    const [slot] = await read(
+      '{"value": {"type": "STRING", "data": "x"}, "headers": [{"name": "a", "value": "MQ=="}, {"name": "n", "value": null}, {"name": "a", "value": ""}]}',
+    );
+    expect((slot as ProduceRecord).headers).toEqual([
+      { name: 'a', value: Buffer.from('1') },
+      { name: 'n', value: null },
+      { name: 'a', value: Buffer.alloc(0) },
+    ]);
   });
 
   it('keeps the records before a body broken in the middle of one, and puts the error in its place', async () => {

@@ -89,6 +89,39 @@ describe('ConfluentSchemaRegistry', () => {
     ]);
   });
 
+  it('answers the version a subject holds an id under, from the same lookup', async () => {
+    const { fetch, calls } = fakeFetch((call) =>
+      call.method === 'GET'
+        ? { status: 200, body: { schema: '"string"' } }
+        : { status: 200, body: { subject: 'a-value', version: 3, id: 5, schema: '"string"' } },
+    );
+    const registry = new ConfluentSchemaRegistry(config, { fetch });
+    expect(await registry.versionUnderSubject('a-value', 5)).toBe(3);
+    expect(await registry.schemaUnderSubject('a-value', 5)).toEqual({ id: 5, format: 'AVRO', schema: '"string"' });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('reads a numbered version of a subject once, and its latest one each time', async () => {
+    const { fetch, calls } = fakeFetch((call) =>
+      call.url.endsWith('/versions/9')
+        ? { status: 404, body: { error_code: 40402, message: 'Version not found' } }
+        : { status: 200, body: { subject: 'a-value', version: 2, id: 6, schemaType: 'PROTOBUF', schema: 'syntax = "proto3";' } },
+    );
+    const registry = new ConfluentSchemaRegistry(config, { fetch });
+    const held = { id: 6, format: 'PROTOBUF', schema: 'syntax = "proto3";', version: 2 };
+    expect(await registry.subjectVersion('a-value', 2)).toEqual(held);
+    expect(await registry.subjectVersion('a-value', 2)).toEqual(held);
+    expect(await registry.subjectVersion('a-value', 'latest')).toEqual(held);
+    expect(await registry.subjectVersion('a-value', 'latest')).toEqual(held);
+    await expect(registry.subjectVersion('a-value', 9)).rejects.toThrow(new SchemaNotFoundError('version 9 of subject "a-value" is not registered'));
+    expect(calls.map((call) => call.url.replace(config.url, ''))).toEqual([
+      '/subjects/a-value/versions/2',
+      '/subjects/a-value/versions/latest',
+      '/subjects/a-value/versions/latest',
+      '/subjects/a-value/versions/9',
+    ]);
+  });
+
   it('answers every failure to reach it with the fixed retriable error, keeping the detail in the cause, and asks again next time', async () => {
     let down = true;
     const { fetch } = fakeFetch(() => (down ? new TypeError('fetch failed: connect ECONNREFUSED 10.0.0.1:8081') : { status: 200, body: { id: 1 } }));

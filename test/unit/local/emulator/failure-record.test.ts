@@ -96,7 +96,7 @@ describe('failureMessage', () => {
     );
     expect(message.key?.toString()).toBe('test-key');
     expect(message.partition).toBeUndefined();
-    expect(message.headers.map(({ name, value }) => [name, value.toString()])).toEqual([['x-failure-reason', 'not JSON']]);
+    expect(message.headers.map(({ name, value }) => [name, value?.toString()])).toEqual([['x-failure-reason', 'not JSON']]);
     expect(JSON.parse(message.value?.toString() ?? '')).toMatchObject({ requestContext: { approximateInvokeCount: 2 } });
   });
 
