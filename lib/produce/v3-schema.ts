@@ -151,7 +151,8 @@ async function subjectOf(spec: Spec, side: 'key' | 'value', topic: string, named
     name = await recordNameOf(format, schema);
   } catch (error) {
     if (!(error instanceof SchemaParseFailure)) throw error;
-    throw new SchemaInvalidError(`${side}.schema: not a valid ${formatName(format)} schema: ${error.message}`);
+    // The parser's own words stay in the cause (logged with the request id), never in the answer.
+    throw new SchemaInvalidError(`${side}.schema: not a valid ${formatName(format)} schema`, { cause: error });
   }
   if (name === undefined) throw new SchemaArgumentsError(`${side}.subject_name_strategy: ${spec.strategy} needs a record name; this JSON Schema has no title`);
   return spec.strategy === 'RECORD_NAME' ? name : `${topic}-${name}`;

@@ -66,10 +66,7 @@ describe('encodeV3WithSchema', () => {
       { subject_name_strategy: 'RECORD_NAME', type: 'JSONSCHEMA', schema: '{"type":"string"}' },
       new SchemaArgumentsError('key.subject_name_strategy: RECORD_NAME needs a record name; this JSON Schema has no title'),
     ],
-    [
-      { subject_name_strategy: 'RECORD_NAME', type: 'AVRO', schema: '{"type":' },
-      new SchemaInvalidError('key.schema: not a valid Avro schema: Unexpected end of JSON input'),
-    ],
+    [{ subject_name_strategy: 'RECORD_NAME', type: 'AVRO', schema: '{"type":' }, new SchemaInvalidError('key.schema: not a valid Avro schema')],
     [{ subject_name_strategy: 'TOPIC' }, new ValidationError('key.subject_name_strategy: must be one of TOPIC_NAME, RECORD_NAME, TOPIC_RECORD_NAME')],
     [{ subject: 7 }, new ValidationError('key.subject: must be a non-empty string')],
     [{ schema_id: 2_147_483_648 }, new ValidationError('key.schema_id: must be a schema id (a whole number)')],
