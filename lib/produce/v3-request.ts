@@ -10,6 +10,7 @@ import {
   AppError,
   BodyNotJsonError,
   ClusterNotFoundError,
+  InternalError,
   InvalidBatchError,
   PartitionNotFoundError,
   PayloadTooLargeError,
@@ -149,18 +150,22 @@ function partitionOf(value: unknown): number | undefined {
 /** One v3 record read, with the reports of its key and value. */
 export interface V3Read extends V3RecordTypes {
   record: ProduceRecord;
+  /**
+   * The key's and the value's members when either is written with a schema: that side is null in
+   * `record` until {@link encodeV3Read} encodes it, after the Idempotency-Key is claimed.
+   */
+  unencoded?: { key: unknown; value: unknown };
 }
 
 /**
- * Reads one v3 record (a `ProduceRequest`, or a batch entry when `fields` allows `id`).
- * Synchronous unless a key or value is written with a schema (which may wait for the registry):
- * the plain types never wait, and a hundred awaits per request cost more than the reading itself.
- * A schema is looked for only after every check that needs no waiting, so that a record refused
- * by one of them leaves no registry request behind.
+ * Reads one v3 record (a `ProduceRequest`, or a batch entry when `fields` allows `id`), without
+ * waiting: a key or value written with a schema is checked no further here and left for
+ * {@link encodeV3Read}, the registry's step, which the service runs after the Idempotency-Key
+ * is claimed and within the request's one budget.
  *
- * @throws {AppError} why this record cannot be produced (a promise of it rejects the same way).
+ * @throws {AppError} why this record cannot be produced.
  */
-export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number, scope: V3SchemaScope): V3Read | Promise<V3Read> {
+export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number): V3Read {
   if (!isObject(value)) throw new ValidationError('record: must be an object');
   rejectUnknownFields(value, fields, RECORD_PATH);
   const keyKind = dataKind(value.key, 'key');
@@ -170,23 +175,37 @@ export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs:
   const headers = parseHeaders(value.headers, NO_PATH);
   const timestampMs = timestampOf(value.timestamp, nowMs);
   const partition = partitionOf(value.partition_id);
+  const read = v3Read(keyBytes, valueBytes, headers, timestampMs, partition, plainReport(keyKind), plainReport(valueKind));
   if (keyKind === SCHEMA || valueKind === SCHEMA) {
-    return Promise.all([
-      keyKind === SCHEMA ? schemaEncoded(value.key, 'key', scope) : undefined,
-      valueKind === SCHEMA ? schemaEncoded(value.value, 'value', scope) : undefined,
-    ]).then(([key, data]) =>
-      v3Read(
-        key === undefined ? keyBytes : key.bytes,
-        data === undefined ? valueBytes : data.bytes,
-        headers,
-        timestampMs,
-        partition,
-        key === undefined ? plainReport(keyKind) : key.report,
-        data === undefined ? plainReport(valueKind) : data.report,
-      ),
-    );
+    read.unencoded = { key: keyKind === SCHEMA ? value.key : undefined, value: valueKind === SCHEMA ? value.value : undefined };
   }
-  return v3Read(keyBytes, valueBytes, headers, timestampMs, partition, plainReport(keyKind), plainReport(valueKind));
+  return read;
+}
+
+/**
+ * Encodes the schema'd key or value, or both, of a record read: the schema is resolved (the
+ * registry, or the scope's cache) only after every check that needs no waiting, so that a
+ * record refused by one of them leaves no registry request behind.
+ *
+ * @throws {AppError} why this record cannot be produced: the schema'd formats' errors (42203,
+ *   42205, 42207, 400 for members that do not go together, 503 for a registry away).
+ */
+export async function encodeV3Read(read: V3Read, scope: V3SchemaScope): Promise<V3Read> {
+  const { unencoded, record } = read;
+  if (unencoded === undefined) return read;
+  const [key, data] = await Promise.all([
+    unencoded.key === undefined ? undefined : schemaEncoded(unencoded.key, 'key', scope),
+    unencoded.value === undefined ? undefined : schemaEncoded(unencoded.value, 'value', scope),
+  ]);
+  return v3Read(
+    key === undefined ? record.key : key.bytes,
+    data === undefined ? record.value : data.bytes,
+    record.headers,
+    record.timestampMs,
+    record.partition,
+    key === undefined ? read.key : key.report,
+    data === undefined ? read.value : data.report,
+  );
 }
 
 const RECORD_PATH = (): string => 'record';
@@ -196,7 +215,7 @@ function v3Read(
   key: Buffer | null,
   value: Buffer | null,
   headers: ProduceRecord['headers'],
-  timestampMs: number,
+  timestampMs: ProduceRecord['timestampMs'],
   partition: number | undefined,
   keyReport: V3DataReport | undefined,
   valueReport: V3DataReport | undefined,
@@ -206,49 +225,74 @@ function v3Read(
   return { record, key: keyReport, value: valueReport };
 }
 
-/** The slot of a record refused on its own; an unexpected failure is no client's to read, so it is thrown. */
-function refused(error: unknown, types: V3RecordTypes[]): AppError {
+/** The error of a record refused on its own; an unexpected failure is no client's to read, so it is thrown. */
+function refusal(error: unknown): AppError {
   if (!(error instanceof AppError)) throw error;
-  types.push({ key: undefined, value: undefined });
   return error;
 }
 
-/** The slots of `values`, in order: read without waiting, unless an encoder must wait. */
-async function slotsOf(
-  values: readonly unknown[],
-  fields: ReadonlySet<string>,
-  context: V3ReadContext,
-  topic: string,
-  types: V3RecordTypes[],
-): Promise<RecordSlot[]> {
-  const slots: RecordSlot[] = [];
-  const scope: V3SchemaScope = { topic, schemas: context.schemas, resolved: new Map() };
-  // The records of a request that name no timestamp are stamped with the request's time, read once.
-  let nowMs: number | undefined;
-  const requestNowMs = (): number => {
-    nowMs ??= context.nowMs();
-    return nowMs;
+const NO_TYPES: V3RecordTypes = Object.freeze({ key: undefined, value: undefined });
+
+/**
+ * The slot of a record whose schema'd side is not encoded yet. It is a refusal, so that a
+ * record the encoding step never reached is answered as not sent, never sent with a null side.
+ */
+const notEncoded = (): AppError => new InternalError('the record was not encoded with its schema');
+
+/**
+ * The records of one v3 request: read at once, in order, into `slots` and `types` (each record's
+ * key and value reports); the records written with a schema are encoded by `encode`, in order.
+ */
+function v3Slots(context: V3ReadContext, topic: string) {
+  const types: V3RecordTypes[] = [];
+  // The positions of the records read with a schema'd side, and what was read of them.
+  const unencoded: { position: number; read: V3Read }[] = [];
+  return {
+    types,
+    read(values: readonly unknown[], fields: ReadonlySet<string>): RecordSlot[] {
+      const slots: RecordSlot[] = [];
+      // The records of a request that name no timestamp are stamped with the request's time, read once.
+      let nowMs: number | undefined;
+      const requestNowMs = (): number => {
+        nowMs ??= context.nowMs();
+        return nowMs;
+      };
+      for (const value of values) {
+        let read: V3Read;
+        try {
+          read = readV3Record(value, fields, requestNowMs);
+        } catch (error) {
+          slots.push(refusal(error));
+          types.push(NO_TYPES);
+          continue;
+        }
+        if (read.unencoded !== undefined) {
+          unencoded.push({ position: slots.length, read });
+          slots.push(notEncoded());
+        } else {
+          slots.push(read.record);
+        }
+        // The read carries its key and value reports: it is the record's entry of `types`.
+        types.push(read);
+      }
+      return slots;
+    },
+    async encode(slots: RecordSlot[]): Promise<RecordSlot[]> {
+      const scope: V3SchemaScope = { topic, schemas: context.schemas, resolved: new Map() };
+      // One after another: the records of a request mostly name one schema, resolved by the first.
+      for (const { position, read } of unencoded) {
+        try {
+          const done = await encodeV3Read(read, scope);
+          slots[position] = done.record;
+          types[position] = done;
+        } catch (error) {
+          slots[position] = refusal(error);
+          types[position] = NO_TYPES;
+        }
+      }
+      return slots;
+    },
   };
-  for (const value of values) {
-    let read: V3Read | Promise<V3Read>;
-    try {
-      read = readV3Record(value, fields, requestNowMs, scope);
-    } catch (error) {
-      slots.push(refused(error, types));
-      continue;
-    }
-    let done: V3Read;
-    try {
-      done = read instanceof Promise ? await read : read;
-    } catch (error) {
-      slots.push(refused(error, types));
-      continue;
-    }
-    // The read carries its key and value reports: it is the record's entry of `types`.
-    types.push(done);
-    slots.push(done.record);
-  }
-  return slots;
 }
 
 /**
@@ -257,7 +301,8 @@ async function slotsOf(
  * and nothing after it can be read.
  */
 export function readV3RecordsRequest(request: HttpRequest, context: V3ReadContext): ProduceCommand {
-  const types: V3RecordTypes[] = [];
+  const records = v3Slots(context, request.params.topic_name as string);
+  const { types } = records;
   let clusterId = '';
   return {
     request,
@@ -279,13 +324,14 @@ export function readV3RecordsRequest(request: HttpRequest, context: V3ReadContex
       if (count > context.limits.maxRecordsPerRequest) {
         throw new PayloadTooLargeError(`${count} records; the limit is ${context.limits.maxRecordsPerRequest}`);
       }
-      const slots = await slotsOf(values, RECORD_FIELDS, context, request.params.topic_name as string, types);
+      const slots = records.read(values, RECORD_FIELDS);
       if (error !== undefined) {
-        types.push({ key: undefined, value: undefined });
+        types.push(NO_TYPES);
         slots.push(new BodyNotJsonError(`record ${values.length} is not JSON: ${error.message}`));
       }
       return slots;
     },
+    encode: records.encode,
     writer: v3RecordsWriter(() => ({ clusterId, topic: request.params.topic_name as string, types })),
   };
 }
@@ -314,7 +360,8 @@ function batchEntries(body: unknown, limits: ProduceLimits): { entries: unknown[
 
 /** `POST .../records:batch`: each entry produced or refused on its own, reported by its id (207). */
 export function readV3BatchRequest(request: HttpRequest, context: V3ReadContext): ProduceCommand {
-  const types: V3RecordTypes[] = [];
+  const records = v3Slots(context, request.params.topic_name as string);
+  const { types } = records;
   let clusterId = '';
   let ids: string[] = [];
   return {
@@ -332,8 +379,9 @@ export function readV3BatchRequest(request: HttpRequest, context: V3ReadContext)
       }
       const batch = batchEntries(body, context.limits);
       ids = batch.ids;
-      return slotsOf(batch.entries, ENTRY_FIELDS, context, request.params.topic_name as string, types);
+      return records.read(batch.entries, ENTRY_FIELDS);
     },
+    encode: records.encode,
     writer: v3BatchWriter(() => ({ clusterId, topic: request.params.topic_name as string, types, ids })),
   };
 }

@@ -1,7 +1,13 @@
 /** The produce service with a fake producer, the in-memory store and a hand-moved clock. */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/config';
-import { KafkaUnavailableError, PartitionNotFoundError, ProduceTimeoutError, SchemaRegistryUnavailableError } from '../../../lib/errors';
+import {
+  IdempotencyKeyMismatchError,
+  KafkaUnavailableError,
+  PartitionNotFoundError,
+  ProduceTimeoutError,
+  SchemaRegistryUnavailableError,
+} from '../../../lib/errors';
 import type { RecordProducer, SendOutcome } from '../../../lib/kafka/producer';
 import { silentLogger } from '../../../lib/logger';
 import type { MetricsRecorder } from '../../../lib/observability/metrics';
@@ -10,7 +16,10 @@ import type { RecordSlot } from '../../../lib/produce/command';
 import { ProduceService } from '../../../lib/produce/service';
 import { readV2TopicRequest } from '../../../lib/produce/v2-request';
 import { readV3RecordsRequest } from '../../../lib/produce/v3-request';
+import type { SchemaRegistry } from '../../../lib/schema/registry-client';
+import { Schemas } from '../../../lib/schema/schemas';
 import { FakeClock } from '../../helpers/fake-clock';
+import { memoryRegistry } from '../../helpers/memory-registry';
 import { TEST_CALLER_KEYS } from '../../helpers/caller-keys';
 import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store';
 
@@ -70,19 +79,24 @@ function setup(
       settings,
     );
   const produce = (records: unknown[], idempotencyKey?: string) => service.produce(command(records, idempotencyKey));
-  const produceV3 = (body: string) =>
+  const produceV3 = (body: string, options: { idempotencyKey?: string; schemas?: Schemas } = {}) =>
     service.produce(
       readV3RecordsRequest(
         {
           route: { method: 'POST', path: '/v3/clusters/{cluster_id}/topics/{topic_name}/records', operation: 'produceRecords', api: 'v3' },
           params: { cluster_id: 'c-1', topic_name: 'orders' },
           contentType: 'application/json',
-          idempotencyKey: undefined,
+          idempotencyKey: options.idempotencyKey,
           body: Buffer.from(body),
           authorizer: undefined,
           baseUrl: 'https://api.example.com',
         },
-        { limits: settings, clusterId: async () => 'c-1', nowMs: () => clock.nowMs() },
+        {
+          limits: settings,
+          clusterId: async () => 'c-1',
+          nowMs: () => clock.nowMs(),
+          ...(options.schemas === undefined ? {} : { schemas: async () => options.schemas as Schemas }),
+        },
       ),
     );
   return { store, clock, service, command, produce, produceV3, partitionCalls, sendCalls, counts, durations };
@@ -168,6 +182,29 @@ describe('ProduceService', () => {
     await expect(parts.service.produce(hangingRegistry)).rejects.toThrow(SchemaRegistryUnavailableError);
     expect(parts.sendCalls).toEqual([]);
     // Given up (its lease ended), so the client's retry takes the key at once.
+    expect([...parts.store.items.values()]).toEqual([expect.objectContaining({ status: 'IN_PROGRESS', leaseExpiresAtMs: 0 })]);
+  });
+
+  it('on v3, asks the registry nothing before the claim: a key used for another body is refused without a registry call', async () => {
+    const parts = setup({});
+    expect((await parts.produceV3('{"value": {"type": "STRING", "data": "x"}}', { idempotencyKey: 'key-1' })).statusCode).toBe(200);
+    const registry = memoryRegistry();
+    registry.put(1, 'AVRO', '"string"', 'orders-value');
+    await expect(parts.produceV3('{"value": {"schema_id": 1, "data": "x"}}', { idempotencyKey: 'key-1', schemas: new Schemas(registry) })).rejects.toThrow(
+      IdempotencyKeyMismatchError,
+    );
+    expect(registry.calls).toEqual([]);
+    expect(parts.sendCalls).toHaveLength(1);
+  });
+
+  it('on v3, ends a registry that does not answer with the one budget: 503, nothing sent, the key given up', async () => {
+    const parts = setup({}, loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', PRODUCE_TIMEOUT_MS: '100' }).produce);
+    // A registry that never answers any question.
+    const registry = Object.fromEntries(Object.keys(memoryRegistry()).map((name) => [name, () => new Promise(() => undefined)])) as unknown as SchemaRegistry;
+    await expect(parts.produceV3('{"value": {"schema_id": 1, "data": "x"}}', { idempotencyKey: 'key-1', schemas: new Schemas(registry) })).rejects.toThrow(
+      SchemaRegistryUnavailableError,
+    );
+    expect(parts.sendCalls).toEqual([]);
     expect([...parts.store.items.values()]).toEqual([expect.objectContaining({ status: 'IN_PROGRESS', leaseExpiresAtMs: 0 })]);
   });
 

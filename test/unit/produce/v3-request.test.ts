@@ -35,7 +35,12 @@ function request(body: string, { cluster = 'cluster-1', contentType = 'applicati
   };
 }
 
-const read = (body: string, options = {}): Promise<RecordSlot[]> => Promise.resolve(readV3RecordsRequest(request(body, options), context).read());
+/** The slots of a body, read and encoded as the service does. */
+async function read(body: string, options = {}): Promise<RecordSlot[]> {
+  const command = readV3RecordsRequest(request(body, options), context);
+  const slots = await command.read();
+  return command.encode === undefined ? slots : command.encode(slots);
+}
 const text = (bytes: Buffer | null): string | null => (bytes === null ? null : bytes.toString('utf8'));
 
 describe('readV3RecordsRequest', () => {

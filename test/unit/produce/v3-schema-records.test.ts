@@ -3,8 +3,8 @@
  * memory) and answered by the records and batch writers; and the plain types' edges around them.
  */
 import { describe, expect, it } from 'vitest';
-import { SchemaArgumentsError, ValidationError, type AppError } from '../../../lib/errors';
-import type { RecordOutcome, RecordSlot } from '../../../lib/produce/command';
+import { InternalError, SchemaArgumentsError, ValidationError, type AppError } from '../../../lib/errors';
+import type { ProduceCommand, RecordOutcome, RecordSlot } from '../../../lib/produce/command';
 import { readHttpRequest } from '../../../lib/produce/route';
 import { readV3BatchRequest, readV3RecordsRequest, type V3ReadContext } from '../../../lib/produce/v3-request';
 import type { ProduceRecord } from '../../../lib/produce/validation';
@@ -30,6 +30,12 @@ function registryWithSchemas(): Schemas {
 
 const event = (body: string, batch = false) =>
   readHttpRequest(httpEvent({ path: `/v3/clusters/c-1/topics/orders/records${batch ? ':batch' : ''}`, headers: { 'content-type': 'application/json' }, body }));
+/** Reads a command's records and encodes them, as the service does (encoding after the claim). */
+async function readAndEncode(command: ProduceCommand): Promise<RecordSlot[]> {
+  const slots = await command.read();
+  return command.encode === undefined ? slots : command.encode(slots);
+}
+
 const acked = (slots: readonly RecordSlot[]): RecordOutcome[] =>
   slots.map((slot, index) =>
     slot instanceof Error ? { partition: null, offset: null, error: slot as AppError } : { partition: 0, offset: index, error: null },
@@ -43,7 +49,7 @@ describe('v3 records with schemas', () => {
       ),
       contextWith(registryWithSchemas()),
     );
-    const slots = await command.read();
+    const slots = await readAndEncode(command);
     const [first, second, third] = slots as ProduceRecord[];
     // Avro string "k": length 1 as zig-zag 0x02, then the byte.
     expect(first?.key).toEqual(Buffer.from([0, 0, 0, 0, 1, 0x02, 0x6b]));
@@ -67,13 +73,34 @@ describe('v3 records with schemas', () => {
   });
 
   it('refuses a record with a schema mix in its own slot, the others still read, and needs no registry for a refusal it can tell at once', async () => {
-    const slots = await readV3RecordsRequest(
-      event('{"value":{"type":"AVRO","schema_id":1,"data":"x"}} {"value":{"type":"STRING","data":"y"}} {"key":{"nope":1}}'),
-      contextWith(undefined),
-    ).read();
+    const slots = await readAndEncode(
+      readV3RecordsRequest(
+        event('{"value":{"type":"AVRO","schema_id":1,"data":"x"}} {"value":{"type":"STRING","data":"y"}} {"key":{"nope":1}}'),
+        contextWith(undefined),
+      ),
+    );
     expect(slots[0]).toEqual(new SchemaArgumentsError('value.schema_id: goes with subject or subject_name_strategy only, not with type'));
     expect((slots[1] as ProduceRecord).value?.toString()).toBe('y');
     expect(slots[2]).toEqual(new ValidationError('key.nope: unknown field'));
+  });
+
+  it("reads without the registry, leaving a schema'd record refused as not encoded until the encoding step, which asks the registry in record order", async () => {
+    const registry = memoryRegistry();
+    registry.put(1, 'AVRO', '"string"', 'orders-key');
+    const command = readV3RecordsRequest(
+      event('{"key":{"data":"a"}} {"value":{"type":"STRING","data":"v"}} {"key":{"schema_id":1,"data":"b"}}'),
+      contextWith(new Schemas(registry)),
+    );
+    const slots = await command.read();
+    expect(registry.calls).toEqual([]);
+    // Fails closed: a schema'd record the encoding step never reached is answered, not sent with a null key.
+    expect(slots[0]).toEqual(new InternalError('the record was not encoded with its schema'));
+    expect((slots[1] as ProduceRecord).value?.toString()).toBe('v');
+    expect(slots[2]).toEqual(new InternalError('the record was not encoded with its schema'));
+    const encoded = await (command.encode as NonNullable<ProduceCommand['encode']>)(slots);
+    expect(registry.calls).toEqual(['subject orders-key latest', 'under orders-key 1', 'version under orders-key 1']);
+    expect((encoded[0] as ProduceRecord).key).toEqual(Buffer.from([0, 0, 0, 0, 1, 0x02, 0x61]));
+    expect((encoded[2] as ProduceRecord).key).toEqual(Buffer.from([0, 0, 0, 0, 1, 0x02, 0x62]));
   });
 
   it("answers a batch with schema'd successes by id", async () => {
@@ -81,7 +108,7 @@ describe('v3 records with schemas', () => {
       event('{"entries":[{"id":"a","key":{"data":"k"}},{"id":"b","value":{"schema_id":7,"data":1}}]}', true),
       contextWith(registryWithSchemas()),
     );
-    const slots = await command.read();
+    const slots = await readAndEncode(command);
     const answer = JSON.parse(command.writer.write(slots, acked(slots)).body);
     expect(answer.successes).toEqual([
       expect.objectContaining({ id: 'a', key: { type: 'AVRO', size: 7, subject: 'orders-key', schema_id: 1, schema_version: 1 } }),
@@ -92,7 +119,7 @@ describe('v3 records with schemas', () => {
 
 describe('v3 plain types around the schema members', () => {
   const read = async (value: unknown): Promise<RecordSlot | undefined> =>
-    (await readV3RecordsRequest(event(JSON.stringify({ value })), contextWith(undefined)).read())[0];
+    (await readAndEncode(readV3RecordsRequest(event(JSON.stringify({ value })), contextWith(undefined))))[0];
 
   it.each(['subject', 'subject_name_strategy', 'schema_id', 'schema_version', 'schema'])('refuses %s on a plain type, with data or without', async (member) => {
     expect(await read({ type: 'STRING', data: 'x', [member]: 'y' })).toEqual(new ValidationError(`value.${member}: does not apply to type STRING`));
