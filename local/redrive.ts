@@ -12,6 +12,11 @@
  * (reason, partition, offset range) choose what is redriven, and records they leave out are
  * passed over. The default group name carries the filters, so a filtered redrive never moves
  * an unfiltered one's position.
+ *
+ * A record is written back as its failure record holds it. A null header value held as
+ * `{"name": null}` is written back as Kafka's null value; one held as `{}`, the form Lambda's
+ * events have been reported to give it (`./msk-event.ts`), has lost its name and cannot be:
+ * such values are counted (`nullHeadersLeftOut`) and each record with some logged.
  */
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../lib/config';
@@ -54,6 +59,11 @@ export interface RedriveSummary {
   withoutPayload: number;
   /** Messages that are not failure records. */
   unreadable: number;
+  /**
+   * Null header values of the matching records that their failure records hold as `{}`, without
+   * their names: the redriven records go without them.
+   */
+  nullHeadersLeftOut: number;
   /** Matching records per reason. */
   reasons: Record<string, number>;
   /** Matching records per source topic. */
@@ -65,7 +75,7 @@ export interface RedriveSummary {
 
 /** What to do with one failure record. */
 export type RedriveVerdict =
-  | { kind: 'redrive'; record: ConsumedRecord; reason: string; failedAt: string }
+  | { kind: 'redrive'; record: ConsumedRecord; reason: string; failedAt: string; nullHeadersLeftOut: number }
   | { kind: 'pass-over' }
   | { kind: 'no-payload' }
   | { kind: 'unreadable'; error: string };
@@ -73,6 +83,17 @@ export type RedriveVerdict =
 /** The reason a failure record is counted and filtered by. */
 export function reasonOf(failure: ReadFailure): string {
   return failure.reason ?? failure.document.requestContext.condition;
+}
+
+/** Header entries of the payload's records that are `{}`: null values whose names the event left out. */
+export function namelessHeaderCount(payload: ReadFailure['document']['payload']): number {
+  let count = 0;
+  for (const records of Object.values(payload?.records ?? {})) {
+    for (const record of records) {
+      for (const header of record.headers ?? []) if (Object.keys(header).length === 0) count += 1;
+    }
+  }
+  return count;
 }
 
 /** Decides about one message of the on-failure topic (pure: the filters and the message only). */
@@ -92,7 +113,8 @@ export function redriveVerdict(message: Pick<FetchedRecord, 'value' | 'headers'>
     (filters.partitions === undefined || filters.partitions.includes(record.partition)) &&
     (filters.fromOffset === undefined || record.offset >= filters.fromOffset) &&
     (filters.toOffset === undefined || record.offset <= filters.toOffset);
-  return matches ? { kind: 'redrive', record, reason, failedAt: failure.document.timestamp } : { kind: 'pass-over' };
+  if (!matches) return { kind: 'pass-over' };
+  return { kind: 'redrive', record, reason, failedAt: failure.document.timestamp, nullHeadersLeftOut: namelessHeaderCount(failure.document.payload) };
 }
 
 /**
@@ -130,7 +152,20 @@ export function redriveGroupId(consumerGroupId: string, filters: RedriveFilters)
 
 /** A summary with nothing counted yet. */
 export function emptySummary(mode: RedriveSummary['mode'], onFailureTopic: string, groupId: string): RedriveSummary {
-  return { mode, onFailureTopic, groupId, read: 0, matched: 0, redriven: 0, passedOver: 0, withoutPayload: 0, unreadable: 0, reasons: {}, sourceTopics: {} };
+  return {
+    mode,
+    onFailureTopic,
+    groupId,
+    read: 0,
+    matched: 0,
+    redriven: 0,
+    passedOver: 0,
+    withoutPayload: 0,
+    unreadable: 0,
+    nullHeadersLeftOut: 0,
+    reasons: {},
+    sourceTopics: {},
+  };
 }
 
 /** Adds a verdict to the summary (the counts and the time range). */
@@ -141,6 +176,7 @@ export function tally(summary: RedriveSummary, verdict: RedriveVerdict): void {
   else if (verdict.kind === 'unreadable') summary.unreadable += 1;
   else {
     summary.matched += 1;
+    summary.nullHeadersLeftOut += verdict.nullHeadersLeftOut;
     summary.reasons[verdict.reason] = (summary.reasons[verdict.reason] ?? 0) + 1;
     summary.sourceTopics[verdict.record.topic] = (summary.sourceTopics[verdict.record.topic] ?? 0) + 1;
     if (summary.oldest === undefined || verdict.failedAt < summary.oldest) summary.oldest = verdict.failedAt;
@@ -243,6 +279,13 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
         tally(summary, verdict);
         if (verdict.kind === 'unreadable')
           logger.warn('redrive: not a failure record, passed over', { partition: batch.partition, offset: message.offset, error: verdict.error });
+        if (verdict.kind === 'redrive' && verdict.nullHeadersLeftOut > 0) {
+          logger.warn('redrive: the failure record holds null header values without their names; the record is written back without them', {
+            partition: batch.partition,
+            offset: message.offset,
+            nullHeadersLeftOut: verdict.nullHeadersLeftOut,
+          });
+        }
         if (verdict.kind === 'redrive' && options.apply) {
           const list = writes.get(verdict.record.topic) ?? [];
           list.push(redrivenRecord(verdict.record, message));

@@ -9,7 +9,7 @@ function failed(
   partition: number,
   offset: number,
   failure: Partial<RecordFailure> = {},
-  headers: { name: string; value: Buffer }[] = [{ name: 'message-id', value: Buffer.from(`m-${offset}`) }],
+  headers: { name: string; value: Buffer | null }[] = [{ name: 'message-id', value: Buffer.from(`m-${offset}`) }],
 ): { value: Buffer | null; headers: { name: string; value: Buffer }[] } {
   const record: FetchedRecord = {
     topic: 'events',
@@ -71,6 +71,50 @@ describe('redrivenRecord', () => {
     expect(record.value?.toString()).toBe('{"n":1}');
     expect(record.headers.map(({ name, value }) => [name, value?.toString()])).toEqual([
       ['message-id', 'm-9'],
+      ['redriven-from', 'events-dlq/0/41'],
+    ]);
+  });
+});
+
+describe('redrivenRecord and null header values', () => {
+  const headers = [
+    { name: 'message-id', value: Buffer.from('m-9') },
+    { name: 'trace', value: null },
+    { name: 'h', value: Buffer.from('a') },
+    { name: 'h', value: null },
+  ];
+
+  it("leaves out, counts and tells what the emulator's failure record holds as {} (no name to write back)", () => {
+    const verdict = redriveVerdict(failed(2, 9, {}, headers), {});
+    if (verdict.kind !== 'redrive') throw new Error('expected a redrive');
+    expect(verdict.nullHeadersLeftOut).toBe(2);
+    const record = redrivenRecord(verdict.record, { topic: 'events-dlq', partition: 0, offset: '41' });
+    expect(record.headers.map(({ name, value }) => [name, value?.toString() ?? null])).toEqual([
+      ['message-id', 'm-9'],
+      ['h', 'a'],
+      ['redriven-from', 'events-dlq/0/41'],
+    ]);
+    const summary = emptySummary('dry-run', 'dlq', 'g');
+    tally(summary, verdict);
+    tally(summary, redriveVerdict(failed(2, 10), {}));
+    expect(summary.nullHeadersLeftOut).toBe(2);
+  });
+
+  it('writes back a null value a failure record holds as {"name": null}, in its place', () => {
+    const message = failed(2, 9);
+    const document = JSON.parse(message.value?.toString() ?? '') as { payload: { records: Record<string, { headers: unknown[] }[]> } };
+    const original = document.payload.records['events-2']?.[0];
+    if (original === undefined) throw new Error('no payload record');
+    original.headers = [{ 'message-id': [109, 45, 57] }, { trace: null }, { h: [97] }, { h: null }];
+    const verdict = redriveVerdict({ value: Buffer.from(JSON.stringify(document)), headers: message.headers }, {});
+    if (verdict.kind !== 'redrive') throw new Error('expected a redrive');
+    expect(verdict.nullHeadersLeftOut).toBe(0);
+    const record = redrivenRecord(verdict.record, { topic: 'events-dlq', partition: 0, offset: '41' });
+    expect(record.headers.map(({ name, value }) => [name, value?.toString() ?? null])).toEqual([
+      ['message-id', 'm-9'],
+      ['trace', null],
+      ['h', 'a'],
+      ['h', null],
       ['redriven-from', 'events-dlq/0/41'],
     ]);
   });
