@@ -59,11 +59,18 @@ export function exactNumber(token: string): number | ExactNumber {
  * @throws SyntaxError when `text` is not JSON.
  */
 export function parseJsonExact(text: string): unknown {
+  // A number token of at most 15 characters has at most 15 significant digits, which a double
+  // holds exactly: without a longer run of number characters anywhere (strings included), plain
+  // JSON.parse gives the same value, several times faster than with the reviver.
+  if (!LONG_NUMBER_RUN.test(text)) return JSON.parse(text);
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
     if (typeof value !== 'number' || context?.source === undefined) return value;
     return exactNumber(context.source);
   });
 }
+
+/** 16 characters in a row that a JSON number may be made of. */
+const LONG_NUMBER_RUN = /[-+.\deE]{16}/;
 
 /** The text of a number, plain or raw. */
 export function numberText(value: number | ExactNumber): string {

@@ -233,6 +233,35 @@ describe('Avro codec edges', () => {
     expect(JSON.stringify(codec.decode(bytes))).toBe('{"at":1612552482000,"n":9007199254740993}');
   });
 
+  it('writes a value larger than its 64 KiB working buffer whole, and gives each value bytes of its own', () => {
+    const codec = avroCodec('"string"');
+    const large = 'x'.repeat(70_000);
+    const bytes = codec.encode(large, Buffer.alloc(0));
+    // 70,000 as a zig-zag varint is 3 bytes (0xe0 0xc5 0x08), then the characters.
+    expect(bytes.length).toBe(70_003);
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xe0, 0xc5, 0x08]));
+    expect(codec.decode(bytes)).toBe(large);
+    const first = codec.encode('a', Buffer.alloc(0));
+    const second = codec.encode('b', Buffer.alloc(0));
+    expect([first, second]).toEqual([Buffer.from([0x02, 0x61]), Buffer.from([0x02, 0x62])]);
+  });
+
+  it('encodes a record that holds itself, naming the place of a mismatch at any depth', () => {
+    const codec = avroCodec(
+      JSON.stringify({
+        type: 'record',
+        name: 'Node',
+        fields: [
+          { name: 'n', type: 'long' },
+          { name: 'next', type: ['null', 'Node'] },
+        ],
+      }),
+    );
+    // n=1 (0x02), branch 1 (0x02), n=2 (0x04), branch 0 (0x00).
+    expect(codec.encode({ n: 1, next: { Node: { n: 2, next: null } } }, Buffer.alloc(0))).toEqual(Buffer.from([0x02, 0x02, 0x04, 0x00]));
+    expect(mismatch(() => codec.encode({ n: 1, next: { Node: { n: 'x', next: null } } }, Buffer.alloc(0))).segments).toEqual(['next', 'Node', 'n']);
+  });
+
   it('refuses bytes with a code point above 255 instead of keeping its low byte', () => {
     const codec = avroCodec('"bytes"');
     expect(mismatch(() => codec.encode('\u0101', Buffer.alloc(0))).message).toBe('expected a string of code points 0-255 (bytes)');

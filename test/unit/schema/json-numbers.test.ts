@@ -9,6 +9,16 @@ describe('parseJsonExact', () => {
     expect((value as Record<string, unknown>).small).toBe(42);
   });
 
+  it('reads the same values whether or not the text has a run of 16 number characters', () => {
+    // 15 characters at most: every number a double holds exactly, read by plain JSON.parse.
+    expect(parseJsonExact('{"a":-0.12345678901,"b":123456789012345,"c":1.5e300}')).toEqual({ a: -0.12345678901, b: 123456789012345, c: 1.5e300 });
+    // A long digit run in a string sends the text through the reviver, with the same result for its numbers.
+    expect(parseJsonExact('{"id":"1234567890123456789","n":7}')).toEqual({ id: '1234567890123456789', n: 7 });
+    // 16 characters: the first length at which a number may need its raw text.
+    expect(isExactNumber(parseJsonExact('9007199254740993'))).toBe(true);
+    expect(JSON.stringify(parseJsonExact('[0.1234567890123456789]'))).toBe('[0.1234567890123456789]');
+  });
+
   it('counts the digits a number token needs (leading and trailing zeros need none)', () => {
     expect(significantDigits('-0.00123e5')).toBe(3);
     expect(significantDigits('-0.00120e5')).toBe(2);
