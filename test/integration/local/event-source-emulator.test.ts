@@ -198,7 +198,8 @@ describe('event source emulator', () => {
       answers.push(answer);
       return answer;
     });
-    await waitFor('the record processed', () => processed.length > 0);
+    // The answer comes after the record's completion is written, a moment after the processor ran.
+    await waitFor('the consume function answered', () => answers.length > 0);
 
     // kafkajs writes headers by name in the order each name first appears: trace, trace, deleted,
     // then the produce function's message-id and caller headers. Each null value is {} in its place.
