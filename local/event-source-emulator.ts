@@ -101,7 +101,7 @@ export interface EmulatorStats {
   deadLettered: number;
   /** Records that left the stream unprocessed: retries exhausted, too old or too big (`DroppedEventCount`). */
   dropped: number;
-  /** Records no filter pattern kept, committed undelivered (`FilteredOutEventCount`). */
+  /** Records no filter pattern kept, left undelivered, each counted once when first passed over (`FilteredOutEventCount`). */
   filteredOut: number;
   /** Records past the maximum record age (part of `dropped`). */
   expired: number;
@@ -220,6 +220,22 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     bisected: 0,
     timedOut: 0,
     offsetLag: 0,
+  };
+  // Per partition, the offset from which filtered records are not counted yet. A step's filtered
+  // records are counted when it is planned, once each: the same records can be planned again
+  // (a batch retried or bisected, a commit whose answer a broker restart lost though it took
+  // effect), and counting after the commit left out those whose commit reported a failure.
+  const filteredCountedFrom = new Map<number, bigint>();
+  /** Counts the records below `end` that the filter drops, each once however often they are planned. */
+  const countFiltered = (partition: number, records: readonly FetchedRecord[], end: bigint, checks: RecordChecks): void => {
+    const from = filteredCountedFrom.get(partition) ?? 0n;
+    if (end <= from) return;
+    for (const record of records) {
+      const offset = BigInt(record.offset);
+      if (offset >= end) break;
+      if (offset >= from && !checks.kept(record)) stats.filteredOut += 1;
+    }
+    filteredCountedFrom.set(partition, end);
   };
   const lagByPartition = new Map<number, number>();
   /** The partition's lag once it resumes at `nextOffset`: records after it, up to the batch's high watermark. */
@@ -407,7 +423,6 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     // A failing record that expired while retried is gone: the partition no longer fails there.
     if ((failing.get(batch.partition)?.offset ?? step.resumeAtOffset) < step.resumeAtOffset) failing.delete(batch.partition);
     const expired = step.failures.filter(({ condition }) => condition === FailureCondition.RecordAgeExceeded).length;
-    stats.filteredOut += step.filteredOut;
     stats.expired += expired;
     stats.oversized += step.failures.filter(({ condition }) => condition === FailureCondition.MaximumPayloadSizeExceeded).length;
     if (step.failures.length > 0) {
@@ -549,7 +564,6 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
     control.advance(decision.commitOffset);
     failing.delete(batch.partition);
     stats.processed += decision.processed;
-    stats.filteredOut += step.filteredOut;
     logger.info('event source: batch processed', {
       ...summary,
       processed: decision.processed,
@@ -612,13 +626,14 @@ export async function startEventSourceEmulator(options: EventSourceEmulatorOptio
         checks,
       );
       if (step === undefined) return;
+      const done = step.kind === 'skip' ? step.resumeAtOffset : BigInt((step.records[step.records.length - 1] as FetchedRecord).offset) + 1n;
+      countFiltered(batch.partition, records, done, checks);
       if (step.kind === 'skip') {
         if (!(await skip(batch, control, step))) return;
       } else {
         if (holdForMore(batch.partition, step, readAt, control)) return;
         if (!(await invokeStep(batch, control, step))) return;
       }
-      const done = step.kind === 'skip' ? step.resumeAtOffset : BigInt((step.records[step.records.length - 1] as FetchedRecord).offset) + 1n;
       records = records.filter((record) => BigInt(record.offset) >= done);
     }
     await pastTrailingMarkers(batch, control);

@@ -17,6 +17,7 @@ describe('chaos: event source settings (short)', () => {
     expect(report.counts.lost, text).toBe(0);
     expect(report.counts.duplicated, text).toBe(0);
     expect(report.details.filtered_in_sink, text).toBe(0);
+    expect(report.details.filtered_out, text).toBe(30);
     expect(Number(report.details.bisected), text).toBeGreaterThan(0);
   });
 });
