@@ -24,8 +24,8 @@ export interface InspectedRecord {
   key: string | null;
   /** Base64, or null for a tombstone. */
   value: string | null;
-  /** In order; values base64. */
-  headers: { name: string; value: string }[];
+  /** In order; values base64, or null for Kafka's null header value (apart from `""`, an empty one). */
+  headers: { name: string; value: string | null }[];
   decoded: {
     /** The key as UTF-8 text, or null when absent or not valid UTF-8. */
     key: string | null;
@@ -34,8 +34,8 @@ export interface InspectedRecord {
      * null when absent or not valid UTF-8.
      */
     value: unknown;
-    /** Header values as UTF-8 text (base64 when not valid UTF-8), by name (the last wins). */
-    headers: Record<string, string>;
+    /** Header values as UTF-8 text (base64 when not valid UTF-8; null for a null value), by name (the last wins). */
+    headers: Record<string, string | null>;
     /** The timestamp as ISO 8601. */
     timestamp: string;
     /** For a key framed for a schema registry: its format and schema id (`decoded.key` is then the decoded key). */
@@ -154,11 +154,11 @@ export function inspectedRecord(record: FetchedRecord, schemas: SchemaDecoding =
     timestamp: record.timestampMs,
     key: record.key?.toString('base64') ?? null,
     value: record.value?.toString('base64') ?? null,
-    headers: record.headers.map(({ name, value }) => ({ name, value: value.toString('base64') })),
+    headers: record.headers.map(({ name, value }) => ({ name, value: value?.toString('base64') ?? null })),
     decoded: {
       key: decodedKey === undefined ? text(record.key) : (decodedKey as string | null),
       value: decodedValue === undefined ? parsed(record.value) : decodedValue,
-      headers: Object.fromEntries(record.headers.map(({ name, value }) => [name, text(value) ?? value.toString('base64')])),
+      headers: Object.fromEntries(record.headers.map(({ name, value }) => [name, value === null ? null : (text(value) ?? value.toString('base64'))])),
       timestamp: new Date(record.timestampMs).toISOString(),
       ...(schemas.key === undefined ? {} : { keySchema: schemaNote(schemas.key) }),
       ...(schemas.value === undefined ? {} : { valueSchema: schemaNote(schemas.value) }),

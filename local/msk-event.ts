@@ -1,7 +1,8 @@
 /**
  * Builds the event Lambda's Amazon MSK event source mapping sends to a function, from
  * fetched records: `eventSource` "aws:kafka", records grouped under "<topic>-<partition>",
- * key and value base64, headers as `{name: [byte, ...]}` objects with signed bytes.
+ * key and value base64, headers as `{name: [byte, ...]}` objects with signed bytes (Kafka's null
+ * header value as `{}`, see {@link mskHeader}).
  * Shape: https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html
  */
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
@@ -34,6 +35,17 @@ export function javaSignedBytes(value: Uint8Array): number[] {
   return Array.from(value, (byte) => (byte > 127 ? byte - 256 : byte));
 }
 
+/**
+ * One header as the event carries it: `{name: [signed bytes]}`, and for Kafka's null header value
+ * an empty object, `{}`, its name left out with the value. AWS documents no form for it; one
+ * report of events Lambda delivered shows `{}` in its place (https://github.com/Nike-Inc/hal/pull/144),
+ * the serialiser leaving a null out as it leaves out a null key or value. The consume function
+ * reads `{}` as no header and `{"name": null}`, which other senders may write, as the null value.
+ */
+export function mskHeader(name: string, value: Buffer | null): Record<string, number[]> {
+  return value === null ? {} : { [name]: javaSignedBytes(value) };
+}
+
 /** One fetched record as the event carries it. */
 export function toMskRecord(record: FetchedRecord): MSKRecord {
   const mskRecord = {
@@ -45,7 +57,7 @@ export function toMskRecord(record: FetchedRecord): MSKRecord {
     timestampType: 'CREATE_TIME' as const,
     ...(record.key === null ? {} : { key: record.key.toString('base64') }),
     ...(record.value === null ? {} : { value: record.value.toString('base64') }),
-    headers: record.headers.map(({ name, value }) => ({ [name]: javaSignedBytes(value) })),
+    headers: record.headers.map(({ name, value }) => mskHeader(name, value)),
   };
   // A null key or value is left out, as the event source mapping does.
   return mskRecord as MSKRecord;

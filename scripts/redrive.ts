@@ -85,6 +85,7 @@ try {
   process.stderr.write(
     `${verb} of ${summary.read} failure record(s) on ${summary.onFailureTopic} (group ${summary.groupId}); ` +
       `passed over ${summary.passedOver}, without payload ${summary.withoutPayload}, unreadable ${summary.unreadable}` +
+      `${summary.nullHeadersLeftOut === 0 ? '' : `; ${summary.nullHeadersLeftOut} null header value(s) without a name left out`}` +
       `${summary.oldest === undefined ? '' : `; failed between ${summary.oldest} and ${summary.newest}`}\n`,
   );
   for (const [reason, count] of Object.entries(summary.reasons)) process.stderr.write(`  ${count}  ${reason}\n`);

@@ -205,7 +205,8 @@ export function deadLetteredRecords(onFailureRecords: readonly TopicRecord[]): D
         offset: record.offset,
         key: record.key?.toString('utf8') ?? null,
         value: record.value,
-        headers: Object.fromEntries(record.headers.map(({ name, value }) => [name, value.toString('utf8')])),
+        // Read as line 73 reads a fetched header: a null value is the text 'null'.
+        headers: Object.fromEntries(record.headers.map(({ name, value }) => [name, value === null ? 'null' : value.toString('utf8')])),
         sourceTopic: record.topic,
         condition: document.requestContext.condition,
         approximateInvokeCount: document.requestContext.approximateInvokeCount,

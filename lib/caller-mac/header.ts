@@ -202,9 +202,11 @@ export function stampCallerHeader(ring: CallerKeyRing, callerDigest: string, rec
 /**
  * Checks a caller header's bytes against `record`: the caller it proves (`sha256:<hex>`), or
  * why it proves none. Any key the ring accepts verifies, so that headers stamped before a
- * rotation still do during it.
+ * rotation still do during it. A null header value (Kafka's, which the produce function never
+ * stamps) is malformed.
  */
-export function verifyCallerHeader(ring: CallerKeyRing, header: Buffer, record: MacedRecord): CallerHeaderCheck {
+export function verifyCallerHeader(ring: CallerKeyRing, header: Buffer | null, record: MacedRecord): CallerHeaderCheck {
+  if (header === null) return { verified: false, reason: CallerHeaderRejection.Malformed };
   const match = HEADER_PATTERN.exec(header.toString('latin1'));
   if (match === null) return { verified: false, reason: CallerHeaderRejection.Malformed };
   const [, keyId = '', digestText = '', macText = ''] = match;

@@ -10,7 +10,11 @@ import { MetricName, type MetricsRecorder } from '../observability/metrics';
 import type { ConsumedRecord } from './event';
 import type { CallerCheck } from './message-id';
 
-/** The bytes of the record's last `message-id` header (the one its message id comes from), or null. */
+/**
+ * The bytes of the record's last `message-id` header (the one its message id comes from), or null
+ * when there is none or its value is Kafka's null: the produce function's MAC covers what it
+ * sent, always a non-empty id, so a record whose last id is null verifies against no stamp.
+ */
 function lastMessageIdHeader(record: ConsumedRecord): Buffer | null {
   // Stryker disable next-line ArithmeticOperator: starting past the end only reads two missing headers first.
   for (let i = record.headers.length - 1; i >= 0; i -= 1) {

@@ -31,7 +31,8 @@ export interface SchemaMetadata {
 /** One record header; Kafka allows repeated names, so headers stay a list in wire order. */
 export interface RecordHeader {
   name: string;
-  value: Buffer;
+  /** The value's bytes, or null for Kafka's null header value (delivered as `{"name": null}`). */
+  value: Buffer | null;
 }
 
 /** A decoded Kafka record as the processor sees it. */
@@ -113,8 +114,19 @@ export function headerByte(value: unknown): number | undefined {
   return value & 0xff;
 }
 
-function headerBytes(bytes: unknown, path: string): Buffer {
-  if (!Array.isArray(bytes)) throw new MalformedEventError(`${path} is not an array of bytes`);
+/**
+ * A header's value: its bytes, or null for Kafka's null header value (a header with a name and no
+ * value, which Kafka keeps apart from an empty one, `[]`). AWS documents no form for it. One
+ * report of what Lambda sends (https://github.com/Nike-Inc/hal/pull/144) shows a null value as an
+ * empty object, `{}`, in the headers list: the serialiser leaves a null out, as it leaves out a
+ * null key or value, and the name goes with it. Such an entry has no name to give a header, so
+ * {@link headers} reads it as none. `{"name": null}`, the form a serialiser that writes null map
+ * values gives, is read as the null value under that name. Anything else that is not an array of
+ * bytes makes the record malformed, with its path.
+ */
+function headerValue(bytes: unknown, path: string): Buffer | null {
+  if (bytes === null) return null;
+  if (!Array.isArray(bytes)) throw new MalformedEventError(`${path} is not an array of bytes or null`);
   const result = Buffer.alloc(bytes.length);
   bytes.forEach((element: unknown, i) => {
     const byte = headerByte(element);
@@ -131,8 +143,9 @@ function headers(value: unknown, path: string): RecordHeader[] {
   value.forEach((header: unknown, index) => {
     const headerPath = `${path}.headers[${index}]`;
     if (!isPlainObject(header)) throw new MalformedEventError(`${headerPath} is not an object`);
+    // An empty object is a null header value whose name the event source left out (see headerValue): no header to keep.
     for (const [name, bytes] of Object.entries(header)) {
-      result.push({ name, value: headerBytes(bytes, `${headerPath}[${JSON.stringify(name)}]`) });
+      result.push({ name, value: headerValue(bytes, `${headerPath}[${JSON.stringify(name)}]`) });
     }
   });
   return result;

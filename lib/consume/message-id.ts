@@ -17,7 +17,7 @@ function bounded(id: string): string {
 
 /**
  * The last header named `name` (Kafka's "last header wins") as usable identity text (see
- * {@link identityHeaderText}), else undefined: an empty or non-UTF-8 last header counts as
+ * {@link identityHeaderText}), else undefined: an empty, non-UTF-8 or null last header counts as
  * absent, without falling back to an earlier one.
  */
 function lastTextHeader(record: ConsumedRecord, name: string): string | undefined {
@@ -25,7 +25,7 @@ function lastTextHeader(record: ConsumedRecord, name: string): string | undefine
   for (let i = record.headers.length - 1; i >= 0; i -= 1) {
     const header = record.headers[i];
     // Stryker disable next-line OptionalChaining: i stays within the headers, so there is always one (the `?.` is for the type checker).
-    if (header?.name === name) return identityHeaderText(header.value);
+    if (header?.name === name) return header.value === null ? undefined : identityHeaderText(header.value);
   }
   return undefined;
 }
@@ -40,11 +40,11 @@ export function messageIdOf(record: ConsumedRecord): string {
 }
 
 /**
- * Checks a record's caller header (its bytes) against the record: the caller it proves, or
- * undefined when it proves none. The consume runtime's check verifies the produce function's
- * MAC (`lib/consume/caller-check.ts`).
+ * Checks a record's caller header (its bytes, or null for Kafka's null header value, which
+ * proves nothing) against the record: the caller it proves, or undefined when it proves none.
+ * The consume runtime's check verifies the produce function's MAC (`lib/consume/caller-check.ts`).
  */
-export type CallerCheck = (header: Buffer, record: ConsumedRecord) => string | undefined;
+export type CallerCheck = (header: Buffer | null, record: ConsumedRecord) => string | undefined;
 
 /** A check no header passes: every record keeps its bare message id. */
 export const NO_VERIFIED_CALLER: CallerCheck = () => undefined;
@@ -52,7 +52,7 @@ export const NO_VERIFIED_CALLER: CallerCheck = () => undefined;
 /**
  * The caller the produce function stamped on the record (`x-caller-id`): the one the last such
  * header proves under `check`, else undefined. A header that does not verify (forged, copied
- * from another record, or written by anyone but the produce function) counts as absent.
+ * from another record, null, or written by anyone but the produce function) counts as absent.
  */
 export function callerIdOf(record: ConsumedRecord, check: CallerCheck): string | undefined {
   // Stryker disable next-line ArithmeticOperator: starting past the end only reads two missing headers first.

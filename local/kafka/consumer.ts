@@ -20,8 +20,11 @@ export interface FetchedRecord {
   timestampMs: number;
   key: Buffer | null;
   value: Buffer | null;
-  /** In the order kafkajs decoded them; a repeated name appears once per value. */
-  headers: { name: string; value: Buffer }[];
+  /**
+   * In the order kafkajs decoded them: by name in the order each name first appears, a repeated
+   * name once per value, in order. A null value is Kafka's null header value.
+   */
+  headers: { name: string; value: Buffer | null }[];
 }
 
 /** What a batch handler may do with the partition it was given. */
@@ -84,15 +87,17 @@ export interface PartitionConsumer {
   stop(): Promise<void>;
 }
 
-function headerEntries(headers: IHeaders | undefined): { name: string; value: Buffer }[] {
-  const entries: { name: string; value: Buffer }[] = [];
-  for (const [name, raw] of Object.entries(headers ?? {})) {
-    const values = Array.isArray(raw) ? raw : [raw];
+/** The headers kafkajs decoded for one record, as a list in their order (see {@link FetchedRecord.headers}). */
+export function headerEntries(headers: IHeaders | undefined): FetchedRecord['headers'] {
+  const entries: FetchedRecord['headers'] = [];
+  // kafkajs' types leave null out, but its decoder gives Kafka's null header value as null.
+  for (const [name, raw] of Object.entries((headers ?? {}) as Record<string, unknown>)) {
+    const values: unknown[] = Array.isArray(raw) ? raw : [raw];
     for (const value of values) {
       // kafkajs decodes headers into a plain object, so a header named like an
       // Object.prototype member (`constructor`) arrives merged with that member: keep
-      // only the bytes that came off the wire.
-      if (Buffer.isBuffer(value)) entries.push({ name, value });
+      // only what came off the wire, bytes or null (no member of Object.prototype is null).
+      if (Buffer.isBuffer(value) || value === null) entries.push({ name, value });
       else if (typeof value === 'string') entries.push({ name, value: Buffer.from(value) });
     }
   }

@@ -35,7 +35,7 @@ export function stampedCallerHeader(
 
 /** A stand-in check for tests of the identity rules: `ok:<caller>` proves `<caller>`, anything else nothing. */
 export const fakeCallerCheck: CallerCheck = (header) => {
-  const text = header.toString('utf8');
+  const text = header?.toString('utf8') ?? '';
   return text.startsWith('ok:') ? text.slice(3) : undefined;
 };
 

@@ -9,7 +9,13 @@ import type { EventSourceSettings } from '../../../local/event-source-settings';
 import { createLogger, silentLogger, type Logger } from '../../../lib/logger';
 import { readFileSync } from 'node:fs';
 import { readFailureMessage, type ReadFailure } from '../../../local/emulator/failure-record';
-import { createTestTopic, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/infra';
+import { systemClock } from '../../../lib/clock';
+import { createBatchHandler } from '../../../lib/consume/batch-handler';
+import type { ConsumedRecord } from '../../../lib/consume/event';
+import { DynamoIdempotencyStore } from '../../../lib/idempotency/dynamo-store';
+import { createProduceRuntime } from '../../../lib/produce';
+import { b64, httpEvent } from '../../helpers/http-events';
+import { createTestTables, createTestTopic, testConfig, testDynamo, testKafka, uniqueName, waitFor } from '../../helpers/infra';
 import { shapeOf } from '../../helpers/json-shape';
 
 const documented = JSON.parse(readFileSync(new URL('../../fixtures/lambda-failure-records/kafka-destination-docs-sample.json', import.meta.url), 'utf8'));
@@ -141,6 +147,75 @@ describe('event source emulator', () => {
       headers: [{ 'message-id': [109, 45, 49] }],
     });
     expect(typeof record?.timestamp).toBe('number');
+  });
+
+  it("carries Kafka's null header value, produced through the v3 API, as {} in its place, and the consume function takes the record", async () => {
+    const settings = await settingsFor();
+    const config = testConfig();
+    await createTestTables(config);
+    const admin = testKafka().admin();
+    await admin.connect();
+    const { clusterId } = await admin.describeCluster().finally(() => admin.disconnect());
+    const producer = createProduceRuntime(config, { logger: silentLogger });
+    try {
+      const answer = await producer.handler(
+        httpEvent({
+          method: 'POST',
+          path: `/v3/clusters/${clusterId}/topics/${settings.topic}/records`,
+          headers: { host: 'api.example.com', 'content-type': 'application/json' },
+          body: JSON.stringify({
+            partition_id: 0,
+            headers: [
+              { name: 'trace', value: b64('t-1') },
+              { name: 'deleted', value: null },
+              { name: 'trace', value: null },
+            ],
+            value: { type: 'JSON', data: { n: 1 } },
+          }),
+        }),
+      );
+      expect(answer).toMatchObject({ statusCode: 200 });
+    } finally {
+      await producer.close();
+    }
+
+    // The consume function itself, behind a handler that keeps the event it is given.
+    const events: MSKEvent[] = [];
+    const processed: { record: ConsumedRecord; messageId: string }[] = [];
+    const consume = createBatchHandler({
+      store: new DynamoIdempotencyStore(testDynamo(), config.tables.idempotency),
+      processor: { process: async (record, { messageId }) => void processed.push({ record, messageId }) },
+      clock: systemClock,
+      logger: silentLogger,
+      scope: 'null-headers',
+      leaseMs: config.consume.leaseMs,
+      ttlSeconds: config.idempotency.ttlSeconds,
+    });
+    const answers: unknown[] = [];
+    await start(settings, async (event) => {
+      events.push(event);
+      const answer = await consume(event);
+      answers.push(answer);
+      return answer;
+    });
+    // The answer comes after the record's completion is written, a moment after the processor ran.
+    await waitFor('the consume function answered', () => answers.length > 0);
+
+    // kafkajs writes headers by name in the order each name first appears: trace, trace, deleted,
+    // then the produce function's message-id and caller headers. Each null value is {} in its place.
+    const [delivered] = events[0]?.records[`${settings.topic}-0`] ?? [];
+    const headers = delivered?.headers ?? [];
+    expect(headers.map((header) => Object.keys(header))).toEqual([['trace'], [], [], ['message-id'], ['x-caller-id']]);
+    expect(headers[0]).toEqual({ trace: [116, 45, 49] });
+    expect(answers).toEqual([{ batchItemFailures: [] }]);
+    const [{ record, messageId } = { record: undefined, messageId: '' }] = processed;
+    expect(record?.value?.toString('utf8')).toBe('{"n":1}');
+    expect(record?.headers.map(({ name, value }) => [name, value === null ? null : name === 'trace' ? value.toString('utf8') : 'bytes'])).toEqual([
+      ['trace', 't-1'],
+      ['message-id', 'bytes'],
+      ['x-caller-id', 'bytes'],
+    ]);
+    expect(messageId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('with LATEST, skips what the topic held before the group existed and delivers what comes after', async () => {
@@ -310,7 +385,7 @@ describe('event source emulator', () => {
     expect(dead?.document.KafkaBatchInfo).toMatchObject({ batchSize: 1, bootstrapServers: testConfig().kafka.brokers.join(','), recordInfo: { offset: '1' } });
     expect(dead?.record).toMatchObject({ topic: settings.topic, partition: 0, offset: 1 });
     expect(dead?.record?.value?.toString()).toBe('poison');
-    expect(dead?.record?.headers.map(({ name, value }) => [name, value.toString()])).toEqual([['message-id', 'poison-1']]);
+    expect(dead?.record?.headers.map(({ name, value }) => [name, value?.toString()])).toEqual([['message-id', 'poison-1']]);
   });
 
   it('keeps other partitions flowing while a failing partition waits for its retry', async () => {

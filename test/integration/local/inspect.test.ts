@@ -1,4 +1,5 @@
 /** The inspect tool against the real broker: what it prints, and what it leaves alone. */
+import type { IHeaders } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { inspectTopic, InspectUsageError, type InspectedRecord } from '../../../local/inspect';
 import { silentLogger } from '../../../lib/logger';
@@ -23,7 +24,8 @@ async function fill(topic: string): Promise<void> {
     acks: -1,
     messages: [
       { partition: 0, key: 'k0', value: '{"n":0}', headers: { 'message-id': 'm0' } },
-      { partition: 0, key: null, value: 'not json' },
+      // kafkajs' types leave null out; its encoder writes it as Kafka's null header value.
+      { partition: 0, key: null, value: 'not json', headers: { h: [Buffer.from('a'), null, Buffer.alloc(0)], gone: null } as unknown as IHeaders },
       { partition: 1, key: 'k1', value: '{"n":1}' },
     ],
   });
@@ -57,6 +59,11 @@ describe('inspect', () => {
       decoded: { key: 'k0', value: { n: 0 }, headers: { 'message-id': 'm0' } },
     });
     expect(records[1]).toMatchObject({ partition: 0, offset: '1', key: null, decoded: { key: null, value: 'not json' } });
+    // Null header values print as JSON null in their places, apart from an empty value ("").
+    expect(JSON.stringify(records[1]?.headers)).toBe(
+      '[{"name":"h","value":"YQ=="},{"name":"h","value":null},{"name":"h","value":""},{"name":"gone","value":null}]',
+    );
+    expect(records[1]?.decoded.headers).toStrictEqual({ h: '', gone: null });
     expect(records[2]).toMatchObject({ partition: 1, offset: '0', decoded: { key: 'k1', value: { n: 1 } } });
   });
 

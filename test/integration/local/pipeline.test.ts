@@ -487,7 +487,7 @@ async function readOne(topic: string): Promise<DeadLetter> {
       found ??= {
         key: message.key?.toString('utf8') ?? null,
         value: record?.value?.toString('utf8') ?? '',
-        headers: Object.fromEntries((record?.headers ?? []).map(({ name, value }) => [name, value.toString('utf8')])),
+        headers: Object.fromEntries((record?.headers ?? []).map(({ name, value }) => [name, value?.toString('utf8') ?? 'null'])),
         reason,
         condition: document.requestContext.condition,
         approximateInvokeCount: document.requestContext.approximateInvokeCount,

@@ -3,6 +3,7 @@
  * that fails, the processor fixed, a dry run, an interrupted redrive and its resumption,
  * and every record in the sink exactly once.
  */
+import type { IHeaders } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { systemClock } from '../../../lib/clock';
@@ -10,6 +11,7 @@ import { createMessagesProcessor } from '../../../lib/consume/messages-processor
 import type { RecordProcessor } from '../../../lib/consume/processor';
 import { DynamoMessagesTable } from '../../../lib/dynamo/messages-table';
 import { silentLogger } from '../../../lib/logger';
+import { headerEntries } from '../../../local/kafka/consumer';
 import { createTransactionalWriter } from '../../../local/kafka/transactional-writer';
 import { createOffsetReader } from '../../../local/kafka/offsets';
 import { redrive, redriveGroupId, type RedriveOptions } from '../../../local/redrive';
@@ -61,22 +63,29 @@ async function sinkIds(table: string): Promise<string[]> {
   return (page.Items ?? []).map((item) => item.messageId?.S ?? '');
 }
 
-/** Records on `topic` carrying a `redriven-from` header, read committed (as the emulator reads). */
-async function redrivenOn(topic: string, expected: number): Promise<string[]> {
+/** Records on `topic` carrying a `redriven-from` header, read committed (as the emulator reads): their message ids and headers. */
+async function redrivenOn(topic: string, expected: number): Promise<{ ids: string[]; headers: Map<string, [string, string | null][]> }> {
   const consumer = testKafka().consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
   const found: string[] = [];
+  const headers = new Map<string, [string, string | null][]>();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      if (message.headers?.['redriven-from'] !== undefined) found.push(String(message.headers['message-id']));
+      if (message.headers?.['redriven-from'] === undefined) return;
+      const id = String(message.headers['message-id']);
+      found.push(id);
+      headers.set(
+        id,
+        headerEntries(message.headers).map(({ name, value }) => [name, value === null ? null : value.toString('utf8')]),
+      );
     },
   });
   try {
     await waitFor(`${expected} redriven records on ${topic}`, () => found.length >= expected);
     // Nothing more arrives after a moment: no record was written twice.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    return found.sort();
+    return { ids: found.sort(), headers };
   } finally {
     await consumer.disconnect();
   }
@@ -93,7 +102,12 @@ describe('npm run redrive (local/redrive.ts)', () => {
       await producer.send({
         topic: w.topic,
         acks: -1,
-        messages: ids.map((id, index) => ({ key: `k-${index % 4}`, value: JSON.stringify({ n: index, bad: bad.has(id) }), headers: { 'message-id': id } })),
+        messages: ids.map((id, index) => ({
+          key: `k-${index % 4}`,
+          value: JSON.stringify({ n: index, bad: bad.has(id) }),
+          // One dead-lettered record has a null header value (kafkajs' types leave null out; its encoder writes it).
+          headers: (id === 'm-4' ? { 'message-id': id, trace: [Buffer.from('t-4'), null] } : { 'message-id': id }) as IHeaders,
+        })),
       });
     } finally {
       await producer.disconnect();
@@ -114,7 +128,17 @@ describe('npm run redrive (local/redrive.ts)', () => {
     };
     // The dry run: counts, the reason, oldest and newest; it writes and commits nothing.
     const dry = await redrive(base);
-    expect(dry).toMatchObject({ mode: 'dry-run', read: 5, matched: 5, redriven: 0, passedOver: 0, unreadable: 0, reasons: { 'processor failed': 5 } });
+    // The failure record holds m-4's null header value as {} in its place, as the event did; its name is read from the original record.
+    expect(dry).toMatchObject({
+      mode: 'dry-run',
+      read: 5,
+      matched: 5,
+      redriven: 0,
+      passedOver: 0,
+      unreadable: 0,
+      nullHeadersLeftOut: 0,
+      reasons: { 'processor failed': 5 },
+    });
     expect(dry.sourceTopics).toEqual({ [w.topic]: 5 });
     expect(dry.oldest! <= dry.newest!).toBe(true);
     const offsets = createOffsetReader(w.runtime.config.kafka, silentLogger);
@@ -149,7 +173,15 @@ describe('npm run redrive (local/redrive.ts)', () => {
     expect(rest.redriven).toBe(3);
     expect(await redrive({ ...base, apply: true })).toMatchObject({ read: 0, redriven: 0 });
 
-    expect(await redrivenOn(w.topic, 5)).toEqual([...bad].sort());
+    const redriven = await redrivenOn(w.topic, 5);
+    expect(redriven.ids).toEqual([...bad].sort());
+    // The redriven m-4 has the original's headers, the null value in its place, and where it was redriven from.
+    expect(redriven.headers.get('m-4')?.map(([name, value]) => [name, name === 'redriven-from' ? value?.split('/').length : value])).toEqual([
+      ['message-id', 'm-4'],
+      ['trace', 't-4'],
+      ['trace', null],
+      ['redriven-from', 3],
+    ]);
     await waitFor('all 12 records in the sink', async () => (await sinkIds(w.tables.messages)).length === 12);
     expect((await sinkIds(w.tables.messages)).sort()).toEqual([...ids].sort());
     expect([...w.applied.values()].every((count) => count === 1)).toBe(true);

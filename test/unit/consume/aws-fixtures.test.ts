@@ -2,7 +2,7 @@
  * The decoder over events exactly as the Kafka event source mapping delivers them (JSON files
  * in test/fixtures/aws-kafka-events): the Lambda developer guide's samples, and the shapes the
  * guide describes but does not sample (signed header bytes, absent key or value,
- * LOG_APPEND_TIME, schema registry metadata). Expected values are written out by hand.
+ * LOG_APPEND_TIME, schema registry metadata), and a null header value as reported from AWS. Expected values are written out by hand.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ function plain(record: ConsumedRecord): Record<string, unknown> {
     ...record,
     key: record.key?.toString('hex') ?? null,
     value: record.value?.toString('hex') ?? null,
-    headers: record.headers.map(({ name, value }) => [name, value.toString('hex')]),
+    headers: record.headers.map(({ name, value }) => [name, value?.toString('hex') ?? null]),
   };
 }
 
@@ -104,6 +104,26 @@ const expected: Record<string, { eventSource: string; records: Record<string, un
           ['trace', '00ff807f01fe'],
           ['empty', ''],
           ['trace', 'aa55'],
+        ],
+      },
+    ],
+  },
+  // A header with Kafka's null value, as one report shows Lambda delivering it (https://github.com/Nike-Inc/hal/pull/144):
+  // an empty object in its place, the name left out with the value. There is no name to keep it under.
+  'null-header-value.json': {
+    eventSource: 'aws:kafka',
+    records: [
+      {
+        topic: 'events',
+        partition: 0,
+        offset: 52,
+        timestampMs: 1767225600005,
+        timestampType: 'CREATE_TIME',
+        key: hex('order-52'),
+        value: hex('{"n":52}'),
+        headers: [
+          ['traceparent', hex('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')],
+          ['baggage', hex('sentry-sampled=true')],
         ],
       },
     ],

@@ -106,4 +106,24 @@ describe('createCallerCheck', () => {
     expect(createCallerCheck(TEST_KEY_RING, metrics)(Buffer.from('not a stamp'), entry.record)).toBeUndefined();
     expect(dimensions).toEqual([{ name: 'reason', value: 'malformed' }]);
   });
+
+  it("counts a null caller header (Kafka's null value) as malformed, proving no caller", () => {
+    const dimensions: (Dimension | undefined)[] = [];
+    const metrics: MetricsRecorder = { count: (_name, _value, dimension) => dimensions.push(dimension), durationMs: () => undefined, flush: () => undefined };
+    const entry = entriesOf([{ offset: 1, headers: { 'message-id': 'm-1' } }])[0] as { record: ConsumedRecord };
+    expect(createCallerCheck(TEST_KEY_RING, metrics)(null, entry.record)).toBeUndefined();
+    expect(dimensions).toEqual([{ name: 'reason', value: 'malformed' }]);
+  });
+
+  it('verifies a stamp against a record whose last message-id is null as against one with no message-id', () => {
+    const metrics: MetricsRecorder = { count: () => undefined, durationMs: () => undefined, flush: () => undefined };
+    const check = createCallerCheck(TEST_KEY_RING, metrics);
+    const value = JSON.stringify({ from: 'alice' });
+    const [entry] = entriesOf([{ offset: 1, value: { from: 'alice' }, headers: { 'message-id': 'm-1' } }]) as { record: ConsumedRecord }[];
+    const record = { ...(entry as { record: ConsumedRecord }).record, headers: [{ name: 'message-id', value: null }] };
+    // Stamped over no message-id: the null one stands for none, as the produce side's MAC reads it.
+    expect(check(Buffer.from(stampedCallerHeader(ALICE, { topic: 'orders', value }), 'latin1'), record)).toBe(ALICE);
+    // Stamped over the id "m-1": a null last id is not that id, so the stamp does not verify.
+    expect(check(Buffer.from(stampedCallerHeader(ALICE, { topic: 'orders', messageId: 'm-1', value }), 'latin1'), record)).toBeUndefined();
+  });
 });

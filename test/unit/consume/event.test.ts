@@ -68,7 +68,7 @@ describe('decodeKafkaEvent', () => {
     expect(record).toMatchObject({ topic: 'mytopic', partition: 0, offset: 15, timestampMs: 1545084650987, timestampType: 'CREATE_TIME' });
     expect(record.value?.toString('utf8')).toBe('Hello, this is a test.');
     expect(record.key?.length).toBe(22);
-    expect(record.headers.map((h) => [h.name, h.value.toString('utf8')])).toEqual([['headerKey', 'headerValue']]);
+    expect(record.headers.map((h) => [h.name, h.value?.toString('utf8')])).toEqual([['headerKey', 'headerValue']]);
   });
 
   it('decodes the AWS sample self-managed Kafka event', () => {
@@ -77,7 +77,7 @@ describe('decodeKafkaEvent', () => {
     const record = onlyRecord(decoded);
     expect(record.key?.toString('utf8')).toBe('recordKey');
     expect(record.value?.toString('utf8')).toBe('{"key":"value"}');
-    expect(record.headers.map((h) => [h.name, h.value.toString('utf8')])).toEqual([['headerKey', 'headerValue']]);
+    expect(record.headers.map((h) => [h.name, h.value?.toString('utf8')])).toEqual([['headerKey', 'headerValue']]);
   });
 
   it('keeps an absent or null key and value as null, repeated headers in order, and schema metadata', () => {
@@ -97,9 +97,29 @@ describe('decodeKafkaEvent', () => {
     const record = onlyRecord(decodeKafkaEvent({ eventSource: 'aws:kafka', records: { 'orders-0': [wire] } }));
     expect(record.key).toBeNull();
     expect(record.value).toBeNull();
-    expect(record.headers.map((h) => h.value.toString('utf8'))).toEqual(['one', 'two']);
+    expect(record.headers.map((h) => h.value?.toString('utf8'))).toEqual(['one', 'two']);
     expect(record.valueSchemaMetadata).toEqual({ dataFormat: 'AVRO', schemaId: '1234' });
     expect(record.keySchemaMetadata).toEqual({ dataFormat: 'JSON' });
+  });
+
+  it('reads {"name": null} as the null header value in its place, apart from an empty value', () => {
+    const wire = { ...wireRecord({ offset: 0 }), headers: [{ h: [111, 110, 101] }, { 'trace-state': null }, { h: [] }, { h: null }] };
+    const record = onlyRecord(decodeKafkaEvent({ eventSource: 'aws:kafka', records: { 'orders-0': [wire] } }));
+    expect(record.headers).toStrictEqual([
+      { name: 'h', value: Buffer.from('one') },
+      { name: 'trace-state', value: null },
+      { name: 'h', value: Buffer.alloc(0) },
+      { name: 'h', value: null },
+    ]);
+  });
+
+  it('accepts an empty header object (a null value whose name the event source left out) and keeps no header for it', () => {
+    const wire = { ...wireRecord({ offset: 0 }), headers: [{ a: [49] }, {}, { b: [50] }] };
+    const record = onlyRecord(decodeKafkaEvent({ eventSource: 'aws:kafka', records: { 'orders-0': [wire] } }));
+    expect(record.headers).toStrictEqual([
+      { name: 'a', value: Buffer.from('1') },
+      { name: 'b', value: Buffer.from('2') },
+    ]);
   });
 
   it.each([
@@ -156,7 +176,7 @@ describe('decodeKafkaEvent', () => {
     [
       'header value a string',
       (r: Record<string, unknown>) => (r.headers = [{ 'message-id': 'abc' }]),
-      'records["orders-2"][1].headers[0]["message-id"] is not an array of bytes',
+      'records["orders-2"][1].headers[0]["message-id"] is not an array of bytes or null',
     ],
     [
       'header byte over 255',
@@ -178,7 +198,16 @@ describe('decodeKafkaEvent', () => {
       (r: Record<string, unknown>) => (r.headers = [{ h: ['1'] }]),
       'records["orders-2"][1].headers[0]["h"][0] is not a byte (an integer from -128 to 255)',
     ],
-    ['header value null', (r: Record<string, unknown>) => (r.headers = [{ h: null }]), 'records["orders-2"][1].headers[0]["h"] is not an array of bytes'],
+    [
+      'header value an object',
+      (r: Record<string, unknown>) => (r.headers = [{ a: [1] }, { h: {} }]),
+      'records["orders-2"][1].headers[1]["h"] is not an array of bytes or null',
+    ],
+    [
+      'header value a number',
+      (r: Record<string, unknown>) => (r.headers = [{ h: 0 }]),
+      'records["orders-2"][1].headers[0]["h"] is not an array of bytes or null',
+    ],
     ['missing timestamp', (r: Record<string, unknown>) => delete r.timestamp, 'records["orders-2"][1].timestamp is not a number'],
     [
       'schema metadata not an object',

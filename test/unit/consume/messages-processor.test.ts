@@ -225,6 +225,16 @@ describe('messageIdOf', () => {
     expect(messageIdOf(record({ headers: [header('first'), { name: 'message-id', value: Buffer.from([0xff]) }] }))).toBe('orders-1-42');
   });
 
+  it("reads a null message-id (Kafka's null header value) as unusable: the place, whether alone or last", () => {
+    expect(messageIdOf(record({ headers: [{ name: 'message-id', value: null }] }))).toBe('orders-1-42');
+    expect(messageIdOf(record({ headers: [header('first'), { name: 'message-id', value: null }] }))).toBe('orders-1-42');
+  });
+
+  it('takes a usable last message-id after a null one, and is not put off by null values of other headers', () => {
+    expect(messageIdOf(record({ headers: [{ name: 'message-id', value: null }, header('last')] }))).toBe('last');
+    expect(messageIdOf(record({ headers: [header('only'), { name: 'trace', value: null }] }))).toBe('only');
+  });
+
   it('keeps an id of exactly 1 KiB, and hashes one a byte longer', () => {
     expect(messageIdOf(record({ headers: [header('m'.repeat(1024))] }))).toBe('m'.repeat(1024));
     expect(messageIdOf(record({ headers: [header('m'.repeat(1025))] }))).toMatch(/^sha256:[A-Za-z0-9_-]{43}$/);
@@ -245,6 +255,8 @@ describe('callerIdOf', () => {
     ['one the check refuses (absent)', [caller('sha256:forged')], undefined],
     ['a proven one, then a refused last one (absent: the last header is the one read)', [caller('ok:c-1'), caller('forged')], undefined],
     ['empty (absent)', [caller('')], undefined],
+    ['null, the check refusing it (absent)', [{ name: 'x-caller-id', value: null }], undefined],
+    ['a proven one, then a null last one (absent)', [caller('ok:c-1'), { name: 'x-caller-id', value: null }], undefined],
   ])('reads %s', (_, headers, expected) => {
     expect(callerIdOf(record({ headers }), fakeCallerCheck)).toBe(expected);
   });
@@ -253,10 +265,19 @@ describe('callerIdOf', () => {
     const seen: [string, number][] = [];
     const withHeader = record({ headers: [caller('ok:c-1')] });
     callerIdOf(withHeader, (header, checked) => {
-      seen.push([header.toString('utf8'), checked.offset]);
+      seen.push([header?.toString('utf8') ?? 'null', checked.offset]);
       return undefined;
     });
     expect(seen).toEqual([['ok:c-1', withHeader.offset]]);
+  });
+
+  it("hands the check a null caller header as null, Kafka's null value, not as empty bytes", () => {
+    const seen: (Buffer | null)[] = [];
+    callerIdOf(record({ headers: [{ name: 'x-caller-id', value: null }] }), (header) => {
+      seen.push(header);
+      return 'proven';
+    });
+    expect(seen).toEqual([null]);
   });
 
   it('proves no caller under NO_VERIFIED_CALLER', () => {

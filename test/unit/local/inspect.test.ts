@@ -28,6 +28,24 @@ describe('inspectedRecord decoded value', () => {
   });
 });
 
+describe('inspectedRecord headers', () => {
+  it("shows Kafka's null header value as JSON null, in its place, apart from an empty value", () => {
+    const inspected = inspectedRecord({
+      ...record('{}'),
+      headers: [
+        { name: 'h', value: Buffer.from('one') },
+        { name: 'trace', value: null },
+        { name: 'h', value: Buffer.alloc(0) },
+        { name: 'h', value: null },
+      ],
+    });
+    expect(JSON.stringify(inspected.headers)).toBe(
+      '[{"name":"h","value":"b25l"},{"name":"trace","value":null},{"name":"h","value":""},{"name":"h","value":null}]',
+    );
+    expect(JSON.stringify(inspected.decoded.headers)).toBe('{"h":null,"trace":null}');
+  });
+});
+
 describe('inspectedRecord of framed records', () => {
   const framed = { ...record(null), key: Buffer.from([0, 0, 0, 0, 3, 0x02, 0x6b]), value: Buffer.from([0, 0, 0, 0, 9, 0x06]) };
 

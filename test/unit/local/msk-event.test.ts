@@ -20,6 +20,26 @@ describe('buildMskEvent', () => {
     expect(event.records['events-0']?.[0]?.headers).toEqual([{ 'test-header': [104, 101, 108, 108, 111, 45, -61, -85] }, { bin: [0, 127, -128, -1] }]);
   });
 
+  it("writes Kafka's null header value as {} in its place, as Lambda was reported to, apart from an empty value", () => {
+    const event = buildMskEvent({ brokers: ['127.0.0.1:19092'], region: 'eu-west-1' }, [
+      {
+        topic: 'events',
+        partition: 0,
+        offset: '1',
+        timestampMs: 1,
+        key: null,
+        value: null,
+        headers: [
+          { name: 'h', value: Buffer.from('1') },
+          { name: 'trace', value: null },
+          { name: 'h', value: Buffer.alloc(0) },
+          { name: 'h', value: null },
+        ],
+      },
+    ]);
+    expect(JSON.stringify(event.records['events-0']?.[0]?.headers)).toBe('[{"h":[49]},{},{"h":[]},{}]');
+  });
+
   it('groups records per topic-partition with base64 key and value and headers as byte arrays', () => {
     const event = buildMskEvent({ brokers: ['127.0.0.1:19092', '127.0.0.1:19094'], region: 'eu-west-1' }, [
       {
