@@ -60,8 +60,10 @@ export function exactNumber(token: string): number | ExactNumber {
  */
 export function parseJsonExact(text: string): unknown {
   // A number token of at most 15 characters has at most 15 significant digits, which a double
-  // holds exactly: without a longer run of number characters anywhere (strings included), plain
-  // JSON.parse gives the same value, several times faster than with the reviver.
+  // round-trips: without a longer run of number characters anywhere (strings included), plain
+  // JSON.parse gives the same value, several times faster than with the reviver. (The reviver
+  // also recurses, so only it can fail on thousands of nested arrays; such a value is refused either
+  // way: produce bounds a value's depth, DynamoDB an item's nesting.)
   if (!LONG_NUMBER_RUN.test(text)) return JSON.parse(text);
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
     if (typeof value !== 'number' || context?.source === undefined) return value;

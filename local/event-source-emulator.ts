@@ -101,7 +101,7 @@ export interface EmulatorStats {
   deadLettered: number;
   /** Records that left the stream unprocessed: retries exhausted, too old or too big (`DroppedEventCount`). */
   dropped: number;
-  /** Records no filter pattern kept, left undelivered, each counted once when first passed over (`FilteredOutEventCount`). */
+  /** Records no filter pattern kept, left undelivered, each counted once when first planned past (`FilteredOutEventCount`). */
   filteredOut: number;
   /** Records past the maximum record age (part of `dropped`). */
   expired: number;

@@ -121,12 +121,17 @@ async function body(env: ChaosEnvironment, size: EventSourceSettingsSize, record
       return [...ids].every((id) => have.has(id));
     };
     const keepIds = wanted.filter((id) => !crashIds.has(id));
-    await waitUntil(
-      'every keep record in the sink, every crash record on the on-failure topic and every ignore record passed over',
-      async () => (await inSink(keepIds)) && emulator.stats().deadLettered >= crashIds.size && emulator.stats().filteredOut >= ignored.size,
-      size.drainMs,
-      250,
-    );
+    try {
+      await waitUntil(
+        'every keep record in the sink, every crash record on the on-failure topic and every ignore record passed over',
+        async () => (await inSink(keepIds)) && emulator.stats().deadLettered >= crashIds.size && emulator.stats().filteredOut >= ignored.size,
+        size.drainMs,
+        250,
+      );
+    } finally {
+      // Also when the wait times out: the report then says how far the count got.
+      Object.assign(recorder.details, { filtered_out: emulator.stats().filteredOut, dead_lettered_by_emulator: emulator.stats().deadLettered });
+    }
     await restarts;
     const dlq = deadLetteredRecords(await readTopic(broker.brokers, settings.onFailureTopic));
     const stats = emulator.stats();

@@ -68,9 +68,11 @@ export interface ProduceCommand {
    * The service runs it after the Idempotency-Key is claimed, so that a request whose answer
    * is stored is replayed without the registry; absent when reading is all there is.
    *
+   * @param signal - aborted once the request's budget is spent and it was answered: the step then
+   *   asks the registry nothing more (a registration for an answered request would be a surprise).
    * @throws {AppError} when a schema or a record is refused (4xx), or the registry cannot answer (503).
    */
-  encode?(slots: RecordSlot[]): Promise<RecordSlot[]>;
+  encode?(slots: RecordSlot[], signal: AbortSignal): Promise<RecordSlot[]>;
   writer: AnswerWriter;
 }
 

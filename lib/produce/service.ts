@@ -174,14 +174,16 @@ export class ProduceService {
    */
   private async encodeAndSend(command: ProduceCommand, slots: RecordSlot[], stamps: Stamps, logger: Logger, remainingMs: () => number): Promise<SentAnswer> {
     const encodeMs = remainingMs();
+    // Aborted when the budget runs out, so that the step stops where it is rather than go on asking
+    // the registry for a request already answered.
+    const spent = new AbortController();
     const encoded =
       command.encode === undefined
         ? slots
-        : await withTimeout(
-            command.encode(slots),
-            encodeMs,
-            () => new SchemaRegistryUnavailableError({ cause: new Error(`no answer within PRODUCE_TIMEOUT_MS (${this.deps.settings.timeoutMs} ms)`) }),
-          );
+        : await withTimeout(command.encode(slots, spent.signal), encodeMs, () => {
+            spent.abort();
+            return new SchemaRegistryUnavailableError({ cause: new Error(`no answer within PRODUCE_TIMEOUT_MS (${this.deps.settings.timeoutMs} ms)`) });
+          });
     return this.sendAndWrite(command.topic, encoded, stamps, command.writer, logger, remainingMs);
   }
 

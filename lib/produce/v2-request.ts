@@ -71,7 +71,7 @@ function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, s
       read = { format, schemaFields: body.schemaFields };
       return body.records;
     },
-    encode: async (records: ProduceRecord[]): Promise<ProduceRecord[]> => {
+    encode: async (records: ProduceRecord[], signal: AbortSignal): Promise<ProduceRecord[]> => {
       // Fails closed: records passed on unencoded would put JSON text on a schema'd topic.
       if (read === undefined) throw new Error('the v2 records were encoded before they were read');
       if (!isSchemaFormat(read.format)) return records;
@@ -79,6 +79,7 @@ function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, s
       // The encoder, the registry client and the codecs load with the first schema'd request:
       // the json and binary formats' cold start never pays for them.
       const [{ encodeRecords }, loaded] = await Promise.all([import('./record-encoder'), schemas?.()]);
+      signal.throwIfAborted();
       // Before any send: a request whose schemas or data are refused writes nothing.
       const encoded = await encodeRecords(topic, format, schemaFields, records, loaded);
       schemaIds = { keySchemaId: encoded.keySchemaId, valueSchemaId: encoded.valueSchemaId };
@@ -98,7 +99,7 @@ export function readV2TopicRequest(request: HttpRequest, limits: ProduceLimits, 
     // The media type alone, as before the other routes: keys stored by earlier versions still match.
     fingerprint: mediaTypeOf(request.contentType),
     read,
-    encode: (slots) => encode(slots as ProduceRecord[]),
+    encode: (slots, signal) => encode(slots as ProduceRecord[], signal),
     writer,
   };
 }
@@ -116,7 +117,7 @@ export function readV2PartitionRequest(request: HttpRequest, limits: ProduceLimi
       const partition = partitionOfPath(segment);
       return toPartition(read(), partition);
     },
-    encode: (slots) => encode(slots as ProduceRecord[]),
+    encode: (slots, signal) => encode(slots as ProduceRecord[], signal),
     writer,
   };
 }

@@ -165,7 +165,7 @@ export interface V3Read extends V3RecordTypes {
  *
  * @throws {AppError} why this record cannot be produced.
  */
-export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number): V3Read {
+function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => number): V3Read {
   if (!isObject(value)) throw new ValidationError('record: must be an object');
   rejectUnknownFields(value, fields, RECORD_PATH);
   const keyKind = dataKind(value.key, 'key');
@@ -190,7 +190,7 @@ export function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs:
  * @throws {AppError} why this record cannot be produced: the schema'd formats' errors (42203,
  *   42205, 42207, 400 for members that do not go together, 503 for a registry away).
  */
-export async function encodeV3Read(read: V3Read & Required<Pick<V3Read, 'unencoded'>>, scope: V3SchemaScope): Promise<V3Read> {
+async function encodeV3Read(read: V3Read & Required<Pick<V3Read, 'unencoded'>>, scope: V3SchemaScope): Promise<V3Read> {
   const { unencoded, record } = read;
   const [key, data] = await Promise.all([
     unencoded.key === undefined ? undefined : schemaEncoded(unencoded.key, 'key', scope),
@@ -236,8 +236,10 @@ const NO_TYPES: V3RecordTypes = Object.freeze({ key: undefined, value: undefined
 /**
  * The slot of a record whose schema'd side is not encoded yet. It is a refusal, so that a
  * record the encoding step never reached is answered as not sent, never sent with a null side.
+ * One for every such record: it is only ever stored, never thrown, and an error per record
+ * would capture a stack trace each.
  */
-const notEncoded = (): AppError => new InternalError('the record was not encoded with its schema');
+const NOT_ENCODED: AppError = Object.freeze(new InternalError('the record was not encoded with its schema'));
 
 /**
  * The records of one v3 request: read at once, in order, into `slots` and `types` (each record's
@@ -268,7 +270,7 @@ function v3Slots(context: V3ReadContext, topic: string) {
         }
         if (read.unencoded !== undefined) {
           unencoded.push({ position: slots.length, read: { ...read, unencoded: read.unencoded } });
-          slots.push(notEncoded());
+          slots.push(NOT_ENCODED);
         } else {
           slots.push(read.record);
         }
@@ -277,10 +279,11 @@ function v3Slots(context: V3ReadContext, topic: string) {
       }
       return slots;
     },
-    async encode(slots: RecordSlot[]): Promise<RecordSlot[]> {
+    async encode(slots: RecordSlot[], signal: AbortSignal): Promise<RecordSlot[]> {
       const scope: V3SchemaScope = { topic, schemas: context.schemas, resolved: new Map() };
       // One after another: the records of a request mostly name one schema, resolved by the first.
       for (const { position, read } of unencoded) {
+        signal.throwIfAborted();
         try {
           const done = await encodeV3Read(read, scope);
           slots[position] = done.record;

@@ -208,6 +208,36 @@ describe('ProduceService', () => {
     expect([...parts.store.items.values()]).toEqual([expect.objectContaining({ status: 'IN_PROGRESS', leaseExpiresAtMs: 0 })]);
   });
 
+  it('on v3, asks the registry nothing more once the budget is spent: the records after the one in hand are not encoded', async () => {
+    const parts = setup({}, loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', ALLOWED_TOPICS: '*', PRODUCE_TIMEOUT_MS: '100' }).produce);
+    const inner = memoryRegistry();
+    inner.put(1, 'AVRO', '"string"', 'orders-value');
+    inner.put(2, 'AVRO', '"int"', 'orders-value');
+    // Every answer waits until the gate opens, after the request was answered.
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const registry = {
+      ...inner,
+      versionUnderSubject: async (subject: string, id: number) => {
+        await gate;
+        return inner.versionUnderSubject(subject, id);
+      },
+    } as SchemaRegistry;
+    await expect(
+      parts.produceV3('{"value": {"schema_id": 1, "data": "x"}} {"value": {"schema_id": 2, "data": 5}}', {
+        idempotencyKey: 'key-1',
+        schemas: new Schemas(registry),
+      }),
+    ).rejects.toThrow(SchemaRegistryUnavailableError);
+    open();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The first record's schema was asked for; the second record's never is.
+    expect(inner.calls).toEqual(['under orders-value 1', 'version under orders-value 1']);
+    expect(parts.sendCalls).toEqual([]);
+  });
+
   it('counts only the records acknowledged, and how long the acknowledgement took', async () => {
     const parts = setup({ partitions: () => 2, sendMs: 40, sendOutcome: () => ({ partitions: [0, 1, 0], acks: [{ partition: 0, baseOffset: 7n }] }) });
     expect((await parts.produce([{ value: 1 }, { value: 2 }, { value: 3 }])).statusCode).toBe(503);

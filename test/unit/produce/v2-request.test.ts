@@ -53,12 +53,12 @@ describe('readV2TopicRequest', () => {
 
   it('refuses to encode records it has not read, rather than pass them on unencoded', async () => {
     const command = readV2TopicRequest(request('application/vnd.kafka.avro.v2+json'), limits);
-    await expect(command.encode?.([])).rejects.toThrow('the v2 records were encoded before they were read');
+    await expect(command.encode?.([], new AbortController().signal)).rejects.toThrow('the v2 records were encoded before they were read');
   });
 
   it('passes the records of a format without a schema through the encoding step unchanged', async () => {
     const command = readV2TopicRequest(request('application/vnd.kafka.json.v2+json'), limits);
     const records = await command.read();
-    expect(await command.encode?.(records)).toBe(records);
+    expect(await command.encode?.(records, new AbortController().signal)).toBe(records);
   });
 });

@@ -39,7 +39,7 @@ function request(body: string, { cluster = 'cluster-1', contentType = 'applicati
 async function read(body: string, options = {}): Promise<RecordSlot[]> {
   const command = readV3RecordsRequest(request(body, options), context);
   const slots = await command.read();
-  return command.encode === undefined ? slots : command.encode(slots);
+  return command.encode === undefined ? slots : command.encode(slots, new AbortController().signal);
 }
 const text = (bytes: Buffer | null): string | null => (bytes === null ? null : bytes.toString('utf8'));
 

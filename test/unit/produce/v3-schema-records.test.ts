@@ -33,7 +33,7 @@ const event = (body: string, batch = false) =>
 /** Reads a command's records and encodes them, as the service does (encoding after the claim). */
 async function readAndEncode(command: ProduceCommand): Promise<RecordSlot[]> {
   const slots = await command.read();
-  return command.encode === undefined ? slots : command.encode(slots);
+  return command.encode === undefined ? slots : command.encode(slots, new AbortController().signal);
 }
 
 const acked = (slots: readonly RecordSlot[]): RecordOutcome[] =>
@@ -97,7 +97,7 @@ describe('v3 records with schemas', () => {
     expect(slots[0]).toEqual(new InternalError('the record was not encoded with its schema'));
     expect((slots[1] as ProduceRecord).value?.toString()).toBe('v');
     expect(slots[2]).toEqual(new InternalError('the record was not encoded with its schema'));
-    const encoded = await (command.encode as NonNullable<ProduceCommand['encode']>)(slots);
+    const encoded = await (command.encode as NonNullable<ProduceCommand['encode']>)(slots, new AbortController().signal);
     expect(registry.calls).toEqual(['subject orders-key latest', 'under orders-key 1', 'version under orders-key 1']);
     expect((encoded[0] as ProduceRecord).key).toEqual(Buffer.from([0, 0, 0, 0, 1, 0x02, 0x61]));
     expect((encoded[2] as ProduceRecord).key).toEqual(Buffer.from([0, 0, 0, 0, 1, 0x02, 0x62]));
