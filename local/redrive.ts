@@ -13,12 +13,10 @@
  * passed over. The default group name carries the filters, so a filtered redrive never moves
  * an unfiltered one's position.
  *
- * A record is written back as its failure record holds it, but for Kafka's null header values:
- * one held as `{"name": null}` is written back as such, while one held as `{}`, the form Lambda's
- * events have been reported to give it (`./msk-event.ts`), has lost its name. For such a record
- * the headers are read from the original record in the source topic, by its partition and offset;
- * when it is no longer there (retention, compaction), the null values are left out, counted
- * (`nullHeadersLeftOut`) and the record logged.
+ * A record is written back as its failure record holds it. A null header value held as
+ * `{"name": null}` is written back as Kafka's null value; one held as `{}`, the form Lambda's
+ * events have been reported to give it (`./msk-event.ts`), has lost its name and cannot be:
+ * such values are counted (`nullHeadersLeftOut`) and each record with some logged.
  */
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../lib/config';
@@ -30,7 +28,6 @@ import { errorFields, type Logger } from '../lib/logger';
 import { FailureRecordError, readFailureMessage, type ReadFailure } from './emulator/failure-record';
 import { createPartitionConsumer, type FetchedRecord } from './kafka/consumer';
 import { createOffsetReader } from './kafka/offsets';
-import { positionKey, readRecordsAt, type RecordPosition } from './kafka/record-reader';
 import { createTransactionalWriter, type TopicRecords, type TransactionalWriter } from './kafka/transactional-writer';
 
 /** Which failure records to redrive; every given filter must match. */
@@ -64,7 +61,7 @@ export interface RedriveSummary {
   unreadable: number;
   /**
    * Null header values of the matching records that their failure records hold as `{}`, without
-   * their names, and whose original records could not be read: the redriven records go without them.
+   * their names: the redriven records go without them.
    */
   nullHeadersLeftOut: number;
   /** Matching records per reason. */
@@ -78,16 +75,7 @@ export interface RedriveSummary {
 
 /** What to do with one failure record. */
 export type RedriveVerdict =
-  | {
-      kind: 'redrive';
-      record: ConsumedRecord;
-      reason: string;
-      failedAt: string;
-      /** Null header values the failure record holds as `{}`, without their names (see {@link withOriginalHeaders}). */
-      nullHeadersLeftOut: number;
-      /** The original record's headers, read from the source topic, when the failure record lost some. */
-      originalHeaders?: FetchedRecord['headers'];
-    }
+  | { kind: 'redrive'; record: ConsumedRecord; reason: string; failedAt: string; nullHeadersLeftOut: number }
   | { kind: 'pass-over' }
   | { kind: 'no-payload' }
   | { kind: 'unreadable'; error: string };
@@ -136,12 +124,7 @@ export function redriveVerdict(message: Pick<FetchedRecord, 'value' | 'headers'>
  * carries that identity as its `message-id`, so that a record applied before it was
  * dead-lettered, or redriven twice, is a duplicate the consumer skips.
  */
-export function redrivenRecord(
-  record: ConsumedRecord,
-  from: { topic: string; partition: number; offset: string },
-  headers: OutgoingRecord['headers'] = record.headers,
-): OutgoingRecord {
-  // The identity the consume function gave the record, from the headers it was given.
+export function redrivenRecord(record: ConsumedRecord, from: { topic: string; partition: number; offset: string }): OutgoingRecord {
   const identity = messageIdOf(record);
   const byPlace = identity === `${record.topic}-${record.partition}-${record.offset}`;
   return {
@@ -149,54 +132,12 @@ export function redrivenRecord(
     value: record.value,
     partition: record.partition,
     headers: [
-      ...headers,
+      ...record.headers,
       ...(byPlace ? [{ name: MESSAGE_ID_HEADER, value: Buffer.from(identity, 'utf8') }] : []),
       { name: REDRIVEN_FROM_HEADER, value: Buffer.from(`${from.topic}/${from.partition}/${from.offset}`, 'utf8') },
     ],
   };
 }
-
-/**
- * The verdict with the original record's headers, when its failure record lost null header
- * values and `original` (the record read at its source partition and offset) is there: nothing is
- * then left out.
- */
-export function withOriginalHeaders(verdict: RedriveVerdict, original: FetchedRecord | undefined): RedriveVerdict {
-  if (verdict.kind !== 'redrive' || verdict.nullHeadersLeftOut === 0 || original === undefined) return verdict;
-  return { ...verdict, nullHeadersLeftOut: 0, originalHeaders: original.headers };
-}
-
-/** Where the records that need their originals' headers are, by source topic. */
-export function originalsWanted(verdicts: readonly RedriveVerdict[]): Map<string, RecordPosition[]> {
-  const wanted = new Map<string, RecordPosition[]>();
-  for (const verdict of verdicts) {
-    if (verdict.kind !== 'redrive' || verdict.nullHeadersLeftOut === 0) continue;
-    const positions = wanted.get(verdict.record.topic) ?? [];
-    positions.push({ partition: verdict.record.partition, offset: verdict.record.offset });
-    wanted.set(verdict.record.topic, positions);
-  }
-  return wanted;
-}
-
-/** Reads original records of a source topic (see `./kafka/record-reader.ts`). */
-export type OriginalsReader = (topic: string, positions: readonly RecordPosition[]) => Promise<Map<string, FetchedRecord>>;
-
-/** Gives each verdict that needs them its original's headers, read with `read`. */
-async function restoreHeaders(verdicts: RedriveVerdict[], read: OriginalsReader): Promise<RedriveVerdict[]> {
-  const originals = new Map<string, FetchedRecord>();
-  for (const [topic, positions] of originalsWanted(verdicts)) {
-    for (const [key, record] of await read(topic, positions)) originals.set(`${topic}/${key}`, record);
-  }
-  if (originals.size === 0) return verdicts;
-  return verdicts.map((verdict) =>
-    verdict.kind === 'redrive'
-      ? withOriginalHeaders(verdict, originals.get(`${verdict.record.topic}/${positionKey(verdict.record.partition, verdict.record.offset)}`))
-      : verdict,
-  );
-}
-
-// Enough for a throwaway group to join and read a few partitions; past it, what was not read is left out.
-const ORIGINALS_TIMEOUT_MS = 15_000;
 
 /** The default group: one per on-failure topic and set of filters. */
 export function redriveGroupId(consumerGroupId: string, filters: RedriveFilters): string {
@@ -258,8 +199,6 @@ export interface RedriveOptions {
   writer?: TransactionalWriter;
   /** Stops the redrive after the batch in hand (it then rejects); what was committed stays committed. */
   signal?: AbortSignal;
-  /** Reads original records for the headers their failure records lost (default: a throwaway group on `config`'s cluster). */
-  readOriginals?: OriginalsReader;
 }
 
 /** Raised when the redrive cannot start: the topic does not exist. */
@@ -307,8 +246,6 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
     finish = resolve;
   });
   const limitReached = (): boolean => options.limit !== undefined && summary.redriven >= options.limit;
-  const readOriginals: OriginalsReader =
-    options.readOriginals ?? ((topic, positions) => readRecordsAt(config.kafka, topic, positions, { logger, timeoutMs: ORIGINALS_TIMEOUT_MS }));
   const onAbort = (): void => {
     failed ??= new Error('redrive stopped before the end; run it again to resume');
     finish();
@@ -331,8 +268,6 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
       let pending = 0;
       let next: bigint | undefined;
       const after = written.get(batch.partition) ?? -1n;
-      const messages: FetchedRecord[] = [];
-      let verdicts: RedriveVerdict[] = [];
       for (const message of batch.records) {
         if (BigInt(message.offset) < after) {
           // Written by this run already: only the position moves (committed again with the next transaction).
@@ -341,23 +276,11 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
         }
         if (BigInt(message.offset) >= end || (options.limit !== undefined && summary.redriven + pending >= options.limit)) break;
         const verdict = redriveVerdict(message, options.filters);
-        messages.push(message);
-        verdicts.push(verdict);
-        if (verdict.kind === 'redrive' && options.apply) pending += 1;
-        next = BigInt(message.offset) + 1n;
-      }
-      try {
-        verdicts = await restoreHeaders(verdicts, readOriginals);
-      } catch (error) {
-        logger.warn('redrive: reading original records for their null header values failed', errorFields(error));
-      }
-      verdicts.forEach((verdict, index) => {
-        const message = messages[index] as FetchedRecord;
         tally(summary, verdict);
         if (verdict.kind === 'unreadable')
           logger.warn('redrive: not a failure record, passed over', { partition: batch.partition, offset: message.offset, error: verdict.error });
         if (verdict.kind === 'redrive' && verdict.nullHeadersLeftOut > 0) {
-          logger.warn('redrive: null header values without their names, and the original record could not be read; written back without them', {
+          logger.warn('redrive: the failure record holds null header values without their names; the record is written back without them', {
             partition: batch.partition,
             offset: message.offset,
             nullHeadersLeftOut: verdict.nullHeadersLeftOut,
@@ -365,10 +288,12 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
         }
         if (verdict.kind === 'redrive' && options.apply) {
           const list = writes.get(verdict.record.topic) ?? [];
-          list.push(redrivenRecord(verdict.record, message, verdict.originalHeaders));
+          list.push(redrivenRecord(verdict.record, message));
           writes.set(verdict.record.topic, list);
+          pending += 1;
         }
-      });
+        next = BigInt(message.offset) + 1n;
+      }
       if (next === undefined) return;
       if (writer !== undefined) {
         const batches: TopicRecords[] = [...writes].map(([topic, records]) => ({ topic, records }));

@@ -153,8 +153,7 @@ export class FailureRecordError extends Error {}
 /**
  * Reads a message of the on-failure topic: Lambda's document, the reason header, and the
  * failed record decoded from the payload (key, value and headers as the source record had them,
- * but for null header values the payload holds as `{}`, without their names: see `../msk-event.ts`
- * and the redrive, which reads those from the original record).
+ * but for null header values the payload holds as `{}`, without their names: see `../msk-event.ts`).
  *
  * @throws {FailureRecordError} when the value is not a failure document with a one-record payload.
  */

@@ -128,7 +128,7 @@ describe('npm run redrive (local/redrive.ts)', () => {
     };
     // The dry run: counts, the reason, oldest and newest; it writes and commits nothing.
     const dry = await redrive(base);
-    // The failure record holds m-4's null header value as {} in its place, as the event did; its name is read from the original record.
+    // The failure record holds m-4's null header value as {} in its place, as the event did: its name is gone, and the dry run counts it.
     expect(dry).toMatchObject({
       mode: 'dry-run',
       read: 5,
@@ -136,7 +136,7 @@ describe('npm run redrive (local/redrive.ts)', () => {
       redriven: 0,
       passedOver: 0,
       unreadable: 0,
-      nullHeadersLeftOut: 0,
+      nullHeadersLeftOut: 1,
       reasons: { 'processor failed': 5 },
     });
     expect(dry.sourceTopics).toEqual({ [w.topic]: 5 });
@@ -175,11 +175,10 @@ describe('npm run redrive (local/redrive.ts)', () => {
 
     const redriven = await redrivenOn(w.topic, 5);
     expect(redriven.ids).toEqual([...bad].sort());
-    // The redriven m-4 has the original's headers, the null value in its place, and where it was redriven from.
+    // The redriven m-4 keeps its other headers in order, and lacks the null value its failure record had no name for.
     expect(redriven.headers.get('m-4')?.map(([name, value]) => [name, name === 'redriven-from' ? value?.split('/').length : value])).toEqual([
       ['message-id', 'm-4'],
       ['trace', 't-4'],
-      ['trace', null],
       ['redriven-from', 3],
     ]);
     await waitFor('all 12 records in the sink', async () => (await sinkIds(w.tables.messages)).length === 12);

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureMessage, FailureCondition, type RecordFailure } from '../../../local/emulator/failure-record';
 import type { FetchedRecord } from '../../../local/kafka/consumer';
-import {
-  emptySummary,
-  originalsWanted,
-  redriveGroupId,
-  redrivenRecord,
-  redriveVerdict,
-  tally,
-  withOriginalHeaders,
-  type RedriveFilters,
-} from '../../../local/redrive';
+import { emptySummary, redriveGroupId, redrivenRecord, redriveVerdict, tally, type RedriveFilters } from '../../../local/redrive';
 
 const mapping = { cluster: { brokers: ['127.0.0.1:19092'], region: 'us-east-1' }, functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f' };
 
@@ -107,55 +98,6 @@ describe('redrivenRecord and null header values', () => {
     tally(summary, verdict);
     tally(summary, redriveVerdict(failed(2, 10), {}));
     expect(summary.nullHeadersLeftOut).toBe(2);
-  });
-
-  it('asks for the originals of the records whose failure records lost null values, by source topic, partition and offset', () => {
-    const lost = redriveVerdict(failed(2, 9, {}, headers), {});
-    const whole = redriveVerdict(failed(1, 5), {});
-    expect(originalsWanted([lost, whole, { kind: 'pass-over' }])).toEqual(new Map([['events', [{ partition: 2, offset: 9 }]]]));
-  });
-
-  it("writes back the original's headers when it could be read, nothing left out; keeps the identity the consume function gave", () => {
-    const original: FetchedRecord = {
-      topic: 'events',
-      partition: 2,
-      offset: '9',
-      timestampMs: 1_700_000_000_000,
-      key: Buffer.from('k'),
-      value: Buffer.from('{"n":1}'),
-      headers,
-    };
-    const verdict = withOriginalHeaders(redriveVerdict(failed(2, 9, {}, headers), {}), original);
-    if (verdict.kind !== 'redrive') throw new Error('expected a redrive');
-    expect(verdict.nullHeadersLeftOut).toBe(0);
-    const record = redrivenRecord(verdict.record, { topic: 'events-dlq', partition: 0, offset: '41' }, verdict.originalHeaders);
-    expect(record.headers.map(({ name, value }) => [name, value?.toString() ?? null])).toEqual([
-      ['message-id', 'm-9'],
-      ['trace', null],
-      ['h', 'a'],
-      ['h', null],
-      ['redriven-from', 'events-dlq/0/41'],
-    ]);
-    // No original read: the verdict stays as it was, its null values counted as left out.
-    expect(withOriginalHeaders(redriveVerdict(failed(2, 9, {}, headers), {}), undefined)).toMatchObject({ nullHeadersLeftOut: 2 });
-    // A verdict that lost nothing is not given headers.
-    expect(withOriginalHeaders(redriveVerdict(failed(2, 9), {}), original)).not.toHaveProperty('originalHeaders');
-  });
-
-  it('adds the place identity from the headers the consume function was given, not from the original ones', () => {
-    // The original's last message-id is null: the event showed {} there, so the function took the earlier "m-9".
-    const lastNull = [
-      { name: 'message-id', value: Buffer.from('m-9') },
-      { name: 'message-id', value: null },
-    ];
-    const verdict = redriveVerdict(failed(2, 9, {}, lastNull), {});
-    if (verdict.kind !== 'redrive') throw new Error('expected a redrive');
-    const record = redrivenRecord(verdict.record, { topic: 'events-dlq', partition: 0, offset: '41' }, lastNull);
-    expect(record.headers.map(({ name, value }) => [name, value?.toString() ?? null])).toEqual([
-      ['message-id', 'm-9'],
-      ['message-id', null],
-      ['redriven-from', 'events-dlq/0/41'],
-    ]);
   });
 
   it('writes back a null value a failure record holds as {"name": null}, in its place', () => {
