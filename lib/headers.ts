@@ -49,3 +49,18 @@ export function isIdentityHeader(value: Uint8Array): boolean {
   const bom = value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf ? 3 : 0;
   return value.length > bom && isUtf8(value);
 }
+
+/**
+ * The last header named `name` (Kafka's "last header wins": the one a reader of a single value
+ * takes), or undefined when there is none. The one rule every reader of the identity headers
+ * applies, on produce and on consume.
+ */
+export function lastHeaderNamed<H extends { readonly name: string }>(headers: readonly H[], name: string): H | undefined {
+  // Stryker disable next-line ArithmeticOperator: starting past the end only reads two missing headers first.
+  for (let i = headers.length - 1; i >= 0; i -= 1) {
+    const header = headers[i];
+    // Stryker disable next-line OptionalChaining: i stays within the headers, so there is always one (the `?.` is for the type checker).
+    if (header?.name === name) return header;
+  }
+  return undefined;
+}

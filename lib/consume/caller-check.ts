@@ -5,7 +5,7 @@
  */
 import { verifyCallerHeader } from '../caller-mac/header';
 import type { CallerKeyRing } from '../caller-mac/key-ring';
-import { MESSAGE_ID_HEADER } from '../headers';
+import { lastHeaderNamed, MESSAGE_ID_HEADER } from '../headers';
 import { MetricName, type MetricsRecorder } from '../observability/metrics';
 import type { ConsumedRecord } from './event';
 import type { CallerCheck } from './message-id';
@@ -16,13 +16,7 @@ import type { CallerCheck } from './message-id';
  * sent, always a non-empty id, so a record whose last id is null verifies against no stamp.
  */
 function lastMessageIdHeader(record: ConsumedRecord): Buffer | null {
-  // Stryker disable next-line ArithmeticOperator: starting past the end only reads two missing headers first.
-  for (let i = record.headers.length - 1; i >= 0; i -= 1) {
-    const header = record.headers[i];
-    // Stryker disable next-line OptionalChaining: i stays within the headers, so there is always one (the `?.` is for the type checker).
-    if (header?.name === MESSAGE_ID_HEADER) return header.value;
-  }
-  return null;
+  return lastHeaderNamed(record.headers, MESSAGE_ID_HEADER)?.value ?? null;
 }
 
 /** The check for `ring`; rejections are counted in `metrics`. */

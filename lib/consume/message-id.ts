@@ -4,7 +4,7 @@
  */
 import { payloadHash } from '../idempotency/keys';
 import type { ConsumedRecord } from './event';
-import { CALLER_HEADER, identityHeaderText, MESSAGE_ID_HEADER } from '../headers';
+import { CALLER_HEADER, identityHeaderText, lastHeaderNamed, MESSAGE_ID_HEADER } from '../headers';
 
 // DynamoDB caps a partition key at 2048 bytes; longer ids are replaced by their hash.
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
@@ -21,13 +21,8 @@ function bounded(id: string): string {
  * absent, without falling back to an earlier one.
  */
 function lastTextHeader(record: ConsumedRecord, name: string): string | undefined {
-  // Stryker disable next-line ArithmeticOperator: starting past the end only reads two missing headers first.
-  for (let i = record.headers.length - 1; i >= 0; i -= 1) {
-    const header = record.headers[i];
-    // Stryker disable next-line OptionalChaining: i stays within the headers, so there is always one (the `?.` is for the type checker).
-    if (header?.name === name) return header.value === null ? undefined : identityHeaderText(header.value);
-  }
-  return undefined;
+  const value = lastHeaderNamed(record.headers, name)?.value;
+  return value === undefined || value === null ? undefined : identityHeaderText(value);
 }
 
 /**
@@ -55,13 +50,8 @@ export const NO_VERIFIED_CALLER: CallerCheck = () => undefined;
  * from another record, null, or written by anyone but the produce function) counts as absent.
  */
 export function callerIdOf(record: ConsumedRecord, check: CallerCheck): string | undefined {
-  // Stryker disable next-line ArithmeticOperator: starting past the end only reads two missing headers first.
-  for (let i = record.headers.length - 1; i >= 0; i -= 1) {
-    const header = record.headers[i];
-    // Stryker disable next-line OptionalChaining: i stays within the headers, so there is always one (the `?.` is for the type checker).
-    if (header?.name === CALLER_HEADER) return check(header.value, record);
-  }
-  return undefined;
+  const header = lastHeaderNamed(record.headers, CALLER_HEADER);
+  return header === undefined ? undefined : check(header.value, record);
 }
 
 /**

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { callerHeaderStamper } from '../caller-mac/header';
 import type { CallerKeyRing } from '../caller-mac/key-ring';
 import { UnauthenticatedError } from '../errors';
-import { CALLER_HEADER, MESSAGE_ID_HEADER } from '../headers';
+import { CALLER_HEADER, lastHeaderNamed, MESSAGE_ID_HEADER } from '../headers';
 import { newMessageId } from './message-id';
 import type { ProduceRecord } from './validation';
 
@@ -192,13 +192,7 @@ export function callerLogFields(caller: Caller): Record<string, string> {
 
 /** The bytes of the last header named `name`, the one a Kafka reader takes ("last header wins"); null when none. */
 function lastHeader(record: ProduceRecord, name: string): Buffer | null {
-  // Stryker disable next-line ArithmeticOperator: starting past the end only reads two missing headers first.
-  for (let i = record.headers.length - 1; i >= 0; i -= 1) {
-    const header = record.headers[i];
-    // Stryker disable next-line OptionalChaining: i stays within the headers, so there is always one (the `?.` is for the type checker).
-    if (header?.name === name) return header.value;
-  }
-  return null;
+  return lastHeaderNamed(record.headers, name)?.value ?? null;
 }
 
 /**

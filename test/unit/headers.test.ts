@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { identityHeaderText, isIdentityHeader } from '../../lib/headers';
+import { identityHeaderText, isIdentityHeader, lastHeaderNamed } from '../../lib/headers';
 
 describe('identityHeaderText', () => {
   it.each([
@@ -47,5 +47,22 @@ describe('isIdentityHeader', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('lastHeaderNamed', () => {
+  const headers = [
+    { name: 'message-id', value: 'a' },
+    { name: 'trace', value: 't' },
+    { name: 'message-id', value: null },
+    { name: 'other', value: 'o' },
+  ];
+
+  it('gives the last header of the name, also when its value is null, and nothing for a name not there', () => {
+    expect(lastHeaderNamed(headers, 'message-id')).toBe(headers[2]);
+    expect(lastHeaderNamed(headers, 'trace')).toBe(headers[1]);
+    expect(lastHeaderNamed(headers, 'other')).toBe(headers[3]);
+    expect(lastHeaderNamed(headers, 'absent')).toBeUndefined();
+    expect(lastHeaderNamed([], 'message-id')).toBeUndefined();
   });
 });
