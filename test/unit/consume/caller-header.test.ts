@@ -126,4 +126,13 @@ describe('createCallerCheck', () => {
     // Stamped over the id "m-1": a null last id is not that id, so the stamp does not verify.
     expect(check(Buffer.from(stampedCallerHeader(ALICE, { topic: 'orders', messageId: 'm-1', value }), 'latin1'), record)).toBeUndefined();
   });
+
+  it('verifies a stamp made over no message-id against a record that has none', () => {
+    const metrics: MetricsRecorder = { count: () => undefined, durationMs: () => undefined, flush: () => undefined };
+    const value = JSON.stringify({ from: 'alice' });
+    const [entry] = entriesOf([{ offset: 1, value: { from: 'alice' }, headers: {} }]) as { record: ConsumedRecord }[];
+    const record = { ...(entry as { record: ConsumedRecord }).record, headers: [] };
+    const stamp = Buffer.from(stampedCallerHeader(ALICE, { topic: 'orders', value }), 'latin1');
+    expect(createCallerCheck(TEST_KEY_RING, metrics)(stamp, record)).toBe(ALICE);
+  });
 });
