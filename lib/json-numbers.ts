@@ -64,15 +64,36 @@ export function parseJsonExact(text: string): unknown {
   // JSON.parse gives the same value, several times faster than with the reviver. (The reviver
   // also recurses, so only it can fail on thousands of nested arrays; such a value is refused either
   // way: produce bounds a value's depth, DynamoDB an item's nesting.)
-  if (!LONG_NUMBER_RUN.test(text)) return JSON.parse(text);
+  if (!hasLongNumberRun(text)) return JSON.parse(text);
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
     if (typeof value !== 'number' || context?.source === undefined) return value;
     return exactNumber(context.source);
   });
 }
 
-/** 16 characters in a row that a JSON number may be made of. */
-const LONG_NUMBER_RUN = /[-+.\deE]{16}/;
+/** The characters a JSON number may be made of, by code: `-+.0123456789eE`. */
+const NUMBER_CHARS = new Uint8Array(128);
+for (const char of '-+.0123456789eE') NUMBER_CHARS[char.charCodeAt(0)] = 1;
+/** The shortest number token that may need its raw text. */
+const LONG_RUN = 16;
+
+/**
+ * True when `text` has {@link LONG_RUN} number characters in a row. A loop over the codes: a
+ * regular expression took longer than the JSON.parse it guards.
+ */
+function hasLongNumberRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 128 && NUMBER_CHARS[code] === 1) {
+      run += 1;
+      if (run === LONG_RUN) return true;
+    } else {
+      run = 0;
+    }
+  }
+  return false;
+}
 
 /** The text of a number, plain or raw. */
 export function numberText(value: number | ExactNumber): string {

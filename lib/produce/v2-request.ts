@@ -25,6 +25,14 @@ import {
 /** The schema'd formats over the configured registry, loaded on the first request in one of them; undefined without a registry. */
 export type SchemasLoader = () => Promise<Schemas>;
 
+// The encoder, the registry client and the codecs load with the first schema'd request, once:
+// an import() per request, even of a module already loaded, costs a trip through the module loader.
+let recordEncoder: Promise<typeof import('./record-encoder')> | undefined;
+const loadRecordEncoder = (): Promise<typeof import('./record-encoder')> => {
+  recordEncoder ??= import('./record-encoder');
+  return recordEncoder;
+};
+
 const PARTITION_PARAM = /^(0|[1-9][0-9]{0,9})$/;
 
 /**
@@ -76,9 +84,8 @@ function v2Records(request: HttpRequest, topic: string, limits: ProduceLimits, s
       if (read === undefined) throw new Error('the v2 records were encoded before they were read');
       if (!isSchemaFormat(read.format)) return records;
       const { format, schemaFields } = read;
-      // The encoder, the registry client and the codecs load with the first schema'd request:
-      // the json and binary formats' cold start never pays for them.
-      const [{ encodeRecords }, loaded] = await Promise.all([import('./record-encoder'), schemas?.()]);
+      // The json and binary formats' cold start never pays for the encoder.
+      const [{ encodeRecords }, loaded] = await Promise.all([loadRecordEncoder(), schemas?.()]);
       signal.throwIfAborted();
       // Before any send: a request whose schemas or data are refused writes nothing.
       const encoded = await encodeRecords(topic, format, schemaFields, records, loaded);

@@ -125,9 +125,14 @@ function plainReport(kind: DataKind): V3DataReport | undefined {
   return kind === undefined || kind === SCHEMA ? undefined : PLAIN_REPORTS[kind];
 }
 
+// Loaded once, with the first record that needs it: an import() per key or value, even of a
+// module already loaded, costs a trip through the module loader.
+let v3Schema: Promise<typeof import('./v3-schema')> | undefined;
+
 /** A key or value written with a schema; the schema'd formats are loaded with the first record that needs one. */
 async function schemaEncoded(value: unknown, path: 'key' | 'value', scope: V3SchemaScope): Promise<V3SchemaEncoded> {
-  const { encodeV3WithSchema } = await import('./v3-schema');
+  v3Schema ??= import('./v3-schema');
+  const { encodeV3WithSchema } = await v3Schema;
   return encodeV3WithSchema(value as V3SchemaMembers, dataOf(value), path, scope);
 }
 
