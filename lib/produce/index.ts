@@ -86,19 +86,10 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
     callerKeys: options.callerKeys ?? createCallerKeySource(config.callerKeys),
     rateLimiter: new RateLimiter({ counter: options.requestCounter ?? dynamo.counter, clock, perSecond: config.produce.rateLimitPerSec, metrics }),
   });
-  // Loaded once: an import() per request, even of a module already loaded, costs a trip through the module loader.
-  let more: Promise<MoreOperations> | undefined;
-  const loadMore = (): Promise<MoreOperations> => {
-    if (more === undefined) {
-      const loading = import('./more-operations').then(({ createMoreOperations }) =>
-        createMoreOperations({ config, service, clock, logger, metadata: options.metadata, schemas }),
-      );
-      more = loading;
-      // A failure is the request's; the next request tries again.
-      loading.catch(() => {
-        if (more === loading) more = undefined;
-      });
-    }
+  let more: MoreOperations | undefined;
+  const loadMore = async (): Promise<MoreOperations> => {
+    const { createMoreOperations } = await import('./more-operations');
+    more ??= createMoreOperations({ config, service, clock, logger, metadata: options.metadata, schemas });
     return more;
   };
   const operations = createOperations(config, service, loadMore, schemas);
@@ -118,13 +109,7 @@ export function createProduceRuntime(config: AppConfig, options: ProduceRuntimeO
       }
     },
     async close() {
-      await Promise.all([
-        producer.close(),
-        more?.then(
-          (loaded) => loaded.metadata.close(),
-          () => undefined,
-        ),
-      ]);
+      await Promise.all([producer.close(), more?.metadata.close()]);
       await dynamo.close();
     },
   };

@@ -21,11 +21,14 @@ export type Operations = Readonly<Record<Operation, OperationHandler>>;
 export function lazyOperation<T>(load: () => Promise<T>, pick: (loaded: T) => OperationHandler): OperationHandler {
   let loading: Promise<T> | undefined;
   return async (request, logger) => {
-    loading ??= load();
-    // A failed load (it should not happen: the chunk ships in the bundle) is tried again next time.
-    loading.catch(() => {
-      loading = undefined;
-    });
+    if (loading === undefined) {
+      const started = load();
+      loading = started;
+      // A failed load (it should not happen: the chunk ships in the bundle) is tried again next time.
+      started.catch(() => {
+        if (loading === started) loading = undefined;
+      });
+    }
     return pick(await loading)(request, logger);
   };
 }
