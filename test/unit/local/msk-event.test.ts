@@ -1,43 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { buildMskEvent } from '../../../local/msk-event';
 
+/** The event headers of one record at events-0 whose headers are `headers`. */
+function eventHeaders(headers: { name: string; value: Buffer | null }[]) {
+  const event = buildMskEvent({ brokers: ['127.0.0.1:19092'], region: 'eu-west-1' }, [
+    { topic: 'events', partition: 0, offset: '1', timestampMs: 1, key: null, value: null, headers },
+  ]);
+  return event.records['events-0']?.[0]?.headers;
+}
+
 describe('buildMskEvent', () => {
   it('writes header values as Java signed bytes, as the event source does', () => {
-    const event = buildMskEvent({ brokers: ['127.0.0.1:19092'], region: 'eu-west-1' }, [
-      {
-        topic: 'events',
-        partition: 0,
-        offset: '1',
-        timestampMs: 1,
-        key: null,
-        value: null,
-        headers: [
-          { name: 'test-header', value: Buffer.from('hello-ë', 'utf8') },
-          { name: 'bin', value: Buffer.from([0, 127, 128, 255]) },
-        ],
-      },
+    const headers = eventHeaders([
+      { name: 'test-header', value: Buffer.from('hello-ë', 'utf8') },
+      { name: 'bin', value: Buffer.from([0, 127, 128, 255]) },
     ]);
-    expect(event.records['events-0']?.[0]?.headers).toEqual([{ 'test-header': [104, 101, 108, 108, 111, 45, -61, -85] }, { bin: [0, 127, -128, -1] }]);
+    expect(headers).toEqual([{ 'test-header': [104, 101, 108, 108, 111, 45, -61, -85] }, { bin: [0, 127, -128, -1] }]);
   });
 
   it("writes Kafka's null header value as {} in its place, as Lambda was reported to, apart from an empty value", () => {
-    const event = buildMskEvent({ brokers: ['127.0.0.1:19092'], region: 'eu-west-1' }, [
-      {
-        topic: 'events',
-        partition: 0,
-        offset: '1',
-        timestampMs: 1,
-        key: null,
-        value: null,
-        headers: [
-          { name: 'h', value: Buffer.from('1') },
-          { name: 'trace', value: null },
-          { name: 'h', value: Buffer.alloc(0) },
-          { name: 'h', value: null },
-        ],
-      },
+    const headers = eventHeaders([
+      { name: 'h', value: Buffer.from('1') },
+      { name: 'trace', value: null },
+      { name: 'h', value: Buffer.alloc(0) },
+      { name: 'h', value: null },
     ]);
-    expect(JSON.stringify(event.records['events-0']?.[0]?.headers)).toBe('[{"h":[49]},{},{"h":[]},{}]');
+    expect(JSON.stringify(headers)).toBe('[{"h":[49]},{},{"h":[]},{}]');
   });
 
   it('groups records per topic-partition with base64 key and value and headers as byte arrays', () => {
