@@ -26,7 +26,7 @@ export function lazyOperation<T>(load: () => Promise<T>, pick: (loaded: T) => Op
       loading = started;
       // A failed load (it should not happen: the chunk ships in the bundle) is tried again next time.
       started.catch(() => {
-        if (loading === started) loading = undefined;
+        loading = undefined;
       });
     }
     return pick(await loading)(request, logger);

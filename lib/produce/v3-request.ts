@@ -187,6 +187,11 @@ function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => 
   return read;
 }
 
+/** A record read whose key or value, or both, waits for {@link encodeV3Read}. */
+type UnencodedRead = V3Read & Required<Pick<V3Read, 'unencoded'>>;
+
+const isUnencoded = (read: V3Read): read is UnencodedRead => read.unencoded !== undefined;
+
 /**
  * Encodes the schema'd key or value, or both, of a record read: the schema is resolved (the
  * registry, or the scope's cache) only after every check that needs no waiting, so that a
@@ -195,7 +200,7 @@ function readV3Record(value: unknown, fields: ReadonlySet<string>, nowMs: () => 
  * @throws {AppError} why this record cannot be produced: the schema'd formats' errors (42203,
  *   42205, 42207, 400 for members that do not go together, 503 for a registry away).
  */
-async function encodeV3Read(read: V3Read & Required<Pick<V3Read, 'unencoded'>>, scope: V3SchemaScope): Promise<V3Read> {
+async function encodeV3Read(read: UnencodedRead, scope: V3SchemaScope): Promise<V3Read> {
   const { unencoded, record } = read;
   const [key, data] = await Promise.all([
     unencoded.key === undefined ? undefined : schemaEncoded(unencoded.key, 'key', scope),
@@ -253,7 +258,7 @@ const NOT_ENCODED: AppError = Object.freeze(new InternalError('the record was no
 function v3Slots(context: V3ReadContext, topic: string) {
   const types: V3RecordTypes[] = [];
   // The positions of the records read with a schema'd side, and what was read of them.
-  const unencoded: { position: number; read: V3Read & Required<Pick<V3Read, 'unencoded'>> }[] = [];
+  const unencoded: { position: number; read: UnencodedRead }[] = [];
   return {
     types,
     read(values: readonly unknown[], fields: ReadonlySet<string>): RecordSlot[] {
@@ -273,8 +278,8 @@ function v3Slots(context: V3ReadContext, topic: string) {
           types.push(NO_TYPES);
           continue;
         }
-        if (read.unencoded !== undefined) {
-          unencoded.push({ position: slots.length, read: { ...read, unencoded: read.unencoded } });
+        if (isUnencoded(read)) {
+          unencoded.push({ position: slots.length, read });
           slots.push(NOT_ENCODED);
         } else {
           slots.push(read.record);

@@ -36,6 +36,30 @@ afterEach(async () => {
   await Promise.all(gates.splice(0).map((gate) => gate.close()));
 });
 
+/** A gate in front of the test registry, closed and opened at will, and the registry's URL through it; closed after each test. */
+async function gatedRegistry(): Promise<{ gate: TcpGate; gatedUrl: string }> {
+  const registry = new URL(testSchemaRegistryUrl());
+  const gate = await startTcpGate({ host: registry.hostname, port: Number(registry.port) });
+  gates.push(gate);
+  return { gate, gatedUrl: `http://127.0.0.1:${gate.port}${registry.pathname}` };
+}
+
+/**
+ * An Avro record schema named `name` (one int member, `n`) registered under `<topic>-value` by an
+ * independent client, behind the pipeline's back: the consume function has never fetched it.
+ */
+async function registerBehindTheBack(topic: string, name: string): Promise<{ independent: IndependentRegistry; id: number }> {
+  const independent = new IndependentRegistry({ host: testSchemaRegistryUrl() });
+  const { id } = await independent.register(
+    {
+      type: SchemaType.AVRO,
+      schema: JSON.stringify({ type: 'record', name, namespace: uniqueName('ns').replaceAll('-', '_'), fields: [{ name: 'n', type: 'int' }] }),
+    },
+    { subject: `${topic}-value` },
+  );
+  return { independent, id };
+}
+
 async function start(
   registryUrl: string,
   functionTimeoutMs?: number,
@@ -194,20 +218,9 @@ describe('schema formats through the local pipeline', () => {
   });
 
   it('answers 503 on produce and retries on consume while the registry is away, and loses nothing when it is back', async () => {
-    const registry = new URL(testSchemaRegistryUrl());
-    const gate = await startTcpGate({ host: registry.hostname, port: Number(registry.port) });
-    gates.push(gate);
-    const gatedUrl = `http://127.0.0.1:${gate.port}${registry.pathname}`;
+    const { gate, gatedUrl } = await gatedRegistry();
     const { runtime, messages } = await start(gatedUrl, 4_000);
-    const independent = new IndependentRegistry({ host: testSchemaRegistryUrl() });
-    // Registered behind the pipeline's back: the consume function has never fetched it.
-    const { id } = await independent.register(
-      {
-        type: SchemaType.AVRO,
-        schema: JSON.stringify({ type: 'record', name: 'Late', namespace: uniqueName('ns').replaceAll('-', '_'), fields: [{ name: 'n', type: 'int' }] }),
-      },
-      { subject: `${runtime.settings.topic}-value` },
-    );
+    const { independent, id } = await registerBehindTheBack(runtime.settings.topic, 'Late');
 
     await gate.close();
     const refused = await post(
@@ -237,9 +250,7 @@ describe('schema formats through the local pipeline', () => {
   });
 
   it('goes on with a plain partition while a framed one waits for the registry, and applies each record once when it is back', async () => {
-    const registry = new URL(testSchemaRegistryUrl());
-    const gate = await startTcpGate({ host: registry.hostname, port: Number(registry.port) });
-    gates.push(gate);
+    const { gate, gatedUrl } = await gatedRegistry();
     // Each application of a record, by its key, with the decoded value if any.
     const applied: string[] = [];
     const processor: RecordProcessor = {
@@ -248,15 +259,8 @@ describe('schema formats through the local pipeline', () => {
       },
     };
     // Long enough that the framed partition's wait outlasts the plain partition's work by far.
-    const { runtime } = await start(`http://127.0.0.1:${gate.port}${registry.pathname}`, 10_000, undefined, processor);
-    const independent = new IndependentRegistry({ host: testSchemaRegistryUrl() });
-    const { id } = await independent.register(
-      {
-        type: SchemaType.AVRO,
-        schema: JSON.stringify({ type: 'record', name: 'Mixed', namespace: uniqueName('ns').replaceAll('-', '_'), fields: [{ name: 'n', type: 'int' }] }),
-      },
-      { subject: `${runtime.settings.topic}-value` },
-    );
+    const { runtime } = await start(gatedUrl, 10_000, undefined, processor);
+    const { independent, id } = await registerBehindTheBack(runtime.settings.topic, 'Mixed');
     await gate.close();
     const producer = testKafka().producer();
     await producer.connect();

@@ -37,7 +37,13 @@ class FakeRegistryDecoder implements RecordDecoder {
 }
 
 /** What the processor saw, in order, and when the handler slept. */
-function setup(decoder: FakeRegistryDecoder, onSleep: (sleeps: number) => void = () => undefined, options: BatchHandlerOptions = {}) {
+/** A batch handler over `decoder`; its processor throws on the records `refuses` names and logs the others, and its sleeps, in `timeline`. */
+function setup(
+  decoder: FakeRegistryDecoder,
+  onSleep: (sleeps: number) => void = () => undefined,
+  options: BatchHandlerOptions = {},
+  refuses: (record: ConsumedRecord) => boolean = () => false,
+) {
   const clock = new FakeClock();
   const store = new FakeStore();
   const timeline: string[] = [];
@@ -53,6 +59,7 @@ function setup(decoder: FakeRegistryDecoder, onSleep: (sleeps: number) => void =
     decoder,
     processor: {
       async process(record: ConsumedRecord) {
+        if (refuses(record)) throw new Error('the sink refused it');
         timeline.push(`${record.partition}:${record.offset}${record.decodedValue === undefined ? '' : `=${JSON.stringify(record.decodedValue.value)}`}`);
       },
     },
@@ -170,34 +177,12 @@ describe('decoding in the partition worker, a record before the wait that fails'
   it('stops the partition at that record, not at the framed one, and waits for nothing', async () => {
     const decoder = new FakeRegistryDecoder();
     decoder.down = true;
-    const clock = new FakeClock();
-    const failures: RecordFailure[] = [];
-    let sleeps = 0;
-    const handler = createBatchHandler({
-      store: new FakeStore(),
-      clock,
-      logger: silentLogger,
-      scope: 'test',
-      leaseMs: 30_000,
-      ttlSeconds: 86_400,
-      decoder,
-      processor: {
-        async process(record: ConsumedRecord) {
-          if (record.offset === 1) throw new Error('the sink refused it');
-        },
-      },
-      sleep: async (ms) => {
-        clock.nowValueMs += ms;
-        sleeps += 1;
-      },
-      onRecordFailed: (failure) => failures.push(failure),
-    });
-    const startedMs = clock.nowMs();
-    const response = await handler(kafkaEvent([plain(0, 1), schemad(0, 2)]), { getRemainingTimeInMillis: () => startedMs + 60_000 - clock.nowMs() });
+    const { handler, timeline, failures, context } = setup(decoder, undefined, {}, (record) => record.offset === 1);
+    const response = await handler(kafkaEvent([plain(0, 1), schemad(0, 2)]), context(60_000));
     expect(response).toEqual({ batchItemFailures: [failed('orders-0', 1), failed('orders-0', 2)] });
     expect(failures).toEqual([{ topic: 'orders', partition: 0, offset: 1, reason: 'processor failed' }]);
     expect(decoder.asked).toEqual(['down']);
-    expect(sleeps).toBe(0);
+    expect(timeline.filter((entry) => entry === 'pause')).toEqual([]);
   });
 });
 

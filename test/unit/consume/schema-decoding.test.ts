@@ -124,20 +124,24 @@ describe('decodeRecord on Lambda events with a schema registry', () => {
 describe('decodeRecord with a registry that cannot be reached', () => {
   const event = () => decodeKafkaEvent(fixture('confluent-avro-source.json'));
 
-  it('waits it out while the invocation may wait', async () => {
-    const clock = new FakeClock(0);
-    let failures = 2;
+  /** The real decoder, but the first `outages` records with a schema (named by the metadata) meet a registry outage; a plain key only informs. */
+  const flakyDecoder = (outages: number): RecordDecoder => {
+    let left = outages;
     const real = schemas();
-    const flaky: RecordDecoder = {
+    return {
       decode: async (bytes, metadata) => {
-        // The value (its schema named by the metadata) meets the outage; the plain key only informs.
-        if (metadata !== undefined && failures > 0) {
-          failures -= 1;
+        if (metadata !== undefined && left > 0) {
+          left -= 1;
           throw new SchemaRegistryUnavailableError();
         }
         return real.decode(bytes, metadata);
       },
     };
+  };
+
+  it('waits it out while the invocation may wait', async () => {
+    const clock = new FakeClock(0);
+    const flaky = flakyDecoder(2);
     const patience = createPatience(clock, 10_000, async (ms) => {
       clock.nowValueMs += ms;
     });
@@ -169,17 +173,7 @@ describe('decodeRecord with a registry that cannot be reached', () => {
       },
       reset: () => told.push('reset'),
     };
-    let failures = 1;
-    const real = schemas();
-    const flaky: RecordDecoder = {
-      decode: async (bytes, metadata) => {
-        if (metadata !== undefined && failures > 0) {
-          failures -= 1;
-          throw new SchemaRegistryUnavailableError();
-        }
-        return real.decode(bytes, metadata);
-      },
-    };
+    const flaky = flakyDecoder(1);
     const [entry] = (event().partitions[0]?.entries ?? []) as { record: ConsumedRecord }[];
     const record = (entry as { record: ConsumedRecord }).record;
     await decodeRecord(record, flaky, patience, async () => true);
