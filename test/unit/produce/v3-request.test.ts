@@ -1,6 +1,7 @@
 /** Reading REST Proxy v3 records: one record, several one after another, and batches. */
 import { describe, expect, it } from 'vitest';
 import {
+  type AppError,
   BodyNotJsonError,
   ClusterNotFoundError,
   InvalidBatchError,
@@ -230,5 +231,35 @@ describe('readV3BatchRequest', () => {
   it('takes an id of 80 characters', async () => {
     const slots = await batch({ entries: [{ id: 'x'.repeat(80), value: { type: 'STRING', data: 'x' } }] });
     expect(text((slots[0] as ProduceRecord).value)).toBe('x');
+  });
+});
+
+describe('v3 reports of plain records', () => {
+  it('reports each produced record with its own key and value types, also after a record refused in its place', async () => {
+    const command = readV3RecordsRequest(
+      request('{"value": {"type": "XML", "data": "<a/>"}} {"key": {"type": "STRING", "data": "k"}, "value": {"type": "BINARY", "data": "AAE="}}'),
+      context,
+    );
+    const slots = await command.read();
+    const encoded = command.encode === undefined ? slots : await command.encode(slots, new AbortController().signal);
+    const answer = command.writer.write(encoded, [
+      { partition: null, offset: null, error: encoded[0] as AppError },
+      { partition: 2, offset: 7, error: null },
+    ]);
+    const reports = answer.body
+      .split('\r\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line));
+    expect(reports[0]).toEqual({ error_code: 42201, message: 'value.type: must be one of BINARY, JSON, STRING, AVRO, JSONSCHEMA, PROTOBUF' });
+    expect(reports[1]).toEqual({
+      error_code: 200,
+      cluster_id: 'cluster-1',
+      topic_name: 'orders',
+      partition_id: 2,
+      offset: 7,
+      timestamp: '2027-01-15T08:00:00.000Z',
+      key: { type: 'STRING', size: 1 },
+      value: { type: 'BINARY', size: 2 },
+    });
   });
 });
