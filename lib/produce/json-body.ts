@@ -47,7 +47,21 @@ export class JsonSyntaxError extends Error {
  * {@link RawJson}; the others are containers the envelope expects, built as values when they
  * have the expected kind and treated as `plain` otherwise.
  */
-export type Place = 'raw' | 'plain' | 'token' | { object: (member: string) => Place } | { array: Place };
+export type Place = 'raw' | 'plain' | 'token' | ObjectPlace | { array: Place };
+
+/**
+ * An object the envelope expects: how each of its members is read and, in `expect`, the names
+ * its members mostly have (at most 31, each plain ASCII without quotes or backslashes). Those
+ * are matched byte for byte, in whatever order they come, which costs less than reading a name
+ * and looking it up; any other name, or one written with an escape, is read as usual.
+ */
+export interface ObjectPlace {
+  object: (member: string) => Place;
+  expect?: readonly string[];
+}
+
+// Stryker disable next-line ArrayDeclaration: speed only; a name no member has is never matched.
+const NO_NAMES: readonly string[] = [];
 
 /** Set on an object read from the body when one of its member names occurs twice. */
 export const DUPLICATE_MEMBER: unique symbol = Symbol('duplicate member');
@@ -99,13 +113,14 @@ function isHexDigit(byte: number | undefined): boolean {
   return byte !== undefined && (isDigit(byte) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66));
 }
 
-// Member names repeat in every record ("key", "value", "headers", "name"...): decoding each
-// from bytes again costs more than the rest of the reading. Short names are looked up by a
-// hash of their bytes and checked byte for byte; the table is bounded, so a body full of
-// distinct names cannot grow it.
-const NAME_CACHE_SIZE = 256;
+// Names and tokens repeat in every record (a member name no place expects, a type, a header
+// name): decoding each from bytes again costs more than the rest of the reading. Short ones are
+// looked up by a hash of their bytes in a fixed table and checked byte for byte; a slot keeps
+// the first name that lands in it, so the table never grows and a name once kept stays.
+const NAME_SLOTS = 1024;
 const MAX_CACHED_NAME_BYTES = 32;
-const nameCache = new Map<number, { bytes: Buffer; name: string }>();
+// Stryker disable next-line ArrayDeclaration,ArithmeticOperator: speed only; a table of any length is read and written by slot the same way.
+const nameSlots: ({ bytes: Buffer; name: string } | undefined)[] = new Array(NAME_SLOTS).fill(undefined);
 
 // Stryker disable all: the variants left of this check can only make the cache miss (a miss decodes the name again); those that make it hit a
 // different name (a hash collision, also of a name that starts another) fail json-body-names.test.ts.
@@ -124,12 +139,14 @@ function memberNameOf(source: Buffer, start: number, end: number): string {
   let hash = end - start;
   // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only; a weaker hash collides more, and equal hashes are checked byte for byte.
   for (let i = start; i < end; i += 1) hash = Math.imul(hash ^ (source[i] as number), 0x01000193);
-  const cached = nameCache.get(hash);
+  // Stryker disable next-line ArithmeticOperator,BitwiseOperator: speed only; any slot is checked byte for byte.
+  const slot = (hash >>> 22) & (NAME_SLOTS - 1);
+  const cached = nameSlots[slot];
   // Stryker disable next-line ConditionalExpression: speed only; without the cache every name is decoded.
   if (cached !== undefined && sameBytes(source, start, end, cached.bytes)) return cached.name;
   const name = source.toString('utf8', start, end);
-  // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: which names are cached only changes speed and memory.
-  if (nameCache.size < NAME_CACHE_SIZE && cached === undefined) nameCache.set(hash, { bytes: Buffer.from(source.subarray(start, end)), name });
+  // Stryker disable next-line ConditionalExpression: which names are cached only changes speed and memory.
+  if (cached === undefined) nameSlots[slot] = { bytes: Buffer.from(source.subarray(start, end)), name };
   return name;
 }
 
@@ -203,7 +220,7 @@ class Reader {
     const byte = this.bytes[this.pos];
     if (place === 'raw') return this.isNull() ? this.literal('null', null) : this.raw();
     if (typeof place === 'object') {
-      if ('object' in place && byte === OPEN_BRACE) return this.object(place.object);
+      if ('object' in place && byte === OPEN_BRACE) return this.object(place);
       if ('array' in place && byte === OPEN_BRACKET) return this.array(place.array);
     }
     if (byte === OPEN_BRACE || byte === OPEN_BRACKET) return this.raw();
@@ -219,7 +236,7 @@ class Reader {
     return escaped ? (JSON.parse(this.source.toString('utf8', start, this.pos)) as string) : memberNameOf(this.source, start + 1, this.pos - 1);
   }
 
-  private object(memberPlace: (member: string) => Place): ReadObject {
+  private object(place: ObjectPlace): ReadObject {
     // A plain object keeps V8's fast property layout; "__proto__" is defined below as an own
     // member, as JSON.parse does, so that no member name can reach the prototype.
     const result = {} as ReadObject;
@@ -229,13 +246,27 @@ class Reader {
       this.pos += 1;
       return result;
     }
+    // Stryker disable next-line LogicalOperator: speed only; without the expected names every member is read by name.
+    const expected = place.expect ?? NO_NAMES;
+    // Bit i: a member named expected[i] was read. A name matched where its bit is clear is the
+    // first of its name, so it needs no check for a repeat.
+    let seen = 0;
     for (;;) {
-      const name = this.memberName();
-      const value = this.value(memberPlace(name));
-      if (Object.hasOwn(result, name)) result[DUPLICATE_MEMBER] ??= name;
-      // Stryker disable next-line ConditionalExpression: defining any other member the same way gives the same object.
-      if (name === '__proto__') Object.defineProperty(result, name, { value, enumerable: true, writable: true, configurable: true });
-      else result[name] = value;
+      const index = this.expectedName(expected, seen);
+      if (index >= 0) {
+        seen |= 1 << index;
+        const name = expected[index] as string;
+        result[name] = this.value(place.object(name));
+      } else {
+        const name = this.memberName();
+        const known = expected.indexOf(name);
+        if (known >= 0) seen |= 1 << known;
+        const value = this.value(place.object(name));
+        if (Object.hasOwn(result, name)) result[DUPLICATE_MEMBER] ??= name;
+        // Stryker disable next-line ConditionalExpression: defining any other member the same way gives the same object.
+        if (name === '__proto__') Object.defineProperty(result, name, { value, enumerable: true, writable: true, configurable: true });
+        else result[name] = value;
+      }
       this.whitespace();
       if (this.bytes[this.pos] === CLOSE_BRACE) {
         this.pos += 1;
@@ -244,6 +275,29 @@ class Reader {
       this.expect(COMMA, '"," or "}"');
       this.whitespace();
     }
+  }
+
+  /**
+   * The index in `expected` of the member name here, when it is one not `seen` yet written
+   * without escapes, having moved past it and its colon; -1 otherwise, without moving.
+   */
+  private expectedName(expected: readonly string[], seen: number): number {
+    const { bytes } = this;
+    const start = this.pos;
+    for (let index = 0; index < expected.length; index += 1) {
+      const name = expected[index] as string;
+      // The closing quote right after the name's bytes ends the token there: an expected name has no quote or backslash.
+      if ((seen & (1 << index)) !== 0 || bytes[start] !== QUOTE || bytes[start + name.length + 1] !== QUOTE) continue;
+      let i = 0;
+      while (i < name.length && bytes[start + 1 + i] === name.charCodeAt(i)) i += 1;
+      if (i < name.length) continue;
+      this.pos = start + name.length + 2;
+      this.whitespace();
+      this.expect(COLON, '":"');
+      this.whitespace();
+      return index;
+    }
+    return -1;
   }
 
   private memberName(): string {

@@ -257,3 +257,34 @@ describe('readJson edge cases of the reader', () => {
     expect(readJson(Buffer.from('{"a": [1 ,\n\t2 , 3]}'), place)).toEqual({ a: [1, 2, 3] });
   });
 });
+
+describe('readJson matches the member names an object place expects', () => {
+  const place: Place = { object: (member) => (member === 'data' ? 'raw' : 'plain'), expect: ['type', 'data', 'ab'] };
+  const read = (text: string) => readJson(Buffer.from(text, 'utf8'), place) as Record<string | symbol, unknown>;
+
+  it('reads expected names in any order, among others, as the same members a place without them gives', () => {
+    const text = '{"x":0, "data" : [1, 2], "a":1, "type":"T", "abc":2, "ab":3}';
+    const members = read(text);
+    expect(Object.keys(members)).toEqual(['x', 'data', 'a', 'type', 'abc', 'ab']);
+    expect(members).toMatchObject({ x: 0, a: 1, type: 'T', abc: 2, ab: 3 });
+    expect((members.data as RawJson).bytes.toString()).toBe('[1,2]');
+    expect(members[DUPLICATE_MEMBER]).toBeUndefined();
+  });
+
+  it.each([
+    ['{"type":1,"type":2}', 'type'],
+    ['{"type":1,"\\u0074ype":2}', 'type'],
+    ['{"\\u0074ype":1,"type":2}', 'type'],
+    ['{"data":1,"x":2,"data":3}', 'data'],
+  ])('marks %s as repeating %s, keeping the last value', (text, name) => {
+    const members = read(text);
+    expect(members[DUPLICATE_MEMBER]).toBe(name);
+    expect(Object.keys(members)).toEqual([name, ...(text.includes('"x"') ? ['x'] : [])]);
+  });
+
+  it('names a missing colon after an expected name, and an expected name cut short', () => {
+    expect(() => read('{"type" 1}')).toThrow('expected ":" at byte 8');
+    expect(() => read('{"typ')).toThrow('unexpected end of input');
+    expect(() => read('{"type')).toThrow('unexpected end of input');
+  });
+});
