@@ -27,7 +27,7 @@ import { ensureTopics } from '../local/kafka/admin';
 import { startHttpServer } from '../local/http-server';
 import { createHttpPoster } from './http-client';
 import { startPipeline } from './pipeline';
-import { handlerSubject, kafkajsSubject } from './produce';
+import { handlerSubject, kafkajsSubject, sendChecked } from './produce';
 import { makeRecords, produceRequestBody, type BenchRecord } from './records';
 import { benchConfig, benchName, pipelineEnv, startBenchServices } from './services';
 import { median, percentile } from './stats';
@@ -109,8 +109,8 @@ async function againstKafka(): Promise<void> {
     bare: 'bare child server, node:http',
   } as const;
   const subjects: [string, Send][] = [
-    [names.direct, (records) => direct.prepare(records)()],
-    [names.handler, (records) => handler.prepare(records)()],
+    [names.direct, (records) => sendChecked(direct.prepare(records))],
+    [names.handler, (records) => sendChecked(handler.prepare(records))],
     [names.serverFetch, viaFetch(`${pipeline.httpUrl}${path}`)],
     [names.server, viaNodeHttp(`${pipeline.httpUrl}${path}`)],
     [names.inProcess, viaNodeHttp(`${inProcess.url}${path}`)],

@@ -9,7 +9,7 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import type { ProduceRuntime } from '../lib/produce';
 import { type CpuProfile, renderFlameGraph } from './flame-graph';
-import { handlerSubject } from './produce';
+import { handlerSubject, sendChecked, type AnswerCheck } from './produce';
 import { makeRecords } from './records';
 
 /** The flame graph's file name, in the results folder. */
@@ -30,7 +30,7 @@ export async function profileProduceHandler(
 ): Promise<number> {
   const subject = handlerSubject(runtime, topic);
   const prepared = Array.from({ length: options.requests }, (_, index) => subject.prepare(makeRecords(options.recordsPerRequest, `profile-${index}`)));
-  for (const send of prepared.slice(0, 20)) await send();
+  for (const send of prepared.slice(0, 20)) await sendChecked(send);
   const session = new Session();
   session.connect();
   try {
@@ -38,9 +38,11 @@ export async function profileProduceHandler(
     await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
     await session.post('Profiler.start');
     const startedMs = performance.now();
-    for (const send of prepared.slice(20)) await send();
+    const checks: (AnswerCheck | undefined)[] = [];
+    for (const send of prepared.slice(20)) checks.push(await send());
     const elapsedMs = performance.now() - startedMs;
     const { profile } = await session.post('Profiler.stop');
+    for (const check of checks) check?.();
     writeFileSync(join(options.profileFolder, 'produce-handler.cpuprofile'), JSON.stringify(profile));
     const measured = options.requests - 20;
     writeFileSync(
