@@ -29,6 +29,7 @@ import {
   kafkajsMessageIdOnlySubject,
   kafkajsSubject,
   measureProduce,
+  measureTurns,
   produceEvent,
   type ProduceSize,
   type ProduceSubject,
@@ -105,6 +106,11 @@ const settings = {
   schemaFormats: quick
     ? { rounds: 2, requestsPerRound: 5, batchesPerRound: 3, recordsPerRequest: 100 }
     : { rounds: 41, requestsPerRound: 10, batchesPerRound: 5, recordsPerRequest: 100 },
+  // v3 against v2 in turns (bench/produce.ts measureTurns): a round's quotient spreads about 0.1, so 51 rounds of 20
+  // request pairs (about 3 s at 100 records/request) bring the median within about 0.02 of the next run's.
+  v3Turns: quick
+    ? { recordsPerRequest: GOAL_RECORDS_PER_REQUEST, requestsPerRound: 10, rounds: 3 }
+    : { recordsPerRequest: GOAL_RECORDS_PER_REQUEST, requestsPerRound: 20, rounds: 51 },
   produceCpuRounds: quick ? 1 : 3,
   profileRequests: quick ? 60 : 520,
   coldStartRounds: quick ? 1 : 5,
@@ -129,12 +135,15 @@ async function produce(services: BenchServices, results: BenchResults, pipeline:
   ];
   await ensureTables(createDynamoClient(config.aws), config.tables);
   const handlerRuntime = createProduceRuntime(config, { logger: silentLogger });
-  subjects.push(handlerSubject(handlerRuntime, topic));
+  const v2 = handlerSubject(handlerRuntime, topic);
   // The v3 records route beside v2, each on a runtime of its own, in the same rounds.
-  subjects.push(handlerV3Subject(createProduceRuntime(config, { logger: silentLogger }), topic, await clusterIdOf(services)));
+  const v3 = handlerV3Subject(createProduceRuntime(config, { logger: silentLogger }), topic, await clusterIdOf(services));
+  subjects.push(v2, v3);
   if (pipeline !== undefined) subjects.push(httpSubject(pipeline.httpUrl, topic, async () => undefined));
   try {
     results.produce = await measureProduce(subjects, settings.produceSizes, (done, total) => progress.advance(done, total, 'rounds'));
+    // The v3 goal: v3 against v2 taking turns request by request, which two handlers in one process need (see measureTurns).
+    results.produceV3Turns = await measureTurns(v3, v2, settings.v3Turns);
     results.produceHandlerCpuMsPer100 = await measureHandlerCpu(config, 100, quick ? 100 : 500, settings.produceCpuRounds);
     // The flame graph goes beside the run's other results; the raw profile stays out of the repository.
     mkdirSync(join(ROOT, 'bench', '.tmp'), { recursive: true });
