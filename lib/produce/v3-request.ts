@@ -19,7 +19,7 @@ import {
 } from '../errors';
 import { isInteger } from '../json-checks';
 import type { ProduceCommand, RecordSlot } from './command';
-import { JsonSyntaxError, readJson, readJsonSequence, type Place, type RawJson, type ReadObject } from './json-body';
+import { JsonSyntaxError, objectPlace, readJson, readJsonSequence, type Place, type RawJson, type ReadObject } from './json-body';
 import type { HttpRequest } from './route';
 import { v3BatchWriter, v3RecordsWriter, type V3DataReport, type V3RecordTypes } from './v3-answer';
 import { PLAIN_DATA_ENCODERS, plainTypeOf, V3_DATA_FIELDS, type PlainDataType } from './v3-data';
@@ -59,20 +59,17 @@ function isRealDateTime(match: RegExpExecArray): boolean {
 }
 
 // The members each object mostly has are matched byte for byte rather than read (see ObjectPlace).
-const DATA_PLACE: Place = {
+const DATA_PLACE = objectPlace(
   // Stryker disable next-line ConditionalExpression,StringLiteral: the data's other members are refused by name or read as plain values.
-  object: (member) => (member === 'data' ? 'raw' : member === 'type' ? 'token' : 'plain'),
-  // Stryker disable next-line ArrayDeclaration: speed only; without the expected names every member is read by name.
-  expect: [...V3_DATA_FIELDS],
-};
+  (member) => (member === 'data' ? 'raw' : member === 'type' ? 'token' : 'plain'),
+  [...V3_DATA_FIELDS],
+);
 // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as plain values.
 const recordMemberPlace = (member: string): Place => (member === 'key' || member === 'value' ? DATA_PLACE : member === 'headers' ? HEADERS_PLACE : 'plain');
-// Stryker disable next-line ArrayDeclaration: speed only; without the expected names every member is read by name.
-const RECORD_PLACE: Place = { object: recordMemberPlace, expect: [...RECORD_FIELDS] };
-// Stryker disable next-line ArrayDeclaration: speed only, as above.
-const ENTRY_PLACE: Place = { object: recordMemberPlace, expect: [...ENTRY_FIELDS] };
-// Stryker disable next-line ConditionalExpression,StringLiteral,ArrayDeclaration: the body's other members are refused by name; without the expected name every member is read by name.
-const BATCH_PLACE: Place = { object: (member) => (member === 'entries' ? { array: ENTRY_PLACE } : 'plain'), expect: ['entries'] };
+const RECORD_PLACE = objectPlace(recordMemberPlace, [...RECORD_FIELDS]);
+const ENTRY_PLACE = objectPlace(recordMemberPlace, [...ENTRY_FIELDS]);
+// Stryker disable next-line ConditionalExpression,StringLiteral: the body's other members are refused by name.
+const BATCH_PLACE = objectPlace((member) => (member === 'entries' ? { array: ENTRY_PLACE } : 'plain'), ['entries']);
 
 /** What the v3 readers need besides the request. */
 export interface V3ReadContext {

@@ -7,7 +7,7 @@ import { BodyNotJsonError, PayloadTooLargeError, TopicNotAllowedError, Unsupport
 import { CALLER_HEADER, isIdentityHeader, MESSAGE_ID_HEADER } from '../headers';
 import { isBase64, isInteger, isPlainObject } from '../json-checks';
 import { isTopicName, TOPIC_NAME_RULE } from '../topic-name';
-import { DUPLICATE_MEMBER, JsonSyntaxError, RawJson, readJson, type Place, type ReadObject } from './json-body';
+import { DUPLICATE_MEMBER, JsonSyntaxError, objectPlace, RawJson, readJson, type Place, type ReadObject } from './json-body';
 
 /** How keys and values are embedded in the JSON body. */
 export const EmbeddedFormat = {
@@ -216,28 +216,27 @@ function parseRecord(value: unknown, format: EmbeddedFormat, index: number): Pro
 }
 
 // The members each object mostly has are matched byte for byte rather than read (see ObjectPlace).
-// Stryker disable next-line StringLiteral,ArrowFunction,ConditionalExpression,ArrayDeclaration: every place other than 'raw' or a container is read as plain (a token
-// is plain, looked up); without the expected names every member is read by name.
-export const HEADERS_PLACE: Place = { array: { object: (member) => (member === 'name' ? 'token' : 'plain'), expect: [...HEADER_FIELDS] } };
-const JSON_RECORD_PLACE: Place = {
+export const HEADERS_PLACE: Place = {
+  // Stryker disable next-line StringLiteral,ArrowFunction,ConditionalExpression: every place other than 'raw' or a container is read as plain (a token is plain, looked up).
+  array: objectPlace((member) => (member === 'name' ? 'token' : 'plain'), [...HEADER_FIELDS]),
+};
+const JSON_RECORD_PLACE = objectPlace(
   // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as numbers, whatever their place.
-  object: (member) => (member === 'key' || member === 'value' ? 'raw' : member === 'headers' ? HEADERS_PLACE : 'plain'),
-  // Stryker disable next-line ArrayDeclaration: speed only; without the expected names every member is read by name.
-  expect: [...RECORD_FIELDS],
-};
-const BINARY_RECORD_PLACE: Place = {
+  (member) => (member === 'key' || member === 'value' ? 'raw' : member === 'headers' ? HEADERS_PLACE : 'plain'),
+  [...RECORD_FIELDS],
+);
+const BINARY_RECORD_PLACE = objectPlace(
   // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as base64 strings and numbers, whatever their place.
-  object: (member) => (member === 'headers' ? HEADERS_PLACE : 'plain'),
-  // Stryker disable next-line ArrayDeclaration: speed only; without the expected names every member is read by name.
-  expect: [...RECORD_FIELDS],
-};
+  (member) => (member === 'headers' ? HEADERS_PLACE : 'plain'),
+  [...RECORD_FIELDS],
+);
 
 /** Where the body reader keeps values as written: each record's key and value, in every format but binary. */
 function bodyPlace(format: EmbeddedFormat): Place {
   const records: Place = { array: format === EmbeddedFormat.Binary ? BINARY_RECORD_PLACE : JSON_RECORD_PLACE };
-  // Stryker disable next-line ConditionalExpression,StringLiteral,ArrayDeclaration: the body's other members are refused by name before their value is looked at;
-  // without the expected name every member is read by name.
-  return { object: (member) => (member === 'records' ? records : 'plain'), expect: ['records'] };
+  // Stryker disable next-line ConditionalExpression,StringLiteral,ArrayDeclaration: the body's other members are refused by name before their value is
+  // looked at; without the expected name, "records" is read by name.
+  return objectPlace((member) => (member === 'records' ? records : 'plain'), ['records']);
 }
 
 /**

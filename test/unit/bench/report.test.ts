@@ -187,31 +187,51 @@ describe('evaluateGoals', () => {
     });
   });
 
-  it('judges v3 against v2 by the rounds taking turns when the run measured them', () => {
-    const verdicts = evaluateGoals(
-      results({
-        produce: [
-          produce('kafkajs acks=-1, the same messages (baseline)', 1000),
-          { ...produce('produce handler', 920), ratioToBaseline: 0.92, roundRatios: [0.9, 0.8, 1] },
-          { ...produce('produce handler, v3 records', 850), ratioToBaseline: 0.85, roundRatios: [0.9, 0.76, 0.85] },
-        ],
-        produceV3Turns: {
-          subject: 'produce handler, v3 records',
-          reference: 'produce handler',
-          recordsPerRequest: 100,
-          requestsPerRound: 20,
-          rounds: 3,
-          ratio: 0.88,
-          roundRatios: [0.88, 0.8, 0.96],
-        },
-      }),
-    );
+  it('judges v3 against v2 by the rounds taking turns when the run measured them, and names the figure apart', () => {
+    const withTurns = results({
+      produce: [
+        produce('kafkajs acks=-1, the same messages (baseline)', 1000),
+        { ...produce('produce handler', 920), ratioToBaseline: 0.92, roundRatios: [0.9, 0.8, 1] },
+        { ...produce('produce handler, v3 records', 850), ratioToBaseline: 0.85, roundRatios: [0.9, 0.76, 0.85] },
+      ],
+      produceV3Turns: {
+        subject: 'produce handler, v3 records',
+        reference: 'produce handler',
+        recordsPerRequest: 100,
+        requestsPerRound: 20,
+        rounds: 3,
+        ratio: 0.88,
+        roundRatios: [0.88, 0.8, 0.96],
+      },
+    });
+    const verdicts = evaluateGoals(withTurns);
     // The rounds in turns, not those of all subjects (0.95x): 0.88x; deviation 0.08, so √2 x 1.2533 x 0.08 / √3 = 0.08.
     expect(verdicts[9]).toEqual({
       goal: 'Produce v3 records at 100 records/request >= 0.9x the v2 produce handler in the same run',
       figure: '0.88x, median of 3 rounds of 20 requests each, taking turns; rounds 0.80 to 0.96, next run within about 0.08',
       met: false,
     });
+    expect(goalFigures(withTurns).find((figure) => figure.name.startsWith('produce v3'))).toEqual({
+      name: 'produce v3 records / v2 taking turns, 100/request',
+      value: 0.88,
+    });
+  });
+
+  it('gives the range of a single round taking turns, and no spread', () => {
+    const verdicts = evaluateGoals(
+      results({
+        produceV3Turns: {
+          subject: 'produce handler, v3 records',
+          reference: 'produce handler',
+          recordsPerRequest: 100,
+          requestsPerRound: 10,
+          rounds: 1,
+          ratio: 0.93,
+          roundRatios: [0.93],
+        },
+      }),
+    );
+    expect(verdicts[9]?.figure).toBe('0.93x, median of 1 rounds of 10 requests each, taking turns; rounds 0.93 to 0.93');
   });
 
   it('takes a ratio from the per-round ratios when the run kept them', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DUPLICATE_MEMBER, JsonSyntaxError, RawJson, readJson, type Place } from '../../../lib/produce/json-body';
+import { DUPLICATE_MEMBER, JsonSyntaxError, objectPlace, RawJson, readJson, type Place } from '../../../lib/produce/json-body';
 
 const RAW_VALUE: Place = { object: (member) => (member === 'value' ? 'raw' : 'plain') };
 
@@ -259,14 +259,15 @@ describe('readJson edge cases of the reader', () => {
 });
 
 describe('readJson matches the member names an object place expects', () => {
-  const place: Place = { object: (member) => (member === 'data' ? 'raw' : 'plain'), expect: ['type', 'data', 'ab'] };
+  const place = objectPlace((member) => (member === 'data' ? 'raw' : 'plain'), ['type', 'data', 'ab']);
   const read = (text: string) => readJson(Buffer.from(text, 'utf8'), place) as Record<string | symbol, unknown>;
 
   it('reads expected names in any order, among others, as the same members a place without them gives', () => {
-    const text = '{"x":0, "data" : [1, 2], "a":1, "type":"T", "abc":2, "ab":3}';
+    // Names of an expected name's length that differ from it, in some bytes or all ("abcd": none in common with "type" or "data").
+    const text = '{"x":0, "data" : [1, 2], "a":1, "dada":4, "abcd":5, "type":"T", "abc":2, "ba":6, "ab":3}';
     const members = read(text);
-    expect(Object.keys(members)).toEqual(['x', 'data', 'a', 'type', 'abc', 'ab']);
-    expect(members).toMatchObject({ x: 0, a: 1, type: 'T', abc: 2, ab: 3 });
+    expect(Object.keys(members)).toEqual(['x', 'data', 'a', 'dada', 'abcd', 'type', 'abc', 'ba', 'ab']);
+    expect(members).toMatchObject({ x: 0, a: 1, dada: 4, abcd: 5, type: 'T', abc: 2, ba: 6, ab: 3 });
     expect((members.data as RawJson).bytes.toString()).toBe('[1,2]');
     expect(members[DUPLICATE_MEMBER]).toBeUndefined();
   });
@@ -282,9 +283,30 @@ describe('readJson matches the member names an object place expects', () => {
     expect(Object.keys(members)).toEqual([name, ...(text.includes('"x"') ? ['x'] : [])]);
   });
 
-  it('names a missing colon after an expected name, and an expected name cut short', () => {
+  it('names a missing colon after an expected name, an expected name without its opening quote, and one cut short', () => {
     expect(() => read('{"type" 1}')).toThrow('expected ":" at byte 8');
+    expect(() => read('{xtype":1}')).toThrow('expected a member name at byte 1');
     expect(() => read('{"typ')).toThrow('unexpected end of input');
     expect(() => read('{"type')).toThrow('unexpected end of input');
+  });
+});
+
+describe('objectPlace', () => {
+  it.each([
+    ['a name twice', ['a', 'a']],
+    ['__proto__', ['__proto__']],
+    ['a quote', ['a"b']],
+    ['a backslash', ['a\\b']],
+    ['a character past ASCII', ['é']],
+    ['a control character', ['a\nb']],
+    ['an empty name', ['']],
+    ['32 names', Array.from({ length: 32 }, (_, i) => `n${i}`)],
+  ])('refuses to expect %s', (_, names) => {
+    expect(() => objectPlace(() => 'plain', names)).toThrow(`cannot expect the member names ${JSON.stringify(names)}`);
+  });
+
+  it('expects 31 plain names, the space and the tilde among their characters', () => {
+    const names = Array.from({ length: 30 }, (_, i) => `n ${i}~`).concat(['!#[]']);
+    expect(objectPlace(() => 'plain', names).expect).toEqual(names);
   });
 });
