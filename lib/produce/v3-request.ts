@@ -60,15 +60,18 @@ function isRealDateTime(match: RegExpExecArray): boolean {
 
 // The members each object mostly has are matched byte for byte rather than read (see ObjectPlace).
 const DATA_PLACE = objectPlace(
-  // Stryker disable next-line ConditionalExpression,StringLiteral: the data's other members are refused by name or read as plain values.
+  // Stryker disable next-line ConditionalExpression,StringLiteral,EqualityOperator: the data's other members are refused by name or read as plain values (a token is plain, looked up).
   (member) => (member === 'data' ? 'raw' : member === 'type' ? 'token' : 'plain'),
+  // Stryker disable next-line ArrayDeclaration: speed only; without the expected names every member is read by name.
   [...V3_DATA_FIELDS],
 );
 // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as plain values.
 const recordMemberPlace = (member: string): Place => (member === 'key' || member === 'value' ? DATA_PLACE : member === 'headers' ? HEADERS_PLACE : 'plain');
+// Stryker disable next-line ArrayDeclaration: speed only; without the expected names every member is read by name.
 const RECORD_PLACE = objectPlace(recordMemberPlace, [...RECORD_FIELDS]);
+// Stryker disable next-line ArrayDeclaration: speed only, as above.
 const ENTRY_PLACE = objectPlace(recordMemberPlace, [...ENTRY_FIELDS]);
-// Stryker disable next-line ConditionalExpression,StringLiteral: the body's other members are refused by name.
+// Stryker disable next-line ConditionalExpression,StringLiteral,ArrayDeclaration: the body's other members are refused by name; without the expected name, "entries" is read by name.
 const BATCH_PLACE = objectPlace((member) => (member === 'entries' ? { array: ENTRY_PLACE } : 'plain'), ['entries']);
 
 /** What the v3 readers need besides the request. */

@@ -217,25 +217,26 @@ function parseRecord(value: unknown, format: EmbeddedFormat, index: number): Pro
 
 // The members each object mostly has are matched byte for byte rather than read (see ObjectPlace).
 export const HEADERS_PLACE: Place = {
-  // Stryker disable next-line StringLiteral,ArrowFunction,ConditionalExpression: every place other than 'raw' or a container is read as plain (a token is plain, looked up).
+  // Stryker disable next-line StringLiteral,ArrowFunction,ConditionalExpression,EqualityOperator,ArrayDeclaration: a place not 'raw' nor a container is plain (a token is plain, looked up); without expected names each member is read by name.
   array: objectPlace((member) => (member === 'name' ? 'token' : 'plain'), [...HEADER_FIELDS]),
 };
 const JSON_RECORD_PLACE = objectPlace(
   // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as numbers, whatever their place.
   (member) => (member === 'key' || member === 'value' ? 'raw' : member === 'headers' ? HEADERS_PLACE : 'plain'),
+  // Stryker disable next-line ArrayDeclaration: speed only; without the expected names every member is read by name.
   [...RECORD_FIELDS],
 );
 const BINARY_RECORD_PLACE = objectPlace(
   // Stryker disable next-line ConditionalExpression,StringLiteral: a record's other members are refused by name or read as base64 strings and numbers, whatever their place.
   (member) => (member === 'headers' ? HEADERS_PLACE : 'plain'),
+  // Stryker disable next-line ArrayDeclaration: speed only; without the expected names every member is read by name.
   [...RECORD_FIELDS],
 );
 
 /** Where the body reader keeps values as written: each record's key and value, in every format but binary. */
 function bodyPlace(format: EmbeddedFormat): Place {
   const records: Place = { array: format === EmbeddedFormat.Binary ? BINARY_RECORD_PLACE : JSON_RECORD_PLACE };
-  // Stryker disable next-line ConditionalExpression,StringLiteral,ArrayDeclaration: the body's other members are refused by name before their value is
-  // looked at; without the expected name, "records" is read by name.
+  // Stryker disable next-line ConditionalExpression,StringLiteral,ArrayDeclaration: the body's other members are refused by name first; without the expected name, "records" is read by name.
   return objectPlace((member) => (member === 'records' ? records : 'plain'), ['records']);
 }
 

@@ -294,7 +294,7 @@ describe('readJson matches the member names an object place expects', () => {
 describe('objectPlace', () => {
   it.each([
     ['a name twice', ['a', 'a']],
-    ['__proto__', ['__proto__']],
+    ['__proto__ after a plain name', ['a', '__proto__']],
     ['a quote', ['a"b']],
     ['a backslash', ['a\\b']],
     ['a character past ASCII', ['é']],
