@@ -11,7 +11,6 @@ import { loadConfig, type AppConfig } from '../../lib/config';
 import { createDynamoClient } from '../../lib/dynamo/client';
 import { ensureTables } from '../../local/dynamo/tables';
 import { ensureTopics } from '../../local/kafka/admin';
-import { freePort } from '../../local/ports';
 import type { Logger } from '../../lib/logger';
 import type { SinkItem } from './accounting';
 import { chaosMessage, outsideDynamo, outsideKafka, scanTable } from './observe';
@@ -189,7 +188,9 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Ch
     pipelineEnv: (overrides = {}) => ({ ...baseEnv(), ...overrides }),
     async startPipeline(overrides = {}, args = []) {
       const pipeline = await startPipeline({
-        env: { ...baseEnv(), PORT: String(await freePort()), ...overrides },
+        // Port 0: the server takes a free port as it listens and names it in its ready line. A port
+        // found free here and bound later in the child could be taken in between by another test.
+        env: { ...baseEnv(), PORT: '0', ...overrides },
         args,
         ...(options.pipelineScript === undefined ? {} : { script: options.pipelineScript }),
       });

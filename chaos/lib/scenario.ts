@@ -62,12 +62,21 @@ export function waitUntil<T>(
   return pollUntil(description, check, timeoutMs, intervalMs);
 }
 
+/**
+ * A message's first line and, when it has more (a process's last output), its last eight,
+ * on one line: enough to tell why a pipeline that never got ready exited.
+ */
+function firstAndLastLines(message: string): string {
+  const [first, ...rest] = message.split('\n').filter((line) => line.trim() !== '');
+  return [first ?? '', ...rest.slice(-8)].join(' | ');
+}
+
 /** Runs `body`, turning an unexpected exception into a broken promise so the report still prints. */
 export async function guarded(recorder: ScenarioRecorder, body: () => Promise<void>): Promise<ScenarioReport> {
   try {
     await body();
   } catch (error) {
-    recorder.broken.push(`scenario aborted: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    recorder.broken.push(`scenario aborted: ${error instanceof Error ? firstAndLastLines(error.message) : String(error)}`);
   }
   return recorder.report();
 }
