@@ -321,7 +321,7 @@ export interface TurnsFigure {
  * subject's, the same records/request for both. Two subjects in one process share its
  * garbage collections and the broker's pauses: in rounds of one subject after the other, a
  * pause falls in one subject's block or the other's, and the per-round quotients spread about
- * 2.5 times as wide (a standard deviation of 0.25 against 0.10 in turns, v3 against v2 here).
+ * twice as wide (v3 against v2 here: a standard deviation of 0.2 to 0.25 against about 0.1).
  */
 export async function measureTurns(subject: ProduceSubject, reference: ProduceSubject, size: ProduceSize): Promise<TurnsFigure> {
   const { recordsPerRequest, requestsPerRound, rounds } = size;

@@ -334,10 +334,19 @@ export function evaluateGoals(results: BenchResults): GoalVerdict[] {
   return verdicts;
 }
 
-/** How the v3 goal's figure was measured, for the Rounds section; empty when the run did not take turns. */
-function v3TurnsText(turns: TurnsFigure | undefined): string {
+/**
+ * How the v3 goal's figure was measured, for the Rounds section, with what the same run's
+ * rounds of all subjects gave for comparison; empty when the run did not take turns.
+ */
+function v3TurnsText(results: BenchResults): string {
+  const turns = results.produceV3Turns;
   if (turns === undefined) return '';
-  return ` The v3 goal is measured apart, after these rounds: ${turns.rounds} rounds of ${turns.requestsPerRound} requests each of the v3 and the v2 route at ${turns.recordsPerRequest} records/request, taking turns request by request (which goes first alternating), a round's quotient being the v2 requests' time over the v3 requests'. The two handlers share one process, its garbage collections and the broker's pauses; in rounds of one subject after the other a pause lands in one's block or the other's, and their per-round quotients spread about 2.5 times as wide as in turns.`;
+  const inRounds = pairedRatio(results, SubjectName.ProduceHandlerV3, SubjectName.ProduceHandler, turns.recordsPerRequest);
+  const comparison =
+    inRounds !== null && inRounds.rounds.length > 1 && turns.roundRatios.length > 1
+      ? ` In this run the rounds of all subjects gave ${fixed(inRounds.value)}x (rounds ${fixed(Math.min(...inRounds.rounds))} to ${fixed(Math.max(...inRounds.rounds))}; two runs like it should differ by about ${fixed(expectedRunToRunDifference(inRounds.rounds))}), the turns ${fixed(turns.ratio)}x (about ${fixed(expectedRunToRunDifference(turns.roundRatios))}).`
+      : '';
+  return ` The v3 goal is measured apart, after these rounds: ${turns.rounds} rounds of ${turns.requestsPerRound} requests each of the v3 and the v2 route at ${turns.recordsPerRequest} records/request, taking turns request by request (which goes first alternating), a round's quotient being the v2 requests' time over the v3 requests'. The two handlers share one process, its garbage collections and the broker's pauses: in rounds of one subject after the other, a pause lands in one's block or the other's, and the per-round quotients scatter more.${comparison}`;
 }
 
 /** Every ratio worth a bar in the chart. */
@@ -414,7 +423,7 @@ function roundsSection(results: BenchResults): string[] {
             (figure.subject === SubjectName.ProduceHandler && OTHER_GOAL_SIZES.includes(figure.recordsPerRequest)),
         ),
         (figure) => `${figure.subject} at ${figure.recordsPerRequest}/request`,
-      )}${v3TurnsText(results.produceV3Turns)}`,
+      )}${v3TurnsText(results)}`,
       '',
     );
   }

@@ -309,4 +309,31 @@ describe('ratioBars and renderMarkdown', () => {
     expect(markdown).toContain('| 100 | 1 | new | consume handler | 600 | 6.00 | 1.200 | PutItem 100 |');
     expect(markdown).toContain('| produce function | 320.0 | 620.0 | 200 | 150 | 50 |');
   });
+
+  it("says how the v3 goal was measured in turns, beside what the run's rounds of all subjects gave", () => {
+    const run = results({
+      produce: [
+        produce('kafkajs acks=-1, the same messages (baseline)', 1000),
+        { ...produce('produce handler', 920), ratioToBaseline: 0.92, roundRatios: [0.9, 0.8, 1] },
+        { ...produce('produce handler, v3 records', 850), ratioToBaseline: 0.85, roundRatios: [0.9, 0.76, 0.85] },
+      ],
+      produceV3Turns: {
+        subject: 'produce handler, v3 records',
+        reference: 'produce handler',
+        recordsPerRequest: 100,
+        requestsPerRound: 20,
+        rounds: 3,
+        ratio: 0.88,
+        roundRatios: [0.88, 0.8, 0.96],
+      },
+    });
+    const markdown = renderMarkdown(run, evaluateGoals(run));
+    expect(markdown).toContain(
+      'The v3 goal is measured apart, after these rounds: 3 rounds of 20 requests each of the v3 and the v2 route at 100 records/request',
+    );
+    // The rounds of all subjects: 1, 0.95, 0.85 (median 0.95, spread 0.08, as in the verdict test above); the turns: 0.88 (0.08).
+    expect(markdown).toContain(
+      'In this run the rounds of all subjects gave 0.95x (rounds 0.85 to 1.00; two runs like it should differ by about 0.08), the turns 0.88x (about 0.08).',
+    );
+  });
 });
