@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { END_TO_END_BEFORE_PER_SEC, evaluateGoals, goalFigures, ratioBars, renderMarkdown, type BenchResults } from '../../../bench/report';
 import type { ConsumeFigure } from '../../../bench/consume';
-import type { ProduceFigure } from '../../../bench/produce';
+import type { ProduceFigure, TurnsFigure } from '../../../bench/produce';
 import type { ColdStartFigure } from '../../../bench/cold-start';
 
 const produce = (subject: string, recordsPerSec: number, recordsPerRequest = 100): ProduceFigure => ({
@@ -13,6 +13,24 @@ const produce = (subject: string, recordsPerSec: number, recordsPerRequest = 100
   p50Ms: 10,
   p99Ms: 20,
 });
+
+/** The 100-record rounds of all subjects in which v3's quotients against v2 are 0.9/0.9 = 1, 0.76/0.8 = 0.95 and 0.85/1 = 0.85. */
+const V3_IN_ROUNDS: ProduceFigure[] = [
+  produce('kafkajs acks=-1, the same messages (baseline)', 1000),
+  { ...produce('produce handler', 920), ratioToBaseline: 0.92, roundRatios: [0.9, 0.8, 1] },
+  { ...produce('produce handler, v3 records', 850), ratioToBaseline: 0.85, roundRatios: [0.9, 0.76, 0.85] },
+];
+
+/** v3 against v2 taking turns: 3 rounds, 0.88x. */
+const V3_TURNS: TurnsFigure = {
+  subject: 'produce handler, v3 records',
+  reference: 'produce handler',
+  recordsPerRequest: 100,
+  requestsPerRound: 20,
+  rounds: 3,
+  ratio: 0.88,
+  roundRatios: [0.88, 0.8, 0.96],
+};
 
 const consume = (subject: string, kind: 'new' | 'duplicate', partitions: number, recordsPerSec: number, dynamoRequestsPerRecord: number): ConsumeFigure => ({
   subject,
@@ -170,15 +188,7 @@ describe('evaluateGoals', () => {
   });
 
   it('judges v3 against v2 by the median of per-round quotients, the baseline cancelling out', () => {
-    const verdicts = evaluateGoals(
-      results({
-        produce: [
-          produce('kafkajs acks=-1, the same messages (baseline)', 1000),
-          { ...produce('produce handler', 920), ratioToBaseline: 0.92, roundRatios: [0.9, 0.8, 1] },
-          { ...produce('produce handler, v3 records', 850), ratioToBaseline: 0.85, roundRatios: [0.9, 0.76, 0.85] },
-        ],
-      }),
-    );
+    const verdicts = evaluateGoals(results({ produce: V3_IN_ROUNDS }));
     // Rounds: 0.9/0.9 = 1, 0.76/0.8 = 0.95, 0.85/1 = 0.85; median 0.95; their sample deviation 0.076 predicts √2 x 1.2533 x 0.076 / √3 = 0.08.
     expect(verdicts[9]).toEqual({
       goal: 'Produce v3 records at 100 records/request >= 0.9x the v2 produce handler in the same run',
@@ -188,22 +198,7 @@ describe('evaluateGoals', () => {
   });
 
   it('judges v3 against v2 by the rounds taking turns when the run measured them, and names the figure apart', () => {
-    const withTurns = results({
-      produce: [
-        produce('kafkajs acks=-1, the same messages (baseline)', 1000),
-        { ...produce('produce handler', 920), ratioToBaseline: 0.92, roundRatios: [0.9, 0.8, 1] },
-        { ...produce('produce handler, v3 records', 850), ratioToBaseline: 0.85, roundRatios: [0.9, 0.76, 0.85] },
-      ],
-      produceV3Turns: {
-        subject: 'produce handler, v3 records',
-        reference: 'produce handler',
-        recordsPerRequest: 100,
-        requestsPerRound: 20,
-        rounds: 3,
-        ratio: 0.88,
-        roundRatios: [0.88, 0.8, 0.96],
-      },
-    });
+    const withTurns = results({ produce: V3_IN_ROUNDS, produceV3Turns: V3_TURNS });
     const verdicts = evaluateGoals(withTurns);
     // The rounds in turns, not those of all subjects (0.95x): 0.88x; deviation 0.08, so √2 x 1.2533 x 0.08 / √3 = 0.08.
     expect(verdicts[9]).toEqual({
@@ -220,15 +215,7 @@ describe('evaluateGoals', () => {
   it('gives the range of a single round taking turns, and no spread', () => {
     const verdicts = evaluateGoals(
       results({
-        produceV3Turns: {
-          subject: 'produce handler, v3 records',
-          reference: 'produce handler',
-          recordsPerRequest: 100,
-          requestsPerRound: 10,
-          rounds: 1,
-          ratio: 0.93,
-          roundRatios: [0.93],
-        },
+        produceV3Turns: { ...V3_TURNS, requestsPerRound: 10, rounds: 1, ratio: 0.93, roundRatios: [0.93] },
       }),
     );
     expect(verdicts[9]?.figure).toBe('0.93x, median of 1 rounds of 10 requests each, taking turns; rounds 0.93 to 0.93');
@@ -311,22 +298,7 @@ describe('ratioBars and renderMarkdown', () => {
   });
 
   it("says how the v3 goal was measured in turns, beside what the run's rounds of all subjects gave", () => {
-    const run = results({
-      produce: [
-        produce('kafkajs acks=-1, the same messages (baseline)', 1000),
-        { ...produce('produce handler', 920), ratioToBaseline: 0.92, roundRatios: [0.9, 0.8, 1] },
-        { ...produce('produce handler, v3 records', 850), ratioToBaseline: 0.85, roundRatios: [0.9, 0.76, 0.85] },
-      ],
-      produceV3Turns: {
-        subject: 'produce handler, v3 records',
-        reference: 'produce handler',
-        recordsPerRequest: 100,
-        requestsPerRound: 20,
-        rounds: 3,
-        ratio: 0.88,
-        roundRatios: [0.88, 0.8, 0.96],
-      },
-    });
+    const run = results({ produce: V3_IN_ROUNDS, produceV3Turns: V3_TURNS });
     const markdown = renderMarkdown(run, evaluateGoals(run));
     expect(markdown).toContain(
       'The v3 goal is measured apart, after these rounds: 3 rounds of 20 requests each of the v3 and the v2 route at 100 records/request',
