@@ -33,6 +33,11 @@ export async function sendChecked(request: PreparedRequest): Promise<void> {
   (await request())?.();
 }
 
+/** Five small requests before a subject is measured: connections, metadata, JIT. */
+async function warmUp(subject: ProduceSubject): Promise<void> {
+  for (let index = 0; index < 5; index++) await sendChecked(subject.prepare(makeRecords(10, `warmup-${index}`)));
+}
+
 /** Something that produces a list of records and resolves once all are acknowledged. */
 export interface ProduceSubject {
   name: string;
@@ -262,10 +267,7 @@ export async function measureProduce(
 ): Promise<ProduceFigure[]> {
   const baseline = subjects[0];
   if (baseline === undefined) return [];
-  for (const subject of subjects) {
-    // Warm-up: connections, metadata, JIT.
-    for (let index = 0; index < 5; index++) await sendChecked(subject.prepare(makeRecords(10, `warmup-${index}`)));
-  }
+  for (const subject of subjects) await warmUp(subject);
   const figures: ProduceFigure[] = [];
   const totalRounds = sizes.reduce((sum, size) => sum + size.rounds, 0);
   let roundsDone = 0;
@@ -325,10 +327,7 @@ export interface TurnsFigure {
  */
 export async function measureTurns(subject: ProduceSubject, reference: ProduceSubject, size: ProduceSize): Promise<TurnsFigure> {
   const { recordsPerRequest, requestsPerRound, rounds } = size;
-  for (const each of [subject, reference]) {
-    // Warm-up: connections, metadata, JIT.
-    for (let index = 0; index < 5; index++) await sendChecked(each.prepare(makeRecords(10, `turns-warmup-${index}`)));
-  }
+  for (const each of [subject, reference]) await warmUp(each);
   const roundRatios: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const prepare = (each: ProduceSubject, who: string) =>
